@@ -1,0 +1,52 @@
+package dev.klambda.agent;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The agent of one execution environment: serves the Runtime API to the function's runtime and the
+ * invoke endpoint to the gateway, runs Init right away, and shuts down cleanly on SIGTERM.
+ */
+public final class Agent {
+  private Agent() {}
+
+  public static void main(String[] args) throws Exception {
+    // Without this the JDK's server delays small responses (Nagle), costing ~40 ms per round trip.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    AgentConfig config;
+    try {
+      config = AgentConfig.fromEnvironment(System.getenv(), agentHome());
+    } catch (IllegalArgumentException e) {
+      System.err.println("klambda-agent: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LogSink logs = new LogSink(System.out);
+    ExecutionEnvironment environment = new ExecutionEnvironment(config, logs);
+    RuntimeApiServer runtimeApi = new RuntimeApiServer(config, environment);
+    InvokeServer invokeServer = new InvokeServer(config, environment);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      environment.shutdown();
+      invokeServer.stop();
+      runtimeApi.stop();
+      stopped.countDown();
+    }, "shutdown"));
+    runtimeApi.start();
+    invokeServer.start();
+    environment.start();
+    stopped.await();
+  }
+
+  /** The folder of the agent's jar: {@code runtimes/} lives beside it. */
+  private static Path agentHome() throws IOException {
+    try {
+      Path location = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return location.getParent();
+    } catch (URISyntaxException e) {
+      throw new IOException(e);
+    }
+  }
+}

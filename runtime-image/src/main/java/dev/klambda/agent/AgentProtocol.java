@@ -1,0 +1,40 @@
+package dev.klambda.agent;
+
+/**
+ * The agent's internal endpoint, between the gateway and an environment. Public so the gateway
+ * uses the same names: this is the one place they are spelled.
+ */
+public final class AgentProtocol {
+  /** The port of the invoke endpoint (a Pod's container port; the agent's own in local mode). */
+  public static final int INVOKE_PORT = 9000;
+  /** The Runtime API port, on the environment's loopback. */
+  public static final int RUNTIME_API_PORT = 9001;
+
+  /** {@code GET}: 200 when Init succeeded, 500 with the error when it failed, 503 otherwise. */
+  public static final String READY_PATH = "/klambda/ready";
+  /** Query parameter of the ready path: wait up to this many milliseconds for Init to end. */
+  public static final String READY_WAIT_PARAMETER = "waitMs";
+  /** {@code POST} the event; the answer is the function's payload with the headers below. */
+  public static final String INVOKE_PATH = "/klambda/invoke";
+
+  public static final String REQUEST_ID = "Klambda-Request-Id";
+  public static final String TRACE_ID = "Klambda-Trace-Id";
+  /** The client context as JSON (the Invoke API's header is base64 of it). */
+  public static final String CLIENT_CONTEXT = "Klambda-Client-Context";
+  public static final String COGNITO_IDENTITY = "Klambda-Cognito-Identity";
+  /** {@code Tail} to get the log tail back. */
+  public static final String LOG_TYPE = "Klambda-Log-Type";
+
+  /** success, error, timeout, crash or init-error; unavailable with a 503 (try elsewhere). */
+  public static final String OUTCOME = "Klambda-Outcome";
+  public static final String ERROR_TYPE = "Klambda-Error-Type";
+  public static final String DURATION_MICROS = "Klambda-Duration-Micros";
+  public static final String INIT_DURATION_MICROS = "Klambda-Init-Duration-Micros";
+  public static final String BILLED_MILLIS = "Klambda-Billed-Millis";
+  public static final String MAX_MEMORY_MB = "Klambda-Max-Memory-MB";
+  /** Base64 of the last 4 KB of the invocation's log. */
+  public static final String LOG_RESULT = "Klambda-Log-Result";
+  public static final String OUTCOME_UNAVAILABLE = "unavailable";
+
+  private AgentProtocol() {}
+}

@@ -1,0 +1,101 @@
+package dev.klambda.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A process of the environment (the runtime or an extension) with its output in the log sink. */
+final class ChildProcess {
+  private final Process process;
+  private final OutputPump output;
+  private long peakKb;
+
+  private ChildProcess(Process process, OutputPump output) {
+    this.process = process;
+    this.output = output;
+  }
+
+  static ChildProcess start(String name, List<String> command, Map<String, String> env,
+      Path workDir, LogSink logs) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    return new ChildProcess(process, OutputPump.start(name, process, logs));
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Completes with the exit code; codes above 128 mean the process died of signal (code - 128). */
+  CompletableFuture<Integer> exit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  void drainOutput() {
+    output.drain();
+  }
+
+  /** SIGTERM to the process and everything it started, SIGKILL after the grace period. */
+  void stop(Duration grace) {
+    List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle()))
+        .toList();
+    tree.forEach(ProcessHandle::destroy);
+    try {
+      process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    output.drain();
+  }
+
+  /**
+   * Peak resident memory in MB so far: the runtime's own high-water mark plus what its children
+   * held when measured (Lambda's "Max Memory Used"). Zero where /proc is not available.
+   */
+  synchronized long peakMemoryMB() {
+    long kb = procStatusKb(process.pid(), "VmHWM:")
+        + process.descendants().mapToLong(p -> procStatusKb(p.pid(), "VmRSS:")).sum();
+    peakKb = Math.max(peakKb, kb);
+    return (peakKb + 1023) / 1024;
+  }
+
+  private static long procStatusKb(long pid, String field) {
+    try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "status"))) {
+      return lines.filter(l -> l.startsWith(field))
+          .mapToLong(l -> Long.parseLong(l.substring(field.length()).replace("kB", "").trim()))
+          .findFirst().orElse(0);
+    } catch (IOException | RuntimeException gone) {
+      return 0;
+    }
+  }
+
+  /** Lambda's words for how a process ended: "exit status 1", "signal: killed". */
+  static String describeExit(int code) {
+    if (code <= 128) {
+      return "exit status " + code;
+    }
+    return "signal: " + switch (code - 128) {
+      case 6 -> "aborted";
+      case 9 -> "killed";
+      case 11 -> "segmentation fault";
+      case 15 -> "terminated";
+      default -> Integer.toString(code - 128);
+    };
+  }
+}

@@ -1,0 +1,26 @@
+package dev.klambda.agent;
+
+/**
+ * What one invocation produced, with the measurements the gateway meters: duration from the event
+ * handed to the runtime to its answer, the Init before it (cold start only), and peak memory.
+ */
+record InvokeResult(Outcome outcome, byte[] payload, String errorType, long durationMicros,
+    long initDurationMicros, long maxMemoryMB, String logTail) {
+
+  enum Outcome {
+    SUCCESS, ERROR, TIMEOUT, CRASH, INIT_ERROR;
+
+    String headerValue() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  boolean functionError() {
+    return outcome != Outcome.SUCCESS;
+  }
+
+  /** Lambda bills whole milliseconds of duration, Init included (AWS's practice since 2025). */
+  long billedMillis() {
+    return (durationMicros + initDurationMicros + 999) / 1000;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.klambda.agent;
+
+import static dev.klambda.agent.AgentProtocol.*;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.util.concurrent.Executors;
+
+/** The endpoint the gateway calls: readiness and invocations (see {@link AgentProtocol}). */
+final class InvokeServer {
+  private final ExecutionEnvironment environment;
+  private final HttpServer server;
+
+  InvokeServer(AgentConfig config, ExecutionEnvironment environment) throws IOException {
+    this.environment = environment;
+    this.server = HttpServer.create(config.invokeAddress(), 64);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext(READY_PATH, Exchanges.guarded(this::ready));
+    server.createContext(INVOKE_PATH, Exchanges.guarded(this::invoke));
+  }
+
+  void start() {
+    server.start();
+  }
+
+  void stop() {
+    server.stop(0);
+  }
+
+  private void ready(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      ExecutionEnvironment.Readiness readiness = environment.readiness(waitMillis(exchange));
+      switch (readiness) {
+        case READY -> Exchanges.json(exchange, 200, "{\"state\":\"READY\"}");
+        case FAILED -> Exchanges.json(exchange, 500,
+            "{\"state\":\"FAILED\",\"error\":" + environment.initErrorJson() + "}");
+        default -> Exchanges.json(exchange, 503, "{\"state\":\"" + readiness + "\"}");
+      }
+    }
+  }
+
+  private void invoke(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!exchange.getRequestMethod().equals("POST")) {
+        Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "POST only"));
+        return;
+      }
+      byte[] payload = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
+      if (payload == null) {
+        Exchanges.json(exchange, 413, Json.error("RequestTooLargeException", "Payload over 6 MB"));
+        return;
+      }
+      Headers in = exchange.getRequestHeaders();
+      Invocation.Request request = new Invocation.Request(
+          orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
+          orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
+          in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
+      InvokeResult result;
+      try {
+        result = environment.invoke(request);
+      } catch (ExecutionEnvironment.Unavailable e) {
+        exchange.getResponseHeaders().set(OUTCOME, OUTCOME_UNAVAILABLE);
+        Exchanges.json(exchange, 503, Json.error("EnvironmentUnavailable", e.getMessage()));
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      Headers out = exchange.getResponseHeaders();
+      out.set(OUTCOME, result.outcome().headerValue());
+      if (result.errorType() != null) {
+        out.set(ERROR_TYPE, result.errorType());
+      }
+      out.set(DURATION_MICROS, Long.toString(result.durationMicros()));
+      out.set(INIT_DURATION_MICROS, Long.toString(result.initDurationMicros()));
+      out.set(BILLED_MILLIS, Long.toString(result.billedMillis()));
+      out.set(MAX_MEMORY_MB, Long.toString(result.maxMemoryMB()));
+      if (result.logTail() != null) {
+        out.set(LOG_RESULT, result.logTail());
+      }
+      Exchanges.send(exchange, 200, result.payload());
+    }
+  }
+
+  private static String orElse(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  private static long waitMillis(HttpExchange exchange) {
+    String query = exchange.getRequestURI().getRawQuery();
+    if (query != null) {
+      for (String pair : query.split("&")) {
+        if (pair.startsWith(READY_WAIT_PARAMETER + "=")) {
+          try {
+            return Math.min(60_000, Long.parseLong(pair.substring(READY_WAIT_PARAMETER.length() + 1)));
+          } catch (NumberFormatException ignored) {
+            return 0;
+          }
+        }
+      }
+    }
+    return 0;
+  }
+}
