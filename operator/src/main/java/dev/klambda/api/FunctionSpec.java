@@ -1,0 +1,136 @@
+package dev.klambda.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Map;
+
+/** What the user asks for; defaults are applied where the spec is resolved, not here. */
+public class FunctionSpec {
+  @JsonPropertyDescription("The runtime: 'provided' (an executable 'bootstrap' in the code speaks the "
+      + "Lambda Runtime API) or 'java21' (the AWS Java runtime interface client runs the handler).")
+  private String runtime;
+
+  @JsonPropertyDescription("The handler: for java21 'package.Class::method' or 'package.Class'; "
+      + "passed to the runtime as _HANDLER.")
+  private String handler;
+
+  @JsonPropertyDescription("The function's code.")
+  private FunctionCode code;
+
+  @JsonPropertyDescription("Memory in MB (default 128). CPU is allotted in proportion to it.")
+  private Integer memoryMB;
+
+  @JsonPropertyDescription("Maximum duration of one invocation in seconds, 1 to 900 (default 3).")
+  private Integer timeoutSeconds;
+
+  @JsonPropertyDescription("Maximum duration of an environment's Init in seconds (default 10).")
+  private Integer initTimeoutSeconds;
+
+  @JsonPropertyDescription("Environment variables of the function.")
+  private FunctionEnvironment environment;
+
+  @JsonPropertyDescription("Maximum number of environments running at once; invocations past it "
+      + "queue and then get 429 TooManyRequestsException. 0 throttles every invocation.")
+  private Integer reservedConcurrency;
+
+  @JsonPropertyDescription("Number of environments kept initialised even without work (default 0).")
+  private Integer provisionedConcurrency;
+
+  @JsonPropertyDescription("An environment idle this many seconds is shut down (default 300); a "
+      + "function without work ends with zero environments.")
+  private Integer idleTimeoutSeconds;
+
+  public String getRuntime() {
+    return runtime;
+  }
+
+  public void setRuntime(String runtime) {
+    this.runtime = runtime;
+  }
+
+  public String getHandler() {
+    return handler;
+  }
+
+  public void setHandler(String handler) {
+    this.handler = handler;
+  }
+
+  public FunctionCode getCode() {
+    return code;
+  }
+
+  public void setCode(FunctionCode code) {
+    this.code = code;
+  }
+
+  public Integer getMemoryMB() {
+    return memoryMB;
+  }
+
+  public void setMemoryMB(Integer memoryMB) {
+    this.memoryMB = memoryMB;
+  }
+
+  public Integer getTimeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  public void setTimeoutSeconds(Integer timeoutSeconds) {
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  public Integer getInitTimeoutSeconds() {
+    return initTimeoutSeconds;
+  }
+
+  public void setInitTimeoutSeconds(Integer initTimeoutSeconds) {
+    this.initTimeoutSeconds = initTimeoutSeconds;
+  }
+
+  public FunctionEnvironment getEnvironment() {
+    return environment;
+  }
+
+  public void setEnvironment(FunctionEnvironment environment) {
+    this.environment = environment;
+  }
+
+  public Integer getReservedConcurrency() {
+    return reservedConcurrency;
+  }
+
+  public void setReservedConcurrency(Integer reservedConcurrency) {
+    this.reservedConcurrency = reservedConcurrency;
+  }
+
+  public Integer getProvisionedConcurrency() {
+    return provisionedConcurrency;
+  }
+
+  public void setProvisionedConcurrency(Integer provisionedConcurrency) {
+    this.provisionedConcurrency = provisionedConcurrency;
+  }
+
+  public Integer getIdleTimeoutSeconds() {
+    return idleTimeoutSeconds;
+  }
+
+  public void setIdleTimeoutSeconds(Integer idleTimeoutSeconds) {
+    this.idleTimeoutSeconds = idleTimeoutSeconds;
+  }
+
+  /** Variables by name, as in Lambda's {@code Environment.Variables}. */
+  public static class FunctionEnvironment {
+    @JsonPropertyDescription("Variables by name; names start with a letter and hold letters, digits "
+        + "and underscores; Lambda's reserved names (AWS_REGION, _HANDLER, ...) are refused.")
+    private Map<String, String> variables;
+
+    public Map<String, String> getVariables() {
+      return variables;
+    }
+
+    public void setVariables(Map<String, String> variables) {
+      this.variables = variables;
+    }
+  }
+}

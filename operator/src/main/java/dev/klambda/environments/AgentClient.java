@@ -1,0 +1,97 @@
+package dev.klambda.environments;
+
+import static dev.klambda.agent.AgentProtocol.*;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** The gateway's side of {@link dev.klambda.agent.AgentProtocol}: readiness and invocations. */
+public final class AgentClient implements EnvironmentInvoker {
+  /** Past the function's own limits: the agent enforces those and answers in time. */
+  private static final Duration RESPONSE_MARGIN = Duration.ofSeconds(10);
+
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2))
+      .executor(Executors.newVirtualThreadPerTaskExecutor())
+      .build();
+
+  /**
+   * Waits until the agent at {@code address} says its Init has ended (successfully or not).
+   *
+   * @param alive false once the environment is known to be gone
+   * @throws IOException when it is gone or the deadline passes first
+   */
+  public void awaitInitEnded(URI address, long deadlineNanos, BooleanSupplier alive)
+      throws IOException, InterruptedException {
+    while (true) {
+      long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      if (leftMillis <= 0) {
+        throw new IOException("Init did not end in time at " + address);
+      }
+      if (!alive.getAsBoolean()) {
+        throw new IOException("the environment exited during start-up");
+      }
+      HttpRequest request = HttpRequest.newBuilder(
+              address.resolve(READY_PATH + "?" + READY_WAIT_PARAMETER + "=" + Math.min(leftMillis, 5000)))
+          .timeout(Duration.ofMillis(Math.min(leftMillis, 5000) + 1000))
+          .GET().build();
+      try {
+        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (status == 200 || status == 500) {
+          return;
+        }
+      } catch (ConnectException | HttpTimeoutException notYet) {
+        // the agent is still starting
+        Thread.sleep(2);
+      }
+    }
+  }
+
+  @Override
+  public InvocationResult invoke(Environment environment, InvocationRequest invocation)
+      throws EnvironmentUnavailableException, IOException, InterruptedException {
+    Duration limit = environment.function().timeout()
+        .plus(environment.function().initTimeout()).plus(RESPONSE_MARGIN);
+    HttpRequest.Builder request = HttpRequest.newBuilder(environment.address().resolve(INVOKE_PATH))
+        .timeout(limit)
+        .header(REQUEST_ID, invocation.requestId())
+        .POST(HttpRequest.BodyPublishers.ofByteArray(invocation.payload()));
+    if (invocation.clientContext() != null) {
+      request.header(CLIENT_CONTEXT, invocation.clientContext());
+    }
+    if (invocation.logTail()) {
+      request.header(LOG_TYPE, "Tail");
+    }
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (ConnectException e) {
+      throw new EnvironmentUnavailableException("cannot reach " + environment, e);
+    }
+    String outcome = response.headers().firstValue(OUTCOME).orElse(OUTCOME_UNAVAILABLE);
+    if (response.statusCode() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
+      throw new EnvironmentUnavailableException(environment + " answered " + response.statusCode()
+          + ": " + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+    var headers = response.headers();
+    return new InvocationResult(
+        InvocationResult.Outcome.fromHeader(outcome),
+        response.body(),
+        headers.firstValue(ERROR_TYPE).orElse(null),
+        headers.firstValue(LOG_RESULT).orElse(null),
+        headers.firstValueAsLong(DURATION_MICROS).orElse(0),
+        headers.firstValueAsLong(INIT_DURATION_MICROS).orElse(0),
+        headers.firstValueAsLong(BILLED_MILLIS).orElse(0),
+        headers.firstValueAsLong(MAX_MEMORY_MB).orElse(0));
+  }
+}

@@ -1,0 +1,49 @@
+package dev.klambda.environments;
+
+import dev.klambda.function.FunctionConfig;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One execution environment of a function: where its agent listens, and a future that completes
+ * when it is gone (process exited, Pod deleted).
+ */
+public final class Environment {
+  private final String id;
+  private final FunctionConfig function;
+  private final URI address;
+  private final CompletableFuture<Void> terminated;
+
+  public Environment(String id, FunctionConfig function, URI address, CompletableFuture<Void> terminated) {
+    this.id = id;
+    this.function = function;
+    this.address = address;
+    this.terminated = terminated;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public FunctionConfig function() {
+    return function;
+  }
+
+  /** The agent's invoke endpoint base, e.g. {@code http://127.64.0.7:9000}. */
+  public URI address() {
+    return address;
+  }
+
+  public CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
+  public boolean isTerminated() {
+    return terminated.isDone();
+  }
+
+  @Override
+  public String toString() {
+    return function.key() + "#" + id;
+  }
+}

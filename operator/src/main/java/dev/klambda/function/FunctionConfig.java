@@ -1,0 +1,39 @@
+package dev.klambda.function;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A validated Function with its defaults applied: what the gateway routes to and what every
+ * execution environment of it is started with.
+ */
+public record FunctionConfig(
+    String namespace,
+    String name,
+    String runtime,
+    String handler,
+    Map<String, byte[]> files,
+    int memoryMB,
+    Duration timeout,
+    Duration initTimeout,
+    Map<String, String> variables,
+    Integer reservedConcurrency,
+    int provisionedConcurrency,
+    Duration idleTimeout) {
+
+  public static final int DEFAULT_MEMORY_MB = 128;
+  public static final int DEFAULT_TIMEOUT_SECONDS = 3;
+  public static final int MAX_TIMEOUT_SECONDS = 900;
+  public static final int DEFAULT_INIT_TIMEOUT_SECONDS = 10;
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+
+  /** {@code namespace/name}, unique per gateway. */
+  public String key() {
+    return namespace + "/" + name;
+  }
+
+  /** The function's ARN: the namespace stands where AWS has the account. */
+  public String arn(String region) {
+    return "arn:aws:lambda:" + region + ":" + namespace + ":function:" + name;
+  }
+}

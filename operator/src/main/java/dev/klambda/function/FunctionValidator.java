@@ -1,0 +1,197 @@
+package dev.klambda.function;
+
+import dev.klambda.api.Function;
+import dev.klambda.api.FunctionCode;
+import dev.klambda.api.FunctionSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a Function against the rules (Lambda's, Kubernetes' and the sizing policy) and resolves
+ * it into a {@link FunctionConfig}. Every broken rule is reported, each naming its field.
+ */
+public final class FunctionValidator {
+  public static final Set<String> RUNTIMES = Set.of("provided", "java21");
+  /** Variables Lambda sets itself; a function may not set them (AWS refuses them too). */
+  static final Set<String> RESERVED_VARIABLES = Set.of("_HANDLER", "_X_AMZN_TRACE_ID",
+      "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+      "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+      "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR");
+  private static final int MAX_VARIABLES_BYTES = 4 * 1024;
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern VARIABLE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]*");
+  private static final Pattern JAVA_HANDLER =
+      Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
+
+  private final SizingPolicy sizing;
+
+  public FunctionValidator(SizingPolicy sizing) {
+    this.sizing = sizing;
+  }
+
+  public FunctionConfig validate(Function function) throws InvalidFunctionException {
+    List<Violation> violations = new ArrayList<>();
+    String name = function.getMetadata() == null ? null : function.getMetadata().getName();
+    String namespace = function.getMetadata() == null ? null : function.getMetadata().getNamespace();
+    if (name == null || name.isEmpty()) {
+      violations.add(new Violation("metadata.name", "is required"));
+    } else if (!DNS_LABEL.matcher(name).matches()) {
+      violations.add(new Violation("metadata.name", "must be a DNS label: at most 63 lower-case "
+          + "letters, digits and '-', starting and ending with a letter or digit (got '" + name + "')"));
+    }
+    if (namespace != null && !DNS_LABEL.matcher(namespace).matches()) {
+      violations.add(new Violation("metadata.namespace", "must be a DNS label (got '" + namespace + "')"));
+    }
+    FunctionSpec spec = function.getSpec();
+    if (spec == null) {
+      violations.add(new Violation("spec", "is required"));
+      throw new InvalidFunctionException(violations);
+    }
+
+    String runtime = spec.getRuntime();
+    if (runtime == null) {
+      violations.add(new Violation("spec.runtime", "is required: one of " + sorted(RUNTIMES)));
+    } else if (!RUNTIMES.contains(runtime)) {
+      violations.add(new Violation("spec.runtime", "must be one of " + sorted(RUNTIMES) + " (got '" + runtime + "')"));
+    }
+    String handler = spec.getHandler() == null ? "" : spec.getHandler();
+    if ("java21".equals(runtime) && !JAVA_HANDLER.matcher(handler).matches()) {
+      violations.add(new Violation("spec.handler", "must be 'package.Class::method' or "
+          + "'package.Class' for java21 (got '" + handler + "')"));
+    }
+
+    Map<String, byte[]> files = files(spec.getCode(), violations);
+    if ("provided".equals(runtime) && files != null && !files.containsKey("bootstrap")) {
+      violations.add(new Violation("spec.code.inline.files", "must contain an executable "
+          + "'bootstrap' for the provided runtime"));
+    }
+
+    int memoryMB = orDefault(spec.getMemoryMB(), FunctionConfig.DEFAULT_MEMORY_MB);
+    String memoryRule = sizing.memoryRule(memoryMB);
+    if (memoryRule != null) {
+      violations.add(new Violation("spec.memoryMB", memoryRule));
+    }
+    int timeout = orDefault(spec.getTimeoutSeconds(), FunctionConfig.DEFAULT_TIMEOUT_SECONDS);
+    checkRange(violations, "spec.timeoutSeconds", timeout, 1, FunctionConfig.MAX_TIMEOUT_SECONDS);
+    int initTimeout = orDefault(spec.getInitTimeoutSeconds(), FunctionConfig.DEFAULT_INIT_TIMEOUT_SECONDS);
+    checkRange(violations, "spec.initTimeoutSeconds", initTimeout, 1, FunctionConfig.MAX_TIMEOUT_SECONDS);
+    int idleTimeout = orDefault(spec.getIdleTimeoutSeconds(), FunctionConfig.DEFAULT_IDLE_TIMEOUT_SECONDS);
+    checkRange(violations, "spec.idleTimeoutSeconds", idleTimeout, 1, Integer.MAX_VALUE);
+    Integer reserved = spec.getReservedConcurrency();
+    if (reserved != null) {
+      checkRange(violations, "spec.reservedConcurrency", reserved, 0, Integer.MAX_VALUE);
+    }
+    int provisioned = orDefault(spec.getProvisionedConcurrency(), 0);
+    checkRange(violations, "spec.provisionedConcurrency", provisioned, 0, Integer.MAX_VALUE);
+    if (reserved != null && provisioned > reserved) {
+      violations.add(new Violation("spec.provisionedConcurrency", "must not exceed "
+          + "spec.reservedConcurrency (" + provisioned + " > " + reserved + ")"));
+    }
+    Map<String, String> variables = variables(spec.getEnvironment(), violations);
+
+    if (!violations.isEmpty()) {
+      throw new InvalidFunctionException(violations);
+    }
+    return new FunctionConfig(namespace == null ? "default" : namespace, name, runtime, handler,
+        files, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
+        reserved, provisioned, Duration.ofSeconds(idleTimeout));
+  }
+
+  private static Map<String, byte[]> files(FunctionCode code, List<Violation> violations) {
+    if (code == null || code.getInline() == null) {
+      violations.add(new Violation("spec.code.inline", "is required"));
+      return null;
+    }
+    FunctionCode.Inline inline = code.getInline();
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    if (inline.getFiles() != null) {
+      inline.getFiles().forEach((path, text) -> {
+        if (checkPath(violations, "spec.code.inline.files", path)) {
+          files.put(path, text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8));
+        }
+      });
+    }
+    if (inline.getBinaryFiles() != null) {
+      inline.getBinaryFiles().forEach((path, base64) -> {
+        String field = "spec.code.inline.binaryFiles";
+        if (!checkPath(violations, field, path)) {
+          return;
+        }
+        if (files.containsKey(path)) {
+          violations.add(new Violation(field + "[" + path + "]", "is also in spec.code.inline.files"));
+          return;
+        }
+        try {
+          files.put(path, Base64.getMimeDecoder().decode(base64 == null ? "" : base64));
+        } catch (IllegalArgumentException e) {
+          violations.add(new Violation(field + "[" + path + "]", "must be base64 (" + e.getMessage() + ")"));
+        }
+      });
+    }
+    if (files.isEmpty() && violations.stream().noneMatch(v -> v.field().startsWith("spec.code"))) {
+      violations.add(new Violation("spec.code.inline", "must hold at least one file"));
+    }
+    return files;
+  }
+
+  private static boolean checkPath(List<Violation> violations, String field, String path) {
+    Path normalized = Path.of(path).normalize();
+    if (path.isBlank() || normalized.isAbsolute() || normalized.startsWith("..") || path.contains("\\")) {
+      violations.add(new Violation(field + "[" + path + "]",
+          "must be a relative path inside the task root"));
+      return false;
+    }
+    return true;
+  }
+
+  private static Map<String, String> variables(FunctionSpec.FunctionEnvironment environment,
+      List<Violation> violations) {
+    if (environment == null || environment.getVariables() == null) {
+      return Map.of();
+    }
+    int bytes = 0;
+    Map<String, String> variables = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : environment.getVariables().entrySet()) {
+      String field = "spec.environment.variables[" + e.getKey() + "]";
+      if (!VARIABLE_NAME.matcher(e.getKey()).matches()) {
+        violations.add(new Violation(field, "name must start with a letter and hold only letters, "
+            + "digits and '_'"));
+      } else if (RESERVED_VARIABLES.contains(e.getKey()) || e.getKey().startsWith("KLAMBDA_")) {
+        violations.add(new Violation(field, "is reserved: Lambda (or klambda) sets it"));
+      }
+      String value = e.getValue() == null ? "" : e.getValue();
+      bytes += e.getKey().getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length;
+      variables.put(e.getKey(), value);
+    }
+    if (bytes > MAX_VARIABLES_BYTES) {
+      violations.add(new Violation("spec.environment.variables", "must total at most 4 KB "
+          + "(got " + bytes + " bytes)"));
+    }
+    return variables;
+  }
+
+  private static void checkRange(List<Violation> violations, String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      violations.add(new Violation(field, max == Integer.MAX_VALUE
+          ? "must be at least " + min + " (got " + value + ")"
+          : "must be between " + min + " and " + max + " (got " + value + ")"));
+    }
+  }
+
+  private static int orDefault(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+
+  private static List<String> sorted(Set<String> values) {
+    return values.stream().sorted().toList();
+  }
+}

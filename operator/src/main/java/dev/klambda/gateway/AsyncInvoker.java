@@ -1,0 +1,92 @@
+package dev.klambda.gateway;
+
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.environments.InvocationResult;
+import java.time.Duration;
+import java.util.concurrent.Phaser;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Event (asynchronous) invocations, as Lambda runs them: accepted at once, run in the background,
+ * retried twice after a function error (after one, then two retry delays), and kept trying while
+ * throttled until the maximum event age. Events live in memory: a klambda that stops waits for
+ * the running ones (up to a grace period) and reports the ones it drops.
+ */
+public final class AsyncInvoker {
+  private static final int RETRIES = 2;
+  private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
+
+  private final Duration retryDelay;
+  private final Duration maxEventAge;
+  private final Duration queueTimeout;
+  private final Phaser inFlight = new Phaser(1);
+
+  /**
+   * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
+   */
+  public AsyncInvoker(Duration retryDelay, Duration maxEventAge, Duration queueTimeout) {
+    this.retryDelay = retryDelay;
+    this.maxEventAge = maxEventAge;
+    this.queueTimeout = queueTimeout;
+  }
+
+  public void submit(FunctionRouter router, InvocationRequest request) {
+    inFlight.register();
+    Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
+      try {
+        run(router, request);
+      } catch (InterruptedException e) {
+        drop(router, request, "klambda stopped before it completed");
+      } finally {
+        inFlight.arriveAndDeregister();
+      }
+    });
+  }
+
+  private void run(FunctionRouter router, InvocationRequest request) throws InterruptedException {
+    long expires = System.nanoTime() + maxEventAge.toNanos();
+    int failures = 0;
+    while (System.nanoTime() < expires) {
+      try {
+        InvocationResult result = router.invoke(request, System.nanoTime() + queueTimeout.toNanos());
+        if (!result.functionError()) {
+          return;
+        }
+        if (failures == RETRIES) {
+          drop(router, request, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
+          return;
+        }
+        failures++;
+        Thread.sleep(retryDelay.multipliedBy(failures));
+      } catch (ServiceException e) {
+        if (e.status() != 429) {
+          drop(router, request, e.type() + ": " + e.getMessage());
+          return;
+        }
+        Thread.sleep(THROTTLE_BACKOFF);
+      }
+    }
+    drop(router, request, "older than the maximum event age " + maxEventAge);
+  }
+
+  private static void drop(FunctionRouter router, InvocationRequest request, String why) {
+    System.err.println("klambda: event " + request.requestId() + " for " + router.function().key()
+        + " dropped: " + why);
+  }
+
+  /** Events accepted and not yet completed. */
+  public int inProgress() {
+    return Math.max(0, inFlight.getRegisteredParties() - 1);
+  }
+
+  /** Waits up to {@code grace} for the events in progress; true when all completed. */
+  public boolean awaitQuiet(Duration grace) {
+    try {
+      inFlight.awaitAdvanceInterruptibly(inFlight.arrive(), grace.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException | InterruptedException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,286 @@
+package dev.klambda.gateway;
+
+import dev.klambda.environments.EnvironmentInvoker;
+import dev.klambda.environments.Environment;
+import dev.klambda.environments.EnvironmentManager;
+import dev.klambda.environments.EnvironmentUnavailableException;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionConfig;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Routes one function's invocations to its environments. An environment is idle, busy (exactly one
+ * invocation) or starting; a request takes the most recently idle one, or waits in a FIFO queue
+ * while the router starts environments (one per waiting request, up to the concurrency limit); an
+ * environment that frees up goes to the head of the queue. A request still waiting at its queue
+ * deadline gets 429. Only idle environments are ever stopped: after the idle timeout (down to the
+ * provisioned count, which is how a function scales to zero) or when the router closes.
+ */
+public final class FunctionRouter {
+  /** Attempts on environments that turn out to be unavailable before the request fails. */
+  private static final int MAX_ATTEMPTS = 3;
+
+  private record Idle(Environment environment, long sinceNanos) {}
+
+  /** How many environments are in each state right now. */
+  public record Counts(int starting, int idle, int busy) {}
+
+  private final FunctionConfig function;
+  private final EnvironmentManager manager;
+  private final EnvironmentInvoker invoker;
+  private final int limit;
+  private final ReentrantLock lock = new ReentrantLock();
+  // guarded by lock
+  private final Deque<Idle> idle = new ArrayDeque<>();
+  private final Set<Environment> busy = new HashSet<>();
+  private final Deque<CompletableFuture<Environment>> waiters = new ArrayDeque<>();
+  private int starting;
+  private boolean closed;
+
+  /**
+   * @param defaultLimit the concurrency limit of a function without reserved concurrency
+   */
+  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker, int defaultLimit) {
+    this.function = function;
+    this.manager = manager;
+    this.invoker = invoker;
+    this.limit = function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
+  }
+
+  public FunctionConfig function() {
+    return function;
+  }
+
+  /** Runs one invocation, waiting for an environment until {@code queueDeadlineNanos}. */
+  public InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      Environment environment = acquire(queueDeadlineNanos);
+      boolean reusable = false;
+      try {
+        InvocationResult result = invoker.invoke(environment, request);
+        reusable = result.environmentReusable();
+        return result;
+      } catch (EnvironmentUnavailableException e) {
+        if (attempt == MAX_ATTEMPTS) {
+          throw ServiceException.service("No execution environment took the invocation: " + e.getMessage());
+        }
+      } catch (IOException e) {
+        throw ServiceException.service("The execution environment was lost during the invocation: " + e);
+      } finally {
+        release(environment, reusable);
+      }
+    }
+  }
+
+  /** Starts environments up to the provisioned concurrency. */
+  public void ensureProvisioned() {
+    lock.lock();
+    try {
+      while (!closed && total() < function.provisionedConcurrency()) {
+        startEnvironment(true);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops environments idle for the idle timeout, keeping the provisioned ones. */
+  public void stopIdle(long nowNanos) {
+    List<Environment> expired = new ArrayList<>();
+    lock.lock();
+    try {
+      idle.removeIf(i -> i.environment().isTerminated());
+      long timeout = function.idleTimeout().toNanos();
+      while (total() > function.provisionedConcurrency() && !idle.isEmpty()
+          && nowNanos - idle.peekLast().sinceNanos() >= timeout) {
+        expired.add(idle.pollLast().environment());
+      }
+    } finally {
+      lock.unlock();
+    }
+    expired.forEach(manager::stop);
+    ensureProvisioned();
+  }
+
+  public Counts counts() {
+    lock.lock();
+    try {
+      return new Counts(starting, idle.size(), busy.size());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes no more work; stops the idle environments (call once in-flight work is done). */
+  public CompletableFuture<Void> close() {
+    List<Environment> toStop = new ArrayList<>();
+    lock.lock();
+    try {
+      closed = true;
+      waiters.forEach(w -> w.completeExceptionally(ServiceException.service("klambda is shutting down")));
+      waiters.clear();
+      idle.forEach(i -> toStop.add(i.environment()));
+      idle.clear();
+    } finally {
+      lock.unlock();
+    }
+    return CompletableFuture.allOf(toStop.stream().map(manager::stop).toArray(CompletableFuture[]::new));
+  }
+
+  private Environment acquire(long deadlineNanos) throws ServiceException, InterruptedException {
+    CompletableFuture<Environment> waiter = new CompletableFuture<>();
+    lock.lock();
+    try {
+      if (closed) {
+        throw ServiceException.service("klambda is shutting down");
+      }
+      Idle free;
+      while ((free = idle.pollFirst()) != null) {
+        if (!free.environment().isTerminated()) {
+          busy.add(free.environment());
+          return free.environment();
+        }
+      }
+      if (limit == 0) {
+        throw ServiceException.throttled();
+      }
+      waiters.addLast(waiter);
+      startWhileNeeded();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      return waiter.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | InterruptedException e) {
+      lock.lock();
+      try {
+        if (waiters.remove(waiter)) {
+          if (e instanceof InterruptedException interrupted) {
+            throw interrupted;
+          }
+          throw ServiceException.throttled();
+        }
+      } finally {
+        lock.unlock();
+      }
+      // handed an environment (or an error) just as the wait ended: take it
+      return resolved(waiter);
+    } catch (ExecutionException e) {
+      throw asServiceException(e.getCause());
+    }
+  }
+
+  private static Environment resolved(CompletableFuture<Environment> waiter) throws ServiceException {
+    try {
+      return waiter.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw asServiceException(e.getCause());
+    }
+  }
+
+  private void release(Environment environment, boolean reusable) {
+    lock.lock();
+    try {
+      busy.remove(environment);
+      if (reusable && !closed && !environment.isTerminated()) {
+        offer(environment);
+        return;
+      }
+      manager.stop(environment);
+      startWhileNeeded();
+    } finally {
+      lock.unlock();
+    }
+    ensureProvisioned();
+  }
+
+  /** A free environment goes to the longest-waiting request, else to the idle pool. */
+  private void offer(Environment environment) {
+    CompletableFuture<Environment> waiter = waiters.pollFirst();
+    if (waiter != null) {
+      busy.add(environment);
+      waiter.complete(environment);
+    } else {
+      idle.addFirst(new Idle(environment, System.nanoTime()));
+    }
+  }
+
+  /** One environment starting per waiting request, within the limit. */
+  private void startWhileNeeded() {
+    while (!closed && starting < waiters.size() && total() < limit) {
+      startEnvironment(false);
+    }
+  }
+
+  private void startEnvironment(boolean provisioned) {
+    starting++;
+    manager.start(function, provisioned).whenComplete(this::started);
+  }
+
+  private void started(Environment environment, Throwable failure) {
+    boolean stop = false;
+    lock.lock();
+    try {
+      starting--;
+      if (failure != null) {
+        CompletableFuture<Environment> waiter = waiters.pollFirst();
+        if (waiter != null) {
+          waiter.completeExceptionally(ServiceException.service(
+              "Could not start an execution environment for " + function.key() + ": " + rootMessage(failure)));
+        }
+        return;
+      }
+      if (closed) {
+        stop = true;
+      } else {
+        environment.terminated().thenRun(() -> terminated(environment));
+        offer(environment);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (stop) {
+      manager.stop(environment);
+    }
+  }
+
+  /** An environment died on its own (crash, eviction): forget it if idle, keep the floor. */
+  private void terminated(Environment environment) {
+    lock.lock();
+    try {
+      idle.removeIf(i -> i.environment() == environment);
+    } finally {
+      lock.unlock();
+    }
+    ensureProvisioned();
+  }
+
+  private int total() {
+    return starting + idle.size() + busy.size();
+  }
+
+  private static ServiceException asServiceException(Throwable failure) {
+    return failure instanceof ServiceException s ? s : ServiceException.service(rootMessage(failure));
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() != null ? root.getMessage() : root.toString();
+  }
+}

@@ -1,0 +1,66 @@
+package dev.klambda.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+
+/**
+ * The HTTP front door: the Lambda Invoke API on one port. Every exchange runs on its own virtual
+ * thread, so thousands of queued and in-flight invocations cost memory, not platform threads.
+ */
+public final class Gateway implements AutoCloseable {
+  private final HttpServer server;
+  private final FunctionRegistry registry;
+  private final AsyncInvoker async;
+
+  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async,
+      Duration queueTimeout) throws IOException {
+    // Without this the JDK's server delays small responses (Nagle), costing ~40 ms per round trip.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    this.registry = registry;
+    this.async = async;
+    this.server = HttpServer.create(address, 4096);
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    InvokeApi invokeApi = new InvokeApi(registry, async, queueTimeout);
+    server.createContext(InvokeApi.PATH_PREFIX, invokeApi::handle);
+    server.createContext("/", exchange -> {
+      try (exchange) {
+        InvokeApi.sendError(exchange, ServiceException.unknownOperation(
+            exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()));
+      }
+    });
+  }
+
+  public void start() {
+    server.start();
+  }
+
+  /** The bound address (the port is the real one when 0 was asked for). */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  public String baseUrl() {
+    return "http://" + address().getHostString() + ":" + address().getPort();
+  }
+
+  /**
+   * Stops taking requests, lets in-flight ones (and accepted events) finish within {@code grace},
+   * then shuts every environment down.
+   */
+  public void stop(Duration grace) {
+    long deadline = System.nanoTime() + grace.toNanos();
+    server.stop((int) Math.max(1, grace.toSeconds()));
+    if (!async.awaitQuiet(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+      System.err.println("klambda: " + async.inProgress() + " accepted events did not complete before shutdown");
+    }
+    registry.close();
+  }
+
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(1));
+  }
+}

@@ -1,0 +1,69 @@
+package dev.klambda.gateway;
+
+/**
+ * An Invoke API error that is not the function's: answered with its HTTP status, its type in
+ * {@code x-amzn-ErrorType} and the JSON body, so the AWS SDKs raise the matching exception.
+ */
+public final class ServiceException extends Exception {
+  private final int status;
+  private final String type;
+  private final String reason;
+
+  private ServiceException(int status, String type, String message, String reason) {
+    super(message, null, false, false);
+    this.status = status;
+    this.type = type;
+    this.reason = reason;
+  }
+
+  public static ServiceException functionNotFound(String arn) {
+    return new ServiceException(404, "ResourceNotFoundException", "Function not found: " + arn, null);
+  }
+
+  public static ServiceException tooLarge(int limit) {
+    return new ServiceException(413, "RequestTooLargeException",
+        "Request must be smaller than " + limit + " bytes for the InvokeFunction operation", null);
+  }
+
+  public static ServiceException invalidContent(String detail) {
+    return new ServiceException(400, "InvalidRequestContentException",
+        "Could not parse request body into json: " + detail, null);
+  }
+
+  public static ServiceException invalidParameter(String message) {
+    return new ServiceException(400, "InvalidParameterValueException", message, null);
+  }
+
+  /** Over the function's reserved concurrency (after waiting in the queue). */
+  public static ServiceException throttled() {
+    return new ServiceException(429, "TooManyRequestsException", "Rate Exceeded.",
+        "ReservedFunctionConcurrentInvocationLimitExceeded");
+  }
+
+  public static ServiceException unknownOperation(String method, String path) {
+    return new ServiceException(404, "UnknownOperationException",
+        "No operation at " + method + " " + path, null);
+  }
+
+  public static ServiceException service(String message) {
+    return new ServiceException(500, "ServiceException", message, null);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  /** Lambda's {@code Reason} field (throttling), or null. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Who is to blame, as Lambda's error bodies say: the caller (4xx) or the service (5xx). */
+  public String blame() {
+    return status >= 500 ? "Service" : "User";
+  }
+}

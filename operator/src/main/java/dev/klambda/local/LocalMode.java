@@ -1,0 +1,133 @@
+package dev.klambda.local;
+
+import dev.klambda.environments.AgentClient;
+import dev.klambda.environments.AgentDistribution;
+import dev.klambda.environments.LocalProcessEnvironmentManager;
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.function.SizingPolicy;
+import dev.klambda.gateway.AsyncInvoker;
+import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.Gateway;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code klambda local}: the gateway and routing of a cluster, with environments as local
+ * processes, serving the Functions of manifest files. No cluster needed.
+ */
+public final class LocalMode implements AutoCloseable {
+  /** Lambda keeps an event for up to six hours. */
+  private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
+
+  private final Gateway gateway;
+  private final List<FunctionConfig> functions;
+  private final Duration shutdownGrace;
+
+  private LocalMode(Gateway gateway, List<FunctionConfig> functions, Duration shutdownGrace) {
+    this.gateway = gateway;
+    this.functions = functions;
+    this.shutdownGrace = shutdownGrace;
+  }
+
+  /** Loads the manifests and starts serving; errors in manifests are printed to {@code err}. */
+  static LocalMode start(LocalOptions options, PrintStream out, PrintStream err) throws IOException {
+    ManifestLoader.Result loaded =
+        new ManifestLoader(new FunctionValidator(SizingPolicy.DEFAULT)).load(options.manifests());
+    loaded.errors().forEach(e -> err.println("klambda: skipped " + e));
+    if (loaded.functions().isEmpty()) {
+      throw new IOException("no valid Function in " + options.manifests());
+    }
+    AgentDistribution agent = AgentDistribution.locate(System.getenv("KLAMBDA_AGENT_HOME"));
+    Path workDir = options.workDir() != null
+        ? Files.createDirectories(options.workDir())
+        : Files.createTempDirectory("klambda-local-");
+    AgentClient agentClient = new AgentClient();
+    FunctionRegistry registry = new FunctionRegistry(
+        new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
+        agentClient, "default", options.region(), options.concurrencyLimit());
+    loaded.functions().forEach(registry::deploy);
+    AsyncInvoker async = new AsyncInvoker(options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
+    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
+        async, options.queueTimeout());
+    gateway.start();
+    Duration longest = loaded.functions().stream()
+        .map(f -> f.timeout().plus(f.initTimeout()))
+        .max(Duration::compareTo).orElse(Duration.ZERO);
+    return new LocalMode(gateway, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** Each function's invoke URL and ready-to-paste {@code curl} and {@code aws} lines. */
+  void printFunctions(PrintStream out) {
+    String base = gateway.baseUrl();
+    out.println("klambda local: serving " + functions.size() + " function(s) on " + base);
+    for (FunctionConfig f : functions) {
+      String name = f.namespace().equals("default") ? f.name() : f.namespace() + "%2F" + f.name();
+      String cliName = f.namespace().equals("default") ? f.name() : f.namespace() + "/" + f.name();
+      String url = base + "/2015-03-31/functions/" + name + "/invocations";
+      out.println();
+      out.println("  " + f.key() + "  (" + f.runtime() + ", " + f.memoryMB() + " MB, timeout "
+          + f.timeout().toSeconds() + " s)");
+      out.println("    invoke URL: " + url);
+      out.println("    curl -s -X POST '" + url + "' -d '{\"hello\":\"world\"}'");
+      out.println("    aws lambda invoke --endpoint-url " + base + " --no-sign-request --region us-east-1"
+          + " --function-name " + cliName + " --cli-binary-format raw-in-base64-out"
+          + " --payload '{\"hello\":\"world\"}' /dev/stdout");
+    }
+    out.println();
+    out.println("Ctrl-C stops klambda: in-flight invocations finish, environments shut down.");
+  }
+
+  /** Stops taking requests, lets in-flight work finish, shuts every environment down. */
+  @Override
+  public void close() {
+    gateway.stop(shutdownGrace);
+  }
+
+  public static String usage() {
+    return LocalOptions.USAGE;
+  }
+
+  public static int run(List<String> args, PrintStream out, PrintStream err) {
+    LocalOptions options;
+    try {
+      options = LocalOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("klambda local: " + e.getMessage());
+      err.print(LocalOptions.USAGE);
+      return 2;
+    }
+    LocalMode local;
+    try {
+      local = start(options, out, err);
+    } catch (IOException e) {
+      err.println("klambda local: " + e.getMessage());
+      return 1;
+    }
+    local.printFunctions(out);
+    Object stopped = new Object();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("klambda: stopping (in-flight invocations finish first)");
+      local.close();
+      out.println("klambda: stopped");
+    }, "klambda-shutdown"));
+    synchronized (stopped) {
+      while (true) {
+        try {
+          stopped.wait();
+        } catch (InterruptedException e) {
+          return 0;
+        }
+      }
+    }
+  }
+}

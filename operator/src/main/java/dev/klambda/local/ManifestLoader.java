@@ -1,0 +1,168 @@
+package dev.klambda.local;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.klambda.api.Function;
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.function.InvalidFunctionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Reads Function manifests from files and folders (multi-document YAML; folders are scanned for
+ * {@code *.yaml} and {@code *.yml}). A bad document is reported with its file, document number,
+ * field and rule, and the others still load.
+ */
+public final class ManifestLoader {
+  static final String API_VERSION = "klambda.dev/v1alpha1";
+
+  /** What was loaded, and what was refused (one message per bad document). */
+  public record Result(List<FunctionConfig> functions, List<String> errors) {}
+
+  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private final FunctionValidator validator;
+
+  public ManifestLoader(FunctionValidator validator) {
+    this.validator = validator;
+  }
+
+  public Result load(List<Path> paths) {
+    List<FunctionConfig> functions = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    Map<String, String> origins = new HashMap<>();
+    for (Path file : manifestFiles(paths, errors)) {
+      loadFile(file, functions, errors, origins);
+    }
+    return new Result(functions, errors);
+  }
+
+  private static List<Path> manifestFiles(List<Path> paths, List<String> errors) {
+    List<Path> files = new ArrayList<>();
+    for (Path path : paths) {
+      if (Files.isDirectory(path)) {
+        try (Stream<Path> walk = Files.walk(path)) {
+          files.addAll(walk.filter(Files::isRegularFile)
+              .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+              .sorted().collect(Collectors.toList()));
+        } catch (IOException e) {
+          errors.add(path + ": cannot read the folder: " + e.getMessage());
+        }
+      } else if (Files.isRegularFile(path)) {
+        files.add(path);
+      } else {
+        errors.add(path + ": no such file or folder");
+      }
+    }
+    return files;
+  }
+
+  private void loadFile(Path file, List<FunctionConfig> functions, List<String> errors,
+      Map<String, String> origins) {
+    int document = 0;
+    try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+      while (documents.hasNextValue()) {
+        document++;
+        JsonNode node = documents.nextValue();
+        String where = file + " (document " + document + ")";
+        if (node == null || node.isNull() || node.isEmpty()) {
+          continue;
+        }
+        String problem = loadDocument(node, where, functions, origins);
+        if (problem != null) {
+          errors.add(where + ": " + problem);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      errors.add(file + (document > 0 ? " (document " + document + ")" : "") + ": not valid YAML: "
+          + firstLine(e.getMessage()));
+    }
+  }
+
+  /** Loads one document; returns what is wrong with it, or null. */
+  private String loadDocument(JsonNode node, String where, List<FunctionConfig> functions,
+      Map<String, String> origins) {
+    String apiVersion = node.path("apiVersion").asText(null);
+    String kind = node.path("kind").asText(null);
+    if (!API_VERSION.equals(apiVersion)) {
+      return "apiVersion: must be " + API_VERSION + " (got " + (apiVersion == null ? "nothing" : "'" + apiVersion + "'") + ")";
+    }
+    if (!"Function".equals(kind)) {
+      return "kind: must be Function (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
+    }
+    Function function;
+    try {
+      function = yaml.treeToValue(node, Function.class);
+    } catch (UnrecognizedPropertyException e) {
+      return fieldPath(e) + ": unknown field (known here: " + e.getKnownPropertyIds() + ")";
+    } catch (MismatchedInputException e) {
+      return fieldPath(e) + ": must be " + typeName(e.getTargetType());
+    } catch (JsonMappingException e) {
+      return fieldPath(e) + ": " + firstLine(e.getOriginalMessage());
+    } catch (IOException e) {
+      return firstLine(e.getMessage());
+    }
+    FunctionConfig config;
+    try {
+      config = validator.validate(function);
+    } catch (InvalidFunctionException e) {
+      return e.getMessage();
+    }
+    String earlier = origins.putIfAbsent(config.key(), where);
+    if (earlier != null) {
+      return "metadata.name: function " + config.key() + " is already defined in " + earlier;
+    }
+    functions.add(config);
+    return null;
+  }
+
+  private static String fieldPath(JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (!path.isEmpty()) {
+          path.append('.');
+        }
+        path.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return path.isEmpty() ? "(document)" : path.toString();
+  }
+
+  private static String typeName(Class<?> type) {
+    if (type == null) {
+      return "of another type";
+    }
+    if (type == Integer.class || type == int.class) {
+      return "an integer";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    return Map.class.isAssignableFrom(type) ? "a map" : "an object";
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unknown error";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}
