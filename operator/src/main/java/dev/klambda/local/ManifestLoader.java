@@ -45,30 +45,31 @@ public final class ManifestLoader {
     List<FunctionConfig> functions = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     Map<String, String> origins = new HashMap<>();
-    for (Path file : manifestFiles(paths, errors)) {
-      loadFile(file, functions, errors, origins);
+    for (Path path : paths) {
+      for (Path file : manifestFiles(path, errors)) {
+        loadFile(file, functions, errors, origins);
+      }
     }
     return new Result(functions, errors);
   }
 
-  private static List<Path> manifestFiles(List<Path> paths, List<String> errors) {
-    List<Path> files = new ArrayList<>();
-    for (Path path : paths) {
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> walk = Files.walk(path)) {
-          files.addAll(walk.filter(Files::isRegularFile)
-              .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-              .sorted().collect(Collectors.toList()));
-        } catch (IOException e) {
-          errors.add(path + ": cannot read the folder: " + e.getMessage());
-        }
-      } else if (Files.isRegularFile(path)) {
-        files.add(path);
-      } else {
-        errors.add(path + ": no such file or folder");
-      }
+  /** The file itself, or the folder's YAML files in name order. */
+  private static List<Path> manifestFiles(Path path, List<String> errors) {
+    if (Files.isRegularFile(path)) {
+      return List.of(path);
     }
-    return files;
+    if (!Files.isDirectory(path)) {
+      errors.add(path + ": no such file or folder");
+      return List.of();
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      return walk.filter(Files::isRegularFile)
+          .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+          .sorted().collect(Collectors.toList());
+    } catch (IOException e) {
+      errors.add(path + ": cannot read the folder: " + e.getMessage());
+      return List.of();
+    }
   }
 
   private void loadFile(Path file, List<FunctionConfig> functions, List<String> errors,

@@ -1,0 +1,143 @@
+package dev.klambda.function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.klambda.api.Function;
+import dev.klambda.api.FunctionCode;
+import dev.klambda.api.FunctionSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FunctionValidatorTest {
+  private final FunctionValidator validator = new FunctionValidator(SizingPolicy.DEFAULT);
+
+  private static Function function(String name, FunctionSpec spec) {
+    Function function = new Function();
+    function.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    function.setSpec(spec);
+    return function;
+  }
+
+  private static FunctionSpec provided() {
+    FunctionSpec spec = new FunctionSpec();
+    spec.setRuntime("provided");
+    FunctionCode.Inline inline = new FunctionCode.Inline();
+    inline.setFiles(Map.of("bootstrap", "#!/bin/sh\n"));
+    FunctionCode code = new FunctionCode();
+    code.setInline(inline);
+    spec.setCode(code);
+    return spec;
+  }
+
+  private String violations(FunctionSpec spec) {
+    try {
+      validator.validate(function("f", spec));
+      return "";
+    } catch (InvalidFunctionException e) {
+      return e.getMessage();
+    }
+  }
+
+  @Test
+  void appliesLambdasDefaults() throws Exception {
+    FunctionConfig config = validator.validate(function("echo", provided()));
+
+    assertThat(config.key()).isEqualTo("default/echo");
+    assertThat(config.memoryMB()).isEqualTo(128);
+    assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(config.initTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.reservedConcurrency()).isNull();
+    assertThat(config.provisionedConcurrency()).isZero();
+    assertThat(config.files()).containsKey("bootstrap");
+  }
+
+  @Test
+  void memoryFollowsTheSizingPolicy() {
+    FunctionSpec spec = provided();
+    spec.setMemoryMB(100);
+    assertThat(violations(spec)).isEqualTo(
+        "spec.memoryMB: must be between 128 and 3008 MB in steps of 64 MB (got 100)");
+    spec.setMemoryMB(200);
+    assertThat(violations(spec)).contains("spec.memoryMB").contains("got 200");
+    spec.setMemoryMB(3008);
+    assertThat(violations(spec)).isEmpty();
+    spec.setMemoryMB(3072);
+    assertThat(violations(spec)).contains("spec.memoryMB");
+
+    FunctionValidator todaysAws = new FunctionValidator(new SizingPolicy(128, 10240, 1, 1769));
+    spec.setMemoryMB(10240);
+    assertThatNoException(() -> todaysAws.validate(function("f", spec)));
+  }
+
+  private static void assertThatNoException(ThrowingRunnable runnable) {
+    try {
+      runnable.run();
+    } catch (Exception e) {
+      throw new AssertionError("unexpected " + e, e);
+    }
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  void cpuIsProportionalToMemoryRoundedUp() {
+    assertThat(SizingPolicy.DEFAULT.cpuMillis(1792)).isEqualTo(1000);
+    assertThat(SizingPolicy.DEFAULT.cpuMillis(128)).isEqualTo(72);
+    assertThat(SizingPolicy.DEFAULT.cpuMillis(3008)).isEqualTo(1679);
+  }
+
+  @Test
+  void reportsEveryBrokenRuleWithItsField() {
+    FunctionSpec spec = provided();
+    spec.setRuntime("python3.12");
+    spec.setTimeoutSeconds(901);
+    spec.setReservedConcurrency(1);
+    spec.setProvisionedConcurrency(2);
+    FunctionSpec.FunctionEnvironment env = new FunctionSpec.FunctionEnvironment();
+    env.setVariables(Map.of("AWS_REGION", "x"));
+    spec.setEnvironment(env);
+
+    assertThat(violations(spec))
+        .contains("spec.runtime: must be one of [java21, provided] (got 'python3.12')")
+        .contains("spec.timeoutSeconds: must be between 1 and 900 (got 901)")
+        .contains("spec.provisionedConcurrency: must not exceed spec.reservedConcurrency (2 > 1)")
+        .contains("spec.environment.variables[AWS_REGION]: is reserved");
+  }
+
+  @Test
+  void checksTheCode() {
+    FunctionSpec spec = provided();
+    spec.getCode().getInline().setFiles(Map.of("run.sh", "x", "../escape", "y"));
+    spec.getCode().getInline().setBinaryFiles(Map.of("lib.jar", "not base64!"));
+
+    assertThat(violations(spec))
+        .contains("spec.code.inline.files[../escape]: must be a relative path inside the task root")
+        .contains("spec.code.inline.binaryFiles[lib.jar]: must be base64")
+        .contains("spec.code.inline.files: must contain an executable 'bootstrap'");
+  }
+
+  @Test
+  void java21NeedsAClassHandler() throws Exception {
+    FunctionSpec spec = provided();
+    spec.setRuntime("java21");
+    spec.getCode().getInline().setFiles(null);
+    spec.getCode().getInline().setBinaryFiles(Map.of("f.jar", Base64.getEncoder().encodeToString(new byte[] {1})));
+    assertThat(violations(spec)).contains("spec.handler: must be 'package.Class::method'");
+
+    spec.setHandler("example.Hello::handleRequest");
+    assertThat(validator.validate(function("f", spec)).files().get("f.jar")).containsExactly(1);
+  }
+
+  @Test
+  void namesMustBeDnsLabels() {
+    assertThatThrownBy(() -> validator.validate(function("Hello_World", provided())))
+        .isInstanceOf(InvalidFunctionException.class)
+        .hasMessageContaining("metadata.name: must be a DNS label");
+  }
+}

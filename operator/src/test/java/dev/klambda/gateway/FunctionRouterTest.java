@@ -1,0 +1,232 @@
+package dev.klambda.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.klambda.environments.Environment;
+import dev.klambda.environments.EnvironmentInvoker;
+import dev.klambda.environments.EnvironmentUnavailableException;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.TestFunctions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class FunctionRouterTest {
+  private final TestingEnvironmentManager manager = new TestingEnvironmentManager();
+
+  private static InvocationResult result(Outcome outcome) {
+    return new InvocationResult(outcome, "{}".getBytes(), null, null, 1000, 0, 1, 10);
+  }
+
+  private static InvocationRequest request(int n) {
+    return new InvocationRequest("r" + n, "{}".getBytes(), null, false);
+  }
+
+  private static long in(Duration duration) {
+    return System.nanoTime() + duration.toNanos();
+  }
+
+  private FunctionRouter router(FunctionConfig function, EnvironmentInvoker invoker) {
+    return new FunctionRouter(function, manager, invoker, 1000);
+  }
+
+  @Test
+  void reusesTheIdleEnvironment() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    router.invoke(request(2), in(Duration.ofSeconds(5)));
+
+    assertThat(manager.started).hasSize(1);
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+  }
+
+  @Test
+  void neverGivesOneEnvironmentTwoInvocationsAndStaysWithinTheLimit() throws Exception {
+    Set<Environment> inUse = ConcurrentHashMap.newKeySet();
+    AtomicInteger overlaps = new AtomicInteger();
+    FunctionRouter router = router(TestFunctions.config("f", 3, 0, Duration.ofMinutes(5)), (env, req) -> {
+      if (!inUse.add(env)) {
+        overlaps.incrementAndGet();
+      }
+      Thread.sleep(2);
+      inUse.remove(env);
+      return result(Outcome.SUCCESS);
+    });
+
+    List<Future<InvocationResult>> results = new ArrayList<>();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 300; i++) {
+        int n = i;
+        results.add(pool.submit(() -> router.invoke(request(n), in(Duration.ofSeconds(30)))));
+      }
+    }
+    for (Future<InvocationResult> f : results) {
+      assertThat(f.get().outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+    assertThat(overlaps).hasValue(0);
+    assertThat(manager.started).hasSizeLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void answers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
+      release.await();
+      return result(Outcome.SUCCESS);
+    });
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      while (router.counts().busy() == 0) {
+        Thread.sleep(1);
+      }
+
+      assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofMillis(50))))
+          .isInstanceOfSatisfying(ServiceException.class, e -> {
+            assertThat(e.status()).isEqualTo(429);
+            assertThat(e.type()).isEqualTo("TooManyRequestsException");
+          });
+      release.countDown();
+      assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void aWaitingRequestGetsTheEnvironmentThatFreesUp() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
+      if (req.requestId().equals("r1")) {
+        release.await();
+      }
+      return result(Outcome.SUCCESS);
+    });
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      while (router.counts().busy() == 0) {
+        Thread.sleep(1);
+      }
+      Future<InvocationResult> second = pool.submit(() -> router.invoke(request(2), in(Duration.ofSeconds(5))));
+      release.countDown();
+
+      assertThat(second.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+      assertThat(first.get().outcome()).isEqualTo(Outcome.SUCCESS);
+      assertThat(manager.started).hasSize(1);
+    }
+  }
+
+  @Test
+  void reservedConcurrencyZeroThrottlesEverything() {
+    FunctionRouter router = router(TestFunctions.config("f", 0, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+
+    assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
+        .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(429));
+    assertThat(manager.started).isEmpty();
+  }
+
+  @Test
+  void stopsIdleEnvironmentsDownToTheProvisionedCount() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 1, Duration.ofSeconds(60)),
+        (env, req) -> {
+          Thread.sleep(20);
+          return result(Outcome.SUCCESS);
+        });
+    router.ensureProvisioned();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 3; i++) {
+        int n = i;
+        pool.submit(() -> router.invoke(request(n), in(Duration.ofSeconds(5))));
+      }
+    }
+    int before = router.counts().idle();
+    assertThat(before).isGreaterThan(1);
+
+    router.stopIdle(System.nanoTime());
+    assertThat(manager.stopped).as("nothing idle long enough yet").isEmpty();
+
+    router.stopIdle(System.nanoTime() + Duration.ofSeconds(61).toNanos());
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+    assertThat(manager.stopped).hasSize(before - 1);
+    assertThat(manager.provisionedStarts).hasValue(1);
+  }
+
+  @Test
+  void aFunctionWithoutProvisionedConcurrencyScalesToZero() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofSeconds(1)),
+        (env, req) -> result(Outcome.SUCCESS));
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+
+    router.stopIdle(System.nanoTime() + Duration.ofSeconds(2).toNanos());
+
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
+    assertThat(manager.running()).isZero();
+  }
+
+  @Test
+  void anUnavailableEnvironmentIsDroppedAndTheRequestGoesToAnother() throws Exception {
+    Map<Environment, Boolean> seen = new ConcurrentHashMap<>();
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
+      if (seen.isEmpty()) {
+        seen.put(env, true);
+        throw new EnvironmentUnavailableException("shutting down", null);
+      }
+      return result(Outcome.SUCCESS);
+    });
+
+    assertThat(router.invoke(request(1), in(Duration.ofSeconds(5))).outcome()).isEqualTo(Outcome.SUCCESS);
+    assertThat(manager.started).hasSize(2);
+    assertThat(manager.stopped).containsExactlyElementsOf(seen.keySet());
+  }
+
+  @Test
+  void anEnvironmentWhoseInitFailedIsNotReused() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.INIT_ERROR));
+
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    router.invoke(request(2), in(Duration.ofSeconds(5)));
+
+    assertThat(manager.started).hasSize(2);
+    assertThat(manager.stopped).hasSize(2);
+  }
+
+  @Test
+  void aFailedStartIsAnsweredWithAServiceError() {
+    manager.startFailure = new IllegalStateException("no agent jar");
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+
+    assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
+        .isInstanceOfSatisfying(ServiceException.class, e -> {
+          assertThat(e.status()).isEqualTo(500);
+          assertThat(e.getMessage()).contains("no agent jar");
+        });
+  }
+
+  @Test
+  void anEnvironmentThatDiedWhileIdleIsReplaced() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    manager.started.getFirst().terminated().complete(null);
+
+    router.invoke(request(2), in(Duration.ofSeconds(5)));
+
+    assertThat(manager.started).hasSize(2);
+  }
+}

@@ -1,0 +1,82 @@
+package dev.klambda.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.function.SizingPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestLoaderTest {
+  private static final String GOOD = """
+      apiVersion: klambda.dev/v1alpha1
+      kind: Function
+      metadata:
+        name: %s
+      spec:
+        runtime: provided
+        code:
+          inline:
+            files:
+              bootstrap: "#!/bin/sh"
+      """;
+
+  @TempDir Path dir;
+  private final ManifestLoader loader = new ManifestLoader(new FunctionValidator(SizingPolicy.DEFAULT));
+
+  @Test
+  void loadsEveryDocumentOfEveryYamlFileInAFolder() throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), GOOD.formatted("one") + "---\n" + GOOD.formatted("two"));
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub/b.yml"), GOOD.formatted("three"));
+    Files.writeString(dir.resolve("notes.txt"), "not a manifest");
+
+    ManifestLoader.Result result = loader.load(List.of(dir));
+
+    assertThat(result.errors()).isEmpty();
+    assertThat(result.functions()).extracting(FunctionConfig::name).containsExactly("one", "two", "three");
+  }
+
+  @Test
+  void reportsFileDocumentFieldAndRuleAndKeepsTheRest() throws Exception {
+    Path file = dir.resolve("mixed.yaml");
+    Files.writeString(file, GOOD.formatted("good") + "---\n"
+        + GOOD.formatted("small").replace("runtime: provided", "runtime: provided\n  memoryMB: 100") + "---\n"
+        + GOOD.formatted("typo").replace("runtime: provided", "runtime: provided\n  memroyMB: 256") + "---\n"
+        + GOOD.formatted("words").replace("runtime: provided", "runtime: provided\n  timeoutSeconds: soon") + "---\n"
+        + GOOD.formatted("good") + "---\n"
+        + "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+
+    ManifestLoader.Result result = loader.load(List.of(file));
+
+    assertThat(result.functions()).extracting(FunctionConfig::name).containsExactly("good");
+    assertThat(result.errors()).containsExactly(
+        file + " (document 2): spec.memoryMB: must be between 128 and 3008 MB in steps of 64 MB (got 100)",
+        file + " (document 3): spec.memroyMB: unknown field (known here: " + knownSpecFields(result) + ")",
+        file + " (document 4): spec.timeoutSeconds: must be an integer",
+        file + " (document 5): metadata.name: function default/good is already defined in " + file + " (document 1)",
+        file + " (document 6): apiVersion: must be klambda.dev/v1alpha1 (got 'v1')");
+  }
+
+  private static String knownSpecFields(ManifestLoader.Result result) {
+    String error = result.errors().get(1);
+    return error.substring(error.indexOf("(known here: ") + "(known here: ".length(), error.length() - 1);
+  }
+
+  @Test
+  void reportsYamlThatDoesNotParse() throws Exception {
+    Path file = dir.resolve("broken.yaml");
+    Files.writeString(file, "apiVersion: [unclosed\n");
+
+    ManifestLoader.Result result = loader.load(List.of(file, dir.resolve("missing.yaml")));
+
+    assertThat(result.functions()).isEmpty();
+    assertThat(result.errors()).hasSize(2);
+    assertThat(result.errors().get(0)).startsWith(file + " (document 1): not valid YAML");
+    assertThat(result.errors().get(1)).isEqualTo(dir.resolve("missing.yaml") + ": no such file or folder");
+  }
+}
