@@ -26,11 +26,14 @@ public final class LocalMode implements AutoCloseable {
   private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
 
   private final Gateway gateway;
+  private final FunctionRegistry registry;
   private final List<FunctionConfig> functions;
   private final Duration shutdownGrace;
 
-  private LocalMode(Gateway gateway, List<FunctionConfig> functions, Duration shutdownGrace) {
+  private LocalMode(Gateway gateway, FunctionRegistry registry, List<FunctionConfig> functions,
+      Duration shutdownGrace) {
     this.gateway = gateway;
+    this.registry = registry;
     this.functions = functions;
     this.shutdownGrace = shutdownGrace;
   }
@@ -59,11 +62,15 @@ public final class LocalMode implements AutoCloseable {
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
-    return new LocalMode(gateway, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+    return new LocalMode(gateway, registry, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
   }
 
   public Gateway gateway() {
     return gateway;
+  }
+
+  public FunctionRegistry registry() {
+    return registry;
   }
 
   /** Each function's invoke URL and ready-to-paste {@code curl} and {@code aws} lines. */

@@ -1,0 +1,26 @@
+package dev.klambda.local;
+
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/** The real AWS SDK client pointed at a klambda gateway, without retries (tests count answers). */
+final class LambdaClients {
+  private LambdaClients() {}
+
+  static LambdaClient of(String baseUrl) {
+    return LambdaClient.builder()
+        .endpointOverride(URI.create(baseUrl))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(60)).build())
+        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
+            .apiCallTimeout(Duration.ofSeconds(90)))
+        .build();
+  }
+}

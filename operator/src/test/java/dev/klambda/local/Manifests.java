@@ -1,0 +1,105 @@
+package dev.klambda.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+/** Function manifests for tests: real bash bootstraps, real handler jars. */
+final class Manifests {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * A bash runtime in the style of AWS's custom-runtime tutorial. {@code handler} is the body of
+   * a bash function {@code handle} that gets the request id as $1 and the event as $2, and may
+   * call {@code respond ID BODY} or {@code fail ID TYPE MESSAGE}; $CLIENT_CONTEXT holds the client
+   * context header. {@code init} runs once before the loop.
+   */
+  static String bashRuntime(String init, String handler) {
+    return """
+        #!/bin/bash
+        set -uo pipefail
+        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+        respond() { curl -sS -X POST "$api/invocation/$1/response" -d "$2" > /dev/null; }
+        fail() {
+          curl -sS -X POST "$api/invocation/$1/error" -H "Lambda-Runtime-Function-Error-Type: $2" \\
+            -d "{\\"errorMessage\\":\\"$3\\",\\"errorType\\":\\"$2\\"}" > /dev/null
+        }
+        handle() {
+        %s
+        }
+        %s
+        while true; do
+          headers="$(mktemp)"
+          event="$(curl -sS -D "$headers" "$api/invocation/next")"
+          id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+          CLIENT_CONTEXT="$(grep -Fi Lambda-Runtime-Client-Context "$headers" | cut -d' ' -f2- | tr -d '\\r')"
+          rm -f "$headers"
+          handle "$id" "$event"
+        done
+        """.formatted(handler, init);
+  }
+
+  static Map<String, Object> function(String name, Map<String, Object> spec) {
+    Map<String, Object> function = new LinkedHashMap<>();
+    function.put("apiVersion", "klambda.dev/v1alpha1");
+    function.put("kind", "Function");
+    function.put("metadata", Map.of("name", name));
+    function.put("spec", spec);
+    return function;
+  }
+
+  static Map<String, Object> provided(String name, String bootstrap, Map<String, Object> extra) {
+    Map<String, Object> spec = new LinkedHashMap<>(extra);
+    spec.put("runtime", "provided");
+    spec.put("code", Map.of("inline", Map.of("files", Map.of("bootstrap", bootstrap))));
+    return function(name, spec);
+  }
+
+  static Map<String, Object> java21(String name, String handler, byte[] jar, Map<String, Object> extra) {
+    Map<String, Object> spec = new LinkedHashMap<>(extra);
+    spec.put("runtime", "java21");
+    spec.put("handler", handler);
+    spec.put("memoryMB", 512);
+    spec.put("code", Map.of("inline", Map.of("binaryFiles",
+        Map.of("function.jar", Base64.getEncoder().encodeToString(jar)))));
+    return function(name, spec);
+  }
+
+  /** Writes the functions as one multi-document YAML file (JSON is YAML). */
+  static Path write(Path file, List<Map<String, Object>> functions) throws IOException {
+    StringBuilder yaml = new StringBuilder();
+    for (Map<String, Object> function : functions) {
+      yaml.append("---\n").append(JSON.writeValueAsString(function)).append('\n');
+    }
+    return Files.writeString(file, yaml);
+  }
+
+  /** A jar of the compiled classes of {@code dev.klambda.testfunctions}. */
+  static byte[] testFunctionsJar() {
+    Path classes = Path.of("target/test-classes");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (JarOutputStream jar = new JarOutputStream(bytes);
+        Stream<Path> files = Files.walk(classes.resolve("dev/klambda/testfunctions"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        jar.putNextEntry(new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
+        jar.write(Files.readAllBytes(file));
+        jar.closeEntry();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  private Manifests() {}
+}
