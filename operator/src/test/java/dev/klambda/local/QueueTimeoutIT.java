@@ -1,0 +1,50 @@
+package dev.klambda.local;
+
+import static dev.klambda.local.Manifests.bashRuntime;
+import static dev.klambda.local.Manifests.provided;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
+
+/** A request that waits past the queue timeout at the reserved limit gets 429, the busy one completes. */
+class QueueTimeoutIT {
+  @TempDir Path dir;
+
+  @Test
+  void aRequestQueuedPastTheDeadlineIsThrottled() throws Exception {
+    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
+        bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"), Map.of("reservedConcurrency", 1))));
+    try (LocalMode local = LocalMode.start(new LocalOptions("127.0.0.1", 0, "us-east-1",
+            Duration.ofSeconds(1), Duration.ZERO, 1000, dir.resolve("work"), List.of(manifest)),
+            new PrintStream(OutputStream.nullOutputStream()), System.err);
+        LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
+      CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
+          () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
+      await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
+          .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
+            assertThat(e.statusCode()).isEqualTo(429);
+            assertThat(e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After")).contains("1");
+          });
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited in the queue first")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+      assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
+    }
+  }
+}
