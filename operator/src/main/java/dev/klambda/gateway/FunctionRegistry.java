@@ -20,6 +20,7 @@ public final class FunctionRegistry implements AutoCloseable {
 
   private final EnvironmentManager manager;
   private final EnvironmentInvoker invoker;
+  private final InvocationObserver observer;
   private final String defaultNamespace;
   private final String region;
   private final int defaultConcurrencyLimit;
@@ -27,10 +28,11 @@ public final class FunctionRegistry implements AutoCloseable {
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> Thread.ofPlatform().daemon().name("idle-sweep").unstarted(r));
 
-  public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker, String defaultNamespace,
-      String region, int defaultConcurrencyLimit) {
+  public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
+      InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
     this.manager = manager;
     this.invoker = invoker;
+    this.observer = observer;
     this.defaultNamespace = defaultNamespace;
     this.region = region;
     this.defaultConcurrencyLimit = defaultConcurrencyLimit;
@@ -38,7 +40,7 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   public FunctionRouter deploy(FunctionConfig function) {
-    FunctionRouter router = new FunctionRouter(function, manager, invoker, defaultConcurrencyLimit);
+    FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit);
     FunctionRouter previous = routers.putIfAbsent(function.key(), router);
     if (previous != null) {
       throw new IllegalArgumentException("function " + function.key() + " is already deployed");

@@ -40,6 +40,7 @@ public final class FunctionRouter {
   private final FunctionConfig function;
   private final EnvironmentManager manager;
   private final EnvironmentInvoker invoker;
+  private final InvocationObserver observer;
   private final int limit;
   private final ReentrantLock lock = new ReentrantLock();
   // guarded by lock
@@ -52,10 +53,12 @@ public final class FunctionRouter {
   /**
    * @param defaultLimit the concurrency limit of a function without reserved concurrency
    */
-  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker, int defaultLimit) {
+  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
+      InvocationObserver observer, int defaultLimit) {
     this.function = function;
     this.manager = manager;
     this.invoker = invoker;
+    this.observer = observer;
     this.limit = function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
   }
 
@@ -67,11 +70,12 @@ public final class FunctionRouter {
   public InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      Environment environment = acquire(queueDeadlineNanos);
+      Environment environment = acquireOrThrottle(queueDeadlineNanos);
       boolean reusable = false;
       try {
         InvocationResult result = invoker.invoke(environment, request);
         reusable = result.environmentReusable();
+        observer.completed(function, result);
         return result;
       } catch (EnvironmentUnavailableException e) {
         if (attempt == MAX_ATTEMPTS) {
@@ -138,6 +142,17 @@ public final class FunctionRouter {
       lock.unlock();
     }
     return CompletableFuture.allOf(toStop.stream().map(manager::stop).toArray(CompletableFuture[]::new));
+  }
+
+  private Environment acquireOrThrottle(long deadlineNanos) throws ServiceException, InterruptedException {
+    try {
+      return acquire(deadlineNanos);
+    } catch (ServiceException e) {
+      if (e.status() == 429) {
+        observer.throttled(function);
+      }
+      throw e;
+    }
   }
 
   private Environment acquire(long deadlineNanos) throws ServiceException, InterruptedException {

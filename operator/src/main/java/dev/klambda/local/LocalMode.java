@@ -9,6 +9,8 @@ import dev.klambda.function.SizingPolicy;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.metering.MetricsServer;
+import dev.klambda.metering.PrometheusMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -27,13 +29,15 @@ public final class LocalMode implements AutoCloseable {
 
   private final Gateway gateway;
   private final FunctionRegistry registry;
+  private final MetricsServer metricsServer;
   private final List<FunctionConfig> functions;
   private final Duration shutdownGrace;
 
-  private LocalMode(Gateway gateway, FunctionRegistry registry, List<FunctionConfig> functions,
-      Duration shutdownGrace) {
+  private LocalMode(Gateway gateway, FunctionRegistry registry, MetricsServer metricsServer,
+      List<FunctionConfig> functions, Duration shutdownGrace) {
     this.gateway = gateway;
     this.registry = registry;
+    this.metricsServer = metricsServer;
     this.functions = functions;
     this.shutdownGrace = shutdownGrace;
   }
@@ -51,18 +55,23 @@ public final class LocalMode implements AutoCloseable {
         ? Files.createDirectories(options.workDir())
         : Files.createTempDirectory("klambda-local-");
     AgentClient agentClient = new AgentClient();
+    PrometheusMetrics metrics = new PrometheusMetrics();
     FunctionRegistry registry = new FunctionRegistry(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
-        agentClient, "default", options.region(), options.concurrencyLimit());
+        agentClient, metrics, "default", options.region(), options.concurrencyLimit());
     loaded.functions().forEach(registry::deploy);
+    metrics.watch(registry);
+    MetricsServer metricsServer =
+        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
     AsyncInvoker async = new AsyncInvoker(options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
         async, options.queueTimeout());
     gateway.start();
+    metricsServer.start();
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
-    return new LocalMode(gateway, registry, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+    return new LocalMode(gateway, registry, metricsServer, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
   }
 
   public Gateway gateway() {
@@ -71,6 +80,11 @@ public final class LocalMode implements AutoCloseable {
 
   public FunctionRegistry registry() {
     return registry;
+  }
+
+  /** Where Prometheus scrapes, e.g. {@code http://127.0.0.1:9090/metrics}. */
+  public String metricsUrl() {
+    return "http://" + metricsServer.address().getHostString() + ":" + metricsServer.address().getPort() + "/metrics";
   }
 
   /** Each function's invoke URL and ready-to-paste {@code curl} and {@code aws} lines. */
@@ -91,6 +105,7 @@ public final class LocalMode implements AutoCloseable {
           + " --payload '{\"hello\":\"world\"}' /dev/stdout");
     }
     out.println();
+    out.println("Metrics: " + metricsUrl());
     out.println("Ctrl-C stops klambda: in-flight invocations finish, environments shut down.");
   }
 
@@ -98,6 +113,7 @@ public final class LocalMode implements AutoCloseable {
   @Override
   public void close() {
     gateway.stop(shutdownGrace);
+    metricsServer.close();
   }
 
   public static String usage() {

@@ -9,6 +9,7 @@ import java.util.List;
 record LocalOptions(
     String bind,
     int port,
+    int metricsPort,
     String region,
     Duration queueTimeout,
     Duration asyncRetryDelay,
@@ -21,6 +22,7 @@ record LocalOptions(
         Serves the Functions in the given manifests (folders are scanned for *.yaml / *.yml) over
         the AWS Lambda Invoke API; environments are local processes.
         --port N                    gateway port (default 8080)
+        --metrics-port N            Prometheus /metrics port (default 9090)
         --bind ADDRESS              address to listen on (default 127.0.0.1)
         --region NAME               region in ARNs and AWS_REGION (default us-east-1)
         --queue-timeout-seconds N   how long an invocation waits for an environment before 429 (default 10)
@@ -34,6 +36,7 @@ record LocalOptions(
   static LocalOptions parse(List<String> args) {
     String bind = "127.0.0.1";
     int port = 8080;
+    int metricsPort = 9090;
     String region = "us-east-1";
     int queueTimeout = 10;
     int asyncRetryDelay = 60;
@@ -52,6 +55,7 @@ record LocalOptions(
       String value = args.get(++i);
       switch (arg) {
         case "--port" -> port = number(arg, value, 0, 65535);
+        case "--metrics-port" -> metricsPort = number(arg, value, 0, 65535);
         case "--bind" -> bind = value;
         case "--region" -> region = value;
         case "--queue-timeout-seconds" -> queueTimeout = number(arg, value, 0, 900);
@@ -64,7 +68,7 @@ record LocalOptions(
     if (manifests.isEmpty()) {
       throw new IllegalArgumentException("give at least one manifest file or folder");
     }
-    return new LocalOptions(bind, port, region, Duration.ofSeconds(queueTimeout),
+    return new LocalOptions(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
         Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests));
   }
 

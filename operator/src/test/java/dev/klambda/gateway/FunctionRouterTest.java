@@ -41,7 +41,7 @@ class FunctionRouterTest {
   }
 
   private FunctionRouter router(FunctionConfig function, EnvironmentInvoker invoker) {
-    return new FunctionRouter(function, manager, invoker, 1000);
+    return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, 1000);
   }
 
   @Test

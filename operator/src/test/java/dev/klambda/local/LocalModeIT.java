@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.gateway.FunctionRouter;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,12 +92,13 @@ class LocalModeIT {
             """), Map.of("reservedConcurrency", 2,
             "environment", Map.of("variables", Map.of("ATTEMPTS", dir.resolve("pair.log").toString())))),
         provided("never", bashRuntime("", "  respond \"$1\" '{}'"), Map.of("reservedConcurrency", 0)),
+        provided("metered", bashRuntime("", "  respond \"$1\" '{}'"), Map.of()),
         provided("brief", bashRuntime("", "  respond \"$1\" '{}'"), Map.of("idleTimeoutSeconds", 1)),
         provided("warm", bashRuntime("", "  respond \"$1\" '{}'"),
             Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2)),
         Manifests.java21("java-echo", "dev.klambda.testfunctions.EchoHandler::handleRequest", jar, Map.of()),
         Manifests.java21("java-stream", "dev.klambda.testfunctions.UpperCaseStreamHandler", jar, Map.of())));
-    local = LocalMode.start(new LocalOptions("127.0.0.1", 0, "us-east-1", Duration.ofSeconds(30),
+    local = LocalMode.start(new LocalOptions("127.0.0.1", 0, 0, "us-east-1", Duration.ofSeconds(30),
         Duration.ZERO, 1000, dir.resolve("work"), List.of(manifest)),
         new PrintStream(logs, true, StandardCharsets.UTF_8), System.err);
     lambda = LambdaClients.of(local.gateway().baseUrl());
@@ -273,6 +278,28 @@ class LocalModeIT {
           assertThat(e.statusCode()).isEqualTo(429);
           assertThat(e.reasonAsString()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
         });
+  }
+
+  @Test
+  void metricsCountInvocationsByResultAndEnvironmentsByState() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      invoke("metered", "{}");
+    }
+    assertThatThrownBy(() -> invoke("never", "{}")).isInstanceOf(TooManyRequestsException.class);
+
+    HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(local.metricsUrl())).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(scrape.statusCode()).isEqualTo(200);
+    List<PrometheusText.Sample> samples = PrometheusText.parse(scrape.body());
+
+    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
+        Map.of("namespace", "default", "function", "metered", "result", "success"))).isEqualTo(3.0);
+    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
+        Map.of("function", "never", "result", "throttled"))).isGreaterThanOrEqualTo(1.0);
+    assertThat(PrometheusText.value(samples, "klambda_environments",
+        Map.of("function", "metered", "state", "idle"))).isEqualTo(1.0);
+    assertThat(samples).anyMatch(s -> s.name().startsWith("jvm_memory_used_bytes"));
+    assertThat(samples).allMatch(s -> !s.labels().containsKey("request_id") && !s.labels().containsKey("environment"));
   }
 
   @Test

@@ -28,7 +28,7 @@ class QueueTimeoutIT {
   void aRequestQueuedPastTheDeadlineIsThrottled() throws Exception {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
         bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"), Map.of("reservedConcurrency", 1))));
-    try (LocalMode local = LocalMode.start(new LocalOptions("127.0.0.1", 0, "us-east-1",
+    try (LocalMode local = LocalMode.start(new LocalOptions("127.0.0.1", 0, 0, "us-east-1",
             Duration.ofSeconds(1), Duration.ZERO, 1000, dir.resolve("work"), List.of(manifest)),
             new PrintStream(OutputStream.nullOutputStream()), System.err);
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
