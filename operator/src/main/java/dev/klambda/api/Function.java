@@ -1,5 +1,6 @@
 package dev.klambda.api;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -10,4 +11,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group("klambda.dev")
 @Version("v1alpha1")
 @ShortNames("fn")
-public class Function extends CustomResource<FunctionSpec, Void> implements Namespaced {}
+@AdditionalPrinterColumn(name = "Runtime", jsonPath = ".spec.runtime", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Memory", jsonPath = ".spec.memoryMB", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Environments", jsonPath = ".status.environments.total",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class Function extends CustomResource<FunctionSpec, FunctionStatus> implements Namespaced {}

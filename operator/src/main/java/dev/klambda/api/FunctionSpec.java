@@ -1,28 +1,46 @@
 package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
 import java.util.Map;
 
 /** What the user asks for; defaults are applied where the spec is resolved, not here. */
 public class FunctionSpec {
   @JsonPropertyDescription("The runtime: 'provided' (an executable 'bootstrap' in the code speaks the "
       + "Lambda Runtime API) or 'java21' (the AWS Java runtime interface client runs the handler).")
+  @Required
+  @Pattern("^(provided|java21)$")
   private String runtime;
 
   @JsonPropertyDescription("The handler: for java21 'package.Class::method' or 'package.Class'; "
       + "passed to the runtime as _HANDLER.")
   private String handler;
 
-  @JsonPropertyDescription("The function's code.")
+  @JsonPropertyDescription("The function's code: exactly one of inline, configMap or image.")
+  @Required
   private FunctionCode code;
 
-  @JsonPropertyDescription("Memory in MB (default 128). CPU is allotted in proportion to it.")
+  @JsonPropertyDescription("Memory in MB (default 128), within the operator's sizing policy (by "
+      + "default 128-3008 in steps of 64). CPU is allotted in proportion: 1 vCPU per 1792 MB by default.")
+  @Min(128)
+  @Max(10240)
+  @Default("128")
   private Integer memoryMB;
 
   @JsonPropertyDescription("Maximum duration of one invocation in seconds, 1 to 900 (default 3).")
+  @Min(1)
+  @Max(900)
+  @Default("3")
   private Integer timeoutSeconds;
 
-  @JsonPropertyDescription("Maximum duration of an environment's Init in seconds (default 10).")
+  @JsonPropertyDescription("Maximum duration of an environment's Init in seconds, 1 to 900 (default 10).")
+  @Min(1)
+  @Max(900)
+  @Default("10")
   private Integer initTimeoutSeconds;
 
   @JsonPropertyDescription("Environment variables of the function.")
@@ -30,13 +48,18 @@ public class FunctionSpec {
 
   @JsonPropertyDescription("Maximum number of environments running at once; invocations past it "
       + "queue and then get 429 TooManyRequestsException. 0 throttles every invocation.")
+  @Min(0)
   private Integer reservedConcurrency;
 
   @JsonPropertyDescription("Number of environments kept initialised even without work (default 0).")
+  @Min(0)
+  @Default("0")
   private Integer provisionedConcurrency;
 
   @JsonPropertyDescription("An environment idle this many seconds is shut down (default 300); a "
       + "function without work ends with zero environments.")
+  @Min(1)
+  @Default("300")
   private Integer idleTimeoutSeconds;
 
   public String getRuntime() {

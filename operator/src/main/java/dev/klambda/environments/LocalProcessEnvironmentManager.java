@@ -1,6 +1,7 @@
 package dev.klambda.environments;
 
 import dev.klambda.agent.AgentProtocol;
+import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -134,7 +135,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
   private Path taskRoot(FunctionConfig function) {
     return taskRoots.computeIfAbsent(function.key(), key -> {
       try {
-        return TaskRoot.write(function.files(),
+        return TaskRoot.write(((CodeSource.Inline) function.code()).files(),
             workDir.resolve("functions").resolve(function.namespace()).resolve(function.name()));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the code of " + key, e);

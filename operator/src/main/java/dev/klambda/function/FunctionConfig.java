@@ -10,9 +10,10 @@ import java.util.Map;
 public record FunctionConfig(
     String namespace,
     String name,
+    long generation,
     String runtime,
     String handler,
-    Map<String, byte[]> files,
+    CodeSource code,
     int memoryMB,
     Duration timeout,
     Duration initTimeout,

@@ -69,8 +69,9 @@ public final class FunctionValidator {
           + "'package.Class' for java21 (got '" + handler + "')"));
     }
 
-    Map<String, byte[]> files = files(spec.getCode(), violations);
-    if ("provided".equals(runtime) && files != null && !files.containsKey("bootstrap")) {
+    CodeSource code = code(spec.getCode(), violations);
+    if ("provided".equals(runtime) && code instanceof CodeSource.Inline inline
+        && !inline.files().containsKey("bootstrap")) {
       violations.add(new Violation("spec.code.inline.files", "must contain an executable "
           + "'bootstrap' for the provided runtime"));
     }
@@ -101,17 +102,37 @@ public final class FunctionValidator {
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
     }
-    return new FunctionConfig(namespace == null ? "default" : namespace, name, runtime, handler,
-        files, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
+    Long generation = function.getMetadata().getGeneration();
+    return new FunctionConfig(namespace == null ? "default" : namespace, name,
+        generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
         reserved, provisioned, Duration.ofSeconds(idleTimeout));
   }
 
-  private static Map<String, byte[]> files(FunctionCode code, List<Violation> violations) {
-    if (code == null || code.getInline() == null) {
-      violations.add(new Violation("spec.code.inline", "is required"));
+  private static CodeSource code(FunctionCode code, List<Violation> violations) {
+    int sources = code == null ? 0 : (code.getInline() != null ? 1 : 0)
+        + (code.getConfigMap() != null ? 1 : 0) + (code.getImage() != null ? 1 : 0);
+    if (sources != 1) {
+      violations.add(new Violation("spec.code", "must set exactly one of inline, configMap and image"
+          + " (got " + sources + ")"));
       return null;
     }
-    FunctionCode.Inline inline = code.getInline();
+    if (code.getConfigMap() != null) {
+      String name = code.getConfigMap().getName();
+      if (name == null || name.isBlank()) {
+        violations.add(new Violation("spec.code.configMap.name", "is required"));
+      }
+      return new CodeSource.FromConfigMap(name);
+    }
+    if (code.getImage() != null) {
+      if (code.getImage().isBlank()) {
+        violations.add(new Violation("spec.code.image", "must name an image"));
+      }
+      return new CodeSource.FromImage(code.getImage());
+    }
+    return new CodeSource.Inline(files(code.getInline(), violations));
+  }
+
+  private static Map<String, byte[]> files(FunctionCode.Inline inline, List<Violation> violations) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (inline.getFiles() != null) {
       inline.getFiles().forEach((path, text) -> {

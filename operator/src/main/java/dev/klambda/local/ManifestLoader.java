@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.klambda.api.Function;
+import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
@@ -122,6 +123,9 @@ public final class ManifestLoader {
       config = validator.validate(function);
     } catch (InvalidFunctionException e) {
       return e.getMessage();
+    }
+    if (!(config.code() instanceof CodeSource.Inline)) {
+      return "spec.code: local mode runs inline code only (configMap and image need a cluster)";
     }
     String earlier = origins.putIfAbsent(config.key(), where);
     if (earlier != null) {

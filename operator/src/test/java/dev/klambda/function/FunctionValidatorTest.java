@@ -52,7 +52,7 @@ class FunctionValidatorTest {
     assertThat(config.initTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.reservedConcurrency()).isNull();
     assertThat(config.provisionedConcurrency()).isZero();
-    assertThat(config.files()).containsKey("bootstrap");
+    assertThat(((CodeSource.Inline) config.code()).files()).containsKey("bootstrap");
   }
 
   @Test
@@ -131,7 +131,19 @@ class FunctionValidatorTest {
     assertThat(violations(spec)).contains("spec.handler: must be 'package.Class::method'");
 
     spec.setHandler("example.Hello::handleRequest");
-    assertThat(validator.validate(function("f", spec)).files().get("f.jar")).containsExactly(1);
+    CodeSource.Inline code = (CodeSource.Inline) validator.validate(function("f", spec)).code();
+    assertThat(code.files().get("f.jar")).containsExactly(1);
+  }
+
+  @Test
+  void takesExactlyOneCodeSource() throws Exception {
+    FunctionSpec spec = provided();
+    spec.getCode().setImage("registry.example/fn:1");
+    assertThat(violations(spec)).isEqualTo("spec.code: must set exactly one of inline, configMap and image (got 2)");
+
+    spec.getCode().setInline(null);
+    assertThat(validator.validate(function("f", spec)).code())
+        .isEqualTo(new CodeSource.FromImage("registry.example/fn:1"));
   }
 
   @Test

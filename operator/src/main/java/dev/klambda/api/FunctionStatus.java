@@ -1,0 +1,133 @@
+package dev.klambda.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator observed and did, written only by klambda. */
+public class FunctionStatus {
+  @JsonPropertyDescription("Ready (True when the function can be invoked) and Invalid (True with a "
+      + "message naming the field and the rule when the spec cannot run).")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("The metadata.generation this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription("Where to POST invocations (the AWS Lambda Invoke API).")
+  private String invokeUrl;
+
+  @JsonPropertyDescription("Execution environments right now.")
+  private EnvironmentCounts environments = new EnvironmentCounts();
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public String getInvokeUrl() {
+    return invokeUrl;
+  }
+
+  public void setInvokeUrl(String invokeUrl) {
+    this.invokeUrl = invokeUrl;
+  }
+
+  public EnvironmentCounts getEnvironments() {
+    return environments;
+  }
+
+  public void setEnvironments(EnvironmentCounts environments) {
+    this.environments = environments;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FunctionStatus other
+        && Objects.equals(conditions, other.conditions)
+        && Objects.equals(observedGeneration, other.observedGeneration)
+        && Objects.equals(invokeUrl, other.invokeUrl)
+        && Objects.equals(environments, other.environments);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(conditions, observedGeneration, invokeUrl, environments);
+  }
+
+  /** Environments by state. */
+  public static class EnvironmentCounts {
+    @JsonPropertyDescription("Starting: Init has not ended yet.")
+    private int starting;
+    @JsonPropertyDescription("Initialised and waiting for work.")
+    private int idle;
+    @JsonPropertyDescription("Running an invocation.")
+    private int busy;
+    @JsonPropertyDescription("All of them.")
+    private int total;
+
+    public EnvironmentCounts() {}
+
+    public EnvironmentCounts(int starting, int idle, int busy) {
+      this.starting = starting;
+      this.idle = idle;
+      this.busy = busy;
+      this.total = starting + idle + busy;
+    }
+
+    public int getStarting() {
+      return starting;
+    }
+
+    public void setStarting(int starting) {
+      this.starting = starting;
+    }
+
+    public int getIdle() {
+      return idle;
+    }
+
+    public void setIdle(int idle) {
+      this.idle = idle;
+    }
+
+    public int getBusy() {
+      return busy;
+    }
+
+    public void setBusy(int busy) {
+      this.busy = busy;
+    }
+
+    public int getTotal() {
+      return total;
+    }
+
+    public void setTotal(int total) {
+      this.total = total;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof EnvironmentCounts other && starting == other.starting && idle == other.idle
+          && busy == other.busy && total == other.total;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(starting, idle, busy, total);
+    }
+  }
+}
