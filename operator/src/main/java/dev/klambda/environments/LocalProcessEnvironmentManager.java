@@ -114,20 +114,10 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     // the host's PATH, so bootstrap scripts find the host's tools (a Pod has its image's)
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
     env.put("TMPDIR", tmp.toString());
-    env.putAll(function.variables());
+    env.putAll(AgentEnvironment.of(function, region, taskRoot.toString(), provisioned));
     String host = address.getHostAddress();
-    env.put("KLAMBDA_RUNTIME", function.runtime());
-    env.put("KLAMBDA_HANDLER", function.handler());
-    env.put("KLAMBDA_TASK_ROOT", taskRoot.toString());
-    env.put("KLAMBDA_FUNCTION_NAME", function.name());
-    env.put("KLAMBDA_FUNCTION_ARN", function.arn(region));
-    env.put("KLAMBDA_MEMORY_MB", Integer.toString(function.memoryMB()));
-    env.put("KLAMBDA_TIMEOUT_MS", Long.toString(function.timeout().toMillis()));
-    env.put("KLAMBDA_INIT_TIMEOUT_MS", Long.toString(function.initTimeout().toMillis()));
-    env.put("KLAMBDA_REGION", region);
     env.put("KLAMBDA_RUNTIME_API", host + ":" + AgentProtocol.RUNTIME_API_PORT);
     env.put("KLAMBDA_INVOKE_ADDRESS", host + ":" + AgentProtocol.INVOKE_PORT);
-    env.put("KLAMBDA_INITIALIZATION_TYPE", provisioned ? "provisioned-concurrency" : "on-demand");
     return env;
   }
 

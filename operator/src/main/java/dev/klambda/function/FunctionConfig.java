@@ -10,6 +10,7 @@ import java.util.Map;
 public record FunctionConfig(
     String namespace,
     String name,
+    String uid,
     long generation,
     String runtime,
     String handler,
@@ -27,6 +28,12 @@ public record FunctionConfig(
   public static final int MAX_TIMEOUT_SECONDS = 900;
   public static final int DEFAULT_INIT_TIMEOUT_SECONDS = 10;
   public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+
+  /** Whether both describe the same generation of the same Function (the spec is equal). */
+  public boolean sameGeneration(FunctionConfig other) {
+    return other != null && key().equals(other.key()) && java.util.Objects.equals(uid, other.uid)
+        && generation == other.generation;
+  }
 
   /** {@code namespace/name}, unique per gateway. */
   public String key() {

@@ -104,7 +104,7 @@ public final class FunctionValidator {
     }
     Long generation = function.getMetadata().getGeneration();
     return new FunctionConfig(namespace == null ? "default" : namespace, name,
-        generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
+        function.getMetadata().getUid(), generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
         reserved, provisioned, Duration.ofSeconds(idleTimeout));
   }
 

@@ -17,6 +17,7 @@ public final class AsyncInvoker {
   private static final int RETRIES = 2;
   private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
+  private final FunctionRegistry registry;
   private final Duration retryDelay;
   private final Duration maxEventAge;
   private final Duration queueTimeout;
@@ -25,53 +26,56 @@ public final class AsyncInvoker {
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
    */
-  public AsyncInvoker(Duration retryDelay, Duration maxEventAge, Duration queueTimeout) {
+  public AsyncInvoker(FunctionRegistry registry, Duration retryDelay, Duration maxEventAge,
+      Duration queueTimeout) {
+    this.registry = registry;
     this.retryDelay = retryDelay;
     this.maxEventAge = maxEventAge;
     this.queueTimeout = queueTimeout;
   }
 
-  public void submit(FunctionRouter router, InvocationRequest request) {
+  /** Accepts an event for the function {@code key} ({@code namespace/name}). */
+  public void submit(String key, InvocationRequest request) {
     inFlight.register();
     Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
       try {
-        run(router, request);
+        run(key, request);
       } catch (InterruptedException e) {
-        drop(router, request, "klambda stopped before it completed");
+        drop(key, request, "klambda stopped before it completed");
       } finally {
         inFlight.arriveAndDeregister();
       }
     });
   }
 
-  private void run(FunctionRouter router, InvocationRequest request) throws InterruptedException {
+  private void run(String key, InvocationRequest request) throws InterruptedException {
     long expires = System.nanoTime() + maxEventAge.toNanos();
     int failures = 0;
     while (System.nanoTime() < expires) {
       try {
-        InvocationResult result = router.invoke(request, System.nanoTime() + queueTimeout.toNanos());
+        InvocationResult result = registry.invoke(key, request, System.nanoTime() + queueTimeout.toNanos());
         if (!result.functionError()) {
           return;
         }
         if (failures == RETRIES) {
-          drop(router, request, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
+          drop(key, request, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
           return;
         }
         failures++;
         Thread.sleep(retryDelay.multipliedBy(failures));
       } catch (ServiceException e) {
         if (e.status() != 429) {
-          drop(router, request, e.type() + ": " + e.getMessage());
+          drop(key, request, e.type() + ": " + e.getMessage());
           return;
         }
         Thread.sleep(THROTTLE_BACKOFF);
       }
     }
-    drop(router, request, "older than the maximum event age " + maxEventAge);
+    drop(key, request, "older than the maximum event age " + maxEventAge);
   }
 
-  private static void drop(FunctionRouter router, InvocationRequest request, String why) {
-    System.err.println("klambda: event " + request.requestId() + " for " + router.function().key()
+  private static void drop(String key, InvocationRequest request, String why) {
+    System.err.println("klambda: event " + request.requestId() + " for " + key
         + " dropped: " + why);
   }
 

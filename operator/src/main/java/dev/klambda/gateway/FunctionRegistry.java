@@ -1,9 +1,14 @@
 package dev.klambda.gateway;
 
 import dev.klambda.environments.EnvironmentInvoker;
+import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentManager;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,14 +44,63 @@ public final class FunctionRegistry implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Serves a function, or its new generation: the new router takes new invocations while the old
+   * one drains (its busy environments finish, then stop). The first time a function is deployed in
+   * this process, environments of its generation that already run are adopted and older ones
+   * stopped.
+   */
   public FunctionRouter deploy(FunctionConfig function) {
+    FunctionRouter current = routers.get(function.key());
+    if (current != null && current.function().sameGeneration(function)) {
+      return current;
+    }
     FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit);
-    FunctionRouter previous = routers.putIfAbsent(function.key(), router);
+    FunctionRouter previous = routers.put(function.key(), router);
     if (previous != null) {
-      throw new IllegalArgumentException("function " + function.key() + " is already deployed");
+      previous.close();
+    } else {
+      adoptExisting(router);
     }
     router.ensureProvisioned();
     return router;
+  }
+
+  private void adoptExisting(FunctionRouter router) {
+    List<Environment> current = new ArrayList<>();
+    for (Environment environment : manager.existing(router.function())) {
+      if (environment.function().generation() == router.function().generation()) {
+        current.add(environment);
+      } else {
+        manager.stop(environment);
+      }
+    }
+    router.adopt(current);
+  }
+
+  /** Stops serving a function; its environments stop once idle. */
+  public void remove(String key) {
+    FunctionRouter router = routers.remove(key);
+    if (router != null) {
+      router.close();
+    }
+  }
+
+  /**
+   * Runs an invocation of the function with that Invoke API name. A request that waited while the
+   * function was updated goes to the new generation.
+   */
+  public InvocationResult invoke(String functionName, InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return find(functionName).invoke(request, queueDeadlineNanos);
+      } catch (ServiceException e) {
+        if (!e.retired() || attempt == 3) {
+          throw e;
+        }
+      }
+    }
   }
 
   public Collection<FunctionRouter> routers() {
@@ -106,6 +160,15 @@ public final class FunctionRegistry implements AutoCloseable {
     sweeper.shutdownNow();
     CompletableFuture.allOf(routers.values().stream().map(FunctionRouter::close)
         .toArray(CompletableFuture[]::new)).join();
+    manager.close();
+  }
+
+  /**
+   * Stops routing but leaves the environments running, for the next operator process to adopt
+   * (Pods outlive the operator; an operator restart costs no cold starts).
+   */
+  public void detach() {
+    sweeper.shutdownNow();
     manager.close();
   }
 }

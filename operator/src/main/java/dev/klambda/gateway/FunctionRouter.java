@@ -128,13 +128,29 @@ public final class FunctionRouter {
     }
   }
 
-  /** Takes no more work; stops the idle environments (call once in-flight work is done). */
+  /** Takes over environments that already run this function (after an operator restart). */
+  public void adopt(List<Environment> environments) {
+    lock.lock();
+    try {
+      for (Environment environment : environments) {
+        environment.terminated().thenRun(() -> terminated(environment));
+        idle.addFirst(new Idle(environment, System.nanoTime()));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes no more work: waiting requests are told to look the function up again (a new generation
+   * or nothing), idle environments stop now and busy ones when their invocation ends.
+   */
   public CompletableFuture<Void> close() {
     List<Environment> toStop = new ArrayList<>();
     lock.lock();
     try {
       closed = true;
-      waiters.forEach(w -> w.completeExceptionally(ServiceException.service("klambda is shutting down")));
+      waiters.forEach(w -> w.completeExceptionally(ServiceException.retired(function.key())));
       waiters.clear();
       idle.forEach(i -> toStop.add(i.environment()));
       idle.clear();
@@ -160,7 +176,7 @@ public final class FunctionRouter {
     lock.lock();
     try {
       if (closed) {
-        throw ServiceException.service("klambda is shutting down");
+        throw ServiceException.retired(function.key());
       }
       Idle free;
       while ((free = idle.pollFirst()) != null) {

@@ -12,14 +12,12 @@ import java.util.concurrent.Executors;
  */
 public final class Gateway implements AutoCloseable {
   private final HttpServer server;
-  private final FunctionRegistry registry;
   private final AsyncInvoker async;
 
   public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async,
       Duration queueTimeout) throws IOException {
     // Without this the JDK's server delays small responses (Nagle), costing ~40 ms per round trip.
     System.setProperty("sun.net.httpserver.nodelay", "true");
-    this.registry = registry;
     this.async = async;
     this.server = HttpServer.create(address, 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -47,8 +45,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests, lets in-flight ones (and accepted events) finish within {@code grace},
-   * then shuts every environment down.
+   * Stops taking requests and lets in-flight ones (and accepted events) finish within
+   * {@code grace}. The environments are the caller's to stop (or keep, for adoption).
    */
   public void stop(Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
@@ -56,7 +54,6 @@ public final class Gateway implements AutoCloseable {
     if (!async.awaitQuiet(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
       System.err.println("klambda: " + async.inProgress() + " accepted events did not complete before shutdown");
     }
-    registry.close();
   }
 
   @Override

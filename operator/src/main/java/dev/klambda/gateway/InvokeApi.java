@@ -91,10 +91,11 @@ final class InvokeApi {
     switch (type) {
       case "DryRun" -> send(exchange, 204, new byte[0]);
       case "Event" -> {
-        async.submit(router, request);
+        async.submit(router.function().key(), request);
         send(exchange, 202, new byte[0]);
       }
-      default -> respond(exchange, router.invoke(request, System.nanoTime() + queueTimeout.toNanos()));
+      default -> respond(exchange, registry.invoke(router.function().key(), request,
+          System.nanoTime() + queueTimeout.toNanos()));
     }
   }
 

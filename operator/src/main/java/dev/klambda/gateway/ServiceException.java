@@ -45,6 +45,15 @@ public final class ServiceException extends Exception {
         "No operation at " + method + " " + path, null);
   }
 
+  /** The function changed or went away while the request waited: look it up again. */
+  public static ServiceException retired(String key) {
+    return new ServiceException(503, "ServiceException", "Function " + key + " was updated", "Retired");
+  }
+
+  public boolean retired() {
+    return "Retired".equals(reason);
+  }
+
   public static ServiceException service(String message) {
     return new ServiceException(500, "ServiceException", message, null);
   }

@@ -63,7 +63,7 @@ public final class LocalMode implements AutoCloseable {
     metrics.watch(registry);
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
-    AsyncInvoker async = new AsyncInvoker(options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
+    AsyncInvoker async = new AsyncInvoker(registry, options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
         async, options.queueTimeout());
     gateway.start();
@@ -113,6 +113,7 @@ public final class LocalMode implements AutoCloseable {
   @Override
   public void close() {
     gateway.stop(shutdownGrace);
+    registry.close();
     metricsServer.close();
   }
 

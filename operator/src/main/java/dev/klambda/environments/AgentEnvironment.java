@@ -1,0 +1,29 @@
+package dev.klambda.environments;
+
+import dev.klambda.function.FunctionConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The agent's configuration as environment variables ({@code KLAMBDA_*}, read by the agent's
+ * AgentConfig) next to the function's own variables: the same for a Pod and a local process.
+ */
+public final class AgentEnvironment {
+  private AgentEnvironment() {}
+
+  public static Map<String, String> of(FunctionConfig function, String region, String taskRoot,
+      boolean provisioned) {
+    Map<String, String> env = new LinkedHashMap<>(function.variables());
+    env.put("KLAMBDA_RUNTIME", function.runtime());
+    env.put("KLAMBDA_HANDLER", function.handler());
+    env.put("KLAMBDA_TASK_ROOT", taskRoot);
+    env.put("KLAMBDA_FUNCTION_NAME", function.name());
+    env.put("KLAMBDA_FUNCTION_ARN", function.arn(region));
+    env.put("KLAMBDA_MEMORY_MB", Integer.toString(function.memoryMB()));
+    env.put("KLAMBDA_TIMEOUT_MS", Long.toString(function.timeout().toMillis()));
+    env.put("KLAMBDA_INIT_TIMEOUT_MS", Long.toString(function.initTimeout().toMillis()));
+    env.put("KLAMBDA_REGION", region);
+    env.put("KLAMBDA_INITIALIZATION_TYPE", provisioned ? "provisioned-concurrency" : "on-demand");
+    return env;
+  }
+}
