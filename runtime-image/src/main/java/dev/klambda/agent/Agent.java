@@ -1,7 +1,11 @@
 package dev.klambda.agent;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -23,7 +27,8 @@ public final class Agent {
       System.exit(2);
       return;
     }
-    LogSink logs = new LogSink(System.out);
+    // UTF-8 whatever the locale: a Pod or local process often has none, and logs are UTF-8
+    LogSink logs = new LogSink(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
     ExecutionEnvironment environment = new ExecutionEnvironment(config, logs);
     RuntimeApiServer runtimeApi = new RuntimeApiServer(config, environment);
     InvokeServer invokeServer = new InvokeServer(config, environment);

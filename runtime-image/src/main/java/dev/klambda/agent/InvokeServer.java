@@ -25,8 +25,9 @@ final class InvokeServer {
     server.start();
   }
 
+  /** Gives an answer still being written (the invocation itself has ended) a moment to finish. */
   void stop() {
-    server.stop(0);
+    server.stop(2);
   }
 
   private void ready(HttpExchange exchange) throws IOException {

@@ -1,0 +1,399 @@
+package dev.klambda.agent;
+
+import static dev.klambda.agent.AgentProtocol.CLIENT_CONTEXT;
+import static dev.klambda.agent.AgentProtocol.LOG_TYPE;
+import static dev.klambda.agent.AgentProtocol.REQUEST_ID;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.klambda.agent.AgentProcess.Invoked;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent as a process, against the Lambda Runtime API and Extensions API as AWS documents them:
+ * bash + curl runtimes and extensions in the task root, or the test itself acting as the runtime.
+ */
+@Timeout(value = 20, unit = SECONDS)
+class RuntimeApiIT {
+  /**
+   * A custom runtime in bash and curl, the loop of AWS's custom runtime tutorial: take the next
+   * event, log a line, post what {@code respond} prints. An event can ask it to misbehave first:
+   * {@code {"sleep":N}} sleeps N seconds, {@code {"exit":N}} exits with status N.
+   */
+  private static String runtime(String respond) {
+    return """
+        #!/bin/bash
+        set -euo pipefail
+        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+        sleep_re='"sleep": *([0-9.]+)'
+        exit_re='"exit": *([0-9]+)'
+        respond() {
+          RESPOND
+        }
+        while true; do
+          headers="$(mktemp)"
+          event="$(curl -sS -D "$headers" "$api/invocation/next")"
+          request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+          rm -f "$headers"
+          echo "handling $request_id"
+          if [[ $event =~ $sleep_re ]]; then sleep "${BASH_REMATCH[1]}"; fi
+          if [[ $event =~ $exit_re ]]; then exit "${BASH_REMATCH[1]}"; fi
+          respond | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+        done
+        """.replace("RESPOND", respond);
+  }
+
+  /** Answers with the event. */
+  private static final String ECHO = runtime("printf '%s' \"$event\"");
+
+  private static final String[] LAMBDA_VARIABLES = {"AWS_LAMBDA_RUNTIME_API", "_HANDLER",
+      "LAMBDA_TASK_ROOT", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+      "AWS_LAMBDA_FUNCTION_VERSION", "AWS_REGION", "TZ", "GREETING"};
+
+  /** Answers {"event":EVENT,"NAME":"VALUE",...} with the variables above as the runtime sees them. */
+  private static final String ECHO_WITH_ENVIRONMENT = runtime("""
+      printf '{"event":%s' "$event"
+      for name in NAMES; do printf ',"%s":"%s"' "$name" "${!name-}"; done
+      printf '}'""".replace("NAMES", String.join(" ", LAMBDA_VARIABLES)));
+
+  /** Never calls the Runtime API: Init stays open, or the test takes the events itself. */
+  private static final String IDLE = """
+      #!/bin/bash
+      exec sleep 600
+      """;
+
+  private static final String CONFIG_ERROR =
+      "{\"errorMessage\":\"TABLE_NAME is not set\",\"errorType\":\"Runtime.ConfigInvalid\"}";
+
+  /** Reports an Init error to the Runtime API, then exits, as a runtime that cannot start does. */
+  private static final String FAILING_INIT = """
+      #!/bin/bash
+      curl -sS -X POST "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/init/error" \\
+        -H 'Lambda-Runtime-Function-Error-Type: Runtime.ConfigInvalid' -d 'ERROR'
+      exit 1
+      """.replace("ERROR", CONFIG_ERROR);
+
+  /** An external extension: registers for INVOKE and SHUTDOWN, appends each event's type to $EVENTS_FILE. */
+  private static final String EXTENSION = """
+      #!/bin/bash
+      set -euo pipefail
+      api="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
+      headers="$(mktemp)"
+      curl -sS -D "$headers" -X POST "$api/register" -H 'Lambda-Extension-Name: ext1' \\
+        -d '{"events":["INVOKE","SHUTDOWN"]}' >/dev/null
+      id="$(grep -Fi Lambda-Extension-Identifier "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+      rm -f "$headers"
+      type_re='"eventType": *"([A-Z]+)"'
+      while true; do
+        event="$(curl -sS -H "Lambda-Extension-Identifier: $id" "$api/event/next")"
+        [[ $event =~ $type_re ]]
+        echo "${BASH_REMATCH[1]}" >> "$EVENTS_FILE"
+        if [[ ${BASH_REMATCH[1]} == SHUTDOWN ]]; then exit 0; fi
+      done
+      """;
+
+  @TempDir
+  Path dir;
+  private String testName;
+  private AgentProcess agent;
+
+  @BeforeEach
+  void name(TestInfo info) {
+    testName = info.getTestMethod().orElseThrow().getName();
+  }
+
+  @AfterEach
+  void stopAgent() throws InterruptedException {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  // ---- a bash runtime ----
+
+  @Test
+  void echoRuntimeReturnsTheEventAndSeesLambdasEnvironment() throws Exception {
+    agent = agent(ECHO_WITH_ENVIRONMENT)
+        .env("KLAMBDA_HANDLER", "function.handler")
+        .env("GREETING", "hello from the test")
+        .start();
+
+    Invoked answer = agent.invoke("{\"hello\":\"world\"}");
+
+    assertSuccess(answer);
+    assertThat(answer.body()).startsWith("{\"event\":{\"hello\":\"world\"},");
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("AWS_LAMBDA_RUNTIME_API", agent.runtimeApi());
+    expected.put("_HANDLER", "function.handler");
+    expected.put("LAMBDA_TASK_ROOT", agent.taskRoot().toString());
+    expected.put("AWS_LAMBDA_FUNCTION_NAME", "test-function");
+    expected.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128");
+    expected.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+    expected.put("AWS_REGION", "us-east-1");
+    expected.put("TZ", ":UTC");
+    expected.put("GREETING", "hello from the test");
+    assertThat(expected.keySet()).containsExactly(LAMBDA_VARIABLES);
+    expected.forEach((name, value) ->
+        assertThat(answer.body()).contains("\"" + name + "\":\"" + value + "\""));
+  }
+
+  // ---- the test as the runtime ----
+
+  @Test
+  void nextHandsOutTheEventWithLambdasHeadersAndTheResponseEndsTheInvocation() throws Exception {
+    agent = agent(IDLE).start();
+    String clientContext = "{\"custom\":{\"tenant\":\"t1\"},\"env\":{},\"client\":{}}";
+
+    TakenEvent taken = invokeAndTakeEvent("{\"n\":1}", REQUEST_ID, "request-1", CLIENT_CONTEXT, clientContext);
+
+    HttpResponse<String> event = taken.event();
+    assertThat(event.statusCode()).isEqualTo(200);
+    assertThat(event.body()).isEqualTo("{\"n\":1}");
+    assertThat(header(event, "Lambda-Runtime-Aws-Request-Id")).isEqualTo("request-1");
+    assertThat(Long.parseLong(header(event, "Lambda-Runtime-Deadline-Ms")))
+        .isBetween(taken.invokedAtMillis() + 3000, taken.takenAtMillis() + 3000);
+    assertThat(header(event, "Lambda-Runtime-Invoked-Function-Arn"))
+        .matches("arn:aws:lambda:us-east-1:[^:]+:function:test-function");
+    assertThat(header(event, "Lambda-Runtime-Trace-Id")).matches("Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?");
+    assertThat(header(event, "Lambda-Runtime-Client-Context")).isEqualTo(clientContext);
+
+    assertThat(agent.postRuntime("invocation/WRONGID/response", bytes("{}")).statusCode()).isEqualTo(400);
+    assertThat(taken.answer()).isNotDone();
+    assertThat(agent.postRuntime("invocation/request-1/response", bytes("{\"ok\":true}")).statusCode())
+        .isEqualTo(202);
+
+    Invoked answer = taken.answer().get(5, SECONDS);
+    assertSuccess(answer);
+    assertThat(answer.body()).isEqualTo("{\"ok\":true}");
+  }
+
+  @Test
+  void responseOverSixMegabytesIs413AndAFunctionError() throws Exception {
+    agent = agent(IDLE).start();
+    TakenEvent taken = invokeAndTakeEvent("{}");
+    byte[] tooLarge = new byte[6 * 1024 * 1024 + 1];
+    Arrays.fill(tooLarge, (byte) 'a');
+
+    HttpResponse<String> posted = agent.postRuntime("invocation/" + taken.requestId() + "/response", tooLarge);
+
+    assertThat(posted.statusCode()).isEqualTo(413);
+    Invoked answer = taken.answer().get(5, SECONDS);
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.outcome()).isEqualTo("error");
+    assertThat(answer.errorType()).isEqualTo("Function.ResponseSizeTooLarge");
+    assertThat(answer.body()).contains("\"errorType\":\"Function.ResponseSizeTooLarge\"");
+  }
+
+  @Test
+  void invocationErrorIsPassedOnAsPosted() throws Exception {
+    agent = agent(IDLE).start();
+    TakenEvent taken = invokeAndTakeEvent("{}");
+    String error = "{\"errorMessage\":\"no such order\",\"errorType\":\"OrderNotFound\",\"stackTrace\":[]}";
+
+    HttpResponse<String> posted = agent.postRuntime("invocation/" + taken.requestId() + "/error",
+        bytes(error), "Lambda-Runtime-Function-Error-Type", "OrderNotFound");
+
+    assertThat(posted.statusCode()).isEqualTo(202);
+    Invoked answer = taken.answer().get(5, SECONDS);
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.outcome()).isEqualTo("error");
+    assertThat(answer.errorType()).isEqualTo("OrderNotFound");
+    assertThat(answer.body()).isEqualTo(error);
+    assertThat(header(taken.event(), "Lambda-Runtime-Client-Context")).isNull();
+  }
+
+  // ---- Init failures ----
+
+  @Test
+  void initErrorPostedByTheRuntimeFailsInit() throws Exception {
+    agent = agent(FAILING_INIT).start();
+
+    HttpResponse<String> ready = agent.awaitInitEnd();
+    assertThat(ready.statusCode()).isEqualTo(500);
+    assertThat(ready.body()).contains("Runtime.ConfigInvalid");
+
+    Invoked answer = agent.invoke("{}");
+    assertInitError(answer, "Runtime.ConfigInvalid");
+    assertThat(answer.body()).isEqualTo(CONFIG_ERROR);
+  }
+
+  @Test
+  void bootstrapExitingDuringInitIsAnExitError() throws Exception {
+    agent = agent("#!/bin/bash\nexit 3\n").start();
+
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(500);
+
+    Invoked answer = agent.invoke("{}");
+    assertInitError(answer, "Runtime.ExitError");
+    assertThat(answer.body()).contains("exit status 3");
+  }
+
+  @Test
+  void initLongerThanTheInitTimeoutIsSandboxTimedout() throws Exception {
+    agent = agent(IDLE).env("KLAMBDA_INIT_TIMEOUT_MS", "1000").start();
+
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(500);
+
+    assertInitError(agent.invoke("{}"), "Sandbox.Timedout");
+  }
+
+  // ---- invocation failures reset the environment ----
+
+  @Test
+  void invocationOverTheTimeoutTimesOutAndTheNextOneSucceeds() throws Exception {
+    agent = agent(ECHO).env("KLAMBDA_TIMEOUT_MS", "1000").start();
+
+    Invoked timedOut = agent.invoke("{\"sleep\":5}");
+    assertThat(timedOut.status()).isEqualTo(200);
+    assertThat(timedOut.outcome()).isEqualTo("timeout");
+    assertThat(timedOut.errorType()).isEqualTo("Sandbox.Timedout");
+    assertThat(timedOut.body()).contains("\"errorMessage\":").contains("Task timed out after 1.00 seconds");
+
+    assertEchoes("{\"n\":2}");
+  }
+
+  @Test
+  void runtimeCrashingMidInvocationIsACrashAndTheNextOneSucceeds() throws Exception {
+    agent = agent(ECHO).start();
+
+    Invoked crashed = agent.invoke("{\"exit\":1}");
+    assertThat(crashed.status()).isEqualTo(200);
+    assertThat(crashed.outcome()).isEqualTo("crash");
+    assertThat(crashed.errorType()).isEqualTo("Runtime.ExitError");
+    assertThat(crashed.body()).contains("exit status 1");
+
+    assertEchoes("{\"n\":2}");
+  }
+
+  // ---- logs ----
+
+  @Test
+  void logTailHasTheInvocationsLinesAndReportWithInitDurationOnTheFirstOnly() throws Exception {
+    agent = agent(ECHO).start();
+
+    String first = agent.invoke("{}", REQUEST_ID, "first-request", LOG_TYPE, "Tail").logTail();
+    String second = agent.invoke("{}", REQUEST_ID, "second-request", LOG_TYPE, "Tail").logTail();
+
+    assertInvocationLog(first, "first-request");
+    assertThat(reportLine(first)).containsPattern("\tInit Duration: \\d+\\.\\d\\d ms");
+    assertInvocationLog(second, "second-request");
+    assertThat(reportLine(second)).doesNotContain("Init Duration");
+  }
+
+  @Test
+  void agentLogIsUtf8WithoutALocale() throws Exception {
+    agent = agent(runtime("echo 'grüße ✓' >&2; printf '%s' \"$event\"")).start();
+
+    Invoked answer = agent.invoke("{}", LOG_TYPE, "Tail");
+
+    assertSuccess(answer);
+    assertThat(answer.logTail()).contains("grüße ✓");
+    assertThat(agent.log()).contains("grüße ✓");
+  }
+
+  // ---- extensions and shutdown ----
+
+  @Test
+  void extensionGetsInvokeThenShutdownAndTheAgentExits() throws Exception {
+    Path events = dir.resolve("events.txt");
+    agent = agent(ECHO).extension("ext1", EXTENSION).env("EVENTS_FILE", events.toString()).start();
+
+    assertSuccess(agent.invoke("{}"));
+    agent.terminate();
+
+    assertThat(agent.exitsWithin(Duration.ofSeconds(5))).as("agent exited after SIGTERM").isTrue();
+    assertThat(Files.readAllLines(events)).containsExactly("INVOKE", "SHUTDOWN");
+  }
+
+  @Test
+  void sigtermDuringAnInvocationLetsItFinish() throws Exception {
+    agent = agent(ECHO).start();
+    CompletableFuture<Invoked> inFlight = agent.invokeAsync("{\"sleep\":1.5}", REQUEST_ID, "in-flight");
+    await().atMost(Duration.ofSeconds(5)).until(() -> agent.log().contains("handling in-flight"));
+    assertThat(inFlight).isNotDone();
+
+    agent.terminate();
+
+    Invoked answer = inFlight.get(10, SECONDS);
+    assertSuccess(answer);
+    assertThat(answer.body()).isEqualTo("{\"sleep\":1.5}");
+    assertThat(agent.exitsWithin(Duration.ofSeconds(5))).as("agent exited after SIGTERM").isTrue();
+  }
+
+  // ---- helpers ----
+
+  private AgentProcess.Builder agent(String bootstrap) {
+    return AgentProcess.builder(dir, testName).bootstrap(bootstrap);
+  }
+
+  /** An invocation in progress, its event taken from {@code /next} by the test as the runtime. */
+  private record TakenEvent(HttpResponse<String> event, CompletableFuture<Invoked> answer,
+      long invokedAtMillis, long takenAtMillis) {
+    String requestId() {
+      return header(event, "Lambda-Runtime-Aws-Request-Id");
+    }
+  }
+
+  private TakenEvent invokeAndTakeEvent(String payload, String... headers) throws Exception {
+    CompletableFuture<HttpResponse<String>> next = agent.nextInvocation();
+    long invokedAt = System.currentTimeMillis();
+    CompletableFuture<Invoked> answer = agent.invokeAsync(payload, headers);
+    HttpResponse<String> event = next.get(5, SECONDS);
+    return new TakenEvent(event, answer, invokedAt, System.currentTimeMillis());
+  }
+
+  private void assertEchoes(String payload) throws Exception {
+    Invoked answer = agent.invoke(payload);
+    assertSuccess(answer);
+    assertThat(answer.body()).isEqualTo(payload);
+  }
+
+  private static void assertSuccess(Invoked answer) {
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.outcome()).as("outcome of %s", answer.body()).isEqualTo("success");
+    assertThat(answer.errorType()).isNull();
+  }
+
+  private static void assertInitError(Invoked answer, String errorType) {
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.outcome()).isEqualTo("init-error");
+    assertThat(answer.errorType()).isEqualTo(errorType);
+  }
+
+  private static void assertInvocationLog(String log, String requestId) {
+    assertThat(log).containsSubsequence("START RequestId: " + requestId, "handling " + requestId,
+        "END RequestId: " + requestId, "REPORT RequestId: " + requestId);
+    assertThat(reportLine(log))
+        .containsPattern("\tDuration: \\d+\\.\\d\\d ms")
+        .containsPattern("\tBilled Duration: \\d+ ms")
+        .contains("\tMemory Size: 128 MB")
+        .containsPattern("\tMax Memory Used: \\d+ MB");
+  }
+
+  private static String reportLine(String log) {
+    return log.lines().filter(line -> line.startsWith("REPORT RequestId: ")).findFirst().orElseThrow();
+  }
+
+  private static String header(HttpResponse<?> response, String name) {
+    return response.headers().firstValue(name).orElse(null);
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(UTF_8);
+  }
+}
