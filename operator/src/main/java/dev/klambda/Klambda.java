@@ -3,25 +3,26 @@ package dev.klambda;
 import dev.klambda.local.LocalMode;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
-/** The klambda command: {@code klambda local ...}. */
+/** The klambda command: {@code klambda local ...} or {@code klambda operator ...}. */
 public final class Klambda {
   private static final String USAGE = """
       usage: klambda COMMAND [options]
-        local    serve Function manifests on this machine, environments as local processes
-      'klambda local --help' tells more.
+        local      serve Function manifests on this machine, environments as local processes
+        operator   run against a Kubernetes cluster, environments as Pods
+      'klambda COMMAND --help' tells more.
       """;
 
   private Klambda() {}
 
   public static void main(String[] args) {
     List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-    int exit = switch (args.length == 0 ? "" : args[0]) {
-      case "local" -> rest.contains("--help") ? help() : LocalMode.run(rest, System.out, System.err);
-      case "--help", "-h", "help" -> {
-        System.out.print(USAGE);
-        yield 0;
-      }
+    String command = args.length == 0 ? "" : args[0];
+    int exit = switch (command) {
+      case "local" -> rest.contains("--help") ? help(Options.LOCAL_USAGE) : LocalMode.run(rest, System.out, System.err);
+      case "operator" -> rest.contains("--help") ? help(Options.OPERATOR_USAGE) : OperatorMode.run(rest, System.out, System.err);
+      case "--help", "-h", "help" -> help(USAGE);
       default -> {
         System.err.print(USAGE);
         yield 2;
@@ -30,8 +31,18 @@ public final class Klambda {
     System.exit(exit);
   }
 
-  private static int help() {
-    System.out.print(dev.klambda.local.LocalMode.usage());
+  private static int help(String usage) {
+    System.out.print(usage);
+    return 0;
+  }
+
+  /** Blocks the main thread; the JVM ends through SIGTERM / Ctrl-C and the shutdown hooks. */
+  public static int waitForShutdown() {
+    try {
+      new CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return 0;
   }
 }

@@ -11,12 +11,20 @@ import java.util.concurrent.CompletableFuture;
 public final class Environment {
   private final String id;
   private final FunctionConfig function;
+  private final long generation;
   private final URI address;
   private final CompletableFuture<Void> terminated;
 
   public Environment(String id, FunctionConfig function, URI address, CompletableFuture<Void> terminated) {
+    this(id, function, function.generation(), address, terminated);
+  }
+
+  /** An environment of {@code generation} of the function (it may be older than the config). */
+  public Environment(String id, FunctionConfig function, long generation, URI address,
+      CompletableFuture<Void> terminated) {
     this.id = id;
     this.function = function;
+    this.generation = generation;
     this.address = address;
     this.terminated = terminated;
   }
@@ -27,6 +35,11 @@ public final class Environment {
 
   public FunctionConfig function() {
     return function;
+  }
+
+  /** The generation of the Function this environment runs. */
+  public long generation() {
+    return generation;
   }
 
   /** The agent's invoke endpoint base, e.g. {@code http://127.64.0.7:9000}. */

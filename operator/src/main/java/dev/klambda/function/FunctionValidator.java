@@ -132,6 +132,11 @@ public final class FunctionValidator {
     return new CodeSource.Inline(files(code.getInline(), violations));
   }
 
+  /** Inline code as files by path; entries that break a rule are left out. */
+  public static Map<String, byte[]> inlineFiles(FunctionCode.Inline inline) {
+    return files(inline, new ArrayList<>());
+  }
+
   private static Map<String, byte[]> files(FunctionCode.Inline inline, List<Violation> violations) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (inline.getFiles() != null) {

@@ -69,7 +69,7 @@ public final class FunctionRegistry implements AutoCloseable {
   private void adoptExisting(FunctionRouter router) {
     List<Environment> current = new ArrayList<>();
     for (Environment environment : manager.existing(router.function())) {
-      if (environment.function().generation() == router.function().generation()) {
+      if (environment.generation() == router.function().generation()) {
         current.add(environment);
       } else {
         manager.stop(environment);

@@ -1,5 +1,7 @@
 package dev.klambda.local;
 
+import dev.klambda.Klambda;
+import dev.klambda.Options;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.AgentDistribution;
 import dev.klambda.environments.LocalProcessEnvironmentManager;
@@ -43,7 +45,7 @@ public final class LocalMode implements AutoCloseable {
   }
 
   /** Loads the manifests and starts serving; errors in manifests are printed to {@code err}. */
-  static LocalMode start(LocalOptions options, PrintStream out, PrintStream err) throws IOException {
+  public static LocalMode start(Options options, PrintStream out, PrintStream err) throws IOException {
     ManifestLoader.Result loaded =
         new ManifestLoader(new FunctionValidator(SizingPolicy.DEFAULT)).load(options.manifests());
     loaded.errors().forEach(e -> err.println("klambda: skipped " + e));
@@ -117,17 +119,13 @@ public final class LocalMode implements AutoCloseable {
     metricsServer.close();
   }
 
-  public static String usage() {
-    return LocalOptions.USAGE;
-  }
-
   public static int run(List<String> args, PrintStream out, PrintStream err) {
-    LocalOptions options;
+    Options options;
     try {
-      options = LocalOptions.parse(args);
+      options = Options.parseLocal(args);
     } catch (IllegalArgumentException e) {
       err.println("klambda local: " + e.getMessage());
-      err.print(LocalOptions.USAGE);
+      err.print(Options.LOCAL_USAGE);
       return 2;
     }
     LocalMode local;
@@ -138,20 +136,11 @@ public final class LocalMode implements AutoCloseable {
       return 1;
     }
     local.printFunctions(out);
-    Object stopped = new Object();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       out.println("klambda: stopping (in-flight invocations finish first)");
       local.close();
       out.println("klambda: stopped");
     }, "klambda-shutdown"));
-    synchronized (stopped) {
-      while (true) {
-        try {
-          stopped.wait();
-        } catch (InterruptedException e) {
-          return 0;
-        }
-      }
-    }
+    return Klambda.waitForShutdown();
   }
 }

@@ -6,7 +6,7 @@ import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
 import dev.klambda.gateway.InvocationObserver;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -16,7 +16,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.function.ToIntFunction;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * klambda's Prometheus metrics: invocations by result and environments by state, labelled with
@@ -24,6 +25,9 @@ import java.util.function.ToIntFunction;
  */
 public final class PrometheusMetrics implements InvocationObserver {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final MultiGauge environments = MultiGauge.builder("klambda_environments")
+      .description("Execution environments by state").register(registry);
+  private volatile FunctionRegistry functions;
 
   public PrometheusMetrics() {
     new ClassLoaderMetrics().bindTo(registry);
@@ -34,20 +38,24 @@ public final class PrometheusMetrics implements InvocationObserver {
     new UptimeMetrics().bindTo(registry);
   }
 
-  /** Registers the environment gauges of every function the registry serves. */
+  /** Environments by state of every function the registry serves, as of each scrape. */
   public void watch(FunctionRegistry functions) {
-    for (FunctionRouter router : functions.routers()) {
-      environments(router, "starting", FunctionRouter.Counts::starting);
-      environments(router, "idle", FunctionRouter.Counts::idle);
-      environments(router, "busy", FunctionRouter.Counts::busy);
-    }
+    this.functions = functions;
   }
 
-  private void environments(FunctionRouter router, String state, ToIntFunction<FunctionRouter.Counts> count) {
-    Gauge.builder("klambda_environments", router, r -> count.applyAsInt(r.counts()))
-        .description("Execution environments by state")
-        .tags(tags(router.function()).and("state", state))
-        .register(registry);
+  private void refreshEnvironments() {
+    if (functions == null) {
+      return;
+    }
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    for (FunctionRouter router : functions.routers()) {
+      FunctionRouter.Counts counts = router.counts();
+      Tags tags = tags(router.function());
+      rows.add(MultiGauge.Row.of(tags.and("state", "starting"), counts.starting()));
+      rows.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
+      rows.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
+    }
+    environments.register(rows, true);
   }
 
   @Override
@@ -77,6 +85,7 @@ public final class PrometheusMetrics implements InvocationObserver {
 
   /** The Prometheus text exposition of every metric. */
   public String scrape() {
+    refreshEnvironments();
     return registry.scrape();
   }
 }

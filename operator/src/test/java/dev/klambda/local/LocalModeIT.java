@@ -1,5 +1,6 @@
 package dev.klambda.local;
 
+import dev.klambda.Options;
 import static dev.klambda.local.Manifests.bashRuntime;
 import static dev.klambda.local.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,8 +99,8 @@ class LocalModeIT {
             Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2)),
         Manifests.java21("java-echo", "dev.klambda.testfunctions.EchoHandler::handleRequest", jar, Map.of()),
         Manifests.java21("java-stream", "dev.klambda.testfunctions.UpperCaseStreamHandler", jar, Map.of())));
-    local = LocalMode.start(new LocalOptions("127.0.0.1", 0, 0, "us-east-1", Duration.ofSeconds(30),
-        Duration.ZERO, 1000, dir.resolve("work"), List.of(manifest)),
+    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "30",
+            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(), manifest.toString())),
         new PrintStream(logs, true, StandardCharsets.UTF_8), System.err);
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }

@@ -1,5 +1,6 @@
 package dev.klambda.local;
 
+import dev.klambda.Options;
 import static dev.klambda.local.Manifests.bashRuntime;
 import static dev.klambda.local.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,8 +29,8 @@ class QueueTimeoutIT {
   void aRequestQueuedPastTheDeadlineIsThrottled() throws Exception {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
         bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"), Map.of("reservedConcurrency", 1))));
-    try (LocalMode local = LocalMode.start(new LocalOptions("127.0.0.1", 0, 0, "us-east-1",
-            Duration.ofSeconds(1), Duration.ZERO, 1000, dir.resolve("work"), List.of(manifest)),
+    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "1",
+            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(), manifest.toString())),
             new PrintStream(OutputStream.nullOutputStream()), System.err);
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(

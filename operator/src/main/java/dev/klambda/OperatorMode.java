@@ -1,0 +1,122 @@
+package dev.klambda;
+
+import dev.klambda.controller.FunctionReconciler;
+import dev.klambda.environments.AgentClient;
+import dev.klambda.environments.EnvironmentPodTemplate;
+import dev.klambda.environments.PodEnvironmentManager;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.gateway.AsyncInvoker;
+import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.Gateway;
+import dev.klambda.metering.MetricsServer;
+import dev.klambda.metering.PrometheusMetrics;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * {@code klambda operator}: the controller (JOSDK), the gateway and the Pod environment manager in
+ * one process, wired by hand. JOSDK runs without server-side apply, the same here as in tests.
+ */
+public final class OperatorMode implements AutoCloseable {
+  /** Lambda keeps an event for up to six hours. */
+  private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
+  /** Scheduling and image pulls, on top of a function's Init. */
+  private static final Duration POD_START_ALLOWANCE = Duration.ofMinutes(2);
+  private static final Duration STATUS_REFRESH = Duration.ofSeconds(10);
+
+  private final Operator operator;
+  private final Gateway gateway;
+  private final FunctionRegistry registry;
+  private final MetricsServer metricsServer;
+
+  private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry, MetricsServer metricsServer) {
+    this.operator = operator;
+    this.gateway = gateway;
+    this.registry = registry;
+    this.metricsServer = metricsServer;
+  }
+
+  public static OperatorMode start(Options options, KubernetesClient client) throws IOException {
+    AgentClient agent = new AgentClient();
+    PrometheusMetrics metrics = new PrometheusMetrics();
+    PodEnvironmentManager environments = new PodEnvironmentManager(client, options.namespaces(),
+        new EnvironmentPodTemplate(options.runtimeImage(), options.sizing(), options.region()),
+        agent, POD_START_ALLOWANCE);
+    FunctionRegistry registry = new FunctionRegistry(environments, agent, metrics,
+        options.defaultNamespace(), options.region(), options.concurrencyLimit());
+    metrics.watch(registry);
+    AsyncInvoker async = new AsyncInvoker(registry, options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
+    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
+        options.queueTimeout());
+    gateway.start();
+    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
+    metricsServer.start();
+
+    String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
+        : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
+    Operator operator = new Operator(o -> o
+        .withKubernetesClient(client)
+        .withCloseClientOnStop(false)
+        .withSSABasedCreateUpdateMatchForDependentResources(false)
+        .withUseSSAToPatchPrimaryResource(false));
+    operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, client,
+        gatewayUrl, STATUS_REFRESH), c -> {
+          if (!options.namespaces().isEmpty()) {
+            c.settingNamespaces(options.namespaces());
+          }
+        });
+    operator.start();
+    return new OperatorMode(operator, gateway, registry, metricsServer);
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public FunctionRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Stops reconciling and serving; in-flight invocations finish first. The environment Pods keep
+   * running for the next operator process to adopt.
+   */
+  @Override
+  public void close() {
+    operator.stop();
+    gateway.stop(Duration.ofSeconds(30));
+    registry.detach();
+    metricsServer.close();
+  }
+
+  static int run(java.util.List<String> args, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = Options.parseOperator(args);
+    } catch (IllegalArgumentException e) {
+      err.println("klambda operator: " + e.getMessage());
+      err.print(Options.OPERATOR_USAGE);
+      return 2;
+    }
+    KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build();
+    OperatorMode running;
+    try {
+      running = start(options, client);
+    } catch (IOException | RuntimeException e) {
+      err.println("klambda operator: " + e.getMessage());
+      client.close();
+      return 1;
+    }
+    out.println("klambda operator: gateway on " + running.gateway().baseUrl());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      client.close();
+    }, "klambda-shutdown"));
+    return Klambda.waitForShutdown();
+  }
+}

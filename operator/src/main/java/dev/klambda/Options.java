@@ -1,0 +1,152 @@
+package dev.klambda;
+
+import dev.klambda.function.SizingPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The command line of {@code klambda local} and {@code klambda operator}. */
+public record Options(
+    String bind,
+    int port,
+    int metricsPort,
+    String region,
+    Duration queueTimeout,
+    Duration asyncRetryDelay,
+    int concurrencyLimit,
+    Path workDir,
+    List<Path> manifests,
+    Set<String> namespaces,
+    String defaultNamespace,
+    SizingPolicy sizing,
+    String runtimeImage,
+    String gatewayUrl) {
+
+  /** The runtime image of this version (built from runtime-image/). */
+  public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
+
+  private static final String COMMON = """
+        --port N                    gateway port (default 8080)
+        --metrics-port N            Prometheus /metrics port (default 9090)
+        --bind ADDRESS              address to listen on (default %s)
+        --region NAME               region in ARNs and AWS_REGION (default us-east-1)
+        --queue-timeout-seconds N   how long an invocation waits for an environment before 429 (default 10)
+        --async-retry-delay-seconds N
+                                    wait before retrying a failed Event invocation (default 60; the
+                                    second retry waits twice as long)
+        --concurrency-limit N       environments per function without reservedConcurrency (default 1000)
+      """;
+
+  public static final String LOCAL_USAGE = """
+      usage: klambda local [options] FILE_OR_DIR...
+        Serves the Functions in the given manifests (folders are scanned for *.yaml / *.yml) over
+        the AWS Lambda Invoke API; environments are local processes.
+      """ + COMMON.formatted("127.0.0.1") + """
+        --work-dir DIR              where code and /tmp of environments go (default: a new temp folder)
+      """;
+
+  public static final String OPERATOR_USAGE = """
+      usage: klambda operator [options]
+        Runs the controller, the gateway and the environment manager against the cluster of the
+        kubeconfig (or the in-cluster configuration); environments are Pods.
+      """ + COMMON.formatted("0.0.0.0") + """
+        --namespaces A,B            namespaces to serve (default: all)
+        --default-namespace NAME    namespace of a FunctionName without one (default 'default')
+        --runtime-image IMAGE       image of environments (default %s)
+        --gateway-url URL           how clients reach the gateway, for status.invokeUrl
+                                    (default http://klambda-gateway.<pod namespace>.svc:PORT)
+        --min-memory-mb N           sizing policy: smallest memoryMB (default 128)
+        --max-memory-mb N           sizing policy: largest memoryMB (default 3008)
+        --memory-step-mb N          sizing policy: memoryMB steps (default 64)
+        --mb-per-vcpu N             sizing policy: memory per full vCPU (default 1792)
+      """.formatted(DEFAULT_RUNTIME_IMAGE);
+
+  public static Options parseLocal(List<String> args) {
+    Options options = parse(args, false);
+    if (options.manifests().isEmpty()) {
+      throw new IllegalArgumentException("give at least one manifest file or folder");
+    }
+    return options;
+  }
+
+  public static Options parseOperator(List<String> args) {
+    return parse(args, true);
+  }
+
+  private static Options parse(List<String> args, boolean operator) {
+    String bind = operator ? "0.0.0.0" : "127.0.0.1";
+    int port = 8080;
+    int metricsPort = 9090;
+    String region = "us-east-1";
+    int queueTimeout = 10;
+    int asyncRetryDelay = 60;
+    int concurrencyLimit = 1000;
+    Path workDir = null;
+    List<Path> manifests = new ArrayList<>();
+    Set<String> namespaces = new LinkedHashSet<>();
+    String defaultNamespace = "default";
+    int minMemory = SizingPolicy.DEFAULT.minMemoryMB();
+    int maxMemory = SizingPolicy.DEFAULT.maxMemoryMB();
+    int step = SizingPolicy.DEFAULT.stepMB();
+    int perVcpu = SizingPolicy.DEFAULT.mbPerVcpu();
+    String runtimeImage = DEFAULT_RUNTIME_IMAGE;
+    String gatewayUrl = null;
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (!arg.startsWith("--")) {
+        if (operator) {
+          throw new IllegalArgumentException("unexpected argument " + arg);
+        }
+        manifests.add(Path.of(arg));
+        continue;
+      }
+      if (i + 1 >= args.size()) {
+        throw new IllegalArgumentException(arg + " needs a value");
+      }
+      String value = args.get(++i);
+      switch (operator ? "operator" + arg : "local" + arg) {
+        case "local--port", "operator--port" -> port = number(arg, value, 0, 65535);
+        case "local--metrics-port", "operator--metrics-port" -> metricsPort = number(arg, value, 0, 65535);
+        case "local--bind", "operator--bind" -> bind = value;
+        case "local--region", "operator--region" -> region = value;
+        case "local--queue-timeout-seconds", "operator--queue-timeout-seconds" ->
+            queueTimeout = number(arg, value, 0, 900);
+        case "local--async-retry-delay-seconds", "operator--async-retry-delay-seconds" ->
+            asyncRetryDelay = number(arg, value, 0, 3600);
+        case "local--concurrency-limit", "operator--concurrency-limit" ->
+            concurrencyLimit = number(arg, value, 1, 100_000);
+        case "local--work-dir" -> workDir = Path.of(value);
+        case "operator--namespaces" -> Arrays.stream(value.split(",")).map(String::trim)
+            .filter(s -> !s.isEmpty()).forEach(namespaces::add);
+        case "operator--default-namespace" -> defaultNamespace = value;
+        case "operator--runtime-image" -> runtimeImage = value;
+        case "operator--gateway-url" -> gatewayUrl = value;
+        case "operator--min-memory-mb" -> minMemory = number(arg, value, 1, 1 << 20);
+        case "operator--max-memory-mb" -> maxMemory = number(arg, value, 1, 1 << 20);
+        case "operator--memory-step-mb" -> step = number(arg, value, 1, 1 << 20);
+        case "operator--mb-per-vcpu" -> perVcpu = number(arg, value, 1, 1 << 20);
+        default -> throw new IllegalArgumentException("unknown option " + arg);
+      }
+    }
+    return new Options(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
+        Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests),
+        Set.copyOf(namespaces), defaultNamespace, new SizingPolicy(minMemory, maxMemory, step, perVcpu),
+        runtimeImage, gatewayUrl);
+  }
+
+  private static int number(String option, String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException(option + " must be a number from " + min + " to " + max + " (got '" + value + "')");
+  }
+}

@@ -1,0 +1,124 @@
+package dev.klambda.controller;
+
+import dev.klambda.api.Function;
+import dev.klambda.api.FunctionStatus;
+import dev.klambda.environments.CodeConfigMap;
+import dev.klambda.environments.EnvironmentPodTemplate;
+import dev.klambda.function.CodeSource;
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.function.Violation;
+import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.FunctionRouter;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Thin: validate the Function against the rules and the sizing policy, hand the result to the
+ * gateway (which starts environments on demand, never here), and report status. The code
+ * ConfigMap is a dependent resource; Pods belong to the environment manager.
+ */
+@Workflow(dependents = @Dependent(type = CodeConfigMapDependent.class, reconcilePrecondition = HasInlineCode.class))
+@ControllerConfiguration(name = "function")
+public class FunctionReconciler implements Reconciler<Function>, Cleaner<Function> {
+  private final FunctionValidator validator;
+  private final FunctionRegistry registry;
+  private final KubernetesClient client;
+  private final String gatewayUrl;
+  private final Duration statusRefresh;
+
+  /**
+   * @param gatewayUrl where the gateway is reached, for the invoke URL in status
+   * @param statusRefresh how often environment counts in status are brought up to date
+   */
+  public FunctionReconciler(FunctionValidator validator, FunctionRegistry registry,
+      KubernetesClient client, String gatewayUrl, Duration statusRefresh) {
+    this.validator = validator;
+    this.registry = registry;
+    this.client = client;
+    this.gatewayUrl = gatewayUrl;
+    this.statusRefresh = statusRefresh;
+  }
+
+  @Override
+  public UpdateControl<Function> reconcile(Function function, Context<Function> context) {
+    FunctionStatus status = new FunctionStatus();
+    status.setObservedGeneration(function.getMetadata().getGeneration());
+    try {
+      FunctionConfig config = validate(function);
+      FunctionRouter router = registry.deploy(config);
+      FunctionRouter.Counts counts = router.counts();
+      status.setInvokeUrl(gatewayUrl + "/2015-03-31/functions/"
+          + URLEncoder.encode(config.key(), StandardCharsets.UTF_8) + "/invocations");
+      status.setEnvironments(new FunctionStatus.EnvironmentCounts(counts.starting(), counts.idle(), counts.busy()));
+      status.setConditions(List.of(
+          condition(function, "Ready", "True", "Deployed", "Invoke at " + status.getInvokeUrl()),
+          condition(function, "Invalid", "False", "Valid", "")));
+    } catch (InvalidFunctionException e) {
+      registry.remove(key(function));
+      status.setConditions(List.of(
+          condition(function, "Ready", "False", "Invalid", e.getMessage()),
+          condition(function, "Invalid", "True", "Invalid", e.getMessage())));
+    }
+    if (status.equals(function.getStatus())) {
+      return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
+    }
+    function.setStatus(status);
+    return UpdateControl.patchStatus(function).rescheduleAfter(statusRefresh);
+  }
+
+  private FunctionConfig validate(Function function) throws InvalidFunctionException {
+    FunctionConfig config = validator.validate(function);
+    if (config.code() instanceof CodeSource.Inline inline && CodeConfigMap.size(inline.files()) > CodeConfigMap.MAX_BYTES) {
+      throw new InvalidFunctionException(List.of(new Violation("spec.code.inline",
+          "holds " + CodeConfigMap.size(inline.files()) + " bytes, a ConfigMap at most "
+              + CodeConfigMap.MAX_BYTES + ": put larger code in spec.code.image")));
+    }
+    return config;
+  }
+
+  /**
+   * The function stops taking invocations; its Pods go (a cluster's garbage collector would
+   * delete them through their owner reference too, but not before in-flight work is cut off).
+   */
+  @Override
+  public DeleteControl cleanup(Function function, Context<Function> context) {
+    registry.remove(key(function));
+    client.pods().inNamespace(function.getMetadata().getNamespace())
+        .withLabel(EnvironmentPodTemplate.FUNCTION, function.getMetadata().getName())
+        .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")
+        .delete();
+    return DeleteControl.defaultDelete();
+  }
+
+  private static String key(Function function) {
+    return function.getMetadata().getNamespace() + "/" + function.getMetadata().getName();
+  }
+
+  /** A condition that keeps its transition time while its status stays the same. */
+  private static Condition condition(Function function, String type, String status, String reason, String message) {
+    String since = function.getStatus() == null ? null : function.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
+        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+        .withObservedGeneration(function.getMetadata().getGeneration())
+        .withLastTransitionTime(since != null ? since : Instant.now().toString())
+        .build();
+  }
+}
