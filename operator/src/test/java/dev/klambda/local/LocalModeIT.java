@@ -1,8 +1,11 @@
 package dev.klambda.local;
 
+import dev.klambda.testing.Manifests;
+import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.PrometheusText;
 import dev.klambda.Options;
-import static dev.klambda.local.Manifests.bashRuntime;
-import static dev.klambda.local.Manifests.provided;
+import static dev.klambda.testing.Manifests.bashRuntime;
+import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,6 +1,7 @@
 package dev.klambda.local;
 
-import static dev.klambda.local.Manifests.bashRuntime;
+import dev.klambda.testing.Manifests;
+import static dev.klambda.testing.Manifests.bashRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,4 +1,4 @@
-package dev.klambda.local;
+package dev.klambda.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +15,7 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 /** Function manifests for tests: real bash bootstraps, real handler jars. */
-final class Manifests {
+public final class Manifests {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -24,7 +24,7 @@ final class Manifests {
    * call {@code respond ID BODY} or {@code fail ID TYPE MESSAGE}; $CLIENT_CONTEXT holds the client
    * context header. {@code init} runs once before the loop.
    */
-  static String bashRuntime(String init, String handler) {
+  public static String bashRuntime(String init, String handler) {
     return """
         #!/bin/bash
         set -uo pipefail
@@ -49,7 +49,7 @@ final class Manifests {
         """.formatted(handler, init);
   }
 
-  static Map<String, Object> function(String name, Map<String, Object> spec) {
+  public static Map<String, Object> function(String name, Map<String, Object> spec) {
     Map<String, Object> function = new LinkedHashMap<>();
     function.put("apiVersion", "klambda.dev/v1alpha1");
     function.put("kind", "Function");
@@ -58,14 +58,14 @@ final class Manifests {
     return function;
   }
 
-  static Map<String, Object> provided(String name, String bootstrap, Map<String, Object> extra) {
+  public static Map<String, Object> provided(String name, String bootstrap, Map<String, Object> extra) {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("runtime", "provided");
     spec.put("code", Map.of("inline", Map.of("files", Map.of("bootstrap", bootstrap))));
     return function(name, spec);
   }
 
-  static Map<String, Object> java21(String name, String handler, byte[] jar, Map<String, Object> extra) {
+  public static Map<String, Object> java21(String name, String handler, byte[] jar, Map<String, Object> extra) {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("runtime", "java21");
     spec.put("handler", handler);
@@ -76,7 +76,7 @@ final class Manifests {
   }
 
   /** Writes the functions as one multi-document YAML file (JSON is YAML). */
-  static Path write(Path file, List<Map<String, Object>> functions) throws IOException {
+  public static Path write(Path file, List<Map<String, Object>> functions) throws IOException {
     StringBuilder yaml = new StringBuilder();
     for (Map<String, Object> function : functions) {
       yaml.append("---\n").append(JSON.writeValueAsString(function)).append('\n');
@@ -85,7 +85,7 @@ final class Manifests {
   }
 
   /** A jar of the compiled classes of {@code dev.klambda.testfunctions}. */
-  static byte[] testFunctionsJar() {
+  public static byte[] testFunctionsJar() {
     Path classes = Path.of("target/test-classes");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (JarOutputStream jar = new JarOutputStream(bytes);

@@ -1,4 +1,4 @@
-package dev.klambda.local;
+package dev.klambda.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /** A parser of Prometheus' text exposition format (samples with their labels), for tests. */
-final class PrometheusText {
-  record Sample(String name, Map<String, String> labels, double value) {}
+public final class PrometheusText {
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private PrometheusText() {}
 
-  static List<Sample> parse(String text) {
+  public static List<Sample> parse(String text) {
     List<Sample> samples = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -58,7 +58,7 @@ final class PrometheusText {
     return i + 1;
   }
 
-  static double value(List<Sample> samples, String name, Map<String, String> labels) {
+  public static double value(List<Sample> samples, String name, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
         .mapToDouble(Sample::value).sum();

@@ -1,4 +1,4 @@
-package dev.klambda.local;
+package dev.klambda.testing;
 
 import java.net.URI;
 import java.time.Duration;
@@ -10,10 +10,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /** The real AWS SDK client pointed at a klambda gateway, without retries (tests count answers). */
-final class LambdaClients {
+public final class LambdaClients {
   private LambdaClients() {}
 
-  static LambdaClient of(String baseUrl) {
+  public static LambdaClient of(String baseUrl) {
     return LambdaClient.builder()
         .endpointOverride(URI.create(baseUrl))
         .region(Region.US_EAST_1)
