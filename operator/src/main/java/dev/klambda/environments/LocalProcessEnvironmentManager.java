@@ -80,7 +80,8 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     builder.environment().putAll(agentEnvironment(function, taskRoot(function), address, tmp, provisioned));
     Process process = builder.start();
     String prefix = "[" + function.key() + " " + id + "] ";
-    Thread.ofVirtual().name("logs-" + id).start(() -> copyLogs(process, prefix));
+    // a platform thread: a blocking pipe read would pin a virtual thread's carrier
+    Thread.ofPlatform().daemon().name("logs-" + id).start(() -> copyLogs(process, prefix));
     CompletableFuture<Void> terminated = process.onExit().thenRun(() -> deleteQuietly(tmp));
     Environment environment = new Environment(id, function,
         URI.create("http://" + address.getHostAddress() + ":" + AgentProtocol.INVOKE_PORT), terminated);
@@ -90,7 +91,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     try {
       agentClient.awaitInitEnded(environment.address(), deadline, process::isAlive);
     } catch (IOException | InterruptedException e) {
-      process.destroyForcibly();
+      kill(process);
       throw e;
     }
     return environment;
@@ -151,13 +152,22 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     if (process == null) {
       return CompletableFuture.completedFuture(null);
     }
-    process.destroy();
+    process.toHandle().destroy(); // SIGTERM; Process.destroy would also close its output
     Duration grace = environment.function().timeout().plus(environment.function().initTimeout())
         .plusSeconds(5);
     return process.onExit()
         .orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionally(notInTime -> process.destroyForcibly())
+        .exceptionally(notInTime -> {
+          kill(process);
+          return process;
+        })
         .thenCompose(p -> environment.terminated());
+  }
+
+  /** SIGKILL to the agent and everything it started (its runtime and extensions). */
+  private static void kill(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   @Override

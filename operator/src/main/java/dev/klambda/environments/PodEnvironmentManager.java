@@ -126,9 +126,12 @@ public final class PodEnvironmentManager implements EnvironmentManager {
             || !function.name().equals(pod.getMetadata().getLabels().get(EnvironmentPodTemplate.FUNCTION))) {
           continue;
         }
+        if (tracked.containsKey(key(pod)) || pod.getMetadata().getDeletionTimestamp() != null) {
+          continue; // ours already, or going
+        }
         String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
         if (ip == null || terminal(pod)) {
-          delete(key(pod)); // cannot be adopted, must not linger
+          delete(key(pod)); // a previous operator's Pod that cannot be adopted must not linger
           continue;
         }
         Tracked adopted = track(key(pod));
@@ -155,7 +158,7 @@ public final class PodEnvironmentManager implements EnvironmentManager {
     if (t == null) {
       return;
     }
-    if (terminal(pod)) {
+    if (terminal(pod) || pod.getMetadata().getDeletionTimestamp() != null) {
       gone(key(pod));
       return;
     }

@@ -50,18 +50,30 @@ final class ChildProcess {
     output.drain();
   }
 
-  /** SIGTERM to the process and everything it started, SIGKILL after the grace period. */
+  /**
+   * SIGTERM to the process and everything it started, SIGKILL after the grace period to whatever
+   * is left, sweeping again for children forked meanwhile.
+   */
   void stop(Duration grace) {
-    List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle()))
-        .toList();
-    tree.forEach(ProcessHandle::destroy);
+    tree().forEach(ProcessHandle::destroy);
     try {
       process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    for (int sweep = 0; sweep < 10; sweep++) {
+      List<ProcessHandle> alive = tree().stream().filter(ProcessHandle::isAlive).toList();
+      if (alive.isEmpty()) {
+        break;
+      }
+      alive.forEach(ProcessHandle::destroyForcibly);
+      alive.forEach(p -> p.onExit().orTimeout(100, TimeUnit.MILLISECONDS).exceptionally(t -> p).join());
+    }
     output.drain();
+  }
+
+  private List<ProcessHandle> tree() {
+    return Stream.concat(process.descendants(), Stream.of(process.toHandle())).toList();
   }
 
   /**

@@ -1,0 +1,313 @@
+package dev.klambda.controller;
+
+import static dev.klambda.testing.Manifests.bashRuntime;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.OperatorMode;
+import dev.klambda.Options;
+import dev.klambda.api.Function;
+import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.Manifests;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+
+/**
+ * Functions on a cluster: the fabric8 mock API server in CRUD mode, a fixture playing kubelet with
+ * the real agent per Pod, the operator as it ships, the AWS SDK as the client.
+ */
+class OperatorModeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ECHO = bashRuntime("", """
+        echo "handling $1"
+        respond "$1" "{\\"event\\":$2,\\"memory\\":\\"$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\\",\\"greeting\\":\\"${GREETING:-}\\"}"
+      """);
+
+  @TempDir Path dir;
+  private KubernetesMockServer server;
+  private KubernetesClient client;
+  private KubeletFixture kubelet;
+  private OperatorMode operator;
+  private LambdaClient lambda;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init();
+    client = server.createClient(new JdkHttpClientFactory());
+    client.apiextensions().v1().customResourceDefinitions()
+        .load(Path.of("../crds/functions.klambda.dev-v1.yml").toFile()).create();
+    kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
+    startOperator();
+  }
+
+  private void startOperator() throws Exception {
+    operator = OperatorMode.start(Options.parseOperator(List.of("--bind", "127.0.0.1", "--port", "0",
+        "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
+        "--gateway-url", "http://klambda-gateway.klambda.svc:8080")), client);
+    lambda = LambdaClients.of(operator.gateway().baseUrl());
+  }
+
+  private void stopOperator() {
+    lambda.close();
+    operator.close();
+  }
+
+  @AfterEach
+  void stopCluster() {
+    stopOperator();
+    kubelet.close();
+    client.close();
+    server.destroy();
+  }
+
+  private void apply(String name, Map<String, Object> spec) {
+    Map<String, Object> manifest = Manifests.provided(name, ECHO, spec);
+    client.resource(JSON.convertValue(manifest, Function.class)).inNamespace("default").create();
+  }
+
+  private Function function(String name) {
+    return client.resources(Function.class).inNamespace("default").withName(name).get();
+  }
+
+  private Condition condition(String name, String type) {
+    Function function = function(name);
+    if (function == null || function.getStatus() == null) {
+      return null;
+    }
+    return function.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
+  private void awaitReady(String name) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      Condition ready = condition(name, "Ready");
+      return ready != null && ready.getStatus().equals("True");
+    });
+  }
+
+  private List<Pod> pods(String function) {
+    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems();
+  }
+
+  private InvokeResponse invoke(String name, String payload) {
+    return lambda.invoke(r -> r.functionName(name).payload(SdkBytes.fromUtf8String(payload)));
+  }
+
+  @Test
+  void anAppliedFunctionIsReadyWithoutAnyPod() {
+    apply("echo", Map.of());
+
+    awaitReady("echo");
+    Function function = function("echo");
+    assertThat(function.getStatus().getObservedGeneration()).isEqualTo(function.getMetadata().getGeneration());
+    assertThat(function.getStatus().getInvokeUrl())
+        .isEqualTo("http://klambda-gateway.klambda.svc:8080/2015-03-31/functions/default%2Fecho/invocations");
+    assertThat(client.configMaps().inNamespace("default").withName("echo-code").get().getMetadata()
+        .getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getUid()).isEqualTo(function.getMetadata().getUid()));
+    assertThat(pods("echo")).isEmpty();
+  }
+
+  @Test
+  void anInvocationStartsAPodShapedLikeTheFunction() throws Exception {
+    apply("echo", Map.of("memoryMB", 256, "environment", Map.of("variables", Map.of("GREETING", "hi"))));
+    awaitReady("echo");
+
+    InvokeResponse response = invoke("echo", "{\"n\":1}");
+
+    assertThat(response.functionError()).isNull();
+    assertThat(JSON.readTree(response.payload().asUtf8String()).get("event").get("n").asInt()).isEqualTo(1);
+    assertThat(JSON.readTree(response.payload().asUtf8String()).get("memory").asText()).isEqualTo("256");
+    Pod pod = pods("echo").getFirst();
+    assertThat(pods("echo")).hasSize(1);
+    Function function = function("echo");
+    assertThat(pod.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "klambda")
+        .containsEntry("klambda.dev/function", "echo").containsEntry("klambda.dev/generation", "1");
+    assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+      assertThat(owner.getKind()).isEqualTo("Function");
+      assertThat(owner.getUid()).isEqualTo(function.getMetadata().getUid());
+      assertThat(owner.getController()).isTrue();
+    });
+    Container container = pod.getSpec().getContainers().getFirst();
+    assertThat(container.getImage()).isEqualTo("klambda/runtime:test");
+    Map<String, Quantity> expected = Map.of("memory", new Quantity("256Mi"), "cpu", new Quantity("143m"),
+        "ephemeral-storage", new Quantity("512Mi"));
+    assertThat(container.getResources().getRequests()).isEqualTo(expected);
+    assertThat(container.getResources().getLimits()).isEqualTo(expected);
+    Map<String, String> env = container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    assertThat(env).containsEntry("GREETING", "hi").containsEntry("KLAMBDA_MEMORY_MB", "256")
+        .containsEntry("KLAMBDA_RUNTIME", "provided").containsEntry("KLAMBDA_TASK_ROOT", "/var/task")
+        .containsEntry("KLAMBDA_TIMEOUT_MS", "3000")
+        .containsEntry("KLAMBDA_FUNCTION_ARN", "arn:aws:lambda:us-east-1:default:function:echo");
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(8L);
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/klambda/ready");
+    assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).containsExactlyInAnyOrder("tmp", "code");
+  }
+
+  @Test
+  void anIdleFunctionScalesToZeroPods() {
+    apply("brief", Map.of("idleTimeoutSeconds", 1));
+    awaitReady("brief");
+
+    assertThat(invoke("brief", "{}").statusCode()).isEqualTo(200);
+    assertThat(pods("brief")).hasSize(1);
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> pods("brief").isEmpty());
+    await().atMost(Duration.ofSeconds(15)).until(() -> kubelet.runningAgents() == 0);
+  }
+
+  @Test
+  void provisionedEnvironmentsAreKept() throws Exception {
+    apply("warm", Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2));
+    awaitReady("warm");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().find("warm").counts().idle() == 2);
+    assertThat(invoke("warm", "{}").statusCode()).isEqualTo(200);
+    Thread.sleep(2500); // past the idle timeout
+    assertThat(pods("warm")).hasSize(2);
+    assertThat(pods("warm")).allSatisfy(p -> assertThat(p.getSpec().getContainers().getFirst().getEnv())
+        .contains(new EnvVar("KLAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency", null)));
+  }
+
+  @Test
+  void anInvalidSpecIsReportedAndGetsNoEnvironment() {
+    apply("tiny", Map.of("memoryMB", 100));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> condition("tiny", "Invalid") != null);
+    assertThat(condition("tiny", "Invalid").getStatus()).isEqualTo("True");
+    assertThat(condition("tiny", "Invalid").getMessage())
+        .isEqualTo("spec.memoryMB: must be between 128 and 3008 MB in steps of 64 MB (got 100)");
+    assertThat(condition("tiny", "Ready").getStatus()).isEqualTo("False");
+    assertThatThrownBy(() -> invoke("tiny", "{}")).isInstanceOf(ResourceNotFoundException.class);
+    assertThat(pods("tiny")).isEmpty();
+  }
+
+  @Test
+  void deletingTheFunctionDeletesItsPods() {
+    apply("doomed", Map.of());
+    awaitReady("doomed");
+    invoke("doomed", "{}");
+    assertThat(pods("doomed")).hasSize(1);
+
+    client.resources(Function.class).inNamespace("default").withName("doomed").delete();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> pods("doomed").isEmpty() && function("doomed") == null);
+    assertThatThrownBy(() -> invoke("doomed", "{}")).isInstanceOf(ResourceNotFoundException.class);
+  }
+
+  @Test
+  void aRestartedOperatorAdoptsThePodsThatExist() throws Exception {
+    apply("kept", Map.of());
+    awaitReady("kept");
+    invoke("kept", "{}");
+    String pod = pods("kept").getFirst().getMetadata().getName();
+
+    stopOperator();
+    startOperator();
+    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().routers().stream()
+        .anyMatch(r -> r.function().name().equals("kept") && r.counts().idle() == 1));
+
+    assertThat(invoke("kept", "{}").statusCode()).isEqualTo(200);
+    assertThat(pods("kept")).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
+  }
+
+  @Test
+  void aFailedPodIsReplaced() {
+    apply("fragile", Map.of());
+    awaitReady("fragile");
+    invoke("fragile", "{}");
+    Pod first = pods("fragile").getFirst();
+
+    kubelet.evict("default", first.getMetadata().getName());
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> operator.registry().find("fragile").counts().idle() == 0);
+    assertThat(invoke("fragile", "{}").statusCode()).isEqualTo(200);
+    assertThat(pods("fragile")).extracting(p -> p.getMetadata().getName()).contains(first.getMetadata().getName())
+        .hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void continuousLoadAcrossAMemoryChangeAndAScaleDownLosesNoRequest() throws Exception {
+    apply("steady", Map.of("idleTimeoutSeconds", 2));
+    awaitReady("steady");
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger succeeded = new AtomicInteger();
+    List<String> failures = new CopyOnWriteArrayList<>();
+    List<Thread> load = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      load.add(Thread.ofVirtual().start(() -> {
+        while (running.get()) {
+          try {
+            InvokeResponse response = invoke("steady", "{}");
+            if (response.functionError() == null) {
+              succeeded.incrementAndGet();
+            } else {
+              failures.add(response.payload().asUtf8String());
+            }
+          } catch (RuntimeException e) {
+            failures.add(e.toString());
+          }
+        }
+      }));
+    }
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.get() > 20);
+      changeMemoryUnderLoad(succeeded);
+    } finally {
+      running.set(false);
+      for (Thread thread : load) {
+        thread.join();
+      }
+    }
+
+    assertThat(failures).isEmpty();
+    await().atMost(Duration.ofSeconds(20)).until(() -> pods("steady").isEmpty());
+    assertThat(invoke("steady", "{}").statusCode()).as("and it starts again from zero").isEqualTo(200);
+  }
+
+  private void changeMemoryUnderLoad(AtomicInteger succeeded) {
+    client.resources(Function.class).inNamespace("default").withName("steady")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"memoryMB\":256}}");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !pods("steady").isEmpty()
+        && pods("steady").stream().allMatch(p -> "2".equals(p.getMetadata().getLabels().get("klambda.dev/generation"))));
+    int afterChange = succeeded.get();
+    await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.get() > afterChange + 20);
+  }
+}
