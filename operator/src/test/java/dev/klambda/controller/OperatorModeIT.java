@@ -7,11 +7,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.OperatorMode;
-import dev.klambda.Options;
 import dev.klambda.api.Function;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
+import dev.klambda.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -20,14 +20,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,7 +49,7 @@ class OperatorModeIT {
       """);
 
   @TempDir Path dir;
-  private KubernetesMockServer server;
+  private MockCluster cluster;
   private KubernetesClient client;
   private KubeletFixture kubelet;
   private OperatorMode operator;
@@ -63,20 +57,14 @@ class OperatorModeIT {
 
   @BeforeEach
   void startCluster() throws Exception {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient(new JdkHttpClientFactory());
-    client.apiextensions().v1().customResourceDefinitions()
-        .load(Path.of("../crds/functions.klambda.dev-v1.yml").toFile()).create();
+    cluster = new MockCluster();
+    client = cluster.client();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
     startOperator();
   }
 
   private void startOperator() throws Exception {
-    operator = OperatorMode.start(Options.parseOperator(List.of("--bind", "127.0.0.1", "--port", "0",
-        "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
-        "--gateway-url", "http://klambda-gateway.klambda.svc:8080")), client);
+    operator = cluster.startOperator();
     lambda = LambdaClients.of(operator.gateway().baseUrl());
   }
 
@@ -89,8 +77,7 @@ class OperatorModeIT {
   void stopCluster() {
     stopOperator();
     kubelet.close();
-    client.close();
-    server.destroy();
+    cluster.close();
   }
 
   private void apply(String name, Map<String, Object> spec) {
