@@ -1,0 +1,361 @@
+package dev.klambda.kubelet;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays one Pod: mounts its code, runs its agent, keeps the agent's output, probes its readiness
+ * and writes its status, until the agent exits or the Pod is deleted or evicted.
+ */
+final class PodPlayer {
+  private static final Logger LOG = LoggerFactory.getLogger(PodPlayer.class);
+  private static final String CONTAINER = "function";
+  private static final String CODE_VOLUME = "code";
+  private static final long DEFAULT_GRACE_SECONDS = 30;
+
+  /** What the Pods of one fixture share. */
+  record Node(KubernetesClient client, Path workDir, Path agentJar, Executor executor,
+      HttpClient http, BooleanSupplier closing) {}
+
+  private final Node node;
+  private final Pod pod;
+  private final String namespace;
+  private final String name;
+  private final long sequence;
+  private final long graceSeconds;
+  private final Path podDir;
+  private final Path logFile;
+  /** The container played; null when the Pod has none of that name. */
+  private final Container container;
+  private final List<String> logs = Collections.synchronizedList(new ArrayList<>());
+  /** Completes once the agent has exited and the status says so (or it never started). */
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  /**
+   * Guards the lifecycle and the status model: a deletion either sees the agent or keeps it from
+   * starting.
+   */
+  private final Object lock = new Object();
+  private final PodStatusModel status;
+  private final StatusWriter statusWriter;
+  private volatile Process process;
+  private volatile InetAddress address;
+  private volatile boolean deleted;
+  private volatile boolean evicted;
+
+  /** {@code sequence} orders the Pods of one name: the latest is the one tests mean. */
+  PodPlayer(Pod pod, long sequence, Node node) {
+    this.node = node;
+    this.pod = pod;
+    this.namespace = pod.getMetadata().getNamespace();
+    this.name = pod.getMetadata().getName();
+    this.sequence = sequence;
+    Long grace = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+    this.graceSeconds = grace == null ? DEFAULT_GRACE_SECONDS : Math.max(0, grace);
+    String dirName = namespace + "_" + name + "_" + sequence;
+    this.podDir = node.workDir().resolve("pods").resolve(dirName);
+    this.logFile = node.workDir().resolve("logs").resolve(dirName + ".log");
+    this.container = pod.getSpec() == null || pod.getSpec().getContainers() == null ? null
+        : pod.getSpec().getContainers().stream()
+            .filter(c -> CONTAINER.equals(c.getName())).findFirst().orElse(null);
+    this.status = new PodStatusModel(pod, container);
+    this.statusWriter = new StatusWriter(node.client(), pod);
+  }
+
+  String namespace() {
+    return namespace;
+  }
+
+  String name() {
+    return name;
+  }
+
+  long sequence() {
+    return sequence;
+  }
+
+  long graceSeconds() {
+    return graceSeconds;
+  }
+
+  Path logFile() {
+    return logFile;
+  }
+
+  /** The agent, once started. */
+  Process process() {
+    return process;
+  }
+
+  List<String> logLines() {
+    synchronized (logs) {
+      return List.copyOf(logs);
+    }
+  }
+
+  /** Mounts the code, starts the agent and probes it; what cannot be played fails the Pod. */
+  void start() {
+    try {
+      synchronized (lock) {
+        status.scheduled();
+      }
+      writeStatus();
+      if (container == null) {
+        fail("ContainerNotPlayable", "the kubelet fixture plays a container named '" + CONTAINER
+            + "', the pod has none");
+        return;
+      }
+      Volume code = codeVolume();
+      if (code == null) {
+        fail("CodeNotPlayable", "the kubelet fixture needs the code in a ConfigMap volume named '"
+            + CODE_VOLUME + "': code in the image (" + container.getImage() + ") cannot be played");
+        return;
+      }
+      ConfigMap configMap = ConfigMapVolume.await(node.client(), namespace,
+          code.getConfigMap(), key(), this::givenUp);
+      if (configMap == null) {
+        finished.complete(null);
+        deleteQuietly(podDir);
+        return;
+      }
+      Path taskRoot = podDir.resolve("task");
+      Path tmp = podDir.resolve("tmp");
+      ConfigMapVolume.write(code.getConfigMap(), configMap, taskRoot);
+      Files.createDirectories(tmp);
+      Files.createDirectories(logFile.getParent());
+
+      InetAddress ip = PodIpPool.allocate(AgentCommand.INVOKE_PORT, AgentCommand.RUNTIME_API_PORT);
+      address = ip;
+      synchronized (lock) {
+        status.sandboxReady();
+      }
+      ProcessBuilder builder = AgentCommand.of(node.agentJar(), pod, container, ip, taskRoot, tmp);
+      Process agent;
+      Thread logCopier;
+      synchronized (lock) {
+        if (givenUp()) {
+          release();
+          deleteQuietly(podDir);
+          finished.complete(null);
+          return;
+        }
+        agent = builder.start();
+        process = agent;
+        status.running();
+        logCopier = Thread.ofPlatform().daemon().name("kubelet-logs-" + name)
+            .start(() -> copyLogs(agent));
+      }
+      LOG.info("kubelet fixture: pod {} runs agent pid {} on {}", key(), agent.pid(),
+          ip.getHostAddress());
+      agent.onExit().thenRunAsync(() -> exited(agent, logCopier), node.executor());
+      writeStatus();
+      probeReadiness(new ReadinessProbe(node.http(), container, ip, key()), agent);
+    } catch (Exception e) {
+      LOG.error("kubelet fixture: cannot start pod {}", key(), e);
+      fail("FixtureError", "the kubelet fixture could not start the pod: " + e);
+    }
+  }
+
+  /** The Pod is deleted (or the fixture closes): SIGTERM, SIGKILL after the grace period. */
+  void terminate() {
+    String why = node.closing().getAsBoolean() ? "the fixture closes" : "pod deleted";
+    Process agent;
+    synchronized (lock) {
+      deleted = true;
+      agent = process;
+    }
+    if (agent == null) {
+      if (address == null) {
+        finished.complete(null);
+      }
+      return;
+    }
+    if (agent.isAlive()) {
+      LOG.info("kubelet fixture: {}: {}, SIGTERM to pid {} (grace {} s)", key(), why,
+          agent.pid(), graceSeconds);
+      // not Process.destroy(): it would close the output the agent's last lines arrive on
+      agent.toHandle().destroy();
+      try {
+        agent.onExit().get(graceSeconds, TimeUnit.SECONDS);
+      } catch (TimeoutException notInTime) {
+        LOG.warn("kubelet fixture: agent of {} outlived its grace period, SIGKILL", key());
+        killTree();
+      } catch (Exception e) {
+        killTree();
+      }
+    }
+    awaitFinished("pod");
+    deleteQuietly(podDir); // emptyDir and volumes go with the pod
+  }
+
+  /** Node-pressure eviction: SIGKILL, phase Failed, reason Evicted; the Pod is not deleted. */
+  void evict() {
+    synchronized (lock) {
+      evicted = true;
+      status.evicted();
+    }
+    if (process != null) {
+      killTree();
+      awaitFinished("evicted pod");
+    }
+    writeStatus();
+  }
+
+  /** SIGKILL to the agent and everything of its session. */
+  void killTree() {
+    Process agent = process;
+    if (agent != null) {
+      AgentSession.kill(agent);
+    }
+  }
+
+  private Volume codeVolume() {
+    if (pod.getSpec() == null || pod.getSpec().getVolumes() == null) {
+      return null;
+    }
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> CODE_VOLUME.equals(v.getName()) && v.getConfigMap() != null)
+        .findFirst().orElse(null);
+  }
+
+  private void copyLogs(Process agent) {
+    try (BufferedReader lines = new BufferedReader(
+            new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+        BufferedWriter file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = lines.readLine()) != null) {
+        logs.add(line);
+        file.write(line);
+        file.newLine();
+        file.flush();
+      }
+    } catch (IOException gone) {
+      LOG.debug("kubelet fixture: log copy of {} ended", key(), gone);
+    }
+  }
+
+  /** Ready once the probe answers 200; probed again every period for as long as the agent runs. */
+  private void probeReadiness(ReadinessProbe probe, Process agent) {
+    while (agent.isAlive() && !givenUp()) {
+      int code = probe.check(status.ready());
+      boolean changed;
+      synchronized (lock) {
+        if (!agent.isAlive() || givenUp()) {
+          return;
+        }
+        changed = status.readiness(code == 200);
+      }
+      if (changed) {
+        writeStatus();
+      }
+      try {
+        Thread.sleep(probe.pauseAfter(code));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The agent exited: by itself, killed, evicted or stopped after deletion. */
+  private void exited(Process agent, Thread logCopier) {
+    try {
+      AgentSession.killLeftovers(agent, key());
+      logCopier.join(Duration.ofSeconds(5));
+      int exitCode = agent.exitValue();
+      LOG.info("kubelet fixture: agent of pod {} exited with {}", key(), exitCode);
+      synchronized (lock) {
+        status.terminated(agent, exitCode, evicted);
+      }
+      writeStatus();
+    } catch (Exception e) {
+      LOG.error("kubelet fixture: after the agent of {} exited", key(), e);
+    } finally {
+      release();
+      if (deleted || node.closing().getAsBoolean()) {
+        deleteQuietly(podDir);
+      }
+      finished.complete(null);
+    }
+  }
+
+  private void fail(String reason, String message) {
+    LOG.warn("kubelet fixture: pod {} failed: {}", key(), message);
+    synchronized (lock) {
+      status.failed(reason, message);
+    }
+    writeStatus();
+    release();
+    finished.complete(null);
+  }
+
+  /** Nothing once deleted or closing: the Pod is gone or its API server about to be. */
+  private void writeStatus() {
+    statusWriter.write(() -> {
+      synchronized (lock) {
+        return deleted || node.closing().getAsBoolean() ? null : status.render(address, process);
+      }
+    });
+  }
+
+  /** The Pod IP goes back to the pool once no agent serves on it. */
+  private void release() {
+    InetAddress ip = address;
+    Process agent = process;
+    if (ip != null && (agent == null || !agent.isAlive())) {
+      PodIpPool.release(ip);
+    }
+  }
+
+  private boolean givenUp() {
+    return deleted || evicted || node.closing().getAsBoolean();
+  }
+
+  private void awaitFinished(String what) {
+    try {
+      finished.get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("kubelet fixture: {} {} did not finish", what, key(), e);
+    }
+  }
+
+  private String key() {
+    return namespace + "/" + name;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException ignored) {
+      // a leftover folder in a test's work folder is harmless
+    }
+  }
+}
