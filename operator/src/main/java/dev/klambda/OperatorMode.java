@@ -8,13 +8,19 @@ import dev.klambda.function.FunctionValidator;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.metering.Metering;
 import dev.klambda.metering.MetricsServer;
+import dev.klambda.metering.StatusUsageStore;
+import dev.klambda.metering.UsageLedger;
+import dev.klambda.metering.UsageRollup;
 import dev.klambda.metering.PrometheusMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -31,25 +37,31 @@ public final class OperatorMode implements AutoCloseable {
   private final Operator operator;
   private final Gateway gateway;
   private final FunctionRegistry registry;
+  private final UsageRollup usage;
   private final MetricsServer metricsServer;
 
-  private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry, MetricsServer metricsServer) {
+  private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry, UsageRollup usage,
+      MetricsServer metricsServer) {
     this.operator = operator;
     this.gateway = gateway;
     this.registry = registry;
+    this.usage = usage;
     this.metricsServer = metricsServer;
   }
 
   public static OperatorMode start(Options options, KubernetesClient client) throws IOException {
     AgentClient agent = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
+    UsageLedger ledger = new UsageLedger(Clock.systemUTC());
+    Metering metering = new Metering(options.billing(), ledger, metrics);
     PodEnvironmentManager environments = new PodEnvironmentManager(client, options.namespaces(),
         new EnvironmentPodTemplate(options.runtimeImage(), options.sizing(), options.region()),
         agent, POD_START_ALLOWANCE);
-    FunctionRegistry registry = new FunctionRegistry(environments, agent, metrics,
+    FunctionRegistry registry = new FunctionRegistry(environments, agent, metering,
         options.defaultNamespace(), options.region(), options.concurrencyLimit());
     metrics.watch(registry);
-    AsyncInvoker async = new AsyncInvoker(registry, options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
+    AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
+        options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
         options.queueTimeout());
     gateway.start();
@@ -58,19 +70,22 @@ public final class OperatorMode implements AutoCloseable {
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
         : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
+    UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
+        options.usageInterval());
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
+        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
         .withCloseClientOnStop(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withUseSSAToPatchPrimaryResource(false));
-    operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, client,
-        gatewayUrl, STATUS_REFRESH), c -> {
+    operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, ledger,
+        client, gatewayUrl, STATUS_REFRESH), c -> {
           if (!options.namespaces().isEmpty()) {
             c.settingNamespaces(options.namespaces());
           }
         });
     operator.start();
-    return new OperatorMode(operator, gateway, registry, metricsServer);
+    return new OperatorMode(operator, gateway, registry, usage, metricsServer);
   }
 
   public Gateway gateway() {
@@ -87,8 +102,9 @@ public final class OperatorMode implements AutoCloseable {
    */
   @Override
   public void close() {
-    operator.stop();
     gateway.stop(Duration.ofSeconds(30));
+    usage.close();
+    operator.stop();
     registry.detach();
     metricsServer.close();
   }

@@ -1,6 +1,8 @@
 package dev.klambda;
 
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.metering.Billing;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +26,10 @@ public record Options(
     String defaultNamespace,
     SizingPolicy sizing,
     String runtimeImage,
-    String gatewayUrl) {
+    String gatewayUrl,
+    Billing billing,
+    Duration usageInterval,
+    Path usageFile) {
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -39,6 +44,12 @@ public record Options(
                                     wait before retrying a failed Event invocation (default 60; the
                                     second retry waits twice as long)
         --concurrency-limit N       environments per function without reservedConcurrency (default 1000)
+        --usage-interval-seconds N  how often usage is written down (default 15; also at shutdown)
+        --billing-granularity-ms N  billed duration is rounded up to a multiple of this (default 1)
+        --bill-init true|false      bill the Init of cold starts, as AWS does since 2025 (default true)
+        --price-per-gb-second P     default 0.0000166667 (AWS x86 list price, USD)
+        --price-per-million-requests P
+                                    default 0.20
       """;
 
   public static final String LOCAL_USAGE = """
@@ -47,6 +58,7 @@ public record Options(
         the AWS Lambda Invoke API; environments are local processes.
       """ + COMMON.formatted("127.0.0.1") + """
         --work-dir DIR              where code and /tmp of environments go (default: a new temp folder)
+        --usage-file FILE           the usage ledger (default ~/.klambda/usage.json)
       """;
 
   public static final String OPERATOR_USAGE = """
@@ -95,6 +107,12 @@ public record Options(
     int perVcpu = SizingPolicy.DEFAULT.mbPerVcpu();
     String runtimeImage = DEFAULT_RUNTIME_IMAGE;
     String gatewayUrl = null;
+    long granularity = Billing.AWS.granularityMillis();
+    boolean billInit = Billing.AWS.billInit();
+    BigDecimal pricePerGbSecond = Billing.AWS.pricePerGbSecond();
+    BigDecimal pricePerMillionRequests = Billing.AWS.pricePerMillionRequests();
+    int usageInterval = 15;
+    Path usageFile = Path.of(System.getProperty("user.home"), ".klambda", "usage.json");
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -120,6 +138,15 @@ public record Options(
         case "local--concurrency-limit", "operator--concurrency-limit" ->
             concurrencyLimit = number(arg, value, 1, 100_000);
         case "local--work-dir" -> workDir = Path.of(value);
+        case "local--usage-file" -> usageFile = Path.of(value);
+        case "local--usage-interval-seconds", "operator--usage-interval-seconds" ->
+            usageInterval = number(arg, value, 1, 3600);
+        case "local--billing-granularity-ms", "operator--billing-granularity-ms" ->
+            granularity = number(arg, value, 1, 3_600_000);
+        case "local--bill-init", "operator--bill-init" -> billInit = bool(arg, value);
+        case "local--price-per-gb-second", "operator--price-per-gb-second" -> pricePerGbSecond = price(arg, value);
+        case "local--price-per-million-requests", "operator--price-per-million-requests" ->
+            pricePerMillionRequests = price(arg, value);
         case "operator--namespaces" -> Arrays.stream(value.split(",")).map(String::trim)
             .filter(s -> !s.isEmpty()).forEach(namespaces::add);
         case "operator--default-namespace" -> defaultNamespace = value;
@@ -135,7 +162,29 @@ public record Options(
     return new Options(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
         Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests),
         Set.copyOf(namespaces), defaultNamespace, new SizingPolicy(minMemory, maxMemory, step, perVcpu),
-        runtimeImage, gatewayUrl);
+        runtimeImage, gatewayUrl,
+        new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
+        Duration.ofSeconds(usageInterval), usageFile);
+  }
+
+  private static boolean bool(String option, String value) {
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(option + " must be true or false (got '" + value + "')");
+    };
+  }
+
+  private static BigDecimal price(String option, String value) {
+    try {
+      BigDecimal price = new BigDecimal(value);
+      if (price.signum() >= 0) {
+        return price;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new IllegalArgumentException(option + " must be a decimal number of at least 0 (got '" + value + "')");
   }
 
   private static int number(String option, String value, int min, int max) {

@@ -21,6 +21,10 @@ public class FunctionStatus {
   @JsonPropertyDescription("Execution environments right now.")
   private EnvironmentCounts environments = new EnvironmentCounts();
 
+  @JsonPropertyDescription("Usage and estimated cost since the function was created, rolled up "
+      + "every few seconds and at operator shutdown.")
+  private FunctionUsage usage;
+
   public List<Condition> getConditions() {
     return conditions;
   }
@@ -43,6 +47,14 @@ public class FunctionStatus {
 
   public void setInvokeUrl(String invokeUrl) {
     this.invokeUrl = invokeUrl;
+  }
+
+  public FunctionUsage getUsage() {
+    return usage;
+  }
+
+  public void setUsage(FunctionUsage usage) {
+    this.usage = usage;
   }
 
   public EnvironmentCounts getEnvironments() {

@@ -11,6 +11,15 @@ import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.function.Violation;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
+import dev.klambda.metering.Usage;
+import dev.klambda.metering.UsageLedger;
+import dev.klambda.metering.UsageReport;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.Map;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,8 +46,10 @@ import java.util.Objects;
 @Workflow(dependents = @Dependent(type = CodeConfigMapDependent.class, reconcilePrecondition = HasInlineCode.class))
 @ControllerConfiguration(name = "function")
 public class FunctionReconciler implements Reconciler<Function>, Cleaner<Function> {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final FunctionValidator validator;
   private final FunctionRegistry registry;
+  private final UsageLedger ledger;
   private final KubernetesClient client;
   private final String gatewayUrl;
   private final Duration statusRefresh;
@@ -47,10 +58,11 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
    * @param gatewayUrl where the gateway is reached, for the invoke URL in status
    * @param statusRefresh how often environment counts in status are brought up to date
    */
-  public FunctionReconciler(FunctionValidator validator, FunctionRegistry registry,
+  public FunctionReconciler(FunctionValidator validator, FunctionRegistry registry, UsageLedger ledger,
       KubernetesClient client, String gatewayUrl, Duration statusRefresh) {
     this.validator = validator;
     this.registry = registry;
+    this.ledger = ledger;
     this.client = client;
     this.gatewayUrl = gatewayUrl;
     this.statusRefresh = statusRefresh;
@@ -60,6 +72,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
   public UpdateControl<Function> reconcile(Function function, Context<Function> context) {
     FunctionStatus status = new FunctionStatus();
     status.setObservedGeneration(function.getMetadata().getGeneration());
+    ledger.seed(key(function), persistedUsage(function));
     try {
       FunctionConfig config = validate(function);
       FunctionRouter router = registry.deploy(config);
@@ -76,11 +89,37 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
           condition(function, "Ready", "False", "Invalid", e.getMessage()),
           condition(function, "Invalid", "True", "Invalid", e.getMessage())));
     }
-    if (status.equals(function.getStatus())) {
-      return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
+    FunctionStatus current = function.getStatus();
+    status.setUsage(current == null ? null : current.getUsage());
+    if (!status.equals(current)) {
+      patchStatus(function, status);
     }
-    function.setStatus(status);
-    return UpdateControl.patchStatus(function).rescheduleAfter(statusRefresh);
+    return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
+  }
+
+  /**
+   * A JSON merge patch of the reconciler's own status fields: {@code status.usage} belongs to the
+   * usage roll-up, and a patch without it cannot overwrite newer usage with a cached copy.
+   */
+  private void patchStatus(Function function, FunctionStatus status) {
+    Map<String, Object> fields = JSON.convertValue(status, new TypeReference<>() {});
+    fields.remove("usage");
+    try {
+      client.resources(Function.class).inNamespace(function.getMetadata().getNamespace())
+          .withName(function.getMetadata().getName()).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(Map.of("status", fields)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Usage written down by an earlier operator process, the ledger's starting point. */
+  private static Usage persistedUsage(Function function) {
+    Instant created = function.getMetadata().getCreationTimestamp() == null ? Instant.now()
+        : Instant.parse(function.getMetadata().getCreationTimestamp());
+    FunctionStatus status = function.getStatus();
+    return status == null || status.getUsage() == null ? Usage.none(created)
+        : UsageReport.parse(status.getUsage(), created);
   }
 
   private FunctionConfig validate(Function function) throws InvalidFunctionException {
@@ -100,6 +139,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
   @Override
   public DeleteControl cleanup(Function function, Context<Function> context) {
     registry.remove(key(function));
+    ledger.forget(key(function));
     client.pods().inNamespace(function.getMetadata().getNamespace())
         .withLabel(EnvironmentPodTemplate.FUNCTION, function.getMetadata().getName())
         .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")

@@ -18,6 +18,7 @@ public final class AsyncInvoker {
   private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
   private final FunctionRegistry registry;
+  private final InvocationObserver observer;
   private final Duration retryDelay;
   private final Duration maxEventAge;
   private final Duration queueTimeout;
@@ -26,9 +27,10 @@ public final class AsyncInvoker {
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
    */
-  public AsyncInvoker(FunctionRegistry registry, Duration retryDelay, Duration maxEventAge,
-      Duration queueTimeout) {
+  public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, Duration retryDelay,
+      Duration maxEventAge, Duration queueTimeout) {
     this.registry = registry;
+    this.observer = observer;
     this.retryDelay = retryDelay;
     this.maxEventAge = maxEventAge;
     this.queueTimeout = queueTimeout;
@@ -36,20 +38,22 @@ public final class AsyncInvoker {
 
   /** Accepts an event for the function {@code key} ({@code namespace/name}). */
   public void submit(String key, InvocationRequest request) {
+    long received = System.nanoTime();
+    observer.event(key, InvocationObserver.EventOutcome.RECEIVED, 0);
     inFlight.register();
     Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
       try {
-        run(key, request);
+        run(key, request, received);
       } catch (InterruptedException e) {
-        drop(key, request, "klambda stopped before it completed");
+        drop(key, request, received, "klambda stopped before it completed");
       } finally {
         inFlight.arriveAndDeregister();
       }
     });
   }
 
-  private void run(String key, InvocationRequest request) throws InterruptedException {
-    long expires = System.nanoTime() + maxEventAge.toNanos();
+  private void run(String key, InvocationRequest request, long received) throws InterruptedException {
+    long expires = received + maxEventAge.toNanos();
     int failures = 0;
     while (System.nanoTime() < expires) {
       try {
@@ -58,23 +62,25 @@ public final class AsyncInvoker {
           return;
         }
         if (failures == RETRIES) {
-          drop(key, request, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
+          drop(key, request, received, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
           return;
         }
         failures++;
         Thread.sleep(retryDelay.multipliedBy(failures));
+        observer.event(key, InvocationObserver.EventOutcome.RETRIED, System.nanoTime() - received);
       } catch (ServiceException e) {
         if (e.status() != 429) {
-          drop(key, request, e.type() + ": " + e.getMessage());
+          drop(key, request, received, e.type() + ": " + e.getMessage());
           return;
         }
         Thread.sleep(THROTTLE_BACKOFF);
       }
     }
-    drop(key, request, "older than the maximum event age " + maxEventAge);
+    drop(key, request, received, "older than the maximum event age " + maxEventAge);
   }
 
-  private static void drop(String key, InvocationRequest request, String why) {
+  private void drop(String key, InvocationRequest request, long received, String why) {
+    observer.event(key, InvocationObserver.EventOutcome.DROPPED, System.nanoTime() - received);
     System.err.println("klambda: event " + request.requestId() + " for " + key
         + " dropped: " + why);
   }

@@ -69,13 +69,15 @@ public final class FunctionRouter {
   /** Runs one invocation, waiting for an environment until {@code queueDeadlineNanos}. */
   public InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
+    long queued = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
       Environment environment = acquireOrThrottle(queueDeadlineNanos);
+      long queueWait = System.nanoTime() - queued;
       boolean reusable = false;
       try {
         InvocationResult result = invoker.invoke(environment, request);
         reusable = result.environmentReusable();
-        observer.completed(function, result);
+        observer.completed(function, result, queueWait);
         return result;
       } catch (EnvironmentUnavailableException e) {
         if (attempt == MAX_ATTEMPTS) {

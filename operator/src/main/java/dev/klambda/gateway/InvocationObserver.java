@@ -3,17 +3,28 @@ package dev.klambda.gateway;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 
-/** Told about every invocation a router ran or refused: where metrics and metering plug in. */
+/** Told about every invocation run or refused, and every event: where metering plugs in. */
 public interface InvocationObserver {
+  /** What became of an accepted Event invocation. */
+  enum EventOutcome { RECEIVED, RETRIED, DROPPED }
+
   InvocationObserver NONE = new InvocationObserver() {
     @Override
-    public void completed(FunctionConfig function, InvocationResult result) {}
+    public void completed(FunctionConfig function, InvocationResult result, long queueWaitNanos) {}
 
     @Override
     public void throttled(FunctionConfig function) {}
+
+    @Override
+    public void event(String key, EventOutcome outcome, long ageNanos) {}
   };
 
-  void completed(FunctionConfig function, InvocationResult result);
+  /** An invocation ran; {@code queueWaitNanos} is how long it waited for an environment. */
+  void completed(FunctionConfig function, InvocationResult result, long queueWaitNanos);
 
+  /** An invocation got 429: over the function's concurrency after the queue wait. */
   void throttled(FunctionConfig function);
+
+  /** An Event for the function {@code key} was received, retried or dropped, {@code ageNanos} after it arrived. */
+  void event(String key, EventOutcome outcome, long ageNanos);
 }

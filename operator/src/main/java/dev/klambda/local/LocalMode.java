@@ -11,13 +11,18 @@ import dev.klambda.function.SizingPolicy;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.metering.FileUsageStore;
+import dev.klambda.metering.Metering;
 import dev.klambda.metering.MetricsServer;
+import dev.klambda.metering.UsageLedger;
+import dev.klambda.metering.UsageRollup;
 import dev.klambda.metering.PrometheusMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,11 +37,15 @@ public final class LocalMode implements AutoCloseable {
   private final Gateway gateway;
   private final FunctionRegistry registry;
   private final MetricsServer metricsServer;
+  private final UsageRollup usage;
+  private final java.nio.file.Path usageFile;
   private final List<FunctionConfig> functions;
   private final Duration shutdownGrace;
 
   private LocalMode(Gateway gateway, FunctionRegistry registry, MetricsServer metricsServer,
-      List<FunctionConfig> functions, Duration shutdownGrace) {
+      UsageRollup usage, java.nio.file.Path usageFile, List<FunctionConfig> functions, Duration shutdownGrace) {
+    this.usage = usage;
+    this.usageFile = usageFile;
     this.gateway = gateway;
     this.registry = registry;
     this.metricsServer = metricsServer;
@@ -58,14 +67,19 @@ public final class LocalMode implements AutoCloseable {
         : Files.createTempDirectory("klambda-local-");
     AgentClient agentClient = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
+    UsageLedger ledger = new UsageLedger(Clock.systemUTC());
+    FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
+    usageStore.load().forEach(ledger::seed);
+    Metering metering = new Metering(options.billing(), ledger, metrics);
     FunctionRegistry registry = new FunctionRegistry(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
-        agentClient, metrics, "default", options.region(), options.concurrencyLimit());
+        agentClient, metering, "default", options.region(), options.concurrencyLimit());
     loaded.functions().forEach(registry::deploy);
     metrics.watch(registry);
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
-    AsyncInvoker async = new AsyncInvoker(registry, options.asyncRetryDelay(), MAX_EVENT_AGE, options.queueTimeout());
+    AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
+        options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
         async, options.queueTimeout());
     gateway.start();
@@ -73,7 +87,8 @@ public final class LocalMode implements AutoCloseable {
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
-    return new LocalMode(gateway, registry, metricsServer, loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+    UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
+    return new LocalMode(gateway, registry, metricsServer, usage, options.usageFile(), loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
   }
 
   public Gateway gateway() {
@@ -107,7 +122,7 @@ public final class LocalMode implements AutoCloseable {
           + " --payload '{\"hello\":\"world\"}' /dev/stdout");
     }
     out.println();
-    out.println("Metrics: " + metricsUrl());
+    out.println("Metrics: " + metricsUrl() + "   usage ledger: " + usageFile);
     out.println("Ctrl-C stops klambda: in-flight invocations finish, environments shut down.");
   }
 
@@ -116,6 +131,7 @@ public final class LocalMode implements AutoCloseable {
   public void close() {
     gateway.stop(shutdownGrace);
     registry.close();
+    usage.close();
     metricsServer.close();
   }
 

@@ -1,32 +1,36 @@
 package dev.klambda.metering;
 
-import dev.klambda.environments.InvocationResult;
-import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
-import dev.klambda.gateway.InvocationObserver;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * klambda's Prometheus metrics: invocations by result and environments by state, labelled with
- * namespace and function only (never per request or environment), plus JVM and process metrics.
+ * klambda's Prometheus registry: per-function meters labelled with namespace and function only
+ * (never per request or environment), environments by state and concurrent executions as of each
+ * scrape, JVM and process metrics.
  */
-public final class PrometheusMetrics implements InvocationObserver {
+public final class PrometheusMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, FunctionMeters> meters = new ConcurrentHashMap<>();
   private final MultiGauge environments = MultiGauge.builder("klambda_environments")
       .description("Execution environments by state").register(registry);
+  private final MultiGauge concurrentExecutions = MultiGauge.builder("klambda_concurrent_executions")
+      .description("Invocations running now").register(registry);
   private volatile FunctionRegistry functions;
 
   public PrometheusMetrics() {
@@ -36,56 +40,53 @@ public final class PrometheusMetrics implements InvocationObserver {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
   }
 
-  /** Environments by state of every function the registry serves, as of each scrape. */
+  /** For other instrumentation (the operator SDK's reconcile metrics). */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The functions whose environments the gauges report. */
   public void watch(FunctionRegistry functions) {
     this.functions = functions;
   }
 
-  private void refreshEnvironments() {
-    if (functions == null) {
-      return;
+  /** The meters of the function {@code namespace/name}. */
+  FunctionMeters meters(String key) {
+    FunctionMeters found = meters.get(key);
+    if (found != null) {
+      return found;
     }
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    for (FunctionRouter router : functions.routers()) {
-      FunctionRouter.Counts counts = router.counts();
-      Tags tags = tags(router.function());
-      rows.add(MultiGauge.Row.of(tags.and("state", "starting"), counts.starting()));
-      rows.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
-      rows.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
-    }
-    environments.register(rows, true);
-  }
-
-  @Override
-  public void completed(FunctionConfig function, InvocationResult result) {
-    invocations(function, switch (result.outcome()) {
-      case SUCCESS -> "success";
-      case TIMEOUT -> "timeout";
-      default -> "error";
-    }).increment();
-  }
-
-  @Override
-  public void throttled(FunctionConfig function) {
-    invocations(function, "throttled").increment();
-  }
-
-  private Counter invocations(FunctionConfig function, String result) {
-    return Counter.builder("klambda_invocations")
-        .description("Invocations by result: success, error, timeout or throttled")
-        .tags(tags(function).and("result", result))
-        .register(registry);
-  }
-
-  private static Tags tags(FunctionConfig function) {
-    return Tags.of("namespace", function.namespace(), "function", function.name());
+    return meters.computeIfAbsent(key, k -> {
+      int slash = k.indexOf('/');
+      return new FunctionMeters(registry, k.substring(0, slash), k.substring(slash + 1));
+    });
   }
 
   /** The Prometheus text exposition of every metric. */
   public String scrape() {
-    refreshEnvironments();
+    refreshGauges();
     return registry.scrape();
+  }
+
+  private void refreshGauges() {
+    FunctionRegistry served = functions;
+    if (served == null) {
+      return;
+    }
+    List<MultiGauge.Row<?>> states = new ArrayList<>();
+    List<MultiGauge.Row<?>> running = new ArrayList<>();
+    for (FunctionRouter router : served.routers()) {
+      FunctionRouter.Counts counts = router.counts();
+      Tags tags = Tags.of("namespace", router.function().namespace(), "function", router.function().name());
+      states.add(MultiGauge.Row.of(tags.and("state", "starting"), counts.starting()));
+      states.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
+      states.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
+      running.add(MultiGauge.Row.of(tags, counts.busy()));
+    }
+    environments.register(states, true);
+    concurrentExecutions.register(running, true);
   }
 }

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.OperatorMode;
 import dev.klambda.api.Function;
+import dev.klambda.api.FunctionUsage;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
@@ -233,6 +234,33 @@ class OperatorModeIT {
 
     assertThat(invoke("kept", "{}").statusCode()).isEqualTo(200);
     assertThat(pods("kept")).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
+  }
+
+  @Test
+  void usageInStatusSurvivesAnOperatorRestart() throws Exception {
+    apply("metered", Map.of("memoryMB", 512));
+    awaitReady("metered");
+    for (int i = 0; i < 3; i++) {
+      assertThat(invoke("metered", "{}").functionError()).isNull();
+    }
+    stopOperator(); // rolls usage up at shutdown
+    assertThat(function("metered").getStatus().getUsage().getInvocations()).isEqualTo(3);
+    long billedBefore = function("metered").getStatus().getUsage().getBilledMilliseconds();
+
+    startOperator();
+    awaitReady("metered");
+    for (int i = 0; i < 2; i++) {
+      assertThat(invoke("metered", "{}").functionError()).isNull();
+    }
+    stopOperator();
+
+    FunctionUsage usage = function("metered").getStatus().getUsage();
+    assertThat(usage.getInvocations()).isEqualTo(5);
+    assertThat(usage.getBilledMilliseconds()).isGreaterThan(billedBefore);
+    assertThat(usage.getMegabyteMilliseconds()).isEqualTo(512 * usage.getBilledMilliseconds());
+    assertThat(function("metered").getStatus().getConditions()).extracting(Condition::getType)
+        .contains("Ready", "Invalid");
+    startOperator(); // for the clean-up after each test
   }
 
   @Test

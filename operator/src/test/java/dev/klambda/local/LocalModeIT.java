@@ -8,6 +8,7 @@ import static dev.klambda.testing.Manifests.bashRuntime;
 import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -103,7 +104,8 @@ class LocalModeIT {
         Manifests.java21("java-echo", "dev.klambda.testfunctions.EchoHandler::handleRequest", jar, Map.of()),
         Manifests.java21("java-stream", "dev.klambda.testfunctions.UpperCaseStreamHandler", jar, Map.of())));
     local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "30",
-            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(), manifest.toString())),
+            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
+            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
         new PrintStream(logs, true, StandardCharsets.UTF_8), System.err);
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
@@ -285,25 +287,62 @@ class LocalModeIT {
   }
 
   @Test
-  void metricsCountInvocationsByResultAndEnvironmentsByState() throws Exception {
+  void metricsMeterEveryInvocation() throws Exception {
     for (int i = 0; i < 3; i++) {
       invoke("metered", "{}");
     }
     assertThatThrownBy(() -> invoke("never", "{}")).isInstanceOf(TooManyRequestsException.class);
+    invoke("failing", "{}");
+    lambda.invoke(r -> r.functionName("counted").invocationType(InvocationType.EVENT)
+        .payload(SdkBytes.fromUtf8String("{\"metrics\":1}")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(attempts).contains("metrics"));
 
+    List<PrometheusText.Sample> samples = scrape();
+    Map<String, String> metered = Map.of("namespace", "default", "function", "metered");
+    assertThat(value(samples, "klambda_invocations_total", with(metered, "result", "success"))).isEqualTo(3.0);
+    assertThat(value(samples, "klambda_invocations_total", Map.of("function", "never", "result", "throttled")))
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(value(samples, "klambda_invocations_total", Map.of("function", "failing", "result", "error")))
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(value(samples, "klambda_invocation_duration_seconds_count", metered)).isEqualTo(3.0);
+    assertThat(value(samples, "klambda_invocation_duration_seconds_bucket", with(metered, "le", "0.001")))
+        .as("buckets start at 1 ms").isLessThanOrEqualTo(3.0);
+    assertThat(value(samples, "klambda_invocation_duration_seconds_bucket", with(metered, "le", "900.0"))).isEqualTo(3.0);
+    assertThat(value(samples, "klambda_cold_starts_total", metered)).isEqualTo(1.0);
+    assertThat(value(samples, "klambda_init_duration_seconds_count", metered)).isEqualTo(1.0);
+    assertThat(value(samples, "klambda_queue_wait_seconds_count", metered)).isEqualTo(3.0);
+    double billedSeconds = value(samples, "klambda_billed_duration_seconds_total", metered);
+    double gbSeconds = value(samples, "klambda_gb_seconds_total", metered);
+    assertThat(billedSeconds).isGreaterThanOrEqualTo(0.003);
+    assertThat(gbSeconds).isCloseTo(billedSeconds * 128 / 1024, within(1e-12));
+    assertThat(value(samples, "klambda_estimated_cost_total", metered))
+        .isCloseTo(gbSeconds * 0.0000166667 + 3 * 0.20 / 1e6, within(1e-15));
+    assertThat(value(samples, "klambda_concurrent_executions", metered)).isZero();
+    assertThat(value(samples, "klambda_environments", with(metered, "state", "idle"))).isEqualTo(1.0);
+    assertThat(value(samples, "klambda_async_events_total", Map.of("function", "counted", "outcome", "received")))
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(samples).anyMatch(s -> s.name().equals("klambda_async_event_age_seconds_count"));
+    assertThat(samples).anyMatch(s -> s.name().startsWith("jvm_memory_used_bytes"));
+    assertThat(samples).anyMatch(s -> s.name().startsWith("process_cpu_usage"));
+    assertThat(samples).filteredOn(s -> s.name().startsWith("klambda_"))
+        .allSatisfy(s -> assertThat(s.labels().keySet()).isSubsetOf("namespace", "function", "result", "state", "outcome", "le"));
+  }
+
+  private List<PrometheusText.Sample> scrape() throws Exception {
     HttpResponse<String> scrape = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create(local.metricsUrl())).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(scrape.statusCode()).isEqualTo(200);
-    List<PrometheusText.Sample> samples = PrometheusText.parse(scrape.body());
+    return PrometheusText.parse(scrape.body());
+  }
 
-    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
-        Map.of("namespace", "default", "function", "metered", "result", "success"))).isEqualTo(3.0);
-    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
-        Map.of("function", "never", "result", "throttled"))).isGreaterThanOrEqualTo(1.0);
-    assertThat(PrometheusText.value(samples, "klambda_environments",
-        Map.of("function", "metered", "state", "idle"))).isEqualTo(1.0);
-    assertThat(samples).anyMatch(s -> s.name().startsWith("jvm_memory_used_bytes"));
-    assertThat(samples).allMatch(s -> !s.labels().containsKey("request_id") && !s.labels().containsKey("environment"));
+  private static double value(List<PrometheusText.Sample> samples, String name, Map<String, String> labels) {
+    return PrometheusText.value(samples, name, labels);
+  }
+
+  private static Map<String, String> with(Map<String, String> labels, String key, String value) {
+    Map<String, String> more = new java.util.HashMap<>(labels);
+    more.put(key, value);
+    return more;
   }
 
   @Test

@@ -94,7 +94,8 @@ class LocalModeShutdownIT {
   private String startKlambda(Path manifest) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     klambda = new ProcessBuilder(java, "-jar", "target/klambda.jar", "local", "--port", "0", "--metrics-port", "0",
-        "--work-dir", dir.resolve("work").toString(), manifest.toString())
+        "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
+        manifest.toString())
         .redirectErrorStream(true).start();
     CompletableFuture<String> baseUrl = new CompletableFuture<>();
     outputReader = Thread.ofVirtual().start(() -> {

@@ -32,7 +32,8 @@ class QueueTimeoutIT {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
         bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"), Map.of("reservedConcurrency", 1))));
     try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "1",
-            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(), manifest.toString())),
+            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
+            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
             new PrintStream(OutputStream.nullOutputStream()), System.err);
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
