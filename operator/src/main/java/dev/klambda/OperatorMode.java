@@ -96,6 +96,11 @@ public final class OperatorMode implements AutoCloseable {
     return registry;
   }
 
+  /** Where Prometheus scrapes, e.g. {@code http://0.0.0.0:9090/metrics}. */
+  public String metricsUrl() {
+    return "http://" + metricsServer.address().getHostString() + ":" + metricsServer.address().getPort() + "/metrics";
+  }
+
   /**
    * Stops reconciling and serving; in-flight invocations finish first. The environment Pods keep
    * running for the next operator process to adopt.

@@ -13,6 +13,11 @@ import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
+import dev.klambda.testing.PrometheusText;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -261,6 +266,21 @@ class OperatorModeIT {
     assertThat(function("metered").getStatus().getConditions()).extracting(Condition::getType)
         .contains("Ready", "Invalid");
     startOperator(); // for the clean-up after each test
+  }
+
+  @Test
+  void metricsIncludeTheOperatorsReconciles() throws Exception {
+    apply("echo", Map.of());
+    awaitReady("echo");
+    invoke("echo", "{}");
+
+    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(operator.metricsUrl())).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    List<PrometheusText.Sample> samples = PrometheusText.parse(text);
+    assertThat(samples).anyMatch(s -> s.name().startsWith("operator_sdk_reconciliations"));
+    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
+        Map.of("namespace", "default", "function", "echo", "result", "success"))).isEqualTo(1.0);
+    assertThat(PrometheusText.value(samples, "klambda_cold_starts_total", Map.of("function", "echo"))).isEqualTo(1.0);
   }
 
   @Test
