@@ -1,5 +1,6 @@
 package dev.klambda.api;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -18,4 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Environments", jsonPath = ".status.environments.total",
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class Function extends CustomResource<FunctionSpec, FunctionStatus> implements Namespaced {}
+public class Function extends CustomResource<FunctionSpec, FunctionStatus> implements Namespaced {
+  @Override
+  @JsonPropertyDescription("What the function is: runtime, code, memory, limits and scaling.")
+  public FunctionSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @JsonPropertyDescription("What klambda observed and did; written by the operator only.")
+  public FunctionStatus getStatus() {
+    return super.getStatus();
+  }
+}

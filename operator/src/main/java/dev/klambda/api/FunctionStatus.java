@@ -1,7 +1,6 @@
 package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +9,7 @@ import java.util.Objects;
 public class FunctionStatus {
   @JsonPropertyDescription("Ready (True when the function can be invoked) and Invalid (True with a "
       + "message naming the field and the rule when the spec cannot run).")
-  private List<Condition> conditions = new ArrayList<>();
+  private List<FunctionCondition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The metadata.generation this status describes.")
   private Long observedGeneration;
@@ -25,11 +24,11 @@ public class FunctionStatus {
       + "every few seconds and at operator shutdown.")
   private FunctionUsage usage;
 
-  public List<Condition> getConditions() {
+  public List<FunctionCondition> getConditions() {
     return conditions;
   }
 
-  public void setConditions(List<Condition> conditions) {
+  public void setConditions(List<FunctionCondition> conditions) {
     this.conditions = conditions;
   }
 

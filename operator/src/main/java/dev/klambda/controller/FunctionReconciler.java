@@ -1,6 +1,7 @@
 package dev.klambda.controller;
 
 import dev.klambda.api.Function;
+import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.environments.EnvironmentPodTemplate;
@@ -20,8 +21,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.Map;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -152,13 +151,12 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
   }
 
   /** A condition that keeps its transition time while its status stays the same. */
-  private static Condition condition(Function function, String type, String status, String reason, String message) {
+  private static FunctionCondition condition(Function function, String type, String status, String reason,
+      String message) {
     String since = function.getStatus() == null ? null : function.getStatus().getConditions().stream()
         .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
-        .withObservedGeneration(function.getMetadata().getGeneration())
-        .withLastTransitionTime(since != null ? since : Instant.now().toString())
-        .build();
+        .map(FunctionCondition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+    return new FunctionCondition(type, status, reason, message,
+        since != null ? since : Instant.now().toString(), function.getMetadata().getGeneration());
   }
 }

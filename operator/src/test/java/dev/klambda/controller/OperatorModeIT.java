@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.OperatorMode;
 import dev.klambda.api.Function;
+import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionUsage;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
@@ -18,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -95,7 +95,7 @@ class OperatorModeIT {
     return client.resources(Function.class).inNamespace("default").withName(name).get();
   }
 
-  private Condition condition(String name, String type) {
+  private FunctionCondition condition(String name, String type) {
     Function function = function(name);
     if (function == null || function.getStatus() == null) {
       return null;
@@ -105,7 +105,7 @@ class OperatorModeIT {
 
   private void awaitReady(String name) {
     await().atMost(Duration.ofSeconds(30)).until(() -> {
-      Condition ready = condition(name, "Ready");
+      FunctionCondition ready = condition(name, "Ready");
       return ready != null && ready.getStatus().equals("True");
     });
   }
@@ -263,7 +263,7 @@ class OperatorModeIT {
     assertThat(usage.getInvocations()).isEqualTo(5);
     assertThat(usage.getBilledMilliseconds()).isGreaterThan(billedBefore);
     assertThat(usage.getMegabyteMilliseconds()).isEqualTo(512 * usage.getBilledMilliseconds());
-    assertThat(function("metered").getStatus().getConditions()).extracting(Condition::getType)
+    assertThat(function("metered").getStatus().getConditions()).extracting(FunctionCondition::getType)
         .contains("Ready", "Invalid");
     startOperator(); // for the clean-up after each test
   }
