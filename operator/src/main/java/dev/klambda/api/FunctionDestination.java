@@ -1,0 +1,17 @@
+package dev.klambda.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** A Function for failed records. */
+public class FunctionDestination {
+  @JsonPropertyDescription("The Function's name in this namespace.")
+  private String name;
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+}
