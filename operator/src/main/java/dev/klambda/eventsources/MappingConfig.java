@@ -1,0 +1,48 @@
+package dev.klambda.eventsources;
+
+import java.time.Duration;
+import java.time.ZoneId;
+
+/** A validated EventSourceMapping with Lambda's defaults applied. */
+public record MappingConfig(
+    String namespace,
+    String name,
+    String uid,
+    long generation,
+    String functionName,
+    boolean enabled,
+    int batchSize,
+    Duration batchingWindow,
+    int maximumRetryAttempts,
+    boolean bisectOnError,
+    boolean reportBatchItemFailures,
+    Duration maximumRecordAge,
+    int maximumConcurrency,
+    Source source) {
+
+  /** Where the events come from. */
+  public sealed interface Source {}
+
+  public record Schedule(String expressionText, ScheduleExpression expression, String input, ZoneId zone)
+      implements Source {}
+
+  public record Sqs(String queueUrl, String region, String endpoint, String credentialsSecret) implements Source {}
+
+  public record Kafka(String bootstrapServers, String topic, String consumerGroupId, String authSecret,
+      String startingPosition) implements Source {}
+
+  /** {@code namespace/name} of the mapping. */
+  public String key() {
+    return namespace + "/" + name;
+  }
+
+  /** {@code namespace/functionName}, as the gateway's registry finds it. */
+  public String functionKey() {
+    return namespace + "/" + functionName;
+  }
+
+  public boolean sameGeneration(MappingConfig other) {
+    return other != null && key().equals(other.key()) && java.util.Objects.equals(uid, other.uid)
+        && generation == other.generation;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.klambda.eventsources;
+
+import dev.klambda.api.EventSource;
+import dev.klambda.api.EventSourceMapping;
+import dev.klambda.api.EventSourceMappingSpec;
+import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.function.Violation;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks an EventSourceMapping against Lambda's rules and resolves it, every broken rule reported
+ * with its field. Whether the function exists is checked where functions are known.
+ */
+public final class MappingValidator {
+  public MappingConfig validate(EventSourceMapping mapping) throws InvalidFunctionException {
+    List<Violation> violations = new ArrayList<>();
+    EventSourceMappingSpec spec = mapping.getSpec();
+    if (spec == null) {
+      throw new InvalidFunctionException(List.of(new Violation("spec", "is required")));
+    }
+    if (spec.getFunctionName() == null || spec.getFunctionName().isBlank()) {
+      violations.add(new Violation("spec.functionName", "is required"));
+    }
+    MappingConfig.Source source = source(spec.getSource(), spec, violations);
+    boolean kafka = source instanceof MappingConfig.Kafka;
+    int batchSize = spec.getBatchSize() != null ? spec.getBatchSize() : kafka ? 100 : 10;
+    range(violations, "spec.batchSize", batchSize, 1, 10_000);
+    int window = spec.getMaximumBatchingWindowSeconds() != null ? spec.getMaximumBatchingWindowSeconds() : 0;
+    range(violations, "spec.maximumBatchingWindowSeconds", window, 0, 300);
+    int retries = spec.getMaximumRetryAttempts() != null ? spec.getMaximumRetryAttempts() : -1;
+    range(violations, "spec.maximumRetryAttempts", retries, -1, 10_000);
+    int maxAge = spec.getMaximumRecordAgeSeconds() != null ? spec.getMaximumRecordAgeSeconds() : -1;
+    if (maxAge != -1) {
+      range(violations, "spec.maximumRecordAgeSeconds", maxAge, 60, 604_800);
+    }
+    int concurrency = spec.getMaximumConcurrency() != null ? spec.getMaximumConcurrency() : 1000;
+    range(violations, "spec.maximumConcurrency", concurrency, 2, 1000);
+    List<String> responseTypes = spec.getFunctionResponseTypes() == null ? List.of() : spec.getFunctionResponseTypes();
+    for (String type : responseTypes) {
+      if (!type.equals("ReportBatchItemFailures")) {
+        violations.add(new Violation("spec.functionResponseTypes", "may hold only ReportBatchItemFailures (got '" + type + "')"));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new InvalidFunctionException(violations);
+    }
+    Long generation = mapping.getMetadata().getGeneration();
+    String namespace = mapping.getMetadata().getNamespace();
+    return new MappingConfig(namespace == null ? "default" : namespace, mapping.getMetadata().getName(),
+        mapping.getMetadata().getUid(), generation == null ? 1 : generation, spec.getFunctionName(),
+        spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
+        Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
+        maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, source);
+  }
+
+  private static MappingConfig.Source source(EventSource source, EventSourceMappingSpec spec, List<Violation> violations) {
+    int count = source == null ? 0
+        : (source.getSqs() != null ? 1 : 0) + (source.getKafka() != null ? 1 : 0) + (source.getSchedule() != null ? 1 : 0);
+    if (count != 1) {
+      violations.add(new Violation("spec.source", "must set exactly one of sqs, kafka and schedule (got " + count + ")"));
+      return null;
+    }
+    if (source.getSchedule() != null) {
+      var schedule = source.getSchedule();
+      ZoneId zone = ZoneId.of("UTC");
+      try {
+        if (schedule.getTimezone() != null) {
+          zone = ZoneId.of(schedule.getTimezone());
+        }
+      } catch (DateTimeException e) {
+        violations.add(new Violation("spec.source.schedule.timezone", "must be a time zone like Europe/Berlin (got '"
+            + schedule.getTimezone() + "')"));
+      }
+      try {
+        String text = schedule.getExpression() == null ? "" : schedule.getExpression();
+        return new MappingConfig.Schedule(text, ScheduleExpression.parse(text, zone), schedule.getInput(), zone);
+      } catch (IllegalArgumentException e) {
+        violations.add(new Violation("spec.source.schedule.expression", e.getMessage()));
+        return null;
+      }
+    }
+    if (source.getSqs() != null) {
+      var sqs = source.getSqs();
+      if (sqs.getQueueUrl() == null || sqs.getQueueUrl().isBlank()) {
+        violations.add(new Violation("spec.source.sqs.queueUrl", "is required"));
+      }
+      return new MappingConfig.Sqs(sqs.getQueueUrl(), sqs.getRegion(), sqs.getEndpoint(),
+          sqs.getCredentialsSecretRef() == null ? null : sqs.getCredentialsSecretRef().getName());
+    }
+    var kafka = source.getKafka();
+    if (kafka.getBootstrapServers() == null || kafka.getBootstrapServers().isBlank()) {
+      violations.add(new Violation("spec.source.kafka.bootstrapServers", "is required"));
+    }
+    if (kafka.getTopic() == null || kafka.getTopic().isBlank()) {
+      violations.add(new Violation("spec.source.kafka.topic", "is required"));
+    }
+    return new MappingConfig.Kafka(kafka.getBootstrapServers(), kafka.getTopic(), kafka.getConsumerGroupId(),
+        kafka.getAuthSecretRef() == null ? null : kafka.getAuthSecretRef().getName(),
+        spec.getStartingPosition() == null ? "LATEST" : spec.getStartingPosition());
+  }
+
+  private static void range(List<Violation> violations, String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      violations.add(new Violation(field, "must be between " + min + " and " + max + " (got " + value + ")"));
+    }
+  }
+}

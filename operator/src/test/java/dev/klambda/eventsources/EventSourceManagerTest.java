@@ -1,0 +1,112 @@
+package dev.klambda.eventsources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import org.junit.jupiter.api.Test;
+
+class EventSourceManagerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A clock the sleeper moves forward: each tick the test allows jumps to the next fire time. */
+  private static final class SteppedTime extends Clock {
+    volatile Instant now = Instant.parse("2026-11-25T10:07:30Z");
+    final Semaphore ticks = new Semaphore(0);
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    SchedulePoller.Sleeper sleeper() {
+      return (when, clock) -> {
+        ticks.acquire();
+        now = when;
+      };
+    }
+  }
+
+  private record Event(String function, String payload) {}
+
+  private final SteppedTime time = new SteppedTime();
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  private final EventSourceManager manager = new EventSourceManager(
+      (function, payload) -> events.add(new Event(function, new String(payload))), "eu-west-1", time, time.sleeper());
+
+  private static MappingConfig schedule(String name, String expression, String input, boolean enabled, long generation) {
+    return new MappingConfig("team-a", name, "uid-" + name, generation, "report", enabled, 10, Duration.ZERO, -1,
+        false, false, null, 1000,
+        new MappingConfig.Schedule(expression, ScheduleExpression.parse(expression, ZoneOffset.UTC), input, ZoneOffset.UTC));
+  }
+
+  @Test
+  void aScheduleInvokesTheFunctionWithAScheduledEventAtEachTime() throws Exception {
+    manager.apply(schedule("every-quarter", "cron(0/15 * * * ? *)", null, true, 1));
+    time.ticks.release(2);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
+    assertThat(events).extracting(Event::function).containsOnly("team-a/report");
+    JsonNode first = JSON.readTree(events.get(0).payload());
+    assertThat(first.get("detail-type").asText()).isEqualTo("Scheduled Event");
+    assertThat(first.get("time").asText()).isEqualTo("2026-11-25T10:15:00Z");
+    assertThat(first.get("region").asText()).isEqualTo("eu-west-1");
+    assertThat(first.get("resources").get(0).asText())
+        .isEqualTo("arn:aws:scheduler:eu-west-1:team-a:schedule/default/every-quarter");
+    assertThat(JSON.readTree(events.get(1).payload()).get("time").asText()).isEqualTo("2026-11-25T10:30:00Z");
+    manager.close();
+  }
+
+  @Test
+  void theInputIsTheEventWhenGiven() throws Exception {
+    manager.apply(schedule("nightly", "rate(1 day)", "{\"job\":\"cleanup\"}", true, 1));
+    time.ticks.release(1);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+    assertThat(events.getFirst().payload()).isEqualTo("{\"job\":\"cleanup\"}");
+    manager.close();
+  }
+
+  @Test
+  void disablingStopsThePollerAndEnablingStartsItAgain() throws Exception {
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1));
+    assertThat(manager.isRunning("team-a/s")).isTrue();
+
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", false, 2));
+    assertThat(manager.isRunning("team-a/s")).isFalse();
+
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3));
+    assertThat(manager.isRunning("team-a/s")).isTrue();
+    manager.close();
+    assertThat(manager.isRunning("team-a/s")).isFalse();
+  }
+
+  @Test
+  void sourcesThisBuildCannotRunAreRefusedWithAMessage() {
+    MappingConfig sqs = new MappingConfig("team-a", "q", "uid", 1, "report", true, 10, Duration.ZERO, -1, false,
+        false, null, 1000, new MappingConfig.Sqs("http://localhost:9324/queue/q", null, null, null));
+
+    assertThatThrownBy(() -> manager.apply(sqs)).isInstanceOf(EventSourceManager.UnsupportedSourceException.class)
+        .hasMessageContaining("spec.source.sqs: SQS sources are not available");
+  }
+}
