@@ -3,6 +3,9 @@ package dev.klambda.local;
 import dev.klambda.Klambda;
 import dev.klambda.Options;
 import dev.klambda.environments.AgentClient;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.eventsources.EventSourceManager;
+import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.environments.AgentDistribution;
 import dev.klambda.environments.LocalProcessEnvironmentManager;
 import dev.klambda.function.FunctionConfig;
@@ -25,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * {@code klambda local}: the gateway and routing of a cluster, with environments as local
@@ -36,18 +40,21 @@ public final class LocalMode implements AutoCloseable {
 
   private final Gateway gateway;
   private final FunctionRegistry registry;
+  private final EventSourceManager eventSources;
   private final MetricsServer metricsServer;
   private final UsageRollup usage;
   private final java.nio.file.Path usageFile;
   private final List<FunctionConfig> functions;
   private final Duration shutdownGrace;
 
-  private LocalMode(Gateway gateway, FunctionRegistry registry, MetricsServer metricsServer,
+  private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
+      MetricsServer metricsServer,
       UsageRollup usage, java.nio.file.Path usageFile, List<FunctionConfig> functions, Duration shutdownGrace) {
     this.usage = usage;
     this.usageFile = usageFile;
     this.gateway = gateway;
     this.registry = registry;
+    this.eventSources = eventSources;
     this.metricsServer = metricsServer;
     this.functions = functions;
     this.shutdownGrace = shutdownGrace;
@@ -87,8 +94,17 @@ public final class LocalMode implements AutoCloseable {
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
+    EventSourceManager eventSources = new EventSourceManager((key, payload) -> async.submit(key,
+        new InvocationRequest(UUID.randomUUID().toString(), payload, null, false)), options.region());
+    for (MappingConfig mapping : loaded.mappings()) {
+      try {
+        eventSources.apply(mapping);
+      } catch (EventSourceManager.UnsupportedSourceException e) {
+        err.println("klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
+      }
+    }
     UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
-    return new LocalMode(gateway, registry, metricsServer, usage, options.usageFile(), loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
   }
 
   public Gateway gateway() {
@@ -129,6 +145,7 @@ public final class LocalMode implements AutoCloseable {
   /** Stops taking requests, lets in-flight work finish, shuts every environment down. */
   @Override
   public void close() {
+    eventSources.close();
     gateway.stop(shutdownGrace);
     registry.close();
     usage.close();

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.Function;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingValidator;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
@@ -32,11 +35,12 @@ public final class ManifestLoader {
   static final String API_VERSION = "klambda.dev/v1alpha1";
 
   /** What was loaded, and what was refused (one message per bad document). */
-  public record Result(List<FunctionConfig> functions, List<String> errors) {}
+  public record Result(List<FunctionConfig> functions, List<MappingConfig> mappings, List<String> errors) {}
 
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final FunctionValidator validator;
+  private final MappingValidator mappingValidator = new MappingValidator();
 
   public ManifestLoader(FunctionValidator validator) {
     this.validator = validator;
@@ -44,14 +48,25 @@ public final class ManifestLoader {
 
   public Result load(List<Path> paths) {
     List<FunctionConfig> functions = new ArrayList<>();
+    List<MappingConfig> mappings = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     Map<String, String> origins = new HashMap<>();
     for (Path path : paths) {
       for (Path file : manifestFiles(path, errors)) {
-        loadFile(file, functions, errors, origins);
+        loadFile(file, functions, mappings, errors, origins);
       }
     }
-    return new Result(functions, errors);
+    // a mapping needs its function, wherever in the manifests it is
+    List<MappingConfig> connected = new ArrayList<>();
+    for (MappingConfig mapping : mappings) {
+      if (functions.stream().anyMatch(f -> f.key().equals(mapping.functionKey()))) {
+        connected.add(mapping);
+      } else {
+        errors.add(origins.get("mapping " + mapping.key()) + ": spec.functionName: no Function "
+            + mapping.functionKey() + " in the manifests");
+      }
+    }
+    return new Result(functions, connected, errors);
   }
 
   /** The file itself, or the folder's YAML files in name order. */
@@ -73,8 +88,8 @@ public final class ManifestLoader {
     }
   }
 
-  private void loadFile(Path file, List<FunctionConfig> functions, List<String> errors,
-      Map<String, String> origins) {
+  private void loadFile(Path file, List<FunctionConfig> functions, List<MappingConfig> mappings,
+      List<String> errors, Map<String, String> origins) {
     int document = 0;
     try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (documents.hasNextValue()) {
@@ -84,7 +99,9 @@ public final class ManifestLoader {
         if (node == null || node.isNull() || node.isEmpty()) {
           continue;
         }
-        String problem = loadDocument(node, where, functions, origins);
+        String problem = "EventSourceMapping".equals(node.path("kind").asText(null))
+            ? loadMapping(node, where, mappings, origins)
+            : loadDocument(node, where, functions, origins);
         if (problem != null) {
           errors.add(where + ": " + problem);
         }
@@ -104,7 +121,7 @@ public final class ManifestLoader {
       return "apiVersion: must be " + API_VERSION + " (got " + (apiVersion == null ? "nothing" : "'" + apiVersion + "'") + ")";
     }
     if (!"Function".equals(kind)) {
-      return "kind: must be Function (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
+      return "kind: must be Function or EventSourceMapping (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
     }
     Function function;
     try {
@@ -132,6 +149,30 @@ public final class ManifestLoader {
       return "metadata.name: function " + config.key() + " is already defined in " + earlier;
     }
     functions.add(config);
+    return null;
+  }
+
+  private String loadMapping(JsonNode node, String where, List<MappingConfig> mappings, Map<String, String> origins) {
+    if (!API_VERSION.equals(node.path("apiVersion").asText(null))) {
+      return "apiVersion: must be " + API_VERSION;
+    }
+    MappingConfig mapping;
+    try {
+      mapping = mappingValidator.validate(yaml.treeToValue(node, EventSourceMapping.class));
+    } catch (UnrecognizedPropertyException e) {
+      return fieldPath(e) + ": unknown field (known here: " + e.getKnownPropertyIds() + ")";
+    } catch (MismatchedInputException e) {
+      return fieldPath(e) + ": must be " + typeName(e.getTargetType());
+    } catch (IOException e) {
+      return firstLine(e.getMessage());
+    } catch (InvalidFunctionException e) {
+      return e.getMessage();
+    }
+    String earlier = origins.putIfAbsent("mapping " + mapping.key(), where);
+    if (earlier != null) {
+      return "metadata.name: event source mapping " + mapping.key() + " is already defined in " + earlier;
+    }
+    mappings.add(mapping);
     return null;
   }
 

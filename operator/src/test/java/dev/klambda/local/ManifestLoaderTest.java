@@ -79,4 +79,36 @@ class ManifestLoaderTest {
     assertThat(result.errors().get(0)).startsWith(file + " (document 1): not valid YAML");
     assertThat(result.errors().get(1)).isEqualTo(dir.resolve("missing.yaml") + ": no such file or folder");
   }
+
+  @Test
+  void loadsEventSourceMappingsAndRefusesBadOnes() throws Exception {
+    String mapping = """
+        apiVersion: klambda.dev/v1alpha1
+        kind: EventSourceMapping
+        metadata:
+          name: %s
+        spec:
+          functionName: %s
+          %s
+          source:
+            %s
+        """;
+    Path file = dir.resolve("mappings.yaml");
+    Files.writeString(file, GOOD.formatted("report") + "---\n"
+        + mapping.formatted("nightly", "report", "enabled: true", "schedule: {expression: \"cron(0 3 * * ? *)\"}") + "---\n"
+        + mapping.formatted("both", "report", "enabled: true",
+            "schedule: {expression: \"rate(1 day)\"}\n    sqs: {queueUrl: \"http://q\"}") + "---\n"
+        + mapping.formatted("empty", "report", "batchSize: 0", "schedule: {expression: \"rate(1 day)\"}") + "---\n"
+        + mapping.formatted("orphan", "nobody", "enabled: true", "schedule: {expression: \"rate(1 day)\"}") + "---\n"
+        + mapping.formatted("typo", "report", "enabled: true", "schedule: {expression: \"rate(5 seconds)\"}"));
+
+    ManifestLoader.Result result = loader.load(List.of(file));
+
+    assertThat(result.mappings()).extracting(m -> m.name()).containsExactly("nightly");
+    assertThat(result.errors()).containsExactly(
+        file + " (document 3): spec.source: must set exactly one of sqs, kafka and schedule (got 2)",
+        file + " (document 4): spec.batchSize: must be between 1 and 10000 (got 0)",
+        file + " (document 6): spec.source.schedule.expression: rate unit must be minute(s), hour(s) or day(s) (got 'seconds')",
+        file + " (document 5): spec.functionName: no Function default/nobody in the manifests");
+  }
 }
