@@ -1,6 +1,9 @@
 package dev.klambda;
 
+import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
@@ -15,13 +18,17 @@ import dev.klambda.metering.UsageLedger;
 import dev.klambda.metering.UsageRollup;
 import dev.klambda.metering.PrometheusMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * {@code klambda operator}: the controller (JOSDK), the gateway and the Pod environment manager in
@@ -37,11 +44,13 @@ public final class OperatorMode implements AutoCloseable {
   private final Operator operator;
   private final Gateway gateway;
   private final FunctionRegistry registry;
+  private final EventSourceManager eventSources;
   private final UsageRollup usage;
   private final MetricsServer metricsServer;
 
-  private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry, UsageRollup usage,
-      MetricsServer metricsServer) {
+  private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry,
+      EventSourceManager eventSources, UsageRollup usage, MetricsServer metricsServer) {
+    this.eventSources = eventSources;
     this.operator = operator;
     this.gateway = gateway;
     this.registry = registry;
@@ -70,6 +79,8 @@ public final class OperatorMode implements AutoCloseable {
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
         : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
+    EventSourceManager eventSources = new EventSourceManager((key, payload) -> async.submit(key,
+        new InvocationRequest(UUID.randomUUID().toString(), payload, null, false)), options.region());
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
     Operator operator = new Operator(o -> o
@@ -79,13 +90,19 @@ public final class OperatorMode implements AutoCloseable {
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withUseSSAToPatchPrimaryResource(false));
     operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, ledger,
-        client, gatewayUrl, STATUS_REFRESH), c -> {
-          if (!options.namespaces().isEmpty()) {
-            c.settingNamespaces(options.namespaces());
-          }
-        });
+        client, gatewayUrl, STATUS_REFRESH), c -> watch(c, options.namespaces()));
+    operator.register(new EventSourceMappingReconciler(eventSources, registry, client),
+        c -> watch(c, options.namespaces()));
     operator.start();
-    return new OperatorMode(operator, gateway, registry, usage, metricsServer);
+    return new OperatorMode(operator, gateway, registry, eventSources, usage, metricsServer);
+  }
+
+  /** All namespaces unless some are named. */
+  private static <R extends HasMetadata> void watch(ControllerConfigurationOverrider<R> controller,
+      Set<String> namespaces) {
+    if (!namespaces.isEmpty()) {
+      controller.settingNamespaces(namespaces);
+    }
   }
 
   public Gateway gateway() {
@@ -107,6 +124,7 @@ public final class OperatorMode implements AutoCloseable {
    */
   @Override
   public void close() {
+    eventSources.close();
     gateway.stop(Duration.ofSeconds(30));
     usage.close();
     operator.stop();

@@ -50,4 +50,17 @@ public class EventSourceMappingStatus {
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EventSourceMappingStatus other && java.util.Objects.equals(state, other.state)
+        && java.util.Objects.equals(lastProcessingResult, other.lastProcessingResult)
+        && java.util.Objects.equals(conditions, other.conditions)
+        && java.util.Objects.equals(observedGeneration, other.observedGeneration);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(state, lastProcessingResult, conditions, observedGeneration);
+  }
 }

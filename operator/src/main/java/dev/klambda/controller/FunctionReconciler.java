@@ -15,12 +15,6 @@ import dev.klambda.gateway.FunctionRouter;
 import dev.klambda.metering.Usage;
 import dev.klambda.metering.UsageLedger;
 import dev.klambda.metering.UsageReport;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.util.Map;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -45,7 +39,6 @@ import java.util.Objects;
 @Workflow(dependents = @Dependent(type = CodeConfigMapDependent.class, reconcilePrecondition = HasInlineCode.class))
 @ControllerConfiguration(name = "function")
 public class FunctionReconciler implements Reconciler<Function>, Cleaner<Function> {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final FunctionValidator validator;
   private final FunctionRegistry registry;
   private final UsageLedger ledger;
@@ -96,20 +89,9 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
   }
 
-  /**
-   * A JSON merge patch of the reconciler's own status fields: {@code status.usage} belongs to the
-   * usage roll-up, and a patch without it cannot overwrite newer usage with a cached copy.
-   */
+  /** The reconciler's own status fields; {@code status.usage} belongs to the usage roll-up. */
   private void patchStatus(Function function, FunctionStatus status) {
-    Map<String, Object> fields = JSON.convertValue(status, new TypeReference<>() {});
-    fields.remove("usage");
-    try {
-      client.resources(Function.class).inNamespace(function.getMetadata().getNamespace())
-          .withName(function.getMetadata().getName()).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), JSON.writeValueAsString(Map.of("status", fields)));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    StatusPatch.write(client, function, function.getStatus() != null, status, "usage");
   }
 
   /** Usage written down by an earlier operator process, the ledger's starting point. */

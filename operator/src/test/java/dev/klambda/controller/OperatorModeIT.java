@@ -125,6 +125,8 @@ class OperatorModeIT {
     awaitReady("echo");
     Function function = function("echo");
     assertThat(function.getStatus().getObservedGeneration()).isEqualTo(function.getMetadata().getGeneration());
+    assertThat(function.getStatus().getConditions()).extracting(FunctionCondition::getType)
+        .containsExactly("Ready", "Invalid");
     assertThat(function.getStatus().getInvokeUrl())
         .isEqualTo("http://klambda-gateway.klambda.svc:8080/2015-03-31/functions/default%2Fecho/invocations");
     assertThat(client.configMaps().inNamespace("default").withName("echo-code").get().getMetadata()

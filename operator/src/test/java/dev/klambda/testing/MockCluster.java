@@ -22,8 +22,9 @@ public final class MockCluster implements AutoCloseable {
         new KubernetesCrudDispatcher(), false);
     server.init();
     client = server.createClient(new JdkHttpClientFactory());
-    client.apiextensions().v1().customResourceDefinitions()
-        .load(Path.of("../crds/functions.klambda.dev-v1.yml").toFile()).create();
+    for (String crd : List.of("functions.klambda.dev-v1.yml", "eventsourcemappings.klambda.dev-v1.yml")) {
+      client.apiextensions().v1().customResourceDefinitions().load(Path.of("../crds", crd).toFile()).create();
+    }
   }
 
   public KubernetesClient client() {

@@ -1,0 +1,108 @@
+package dev.klambda.controller;
+
+import dev.klambda.api.EventSourceMapping;
+import dev.klambda.api.EventSourceMappingStatus;
+import dev.klambda.api.FunctionCondition;
+import dev.klambda.eventsources.EventSourceManager;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingValidator;
+import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.ServiceException;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Thin, like the Function reconciler: validate the mapping, check its function is served, run its
+ * poller in this process (one owner: this operator), report state and conditions. A mapping whose
+ * function is missing is retried until the function appears.
+ */
+@ControllerConfiguration(name = "eventsourcemapping")
+public class EventSourceMappingReconciler implements Reconciler<EventSourceMapping>, Cleaner<EventSourceMapping> {
+  private static final Duration RETRY = Duration.ofSeconds(10);
+
+  private final MappingValidator validator = new MappingValidator();
+  private final EventSourceManager eventSources;
+  private final FunctionRegistry functions;
+  private final KubernetesClient client;
+
+  public EventSourceMappingReconciler(EventSourceManager eventSources, FunctionRegistry functions,
+      KubernetesClient client) {
+    this.eventSources = eventSources;
+    this.functions = functions;
+    this.client = client;
+  }
+
+  @Override
+  public UpdateControl<EventSourceMapping> reconcile(EventSourceMapping resource, Context<EventSourceMapping> context) {
+    EventSourceMappingStatus status = new EventSourceMappingStatus();
+    status.setObservedGeneration(resource.getMetadata().getGeneration());
+    UpdateControl<EventSourceMapping> control = UpdateControl.noUpdate();
+    try {
+      MappingConfig mapping = validator.validate(resource);
+      functions.find(mapping.functionKey());
+      eventSources.apply(mapping);
+      status.setState(mapping.enabled() ? "Enabled" : "Disabled");
+      status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
+          ? "Polling " + describe(mapping) : "Disabled", "False", ""));
+    } catch (InvalidFunctionException | EventSourceManager.UnsupportedSourceException e) {
+      stop(resource, status, "Invalid", e.getMessage(), "True");
+    } catch (ServiceException functionMissing) {
+      stop(resource, status, "FunctionMissing", "spec.functionName: " + functionMissing.getMessage(), "False");
+      control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
+    }
+    if (!status.equals(resource.getStatus())) {
+      patchStatus(resource, status);
+    }
+    return control;
+  }
+
+  private void stop(EventSourceMapping resource, EventSourceMappingStatus status, String reason, String message,
+      String invalid) {
+    eventSources.remove(key(resource));
+    status.setState("Failed");
+    status.setConditions(conditions(resource, "False", reason, message, invalid, invalid.equals("True") ? message : ""));
+  }
+
+  private static String describe(MappingConfig mapping) {
+    return switch (mapping.source()) {
+      case MappingConfig.Schedule s -> "schedule " + s.expressionText();
+      case MappingConfig.Sqs s -> "queue " + s.queueUrl();
+      case MappingConfig.Kafka k -> "topic " + k.topic();
+    };
+  }
+
+  private static List<FunctionCondition> conditions(EventSourceMapping resource, String ready, String reason,
+      String message, String invalid, String invalidMessage) {
+    long generation = resource.getMetadata().getGeneration() == null ? 1 : resource.getMetadata().getGeneration();
+    String since = resource.getStatus() == null ? null : resource.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals("Ready") && c.getStatus().equals(ready))
+        .map(FunctionCondition::getLastTransitionTime).findFirst().orElse(null);
+    String now = since != null ? since : Instant.now().toString();
+    return List.of(new FunctionCondition("Ready", ready, reason, message, now, generation),
+        new FunctionCondition("Invalid", invalid, invalid.equals("True") ? "Invalid" : "Valid", invalidMessage, now,
+            generation));
+  }
+
+  private void patchStatus(EventSourceMapping resource, EventSourceMappingStatus status) {
+    StatusPatch.write(client, resource, resource.getStatus() != null, status);
+  }
+
+  @Override
+  public DeleteControl cleanup(EventSourceMapping resource, Context<EventSourceMapping> context) {
+    eventSources.remove(key(resource));
+    return DeleteControl.defaultDelete();
+  }
+
+  private static String key(EventSourceMapping resource) {
+    return resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.klambda.controller;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes some fields of a resource's status with a JSON Patch ({@code add} replaces a field that
+ * exists), leaving the others alone: the reconcilers own their fields, the usage roll-up owns
+ * {@code status.usage}. A JSON Patch, not a merge patch, so lists (conditions) are replaced
+ * whole on every API server, the mock one included.
+ */
+final class StatusPatch {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StatusPatch() {}
+
+  /** Sets {@code status.<field>} for each field of {@code status} except {@code excluded}. */
+  static <R extends HasMetadata> void write(KubernetesClient client, R resource, boolean hasStatus, Object status,
+      String... excluded) {
+    Map<String, Object> fields = new LinkedHashMap<>(JSON.convertValue(status, new TypeReference<Map<String, Object>>() {}));
+    for (String field : excluded) {
+      fields.remove(field);
+    }
+    fields.values().removeIf(java.util.Objects::isNull);
+    List<Map<String, Object>> operations = new ArrayList<>();
+    if (!hasStatus) {
+      operations.add(Map.of("op", "add", "path", "/status", "value", fields));
+    } else {
+      fields.forEach((name, value) -> operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value)));
+    }
+    try {
+      client.resource(resource).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON), JSON.writeValueAsString(operations));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

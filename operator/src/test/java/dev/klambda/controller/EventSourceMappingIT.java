@@ -1,0 +1,110 @@
+package dev.klambda.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.OperatorMode;
+import dev.klambda.api.EventSourceMapping;
+import dev.klambda.api.Function;
+import dev.klambda.api.FunctionCondition;
+import dev.klambda.testing.Manifests;
+import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** EventSourceMappings on the mock API server: state and conditions as the operator reports them. */
+class EventSourceMappingIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private MockCluster cluster;
+  private OperatorMode operator;
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new MockCluster();
+    operator = cluster.startOperator();
+    cluster.client().resource(JSON.convertValue(
+        Manifests.provided("report", "#!/bin/sh\nexec sleep 1000\n", Map.of()), Function.class))
+        .inNamespace("default").create();
+  }
+
+  @AfterEach
+  void stop() {
+    operator.close();
+    cluster.close();
+  }
+
+  private void apply(String name, String function, Map<String, Object> source, Map<String, Object> extra) {
+    Map<String, Object> spec = new LinkedHashMap<>(extra);
+    spec.put("functionName", function);
+    spec.put("source", source);
+    Map<String, Object> manifest = Map.of("apiVersion", "klambda.dev/v1alpha1", "kind", "EventSourceMapping",
+        "metadata", Map.of("name", name), "spec", spec);
+    cluster.client().resource(JSON.convertValue(manifest, EventSourceMapping.class)).inNamespace("default").create();
+  }
+
+  private EventSourceMapping mapping(String name) {
+    return cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName(name).get();
+  }
+
+  private FunctionCondition awaitCondition(String name, String type, String status) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      EventSourceMapping m = mapping(name);
+      return m.getStatus() != null && m.getStatus().getConditions().stream()
+          .anyMatch(c -> c.getType().equals(type) && c.getStatus().equals(status));
+    });
+    assertThat(mapping(name).getStatus().getConditions()).as("one condition of each type")
+        .extracting(FunctionCondition::getType).containsExactly("Ready", "Invalid");
+    return mapping(name).getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aScheduleIsEnabledAndCanBeDisabledAndEnabledAgain() {
+    apply("nightly", "report", Map.of("schedule", Map.of("expression", "cron(0 3 * * ? *)")), Map.of());
+
+    assertThat(awaitCondition("nightly", "Ready", "True").getMessage()).isEqualTo("Polling schedule cron(0 3 * * ? *)");
+    assertThat(mapping("nightly").getStatus().getState()).isEqualTo("Enabled");
+
+    cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName("nightly")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"enabled\":false}}");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Disabled".equals(mapping("nightly").getStatus().getState()));
+
+    cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName("nightly")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"enabled\":true}}");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "Enabled".equals(mapping("nightly").getStatus().getState()));
+  }
+
+  @Test
+  void badSpecsAreRefusedWithClearMessages() {
+    apply("two-sources", "report", Map.of("schedule", Map.of("expression", "rate(1 day)"),
+        "sqs", Map.of("queueUrl", "http://localhost:9324/queue/q")), Map.of());
+    apply("empty-batches", "report", Map.of("schedule", Map.of("expression", "rate(1 day)")), Map.of("batchSize", 0));
+    apply("orphan", "nobody", Map.of("schedule", Map.of("expression", "rate(1 day)")), Map.of());
+
+    assertThat(awaitCondition("two-sources", "Invalid", "True").getMessage())
+        .isEqualTo("spec.source: must set exactly one of sqs, kafka and schedule (got 2)");
+    assertThat(awaitCondition("empty-batches", "Invalid", "True").getMessage())
+        .isEqualTo("spec.batchSize: must be between 1 and 10000 (got 0)");
+    assertThat(awaitCondition("orphan", "Ready", "False").getMessage())
+        .isEqualTo("spec.functionName: Function not found: arn:aws:lambda:us-east-1:default:function:nobody");
+    assertThat(mapping("orphan").getStatus().getState()).isEqualTo("Failed");
+  }
+
+  @Test
+  void aMappingWaitsForItsFunction() {
+    apply("early", "later", Map.of("schedule", Map.of("expression", "rate(1 hour)")), Map.of());
+    awaitCondition("early", "Ready", "False");
+
+    cluster.client().resource(JSON.convertValue(
+        Manifests.provided("later", "#!/bin/sh\nexec sleep 1000\n", Map.of()), Function.class))
+        .inNamespace("default").create();
+
+    awaitCondition("early", "Ready", "True");
+  }
+}
