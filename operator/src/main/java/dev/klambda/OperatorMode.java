@@ -2,7 +2,6 @@ package dev.klambda;
 
 import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
-import dev.klambda.environments.InvocationRequest;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
@@ -28,7 +27,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * {@code klambda operator}: the controller (JOSDK), the gateway and the Pod environment manager in
@@ -79,8 +77,8 @@ public final class OperatorMode implements AutoCloseable {
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
         : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
-    EventSourceManager eventSources = new EventSourceManager((key, payload) -> async.submit(key,
-        new InvocationRequest(UUID.randomUUID().toString(), payload, null, false)), options.region());
+    EventSourceManager eventSources =
+        EventSourceManager.through(registry, async, options.queueTimeout(), options.region());
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
     Operator operator = new Operator(o -> o

@@ -51,6 +51,8 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       functions.find(mapping.functionKey());
       eventSources.apply(mapping);
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
+      status.setLastProcessingResult(eventSources.lastProcessingResult(mapping.key()));
+      control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
           ? "Polling " + describe(mapping) : "Disabled", "False", ""));
     } catch (InvalidFunctionException | EventSourceManager.UnsupportedSourceException e) {

@@ -18,7 +18,8 @@ public record MappingConfig(
     boolean reportBatchItemFailures,
     Duration maximumRecordAge,
     int maximumConcurrency,
-    Source source) {
+    Source source,
+    Destination onFailure) {
 
   /** Where the events come from. */
   public sealed interface Source {}
@@ -30,6 +31,15 @@ public record MappingConfig(
 
   public record Kafka(String bootstrapServers, String topic, String consumerGroupId, String authSecret,
       String startingPosition) implements Source {}
+
+  /** Where records go after the retries; null drops them (logged). */
+  public sealed interface Destination {}
+
+  public record ToQueue(String queueUrl, String endpoint, String region) implements Destination {}
+
+  public record ToTopic(String topic) implements Destination {}
+
+  public record ToFunction(String name) implements Destination {}
 
   /** {@code namespace/name} of the mapping. */
   public String key() {

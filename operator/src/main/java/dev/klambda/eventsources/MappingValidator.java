@@ -45,6 +45,7 @@ public final class MappingValidator {
         violations.add(new Violation("spec.functionResponseTypes", "may hold only ReportBatchItemFailures (got '" + type + "')"));
       }
     }
+    MappingConfig.Destination onFailure = destination(spec, violations);
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
     }
@@ -54,7 +55,36 @@ public final class MappingValidator {
         mapping.getMetadata().getUid(), generation == null ? 1 : generation, spec.getFunctionName(),
         spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
         Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
-        maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, source);
+        maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, source, onFailure);
+  }
+
+  private static MappingConfig.Destination destination(EventSourceMappingSpec spec, List<Violation> violations) {
+    var config = spec.getDestinationConfig();
+    if (config == null || config.getOnFailure() == null) {
+      return null;
+    }
+    var onFailure = config.getOnFailure();
+    int count = (onFailure.getSqs() != null ? 1 : 0) + (onFailure.getKafka() != null ? 1 : 0)
+        + (onFailure.getFunction() != null ? 1 : 0);
+    if (count != 1) {
+      violations.add(new Violation("spec.destinationConfig.onFailure",
+          "must set exactly one of sqs, kafka and function (got " + count + ")"));
+      return null;
+    }
+    if (onFailure.getSqs() != null) {
+      if (onFailure.getSqs().getQueueUrl() == null || onFailure.getSqs().getQueueUrl().isBlank()) {
+        violations.add(new Violation("spec.destinationConfig.onFailure.sqs.queueUrl", "is required"));
+      }
+      return new MappingConfig.ToQueue(onFailure.getSqs().getQueueUrl(), onFailure.getSqs().getEndpoint(),
+          onFailure.getSqs().getRegion());
+    }
+    if (onFailure.getKafka() != null) {
+      return new MappingConfig.ToTopic(onFailure.getKafka().getTopic());
+    }
+    if (onFailure.getFunction().getName() == null || onFailure.getFunction().getName().isBlank()) {
+      violations.add(new Violation("spec.destinationConfig.onFailure.function.name", "is required"));
+    }
+    return new MappingConfig.ToFunction(onFailure.getFunction().getName());
   }
 
   private static MappingConfig.Source source(EventSource source, EventSourceMappingSpec spec, List<Violation> violations) {

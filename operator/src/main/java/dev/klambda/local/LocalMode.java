@@ -3,7 +3,6 @@ package dev.klambda.local;
 import dev.klambda.Klambda;
 import dev.klambda.Options;
 import dev.klambda.environments.AgentClient;
-import dev.klambda.environments.InvocationRequest;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.environments.AgentDistribution;
@@ -28,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * {@code klambda local}: the gateway and routing of a cluster, with environments as local
@@ -94,8 +92,8 @@ public final class LocalMode implements AutoCloseable {
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
-    EventSourceManager eventSources = new EventSourceManager((key, payload) -> async.submit(key,
-        new InvocationRequest(UUID.randomUUID().toString(), payload, null, false)), options.region());
+    EventSourceManager eventSources =
+        EventSourceManager.through(registry, async, options.queueTimeout(), options.region());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
         eventSources.apply(mapping);

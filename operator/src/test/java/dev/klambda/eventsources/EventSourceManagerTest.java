@@ -52,12 +52,16 @@ class EventSourceManagerTest {
   private final SteppedTime time = new SteppedTime();
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final EventSourceManager manager = new EventSourceManager(
-      (function, payload) -> events.add(new Event(function, new String(payload))), "eu-west-1", time, time.sleeper());
+      (function, payload) -> events.add(new Event(function, new String(payload))),
+      (function, payload) -> {
+        throw new AssertionError("no batches here");
+      }, "eu-west-1", time, time.sleeper());
 
   private static MappingConfig schedule(String name, String expression, String input, boolean enabled, long generation) {
     return new MappingConfig("team-a", name, "uid-" + name, generation, "report", enabled, 10, Duration.ZERO, -1,
         false, false, null, 1000,
-        new MappingConfig.Schedule(expression, ScheduleExpression.parse(expression, ZoneOffset.UTC), input, ZoneOffset.UTC));
+        new MappingConfig.Schedule(expression, ScheduleExpression.parse(expression, ZoneOffset.UTC), input, ZoneOffset.UTC),
+        null);
   }
 
   @Test
@@ -103,10 +107,10 @@ class EventSourceManagerTest {
 
   @Test
   void sourcesThisBuildCannotRunAreRefusedWithAMessage() {
-    MappingConfig sqs = new MappingConfig("team-a", "q", "uid", 1, "report", true, 10, Duration.ZERO, -1, false,
-        false, null, 1000, new MappingConfig.Sqs("http://localhost:9324/queue/q", null, null, null));
+    MappingConfig kafka = new MappingConfig("team-a", "k", "uid", 1, "report", true, 100, Duration.ZERO, -1, false,
+        false, null, 1000, new MappingConfig.Kafka("localhost:9092", "orders", null, null, "LATEST"), null);
 
-    assertThatThrownBy(() -> manager.apply(sqs)).isInstanceOf(EventSourceManager.UnsupportedSourceException.class)
-        .hasMessageContaining("spec.source.sqs: SQS sources are not available");
+    assertThatThrownBy(() -> manager.apply(kafka)).isInstanceOf(EventSourceManager.UnsupportedSourceException.class)
+        .hasMessageContaining("spec.source.kafka: Kafka sources are not available");
   }
 }

@@ -1,0 +1,216 @@
+package dev.klambda.eventsources;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.gateway.ServiceException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * Lambda's SQS poller: batches by size and batching window, one synchronous invocation per batch,
+ * messages deleted only once the function succeeded for them (ReportBatchItemFailures: all but the
+ * reported ones), a failing batch bisected when asked, and a message received more often than the
+ * retries allow (or older than the record age) sent to the on-failure destination and deleted.
+ * Everything else is left for the queue to deliver again: at least once, nothing lost.
+ */
+final class SqsPoller implements AutoCloseable {
+  private static final int MAX_RECEIVE = 10;
+  private static final int POLLERS = 5;
+
+  private final MappingConfig mapping;
+  private final MappingConfig.Sqs source;
+  private final SqsClient sqs;
+  private final BatchInvoker invoker;
+  private final FailureDestination destination;
+  private final String region;
+  private final String functionArn;
+  private final String queueArn;
+  private final List<Thread> threads = new ArrayList<>();
+  private final Map<String, Long> counts = new ConcurrentHashMap<>();
+  private volatile String lastProcessingResult = "No records processed";
+  private volatile boolean closed;
+
+  SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
+      FailureDestination destination, String region) {
+    this.mapping = mapping;
+    this.source = source;
+    this.sqs = sqs;
+    this.invoker = invoker;
+    this.destination = destination;
+    this.region = region;
+    this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
+    this.queueArn = SqsRecords.queueArn(source.queueUrl(), region);
+    for (int i = 0; i < Math.min(POLLERS, mapping.maximumConcurrency()); i++) {
+      threads.add(Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + i).start(this::poll));
+    }
+  }
+
+  String lastProcessingResult() {
+    return lastProcessingResult;
+  }
+
+  /** Records polled, invoked, failed and sent to the destination so far. */
+  Map<String, Long> counts() {
+    return Map.copyOf(counts);
+  }
+
+  private void poll() {
+    Duration backoff = Duration.ofMillis(100);
+    while (!closed) {
+      try {
+        List<Message> batch = collect();
+        if (!batch.isEmpty()) {
+          count("polled", batch.size());
+          process(batch);
+        }
+        backoff = Duration.ofMillis(100);
+      } catch (SdkException e) {
+        lastProcessingResult = "PROBLEM: source unreachable: " + e.getMessage();
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Up to batchSize messages, gathered for at most the batching window. A message received again
+   * within the window (its visibility timeout is shorter than the window) keeps only its newest
+   * receipt handle, the one a delete needs.
+   */
+  private List<Message> collect() {
+    Map<String, Message> batch = new LinkedHashMap<>();
+    long deadline = System.nanoTime() + mapping.batchingWindow().toNanos();
+    do {
+      long leftSeconds = Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds());
+      int wait = (int) Math.min(20, Math.max(1, leftSeconds));
+      int max = Math.min(MAX_RECEIVE, mapping.batchSize() - batch.size());
+      sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
+              .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+              .messageAttributeNames("All")).messages()
+          .forEach(message -> batch.put(message.messageId(), message));
+    } while (!closed && batch.size() < mapping.batchSize() && System.nanoTime() < deadline);
+    return new ArrayList<>(batch.values());
+  }
+
+  private void process(List<Message> batch) throws InterruptedException {
+    List<Message> fresh = new ArrayList<>();
+    for (Message message : batch) {
+      if (mapping.maximumRecordAge() != null
+          && SqsRecords.sent(message).plus(mapping.maximumRecordAge()).isBefore(Instant.now())) {
+        fail(message, "RecordAgeExceeded", null);
+      } else {
+        fresh.add(message);
+      }
+    }
+    if (!fresh.isEmpty()) {
+      invoke(fresh);
+    }
+  }
+
+  private void invoke(List<Message> batch) throws InterruptedException {
+    List<ObjectNode> records = batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
+    count("invoked", batch.size());
+    String error;
+    try {
+      InvocationResult result = invoker.invoke(mapping.functionKey(), SqsRecords.event(records));
+      if (!result.functionError()) {
+        Set<String> failed = mapping.reportBatchItemFailures() ? SqsRecords.batchItemFailures(result.payload()) : Set.of();
+        if (failed != null) {
+          delete(batch.stream().filter(m -> !failed.contains(m.messageId())).toList());
+          List<Message> reported = batch.stream().filter(m -> failed.contains(m.messageId())).toList();
+          afterFailure(reported, "Unhandled");
+          lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
+          return;
+        }
+        error = "an invalid batchItemFailures response";
+      } else {
+        error = result.errorType();
+      }
+    } catch (ServiceException e) {
+      error = e.type() + ": " + e.getMessage();
+      if (e.status() == 404) {
+        lastProcessingResult = "PROBLEM: function missing: " + e.getMessage();
+        return; // nothing ran: the messages come back when the function exists
+      }
+    }
+    lastProcessingResult = "PROBLEM: function error " + error;
+    if (mapping.bisectOnError() && batch.size() > 1) {
+      invoke(batch.subList(0, batch.size() / 2));
+      invoke(batch.subList(batch.size() / 2, batch.size()));
+      return;
+    }
+    afterFailure(batch, "Unhandled");
+  }
+
+  /** Failed messages: to the destination once the retries are used up, else back to the queue. */
+  private void afterFailure(List<Message> failed, String functionError) {
+    count("failed", failed.size());
+    if (mapping.maximumRetryAttempts() < 0) {
+      return;
+    }
+    for (Message message : failed) {
+      if (SqsRecords.receiveCount(message) > mapping.maximumRetryAttempts()) {
+        fail(message, "RetryAttemptsExhausted", functionError);
+      }
+    }
+  }
+
+  private void fail(Message message, String condition, String functionError) {
+    destination.send(SqsRecords.failureRecord(SqsRecords.record(message, queueArn, region), functionArn,
+        condition, SqsRecords.receiveCount(message), functionError));
+    count("sentToDestination", 1);
+    delete(List.of(message));
+  }
+
+  private void delete(List<Message> messages) {
+    for (int from = 0; from < messages.size(); from += MAX_RECEIVE) {
+      List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
+      for (Message message : messages.subList(from, Math.min(messages.size(), from + MAX_RECEIVE))) {
+        entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+            .receiptHandle(message.receiptHandle()).build());
+      }
+      sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries));
+    }
+  }
+
+  private void count(String what, long n) {
+    counts.merge(what, n, Long::sum);
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    threads.forEach(Thread::interrupt);
+    for (Thread thread : threads) {
+      try {
+        thread.join(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    sqs.close();
+    destination.close();
+  }
+}

@@ -1,0 +1,230 @@
+package dev.klambda.eventsources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.InvocationResult.Outcome;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.elasticmq.NodeAddress;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The SQS poller against a real SQS-compatible server (ElasticMQ in the test JVM) through the AWS
+ * SDK; the function is a stand-in that records each batch and answers as the test says.
+ */
+class SqsSourceIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private int port;
+  private SQSRestServer server;
+  private SqsClient sqs;
+  private final List<List<JsonNode>> batches = new CopyOnWriteArrayList<>();
+  private volatile Function<List<JsonNode>, InvocationResult> function = records -> ok("{}");
+  private EventSourceManager manager;
+
+  @BeforeEach
+  void start() throws Exception {
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    startServer();
+    sqs = SqsClients.of("us-east-1", endpoint());
+    manager = new EventSourceManager((key, payload) -> { }, (key, payload) -> {
+      List<JsonNode> records = new ArrayList<>();
+      try {
+        JSON.readTree(payload).get("Records").forEach(records::add);
+      } catch (java.io.IOException e) {
+        throw new AssertionError("the event is not JSON", e);
+      }
+      batches.add(records);
+      return function.apply(records);
+    }, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+  }
+
+  private void startServer() {
+    server = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
+        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, "")).start();
+    server.waitUntilStarted();
+  }
+
+  @AfterEach
+  void stop() {
+    manager.close();
+    sqs.close();
+    server.stopAndGetFuture().apply(); // stopAndWait can wait a minute for pooled keep-alive connections
+  }
+
+  private String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  private String queue(String name) {
+    // longer than a batching window plus an invocation, as Lambda requires; short, for retries
+    return sqs.createQueue(r -> r.queueName(name).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "5")))
+        .queueUrl();
+  }
+
+  private static InvocationResult ok(String payload) {
+    return new InvocationResult(Outcome.SUCCESS, payload.getBytes(StandardCharsets.UTF_8), null, null, 1000, 0, 1, 10);
+  }
+
+  private static InvocationResult error() {
+    return new InvocationResult(Outcome.ERROR, "{\"errorType\":\"Boom\",\"errorMessage\":\"failed\"}"
+        .getBytes(StandardCharsets.UTF_8), "Boom", null, 1000, 0, 1, 10);
+  }
+
+  private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
+      boolean reportFailures, MappingConfig.Destination onFailure) {
+    return new MappingConfig("default", "orders", "uid", 1, "report", true, batchSize,
+        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2,
+        new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
+  }
+
+  private void send(String queueUrl, String... bodies) {
+    for (String body : bodies) {
+      sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(body));
+    }
+  }
+
+  private int visibleAndInFlight(String queueUrl) {
+    Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(
+        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+        .attributes();
+    return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+        + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+  }
+
+  private List<String> bodies() {
+    return batches.stream().flatMap(List::stream).map(r -> r.get("body").asText()).toList();
+  }
+
+  @Test
+  void batchesInLambdasShapeAndDeletesWhatSucceeded() throws Exception {
+    String queue = queue("orders");
+    send(queue, "a", "b", "c");
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().size() == 3 && visibleAndInFlight(queue) == 0);
+    JsonNode record = batches.getFirst().getFirst();
+    assertThat(record.get("eventSource").asText()).isEqualTo("aws:sqs");
+    assertThat(record.get("eventSourceARN").asText()).isEqualTo("arn:aws:sqs:us-east-1:000000000000:orders");
+    assertThat(record.get("awsRegion").asText()).isEqualTo("us-east-1");
+    assertThat(record.get("messageId").asText()).isNotEmpty();
+    assertThat(record.get("receiptHandle").asText()).isNotEmpty();
+    assertThat(record.get("attributes").get("ApproximateReceiveCount").asText()).isEqualTo("1");
+    assertThat(record.get("md5OfBody").asText()).isNotEmpty();
+    assertThat(bodies()).containsExactlyInAnyOrder("a", "b", "c");
+  }
+
+  @Test
+  void theBatchingWindowGathersUpToTheBatchSize() throws Exception {
+    String queue = queue("windowed");
+    manager.apply(mapping(queue, 4, 3, -1, false, false, null));
+    send(queue, "1", "2");
+    Thread.sleep(300);
+    send(queue, "3", "4", "5");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().size() == 5);
+    assertThat(batches).allSatisfy(batch -> assertThat(batch).hasSizeLessThanOrEqualTo(4));
+    assertThat(batches.stream().mapToInt(List::size).max().orElse(0)).as("gathered across receives").isGreaterThan(1);
+  }
+
+  @Test
+  void reportBatchItemFailuresRetriesOnlyTheReportedRecords() throws Exception {
+    String queue = queue("partial");
+    function = records -> {
+      List<String> failed = records.stream().filter(r -> r.get("body").asText().startsWith("bad"))
+          .map(r -> "{\"itemIdentifier\":\"" + r.get("messageId").asText() + "\"}").toList();
+      return ok("{\"batchItemFailures\":[" + String.join(",", failed) + "]}");
+    };
+    send(queue, "good-1", "bad-1", "good-2");
+    manager.apply(mapping(queue, 10, 0, -1, false, true, null));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().stream().filter("bad-1"::equals).count() >= 2);
+    assertThat(bodies().stream().filter(b -> b.startsWith("good"))).as("each good one once").hasSize(2);
+    assertThat(visibleAndInFlight(queue)).as("only the reported one is left").isEqualTo(1);
+  }
+
+  @Test
+  void aPoisonMessageIsBisectedOutAndSentToTheDestinationAfterItsRetries() throws Exception {
+    String queue = queue("poisoned");
+    String failures = queue("failures");
+    function = records -> records.stream().anyMatch(r -> r.get("body").asText().equals("poison")) ? error() : ok("{}");
+    send(queue, "fine-1", "poison", "fine-2", "fine-3");
+    manager.apply(mapping(queue, 10, 1, 1, true, false, new MappingConfig.ToQueue(failures, endpoint(), "us-east-1")));
+    // all four in one batch: the window gathers them before the first invocation
+
+    List<Message> failed = new ArrayList<>();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      failed.addAll(sqs.receiveMessage(r -> r.queueUrl(failures).waitTimeSeconds(1)).messages());
+      return !failed.isEmpty();
+    });
+    JsonNode record = JSON.readTree(failed.getFirst().body());
+    assertThat(record.get("requestContext").get("condition").asText()).isEqualTo("RetryAttemptsExhausted");
+    assertThat(record.get("requestContext").get("functionArn").asText())
+        .isEqualTo("arn:aws:lambda:us-east-1:default:function:report");
+    assertThat(record.get("requestContext").get("approximateInvokeCount").asInt()).isEqualTo(2);
+    assertThat(record.get("responseContext").get("functionError").asText()).isEqualTo("Unhandled");
+    assertThat(record.get("requestPayload").get("Records").get(0).get("body").asText()).isEqualTo("poison");
+    assertThat(batches.stream().flatMap(List::stream).filter(r -> r.get("body").asText().startsWith("fine")))
+        .as("bisecting re-ran the fine ones, but the queue delivered each only once")
+        .allSatisfy(r -> assertThat(r.get("attributes").get("ApproximateReceiveCount").asText()).isEqualTo("1"));
+    assertThat(batches).as("the last tries held the poison alone").anySatisfy(batch ->
+        assertThat(batch).singleElement().satisfies(r -> assertThat(r.get("body").asText()).isEqualTo("poison")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> visibleAndInFlight(queue) == 0);
+  }
+
+  @Test
+  void aSourceThatIsDownAtStartIsPolledOnceItIsUp() throws Exception {
+    String queue = queue("late");
+    server.stopAndWait();
+    manager.apply(mapping(queue, 10, 0, -1, false, false, null));
+    await().atMost(Duration.ofSeconds(10)).until(() -> manager.lastProcessingResult("default/orders") != null
+        && manager.lastProcessingResult("default/orders").startsWith("PROBLEM: source unreachable"));
+
+    startServer();
+    String again = queue("late");
+    send(again, "finally");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> bodies().contains("finally"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "OK".equals(manager.lastProcessingResult("default/orders")));
+  }
+
+  @Test
+  void disablingKeepsThePositionAndReEnablingResumes() throws Exception {
+    String queue = queue("paused");
+    MappingConfig enabled = mapping(queue, 10, 0, -1, false, false, null);
+    manager.apply(enabled);
+    send(queue, "before");
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("before"));
+
+    manager.apply(new MappingConfig("default", "orders", "uid", 2, "report", false, 10, Duration.ZERO, -1, false,
+        false, null, 2, enabled.source(), null));
+    send(queue, "while-disabled");
+    Thread.sleep(1500);
+    assertThat(bodies()).doesNotContain("while-disabled");
+    assertThat(visibleAndInFlight(queue)).isEqualTo(1);
+
+    manager.apply(new MappingConfig("default", "orders", "uid", 3, "report", true, 10, Duration.ZERO, -1, false,
+        false, null, 2, enabled.source(), null));
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("while-disabled"));
+  }
+}
