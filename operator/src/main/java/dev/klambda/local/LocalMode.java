@@ -43,18 +43,20 @@ public final class LocalMode implements AutoCloseable {
   private final UsageRollup usage;
   private final java.nio.file.Path usageFile;
   private final List<FunctionConfig> functions;
+  private final List<MappingConfig> mappings;
   private final Duration shutdownGrace;
 
   private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
       MetricsServer metricsServer,
-      UsageRollup usage, java.nio.file.Path usageFile, List<FunctionConfig> functions, Duration shutdownGrace) {
+      UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace) {
     this.usage = usage;
     this.usageFile = usageFile;
     this.gateway = gateway;
     this.registry = registry;
     this.eventSources = eventSources;
     this.metricsServer = metricsServer;
-    this.functions = functions;
+    this.functions = loaded.functions();
+    this.mappings = loaded.mappings();
     this.shutdownGrace = shutdownGrace;
   }
 
@@ -102,7 +104,7 @@ public final class LocalMode implements AutoCloseable {
       }
     }
     UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
-    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded.functions(), longest.plus(options.queueTimeout()).plusSeconds(2));
+    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2));
   }
 
   public Gateway gateway() {
@@ -134,6 +136,11 @@ public final class LocalMode implements AutoCloseable {
       out.println("    aws lambda invoke --endpoint-url " + base + " --no-sign-request --region us-east-1"
           + " --function-name " + cliName + " --cli-binary-format raw-in-base64-out"
           + " --payload '{\"hello\":\"world\"}' /dev/stdout");
+    }
+    for (MappingConfig mapping : mappings) {
+      out.println();
+      out.println("  event source mapping " + mapping.key() + " -> " + mapping.functionKey()
+          + (eventSources.isRunning(mapping.key()) ? "" : "  (not running: see above)"));
     }
     out.println();
     out.println("Metrics: " + metricsUrl() + "   usage ledger: " + usageFile);
