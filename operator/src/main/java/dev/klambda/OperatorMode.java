@@ -113,7 +113,7 @@ public final class OperatorMode implements AutoCloseable {
 
   /** Where Prometheus scrapes, e.g. {@code http://0.0.0.0:9090/metrics}. */
   public String metricsUrl() {
-    return "http://" + metricsServer.address().getHostString() + ":" + metricsServer.address().getPort() + "/metrics";
+    return metricsServer.url();
   }
 
   /**

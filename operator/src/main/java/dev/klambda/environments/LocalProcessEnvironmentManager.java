@@ -58,16 +58,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
 
   @Override
   public CompletableFuture<Environment> start(FunctionConfig function, boolean provisioned) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return startNow(function, provisioned);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }, executor);
+    return EnvironmentStart.async(() -> startNow(function, provisioned), executor);
   }
 
   private Environment startNow(FunctionConfig function, boolean provisioned)

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,16 +77,7 @@ public final class PodEnvironmentManager implements EnvironmentManager {
 
   @Override
   public CompletableFuture<Environment> start(FunctionConfig function, boolean provisioned) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return startNow(function, provisioned);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }, executor);
+    return EnvironmentStart.async(() -> startNow(function, provisioned), executor);
   }
 
   private Environment startNow(FunctionConfig function, boolean provisioned)

@@ -117,7 +117,7 @@ public final class LocalMode implements AutoCloseable {
 
   /** Where Prometheus scrapes, e.g. {@code http://127.0.0.1:9090/metrics}. */
   public String metricsUrl() {
-    return "http://" + metricsServer.address().getHostString() + ":" + metricsServer.address().getPort() + "/metrics";
+    return metricsServer.url();
   }
 
   /** Each function's invoke URL and ready-to-paste {@code curl} and {@code aws} lines. */

@@ -31,8 +31,9 @@ public final class MetricsServer implements AutoCloseable {
     server.start();
   }
 
-  public InetSocketAddress address() {
-    return server.getAddress();
+  /** Where Prometheus scrapes, e.g. {@code http://127.0.0.1:9090/metrics}. */
+  public String url() {
+    return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + "/metrics";
   }
 
   @Override
