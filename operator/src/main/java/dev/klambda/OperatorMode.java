@@ -78,7 +78,8 @@ public final class OperatorMode implements AutoCloseable {
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
         : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
     EventSourceManager eventSources =
-        EventSourceManager.through(registry, async, options.queueTimeout(), options.region());
+        EventSourceManager.through(registry, async, options.queueTimeout(), options.region(),
+            metrics.mappings());
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
     Operator operator = new Operator(o -> o

@@ -25,6 +25,7 @@ public final class EventSourceManager implements AutoCloseable {
 
   private final EventSink sink;
   private final BatchInvoker invoker;
+  private final MappingObserver observer;
   private final String region;
   private final Clock clock;
   private final SchedulePoller.Sleeper sleeper;
@@ -35,20 +36,22 @@ public final class EventSourceManager implements AutoCloseable {
    * queue timeout for an environment), schedules and function destinations as Events.
    */
   public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
-      java.time.Duration queueTimeout, String region) {
+      java.time.Duration queueTimeout, String region, MappingObserver observer) {
     return new EventSourceManager(
         (key, payload) -> async.submit(key, request(payload)),
         (key, payload) -> registry.invoke(key, request(payload), System.nanoTime() + queueTimeout.toNanos()),
-        region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+        observer, region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
   }
 
   private static InvocationRequest request(byte[] payload) {
     return new InvocationRequest(java.util.UUID.randomUUID().toString(), payload, null, false);
   }
 
-  EventSourceManager(EventSink sink, BatchInvoker invoker, String region, Clock clock, SchedulePoller.Sleeper sleeper) {
+  EventSourceManager(EventSink sink, BatchInvoker invoker, MappingObserver observer, String region, Clock clock,
+      SchedulePoller.Sleeper sleeper) {
     this.sink = sink;
     this.invoker = invoker;
+    this.observer = observer;
     this.region = region;
     this.clock = clock;
     this.sleeper = sleeper;
@@ -72,7 +75,7 @@ public final class EventSourceManager implements AutoCloseable {
               + "are not available in this klambda build yet; the AWS default credential chain applies without it");
         }
         yield new SqsPoller(mapping, sqs, SqsClients.of(sqs.region() != null ? sqs.region() : region, sqs.endpoint()),
-            invoker, destination(mapping), region);
+            invoker, destination(mapping), region, observer);
       }
       case MappingConfig.Kafka kafka -> throw new UnsupportedSourceException(
           "spec.source.kafka: Kafka sources are not available in this klambda build yet");

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -36,13 +35,14 @@ final class SqsPoller implements AutoCloseable {
   private final String region;
   private final String functionArn;
   private final String queueArn;
+  private final MappingObserver observer;
   private final List<Thread> threads = new ArrayList<>();
-  private final Map<String, Long> counts = new ConcurrentHashMap<>();
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
 
   SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
-      FailureDestination destination, String region) {
+      FailureDestination destination, String region, MappingObserver observer) {
+    this.observer = observer;
     this.mapping = mapping;
     this.source = source;
     this.sqs = sqs;
@@ -60,18 +60,15 @@ final class SqsPoller implements AutoCloseable {
     return lastProcessingResult;
   }
 
-  /** Records polled, invoked, failed and sent to the destination so far. */
-  Map<String, Long> counts() {
-    return Map.copyOf(counts);
-  }
-
   private void poll() {
     Duration backoff = Duration.ofMillis(100);
     while (!closed) {
       try {
         List<Message> batch = collect();
         if (!batch.isEmpty()) {
-          count("polled", batch.size());
+          count(MappingObserver.Event.POLLED, batch.size());
+          Instant oldest = batch.stream().map(SqsRecords::sent).min(Instant::compareTo).orElseThrow();
+          observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
           process(batch);
         }
         backoff = Duration.ofMillis(100);
@@ -122,7 +119,8 @@ final class SqsPoller implements AutoCloseable {
 
   private void invoke(List<Message> batch) throws InterruptedException {
     List<ObjectNode> records = batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
-    count("invoked", batch.size());
+    count(MappingObserver.Event.INVOKED, batch.size());
+    count(MappingObserver.Event.BATCH, 1);
     String error;
     try {
       InvocationResult result = invoker.invoke(mapping.functionKey(), SqsRecords.event(records));
@@ -157,7 +155,7 @@ final class SqsPoller implements AutoCloseable {
 
   /** Failed messages: to the destination once the retries are used up, else back to the queue. */
   private void afterFailure(List<Message> failed, String functionError) {
-    count("failed", failed.size());
+    count(MappingObserver.Event.FAILED, failed.size());
     if (mapping.maximumRetryAttempts() < 0) {
       return;
     }
@@ -171,7 +169,7 @@ final class SqsPoller implements AutoCloseable {
   private void fail(Message message, String condition, String functionError) {
     destination.send(SqsRecords.failureRecord(SqsRecords.record(message, queueArn, region), functionArn,
         condition, SqsRecords.receiveCount(message), functionError));
-    count("sentToDestination", 1);
+    count(MappingObserver.Event.SENT_TO_DESTINATION, 1);
     delete(List.of(message));
   }
 
@@ -186,8 +184,10 @@ final class SqsPoller implements AutoCloseable {
     }
   }
 
-  private void count(String what, long n) {
-    counts.merge(what, n, Long::sum);
+  private void count(MappingObserver.Event event, long n) {
+    if (n > 0) {
+      observer.counted(mapping, event, n);
+    }
   }
 
   private static void sleep(Duration duration) {

@@ -95,7 +95,8 @@ public final class LocalMode implements AutoCloseable {
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
     EventSourceManager eventSources =
-        EventSourceManager.through(registry, async, options.queueTimeout(), options.region());
+        EventSourceManager.through(registry, async, options.queueTimeout(), options.region(),
+            metrics.mappings());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
         eventSources.apply(mapping);

@@ -1,5 +1,6 @@
 package dev.klambda.metering;
 
+import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +32,7 @@ public final class PrometheusMetrics {
       .description("Execution environments by state").register(registry);
   private final MultiGauge concurrentExecutions = MultiGauge.builder("klambda_concurrent_executions")
       .description("Invocations running now").register(registry);
+  private final MappingMeters mappings = new MappingMeters(registry);
   private volatile FunctionRegistry functions;
 
   public PrometheusMetrics() {
@@ -41,6 +43,11 @@ public final class PrometheusMetrics {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  /** The klambda_esm_* metrics of event source mappings. */
+  public MappingObserver mappings() {
+    return mappings;
   }
 
   /** For other instrumentation (the operator SDK's reconcile metrics). */

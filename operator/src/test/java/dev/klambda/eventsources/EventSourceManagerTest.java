@@ -55,7 +55,7 @@ class EventSourceManagerTest {
       (function, payload) -> events.add(new Event(function, new String(payload))),
       (function, payload) -> {
         throw new AssertionError("no batches here");
-      }, "eu-west-1", time, time.sleeper());
+      }, MappingObserver.NONE, "eu-west-1", time, time.sleeper());
 
   private static MappingConfig schedule(String name, String expression, String input, boolean enabled, long generation) {
     return new MappingConfig("team-a", name, "uid-" + name, generation, "report", enabled, 10, Duration.ZERO, -1,

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import dev.klambda.metering.PrometheusMetrics;
+import dev.klambda.testing.PrometheusText;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
@@ -39,6 +41,7 @@ class SqsSourceIT {
   private final List<List<JsonNode>> batches = new CopyOnWriteArrayList<>();
   private volatile Function<List<JsonNode>, InvocationResult> function = records -> ok("{}");
   private EventSourceManager manager;
+  private final PrometheusMetrics metrics = new PrometheusMetrics();
 
   @BeforeEach
   void start() throws Exception {
@@ -56,7 +59,7 @@ class SqsSourceIT {
       }
       batches.add(records);
       return function.apply(records);
-    }, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    }, metrics.mappings(), "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
   }
 
   private void startServer() {
@@ -190,6 +193,15 @@ class SqsSourceIT {
     assertThat(batches).as("the last tries held the poison alone").anySatisfy(batch ->
         assertThat(batch).singleElement().satisfies(r -> assertThat(r.get("body").asText()).isEqualTo("poison")));
     await().atMost(Duration.ofSeconds(10)).until(() -> visibleAndInFlight(queue) == 0);
+
+    List<PrometheusText.Sample> samples = PrometheusText.parse(metrics.scrape());
+    Map<String, String> labels = Map.of("namespace", "default", "mapping", "orders", "function", "report");
+    assertThat(PrometheusText.value(samples, "klambda_esm_events_polled_total", labels)).isGreaterThanOrEqualTo(5.0);
+    assertThat(PrometheusText.value(samples, "klambda_esm_events_sent_to_destination_total", labels)).isEqualTo(1.0);
+    assertThat(PrometheusText.value(samples, "klambda_esm_batches_total", labels)).isEqualTo(batches.size());
+    assertThat(PrometheusText.value(samples, "klambda_esm_events_invoked_total", labels))
+        .isEqualTo(batches.stream().mapToInt(List::size).sum());
+    assertThat(samples).anyMatch(sample -> sample.name().equals("klambda_esm_lag_seconds"));
   }
 
   @Test

@@ -1,0 +1,14 @@
+package dev.klambda.eventsources;
+
+/** Told what a mapping's poller did: where the klambda_esm_* metrics plug in. */
+public interface MappingObserver {
+  MappingObserver NONE = (mapping, event, count) -> { };
+
+  /** What happened to records of a mapping. */
+  enum Event { POLLED, INVOKED, FAILED, SENT_TO_DESTINATION, BATCH }
+
+  void counted(MappingConfig mapping, Event event, long count);
+
+  /** Age in seconds of the oldest record of the latest batch (SQS: since it was sent). */
+  default void lag(MappingConfig mapping, double seconds) {}
+}
