@@ -1,19 +1,10 @@
 package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /** What the operator observed and did, written only by klambda. */
-public class FunctionStatus {
-  @JsonPropertyDescription("Ready (True when the function can be invoked) and Invalid (True with a "
-      + "message naming the field and the rule when the spec cannot run).")
-  private List<FunctionCondition> conditions = new ArrayList<>();
-
-  @JsonPropertyDescription("The metadata.generation this status describes.")
-  private Long observedGeneration;
-
+public class FunctionStatus extends ObservedStatus {
   @JsonPropertyDescription("Where to POST invocations (the AWS Lambda Invoke API).")
   private String invokeUrl;
 
@@ -23,22 +14,6 @@ public class FunctionStatus {
   @JsonPropertyDescription("Usage and estimated cost since the function was created, rolled up "
       + "every few seconds and at operator shutdown.")
   private FunctionUsage usage;
-
-  public List<FunctionCondition> getConditions() {
-    return conditions;
-  }
-
-  public void setConditions(List<FunctionCondition> conditions) {
-    this.conditions = conditions;
-  }
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
 
   public String getInvokeUrl() {
     return invokeUrl;
@@ -67,15 +42,14 @@ public class FunctionStatus {
   @Override
   public boolean equals(Object o) {
     return o instanceof FunctionStatus other
-        && Objects.equals(conditions, other.conditions)
-        && Objects.equals(observedGeneration, other.observedGeneration)
+        && sameObservation(other)
         && Objects.equals(invokeUrl, other.invokeUrl)
         && Objects.equals(environments, other.environments);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(conditions, observedGeneration, invokeUrl, environments);
+    return Objects.hash(observationHash(), invokeUrl, environments);
   }
 
   /** Environments by state. */

@@ -17,7 +17,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -84,14 +83,10 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
 
   private static List<FunctionCondition> conditions(EventSourceMapping resource, String ready, String reason,
       String message, String invalid, String invalidMessage) {
-    long generation = resource.getMetadata().getGeneration() == null ? 1 : resource.getMetadata().getGeneration();
-    String since = resource.getStatus() == null ? null : resource.getStatus().getConditions().stream()
-        .filter(c -> c.getType().equals("Ready") && c.getStatus().equals(ready))
-        .map(FunctionCondition::getLastTransitionTime).findFirst().orElse(null);
-    String now = since != null ? since : Instant.now().toString();
-    return List.of(new FunctionCondition("Ready", ready, reason, message, now, generation),
-        new FunctionCondition("Invalid", invalid, invalid.equals("True") ? "Invalid" : "Valid", invalidMessage, now,
-            generation));
+    Long generation = resource.getMetadata().getGeneration();
+    return List.of(Conditions.of(resource.getStatus(), generation, "Ready", ready, reason, message),
+        Conditions.of(resource.getStatus(), generation, "Invalid", invalid,
+            invalid.equals("True") ? "Invalid" : "Valid", invalidMessage));
   }
 
   private void patchStatus(EventSourceMapping resource, EventSourceMappingStatus status) {

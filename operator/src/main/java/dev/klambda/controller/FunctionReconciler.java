@@ -29,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Thin: validate the Function against the rules and the sizing policy, hand the result to the
@@ -132,13 +131,8 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     return function.getMetadata().getNamespace() + "/" + function.getMetadata().getName();
   }
 
-  /** A condition that keeps its transition time while its status stays the same. */
   private static FunctionCondition condition(Function function, String type, String status, String reason,
       String message) {
-    String since = function.getStatus() == null ? null : function.getStatus().getConditions().stream()
-        .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
-        .map(FunctionCondition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new FunctionCondition(type, status, reason, message,
-        since != null ? since : Instant.now().toString(), function.getMetadata().getGeneration());
+    return Conditions.of(function.getStatus(), function.getMetadata().getGeneration(), type, status, reason, message);
   }
 }
