@@ -81,10 +81,36 @@ final class ChildProcess {
    * held when measured (Lambda's "Max Memory Used"). Zero where /proc is not available.
    */
   synchronized long peakMemoryMB() {
-    long kb = procStatusKb(process.pid(), "VmHWM:")
-        + process.descendants().mapToLong(p -> procStatusKb(p.pid(), "VmRSS:")).sum();
+    long kb = procStatusKb(process.pid(), "VmHWM:");
+    for (long child : descendants(process.pid())) {
+      kb += procStatusKb(child, "VmRSS:");
+    }
     peakKb = Math.max(peakKb, kb);
     return (peakKb + 1023) / 1024;
+  }
+
+  /**
+   * The process's descendants from /proc/PID/task/PID/children: a few small reads, where
+   * ProcessHandle.descendants() scans every process of the machine (this runs per invocation).
+   */
+  private static List<Long> descendants(long pid) {
+    List<Long> found = new java.util.ArrayList<>();
+    java.util.ArrayDeque<Long> next = new java.util.ArrayDeque<>(List.of(pid));
+    while (!next.isEmpty() && found.size() < 1024) {
+      long parent = next.poll();
+      try {
+        String children = Files.readString(Path.of("/proc", Long.toString(parent), "task", Long.toString(parent), "children"));
+        for (String child : children.trim().split("\\s+")) {
+          if (!child.isEmpty()) {
+            found.add(Long.parseLong(child));
+            next.add(Long.parseLong(child));
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // exited meanwhile, or no /proc
+      }
+    }
+    return found;
   }
 
   private static long procStatusKb(long pid, String field) {
