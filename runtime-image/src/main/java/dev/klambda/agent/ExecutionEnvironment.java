@@ -329,10 +329,13 @@ final class ExecutionEnvironment {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    ChildProcess process = detachRuntime();
+    // SIGTERM first, then forget the runtime: answering its pending /next first would make
+    // runtime clients log a failed /next as an error on every scale-down
+    ChildProcess process = currentRuntime();
     if (process != null) {
       process.stop(RUNTIME_STOP_GRACE);
     }
+    detachRuntime();
     extensions.shutdown(EXTENSIONS_SHUTDOWN_GRACE);
   }
 
@@ -486,6 +489,15 @@ final class ExecutionEnvironment {
       }
       init.reported = true;
       return initNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ChildProcess currentRuntime() {
+    lock.lock();
+    try {
+      return runtime;
     } finally {
       lock.unlock();
     }

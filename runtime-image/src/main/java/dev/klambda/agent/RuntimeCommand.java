@@ -49,6 +49,8 @@ final class RuntimeCommand {
         "-XX:TieredStopAtLevel=1",
         "-Xshare:auto",
         "-Djava.net.preferIPv4Stack=true",
+        // the runtime interface client's JNI library; without this JDK 24+ warns at every start
+        "--enable-native-access=ALL-UNNAMED",
         "-cp", classPath,
         JAVA_RUNTIME_CLIENT, config.handler());
   }
