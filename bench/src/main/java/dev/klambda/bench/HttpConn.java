@@ -34,6 +34,8 @@ final class HttpConn implements Closeable {
 
   /** The connection failed before any byte of the answer came: safe to retry on a new one. */
   private static final class NothingReceived extends IOException {
+    private static final long serialVersionUID = 1L;
+
     NothingReceived(Throwable cause) {
       super(cause);
     }
