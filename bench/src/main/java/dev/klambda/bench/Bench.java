@@ -18,7 +18,7 @@ public final class Bench {
         cold          cold starts through local mode: provided (bash echo) and java21 (goal 2)
         agent-start   the agent's start-up: process start to /klambda/ready 200 (goal 3)
         all           the three, one after the other
-        proc-scan     what the agent's per-invocation /proc scan costs on this machine (µs/call)
+        proc-scan     what the /proc scan the agent did per invocation (until 8b8a92c) costs here
       options:
         --repo DIR              the klambda checkout (default: the one this jar was built in)
         --concurrency LIST      warm: comma-separated (default 1,16)

@@ -7,9 +7,10 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * What the agent's per-invocation memory reading costs (ChildProcess.peakMemoryMB, called on every
- * invocation before the answer goes back): {@code Process.descendants()}, which reads the stat
- * file of every process on the machine, plus one /proc/PID/status read. Run by {@code proc-scan}
+ * What the agent's per-invocation memory reading cost until commit 8b8a92c
+ * (ChildProcess.peakMemoryMB, called on every invocation before the answer goes back):
+ * {@code Process.descendants()}, which reads the stat file of every process on the machine, plus
+ * one /proc/PID/status read. Run by {@code proc-scan}
  * in a JVM with the agent's options, with a child process like the agent's runtime.
  */
 public final class ProcScan {

@@ -90,7 +90,8 @@ final class ChildProcess {
   }
 
   /**
-   * The process's descendants from /proc/PID/task/PID/children: a few small reads, where
+   * The process's descendants from /proc/PID/task/TID/children of every thread (a JVM runtime
+   * forks from threads other than its first): a few small reads, where
    * ProcessHandle.descendants() scans every process of the machine (this runs per invocation).
    */
   private static List<Long> descendants(long pid) {
@@ -98,12 +99,13 @@ final class ChildProcess {
     java.util.ArrayDeque<Long> next = new java.util.ArrayDeque<>(List.of(pid));
     while (!next.isEmpty() && found.size() < 1024) {
       long parent = next.poll();
-      try {
-        String children = Files.readString(Path.of("/proc", Long.toString(parent), "task", Long.toString(parent), "children"));
-        for (String child : children.trim().split("\\s+")) {
-          if (!child.isEmpty()) {
-            found.add(Long.parseLong(child));
-            next.add(Long.parseLong(child));
+      try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(parent), "task"))) {
+        for (Path task : tasks.toList()) {
+          for (String child : Files.readString(task.resolve("children")).trim().split("\\s+")) {
+            if (!child.isEmpty()) {
+              found.add(Long.parseLong(child));
+              next.add(Long.parseLong(child));
+            }
           }
         }
       } catch (IOException | RuntimeException gone) {
