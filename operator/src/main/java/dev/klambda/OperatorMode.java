@@ -2,6 +2,7 @@ package dev.klambda;
 
 import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
+import dev.klambda.controller.ClusterSecrets;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
@@ -79,7 +80,7 @@ public final class OperatorMode implements AutoCloseable {
         : "http://klambda-gateway." + client.getNamespace() + ".svc:" + gateway.address().getPort();
     EventSourceManager eventSources =
         EventSourceManager.through(registry, async, options.queueTimeout(), options.region(),
-            metrics.mappings());
+            metrics.mappings(), new ClusterSecrets(client));
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
     Operator operator = new Operator(o -> o

@@ -55,6 +55,9 @@ public class EventSourceMappingSpec {
   @Max(1000)
   private Integer maximumConcurrency;
 
+  @JsonPropertyDescription("Only records matching one of these filters are delivered.")
+  private FilterCriteria filterCriteria;
+
   @JsonPropertyDescription("Where records go that failed all retries.")
   private DestinationConfig destinationConfig;
 
@@ -156,5 +159,13 @@ public class EventSourceMappingSpec {
 
   public void setSource(EventSource source) {
     this.source = source;
+  }
+
+  public FilterCriteria getFilterCriteria() {
+    return filterCriteria;
+  }
+
+  public void setFilterCriteria(FilterCriteria filterCriteria) {
+    this.filterCriteria = filterCriteria;
   }
 }

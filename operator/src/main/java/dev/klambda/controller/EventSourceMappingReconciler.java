@@ -54,8 +54,15 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
           ? "Polling " + describe(mapping) : "Disabled", "False", ""));
-    } catch (InvalidFunctionException | EventSourceManager.UnsupportedSourceException e) {
+    } catch (InvalidFunctionException e) {
       stop(resource, status, "Invalid", e.getMessage(), "True");
+    } catch (EventSourceManager.CannotStartException e) {
+      if (e.retry()) {
+        stop(resource, status, "SecretMissing", e.getMessage(), "False");
+        control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
+      } else {
+        stop(resource, status, "Invalid", e.getMessage(), "True");
+      }
     } catch (ServiceException functionMissing) {
       stop(resource, status, "FunctionMissing", "spec.functionName: " + functionMissing.getMessage(), "False");
       control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);

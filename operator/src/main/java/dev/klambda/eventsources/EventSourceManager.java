@@ -9,23 +9,32 @@ import java.util.Map;
 
 /**
  * Runs one poller per enabled mapping, in this process: a new generation replaces the poller, a
- * disabled or removed mapping stops it (an SQS queue keeps its messages, so re-enabling resumes
- * where it stopped). Schedules and SQS run here; Kafka pollers and credentials from Secrets are
- * not built yet, and a mapping that needs them is refused with a message saying so.
+ * disabled or removed mapping stops it. Sources keep their position while stopped (an SQS queue
+ * keeps its messages, a Kafka group its committed offsets), so re-enabling resumes where it
+ * stopped. Credentials are read from the mapping's Secrets when its poller starts.
  */
 public final class EventSourceManager implements AutoCloseable {
-  /** A mapping this build cannot run. */
-  public static final class UnsupportedSourceException extends Exception {
-    UnsupportedSourceException(String message) {
+  /** A mapping whose poller cannot start: a configuration error, or something to wait for. */
+  public static final class CannotStartException extends Exception {
+    private final boolean retry;
+
+    CannotStartException(String message, boolean retry) {
       super(message);
+      this.retry = retry;
+    }
+
+    /** True when trying again later may succeed (a Secret not created yet). */
+    public boolean retry() {
+      return retry;
     }
   }
 
-  private record Running(MappingConfig mapping, AutoCloseable poller) {}
+  private record Running(MappingConfig mapping, Poller poller) {}
 
   private final EventSink sink;
   private final BatchInvoker invoker;
   private final MappingObserver observer;
+  private final SecretSource secrets;
   private final String region;
   private final Clock clock;
   private final SchedulePoller.Sleeper sleeper;
@@ -36,29 +45,30 @@ public final class EventSourceManager implements AutoCloseable {
    * queue timeout for an environment), schedules and function destinations as Events.
    */
   public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
-      java.time.Duration queueTimeout, String region, MappingObserver observer) {
+      java.time.Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {
     return new EventSourceManager(
         (key, payload) -> async.submit(key, request(payload)),
         (key, payload) -> registry.invoke(key, request(payload), System.nanoTime() + queueTimeout.toNanos()),
-        observer, region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+        observer, secrets, region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
   }
 
   private static InvocationRequest request(byte[] payload) {
     return new InvocationRequest(java.util.UUID.randomUUID().toString(), payload, null, false);
   }
 
-  EventSourceManager(EventSink sink, BatchInvoker invoker, MappingObserver observer, String region, Clock clock,
-      SchedulePoller.Sleeper sleeper) {
+  EventSourceManager(EventSink sink, BatchInvoker invoker, MappingObserver observer, SecretSource secrets,
+      String region, Clock clock, SchedulePoller.Sleeper sleeper) {
     this.sink = sink;
     this.invoker = invoker;
     this.observer = observer;
+    this.secrets = secrets;
     this.region = region;
     this.clock = clock;
     this.sleeper = sleeper;
   }
 
   /** Starts, replaces or stops the mapping's poller to match its configuration. */
-  public synchronized void apply(MappingConfig mapping) throws UnsupportedSourceException {
+  public synchronized void apply(MappingConfig mapping) throws CannotStartException {
     Running current = running.get(mapping.key());
     if (current != null && current.mapping().sameGeneration(mapping)) {
       return;
@@ -67,37 +77,46 @@ public final class EventSourceManager implements AutoCloseable {
     if (!mapping.enabled()) {
       return;
     }
-    AutoCloseable poller = switch (mapping.source()) {
+    Poller poller = switch (mapping.source()) {
       case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
-        if (sqs.credentialsSecret() != null) {
-          throw new UnsupportedSourceException("spec.source.sqs.credentialsSecretRef: credentials from a Secret "
-              + "are not available in this klambda build yet; the AWS default credential chain applies without it");
-        }
-        yield new SqsPoller(mapping, sqs, SqsClients.of(sqs.region() != null ? sqs.region() : region, sqs.endpoint()),
-            invoker, destination(mapping), region, observer);
+        var credentials = sqs.credentialsSecret() == null ? null : SourceCredentials.aws(secrets, mapping.namespace(),
+            sqs.credentialsSecret(), "spec.source.sqs.credentialsSecretRef");
+        FailureDestination destination = destination(mapping, Map.of());
+        yield new SqsPoller(mapping, sqs, SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials),
+            invoker, destination, region, observer);
       }
-      case MappingConfig.Kafka kafka -> throw new UnsupportedSourceException(
-          "spec.source.kafka: Kafka sources are not available in this klambda build yet");
+      case MappingConfig.Kafka kafka -> {
+        Map<String, String> auth = SourceCredentials.kafka(secrets, mapping.namespace(), kafka.authSecret(),
+            "spec.source.kafka.authSecretRef");
+        FailureDestination destination = destination(mapping, auth);
+        yield new KafkaPoller(mapping, kafka, KafkaClients.consumer(mapping, kafka, auth), invoker, destination,
+            mapping.filter(), region, observer);
+      }
     };
     running.put(mapping.key(), new Running(mapping, poller));
   }
 
-  private FailureDestination destination(MappingConfig mapping) throws UnsupportedSourceException {
+  private String regionOf(String configured) {
+    return configured != null ? configured : region;
+  }
+
+  /** The on-failure destination; a topic is on the Kafka source's cluster, with its credentials. */
+  private FailureDestination destination(MappingConfig mapping, Map<String, String> kafkaAuth) {
     return switch (mapping.onFailure()) {
       case null -> FailureDestination.NONE;
-      case MappingConfig.ToQueue queue -> FailureDestination.queue(
-          SqsClients.of(queue.region() != null ? queue.region() : region, queue.endpoint()), queue.queueUrl());
+      case MappingConfig.ToQueue queue ->
+          FailureDestination.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
       case MappingConfig.ToFunction function -> FailureDestination.function(sink, mapping.namespace() + "/" + function.name());
-      case MappingConfig.ToTopic topic -> throw new UnsupportedSourceException(
-          "spec.destinationConfig.onFailure.kafka: Kafka destinations are not available in this klambda build yet");
+      case MappingConfig.ToTopic topic -> FailureDestination.topic(
+          KafkaClients.producer(mapping, (MappingConfig.Kafka) mapping.source(), kafkaAuth), topic.topic());
     };
   }
 
   /** The poller's last batch result, for the mapping's status; null when it has none. */
   public synchronized String lastProcessingResult(String key) {
     Running r = running.get(key);
-    return r != null && r.poller() instanceof SqsPoller sqs ? sqs.lastProcessingResult() : null;
+    return r == null ? null : r.poller().lastProcessingResult();
   }
 
   public synchronized void remove(String key) {
@@ -117,10 +136,10 @@ public final class EventSourceManager implements AutoCloseable {
     running.clear();
   }
 
-  private static void closeQuietly(AutoCloseable poller) {
+  private static void closeQuietly(Poller poller) {
     try {
       poller.close();
-    } catch (Exception e) {
+    } catch (RuntimeException e) {
       System.err.println("klambda: stopping a poller failed: " + e);
     }
   }

@@ -1,6 +1,12 @@
 package dev.klambda.eventsources;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** Where records go that failed every retry. */
@@ -23,6 +29,30 @@ interface FailureDestination extends AutoCloseable {
       @Override
       public void close() {
         sqs.close();
+      }
+    };
+  }
+
+  /** A topic on the source's cluster; a send waits for the broker's acknowledgement. */
+  static FailureDestination topic(Properties producerProps, String topic) {
+    return new FailureDestination() {
+      private final KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps);
+
+      @Override
+      public void send(String record) {
+        try {
+          producer.send(new ProducerRecord<>(topic, record)).get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KafkaException("interrupted while sending to " + topic, e);
+        } catch (ExecutionException e) {
+          throw new KafkaException("sending to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
+        }
+      }
+
+      @Override
+      public void close() {
+        producer.close(Duration.ofSeconds(5));
       }
     };
   }

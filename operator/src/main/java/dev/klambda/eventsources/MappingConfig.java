@@ -18,6 +18,7 @@ public record MappingConfig(
     boolean reportBatchItemFailures,
     Duration maximumRecordAge,
     int maximumConcurrency,
+    RecordFilter filter,
     Source source,
     Destination onFailure) {
 

@@ -5,10 +5,13 @@ public interface MappingObserver {
   MappingObserver NONE = (mapping, event, count) -> { };
 
   /** What happened to records of a mapping. */
-  enum Event { POLLED, INVOKED, FAILED, SENT_TO_DESTINATION, BATCH }
+  enum Event { POLLED, FILTERED, INVOKED, FAILED, SENT_TO_DESTINATION, BATCH }
 
   void counted(MappingConfig mapping, Event event, long count);
 
   /** Age in seconds of the oldest record of the latest batch (SQS: since it was sent). */
   default void lag(MappingConfig mapping, double seconds) {}
+
+  /** Kafka: records in the topic not yet read by the mapping's consumer (its consumer lag). */
+  default void offsetLag(MappingConfig mapping, long records) {}
 }

@@ -16,6 +16,9 @@ import java.util.List;
  * with its field. Whether the function exists is checked where functions are known.
  */
 public final class MappingValidator {
+  /** Lambda's default quota of filters per mapping. */
+  private static final int MAX_FILTERS = 5;
+
   public MappingConfig validate(EventSourceMapping mapping) throws InvalidFunctionException {
     List<Violation> violations = new ArrayList<>();
     EventSourceMappingSpec spec = mapping.getSpec();
@@ -46,6 +49,11 @@ public final class MappingValidator {
       }
     }
     MappingConfig.Destination onFailure = destination(spec, violations);
+    if (onFailure instanceof MappingConfig.ToTopic && source != null && !kafka) {
+      violations.add(new Violation("spec.destinationConfig.onFailure.kafka",
+          "needs a Kafka source: the topic is on the source's cluster"));
+    }
+    RecordFilter filter = filter(spec, violations);
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
     }
@@ -55,7 +63,27 @@ public final class MappingValidator {
         mapping.getMetadata().getUid(), generation == null ? 1 : generation, spec.getFunctionName(),
         spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
         Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
-        maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, source, onFailure);
+        maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, filter, source, onFailure);
+  }
+
+  private static RecordFilter filter(EventSourceMappingSpec spec, List<Violation> violations) {
+    var criteria = spec.getFilterCriteria();
+    List<String> patterns = new ArrayList<>();
+    if (criteria != null && criteria.getFilters() != null) {
+      if (criteria.getFilters().size() > MAX_FILTERS) {
+        violations.add(new Violation("spec.filterCriteria.filters", "may hold at most " + MAX_FILTERS + " filters (got "
+            + criteria.getFilters().size() + ")"));
+        return null;
+      }
+      criteria.getFilters().forEach(f -> patterns.add(f == null ? null : f.getPattern()));
+    }
+    try {
+      return RecordFilter.of(patterns);
+    } catch (IllegalArgumentException e) {
+      violations.add(new Violation("spec." + e.getMessage().replaceFirst(":.*", ""),
+          e.getMessage().replaceFirst("^[^:]*: ", "")));
+      return null;
+    }
   }
 
   private static MappingConfig.Destination destination(EventSourceMappingSpec spec, List<Violation> violations) {
@@ -128,9 +156,18 @@ public final class MappingValidator {
     if (kafka.getTopic() == null || kafka.getTopic().isBlank()) {
       violations.add(new Violation("spec.source.kafka.topic", "is required"));
     }
+    if (spec.getDestinationConfig() != null && spec.getDestinationConfig().getOnFailure() != null
+        && spec.getDestinationConfig().getOnFailure().getKafka() != null
+        && isBlank(spec.getDestinationConfig().getOnFailure().getKafka().getTopic())) {
+      violations.add(new Violation("spec.destinationConfig.onFailure.kafka.topic", "is required"));
+    }
     return new MappingConfig.Kafka(kafka.getBootstrapServers(), kafka.getTopic(), kafka.getConsumerGroupId(),
         kafka.getAuthSecretRef() == null ? null : kafka.getAuthSecretRef().getName(),
         spec.getStartingPosition() == null ? "LATEST" : spec.getStartingPosition());
+  }
+
+  private static boolean isBlank(String value) {
+    return value == null || value.isBlank();
   }
 
   private static void range(List<Violation> violations, String field, int value, int min, int max) {

@@ -11,7 +11,7 @@ import java.util.UUID;
  * mapping's input, or else EventBridge Scheduler's scheduled event. Missed times (klambda was not
  * running) are not made up, as with EventBridge.
  */
-final class SchedulePoller implements AutoCloseable {
+final class SchedulePoller implements Poller {
   /** Waits until an instant; tests pass one that does not wait. */
   interface Sleeper {
     void sleepUntil(Instant when, Clock clock) throws InterruptedException;

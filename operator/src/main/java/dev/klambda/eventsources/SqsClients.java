@@ -2,26 +2,34 @@ package dev.klambda.eventsources;
 
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** SQS clients for sources and destinations: the AWS default credential chain, an optional endpoint. */
+/** SQS clients for sources and destinations: a Secret's credentials or AWS's default chain, an optional endpoint. */
 final class SqsClients {
   private SqsClients() {}
 
   /**
-   * @param endpoint any SQS-compatible server, or null for AWS; without AWS credentials the
-   *     requests go unsigned, which SQS-compatible servers like ElasticMQ accept
+   * @param credentials from the mapping's Secret; null for the AWS default credential chain, and
+   *     without AWS credentials the requests go unsigned, which SQS-compatible servers like
+   *     ElasticMQ accept
+   * @param endpoint any SQS-compatible server, or null for AWS
    */
-  static SqsClient of(String region, String endpoint) {
+  static SqsClient of(String region, String endpoint, AwsCredentials credentials) {
+    AwsCredentialsProvider provider = credentials != null
+        ? StaticCredentialsProvider.create(credentials)
+        : AwsCredentialsProviderChain.builder().credentialsProviders(
+            DefaultCredentialsProvider.builder().build(), AnonymousCredentialsProvider.create()).build();
     var builder = SqsClient.builder()
         .region(Region.of(region))
         .httpClient(UrlConnectionHttpClient.builder().socketTimeout(java.time.Duration.ofSeconds(30)).build())
-        .credentialsProvider(AwsCredentialsProviderChain.builder().credentialsProviders(
-            DefaultCredentialsProvider.builder().build(), AnonymousCredentialsProvider.create()).build());
+        .credentialsProvider(provider);
     if (endpoint != null && !endpoint.isBlank()) {
       builder.endpointOverride(URI.create(endpoint));
     }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -23,7 +24,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * retries allow (or older than the record age) sent to the on-failure destination and deleted.
  * Everything else is left for the queue to deliver again: at least once, nothing lost.
  */
-final class SqsPoller implements AutoCloseable {
+final class SqsPoller implements Poller {
   private static final int MAX_RECEIVE = 10;
   private static final int POLLERS = 5;
 
@@ -56,7 +57,8 @@ final class SqsPoller implements AutoCloseable {
     }
   }
 
-  String lastProcessingResult() {
+  @Override
+  public String lastProcessingResult() {
     return lastProcessingResult;
   }
 
@@ -73,13 +75,18 @@ final class SqsPoller implements AutoCloseable {
         }
         backoff = Duration.ofMillis(100);
       } catch (SdkException e) {
-        lastProcessingResult = "PROBLEM: source unreachable: " + e.getMessage();
+        lastProcessingResult = (rejectedCredentials(e) ? "PROBLEM: credentials rejected: " : "PROBLEM: source unreachable: ")
+            + e.getMessage();
         sleep(backoff);
         backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
       } catch (InterruptedException e) {
         return;
       }
     }
+  }
+
+  private static boolean rejectedCredentials(SdkException e) {
+    return e instanceof AwsServiceException service && (service.statusCode() == 401 || service.statusCode() == 403);
   }
 
   /**
@@ -104,13 +111,20 @@ final class SqsPoller implements AutoCloseable {
 
   private void process(List<Message> batch) throws InterruptedException {
     List<Message> fresh = new ArrayList<>();
+    List<Message> filtered = new ArrayList<>();
     for (Message message : batch) {
       if (mapping.maximumRecordAge() != null
           && SqsRecords.sent(message).plus(mapping.maximumRecordAge()).isBefore(Instant.now())) {
         fail(message, "RecordAgeExceeded", null);
-      } else {
+      } else if (mapping.filter().isEmpty() || mapping.filter().accepts(RecordFilter.sqsView(SqsRecords.record(message, queueArn, region)))) {
         fresh.add(message);
+      } else {
+        filtered.add(message);
       }
+    }
+    if (!filtered.isEmpty()) {
+      count(MappingObserver.Event.FILTERED, filtered.size());
+      delete(filtered); // as Lambda does: a message no filter matches is consumed, not redelivered
     }
     if (!fresh.isEmpty()) {
       invoke(fresh);

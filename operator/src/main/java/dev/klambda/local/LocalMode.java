@@ -96,11 +96,11 @@ public final class LocalMode implements AutoCloseable {
         .max(Duration::compareTo).orElse(Duration.ZERO);
     EventSourceManager eventSources =
         EventSourceManager.through(registry, async, options.queueTimeout(), options.region(),
-            metrics.mappings());
+            metrics.mappings(), loaded.secretSource());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
         eventSources.apply(mapping);
-      } catch (EventSourceManager.UnsupportedSourceException e) {
+      } catch (EventSourceManager.CannotStartException e) {
         err.println("klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
       }
     }

@@ -16,10 +16,13 @@ import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.eventsources.SecretSource;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +38,13 @@ public final class ManifestLoader {
   static final String API_VERSION = "klambda.dev/v1alpha1";
 
   /** What was loaded, and what was refused (one message per bad document). */
-  public record Result(List<FunctionConfig> functions, List<MappingConfig> mappings, List<String> errors) {}
+  public record Result(List<FunctionConfig> functions, List<MappingConfig> mappings,
+      Map<String, Map<String, String>> secrets, List<String> errors) {
+    /** The Secrets of the manifests, for mappings' credentials. */
+    public SecretSource secretSource() {
+      return (namespace, name) -> secrets.get(namespace + "/" + name);
+    }
+  }
 
   private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -49,11 +58,12 @@ public final class ManifestLoader {
   public Result load(List<Path> paths) {
     List<FunctionConfig> functions = new ArrayList<>();
     List<MappingConfig> mappings = new ArrayList<>();
+    Map<String, Map<String, String>> secrets = new HashMap<>();
     List<String> errors = new ArrayList<>();
     Map<String, String> origins = new HashMap<>();
     for (Path path : paths) {
       for (Path file : manifestFiles(path, errors)) {
-        loadFile(file, functions, mappings, errors, origins);
+        loadFile(file, functions, mappings, secrets, errors, origins);
       }
     }
     // a mapping needs its function, wherever in the manifests it is
@@ -66,7 +76,7 @@ public final class ManifestLoader {
             + mapping.functionKey() + " in the manifests");
       }
     }
-    return new Result(functions, connected, errors);
+    return new Result(functions, connected, secrets, errors);
   }
 
   /** The file itself, or the folder's YAML files in name order. */
@@ -89,7 +99,7 @@ public final class ManifestLoader {
   }
 
   private void loadFile(Path file, List<FunctionConfig> functions, List<MappingConfig> mappings,
-      List<String> errors, Map<String, String> origins) {
+      Map<String, Map<String, String>> secrets, List<String> errors, Map<String, String> origins) {
     int document = 0;
     try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (documents.hasNextValue()) {
@@ -99,9 +109,11 @@ public final class ManifestLoader {
         if (node == null || node.isNull() || node.isEmpty()) {
           continue;
         }
-        String problem = "EventSourceMapping".equals(node.path("kind").asText(null))
-            ? loadMapping(node, where, mappings, origins)
-            : loadDocument(node, where, functions, origins);
+        String problem = switch (node.path("kind").asText("")) {
+          case "EventSourceMapping" -> loadMapping(node, where, mappings, origins);
+          case "Secret" -> loadSecret(node, secrets);
+          default -> loadDocument(node, where, functions, origins);
+        };
         if (problem != null) {
           errors.add(where + ": " + problem);
         }
@@ -121,7 +133,7 @@ public final class ManifestLoader {
       return "apiVersion: must be " + API_VERSION + " (got " + (apiVersion == null ? "nothing" : "'" + apiVersion + "'") + ")";
     }
     if (!"Function".equals(kind)) {
-      return "kind: must be Function or EventSourceMapping (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
+      return "kind: must be Function, EventSourceMapping or Secret (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
     }
     Function function;
     try {
@@ -173,6 +185,28 @@ public final class ManifestLoader {
       return "metadata.name: event source mapping " + mapping.key() + " is already defined in " + earlier;
     }
     mappings.add(mapping);
+    return null;
+  }
+
+  /** A v1 Secret: {@code data} (base64) and {@code stringData}, as the API server merges them. */
+  private static String loadSecret(JsonNode node, Map<String, Map<String, String>> secrets) {
+    if (!"v1".equals(node.path("apiVersion").asText(null))) {
+      return "apiVersion: a Secret's must be v1";
+    }
+    String name = node.path("metadata").path("name").asText("");
+    if (name.isBlank()) {
+      return "metadata.name: is required";
+    }
+    Map<String, String> data = new HashMap<>();
+    for (var entry : node.path("data").properties()) {
+      try {
+        data.put(entry.getKey(), new String(Base64.getMimeDecoder().decode(entry.getValue().asText()), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        return "data." + entry.getKey() + ": must be base64 (use stringData for plain text)";
+      }
+    }
+    node.path("stringData").properties().forEach(entry -> data.put(entry.getKey(), entry.getValue().asText()));
+    secrets.put(node.path("metadata").path("namespace").asText("default") + "/" + name, Map.copyOf(data));
     return null;
   }
 

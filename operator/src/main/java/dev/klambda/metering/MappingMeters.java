@@ -9,11 +9,12 @@ import io.micrometer.core.instrument.Tags;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The klambda_esm_* metrics, per mapping (labels namespace, mapping, function). */
 final class MappingMeters implements MappingObserver {
-  private record Meters(Map<Event, Counter> counters, AtomicReference<Double> lag) {}
+  private record Meters(Map<Event, Counter> counters, AtomicReference<Double> lag, AtomicLong offsetLag) {}
 
   private final MeterRegistry registry;
   private final Map<String, Meters> byMapping = new ConcurrentHashMap<>();
@@ -32,11 +33,18 @@ final class MappingMeters implements MappingObserver {
     meters(mapping).lag().set(seconds);
   }
 
+  @Override
+  public void offsetLag(MappingConfig mapping, long records) {
+    meters(mapping).offsetLag().set(records);
+  }
+
   private Meters meters(MappingConfig mapping) {
     return byMapping.computeIfAbsent(mapping.key(), key -> {
       Tags tags = Tags.of("namespace", mapping.namespace(), "mapping", mapping.name(), "function", mapping.functionName());
       Map<Event, Counter> counters = new EnumMap<>(Event.class);
       counters.put(Event.POLLED, counter("klambda.esm.events.polled", "Records read from the source", tags));
+      counters.put(Event.FILTERED, counter("klambda.esm.events.filtered",
+          "Records no filter matched: consumed without an invocation", tags));
       counters.put(Event.INVOKED, counter("klambda.esm.events.invoked", "Records handed to the function", tags));
       counters.put(Event.FAILED, counter("klambda.esm.events.failed", "Records the function failed on", tags));
       counters.put(Event.SENT_TO_DESTINATION, counter("klambda.esm.events.sent.to.destination",
@@ -45,7 +53,10 @@ final class MappingMeters implements MappingObserver {
       AtomicReference<Double> lag = new AtomicReference<>(0.0);
       Gauge.builder("klambda.esm.lag", lag, AtomicReference::get).baseUnit("seconds").tags(tags)
           .description("Age of the oldest record of the latest batch").register(registry);
-      return new Meters(counters, lag);
+      AtomicLong offsetLag = new AtomicLong();
+      Gauge.builder("klambda.esm.offset.lag", offsetLag, AtomicLong::get).tags(tags)
+          .description("Kafka: records of the topic not yet read by the mapping's consumer").register(registry);
+      return new Meters(counters, lag, offsetLag);
     });
   }
 

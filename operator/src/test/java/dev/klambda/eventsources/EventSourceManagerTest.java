@@ -55,11 +55,11 @@ class EventSourceManagerTest {
       (function, payload) -> events.add(new Event(function, new String(payload))),
       (function, payload) -> {
         throw new AssertionError("no batches here");
-      }, MappingObserver.NONE, "eu-west-1", time, time.sleeper());
+      }, MappingObserver.NONE, SecretSource.NONE, "eu-west-1", time, time.sleeper());
 
   private static MappingConfig schedule(String name, String expression, String input, boolean enabled, long generation) {
     return new MappingConfig("team-a", name, "uid-" + name, generation, "report", enabled, 10, Duration.ZERO, -1,
-        false, false, null, 1000,
+        false, false, null, 1000, RecordFilter.of(List.of()),
         new MappingConfig.Schedule(expression, ScheduleExpression.parse(expression, ZoneOffset.UTC), input, ZoneOffset.UTC),
         null);
   }
@@ -103,14 +103,5 @@ class EventSourceManagerTest {
     assertThat(manager.isRunning("team-a/s")).isTrue();
     manager.close();
     assertThat(manager.isRunning("team-a/s")).isFalse();
-  }
-
-  @Test
-  void sourcesThisBuildCannotRunAreRefusedWithAMessage() {
-    MappingConfig kafka = new MappingConfig("team-a", "k", "uid", 1, "report", true, 100, Duration.ZERO, -1, false,
-        false, null, 1000, new MappingConfig.Kafka("localhost:9092", "orders", null, null, "LATEST"), null);
-
-    assertThatThrownBy(() -> manager.apply(kafka)).isInstanceOf(EventSourceManager.UnsupportedSourceException.class)
-        .hasMessageContaining("spec.source.kafka: Kafka sources are not available");
   }
 }

@@ -49,7 +49,7 @@ class SqsSourceIT {
       port = free.getLocalPort();
     }
     startServer();
-    sqs = SqsClients.of("us-east-1", endpoint());
+    sqs = SqsClients.of("us-east-1", endpoint(), null);
     manager = new EventSourceManager((key, payload) -> { }, (key, payload) -> {
       List<JsonNode> records = new ArrayList<>();
       try {
@@ -59,7 +59,7 @@ class SqsSourceIT {
       }
       batches.add(records);
       return function.apply(records);
-    }, metrics.mappings(), "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    }, metrics.mappings(), SecretSource.NONE, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
   }
 
   private void startServer() {
@@ -97,7 +97,7 @@ class SqsSourceIT {
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
       boolean reportFailures, MappingConfig.Destination onFailure) {
     return new MappingConfig("default", "orders", "uid", 1, "report", true, batchSize,
-        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2,
+        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2, RecordFilter.of(List.of()),
         new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
   }
 
@@ -229,14 +229,14 @@ class SqsSourceIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("before"));
 
     manager.apply(new MappingConfig("default", "orders", "uid", 2, "report", false, 10, Duration.ZERO, -1, false,
-        false, null, 2, enabled.source(), null));
+        false, null, 2, enabled.filter(), enabled.source(), null));
     send(queue, "while-disabled");
     Thread.sleep(1500);
     assertThat(bodies()).doesNotContain("while-disabled");
     assertThat(visibleAndInFlight(queue)).isEqualTo(1);
 
     manager.apply(new MappingConfig("default", "orders", "uid", 3, "report", true, 10, Duration.ZERO, -1, false,
-        false, null, 2, enabled.source(), null));
+        false, null, 2, enabled.filter(), enabled.source(), null));
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("while-disabled"));
   }
 }

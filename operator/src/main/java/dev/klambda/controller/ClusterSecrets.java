@@ -1,0 +1,35 @@
+package dev.klambda.controller;
+
+import dev.klambda.eventsources.SecretSource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Mappings' credentials from the cluster's Secrets, read when a poller starts (get only: no watch). */
+public final class ClusterSecrets implements SecretSource {
+  private final KubernetesClient client;
+
+  public ClusterSecrets(KubernetesClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public Map<String, String> read(String namespace, String name) {
+    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      return null;
+    }
+    Map<String, String> data = new HashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((key, value) ->
+          data.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
+    }
+    if (secret.getStringData() != null) {
+      data.putAll(secret.getStringData()); // a real API server folds these into data; the mock does not
+    }
+    return data;
+  }
+}

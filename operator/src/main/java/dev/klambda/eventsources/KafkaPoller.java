@@ -1,0 +1,366 @@
+package dev.klambda.eventsources;
+
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.gateway.ServiceException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * Lambda's Kafka poller: one consumer in the mapping's group, batches by size and batching window
+ * across the partitions it owns, one synchronous invocation per batch, offsets committed only once
+ * every record of the batch succeeded or went to the on-failure destination. A failing batch is
+ * retried (from the lowest reported offset per partition with ReportBatchItemFailures), bisected
+ * when asked, and after the retries sent to the destination; until then the partitions wait, which
+ * keeps each partition in order. Closing mid-batch commits nothing: the group's next consumer
+ * reads the batch again (at least once).
+ */
+final class KafkaPoller implements Poller {
+  /** With a destination and no retry limit, Lambda stops after 10 retries rather than never. */
+  private static final int RETRIES_WITH_DESTINATION = 10;
+  private static final Duration IDLE_POLL = Duration.ofMillis(500);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  /** How long without partitions before the source is reported unreachable. */
+  private static final Duration UNASSIGNED_PROBLEM = Duration.ofSeconds(15);
+  private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
+
+  private final MappingConfig mapping;
+  private final MappingConfig.Kafka source;
+  private final Properties consumerProps;
+  private final BatchInvoker invoker;
+  private final FailureDestination destination;
+  private final RecordFilter filter;
+  private final MappingObserver observer;
+  private final String functionArn;
+  private final int retries;
+  private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+  private final ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new ArrayDeque<>();
+  private final Thread thread;
+  private volatile Consumer<byte[], byte[]> consumer;
+  private volatile String lastProcessingResult = "No records processed";
+  private volatile boolean closed;
+
+  KafkaPoller(MappingConfig mapping, MappingConfig.Kafka source, Properties consumerProps, BatchInvoker invoker,
+      FailureDestination destination, RecordFilter filter, String region, MappingObserver observer) {
+    this.mapping = mapping;
+    this.source = source;
+    this.consumerProps = consumerProps;
+    this.invoker = invoker;
+    this.destination = destination;
+    this.filter = filter;
+    this.observer = observer;
+    this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
+    this.retries = mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
+        ? RETRIES_WITH_DESTINATION : mapping.maximumRetryAttempts();
+    this.thread = Thread.ofPlatform().daemon().name("kafka-" + mapping.key()).start(this::run);
+  }
+
+  @Override
+  public String lastProcessingResult() {
+    return lastProcessingResult;
+  }
+
+  /** Connects (again after any failure of the source) until closed. */
+  private void run() {
+    Duration backoff = FIRST_BACKOFF;
+    while (!closed) {
+      Consumer<byte[], byte[]> c = null;
+      try {
+        c = new KafkaConsumer<>(consumerProps);
+        consumer = c;
+        c.subscribe(List.of(source.topic()), new Ownership());
+        consume(c);
+      } catch (WakeupException | InterruptException | InterruptedException e) {
+        // closing
+      } catch (AuthenticationException | AuthorizationException e) {
+        lastProcessingResult = "PROBLEM: credentials rejected: " + e.getMessage();
+      } catch (KafkaException e) {
+        lastProcessingResult = "PROBLEM: source unreachable: " + e.getMessage();
+      } finally {
+        leave(c);
+      }
+      if (closed || !sleep(backoff)) {
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /** Leaves the group at once (not after a session timeout), so its next consumer starts sooner. */
+  private void leave(Consumer<byte[], byte[]> c) {
+    pending.clear();
+    owned.clear();
+    if (c != null) {
+      boolean interrupted = Thread.interrupted(); // an interrupted close would skip the LeaveGroup
+      try {
+        c.close(CloseOptions.timeout(LEAVE_TIMEOUT));
+      } catch (KafkaException e) {
+        System.err.println("klambda: closing the Kafka consumer of " + mapping.key() + " failed: " + e);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void consume(Consumer<byte[], byte[]> c) throws InterruptedException {
+    long unassignedSince = System.nanoTime();
+    while (!closed) {
+      List<ConsumerRecord<byte[], byte[]>> batch = collect(c);
+      if (owned.isEmpty() && System.nanoTime() - unassignedSince > UNASSIGNED_PROBLEM.toNanos()) {
+        lastProcessingResult = "PROBLEM: source unreachable: no partition of topic " + source.topic() + " assigned from "
+            + source.bootstrapServers();
+      } else if (!owned.isEmpty()) {
+        unassignedSince = System.nanoTime();
+      }
+      reportLag(c);
+      if (!batch.isEmpty()) {
+        process(c, batch);
+      }
+    }
+  }
+
+  /** Up to batchSize records, gathered for at most the batching window once the first arrived. */
+  private List<ConsumerRecord<byte[], byte[]>> collect(Consumer<byte[], byte[]> c) {
+    List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+    while (!pending.isEmpty() && batch.size() < mapping.batchSize()) {
+      batch.add(pending.poll());
+    }
+    long deadline = System.nanoTime() + mapping.batchingWindow().toNanos();
+    while (!closed && batch.size() < mapping.batchSize()) {
+      long left = deadline - System.nanoTime();
+      if (!batch.isEmpty() && left <= 0) {
+        break;
+      }
+      for (ConsumerRecord<byte[], byte[]> record : c.poll(batch.isEmpty() ? IDLE_POLL : Duration.ofNanos(left))) {
+        (batch.size() < mapping.batchSize() ? batch : pending).add(record);
+      }
+      if (batch.isEmpty()) {
+        return batch; // nothing yet: back to the caller, which reports lag and the source's state
+      }
+    }
+    batch.removeIf(record -> !owned.contains(partition(record)));
+    return batch;
+  }
+
+  private void process(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> batch)
+      throws InterruptedException {
+    count(MappingObserver.Event.POLLED, batch.size());
+    long oldest = batch.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+    observer.lag(mapping, Math.max(0, System.currentTimeMillis() - oldest) / 1000.0);
+    List<ConsumerRecord<byte[], byte[]>> fresh = new ArrayList<>();
+    List<ConsumerRecord<byte[], byte[]>> expired = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : batch) {
+      if (mapping.maximumRecordAge() != null
+          && Instant.ofEpochMilli(record.timestamp()).plus(mapping.maximumRecordAge()).isBefore(Instant.now())) {
+        expired.add(record);
+      } else if (filter.isEmpty() || filter.accepts(RecordFilter.kafkaView(KafkaRecords.record(record)))) {
+        fresh.add(record);
+      } else {
+        count(MappingObserver.Event.FILTERED, 1);
+      }
+    }
+    toDestination(expired, "RecordAgeExceeded", 0, null);
+    // the partitions wait while their batch is retried, but the consumer keeps polling (paused)
+    // so the group does not take them away
+    c.pause(c.assignment());
+    try {
+      deliver(c, fresh);
+    } finally {
+      c.resume(c.paused());
+    }
+    commit(c, batch);
+  }
+
+  /** Invokes until the records succeeded, went to the destination, or their partitions moved. */
+  private void deliver(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records)
+      throws InterruptedException {
+    int attempts = 0;
+    Duration backoff = FIRST_BACKOFF;
+    List<ConsumerRecord<byte[], byte[]>> remaining = records;
+    while (true) {
+      remaining = remaining.stream().filter(record -> owned.contains(partition(record))).toList();
+      if (remaining.isEmpty() || closed) {
+        return;
+      }
+      Attempt attempt = invoke(remaining);
+      if (attempt.failed().isEmpty()) {
+        return;
+      }
+      if (attempt.counts()) {
+        attempts++;
+        count(MappingObserver.Event.FAILED, attempt.failed().size());
+        if (mapping.bisectOnError() && attempt.failed().size() > 1) {
+          List<ConsumerRecord<byte[], byte[]>> failed = attempt.failed();
+          deliver(c, failed.subList(0, failed.size() / 2));
+          deliver(c, failed.subList(failed.size() / 2, failed.size()));
+          return;
+        }
+        if (retries >= 0 && attempts > retries) {
+          toDestination(attempt.failed(), "RetryAttemptsExhausted", attempts, attempt.error());
+          return;
+        }
+      }
+      remaining = attempt.failed();
+      // paused, this keeps the membership; a partition newly assigned meanwhile is not paused
+      c.poll(backoff).forEach(pending::add);
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /**
+   * One invocation: the records that failed (none on success), and whether the failure counts
+   * as an attempt: a missing function or throttling did not run the batch, so it only waits.
+   */
+  private record Attempt(List<ConsumerRecord<byte[], byte[]>> failed, String error, boolean counts) {}
+
+  private Attempt invoke(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+    count(MappingObserver.Event.INVOKED, records.size());
+    count(MappingObserver.Event.BATCH, 1);
+    try {
+      InvocationResult result = invoker.invoke(mapping.functionKey(), KafkaRecords.event(source.bootstrapServers(), records));
+      if (result.functionError()) {
+        lastProcessingResult = "PROBLEM: function error " + result.errorType();
+        return new Attempt(records, "Unhandled", true);
+      }
+      if (!mapping.reportBatchItemFailures()) {
+        lastProcessingResult = "OK";
+        return new Attempt(List.of(), null, true);
+      }
+      Map<TopicPartition, Long> failedFrom = KafkaRecords.batchItemFailures(result.payload(), source.topic());
+      if (failedFrom == null) {
+        lastProcessingResult = "PROBLEM: function error an invalid batchItemFailures response";
+        return new Attempt(records, "Unhandled", true);
+      }
+      List<ConsumerRecord<byte[], byte[]>> failed = records.stream()
+          .filter(r -> r.offset() >= failedFrom.getOrDefault(partition(r), Long.MAX_VALUE)).toList();
+      lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
+      return new Attempt(failed, "Unhandled", true);
+    } catch (ServiceException e) {
+      boolean notRun = e.status() == 404 || e.status() == 429;
+      lastProcessingResult = e.status() == 404 ? "PROBLEM: function missing: " + e.getMessage()
+          : "PROBLEM: " + e.type() + ": " + e.getMessage();
+      return new Attempt(records, e.type(), !notRun);
+    }
+  }
+
+  /** One on-failure record per partition; the offsets are committed after (the send must succeed). */
+  private void toDestination(List<ConsumerRecord<byte[], byte[]>> records, String condition, int invokeCount,
+      String functionError) {
+    Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
+    records.forEach(record -> byPartition.computeIfAbsent(partition(record), p -> new ArrayList<>()).add(record));
+    for (List<ConsumerRecord<byte[], byte[]>> partitionRecords : byPartition.values()) {
+      destination.send(KafkaRecords.failureRecord(partitionRecords, source.bootstrapServers(), functionArn, condition,
+          invokeCount, functionError));
+      count(MappingObserver.Event.SENT_TO_DESTINATION, partitionRecords.size());
+    }
+  }
+
+  /** The next offset of every partition still owned; a closed poller commits nothing. */
+  private void commit(Consumer<byte[], byte[]> c, Collection<ConsumerRecord<byte[], byte[]>> batch) {
+    if (closed) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : batch) {
+      TopicPartition partition = partition(record);
+      if (owned.contains(partition)) {
+        offsets.merge(partition, new OffsetAndMetadata(record.offset() + 1),
+            (a, b) -> a.offset() >= b.offset() ? a : b);
+      }
+    }
+    if (!offsets.isEmpty()) {
+      c.commitSync(offsets);
+    }
+  }
+
+  private void reportLag(Consumer<byte[], byte[]> c) {
+    long lag = 0;
+    for (TopicPartition partition : c.assignment()) {
+      lag += c.currentLag(partition).orElse(0);
+    }
+    observer.offsetLag(mapping, lag);
+  }
+
+  /** Keeps {@link #owned} to the partitions the group gave this consumer. */
+  private final class Ownership implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      owned.addAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      lost(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      lost(partitions);
+    }
+
+    private void lost(Collection<TopicPartition> partitions) {
+      Set<TopicPartition> gone = new HashSet<>(partitions);
+      owned.removeAll(gone);
+      pending.removeIf(record -> gone.contains(partition(record)));
+    }
+  }
+
+  private static TopicPartition partition(ConsumerRecord<?, ?> record) {
+    return new TopicPartition(record.topic(), record.partition());
+  }
+
+  private void count(MappingObserver.Event event, long n) {
+    if (n > 0) {
+      observer.counted(mapping, event, n);
+    }
+  }
+
+  private static boolean sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    Consumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    thread.interrupt();
+    try {
+      thread.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    destination.close();
+  }
+}

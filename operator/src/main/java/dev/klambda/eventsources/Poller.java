@@ -1,0 +1,13 @@
+package dev.klambda.eventsources;
+
+/** A running mapping: reads its source and invokes its function until closed. */
+interface Poller extends AutoCloseable {
+  /** The outcome of the latest batch, for {@code status.lastProcessingResult}; null before any. */
+  default String lastProcessingResult() {
+    return null;
+  }
+
+  /** Stops reading; what was read but not yet handled is left for the source to deliver again. */
+  @Override
+  void close();
+}

@@ -1,0 +1,89 @@
+package dev.klambda.eventsources;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+
+/**
+ * The credentials a mapping names, read from its Secret and checked before any client starts:
+ * a missing Secret is waited for (it may be created after the mapping), a Secret with the wrong
+ * keys is a configuration error naming the key.
+ */
+final class SourceCredentials {
+  private static final Set<String> SQS_KEYS = Set.of("accessKeyId", "secretAccessKey", "sessionToken");
+  private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+  private static final Set<String> MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+
+  private SourceCredentials() {}
+
+  /** AWS credentials from {@code accessKeyId}, {@code secretAccessKey} and optional {@code sessionToken}. */
+  static AwsCredentials aws(SecretSource secrets, String namespace, String secret, String field)
+      throws EventSourceManager.CannotStartException {
+    Map<String, String> data = read(secrets, namespace, secret, field);
+    unknownKeys(data, SQS_KEYS, secret, field);
+    for (String key : new String[] {"accessKeyId", "secretAccessKey"}) {
+      if (blank(data.get(key))) {
+        throw invalid(field + ": Secret " + secret + " has no key " + key);
+      }
+    }
+    return blank(data.get("sessionToken"))
+        ? AwsBasicCredentials.create(data.get("accessKeyId"), data.get("secretAccessKey"))
+        : AwsSessionCredentials.create(data.get("accessKeyId"), data.get("secretAccessKey"), data.get("sessionToken"));
+  }
+
+  /** Kafka connection settings (see {@link KafkaClients}); no Secret named: none. */
+  static Map<String, String> kafka(SecretSource secrets, String namespace, String secret, String field)
+      throws EventSourceManager.CannotStartException {
+    if (secret == null) {
+      return Map.of();
+    }
+    Map<String, String> data = read(secrets, namespace, secret, field);
+    unknownKeys(data, KafkaClients.SECRET_KEYS, secret, field);
+    String protocol = data.get("securityProtocol");
+    if (protocol != null && !PROTOCOLS.contains(protocol)) {
+      throw invalid(field + ": Secret " + secret + " key securityProtocol must be one of " + new TreeSet<>(PROTOCOLS)
+          + " (got '" + protocol + "')");
+    }
+    String mechanism = data.get("saslMechanism");
+    if (mechanism != null) {
+      if (!MECHANISMS.contains(mechanism)) {
+        throw invalid(field + ": Secret " + secret + " key saslMechanism must be one of " + new TreeSet<>(MECHANISMS)
+            + " (got '" + mechanism + "')");
+      }
+      if (blank(data.get("username")) || blank(data.get("password"))) {
+        throw invalid(field + ": Secret " + secret + " needs username and password for saslMechanism " + mechanism);
+      }
+    }
+    return data;
+  }
+
+  private static Map<String, String> read(SecretSource secrets, String namespace, String secret, String field)
+      throws EventSourceManager.CannotStartException {
+    Map<String, String> data = secrets.read(namespace, secret);
+    if (data == null) {
+      throw new EventSourceManager.CannotStartException(field + ": no Secret " + namespace + "/" + secret, true);
+    }
+    return data;
+  }
+
+  private static void unknownKeys(Map<String, String> data, Set<String> allowed, String secret, String field)
+      throws EventSourceManager.CannotStartException {
+    for (String key : data.keySet()) {
+      if (!allowed.contains(key)) {
+        throw invalid(field + ": Secret " + secret + " has an unknown key " + key + " (allowed: "
+            + new TreeSet<>(allowed) + ")");
+      }
+    }
+  }
+
+  private static EventSourceManager.CannotStartException invalid(String message) {
+    return new EventSourceManager.CannotStartException(message, false);
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+}

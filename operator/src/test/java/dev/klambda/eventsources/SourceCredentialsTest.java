@@ -1,0 +1,63 @@
+package dev.klambda.eventsources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+
+class SourceCredentialsTest {
+  private static final String FIELD = "spec.source.sqs.credentialsSecretRef";
+
+  private static SecretSource secret(Map<String, String> data) {
+    return (namespace, name) -> namespace.equals("team-a") && name.equals("creds") ? data : null;
+  }
+
+  @Test
+  void awsCredentialsComeFromTheSecretsKeys() throws Exception {
+    var credentials = SourceCredentials.aws(secret(Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret",
+        "sessionToken", "token")), "team-a", "creds", FIELD);
+
+    assertThat(credentials).isInstanceOf(AwsSessionCredentials.class);
+    assertThat(credentials.accessKeyId()).isEqualTo("AKID");
+    assertThat(credentials.secretAccessKey()).isEqualTo("s3cret");
+  }
+
+  @Test
+  void aMissingSecretIsWaitedForAndAWrongOneIsInvalid() {
+    assertThatThrownBy(() -> SourceCredentials.aws(SecretSource.NONE, "team-a", "creds", FIELD))
+        .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isTrue())
+        .hasMessage(FIELD + ": no Secret team-a/creds");
+    assertThatThrownBy(() -> SourceCredentials.aws(secret(Map.of("accessKeyId", "AKID")), "team-a", "creds", FIELD))
+        .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
+        .hasMessage(FIELD + ": Secret creds has no key secretAccessKey");
+    assertThatThrownBy(() -> SourceCredentials.aws(secret(Map.of("accessKeyId", "A", "secretAccessKey", "B",
+        "region", "x")), "team-a", "creds", FIELD))
+        .hasMessageContaining("has an unknown key region");
+  }
+
+  @Test
+  void kafkaSettingsAreCheckedAndBecomeClientProperties() throws Exception {
+    String field = "spec.source.kafka.authSecretRef";
+    Map<String, String> auth = SourceCredentials.kafka(secret(Map.of("saslMechanism", "SCRAM-SHA-512",
+        "username", "alice", "password", "p\"w")), "team-a", "creds", field);
+    var props = KafkaClients.consumer(
+        new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO, -1, false, false, null,
+            1000, RecordFilter.of(java.util.List.of()),
+            new MappingConfig.Kafka("b:9092", "orders", null, "creds", "TRIM_HORIZON"), null),
+        new MappingConfig.Kafka("b:9092", "orders", null, "creds", "TRIM_HORIZON"), auth);
+
+    assertThat(props).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("group.id", "uid-1").containsEntry("auto.offset.reset", "earliest")
+        .containsEntry("enable.auto.commit", "false").containsEntry("max.poll.records", "100");
+    assertThat(props.getProperty("sasl.jaas.config"))
+        .isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"p\\\"w\";");
+
+    assertThatThrownBy(() -> SourceCredentials.kafka(secret(Map.of("saslMechanism", "GSSAPI")), "team-a", "creds", field))
+        .hasMessage(field + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
+    assertThatThrownBy(() -> SourceCredentials.kafka(secret(Map.of("saslMechanism", "PLAIN")), "team-a", "creds", field))
+        .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
+    assertThat(SourceCredentials.kafka(SecretSource.NONE, "team-a", null, field)).isEmpty();
+  }
+}
