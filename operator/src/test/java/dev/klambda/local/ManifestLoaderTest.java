@@ -8,6 +8,7 @@ import dev.klambda.function.SizingPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,5 +111,52 @@ class ManifestLoaderTest {
         file + " (document 4): spec.batchSize: must be between 1 and 10000 (got 0)",
         file + " (document 6): spec.source.schedule.expression: rate unit must be minute(s), hour(s) or day(s) (got 'seconds')",
         file + " (document 5): spec.functionName: no Function default/nobody in the manifests");
+  }
+
+  @Test
+  void loadsSecretsForMappingsAndRefusesBadFilters() throws Exception {
+    Path file = dir.resolve("kafka.yaml");
+    Files.writeString(file, GOOD.formatted("report") + """
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: broker, namespace: default}
+        data: {username: YWxpY2U=}
+        stringData: {password: s3cret, saslMechanism: PLAIN}
+        ---
+        apiVersion: klambda.dev/v1alpha1
+        kind: EventSourceMapping
+        metadata: {name: orders}
+        spec:
+          functionName: report
+          source: {kafka: {bootstrapServers: "localhost:9092", topic: orders, authSecretRef: {name: broker}}}
+          filterCriteria: {filters: [{pattern: '{"value": {"type": ["order"]}}'}]}
+        ---
+        apiVersion: klambda.dev/v1alpha1
+        kind: EventSourceMapping
+        metadata: {name: bad-filter}
+        spec:
+          functionName: report
+          source: {kafka: {bootstrapServers: "localhost:9092", topic: orders}}
+          filterCriteria: {filters: [{pattern: '{"value": {"type": ["order"]}}'}, {pattern: '{"value": {"n": [{"numeric": [">"]}]}}'}]}
+        ---
+        apiVersion: klambda.dev/v1alpha1
+        kind: EventSourceMapping
+        metadata: {name: topic-for-sqs}
+        spec:
+          functionName: report
+          source: {sqs: {queueUrl: "http://q/1/a"}}
+          destinationConfig: {onFailure: {kafka: {topic: failures}}}
+        """);
+
+    ManifestLoader.Result result = loader.load(List.of(file));
+
+    assertThat(result.mappings()).extracting(m -> m.name()).containsExactly("orders");
+    assertThat(result.secretSource().read("default", "broker"))
+        .containsOnly(Map.entry("username", "alice"), Map.entry("password", "s3cret"), Map.entry("saslMechanism", "PLAIN"));
+    assertThat(result.errors()).hasSize(2);
+    assertThat(result.errors().get(0)).startsWith(file + " (document 4): spec.filterCriteria.filters[1].pattern: value.n: numeric");
+    assertThat(result.errors().get(1)).isEqualTo(file + " (document 5): spec.destinationConfig.onFailure.kafka: "
+        + "needs a Kafka source: the topic is on the source's cluster");
   }
 }
