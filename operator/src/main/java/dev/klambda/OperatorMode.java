@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code klambda operator}: the controller (JOSDK), the gateway and the Pod environment manager in
@@ -58,6 +59,12 @@ public final class OperatorMode implements AutoCloseable {
   }
 
   public static OperatorMode start(Options options, KubernetesClient client) throws IOException {
+    return start(options, client, LeaderElection.of(options, client));
+  }
+
+  /** @param election null: this replica is the only one and serves at once */
+  public static OperatorMode start(Options options, KubernetesClient client, LeaderElection election)
+      throws IOException {
     AgentClient agent = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
@@ -73,7 +80,9 @@ public final class OperatorMode implements AutoCloseable {
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
         options.queueTimeout());
     gateway.start();
-    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
+    AtomicBoolean leading = new AtomicBoolean(election == null);
+    MetricsServer metricsServer =
+        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, leading::get);
     metricsServer.start();
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
@@ -83,12 +92,19 @@ public final class OperatorMode implements AutoCloseable {
             metrics.mappings(), new ClusterSecrets(client));
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
-    Operator operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
-        .withCloseClientOnStop(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false)
-        .withUseSSAToPatchPrimaryResource(false));
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
+          .withCloseClientOnStop(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withUseSSAToPatchPrimaryResource(false);
+      if (election != null) {
+        o.withLeaderElectionConfiguration(election.configuration(() -> leading.set(true), () -> {
+          leading.set(false);
+          eventSources.close(); // another replica owns the mappings now
+        }));
+      }
+    });
     operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, ledger,
         client, gatewayUrl, STATUS_REFRESH), c -> watch(c, options.namespaces()));
     operator.register(new EventSourceMappingReconciler(eventSources, registry, client),
@@ -111,6 +127,16 @@ public final class OperatorMode implements AutoCloseable {
 
   public FunctionRegistry registry() {
     return registry;
+  }
+
+  /** Where a Pod's readiness probe asks whether this replica serves. */
+  public String readinessUrl() {
+    return metricsServer.url().replaceFirst("/metrics$", "/readyz");
+  }
+
+  /** Whether this replica runs the poller of the mapping {@code namespace/name}. */
+  public boolean polls(String mappingKey) {
+    return eventSources.isRunning(mappingKey);
   }
 
   /** Where Prometheus scrapes, e.g. {@code http://0.0.0.0:9090/metrics}. */

@@ -29,7 +29,9 @@ public record Options(
     String gatewayUrl,
     Billing billing,
     Duration usageInterval,
-    Path usageFile) {
+    Path usageFile,
+    boolean leaderElection,
+    String leaseNamespace) {
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -75,6 +77,10 @@ public record Options(
         --max-memory-mb N           sizing policy: largest memoryMB (default 3008)
         --memory-step-mb N          sizing policy: memoryMB steps (default 64)
         --mb-per-vcpu N             sizing policy: memory per full vCPU (default 1792)
+        --leader-election true|false
+                                    one active replica among several: the leader reconciles, polls
+                                    event sources and reports ready; the others wait (default false)
+        --lease-namespace NAME      namespace of the Lease 'klambda-operator' (default: the pod's)
       """.formatted(DEFAULT_RUNTIME_IMAGE);
 
   public static Options parseLocal(List<String> args) {
@@ -113,6 +119,8 @@ public record Options(
     BigDecimal pricePerMillionRequests = Billing.AWS.pricePerMillionRequests();
     int usageInterval = 15;
     Path usageFile = Path.of(System.getProperty("user.home"), ".klambda", "usage.json");
+    boolean leaderElection = false;
+    String leaseNamespace = null;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -156,6 +164,8 @@ public record Options(
         case "operator--max-memory-mb" -> maxMemory = number(arg, value, 1, 1 << 20);
         case "operator--memory-step-mb" -> step = number(arg, value, 1, 1 << 20);
         case "operator--mb-per-vcpu" -> perVcpu = number(arg, value, 1, 1 << 20);
+        case "operator--leader-election" -> leaderElection = bool(arg, value);
+        case "operator--lease-namespace" -> leaseNamespace = value;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
     }
@@ -164,7 +174,7 @@ public record Options(
         Set.copyOf(namespaces), defaultNamespace, new SizingPolicy(minMemory, maxMemory, step, perVcpu),
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
-        Duration.ofSeconds(usageInterval), usageFile);
+        Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace);
   }
 
   private static boolean bool(String option, String value) {

@@ -71,7 +71,7 @@ final class SourceCredentials {
 
   private static void unknownKeys(Map<String, String> data, Set<String> allowed, String secret, String field)
       throws EventSourceManager.CannotStartException {
-    for (String key : data.keySet()) {
+    for (String key : new TreeSet<>(data.keySet())) {
       if (!allowed.contains(key)) {
         throw invalid(field + ": Secret " + secret + " has an unknown key " + key + " (allowed: "
             + new TreeSet<>(allowed) + ")");

@@ -84,7 +84,7 @@ public final class LocalMode implements AutoCloseable {
     loaded.functions().forEach(registry::deploy);
     metrics.watch(registry);
     MetricsServer metricsServer =
-        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics);
+        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
     AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
         options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,

@@ -1,18 +1,24 @@
 package dev.klambda.metering;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
-/** {@code GET /metrics} in Prometheus' text format, on its own port. */
+/**
+ * The operations port: {@code GET /metrics} in Prometheus' text format, {@code /healthz} (the
+ * process answers: liveness) and {@code /readyz} (this replica serves: readiness, so a Service
+ * sends invocations only to the replica that leads).
+ */
 public final class MetricsServer implements AutoCloseable {
   private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private final HttpServer server;
 
-  public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics) throws IOException {
+  public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready) throws IOException {
     server = HttpServer.create(address, 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/metrics", exchange -> {
@@ -25,6 +31,25 @@ public final class MetricsServer implements AutoCloseable {
         }
       }
     });
+    server.createContext("/healthz", exchange -> text(exchange, 200, "ok\n"));
+    server.createContext("/readyz", exchange -> {
+      if (ready.getAsBoolean()) {
+        text(exchange, 200, "ready\n");
+      } else {
+        text(exchange, 503, "standby: another replica leads\n");
+      }
+    });
+  }
+
+  private static void text(HttpExchange exchange, int status, String text) throws IOException {
+    try (exchange) {
+      byte[] body = text.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      exchange.sendResponseHeaders(status, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
   }
 
   public void start() {

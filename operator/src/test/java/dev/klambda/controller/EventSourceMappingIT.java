@@ -107,4 +107,25 @@ class EventSourceMappingIT {
 
     awaitCondition("early", "Ready", "True");
   }
+
+  @Test
+  void aMappingWaitsForItsSecretAndRefusesOneWithWrongKeys() {
+    Map<String, Object> kafka = Map.of("kafka", Map.of("bootstrapServers", "127.0.0.1:1", "topic", "orders",
+        "authSecretRef", Map.of("name", "broker")));
+    apply("orders", "report", kafka, Map.of());
+    // FunctionMissing first, while the function's own reconcile has not run yet
+    await().atMost(Duration.ofSeconds(30)).until(() -> "SecretMissing".equals(awaitCondition("orders", "Ready", "False").getReason()));
+    FunctionCondition waiting = awaitCondition("orders", "Ready", "False");
+    assertThat(waiting.getMessage()).isEqualTo("spec.source.kafka.authSecretRef: no Secret default/broker");
+
+    cluster.client().secrets().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName("broker").endMetadata()
+        .withStringData(Map.of("saslMechanism", "PLAIN", "username", "alice", "password", "s3cret")).build()).create();
+    assertThat(awaitCondition("orders", "Ready", "True").getMessage()).isEqualTo("Polling topic orders");
+
+    apply("queue", "report", Map.of("sqs", Map.of("queueUrl", "http://127.0.0.1:1/000000000000/q",
+        "credentialsSecretRef", Map.of("name", "broker"))), Map.of());
+    assertThat(awaitCondition("queue", "Invalid", "True").getMessage()).isEqualTo("spec.source.sqs.credentialsSecretRef: "
+        + "Secret broker has an unknown key password (allowed: [accessKeyId, secretAccessKey, sessionToken])");
+  }
 }

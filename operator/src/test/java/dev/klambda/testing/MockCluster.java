@@ -1,16 +1,23 @@
 package dev.klambda.testing;
 
+import dev.klambda.LeaderElection;
 import dev.klambda.OperatorMode;
 import dev.klambda.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 
 /** The fabric8 mock API server in CRUD mode with klambda's CRDs installed. */
 public final class MockCluster implements AutoCloseable {
@@ -18,9 +25,16 @@ public final class MockCluster implements AutoCloseable {
   private final KubernetesClient client;
 
   public MockCluster() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+        new KubernetesMixedDispatcher(expectations), false);
     server.init();
+    // what a real API server answers JOSDK's check before leader election: the Lease verbs it needs
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
+            .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
+            .endResourceRule().withIncomplete(false).endStatus().build())
+        .always();
     client = server.createClient(new JdkHttpClientFactory());
     for (String crd : List.of("functions.klambda.dev-v1.yml", "eventsourcemappings.klambda.dev-v1.yml")) {
       client.apiextensions().v1().customResourceDefinitions().load(Path.of("../crds", crd).toFile()).create();
@@ -33,9 +47,19 @@ public final class MockCluster implements AutoCloseable {
 
   /** The operator as it ships, its gateway and metrics on free loopback ports. */
   public OperatorMode startOperator() throws java.io.IOException {
-    return OperatorMode.start(Options.parseOperator(List.of("--bind", "127.0.0.1", "--port", "0",
+    return OperatorMode.start(options(), client, null);
+  }
+
+  /** A replica of the operator that competes for the Lease with short timings, and does not exit. */
+  public OperatorMode startReplica(String identity) throws java.io.IOException {
+    return OperatorMode.start(options(), client, new LeaderElection(LeaderElection.LEASE_NAME, "klambda", identity,
+        Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(300), false));
+  }
+
+  private static Options options() {
+    return Options.parseOperator(List.of("--bind", "127.0.0.1", "--port", "0",
         "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
-        "--gateway-url", "http://klambda-gateway.klambda.svc:8080")), client);
+        "--gateway-url", "http://klambda-gateway.klambda.svc:8080"));
   }
 
   @Override
