@@ -1,0 +1,66 @@
+{{/* Chart name, overridable. */}}
+{{- define "klambda.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Prefix of every resource name: the release name, with the chart name unless it holds it. */}}
+{{- define "klambda.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Selects the operator's pods (Services, NetworkPolicy). Never managed-by=klambda: that label
+     marks environment pods, which the operator's pod informer selects. */}}
+{{- define "klambda.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "klambda.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "klambda.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "klambda.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "klambda.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "klambda.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "klambda.gatewayService" -}}
+{{- printf "%s-gateway" (include "klambda.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "klambda.metricsService" -}}
+{{- printf "%s-metrics" (include "klambda.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Where clients reach the gateway, for status.invokeUrl. */}}
+{{- define "klambda.gatewayUrl" -}}
+{{- if .Values.operator.gatewayUrl }}
+{{- .Values.operator.gatewayUrl }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%d" (include "klambda.gatewayService" .) .Release.Namespace (int .Values.gateway.port) }}
+{{- end }}
+{{- end }}
+
+{{/* Namespaces that get a NetworkPolicy. */}}
+{{- define "klambda.networkPolicyNamespaces" -}}
+{{- $namespaces := .Values.networkPolicy.namespaces | default .Values.namespaces }}
+{{- if not $namespaces }}
+{{- fail "networkPolicy.enabled needs networkPolicy.namespaces or namespaces: a NetworkPolicy protects only the pods of its own namespace" }}
+{{- end }}
+{{- toJson $namespaces }}
+{{- end }}

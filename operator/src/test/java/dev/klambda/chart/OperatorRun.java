@@ -1,0 +1,106 @@
+package dev.klambda.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.OperatorMode;
+import dev.klambda.Options;
+import dev.klambda.api.EventSourceMapping;
+import dev.klambda.api.Function;
+import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.Manifests;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/**
+ * The operator, started with the arguments the chart renders, taken through everything it does to
+ * a cluster: a Function becomes Ready (finalizer, code ConfigMap, status), an invocation starts an
+ * environment Pod, usage is written to status.usage, the idle Pod is deleted, an
+ * EventSourceMapping is served, the code moves from inline to an image (its ConfigMap goes), and
+ * both are deleted (cleanup). Returns the requests the operator made, as the API server saw them.
+ */
+final class OperatorRun {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final String ECHO = Manifests.bashRuntime("", "  respond \"$1\" \"$2\"");
+
+  private OperatorRun() {}
+
+  /**
+   * @param chartArgs the container args of the rendered Deployment (after {@code operator})
+   * @param namespace where the test's Function and mapping live
+   */
+  static List<RecordingCluster.Request> record(List<String> chartArgs, String namespace, Path workDir) throws Exception {
+    try (RecordingCluster cluster = new RecordingCluster();
+        KubeletFixture kubelet = new KubeletFixture(cluster.client(), workDir.resolve("kubelet"))) {
+      OperatorMode operator = OperatorMode.start(Options.parseOperator(onLoopback(chartArgs)), cluster.operatorClient());
+      try (LambdaClient lambda = LambdaClients.of(operator.gateway().baseUrl())) {
+        exercise(cluster.client(), lambda, namespace);
+      } finally {
+        operator.close();
+      }
+      return cluster.operatorRequests();
+    }
+  }
+
+  /** The chart's flags, with the gateway and metrics on free loopback ports of this machine. */
+  private static List<String> onLoopback(List<String> chartArgs) {
+    List<String> args = new ArrayList<>(chartArgs);
+    for (String port : List.of("--port", "--metrics-port")) {
+      args.set(args.indexOf(port) + 1, "0");
+    }
+    args.addAll(List.of("--bind", "127.0.0.1"));
+    return args;
+  }
+
+  private static void exercise(KubernetesClient client, LambdaClient lambda, String namespace) {
+    var functions = client.resources(Function.class).inNamespace(namespace);
+    var mappings = client.resources(EventSourceMapping.class).inNamespace(namespace);
+    client.resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of("idleTimeoutSeconds", 1)),
+        Function.class)).inNamespace(namespace).create();
+    await().atMost(WAIT).until(() -> ready(functions.withName("echo").get()));
+
+    String arn = "arn:aws:lambda:us-east-1:" + namespace + ":function:echo";
+    assertThat(lambda.invoke(r -> r.functionName(arn).payload(SdkBytes.fromUtf8String("{}"))).statusCode())
+        .isEqualTo(200);
+    await().atMost(WAIT).until(() -> functions.withName("echo").get().getStatus().getUsage() != null);
+    await().atMost(WAIT).until(() -> client.pods().inNamespace(namespace).list().getItems().isEmpty());
+
+    mappings.resource(JSON.convertValue(Map.of("apiVersion", "klambda.dev/v1alpha1", "kind", "EventSourceMapping",
+        "metadata", Map.of("name", "daily"), "spec", Map.of("functionName", "echo",
+            "source", Map.of("schedule", Map.of("expression", "rate(1 day)")))), EventSourceMapping.class)).create();
+    await().atMost(WAIT).until(() -> {
+      EventSourceMapping mapping = mappings.withName("daily").get();
+      return mapping.getStatus() != null && "Enabled".equals(mapping.getStatus().getState());
+    });
+
+    // new inline code: the ConfigMap is updated
+    functions.withName("echo").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"spec\":{\"code\":{\"inline\":{\"files\":{\"bootstrap\":\"#!/bin/sh\\nexit 1\\n\"}}}}}");
+    await().atMost(WAIT).until(() -> client.configMaps().inNamespace(namespace).withName("echo-code").get()
+        .getData().values().stream().anyMatch(v -> v.contains("exit 1")));
+    // code from an image: the ConfigMap goes
+    functions.withName("echo").patch(PatchContext.of(PatchType.JSON_MERGE),
+        "{\"spec\":{\"code\":{\"inline\":null,\"image\":\"example.com/echo:1\"}}}");
+    await().atMost(WAIT).until(() -> client.configMaps().inNamespace(namespace).withName("echo-code").get() == null);
+
+    mappings.withName("daily").delete();
+    functions.withName("echo").delete();
+    await().atMost(WAIT).until(() -> mappings.withName("daily").get() == null && functions.withName("echo").get() == null);
+  }
+
+  private static boolean ready(Function function) {
+    return function != null && function.getStatus() != null && function.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+  }
+}

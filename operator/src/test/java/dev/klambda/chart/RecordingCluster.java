@@ -1,0 +1,93 @@
+package dev.klambda.chart;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+/**
+ * The mock API server in CRUD mode (as {@code MockCluster}) that records every request the operator
+ * made (method, path with query, body) before serving it. Two clients: the test's, and the
+ * operator's, which presents its own bearer token so that the operator's requests can be told from
+ * the test's (a real API server authorises by exactly that identity).
+ */
+final class RecordingCluster implements AutoCloseable {
+  static final String OPERATOR_TOKEN = "klambda-operator";
+
+  /** One API request as the server received it. */
+  record Request(String method, String path, String body) {}
+
+  private final List<Request> operatorRequests = new CopyOnWriteArrayList<>();
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final KubernetesClient operatorClient;
+
+  RecordingCluster() throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        recording(new KubernetesCrudDispatcher()), false);
+    server.init();
+    client = server.createClient(new JdkHttpClientFactory());
+    operatorClient = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(client.getConfiguration()).withOauthToken(OPERATOR_TOKEN).build())
+        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
+      for (Path crd : crds.sorted().toList()) {
+        client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).create();
+      }
+    }
+  }
+
+  KubernetesClient client() {
+    return client;
+  }
+
+  KubernetesClient operatorClient() {
+    return operatorClient;
+  }
+
+  /** The requests the operator made so far, oldest first. */
+  List<Request> operatorRequests() {
+    return List.copyOf(operatorRequests);
+  }
+
+  /** Notes the operator's requests (the body read without consuming it), then serves them. */
+  private Dispatcher recording(Dispatcher crud) {
+    return new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        if (("Bearer " + OPERATOR_TOKEN).equals(request.getHeader("Authorization"))) {
+          byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+          operatorRequests.add(new Request(request.getMethod(), request.getPath(), new String(body, StandardCharsets.UTF_8)));
+        }
+        return crud.dispatch(request);
+      }
+
+      @Override
+      public void shutdown() {
+        crud.shutdown();
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    operatorClient.close();
+    client.close();
+    server.destroy();
+  }
+}
