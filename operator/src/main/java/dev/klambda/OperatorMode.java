@@ -48,8 +48,11 @@ public final class OperatorMode implements AutoCloseable {
   private final UsageRollup usage;
   private final MetricsServer metricsServer;
 
+  private final AtomicBoolean closing;
+
   private OperatorMode(Operator operator, Gateway gateway, FunctionRegistry registry,
-      EventSourceManager eventSources, UsageRollup usage, MetricsServer metricsServer) {
+      EventSourceManager eventSources, UsageRollup usage, MetricsServer metricsServer, AtomicBoolean closing) {
+    this.closing = closing;
     this.eventSources = eventSources;
     this.operator = operator;
     this.gateway = gateway;
@@ -81,6 +84,7 @@ public final class OperatorMode implements AutoCloseable {
         options.queueTimeout());
     gateway.start();
     AtomicBoolean leading = new AtomicBoolean(election == null);
+    AtomicBoolean closing = new AtomicBoolean();
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, leading::get);
     metricsServer.start();
@@ -102,6 +106,10 @@ public final class OperatorMode implements AutoCloseable {
         o.withLeaderElectionConfiguration(election.configuration(() -> leading.set(true), () -> {
           leading.set(false);
           eventSources.close(); // another replica owns the mappings now
+          if (election.exitOnStopLeading() && !closing.get()) {
+            // lost, not given up: leave (the shutdown hook drains in-flight work), come back as a standby
+            Thread.ofPlatform().name("klambda-lost-lease").start(() -> System.exit(1));
+          }
         }));
       }
     });
@@ -110,7 +118,7 @@ public final class OperatorMode implements AutoCloseable {
     operator.register(new EventSourceMappingReconciler(eventSources, registry, client),
         c -> watch(c, options.namespaces()));
     operator.start();
-    return new OperatorMode(operator, gateway, registry, eventSources, usage, metricsServer);
+    return new OperatorMode(operator, gateway, registry, eventSources, usage, metricsServer, closing);
   }
 
   /** All namespaces unless some are named. */
@@ -150,6 +158,7 @@ public final class OperatorMode implements AutoCloseable {
    */
   @Override
   public void close() {
+    closing.set(true);
     eventSources.close();
     gateway.stop(Duration.ofSeconds(30));
     usage.close();

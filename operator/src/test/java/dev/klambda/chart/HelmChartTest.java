@@ -106,8 +106,11 @@ class HelmChartTest {
 
     assertThat(Rendered.operatorContainer(chart).get("image")).isEqualTo("klambda/operator:0.1.0");
     Options options = Options.parseOperator(Rendered.operatorArgs(chart));
-    assertThat(options).usingRecursiveComparison().ignoringFields("gatewayUrl")
+    assertThat(options).usingRecursiveComparison().ignoringFields("gatewayUrl", "leaderElection", "leaseNamespace")
         .isEqualTo(Options.parseOperator(List.of()));
+    // unlike a bare `klambda operator`, the chart competes for a Lease in its own namespace
+    assertThat(options.leaderElection()).isTrue();
+    assertThat(options.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
     assertThat(options.runtimeImage()).isEqualTo("klambda/runtime:0.1.0");
     // the URL the operator would derive itself, in the release's namespace
     assertThat(options.gatewayUrl()).isEqualTo("http://klambda-gateway." + Helm.RELEASE_NAMESPACE + ".svc:8080");
@@ -160,10 +163,10 @@ class HelmChartTest {
     assertThat(value(container, "volumeMounts")).isEqualTo(List.of(Map.of("name", "tmp", "mountPath", "/tmp")));
     assertThat(value(pod, "volumes", 0, "name")).isEqualTo("tmp");
     assertThat((Map<?, ?>) at(pod, "volumes", 0, "emptyDir")).isNotNull();
-    // probes: no health endpoint exists; /metrics and the gateway's port are what the process serves
-    assertThat(value(container, "livenessProbe", "httpGet")).isEqualTo(Map.of("path", "/metrics", "port", "metrics"));
-    assertThat(value(container, "startupProbe", "httpGet")).isEqualTo(Map.of("path", "/metrics", "port", "metrics"));
-    assertThat(value(container, "readinessProbe", "tcpSocket")).isEqualTo(Map.of("port", "http"));
+    // probes: the operations port's health (process up) and readiness (this replica leads)
+    assertThat(value(container, "livenessProbe", "httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
+    assertThat(value(container, "startupProbe", "httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
+    assertThat(value(container, "readinessProbe", "httpGet")).isEqualTo(Map.of("path", "/readyz", "port", "metrics"));
     assertThat(value(deployment, "spec", "strategy", "type")).as("never two operators at once").isEqualTo("Recreate");
     Map<String, String> podLabels = at(deployment, "spec", "template", "metadata", "labels");
     assertThat(podLabels).as("the label that marks environment pods").doesNotContainKey(EnvironmentPodTemplate.MANAGED_BY);

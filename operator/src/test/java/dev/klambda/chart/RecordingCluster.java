@@ -4,7 +4,12 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.util.Map;
+import java.util.Queue;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -38,9 +43,11 @@ final class RecordingCluster implements AutoCloseable {
   private final KubernetesClient operatorClient;
 
   RecordingCluster() throws Exception {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        recording(new KubernetesCrudDispatcher()), false);
+    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
+        recording(new KubernetesMixedDispatcher(expectations)), false);
     server.init();
+    MockCluster.answerRulesReview(server);
     client = server.createClient(new JdkHttpClientFactory());
     operatorClient = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withOauthToken(OPERATOR_TOKEN).build())
@@ -70,7 +77,9 @@ final class RecordingCluster implements AutoCloseable {
     return new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        if (("Bearer " + OPERATOR_TOKEN).equals(request.getHeader("Authorization"))) {
+        // a SelfSubjectRulesReview needs no grant: every authenticated user may ask (system:basic-user)
+        if (("Bearer " + OPERATOR_TOKEN).equals(request.getHeader("Authorization"))
+            && !request.getPath().startsWith("/apis/authorization.k8s.io/")) {
           byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
           operatorRequests.add(new Request(request.getMethod(), request.getPath(), new String(body, StandardCharsets.UTF_8)));
         }

@@ -29,16 +29,24 @@ public final class MockCluster implements AutoCloseable {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
         new KubernetesMixedDispatcher(expectations), false);
     server.init();
-    // what a real API server answers JOSDK's check before leader election: the Lease verbs it needs
+    answerRulesReview(server);
+    client = server.createClient(new JdkHttpClientFactory());
+    for (String crd : List.of("functions.klambda.dev-v1.yml", "eventsourcemappings.klambda.dev-v1.yml")) {
+      client.apiextensions().v1().customResourceDefinitions().load(Path.of("../crds", crd).toFile()).create();
+    }
+  }
+
+  /**
+   * What a real API server answers JOSDK's check before leader election (a SelfSubjectRulesReview,
+   * which every authenticated user may create): the Lease verbs it needs. The server must have
+   * a {@code KubernetesMixedDispatcher} over its expectations.
+   */
+  public static void answerRulesReview(KubernetesMockServer server) {
     server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
         .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
             .withApiGroups("coordination.k8s.io").withResources("leases").withVerbs("get", "create", "update")
             .endResourceRule().withIncomplete(false).endStatus().build())
         .always();
-    client = server.createClient(new JdkHttpClientFactory());
-    for (String crd : List.of("functions.klambda.dev-v1.yml", "eventsourcemappings.klambda.dev-v1.yml")) {
-      client.apiextensions().v1().customResourceDefinitions().load(Path.of("../crds", crd).toFile()).create();
-    }
   }
 
   public KubernetesClient client() {
