@@ -230,7 +230,7 @@ class KubeletFixtureIT {
   void codeInTheImageCannotBePlayed() {
     FunctionConfig function = new FunctionConfig(NAMESPACE, "imaged", "uid-imaged", 1, "provided", "",
         new CodeSource.FromImage("example.com/fn:1"), 128, Duration.ofSeconds(3),
-        Duration.ofSeconds(10), Map.of(), null, 0, Duration.ofMinutes(5));
+        Duration.ofSeconds(10), Map.of(), null, 0, Duration.ofMinutes(5), null);
     Pod pod = client.pods().inNamespace(NAMESPACE).resource(template().build(function, false)).create();
 
     Pod failed = awaitPod(pod.getMetadata().getName(), p -> "Failed".equals(phase(p)));
@@ -258,7 +258,7 @@ class KubeletFixtureIT {
     files.put("lib/data.bin", binary);
     FunctionConfig function = new FunctionConfig(NAMESPACE, "files", "uid-files", 1, "provided", "",
         new CodeSource.Inline(files), 128, Duration.ofSeconds(3), Duration.ofSeconds(10),
-        Map.of("GREETING", "hi"), null, 0, Duration.ofMinutes(5));
+        Map.of("GREETING", "hi"), null, 0, Duration.ofMinutes(5), null);
     Pod pod = deploy(function);
 
     String ip = awaitReady(pod.getMetadata().getName()).getStatus().getPodIP();
@@ -314,7 +314,7 @@ class KubeletFixtureIT {
   private static FunctionConfig function(String name, Map<String, byte[]> files) {
     return new FunctionConfig(NAMESPACE, name, "uid-" + name, 1, "provided", "",
         new CodeSource.Inline(files), 128, Duration.ofSeconds(3), Duration.ofSeconds(10),
-        Map.of(), null, 0, Duration.ofMinutes(5));
+        Map.of(), null, 0, Duration.ofMinutes(5), null);
   }
 
   private static EnvironmentPodTemplate template() {
