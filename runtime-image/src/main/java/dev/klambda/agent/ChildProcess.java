@@ -125,9 +125,12 @@ final class ChildProcess {
     }
   }
 
-  /** Lambda's words for how a process ended: "exit status 1", "signal: killed". */
+  /**
+   * Lambda's words for how a process ended: "exit status 1", "signal: killed". The JDK reports a
+   * signal as 128 + its number; past the last signal (64) it was an exit status (a JVM's 255).
+   */
   static String describeExit(int code) {
-    if (code <= 128) {
+    if (code <= 128 || code > 128 + 64) {
       return "exit status " + code;
     }
     return "signal: " + switch (code - 128) {
