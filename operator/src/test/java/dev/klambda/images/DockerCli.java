@@ -39,9 +39,10 @@ final class DockerCli {
   /**
    * {@code docker build} of the Dockerfile in the working directory (this module's) as
    * {@code image}, FROM the property's base, else the local JRE base where it exists, else the
-   * Dockerfile's default. Returns the base used.
+   * Dockerfile's default; then removes the untagged images of the Dockerfile's {@code label}.
+   * Returns the base used.
    */
-  static String build(String image) {
+  static String build(String image, String label) {
     String base = System.getProperty(BASE_IMAGE_PROPERTY, "");
     if (base.isBlank() && run(Duration.ofSeconds(20), "image", "inspect", LOCAL_BASE_IMAGE).exitCode() == 0) {
       base = LOCAL_BASE_IMAGE;
@@ -52,6 +53,8 @@ final class DockerCli {
     }
     args.add(".");
     docker(Duration.ofMinutes(10), args.toArray(String[]::new));
+    // the builds this one replaced, untagged: without this every changed jar leaves one behind
+    docker(Duration.ofMinutes(1), "image", "prune", "-f", "--filter", "label=" + label);
     return base.isBlank() ? "the Dockerfile's default" : base;
   }
 

@@ -67,7 +67,7 @@ class OperatorImageIT {
       System.out.println("OperatorImageIT: Docker container tests skipped: " + unavailable);
       return;
     }
-    System.out.println("OperatorImageIT: built " + IMAGE + " from " + DockerCli.build(IMAGE));
+    System.out.println("OperatorImageIT: built " + IMAGE + " from " + DockerCli.build(IMAGE, "dev.klambda.image=operator"));
   }
 
   @BeforeEach

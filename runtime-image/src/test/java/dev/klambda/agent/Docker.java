@@ -64,6 +64,8 @@ final class Docker {
     }
     command.add(".");
     run(Duration.ofMinutes(10), null, command.toArray(String[]::new)).orThrow(command);
+    // the builds this one replaced, untagged: without this every changed agent leaves one behind
+    docker("image", "prune", "-f", "--filter", "label=dev.klambda.image=runtime");
     return base.isBlank() ? "the Dockerfile's default" : base;
   }
 
