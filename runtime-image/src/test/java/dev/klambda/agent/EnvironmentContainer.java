@@ -129,8 +129,9 @@ final class EnvironmentContainer implements AutoCloseable {
 
   /** {@code POST /klambda/invoke} with the payload and header name/value pairs. */
   Response invoke(String payload, String... headers) {
+    // no "Expect: 100-continue" for large bodies: one response to parse, as the gateway sends it
     List<String> curl = new ArrayList<>(List.of("curl", "-sS", "-i", "--max-time", "60",
-        "-X", "POST", "--data-binary", "@-"));
+        "-X", "POST", "-H", "Expect:", "--data-binary", "@-"));
     for (int i = 0; i + 1 < headers.length; i += 2) {
       curl.addAll(List.of("-H", headers[i] + ": " + headers[i + 1]));
     }

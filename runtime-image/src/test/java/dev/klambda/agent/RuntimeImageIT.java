@@ -53,9 +53,31 @@ class RuntimeImageIT {
         fi
         tmp=false; if echo probe > /tmp/probe; then tmp=true; fi
         root=false; if (echo probe > /probe) 2>/dev/null; then root=true; fi
-        printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"taskRoot":"%s"}' \\
-          "$event" "$(id -u)" "$tmp" "$root" "$LAMBDA_TASK_ROOT" \\
+        printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"oomScoreAdj":%s,"taskRoot":"%s"}' \\
+          "$event" "$(id -u)" "$tmp" "$root" "$(< /proc/$$/oom_score_adj)" "$LAMBDA_TASK_ROOT" \\
           | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+      done
+      """;
+
+  /**
+   * Answers an event with its size, or {@code {"answerBytes":N}} with a JSON string of N bytes
+   * (streamed: the shell never holds it).
+   */
+  private static final String SIZES = """
+      #!/bin/bash
+      set -euo pipefail
+      api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'
+      while true; do
+        headers="$(mktemp)"
+        event="$(curl -sS -D "$headers" "$api/invocation/next")"
+        request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+        rm -f "$headers"
+        if [[ $event =~ $answer_re ]]; then
+          { printf '"'; head -c "$((BASH_REMATCH[1] - 2))" /dev/zero | tr '\\0' x; printf '"'; }
+        else
+          printf '{"eventBytes":%s}' "${#event}"
+        fi | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
       done
       """;
 
@@ -108,7 +130,8 @@ class RuntimeImageIT {
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.outcome()).isEqualTo("success");
     assertThat(answer.body()).isEqualTo("{\"event\":{\"hello\":\"world\"},\"uid\":10001,"
-        + "\"tmpWritable\":true,\"rootWritable\":false,\"taskRoot\":\"/var/task\"}");
+        // oomScoreAdj 1000: the function's process, not the agent, is the OOM killer's first choice
+        + "\"tmpWritable\":true,\"rootWritable\":false,\"oomScoreAdj\":1000,\"taskRoot\":\"/var/task\"}");
     assertThat(container.logs()).containsSubsequence("START RequestId: r-provided",
         "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
   }
@@ -151,6 +174,26 @@ class RuntimeImageIT {
     assertThat(container.logs()).containsSubsequence("handling r-oom",
         "REPORT RequestId: r-oom", "Status: error\tError Type: Runtime.ExitError",
         "handling r-after", "REPORT RequestId: r-after");
+  }
+
+  @Test
+  void sixMegabytePayloadsBothWaysPassThroughA128MegabyteEnvironment() throws Exception {
+    Path bootstrap = code.resolve("bootstrap");
+    Files.writeString(bootstrap, SIZES);
+    Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("r-xr-xr-x"));
+    container = EnvironmentContainer.builder(code, "provided", "function.handler").memoryMB(128).start();
+    assertThat(container.awaitInitEnd().status()).isEqualTo(200);
+    // Lambda's synchronous limit is 6 MB (6,291,456 bytes) each way; room for the JSON quotes
+    int size = 6 * 1024 * 1024 - 2;
+
+    Response bigEvent = container.invoke("\"" + "x".repeat(size) + "\"", REQUEST_ID, "r-big-event");
+    Response bigAnswer = container.invoke("{\"answerBytes\":" + size + "}", REQUEST_ID, "r-big-answer");
+
+    assertThat(bigEvent.outcome()).isEqualTo("success");
+    assertThat(bigEvent.body()).isEqualTo("{\"eventBytes\":" + (size + 2) + "}");
+    assertThat(bigAnswer.outcome()).isEqualTo("success");
+    assertThat(bigAnswer.body()).hasSize(size);
+    assertThat(container.running()).isTrue();
   }
 
   @Test
