@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +82,7 @@ final class Docker {
   /** Runs a command with {@code stdin} (or none) and waits up to {@code timeout} for it. */
   static Result run(Duration timeout, byte[] stdin, String... command) {
     try {
-      Process process = new ProcessBuilder(command).directory(Path.of("").toAbsolutePath().toFile()).start();
+      Process process = new ProcessBuilder(command).start();
       CompletableFuture<String> out = drain(process.getInputStream());
       CompletableFuture<String> err = drain(process.getErrorStream());
       try (var in = process.getOutputStream()) {

@@ -122,7 +122,7 @@ class RuntimeImageIT {
 
   @Test
   void providedBashFunctionAnswersAsTheNonRootUserOnAReadOnlyRoot() throws Exception {
-    container = provided().start();
+    container = provided(BOOTSTRAP).start();
 
     assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
     Response answer = container.invoke("{\"hello\":\"world\"}", REQUEST_ID, "r-provided");
@@ -157,7 +157,7 @@ class RuntimeImageIT {
 
   @Test
   void functionAllocatingPastItsMemoryIsKilledReportedAndReplacedByANewRuntime() throws Exception {
-    container = provided().start();
+    container = provided(BOOTSTRAP).start();
     assertThat(container.awaitInitEnd().status()).isEqualTo(200);
 
     Response killed = container.invoke("{\"allocateMB\":256}", REQUEST_ID, "r-oom");
@@ -178,10 +178,7 @@ class RuntimeImageIT {
 
   @Test
   void sixMegabytePayloadsBothWaysPassThroughA128MegabyteEnvironment() throws Exception {
-    Path bootstrap = code.resolve("bootstrap");
-    Files.writeString(bootstrap, SIZES);
-    Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("r-xr-xr-x"));
-    container = EnvironmentContainer.builder(code, "provided", "function.handler").memoryMB(128).start();
+    container = provided(SIZES).memoryMB(128).start();
     assertThat(container.awaitInitEnd().status()).isEqualTo(200);
     // Lambda's synchronous limit is 6 MB (6,291,456 bytes) each way; room for the JSON quotes
     int size = 6 * 1024 * 1024 - 2;
@@ -198,7 +195,7 @@ class RuntimeImageIT {
 
   @Test
   void dockerStopShutsTheEnvironmentDownCleanly() throws Exception {
-    container = provided().start();
+    container = provided(BOOTSTRAP).start();
     assertThat(container.awaitInitEnd().status()).isEqualTo(200);
     assertThat(container.invoke("{}", REQUEST_ID, "r-last").outcome()).isEqualTo("success");
 
@@ -210,9 +207,9 @@ class RuntimeImageIT {
 
   // ---- helpers ----
 
-  private EnvironmentContainer.Builder provided() throws IOException {
+  private EnvironmentContainer.Builder provided(String script) throws IOException {
     Path bootstrap = code.resolve("bootstrap");
-    Files.writeString(bootstrap, BOOTSTRAP);
+    Files.writeString(bootstrap, script);
     // a ConfigMap volume's mode 0555, as the operator mounts code
     Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("r-xr-xr-x"));
     return EnvironmentContainer.builder(code, "provided", "function.handler");
