@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.agent.Docker;
 import dev.klambda.api.Function;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
@@ -62,12 +63,12 @@ class OperatorImageIT {
 
   @BeforeAll
   static void buildImage() {
-    unavailable = DockerCli.unavailableReason();
+    unavailable = Docker.unavailableReason();
     if (unavailable != null) {
       System.out.println("OperatorImageIT: Docker container tests skipped: " + unavailable);
       return;
     }
-    System.out.println("OperatorImageIT: built " + IMAGE + " from " + DockerCli.build(IMAGE, "dev.klambda.image=operator"));
+    System.out.println("OperatorImageIT: built " + IMAGE + " from " + Docker.build(IMAGE, "dev.klambda.image=operator"));
   }
 
   @BeforeEach
@@ -78,7 +79,7 @@ class OperatorImageIT {
     client = cluster.client();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
     container = "klambda-it-operator-" + UUID.randomUUID().toString().substring(0, 8);
-    DockerCli.docker(Duration.ofMinutes(1), "run", "-d", "--name", container,
+    Docker.docker("run", "-d", "--name", container,
         "--label", "dev.klambda.test=OperatorImageIT",
         "--network", "host",
         "--read-only", "--user", "10001:10001", "--cap-drop", "ALL",
@@ -98,7 +99,7 @@ class OperatorImageIT {
       Path log = Path.of("target/container-logs", testName + ".log");
       Files.createDirectories(log.getParent());
       Files.writeString(log, logs());
-      DockerCli.run(Duration.ofSeconds(30), "rm", "-f", container);
+      Docker.run(Duration.ofSeconds(30), null, "docker", "rm", "-f", container);
     }
     if (kubelet != null) {
       kubelet.close();
@@ -142,7 +143,7 @@ class OperatorImageIT {
   }
 
   private String logs() {
-    DockerCli.Result logs = DockerCli.run(Duration.ofSeconds(30), "logs", container);
+    Docker.Result logs = Docker.run(Duration.ofSeconds(30), null, "docker", "logs", container);
     return logs.stdout() + logs.stderr();
   }
 }

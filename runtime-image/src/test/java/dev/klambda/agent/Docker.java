@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code docker} command line, as CI and a developer use it: no client library, so what the
- * tests do can be repeated by hand. Builds the runtime image from this module's Dockerfile.
+ * tests do can be repeated by hand. Builds the runtime image from this module's Dockerfile; the
+ * operator's image tests use it too (this module's test jar).
  */
-final class Docker {
+public final class Docker {
   /** The image the operator puts in environment Pods by default (Options.DEFAULT_RUNTIME_IMAGE). */
   static final String RUNTIME_IMAGE = "klambda/runtime:0.1.0";
   /** The JRE base image .ci/build-base-images.sh makes where nothing can be pulled. */
@@ -24,7 +25,7 @@ final class Docker {
   static final String BASE_IMAGE_PROPERTY = "klambda.image.base";
 
   /** What a command printed, and how it ended. */
-  record Result(int exitCode, String stdout, String stderr) {
+  public record Result(int exitCode, String stdout, String stderr) {
     Result orThrow(List<String> command) {
       if (exitCode != 0) {
         throw new IllegalStateException(String.join(" ", command) + " exited with " + exitCode
@@ -37,7 +38,7 @@ final class Docker {
   private Docker() {}
 
   /** Why no Docker engine can be used here, or null when one answers. */
-  static String unavailableReason() {
+  public static String unavailableReason() {
     try {
       Result version = run(Duration.ofSeconds(20), null, "docker", "version", "--format", "{{.Server.Version}}");
       return version.exitCode() == 0 ? null
@@ -47,24 +48,31 @@ final class Docker {
     }
   }
 
-  /**
-   * Builds {@link #RUNTIME_IMAGE} from this module's Dockerfile and the agent this build made, so
-   * the tests run this commit's agent. The base: the property, else the local JRE base where it
-   * exists, else the Dockerfile's default (a public image, pulled).
-   */
+  /** Builds {@link #RUNTIME_IMAGE} from this module's Dockerfile and the agent this build made. */
   static String buildRuntimeImage() {
+    return build(RUNTIME_IMAGE, "dev.klambda.image=runtime");
+  }
+
+  /**
+   * {@code docker build} of the Dockerfile in the working directory (the module's) as {@code image},
+   * so the tests run this commit's jars. The base: the property, else the local JRE base where it
+   * exists, else the Dockerfile's default (a public image, pulled). Returns the base used.
+   *
+   * @param label the Dockerfile's {@code LABEL}, to remove the untagged builds this one replaced
+   */
+  public static String build(String image, String label) {
     String base = System.getProperty(BASE_IMAGE_PROPERTY, "");
     if (base.isBlank() && imageExists(LOCAL_BASE_IMAGE)) {
       base = LOCAL_BASE_IMAGE;
     }
-    List<String> command = new ArrayList<>(List.of("docker", "build", "-q", "-t", RUNTIME_IMAGE));
+    List<String> command = new ArrayList<>(List.of("docker", "build", "-q", "-t", image));
     if (!base.isBlank()) {
       command.addAll(List.of("--build-arg", "BASE_IMAGE=" + base));
     }
     command.add(".");
     run(Duration.ofMinutes(10), null, command.toArray(String[]::new)).orThrow(command);
-    // the builds this one replaced, untagged: without this every changed agent leaves one behind
-    docker("image", "prune", "-f", "--filter", "label=dev.klambda.image=runtime");
+    // without this every changed jar leaves an untagged image behind
+    docker("image", "prune", "-f", "--filter", "label=" + label);
     return base.isBlank() ? "the Dockerfile's default" : base;
   }
 
@@ -73,14 +81,14 @@ final class Docker {
   }
 
   /** {@code docker ARGS...}, failing unless it exits 0. */
-  static Result docker(String... args) {
+  public static Result docker(String... args) {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
     return run(Duration.ofMinutes(2), null, command.toArray(String[]::new)).orThrow(command);
   }
 
   /** Runs a command with {@code stdin} (or none) and waits up to {@code timeout} for it. */
-  static Result run(Duration timeout, byte[] stdin, String... command) {
+  public static Result run(Duration timeout, byte[] stdin, String... command) {
     try {
       Process process = new ProcessBuilder(command).start();
       CompletableFuture<String> out = drain(process.getInputStream());
