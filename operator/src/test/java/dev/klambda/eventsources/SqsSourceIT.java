@@ -183,6 +183,8 @@ class SqsSourceIT {
     assertThat(record.get("attributes").get("ApproximateReceiveCount").asText()).isEqualTo("1");
     assertThat(record.get("md5OfBody").asText()).isNotEmpty();
     assertThat(bodies()).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(manager.counts("default/orders")).containsEntry(MappingObserver.Event.POLLED, 3L)
+        .containsEntry(MappingObserver.Event.INVOKED, 3L).containsEntry(MappingObserver.Event.FAILED, 0L);
   }
 
   @Test
