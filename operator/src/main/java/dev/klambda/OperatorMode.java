@@ -167,6 +167,15 @@ public final class OperatorMode implements AutoCloseable {
     metricsServer.close();
   }
 
+  /** The innermost cause: fabric8's outer messages ("An error has occurred.") say nothing. */
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + cause + ")";
+  }
+
   static int run(java.util.List<String> args, PrintStream out, PrintStream err) {
     Options options;
     try {
@@ -182,7 +191,8 @@ public final class OperatorMode implements AutoCloseable {
     try {
       running = start(options, client);
     } catch (IOException | RuntimeException e) {
-      err.println("klambda operator: " + e.getMessage());
+      err.println("klambda operator: cannot start against the API server at " + client.getMasterUrl() + ": "
+          + rootCause(e));
       client.close();
       return 1;
     }

@@ -10,6 +10,9 @@ public class EventSourceMappingStatus extends ObservedStatus {
   @JsonPropertyDescription("The last batch's result: OK, PROBLEM: <why>, or No records processed.")
   private String lastProcessingResult;
 
+  @JsonPropertyDescription("Record counts since the serving operator process started polling this mapping.")
+  private MappingCounts counts;
+
   public String getState() {
     return state;
   }
@@ -26,16 +29,24 @@ public class EventSourceMappingStatus extends ObservedStatus {
     this.lastProcessingResult = lastProcessingResult;
   }
 
+  public MappingCounts getCounts() {
+    return counts;
+  }
+
+  public void setCounts(MappingCounts counts) {
+    this.counts = counts;
+  }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof EventSourceMappingStatus other && java.util.Objects.equals(state, other.state)
         && java.util.Objects.equals(lastProcessingResult, other.lastProcessingResult)
+        && java.util.Objects.equals(counts, other.counts)
         && sameObservation(other);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(state, lastProcessingResult, observationHash());
+    return java.util.Objects.hash(state, lastProcessingResult, counts, observationHash());
   }
 }

@@ -56,6 +56,10 @@ public class FunctionSpec {
   @Default("0")
   private Integer provisionedConcurrency;
 
+  @JsonPropertyDescription("A function URL: the function answers HTTP requests at "
+      + "<gateway>/url/<namespace>/<name>/<path> (shown in status.functionUrl) with Lambda's payload format 2.0.")
+  private FunctionUrlConfig url;
+
   @JsonPropertyDescription("An environment idle this many seconds is shut down (default 300); a "
       + "function without work ends with zero environments.")
   @Min(1)
@@ -140,6 +144,14 @@ public class FunctionSpec {
 
   public void setIdleTimeoutSeconds(Integer idleTimeoutSeconds) {
     this.idleTimeoutSeconds = idleTimeoutSeconds;
+  }
+
+  public FunctionUrlConfig getUrl() {
+    return url;
+  }
+
+  public void setUrl(FunctionUrlConfig url) {
+    this.url = url;
   }
 
   /** Variables by name, as in Lambda's {@code Environment.Variables}. */

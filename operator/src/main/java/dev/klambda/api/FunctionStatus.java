@@ -8,6 +8,9 @@ public class FunctionStatus extends ObservedStatus {
   @JsonPropertyDescription("Where to POST invocations (the AWS Lambda Invoke API).")
   private String invokeUrl;
 
+  @JsonPropertyDescription("The function URL (spec.url): any HTTP method and path below it invokes the function.")
+  private String functionUrl;
+
   @JsonPropertyDescription("Execution environments right now.")
   private EnvironmentCounts environments = new EnvironmentCounts();
 
@@ -21,6 +24,14 @@ public class FunctionStatus extends ObservedStatus {
 
   public void setInvokeUrl(String invokeUrl) {
     this.invokeUrl = invokeUrl;
+  }
+
+  public String getFunctionUrl() {
+    return functionUrl;
+  }
+
+  public void setFunctionUrl(String functionUrl) {
+    this.functionUrl = functionUrl;
   }
 
   public FunctionUsage getUsage() {
@@ -43,13 +54,13 @@ public class FunctionStatus extends ObservedStatus {
   public boolean equals(Object o) {
     return o instanceof FunctionStatus other
         && sameObservation(other)
-        && Objects.equals(invokeUrl, other.invokeUrl)
+        && Objects.equals(invokeUrl, other.invokeUrl) && Objects.equals(functionUrl, other.functionUrl)
         && Objects.equals(environments, other.environments);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(observationHash(), invokeUrl, environments);
+    return Objects.hash(observationHash(), invokeUrl, functionUrl, environments);
   }
 
   /** Environments by state. */

@@ -4,11 +4,18 @@ import dev.klambda.api.Function;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.function.FunctionValidator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.klambda.environments.EnvironmentPodTemplate;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
-/** The ConfigMap holding a Function's inline code, owned by the Function. */
+/**
+ * The ConfigMap holding a Function's inline code, owned by the Function. Its informer follows only
+ * klambda's ConfigMaps (by label), not every ConfigMap of the cluster.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = EnvironmentPodTemplate.MANAGED_BY + "=klambda"))
 public class CodeConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, Function> {
   public CodeConfigMapDependent() {
     super(ConfigMap.class);

@@ -3,8 +3,10 @@ package dev.klambda.controller;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.EventSourceMappingStatus;
 import dev.klambda.api.FunctionCondition;
+import dev.klambda.api.MappingCounts;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.eventsources.MappingValidator;
 import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.gateway.FunctionRegistry;
@@ -18,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Thin, like the Function reconciler: validate the mapping, check its function is served, run its
@@ -51,6 +54,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       eventSources.apply(mapping);
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
       status.setLastProcessingResult(eventSources.lastProcessingResult(mapping.key()));
+      status.setCounts(counts(eventSources.counts(mapping.key())));
       control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
           ? "Polling " + describe(mapping) : "Disabled", "False", ""));
@@ -78,6 +82,16 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     eventSources.remove(key(resource));
     status.setState("Failed");
     status.setConditions(conditions(resource, "False", reason, message, invalid, invalid.equals("True") ? message : ""));
+  }
+
+  private static MappingCounts counts(Map<MappingObserver.Event, Long> counts) {
+    return new MappingCounts(count(counts, MappingObserver.Event.POLLED), count(counts, MappingObserver.Event.FILTERED),
+        count(counts, MappingObserver.Event.INVOKED), count(counts, MappingObserver.Event.FAILED),
+        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH));
+  }
+
+  private static long count(Map<MappingObserver.Event, Long> counts, MappingObserver.Event event) {
+    return counts.getOrDefault(event, 0L);
   }
 
   private static String describe(MappingConfig mapping) {

@@ -70,6 +70,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
       FunctionRouter.Counts counts = router.counts();
       status.setInvokeUrl(gatewayUrl + "/2015-03-31/functions/"
           + URLEncoder.encode(config.key(), StandardCharsets.UTF_8) + "/invocations");
+      status.setFunctionUrl(config.url() == null ? null : gatewayUrl + config.urlPath());
       status.setEnvironments(new FunctionStatus.EnvironmentCounts(counts.starting(), counts.idle(), counts.busy()));
       status.setConditions(List.of(
           condition(function, "Ready", "True", "Deployed", "Invoke at " + status.getInvokeUrl()),

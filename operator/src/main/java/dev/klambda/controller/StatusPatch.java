@@ -30,12 +30,19 @@ final class StatusPatch {
     for (String field : excluded) {
       fields.remove(field);
     }
-    fields.values().removeIf(java.util.Objects::isNull);
     List<Map<String, Object>> operations = new ArrayList<>();
     if (!hasStatus) {
+      fields.values().removeIf(java.util.Objects::isNull);
       operations.add(Map.of("op", "add", "path", "/status", "value", fields));
     } else {
-      fields.forEach((name, value) -> operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value)));
+      Map<?, ?> current = JSON.convertValue(resource, Map.class).get("status") instanceof Map<?, ?> m ? m : Map.of();
+      fields.forEach((name, value) -> {
+        if (value != null) {
+          operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value));
+        } else if (current.get(name) != null) {
+          operations.add(Map.of("op", "remove", "path", "/status/" + name)); // e.g. a function URL taken away
+        }
+      });
     }
     try {
       client.resource(resource).subresource("status")

@@ -51,7 +51,7 @@ public final class CodeConfigMap {
     });
     return new ConfigMapBuilder()
         .withNewMetadata().withNamespace(namespace).withName(name(functionName))
-        .withLabels(Map.of("app.kubernetes.io/managed-by", "klambda", "klambda.dev/function", functionName))
+        .withLabels(Map.of(EnvironmentPodTemplate.MANAGED_BY, "klambda", EnvironmentPodTemplate.FUNCTION, functionName))
         .endMetadata()
         .withData(data).withBinaryData(binaryData)
         .build();

@@ -33,7 +33,7 @@ public final class EventSourceManager implements AutoCloseable {
 
   private final EventSink sink;
   private final BatchInvoker invoker;
-  private final MappingObserver observer;
+  private final MappingTally observer;
   private final SecretSource secrets;
   private final String region;
   private final Clock clock;
@@ -60,7 +60,7 @@ public final class EventSourceManager implements AutoCloseable {
       String region, Clock clock, SchedulePoller.Sleeper sleeper) {
     this.sink = sink;
     this.invoker = invoker;
-    this.observer = observer;
+    this.observer = new MappingTally(observer);
     this.secrets = secrets;
     this.region = region;
     this.clock = clock;
@@ -111,6 +111,11 @@ public final class EventSourceManager implements AutoCloseable {
       case MappingConfig.ToTopic topic -> FailureDestination.topic(
           KafkaClients.producer(mapping, (MappingConfig.Kafka) mapping.source(), kafkaAuth), topic.topic());
     };
+  }
+
+  /** What the mapping's poller did since this process started polling it (for its status). */
+  public Map<MappingObserver.Event, Long> counts(String key) {
+    return observer.counts(key);
   }
 
   /** The poller's last batch result, for the mapping's status; null when it has none. */

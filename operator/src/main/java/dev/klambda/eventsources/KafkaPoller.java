@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
@@ -293,7 +295,12 @@ final class KafkaPoller implements Poller {
       }
     }
     if (!offsets.isEmpty()) {
-      c.commitSync(offsets);
+      try {
+        c.commitSync(offsets);
+      } catch (CommitFailedException | RebalanceInProgressException e) {
+        // the group moved these partitions meanwhile: their next owner reads the batch again
+        System.err.println("klambda: " + mapping.key() + ": offsets not committed, the partitions moved: " + e.getMessage());
+      }
     }
   }
 

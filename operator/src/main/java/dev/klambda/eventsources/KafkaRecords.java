@@ -107,20 +107,8 @@ final class KafkaRecords {
       String functionArn, String condition, int invokeCount, String functionError) {
     ConsumerRecord<byte[], byte[]> first = records.getFirst();
     ConsumerRecord<byte[], byte[]> last = records.getLast();
-    ObjectNode failure = JSON.createObjectNode();
-    failure.put("version", "1.0");
-    failure.put("timestamp", Instant.now().toString());
-    ObjectNode request = failure.putObject("requestContext");
-    request.put("requestId", first.topic() + "-" + first.partition() + "@" + first.offset());
-    request.put("functionArn", functionArn);
-    request.put("condition", condition);
-    request.put("approximateInvokeCount", invokeCount);
-    ObjectNode response = failure.putObject("responseContext");
-    response.put("statusCode", 200);
-    response.put("executedVersion", "$LATEST");
-    if (functionError != null) {
-      response.put("functionError", functionError);
-    }
+    ObjectNode failure = OnFailureRecords.envelope(first.topic() + "-" + first.partition() + "@" + first.offset(), functionArn, condition, invokeCount,
+        functionError);
     ObjectNode info = failure.putObject("KafkaBatchInfo");
     info.put("batchSize", records.size());
     info.put("topic", first.topic());

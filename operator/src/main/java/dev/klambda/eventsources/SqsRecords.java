@@ -109,20 +109,8 @@ final class SqsRecords {
   /** Lambda's on-failure record: request and response context, the condition, the payload. */
   static String failureRecord(ObjectNode record, String functionArn, String condition, int invokeCount,
       String functionError) {
-    ObjectNode failure = JSON.createObjectNode();
-    failure.put("version", "1.0");
-    failure.put("timestamp", Instant.now().toString());
-    ObjectNode request = failure.putObject("requestContext");
-    request.put("requestId", record.get("messageId").asText());
-    request.put("functionArn", functionArn);
-    request.put("condition", condition);
-    request.put("approximateInvokeCount", invokeCount);
-    ObjectNode response = failure.putObject("responseContext");
-    response.put("statusCode", 200);
-    response.put("executedVersion", "$LATEST");
-    if (functionError != null) {
-      response.put("functionError", functionError);
-    }
+    ObjectNode failure = OnFailureRecords.envelope(record.get("messageId").asText(), functionArn, condition, invokeCount,
+        functionError);
     failure.putObject("requestPayload").putArray("Records").add(record);
     try {
       return JSON.writeValueAsString(failure);

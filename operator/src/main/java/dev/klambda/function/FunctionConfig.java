@@ -21,7 +21,8 @@ public record FunctionConfig(
     Map<String, String> variables,
     Integer reservedConcurrency,
     int provisionedConcurrency,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    FunctionUrl url) {
 
   public static final int DEFAULT_MEMORY_MB = 128;
   public static final int DEFAULT_TIMEOUT_SECONDS = 3;
@@ -38,6 +39,11 @@ public record FunctionConfig(
   /** {@code namespace/name}, unique per gateway. */
   public String key() {
     return namespace + "/" + name;
+  }
+
+  /** Where its function URL is served on a gateway: {@code /url/<namespace>/<name>/}; null without one. */
+  public String urlPath() {
+    return url == null ? null : "/url/" + namespace + "/" + name + "/";
   }
 
   /** The function's ARN: the namespace stands where AWS has the account. */

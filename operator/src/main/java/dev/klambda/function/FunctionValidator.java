@@ -2,6 +2,7 @@ package dev.klambda.function;
 
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCode;
+import dev.klambda.api.FunctionUrlConfig;
 import dev.klambda.api.FunctionSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -98,6 +99,7 @@ public final class FunctionValidator {
           + "spec.reservedConcurrency (" + provisioned + " > " + reserved + ")"));
     }
     Map<String, String> variables = variables(spec.getEnvironment(), violations);
+    FunctionUrl url = url(spec.getUrl(), violations);
 
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
@@ -105,7 +107,36 @@ public final class FunctionValidator {
     Long generation = function.getMetadata().getGeneration();
     return new FunctionConfig(namespace == null ? "default" : namespace, name,
         function.getMetadata().getUid(), generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
-        reserved, provisioned, Duration.ofSeconds(idleTimeout));
+        reserved, provisioned, Duration.ofSeconds(idleTimeout), url);
+  }
+
+  private static FunctionUrl url(FunctionUrlConfig url, List<Violation> violations) {
+    if (url == null) {
+      return null;
+    }
+    if (url.getAuthType() != null && !url.getAuthType().equals("NONE")) {
+      violations.add(new Violation("spec.url.authType", "must be NONE (got '" + url.getAuthType()
+          + "'): AWS_IAM is not available in klambda; put an authenticating Ingress in front"));
+    }
+    var cors = url.getCors();
+    if (cors == null) {
+      return FunctionUrl.NO_CORS;
+    }
+    boolean credentials = Boolean.TRUE.equals(cors.getAllowCredentials());
+    List<String> origins = orEmpty(cors.getAllowOrigins());
+    if (credentials && origins.contains("*")) {
+      violations.add(new Violation("spec.url.cors.allowOrigins", "must name the origins when allowCredentials is true "
+          + "(browsers refuse credentials with *)"));
+    }
+    if (cors.getMaxAge() != null) {
+      checkRange(violations, "spec.url.cors.maxAge", cors.getMaxAge(), 0, 86_400);
+    }
+    return new FunctionUrl(origins, orEmpty(cors.getAllowMethods()), orEmpty(cors.getAllowHeaders()),
+        orEmpty(cors.getExposeHeaders()), credentials, cors.getMaxAge());
+  }
+
+  private static List<String> orEmpty(List<String> values) {
+    return values == null ? List.of() : List.copyOf(values);
   }
 
   private static CodeSource code(FunctionCode code, List<Violation> violations) {

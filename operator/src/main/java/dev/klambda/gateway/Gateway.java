@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 
 /**
- * The HTTP front door: the Lambda Invoke API on one port. Every exchange runs on its own virtual
+ * The HTTP front door: the Lambda Invoke API and function URLs on one port. Every exchange runs on its own virtual
  * thread, so thousands of queued and in-flight invocations cost memory, not platform threads.
  */
 public final class Gateway implements AutoCloseable {
@@ -22,8 +22,14 @@ public final class Gateway implements AutoCloseable {
     this.server = HttpServer.create(address, 4096);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     InvokeApi invokeApi = new InvokeApi(registry, async, queueTimeout);
+    FunctionUrlApi urls = new FunctionUrlApi(registry, queueTimeout);
     server.createContext(InvokeApi.PATH_PREFIX, invokeApi::handle);
+    server.createContext(FunctionUrlApi.PATH_PREFIX, urls::handle);
     server.createContext("/", exchange -> {
+      if (FunctionUrlApi.byHost(exchange)) {
+        urls.handle(exchange);
+        return;
+      }
       try (exchange) {
         InvokeApi.sendError(exchange, ServiceException.unknownOperation(
             exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()));

@@ -137,6 +137,9 @@ public final class LocalMode implements AutoCloseable {
       out.println("    aws lambda invoke --endpoint-url " + base + " --no-sign-request --region us-east-1"
           + " --function-name " + cliName + " --cli-binary-format raw-in-base64-out"
           + " --payload '{\"hello\":\"world\"}' /dev/stdout");
+      if (f.url() != null) {
+        out.println("    function URL: " + base + f.urlPath() + "   (curl -s " + base + f.urlPath() + ")");
+      }
     }
     for (MappingConfig mapping : mappings) {
       out.println();

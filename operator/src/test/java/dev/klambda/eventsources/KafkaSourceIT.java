@@ -87,6 +87,10 @@ class KafkaSourceIT {
   }
 
   private EventSourceManager manager() {
+    return manager(SecretSource.NONE);
+  }
+
+  private EventSourceManager manager(SecretSource secrets) {
     EventSourceManager manager = new EventSourceManager((key, payload) -> { }, (key, payload) -> {
       List<JsonNode> records = new ArrayList<>();
       try {
@@ -96,7 +100,7 @@ class KafkaSourceIT {
       }
       batches.add(records);
       return function.apply(records);
-    }, metrics.mappings(), SecretSource.NONE, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    }, metrics.mappings(), secrets, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
     managers.add(manager);
     return manager;
   }
@@ -321,6 +325,52 @@ class KafkaSourceIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> delivered().contains("finally"));
       manager.close();
     }
+  }
+
+  @Test
+  void saslCredentialsComeFromTheSecretAndWrongOnesAreReportedAsRejected() throws Exception {
+    String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
+        + "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
+    try (EmbeddedKafka secured = new EmbeddedKafka(Map.of(
+        "listener.security.protocol.map", "PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "sasl.enabled.mechanisms", "PLAIN", "sasl.mechanism.inter.broker.protocol", "PLAIN",
+        "listener.name.plaintext.plain.sasl.jaas.config", jaas), Map.of("security.protocol", "SASL_PLAINTEXT",
+        "sasl.mechanism", "PLAIN", "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            + "username=\"admin\" password=\"admin-secret\";"))) {
+      secured.start();
+      Map<String, String> alice = Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
+          "username", "alice", "password", "alice-secret");
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, secured.bootstrapServers());
+      props.put("security.protocol", "SASL_PLAINTEXT");
+      props.put("sasl.mechanism", "PLAIN");
+      props.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+          + "username=\"alice\" password=\"alice-secret\";");
+      try (var secureProducer = new KafkaProducer<String, String>(props, new StringSerializer(), new StringSerializer())) {
+        secureProducer.send(new ProducerRecord<>("private", "secret-order")).get(); // creates the topic
+      }
+      SecretSource secrets = (namespace, name) -> switch (name) {
+        case "alice" -> alice;
+        case "mallory" -> Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
+            "username", "alice", "password", "guessed");
+        default -> null;
+      };
+      EventSourceManager manager = manager(secrets);
+      manager.apply(kafkaMapping("trusted", secured, "alice"));
+      manager.apply(kafkaMapping("guessing", secured, "mallory"));
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> delivered().contains("secret-order"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(manager.lastProcessingResult("default/guessing"))
+          .startsWith("PROBLEM: credentials rejected"));
+      assertThat(delivered()).containsExactly("secret-order");
+      manager.close();
+    }
+  }
+
+  private MappingConfig kafkaMapping(String name, EmbeddedKafka broker, String secret) {
+    return new MappingConfig("default", name, "group-" + name, 1, "report", true, 10, Duration.ZERO, -1, false, false,
+        null, 2, RecordFilter.of(List.of()),
+        new MappingConfig.Kafka(broker.bootstrapServers(), "private", null, secret, "TRIM_HORIZON"), null);
   }
 
   private List<String> readAll(String fromTopic, int expected) {

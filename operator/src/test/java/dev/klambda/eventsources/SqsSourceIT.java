@@ -50,7 +50,11 @@ class SqsSourceIT {
     }
     startServer();
     sqs = SqsClients.of("us-east-1", endpoint(), null);
-    manager = new EventSourceManager((key, payload) -> { }, (key, payload) -> {
+    manager = newManager();
+  }
+
+  private EventSourceManager newManager() {
+    return new EventSourceManager((key, payload) -> { }, (key, payload) -> {
       List<JsonNode> records = new ArrayList<>();
       try {
         JSON.readTree(payload).get("Records").forEach(records::add);
@@ -120,6 +124,50 @@ class SqsSourceIT {
   }
 
   @Test
+  void anOperatorStoppedMidBatchDeletesNothingAndTheNextOneGetsTheBatchAgain() throws Exception {
+    String queue = queue("orders");
+    send(queue, "m1", "m2");
+    java.util.concurrent.CountDownLatch invoked = new java.util.concurrent.CountDownLatch(1);
+    function = records -> {
+      invoked.countDown();
+      try {
+        Thread.sleep(60_000); // the operator stops while the function runs
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return ok("{}");
+    };
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+    assertThat(invoked.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    manager.close();
+    assertThat(visibleAndInFlight(queue)).isEqualTo(2);
+
+    batches.clear();
+    function = records -> ok("{}");
+    manager = newManager();
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+
+    // back after the visibility timeout (5 s), delivered, then deleted
+    await().atMost(Duration.ofSeconds(30)).until(() -> visibleAndInFlight(queue) == 0);
+    assertThat(bodies()).containsExactlyInAnyOrder("m1", "m2");
+  }
+
+  @Test
+  void messagesNoFilterMatchesAreDeletedWithoutAnInvocation() throws Exception {
+    String queue = queue("orders");
+    send(queue, "{\"type\":\"order\"}", "{\"type\":\"refund\"}", "plain text");
+    MappingConfig all = mapping(queue, 10, 1, -1, false, false, null);
+    manager.apply(new MappingConfig(all.namespace(), all.name(), all.uid(), all.generation(), all.functionName(),
+        true, 10, all.batchingWindow(), -1, false, false, null, 2,
+        RecordFilter.of(List.of("{\"body\":{\"type\":[\"order\"]}}")), all.source(), null));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> visibleAndInFlight(queue) == 0);
+    assertThat(bodies()).containsExactly("{\"type\":\"order\"}");
+    assertThat(PrometheusText.value(PrometheusText.parse(metrics.scrape()), "klambda_esm_events_filtered_total",
+        Map.of("mapping", "orders"))).isEqualTo(2.0);
+  }
+
+  @Test
   void batchesInLambdasShapeAndDeletesWhatSucceeded() throws Exception {
     String queue = queue("orders");
     send(queue, "a", "b", "c");
@@ -135,6 +183,8 @@ class SqsSourceIT {
     assertThat(record.get("attributes").get("ApproximateReceiveCount").asText()).isEqualTo("1");
     assertThat(record.get("md5OfBody").asText()).isNotEmpty();
     assertThat(bodies()).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(manager.counts("default/orders")).containsEntry(MappingObserver.Event.POLLED, 3L)
+        .containsEntry(MappingObserver.Event.INVOKED, 3L).containsEntry(MappingObserver.Event.FAILED, 0L);
   }
 
   @Test

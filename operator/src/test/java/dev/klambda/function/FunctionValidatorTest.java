@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCode;
 import dev.klambda.api.FunctionSpec;
+import dev.klambda.api.FunctionUrlConfig;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
 import java.util.Base64;
@@ -53,6 +54,22 @@ class FunctionValidatorTest {
     assertThat(config.reservedConcurrency()).isNull();
     assertThat(config.provisionedConcurrency()).isZero();
     assertThat(((CodeSource.Inline) config.code()).files()).containsKey("bootstrap");
+  }
+
+  @Test
+  void aFunctionUrlAllowsNoAuthenticationAndSaneCors() throws Exception {
+    FunctionSpec spec = provided();
+    FunctionUrlConfig url = new FunctionUrlConfig();
+    spec.setUrl(url);
+    assertThat(validator.validate(function("web", spec)).urlPath()).isEqualTo("/url/default/web/");
+
+    url.setAuthType("AWS_IAM");
+    FunctionUrlConfig.Cors cors = new FunctionUrlConfig.Cors();
+    cors.setAllowOrigins(java.util.List.of("*"));
+    cors.setAllowCredentials(true);
+    url.setCors(cors);
+    assertThat(violations(spec)).contains("spec.url.authType: must be NONE (got 'AWS_IAM')")
+        .contains("spec.url.cors.allowOrigins: must name the origins when allowCredentials is true");
   }
 
   @Test

@@ -65,6 +65,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int brokerPort;
   private final int controllerPort;
   private final Map<String, String> overrides;
+  private final Map<String, String> clientProperties;
   private KafkaRaftServer server;
   private boolean closed;
 
@@ -78,7 +79,16 @@ public final class EmbeddedKafka implements AutoCloseable {
    * example {@code auto.create.topics.enable=false} or a shorter {@code log.retention.ms}).
    */
   public EmbeddedKafka(Map<String, String> overrides) {
+    this(overrides, Map.of());
+  }
+
+  /**
+   * As above, with the settings this fixture's own admin client needs to reach the broker (its
+   * start-up check and {@link #createTopic}), e.g. SASL when the broker listener asks for it.
+   */
+  public EmbeddedKafka(Map<String, String> overrides, Map<String, String> clientProperties) {
     this.overrides = Map.copyOf(overrides);
+    this.clientProperties = Map.copyOf(clientProperties);
     try {
       dir = Files.createTempDirectory("embedded-kafka-");
       brokerPort = freePort();
@@ -187,6 +197,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+    props.putAll(clientProperties);
     return Admin.create(props);
   }
 

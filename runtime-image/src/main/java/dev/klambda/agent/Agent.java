@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /**
  * The agent of one execution environment: serves the Runtime API to the function's runtime and the
@@ -39,6 +40,9 @@ public final class Agent {
       runtimeApi.stop();
       stopped.countDown();
     }, "shutdown"));
+    // SIGTERM is how Kubernetes and `docker stop` end an environment: after the clean shutdown of
+    // the hook above, exit 0 (container "Completed"), not the JVM's 128 + 15 (read as "Error")
+    Signal.handle(new Signal("TERM"), signal -> System.exit(0));
     runtimeApi.start();
     invokeServer.start();
     environment.start();

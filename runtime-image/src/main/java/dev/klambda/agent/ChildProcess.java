@@ -30,7 +30,22 @@ final class ChildProcess {
     builder.environment().clear();
     builder.environment().putAll(env);
     Process process = builder.start();
+    preferredByTheOomKiller(process.pid());
     return new ChildProcess(process, OutputPump.start(name, process, logs));
+  }
+
+  /**
+   * The agent and the function share the Pod's memory limit. When the function overruns it, the
+   * kernel should kill the function's process (the agent reports Runtime.ExitError and
+   * re-initialises, as Lambda does), not the agent, which may be the larger one while it holds a
+   * 6 MB payload. Best effort: what the process forked before this write keeps the default score.
+   */
+  private static void preferredByTheOomKiller(long pid) {
+    try {
+      Files.writeString(Path.of("/proc", Long.toString(pid), "oom_score_adj"), "1000");
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not allowed: the kernel's own choice stands
+    }
   }
 
   long pid() {
@@ -125,9 +140,12 @@ final class ChildProcess {
     }
   }
 
-  /** Lambda's words for how a process ended: "exit status 1", "signal: killed". */
+  /**
+   * Lambda's words for how a process ended: "exit status 1", "signal: killed". The JDK reports a
+   * signal as 128 + its number; past the last signal (64) it was an exit status (a JVM's 255).
+   */
   static String describeExit(int code) {
-    if (code <= 128) {
+    if (code <= 128 || code > 128 + 64) {
       return "exit status " + code;
     }
     return "signal: " + switch (code - 128) {

@@ -329,6 +329,9 @@ final class ExecutionEnvironment {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // after the in-flight invocation's REPORT, not inside its log tail; the reason is the one
+    // extensions get in their SHUTDOWN event
+    logs.line("SHUTDOWN Reason: spindown");
     // SIGTERM first, then forget the runtime: answering its pending /next first would make
     // runtime clients log a failed /next as an error on every scale-down
     ChildProcess process = currentRuntime();

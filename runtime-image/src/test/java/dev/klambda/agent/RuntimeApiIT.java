@@ -317,6 +317,7 @@ class RuntimeApiIT {
     agent.terminate();
 
     assertThat(agent.exitsWithin(Duration.ofSeconds(5))).as("agent exited after SIGTERM").isTrue();
+    assertThat(agent.process().exitValue()).as("a clean shutdown exits 0").isZero();
     assertThat(Files.readAllLines(events)).containsExactly("INVOKE", "SHUTDOWN");
   }
 
@@ -333,6 +334,8 @@ class RuntimeApiIT {
     assertSuccess(answer);
     assertThat(answer.body()).isEqualTo("{\"sleep\":1.5}");
     assertThat(agent.exitsWithin(Duration.ofSeconds(5))).as("agent exited after SIGTERM").isTrue();
+    assertThat(agent.log()).as("SHUTDOWN after the in-flight REPORT")
+        .containsSubsequence("REPORT RequestId: in-flight", "SHUTDOWN Reason: spindown");
   }
 
   // ---- helpers ----

@@ -1,0 +1,96 @@
+package dev.klambda.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Objects;
+
+/** What a mapping's poller did since the operator process serving it started polling. */
+public class MappingCounts {
+  @JsonPropertyDescription("Records read from the source.")
+  private long polled;
+
+  @JsonPropertyDescription("Records no filter matched: consumed without an invocation.")
+  private long filtered;
+
+  @JsonPropertyDescription("Records handed to the function (a retried record counts again).")
+  private long invoked;
+
+  @JsonPropertyDescription("Records the function failed on.")
+  private long failed;
+
+  @JsonPropertyDescription("Records sent to the on-failure destination.")
+  private long sentToDestination;
+
+  @JsonPropertyDescription("Invocations with a batch.")
+  private long batches;
+
+  public MappingCounts() {}
+
+  public MappingCounts(long polled, long filtered, long invoked, long failed, long sentToDestination, long batches) {
+    this.polled = polled;
+    this.filtered = filtered;
+    this.invoked = invoked;
+    this.failed = failed;
+    this.sentToDestination = sentToDestination;
+    this.batches = batches;
+  }
+
+  public long getPolled() {
+    return polled;
+  }
+
+  public void setPolled(long polled) {
+    this.polled = polled;
+  }
+
+  public long getFiltered() {
+    return filtered;
+  }
+
+  public void setFiltered(long filtered) {
+    this.filtered = filtered;
+  }
+
+  public long getInvoked() {
+    return invoked;
+  }
+
+  public void setInvoked(long invoked) {
+    this.invoked = invoked;
+  }
+
+  public long getFailed() {
+    return failed;
+  }
+
+  public void setFailed(long failed) {
+    this.failed = failed;
+  }
+
+  public long getSentToDestination() {
+    return sentToDestination;
+  }
+
+  public void setSentToDestination(long sentToDestination) {
+    this.sentToDestination = sentToDestination;
+  }
+
+  public long getBatches() {
+    return batches;
+  }
+
+  public void setBatches(long batches) {
+    this.batches = batches;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MappingCounts other && polled == other.polled && filtered == other.filtered
+        && invoked == other.invoked && failed == other.failed && sentToDestination == other.sentToDestination
+        && batches == other.batches;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(polled, filtered, invoked, failed, sentToDestination, batches);
+  }
+}

@@ -1,0 +1,48 @@
+package dev.klambda.eventsources;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counts what each mapping's poller did (for its status) and passes everything on (to the metrics). */
+final class MappingTally implements MappingObserver {
+  private final MappingObserver next;
+  private final Map<String, Map<Event, LongAdder>> byMapping = new ConcurrentHashMap<>();
+
+  MappingTally(MappingObserver next) {
+    this.next = next;
+  }
+
+  @Override
+  public void counted(MappingConfig mapping, Event event, long count) {
+    byMapping.computeIfAbsent(mapping.key(), key -> {
+      Map<Event, LongAdder> counters = new EnumMap<>(Event.class);
+      for (Event e : Event.values()) {
+        counters.put(e, new LongAdder());
+      }
+      return counters;
+    }).get(event).add(count);
+    next.counted(mapping, event, count);
+  }
+
+  @Override
+  public void lag(MappingConfig mapping, double seconds) {
+    next.lag(mapping, seconds);
+  }
+
+  @Override
+  public void offsetLag(MappingConfig mapping, long records) {
+    next.offsetLag(mapping, records);
+  }
+
+  /** The mapping's counts since this process started polling it; empty before any. */
+  Map<Event, Long> counts(String mappingKey) {
+    Map<Event, Long> counts = new EnumMap<>(Event.class);
+    Map<Event, LongAdder> counters = byMapping.get(mappingKey);
+    if (counters != null) {
+      counters.forEach((event, adder) -> counts.put(event, adder.sum()));
+    }
+    return counts;
+  }
+}

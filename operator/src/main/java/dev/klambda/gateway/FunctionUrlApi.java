@@ -1,0 +1,188 @@
+package dev.klambda.gateway;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionUrl;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Lambda function URLs on the gateway: any method on {@code /url/<namespace>/<name>/<path>}, or
+ * any path on a host {@code <name>.<namespace>.lambda-url.<domain>} (a wildcard DNS name and
+ * Ingress, like Knative's), invokes a function that has {@code spec.url}. CORS preflights are
+ * answered here without an invocation, as Lambda does.
+ */
+final class FunctionUrlApi {
+  static final String PATH_PREFIX = "/url/";
+  private static final Pattern HOST = Pattern.compile("^([a-z0-9-]+)\\.([a-z0-9-]+)\\.lambda-url\\.", Pattern.CASE_INSENSITIVE);
+  private static final Pattern PATH = Pattern.compile("^/url/([a-z0-9-]+)/([a-z0-9-]+)(/.*)?$");
+
+  private final FunctionRegistry registry;
+  private final Duration queueTimeout;
+
+  FunctionUrlApi(FunctionRegistry registry, Duration queueTimeout) {
+    this.registry = registry;
+    this.queueTimeout = queueTimeout;
+  }
+
+  /** Whether the request is for a function URL by its host name. */
+  static boolean byHost(HttpExchange exchange) {
+    String host = exchange.getRequestHeaders().getFirst("Host");
+    return host != null && HOST.matcher(host).find();
+  }
+
+  void handle(HttpExchange exchange) throws IOException {
+    String requestId = UUID.randomUUID().toString();
+    exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
+    try (exchange) {
+      try {
+        serve(exchange, requestId);
+      } catch (ServiceException e) {
+        message(exchange, switch (e.status()) {
+          case 404 -> 404;
+          case 413 -> 413;
+          case 429 -> 429;
+          default -> 502;
+        }, switch (e.status()) {
+          case 404 -> "Not Found";
+          case 413 -> "Request Too Long";
+          case 429 -> "Rate Exceeded.";
+          default -> "Internal Server Error";
+        });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        message(exchange, 502, "Internal Server Error");
+      }
+    }
+  }
+
+  private void serve(HttpExchange exchange, String requestId) throws ServiceException, IOException, InterruptedException {
+    String rawPath = exchange.getRequestURI().getRawPath();
+    String key;
+    String path;
+    Matcher host = HOST.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Host")));
+    Matcher byPath = PATH.matcher(rawPath);
+    if (host.find()) {
+      key = host.group(2) + "/" + host.group(1);
+      path = rawPath;
+    } else if (byPath.matches()) {
+      key = byPath.group(1) + "/" + byPath.group(2);
+      path = byPath.group(3) == null ? "/" : byPath.group(3);
+    } else {
+      throw ServiceException.functionNotFound(rawPath);
+    }
+    FunctionRouter router = registry.find(key);
+    FunctionUrl url = router.function().url();
+    if (url == null) {
+      throw ServiceException.functionNotFound(key + " has no function URL");
+    }
+    Headers in = exchange.getRequestHeaders();
+    String origin = in.getFirst("Origin");
+    if (exchange.getRequestMethod().equals("OPTIONS") && origin != null
+        && in.getFirst("Access-Control-Request-Method") != null && !url.allowOrigins().isEmpty()) {
+      preflight(exchange, url, origin);
+      return;
+    }
+    byte[] body = readBody(exchange);
+    byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.getRequestMethod(), path,
+        exchange.getRequestURI().getRawQuery(), in, exchange.getRemoteAddress().getAddress().getHostAddress(), body,
+        requestId, router.function().name(), Instant.now()));
+    InvocationResult result = registry.invoke(router.function().key(), new InvocationRequest(requestId, event, null, false),
+        System.nanoTime() + queueTimeout.toNanos());
+    corsHeaders(exchange, url, origin);
+    if (result.functionError()) {
+      message(exchange, 502, "Internal Server Error");
+      return;
+    }
+    FunctionUrlEvents.HttpResponse response;
+    try {
+      response = FunctionUrlEvents.response(result.payload());
+    } catch (IllegalArgumentException badBase64) {
+      message(exchange, 502, "Internal Server Error");
+      return;
+    }
+    if (response.status() < 100 || response.status() > 599) {
+      message(exchange, 502, "Internal Server Error");
+      return;
+    }
+    Headers out = exchange.getResponseHeaders();
+    response.headers().forEach(out::set);
+    response.cookies().forEach(cookie -> out.add("Set-Cookie", cookie));
+    send(exchange, response.status(), response.body());
+  }
+
+  /** Lambda answers a CORS preflight itself, from the URL's CORS settings. */
+  private static void preflight(HttpExchange exchange, FunctionUrl url, String origin) throws IOException {
+    Headers in = exchange.getRequestHeaders();
+    String method = in.getFirst("Access-Control-Request-Method");
+    String requested = in.getFirst("Access-Control-Request-Headers");
+    List<String> headers = requested == null ? List.of() : List.of(requested.split(","));
+    String allowed = url.allowedOrigin(origin);
+    Headers out = exchange.getResponseHeaders();
+    if (allowed != null && url.allowsMethod(method) && url.allowsHeaders(headers)) {
+      out.set("Access-Control-Allow-Origin", allowed);
+      out.set("Access-Control-Allow-Methods", String.join(",", url.allowMethods()));
+      if (!url.allowHeaders().isEmpty()) {
+        out.set("Access-Control-Allow-Headers", String.join(",", url.allowHeaders()));
+      }
+      if (url.allowCredentials()) {
+        out.set("Access-Control-Allow-Credentials", "true");
+      }
+      if (url.maxAge() != null) {
+        out.set("Access-Control-Max-Age", Integer.toString(url.maxAge()));
+      }
+      if (!url.allowOrigins().contains("*") || url.allowCredentials()) {
+        out.set("Vary", "Origin");
+      }
+    }
+    send(exchange, 200, new byte[0]);
+  }
+
+  private static void corsHeaders(HttpExchange exchange, FunctionUrl url, String origin) {
+    String allowed = url.allowedOrigin(origin);
+    if (allowed == null) {
+      return;
+    }
+    Headers out = exchange.getResponseHeaders();
+    out.set("Access-Control-Allow-Origin", allowed);
+    if (url.allowCredentials()) {
+      out.set("Access-Control-Allow-Credentials", "true");
+    }
+    if (!url.exposeHeaders().isEmpty()) {
+      out.set("Access-Control-Expose-Headers", String.join(",", url.exposeHeaders()));
+    }
+  }
+
+  private static byte[] readBody(HttpExchange exchange) throws IOException, ServiceException {
+    try (InputStream in = exchange.getRequestBody()) {
+      byte[] body = in.readNBytes(InvokeApi.MAX_SYNC_PAYLOAD + 1);
+      if (body.length > InvokeApi.MAX_SYNC_PAYLOAD) {
+        in.transferTo(OutputStream.nullOutputStream());
+        throw ServiceException.tooLarge(InvokeApi.MAX_SYNC_PAYLOAD);
+      }
+      return body;
+    }
+  }
+
+  private static void message(HttpExchange exchange, int status, String message) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    send(exchange, status, ("{\"Message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.klambda.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.Options;
+import dev.klambda.testing.LambdaClients;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+/** The README's first command: every manifest in examples/ loads, and each example answers. */
+class ExamplesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final ByteArrayOutputStream errors = new ByteArrayOutputStream();
+  private LocalMode local;
+  private LambdaClient lambda;
+
+  @BeforeEach
+  void start(@TempDir Path dir) throws Exception {
+    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
+            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
+            "../examples")),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(errors, true, StandardCharsets.UTF_8));
+    lambda = LambdaClients.of(local.gateway().baseUrl());
+  }
+
+  @AfterEach
+  void stop() {
+    lambda.close();
+    local.close();
+  }
+
+  private JsonNode invoke(String function, String payload) throws Exception {
+    InvokeResponse response = lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
+    assertThat(response.functionError()).as(function + " answers without an error").isNull();
+    return JSON.readTree(response.payload().asUtf8String());
+  }
+
+  @Test
+  void everyExampleLoadsAndAnswers() throws Exception {
+    assertThat(errors.toString(StandardCharsets.UTF_8)).as("nothing in examples/ was skipped").isEmpty();
+
+    assertThat(invoke("echo", "{\"hi\":1}").get("event").get("hi").asInt()).isEqualTo(1);
+    JsonNode hello = invoke("hello-java", "{\"name\":\"Ada\"}");
+    assertThat(hello.get("message").asText()).isEqualTo("Hello, Ada!");
+    assertThat(hello.get("memoryLimitInMB").asInt()).isEqualTo(512);
+
+    HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(local.gateway().baseUrl() + "/url/default/hello-url/some/path?name=Ada")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-type")).hasValue("text/plain");
+    assertThat(page.body()).isEqualTo("Hello, Ada! You sent GET /some/path");
+  }
+}

@@ -1,0 +1,232 @@
+package dev.klambda.agent;
+
+import static dev.klambda.agent.AgentProtocol.REQUEST_ID;
+import static java.util.concurrent.TimeUnit.MINUTES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.klambda.agent.EnvironmentContainer.Response;
+import dev.klambda.agent.testfunctions.GreetingHandler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runtime image (runtime-image/Dockerfile, built here from this build's agent) under a real
+ * Docker engine, each environment started as the operator's Pod would start it (see
+ * {@link EnvironmentContainer}). Skipped, with the reason, where no Docker engine answers.
+ */
+@Timeout(value = 3, unit = MINUTES)
+class RuntimeImageIT {
+  /**
+   * AWS's custom runtime loop in bash + curl. It answers with what it sees of its environment;
+   * {@code {"allocateMB":N}} first holds N MB in a shell variable.
+   */
+  private static final String BOOTSTRAP = """
+      #!/bin/bash
+      set -euo pipefail
+      api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+      allocate_re='"allocateMB": *([0-9]+)'
+      while true; do
+        headers="$(mktemp)"
+        event="$(curl -sS -D "$headers" "$api/invocation/next")"
+        request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+        rm -f "$headers"
+        echo "handling $request_id"
+        if [[ $event =~ $allocate_re ]]; then
+          hog="$(head -c "$((BASH_REMATCH[1] * 1024 * 1024))" /dev/zero | tr '\\0' x)"
+          echo "allocated ${#hog} bytes"
+        fi
+        tmp=false; if echo probe > /tmp/probe; then tmp=true; fi
+        root=false; if (echo probe > /probe) 2>/dev/null; then root=true; fi
+        printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"oomScoreAdj":%s,"taskRoot":"%s"}' \\
+          "$event" "$(id -u)" "$tmp" "$root" "$(< /proc/$$/oom_score_adj)" "$LAMBDA_TASK_ROOT" \\
+          | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+      done
+      """;
+
+  /**
+   * Answers an event with its size, or {@code {"answerBytes":N}} with a JSON string of N bytes
+   * (streamed: the shell never holds it).
+   */
+  private static final String SIZES = """
+      #!/bin/bash
+      set -euo pipefail
+      api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'
+      while true; do
+        headers="$(mktemp)"
+        event="$(curl -sS -D "$headers" "$api/invocation/next")"
+        request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+        rm -f "$headers"
+        if [[ $event =~ $answer_re ]]; then
+          { printf '"'; head -c "$((BASH_REMATCH[1] - 2))" /dev/zero | tr '\\0' x; printf '"'; }
+        else
+          printf '{"eventBytes":%s}' "${#event}"
+        fi | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+      done
+      """;
+
+  @TempDir
+  Path code;
+  private String testName;
+  private EnvironmentContainer container;
+
+  /** Why the tests are skipped, or null. */
+  private static String unavailable;
+
+  @BeforeAll
+  static void buildImage() {
+    unavailable = Docker.unavailableReason();
+    if (unavailable != null) {
+      System.out.println("RuntimeImageIT: Docker container tests skipped: " + unavailable);
+      return;
+    }
+    String base = Docker.buildRuntimeImage();
+    System.out.println("RuntimeImageIT: built " + Docker.RUNTIME_IMAGE + " from " + base);
+  }
+
+  /** Each test skipped with the reason (a skipped @BeforeAll would count no test at all). */
+  @BeforeEach
+  void setUp(TestInfo info) throws IOException {
+    assumeTrue(unavailable == null, () -> "Docker container tests skipped: " + unavailable);
+    testName = info.getTestMethod().orElseThrow().getName();
+    // a temporary folder is its owner's only; the function runs as uid 10001
+    Files.setPosixFilePermissions(code, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Keeps what the container printed (target/container-logs/TEST.log), then removes it. */
+  @AfterEach
+  void removeContainer() throws IOException {
+    if (container != null) {
+      Path log = Path.of("target/container-logs", testName + ".log");
+      Files.createDirectories(log.getParent());
+      Files.writeString(log, container.logs());
+      container.close();
+    }
+  }
+
+  @Test
+  void providedBashFunctionAnswersAsTheNonRootUserOnAReadOnlyRoot() throws Exception {
+    container = provided(BOOTSTRAP).start();
+
+    assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
+    Response answer = container.invoke("{\"hello\":\"world\"}", REQUEST_ID, "r-provided");
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.outcome()).isEqualTo("success");
+    assertThat(answer.body()).isEqualTo("{\"event\":{\"hello\":\"world\"},\"uid\":10001,"
+        // oomScoreAdj 1000: the function's process, not the agent, is the OOM killer's first choice
+        + "\"tmpWritable\":true,\"rootWritable\":false,\"oomScoreAdj\":1000,\"taskRoot\":\"/var/task\"}");
+    assertThat(container.logs()).containsSubsequence("START RequestId: r-provided",
+        "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
+  }
+
+  @Test
+  void java21HandlerRunsOnTheImagesJreWithAHeapWithinTheFunctionsMemory() throws Exception {
+    functionJar(GreetingHandler.class);
+    container = EnvironmentContainer.builder(code, "java21",
+        GreetingHandler.class.getName() + "::handleRequest").memoryMB(256).start();
+
+    assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
+    Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-java");
+
+    assertThat(answer.outcome()).isEqualTo("success");
+    assertThat(answer.body()).contains("\"greeting\":\"hello klambda\"",
+        "\"functionName\":\"image-test\"", "\"memoryLimitInMB\":256", "\"taskRoot\":\"/var/task\"");
+    Matcher heap = Pattern.compile("\"maxHeapMB\":(\\d+)").matcher(answer.body());
+    assertThat(heap.find()).isTrue();
+    assertThat(Long.parseLong(heap.group(1))).as("heap: 85% of the memory, as Lambda's java runtime")
+        .isLessThanOrEqualTo(256 * 85 / 100);
+    assertThat(container.logs()).contains("greeting klambda", "REPORT RequestId: r-java");
+  }
+
+  @Test
+  void functionAllocatingPastItsMemoryIsKilledReportedAndReplacedByANewRuntime() throws Exception {
+    container = provided(BOOTSTRAP).start();
+    assertThat(container.awaitInitEnd().status()).isEqualTo(200);
+
+    Response killed = container.invoke("{\"allocateMB\":256}", REQUEST_ID, "r-oom");
+
+    assertThat(killed.status()).isEqualTo(200);
+    assertThat(killed.outcome()).isEqualTo("crash");
+    assertThat(killed.errorType()).isEqualTo("Runtime.ExitError");
+    assertThat(killed.body()).contains("RequestId: r-oom Error: Runtime exited with error: signal: killed");
+    // the kernel killed the runtime, not the agent: the environment re-initialises and goes on
+    assertThat(container.running()).isTrue();
+    Response after = container.invoke("{\"after\":\"oom\"}", REQUEST_ID, "r-after");
+    assertThat(after.outcome()).isEqualTo("success");
+    assertThat(after.body()).startsWith("{\"event\":{\"after\":\"oom\"}");
+    assertThat(container.logs()).containsSubsequence("handling r-oom",
+        "REPORT RequestId: r-oom", "Status: error\tError Type: Runtime.ExitError",
+        "handling r-after", "REPORT RequestId: r-after");
+  }
+
+  @Test
+  void sixMegabytePayloadsBothWaysPassThroughA128MegabyteEnvironment() throws Exception {
+    container = provided(SIZES).memoryMB(128).start();
+    assertThat(container.awaitInitEnd().status()).isEqualTo(200);
+    // Lambda's synchronous limit is 6 MB (6,291,456 bytes) each way; room for the JSON quotes
+    int size = 6 * 1024 * 1024 - 2;
+
+    Response bigEvent = container.invoke("\"" + "x".repeat(size) + "\"", REQUEST_ID, "r-big-event");
+    Response bigAnswer = container.invoke("{\"answerBytes\":" + size + "}", REQUEST_ID, "r-big-answer");
+
+    assertThat(bigEvent.outcome()).isEqualTo("success");
+    assertThat(bigEvent.body()).isEqualTo("{\"eventBytes\":" + (size + 2) + "}");
+    assertThat(bigAnswer.outcome()).isEqualTo("success");
+    assertThat(bigAnswer.body()).hasSize(size);
+    assertThat(container.running()).isTrue();
+  }
+
+  @Test
+  void dockerStopShutsTheEnvironmentDownCleanly() throws Exception {
+    container = provided(BOOTSTRAP).start();
+    assertThat(container.awaitInitEnd().status()).isEqualTo(200);
+    assertThat(container.invoke("{}", REQUEST_ID, "r-last").outcome()).isEqualTo("success");
+
+    int exitCode = container.stop();
+
+    assertThat(exitCode).as("SIGTERM ends the agent cleanly (not 143, not SIGKILL's 137)").isZero();
+    assertThat(container.logs()).containsSubsequence("REPORT RequestId: r-last", "SHUTDOWN Reason: spindown");
+  }
+
+  // ---- helpers ----
+
+  private EnvironmentContainer.Builder provided(String script) throws IOException {
+    Path bootstrap = code.resolve("bootstrap");
+    Files.writeString(bootstrap, script);
+    // a ConfigMap volume's mode 0555, as the operator mounts code
+    Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("r-xr-xr-x"));
+    return EnvironmentContainer.builder(code, "provided", "function.handler");
+  }
+
+  /** A function jar in the task root, as a Lambda java deployment package has: the handler's classes. */
+  private void functionJar(Class<?> handler) throws IOException {
+    Path classes = Path.of("target/test-classes");
+    Path packageDir = classes.resolve(handler.getPackageName().replace('.', '/'));
+    try (OutputStream file = Files.newOutputStream(code.resolve("function.jar"));
+         JarOutputStream jar = new JarOutputStream(file);
+         Stream<Path> classFiles = Files.list(packageDir)) {
+      for (Path classFile : classFiles.filter(p -> p.toString().endsWith(".class")).toList()) {
+        jar.putNextEntry(new JarEntry(classes.relativize(classFile).toString()));
+        jar.write(Files.readAllBytes(classFile));
+        jar.closeEntry();
+      }
+    }
+  }
+}
