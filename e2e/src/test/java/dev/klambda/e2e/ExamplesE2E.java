@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -49,6 +54,25 @@ class ExamplesE2E {
               assertThat(body.path("event").path("hello").asText()).isEqualTo("world");
               assertThat(body.path("requestId").asText()).isNotBlank();
             })),
+        new Example("java21-hello/function.yaml", List.of("java21-hello/function.yaml"),
+            invokes("hello-java", "{\"name\":\"Ada\"}", body -> {
+              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+              assertThat(body.path("function").asText()).isEqualTo("hello-java");
+              assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(512);
+            })),
+        new Example("hello-url.yaml", List.of("hello-url.yaml"), cluster -> {
+          String url = "/url/" + cluster.namespace() + "/hello-url/";
+          JsonNode function = KlambdaCluster.JSON.valueToTree(cluster.get("Function", "hello-url"));
+          assertThat(function.at("/status/functionUrl").asText()).endsWith(url);
+          try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                    URI.create(cluster.gatewayUrl() + url + "some/path?name=Ada")).timeout(Duration.ofSeconds(90)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("content-type")).hasValue("text/plain");
+            assertThat(page.body()).isEqualTo("Hello, Ada! You sent GET /some/path");
+          }
+        }),
         // the schedule fires at 03:00 Berlin time: here it must be accepted and polling
         new Example("nightly-schedule.yaml", List.of("echo-provided.yaml", "nightly-schedule.yaml"), cluster -> {
           JsonNode mapping = KlambdaCluster.JSON.valueToTree(cluster.get("EventSourceMapping", "nightly-echo"));
