@@ -13,7 +13,8 @@ import java.util.Locale;
  * @param operatorImage the operator image, as built by {@code docker build -t ... operator}
  * @param runtimeImage the runtime image, as built by {@code docker build -t ... runtime-image}
  * @param imageRegistry a registry prefix ({@code registry.example:5000}) that both images are
- *     pulled from on a given cluster; empty: the images are used as named (K3s: imported)
+ *     pulled from on a given cluster; empty: the images are used as named (always on K3s, which
+ *     gets them imported)
  * @param pull let Testcontainers pull a missing K3s image instead of skipping
  * @param required fail instead of skipping where Docker, K3s or the images are missing (for CI
  *     machines where the suite must run)
@@ -50,8 +51,9 @@ record E2ESettings(Path repoRoot, String kubeconfig, String k3sImage, String ope
     return inCluster(runtimeImage);
   }
 
+  /** K3s runs the images imported under their own names; a given cluster pulls them, maybe from a registry. */
   private String inCluster(String image) {
-    return imageRegistry.isBlank() ? image : imageRegistry.replaceAll("/+$", "") + "/" + image;
+    return !givenCluster() || imageRegistry.isBlank() ? image : imageRegistry.replaceAll("/+$", "") + "/" + image;
   }
 
   /** {@code repository:tag} split at the tag's colon (not a registry port's). */

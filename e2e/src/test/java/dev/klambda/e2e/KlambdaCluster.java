@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.LocalPortForward;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,8 +103,11 @@ final class KlambdaCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     install();
-    gateway = client.services().inNamespace(namespace).withName(RELEASE + "-gateway").portForward(GATEWAY_PORT);
-    metrics = client.services().inNamespace(namespace).withName(RELEASE + "-metrics").portForward(METRICS_PORT);
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    gateway = client.services().inNamespace(namespace).withName(RELEASE + "-gateway")
+        .portForward(GATEWAY_PORT, loopback, 0);
+    metrics = client.services().inNamespace(namespace).withName(RELEASE + "-metrics")
+        .portForward(METRICS_PORT, loopback, 0);
     lambda = LambdaClient.builder()
         .endpointOverride(URI.create(gatewayUrl()))
         .region(Region.US_EAST_1)
@@ -113,7 +117,7 @@ final class KlambdaCluster implements AutoCloseable {
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
             .apiCallTimeout(Duration.ofSeconds(120)))
         .build();
-    log("gateway on 127.0.0.1:" + gateway.getLocalPort() + ", metrics on 127.0.0.1:" + metrics.getLocalPort()
+    log("gateway on " + gatewayUrl() + ", metrics on " + metricsUrl()
         + " (port-forwards to the Services in namespace " + namespace + ")");
   }
 
@@ -212,7 +216,7 @@ final class KlambdaCluster implements AutoCloseable {
 
   /** The gateway as this machine reaches it (function URLs: {@code <gateway>/url/<namespace>/<name>/}). */
   String gatewayUrl() {
-    return "http://127.0.0.1:" + gateway.getLocalPort();
+    return "http://" + gateway.getLocalAddress().getHostAddress() + ":" + gateway.getLocalPort();
   }
 
   /** Invokes synchronously through the gateway Service. */
@@ -286,11 +290,16 @@ final class KlambdaCluster implements AutoCloseable {
         .until(() -> get(kind, name) == null && (!kind.equals("Function") || environments(name).isEmpty()));
   }
 
+  /** The metrics Service's /metrics as this machine reaches it. */
+  String metricsUrl() {
+    return "http://" + metrics.getLocalAddress().getHostAddress() + ":" + metrics.getLocalPort() + "/metrics";
+  }
+
   /** The metrics Service's /metrics, parsed. */
   List<PrometheusText.Sample> scrapeMetrics() {
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> response = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics.getLocalPort() + "/metrics"))
+          HttpRequest.newBuilder(URI.create(metricsUrl()))
               .timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
