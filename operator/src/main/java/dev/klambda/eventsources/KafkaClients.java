@@ -30,7 +30,7 @@ final class KafkaClients {
 
   static Properties consumer(MappingConfig mapping, MappingConfig.Kafka source, Map<String, String> auth) {
     Properties props = common(source, auth);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, source.consumerGroupId() != null ? source.consumerGroupId() : mapping.uid());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(mapping, source));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "klambda-" + mapping.key());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // only where the group has no committed offset yet, as Lambda's StartingPosition
@@ -42,6 +42,17 @@ final class KafkaClients {
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return props;
+  }
+
+  /**
+   * The group: as configured, else the mapping's uid (a new mapping of the same name starts a new
+   * group, as in Lambda), else (local mode: manifests have no uid) one from its namespace and name.
+   */
+  static String groupId(MappingConfig mapping, MappingConfig.Kafka source) {
+    if (source.consumerGroupId() != null && !source.consumerGroupId().isBlank()) {
+      return source.consumerGroupId();
+    }
+    return mapping.uid() != null ? mapping.uid() : "klambda-" + mapping.namespace() + "-" + mapping.name();
   }
 
   static Properties producer(MappingConfig mapping, MappingConfig.Kafka source, Map<String, String> auth) {

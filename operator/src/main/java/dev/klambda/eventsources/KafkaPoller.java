@@ -14,20 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
@@ -48,6 +44,8 @@ final class KafkaPoller implements Poller {
   /** How long without partitions before the source is reported unreachable. */
   private static final Duration UNASSIGNED_PROBLEM = Duration.ofSeconds(15);
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
+  /** How long a closing poller gets to notice the wakeup before it is interrupted. */
+  private static final Duration WAKEUP_GRACE = Duration.ofMillis(500);
 
   private final MappingConfig mapping;
   private final MappingConfig.Kafka source;
@@ -58,12 +56,14 @@ final class KafkaPoller implements Poller {
   private final MappingObserver observer;
   private final String functionArn;
   private final int retries;
-  private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+  private final KafkaOffsets offsets;
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new ArrayDeque<>();
   private final Thread thread;
   private volatile Consumer<byte[], byte[]> consumer;
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
+  /** Set while the consumer commits and closes: no interrupt may reach it then. */
+  private volatile boolean leaving;
 
   KafkaPoller(MappingConfig mapping, MappingConfig.Kafka source, Properties consumerProps, BatchInvoker invoker,
       FailureDestination destination, RecordFilter filter, String region, MappingObserver observer) {
@@ -74,6 +74,7 @@ final class KafkaPoller implements Poller {
     this.destination = destination;
     this.filter = filter;
     this.observer = observer;
+    this.offsets = new KafkaOffsets(mapping.key());
     this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
     this.retries = mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
         ? RETRIES_WITH_DESTINATION : mapping.maximumRetryAttempts();
@@ -111,13 +112,17 @@ final class KafkaPoller implements Poller {
     }
   }
 
-  /** Leaves the group at once (not after a session timeout), so its next consumer starts sooner. */
+  /**
+   * Commits what is done and leaves the group at once (not after a session timeout), so its next
+   * consumer starts sooner.
+   */
   private void leave(Consumer<byte[], byte[]> c) {
+    leaving = true;
     pending.clear();
-    owned.clear();
     if (c != null) {
       boolean interrupted = Thread.interrupted(); // an interrupted close would skip the LeaveGroup
       try {
+        offsets.close(c);
         c.close(CloseOptions.timeout(LEAVE_TIMEOUT));
       } catch (KafkaException e) {
         System.err.println("klambda: closing the Kafka consumer of " + mapping.key() + " failed: " + e);
@@ -126,16 +131,17 @@ final class KafkaPoller implements Poller {
         Thread.currentThread().interrupt();
       }
     }
+    leaving = false;
   }
 
   private void consume(Consumer<byte[], byte[]> c) throws InterruptedException {
     long unassignedSince = System.nanoTime();
     while (!closed) {
       List<ConsumerRecord<byte[], byte[]>> batch = collect(c);
-      if (owned.isEmpty() && System.nanoTime() - unassignedSince > UNASSIGNED_PROBLEM.toNanos()) {
+      if (offsets.ownsNone() && System.nanoTime() - unassignedSince > UNASSIGNED_PROBLEM.toNanos()) {
         lastProcessingResult = "PROBLEM: source unreachable: no partition of topic " + source.topic() + " assigned from "
             + source.bootstrapServers();
-      } else if (!owned.isEmpty()) {
+      } else if (!offsets.ownsNone()) {
         unassignedSince = System.nanoTime();
       }
       reportLag(c);
@@ -164,7 +170,7 @@ final class KafkaPoller implements Poller {
         return batch; // nothing yet: back to the caller, which reports lag and the source's state
       }
     }
-    batch.removeIf(record -> !owned.contains(partition(record)));
+    batch.removeIf(record -> !offsets.owns(record));
     return batch;
   }
 
@@ -194,7 +200,9 @@ final class KafkaPoller implements Poller {
     } finally {
       c.resume(c.paused());
     }
-    commit(c, batch);
+    if (!closed) {
+      offsets.batchDone(c, batch); // a poller closed mid-batch marks nothing of it done
+    }
   }
 
   /** Invokes until the records succeeded, went to the destination, or their partitions moved. */
@@ -204,7 +212,7 @@ final class KafkaPoller implements Poller {
     Duration backoff = FIRST_BACKOFF;
     List<ConsumerRecord<byte[], byte[]>> remaining = records;
     while (true) {
-      remaining = remaining.stream().filter(record -> owned.contains(partition(record))).toList();
+      remaining = remaining.stream().filter(offsets::owns).toList();
       if (remaining.isEmpty() || closed) {
         return;
       }
@@ -258,7 +266,7 @@ final class KafkaPoller implements Poller {
         return new Attempt(records, "Unhandled", true);
       }
       List<ConsumerRecord<byte[], byte[]>> failed = records.stream()
-          .filter(r -> r.offset() >= failedFrom.getOrDefault(partition(r), Long.MAX_VALUE)).toList();
+          .filter(r -> r.offset() >= failedFrom.getOrDefault(KafkaOffsets.partition(r), Long.MAX_VALUE)).toList();
       lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
       return new Attempt(failed, "Unhandled", true);
     } catch (ServiceException e) {
@@ -273,34 +281,11 @@ final class KafkaPoller implements Poller {
   private void toDestination(List<ConsumerRecord<byte[], byte[]>> records, String condition, int invokeCount,
       String functionError) {
     Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
-    records.forEach(record -> byPartition.computeIfAbsent(partition(record), p -> new ArrayList<>()).add(record));
+    records.forEach(record -> byPartition.computeIfAbsent(KafkaOffsets.partition(record), p -> new ArrayList<>()).add(record));
     for (List<ConsumerRecord<byte[], byte[]>> partitionRecords : byPartition.values()) {
       destination.send(KafkaRecords.failureRecord(partitionRecords, source.bootstrapServers(), functionArn, condition,
           invokeCount, functionError));
       count(MappingObserver.Event.SENT_TO_DESTINATION, partitionRecords.size());
-    }
-  }
-
-  /** The next offset of every partition still owned; a closed poller commits nothing. */
-  private void commit(Consumer<byte[], byte[]> c, Collection<ConsumerRecord<byte[], byte[]>> batch) {
-    if (closed) {
-      return;
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : batch) {
-      TopicPartition partition = partition(record);
-      if (owned.contains(partition)) {
-        offsets.merge(partition, new OffsetAndMetadata(record.offset() + 1),
-            (a, b) -> a.offset() >= b.offset() ? a : b);
-      }
-    }
-    if (!offsets.isEmpty()) {
-      try {
-        c.commitSync(offsets);
-      } catch (CommitFailedException | RebalanceInProgressException e) {
-        // the group moved these partitions meanwhile: their next owner reads the batch again
-        System.err.println("klambda: " + mapping.key() + ": offsets not committed, the partitions moved: " + e.getMessage());
-      }
     }
   }
 
@@ -312,32 +297,29 @@ final class KafkaPoller implements Poller {
     observer.offsetLag(mapping, lag);
   }
 
-  /** Keeps {@link #owned} to the partitions the group gave this consumer. */
+  /** Follows the partitions the group gives this consumer; records of one it lost are dropped. */
   private final class Ownership implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      owned.addAll(partitions);
+      offsets.assigned(partitions);
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      lost(partitions);
+      offsets.revoked(consumer, partitions);
+      forget(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      lost(partitions);
+      offsets.lost(partitions);
+      forget(partitions);
     }
 
-    private void lost(Collection<TopicPartition> partitions) {
+    private void forget(Collection<TopicPartition> partitions) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
-      owned.removeAll(gone);
-      pending.removeIf(record -> gone.contains(partition(record)));
+      pending.removeIf(record -> gone.contains(KafkaOffsets.partition(record)));
     }
-  }
-
-  private static TopicPartition partition(ConsumerRecord<?, ?> record) {
-    return new TopicPartition(record.topic(), record.partition());
   }
 
   private void count(MappingObserver.Event event, long n) {
@@ -360,10 +342,13 @@ final class KafkaPoller implements Poller {
     closed = true;
     Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
-      c.wakeup();
+      c.wakeup(); // ends a poll; an invocation in progress needs the interrupt below
     }
-    thread.interrupt();
     try {
+      thread.join(WAKEUP_GRACE);
+      if (thread.isAlive() && !leaving) {
+        thread.interrupt();
+      }
       thread.join(Duration.ofSeconds(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

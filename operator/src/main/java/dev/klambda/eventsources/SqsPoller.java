@@ -99,7 +99,9 @@ final class SqsPoller implements Poller {
     long deadline = System.nanoTime() + mapping.batchingWindow().toNanos();
     do {
       long leftSeconds = Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds());
-      int wait = (int) Math.min(20, Math.max(1, leftSeconds));
+      // waiting for a first message, a long poll of at least 1 s; after it, no longer than the
+      // window has left (0: a receive that answers at once), so the window is not overrun
+      int wait = (int) Math.min(20, batch.isEmpty() ? Math.max(1, leftSeconds) : leftSeconds);
       int max = Math.min(MAX_RECEIVE, mapping.batchSize() - batch.size());
       sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
               .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)

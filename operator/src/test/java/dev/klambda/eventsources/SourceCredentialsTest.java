@@ -60,4 +60,18 @@ class SourceCredentialsTest {
         .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
     assertThat(SourceCredentials.kafka(SecretSource.NONE, "team-a", null, field)).isEmpty();
   }
+
+  @Test
+  void theGroupIdIsTheConfiguredOneElseTheUidElseNamespaceAndName() {
+    var source = new MappingConfig.Kafka("b:9092", "orders", null, null, "LATEST");
+    MappingConfig fromCluster = new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO,
+        -1, false, false, null, 1000, RecordFilter.of(java.util.List.of()), source, null);
+    MappingConfig fromManifest = new MappingConfig("team-a", "m", null, 1, "f", true, 100, java.time.Duration.ZERO,
+        -1, false, false, null, 1000, RecordFilter.of(java.util.List.of()), source, null);
+
+    assertThat(KafkaClients.groupId(fromCluster, source)).isEqualTo("uid-1");
+    assertThat(KafkaClients.groupId(fromManifest, source)).isEqualTo("klambda-team-a-m");
+    assertThat(KafkaClients.groupId(fromManifest, new MappingConfig.Kafka("b:9092", "orders", "billing", null, "LATEST")))
+        .isEqualTo("billing");
+  }
 }

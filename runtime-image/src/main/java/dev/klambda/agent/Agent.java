@@ -43,6 +43,9 @@ public final class Agent {
     // SIGTERM is how Kubernetes and `docker stop` end an environment: after the clean shutdown of
     // the hook above, exit 0 (container "Completed"), not the JVM's 128 + 15 (read as "Error")
     Signal.handle(new Signal("TERM"), signal -> System.exit(0));
+    // An environment never outlives what started it: if local mode's process dies without
+    // stopping it, shut down as on SIGTERM. (In a Pod the parent is PID 1 and lives as long.)
+    ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
     runtimeApi.start();
     invokeServer.start();
     environment.start();

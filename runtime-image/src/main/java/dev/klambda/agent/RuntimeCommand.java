@@ -3,6 +3,7 @@ package dev.klambda.agent;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,9 @@ import java.util.Map;
 final class RuntimeCommand {
   static final String JAVA_RUNTIME_CLIENT =
       "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
+  /** Where the runtime interface client loads its JNI library from instead of unpacking it. */
+  private static final String JNI_PROPERTY =
+      "-Dcom.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI=";
 
   private RuntimeCommand() {}
 
@@ -43,16 +47,38 @@ final class RuntimeCommand {
         root.toString(), root.resolve("*").toString(), root.resolve("lib/*").toString(),
         config.javaRuntimeClassPath().resolve("*").toString());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java,
+    List<String> command = new ArrayList<>(List.of(java,
         "-XX:MaxHeapSize=" + (config.memoryMB() * 85L / 100) + "m",
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
         "-Xshare:auto",
         "-Djava.net.preferIPv4Stack=true",
         // the runtime interface client's JNI library; without this JDK 24+ warns at every start
-        "--enable-native-access=ALL-UNNAMED",
-        "-cp", classPath,
-        JAVA_RUNTIME_CLIENT, config.handler());
+        "--enable-native-access=ALL-UNNAMED"));
+    Path jni = jniLibrary(config.javaRuntimeClassPath());
+    if (jni != null) {
+      command.add(JNI_PROPERTY + jni);
+    }
+    command.addAll(List.of("-cp", classPath, JAVA_RUNTIME_CLIENT, config.handler()));
+    return command;
+  }
+
+  /**
+   * The client's JNI library for this machine, extracted at build time; null when absent (the
+   * client then unpacks its own copy to /tmp, which is private in a Pod).
+   */
+  static Path jniLibrary(Path runtimeClassPath) {
+    String arch = switch (System.getProperty("os.arch")) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64", "arm64" -> "aarch_64";
+      default -> null;
+    };
+    if (arch == null) {
+      return null;
+    }
+    boolean musl = Files.exists(Path.of("/etc/alpine-release"));
+    Path library = runtimeClassPath.resolve("jni/libaws-lambda-jni.linux" + (musl ? "_musl-" : "-") + arch + ".so");
+    return Files.isRegularFile(library) ? library : null;
   }
 
   /** Lambda's defined runtime environment variables over the function's own variables. */

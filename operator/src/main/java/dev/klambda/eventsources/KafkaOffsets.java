@@ -1,0 +1,112 @@
+package dev.klambda.eventsources;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+
+/**
+ * A Kafka poller's position: the partitions the group gave its consumer, and the offsets of
+ * batches done (succeeded, filtered or sent to the destination). Done batches are committed
+ * asynchronously: offsets are cumulative, so a later commit covers one that failed, and the
+ * broker's commit round trip (several ms: Kafka 4 brokers hold offset writes up to
+ * {@code group.coordinator.append.linger.ms}) stays off the batch loop. What is done is committed
+ * synchronously when partitions move away and before the consumer closes. Used by the poller's
+ * thread only, but for {@link #owns}.
+ */
+final class KafkaOffsets {
+  private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String mappingKey;
+  private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+  private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+
+  KafkaOffsets(String mappingKey) {
+    this.mappingKey = mappingKey;
+  }
+
+  static TopicPartition partition(ConsumerRecord<?, ?> record) {
+    return new TopicPartition(record.topic(), record.partition());
+  }
+
+  boolean owns(ConsumerRecord<?, ?> record) {
+    return owned.contains(partition(record));
+  }
+
+  boolean ownsNone() {
+    return owned.isEmpty();
+  }
+
+  void assigned(Collection<TopicPartition> partitions) {
+    owned.addAll(partitions);
+  }
+
+  /** The group takes these partitions away (revoked: what is done is committed first). */
+  void revoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    commitDone(consumer, partitions);
+    owned.removeAll(partitions);
+  }
+
+  /** The consumer lost these partitions (its session ended): nothing can be committed for them. */
+  void lost(Collection<TopicPartition> partitions) {
+    owned.removeAll(partitions);
+    partitions.forEach(done::remove);
+  }
+
+  /** The batch is done: its next offsets, per partition still owned, are committed asynchronously. */
+  void batchDone(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> batch) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (ConsumerRecord<?, ?> record : batch) {
+      if (owns(record)) {
+        offsets.merge(partition(record), new OffsetAndMetadata(record.offset() + 1),
+            (a, b) -> a.offset() >= b.offset() ? a : b);
+      }
+    }
+    if (!offsets.isEmpty()) {
+      done.putAll(offsets);
+      consumer.commitAsync(offsets, (committed, e) -> {
+        if (e != null) {
+          System.err.println("klambda: " + mappingKey + ": an offset commit failed (the next one covers it): " + e);
+        }
+      });
+    }
+  }
+
+  /** Before the consumer closes: commits what is done and waits for it; then forgets everything. */
+  void close(Consumer<?, ?> consumer) {
+    commitDone(consumer, List.copyOf(done.keySet()));
+    owned.clear();
+    done.clear();
+  }
+
+  private void commitDone(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition partition : partitions) {
+      OffsetAndMetadata offset = done.remove(partition);
+      if (offset != null) {
+        offsets.put(partition, offset);
+      }
+    }
+    if (offsets.isEmpty()) {
+      return;
+    }
+    try {
+      consumer.commitSync(offsets, COMMIT_TIMEOUT);
+    } catch (CommitFailedException | RebalanceInProgressException e) {
+      // the group moved them already: their next owner reads from the last commit (duplicates, no loss)
+      System.err.println("klambda: " + mappingKey + ": offsets not committed, the partitions moved: " + e.getMessage());
+    } catch (KafkaException e) {
+      System.err.println("klambda: " + mappingKey + ": offsets not committed: " + e);
+    }
+  }
+}
