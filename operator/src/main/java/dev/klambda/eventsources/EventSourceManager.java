@@ -90,8 +90,10 @@ public final class EventSourceManager implements AutoCloseable {
         Map<String, String> auth = SourceCredentials.kafka(secrets, mapping.namespace(), kafka.authSecret(),
             "spec.source.kafka.authSecretRef");
         FailureDestination destination = destination(mapping, auth);
-        yield new KafkaPoller(mapping, kafka, KafkaClients.consumer(mapping, kafka, auth), invoker, destination,
-            mapping.filter(), region, observer);
+        var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
+        yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,
+            consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
+            destination, observer);
       }
     };
     running.put(mapping.key(), new Running(mapping, poller));

@@ -29,7 +29,9 @@ final class KafkaOffsets {
 
   private final String mappingKey;
   private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+  /** Done, and not yet known to be committed. */
   private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+  private boolean commitFailed;
 
   KafkaOffsets(String mappingKey) {
     this.mappingKey = mappingKey;
@@ -74,12 +76,34 @@ final class KafkaOffsets {
     }
     if (!offsets.isEmpty()) {
       done.putAll(offsets);
-      consumer.commitAsync(offsets, (committed, e) -> {
-        if (e != null) {
-          System.err.println("klambda: " + mappingKey + ": an offset commit failed (the next one covers it): " + e);
-        }
-      });
+      commitAsync(consumer, offsets);
     }
+  }
+
+  /**
+   * Commits again what is done when a commit failed (e.g. during a rebalance) and no later batch
+   * has covered it: after the last batch there is no next commit to rely on.
+   */
+  void retryFailedCommits(Consumer<?, ?> consumer) {
+    if (commitFailed && !done.isEmpty()) {
+      commitFailed = false;
+      commitAsync(consumer, Map.copyOf(done));
+    }
+  }
+
+  /** Callbacks run on the consumer's thread, inside a later poll. */
+  private void commitAsync(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    consumer.commitAsync(offsets, (committed, e) -> {
+      if (e == null) {
+        committed.forEach((partition, offset) ->
+            done.computeIfPresent(partition, (p, pending) -> pending.offset() <= offset.offset() ? null : pending));
+        return;
+      }
+      commitFailed = true;
+      if (!(e instanceof RebalanceInProgressException) && !(e instanceof CommitFailedException)) {
+        System.err.println("klambda: " + mappingKey + ": an offset commit failed (it is retried): " + e);
+      }
+    });
   }
 
   /** Before the consumer closes: commits what is done and waits for it; then forgets everything. */

@@ -14,8 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,7 +30,8 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * Lambda's Kafka poller: one consumer in the mapping's group, batches by size and batching window
+ * One consumer of a Kafka mapping ({@link KafkaConsumers} runs one per partition, up to the
+ * mapping's maximumConcurrency): a consumer in the mapping's group, batches by size and batching window
  * across the partitions it owns, one synchronous invocation per batch, offsets committed only once
  * every record of the batch succeeded or went to the on-failure destination. A failing batch is
  * retried (from the lowest reported offset per partition with ReportBatchItemFailures), bisected
@@ -57,6 +61,9 @@ final class KafkaPoller implements Poller {
   private final String functionArn;
   private final int retries;
   private final KafkaOffsets offsets;
+  private final IntConsumer partitions;
+  private final LongConsumer offsetLag;
+  private boolean partitionsTold;
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new ArrayDeque<>();
   private final Thread thread;
   private volatile Consumer<byte[], byte[]> consumer;
@@ -65,20 +72,30 @@ final class KafkaPoller implements Poller {
   /** Set while the consumer commits and closes: no interrupt may reach it then. */
   private volatile boolean leaving;
 
+  /**
+   * @param partitions told the topic's partition count once this consumer has partitions
+   * @param offsetLag told the records of its partitions not yet read, after every poll
+   */
   KafkaPoller(MappingConfig mapping, MappingConfig.Kafka source, Properties consumerProps, BatchInvoker invoker,
-      FailureDestination destination, RecordFilter filter, String region, MappingObserver observer) {
+      FailureDestination destination, RecordFilter filter, String region, MappingObserver observer, int index,
+      IntConsumer partitions, LongConsumer offsetLag) {
     this.mapping = mapping;
     this.source = source;
-    this.consumerProps = consumerProps;
+    this.consumerProps = new Properties();
+    this.consumerProps.putAll(consumerProps);
+    // a client id of its own: the group's consumers are told apart in the broker's logs and JMX
+    this.consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerProps.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
     this.invoker = invoker;
     this.destination = destination;
     this.filter = filter;
     this.observer = observer;
+    this.partitions = partitions;
+    this.offsetLag = offsetLag;
     this.offsets = new KafkaOffsets(mapping.key());
     this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
     this.retries = mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
         ? RETRIES_WITH_DESTINATION : mapping.maximumRetryAttempts();
-    this.thread = Thread.ofPlatform().daemon().name("kafka-" + mapping.key()).start(this::run);
+    this.thread = Thread.ofPlatform().daemon().name("kafka-" + mapping.key() + "-" + index).start(this::run);
   }
 
   @Override
@@ -143,8 +160,13 @@ final class KafkaPoller implements Poller {
             + source.bootstrapServers();
       } else if (!offsets.ownsNone()) {
         unassignedSince = System.nanoTime();
+        if (!partitionsTold) {
+          partitions.accept(c.partitionsFor(source.topic()).size());
+          partitionsTold = true;
+        }
       }
       reportLag(c);
+      offsets.retryFailedCommits(c);
       if (!batch.isEmpty()) {
         process(c, batch);
       }
@@ -294,7 +316,7 @@ final class KafkaPoller implements Poller {
     for (TopicPartition partition : c.assignment()) {
       lag += c.currentLag(partition).orElse(0);
     }
-    observer.offsetLag(mapping, lag);
+    offsetLag.accept(lag);
   }
 
   /** Follows the partitions the group gives this consumer; records of one it lost are dropped. */
@@ -353,6 +375,5 @@ final class KafkaPoller implements Poller {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    destination.close();
   }
 }

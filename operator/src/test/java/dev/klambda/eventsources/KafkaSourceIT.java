@@ -184,6 +184,36 @@ class KafkaSourceIT {
   }
 
   @Test
+  void partitionsAreProcessedConcurrentlyUpToTheMaximumConcurrencyEachInOrder() throws Exception {
+    newTopic(4);
+    for (int i = 0; i < 400; i++) {
+      producer.send(new ProducerRecord<>(topic, i % 4, null, "p" + (i % 4) + "-" + i));
+    }
+    producer.flush();
+    java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    function = records -> {
+      most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      inFlight.decrementAndGet();
+      return ok("{}");
+    };
+    manager().apply(mapping(5, 0, -1, false, false, null)); // maximumConcurrency 2
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> committed() == 400);
+    assertThat(most.get()).as("two consumers, one batch in flight each").isEqualTo(2);
+    for (int partition = 0; partition < 4; partition++) {
+      int p = partition;
+      assertThat(batches.stream().flatMap(List::stream).filter(r -> r.get("partition").asInt() == p)
+          .map(r -> r.get("offset").asLong()).distinct().toList()).isSorted().hasSize(100);
+    }
+  }
+
+  @Test
   void theBatchingWindowGathersRecordsIntoOneInvocation() throws Exception {
     newTopic(1);
     manager().apply(mapping(100, 3, -1, false, false, null));

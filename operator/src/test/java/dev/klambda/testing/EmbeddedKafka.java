@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
@@ -172,8 +173,16 @@ public final class EmbeddedKafka implements AutoCloseable {
           .all().get(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (true) {
-        TopicDescription description =
-            admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+        TopicDescription description;
+        try {
+          description = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50); // created, but the metadata has not reached the broker's cache yet
+          continue;
+        }
         if (description.partitions().size() == partitions
             && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
           return;
