@@ -103,9 +103,12 @@ public final class OperatorMode implements AutoCloseable {
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withUseSSAToPatchPrimaryResource(false);
       if (election != null) {
-        o.withLeaderElectionConfiguration(election.configuration(() -> leading.set(true), () -> {
+        o.withLeaderElectionConfiguration(election.configuration(() -> {
+          eventSources.resume();
+          leading.set(true);
+        }, () -> {
           leading.set(false);
-          eventSources.close(); // another replica owns the mappings now
+          eventSources.suspend(); // another replica owns the mappings now, even if a reconcile still runs here
           if (election.exitOnStopLeading() && !closing.get()) {
             // lost, not given up: leave (the shutdown hook drains in-flight work), come back as a standby
             Thread.ofPlatform().name("klambda-lost-lease").start(() -> System.exit(1));

@@ -39,6 +39,8 @@ public final class EventSourceManager implements AutoCloseable {
   private final Clock clock;
   private final SchedulePoller.Sleeper sleeper;
   private final Map<String, Running> running = new HashMap<>();
+  /** Set while this process must not poll (closed, or another replica leads): apply starts nothing. */
+  private boolean suspended;
 
   /**
    * Pollers that invoke through the gateway's routers: batches synchronously (waiting up to the
@@ -74,7 +76,7 @@ public final class EventSourceManager implements AutoCloseable {
       return;
     }
     remove(mapping.key());
-    if (!mapping.enabled()) {
+    if (!mapping.enabled() || suspended) {
       return;
     }
     Poller poller = switch (mapping.source()) {
@@ -137,10 +139,24 @@ public final class EventSourceManager implements AutoCloseable {
     return running.containsKey(key);
   }
 
-  @Override
-  public synchronized void close() {
+  /**
+   * Stops every poller and starts none until {@link #resume}: another replica owns the mappings
+   * now (a lost Lease), or this process is shutting down.
+   */
+  public synchronized void suspend() {
+    suspended = true;
     running.values().forEach(r -> closeQuietly(r.poller()));
     running.clear();
+  }
+
+  /** Pollers start again (this replica leads); the reconciler applies each mapping anew. */
+  public synchronized void resume() {
+    suspended = false;
+  }
+
+  @Override
+  public synchronized void close() {
+    suspend();
   }
 
   private static void closeQuietly(Poller poller) {

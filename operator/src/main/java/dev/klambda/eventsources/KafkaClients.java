@@ -81,6 +81,8 @@ final class KafkaClients {
     String mechanism = auth.get("saslMechanism");
     if (protocol == null && mechanism != null) {
       protocol = "SASL_SSL"; // a SASL login without TLS must be asked for by name
+    } else if (protocol == null && auth.get("caCertificate") != null) {
+      protocol = "SSL"; // a CA to trust means TLS, never a silent fall back to plain text
     }
     if (protocol != null) {
       props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);

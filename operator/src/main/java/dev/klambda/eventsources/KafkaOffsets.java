@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * A Kafka poller's position: the partitions the group gave its consumer, and the offsets of
@@ -32,6 +33,8 @@ final class KafkaOffsets {
   /** Done, and not yet known to be committed. */
   private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
   private boolean commitFailed;
+  /** Partitions revoked or lost since the batch in progress was read: its records there are void. */
+  private final Set<TopicPartition> movedDuringBatch = ConcurrentHashMap.newKeySet();
 
   KafkaOffsets(String mappingKey) {
     this.mappingKey = mappingKey;
@@ -43,6 +46,15 @@ final class KafkaOffsets {
 
   boolean owns(ConsumerRecord<?, ?> record) {
     return owned.contains(partition(record));
+  }
+
+  /** Owned, and not moved away (and maybe back) since the batch was read: its position still holds. */
+  boolean ownedThroughBatch(ConsumerRecord<?, ?> record) {
+    return owns(record) && !movedDuringBatch.contains(partition(record));
+  }
+
+  void batchStarts() {
+    movedDuringBatch.clear();
   }
 
   boolean ownsNone() {
@@ -57,11 +69,13 @@ final class KafkaOffsets {
   void revoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
     commitDone(consumer, partitions);
     owned.removeAll(partitions);
+    movedDuringBatch.addAll(partitions);
   }
 
   /** The consumer lost these partitions (its session ended): nothing can be committed for them. */
   void lost(Collection<TopicPartition> partitions) {
     owned.removeAll(partitions);
+    movedDuringBatch.addAll(partitions);
     partitions.forEach(done::remove);
   }
 
@@ -69,7 +83,7 @@ final class KafkaOffsets {
   void batchDone(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> batch) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (ConsumerRecord<?, ?> record : batch) {
-      if (owns(record)) {
+      if (ownedThroughBatch(record)) {
         offsets.merge(partition(record), new OffsetAndMetadata(record.offset() + 1),
             (a, b) -> a.offset() >= b.offset() ? a : b);
       }
@@ -125,7 +139,11 @@ final class KafkaOffsets {
       return;
     }
     try {
-      consumer.commitSync(offsets, COMMIT_TIMEOUT);
+      try {
+        consumer.commitSync(offsets, COMMIT_TIMEOUT);
+      } catch (WakeupException meantForThePoll) {
+        consumer.commitSync(offsets, COMMIT_TIMEOUT); // a wakeup is consumed once
+      }
     } catch (CommitFailedException | RebalanceInProgressException e) {
       // the group moved them already: their next owner reads from the last commit (duplicates, no loss)
       System.err.println("klambda: " + mappingKey + ": offsets not committed, the partitions moved: " + e.getMessage());

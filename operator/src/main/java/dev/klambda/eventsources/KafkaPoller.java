@@ -119,6 +119,10 @@ final class KafkaPoller implements Poller {
         lastProcessingResult = "PROBLEM: credentials rejected: " + e.getMessage();
       } catch (KafkaException e) {
         lastProcessingResult = "PROBLEM: source unreachable: " + e.getMessage();
+      } catch (RuntimeException e) {
+        // e.g. an on-failure destination that is down: nothing of the batch was committed, so
+        // reconnecting reads it again
+        lastProcessingResult = "PROBLEM: " + e;
       } finally {
         leave(c);
       }
@@ -216,6 +220,7 @@ final class KafkaPoller implements Poller {
     toDestination(expired, "RecordAgeExceeded", 0, null);
     // the partitions wait while their batch is retried, but the consumer keeps polling (paused)
     // so the group does not take them away
+    offsets.batchStarts();
     c.pause(c.assignment());
     try {
       deliver(c, fresh);
@@ -234,7 +239,7 @@ final class KafkaPoller implements Poller {
     Duration backoff = FIRST_BACKOFF;
     List<ConsumerRecord<byte[], byte[]>> remaining = records;
     while (true) {
-      remaining = remaining.stream().filter(offsets::owns).toList();
+      remaining = remaining.stream().filter(offsets::ownedThroughBatch).toList();
       if (remaining.isEmpty() || closed) {
         return;
       }
@@ -257,7 +262,9 @@ final class KafkaPoller implements Poller {
         }
       }
       remaining = attempt.failed();
-      // paused, this keeps the membership; a partition newly assigned meanwhile is not paused
+      // paused, this keeps the membership; partitions assigned meanwhile are paused too, so the
+      // wait reads nothing (what it returns anyway is kept, in order, for the next batches)
+      c.pause(c.assignment());
       c.poll(backoff).forEach(pending::add);
       backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }

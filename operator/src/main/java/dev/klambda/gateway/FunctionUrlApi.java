@@ -27,6 +27,10 @@ final class FunctionUrlApi {
   private static final Pattern HOST = Pattern.compile("^([a-z0-9-]+)\\.([a-z0-9-]+)\\.lambda-url\\.", Pattern.CASE_INSENSITIVE);
   private static final Pattern PATH = Pattern.compile("^/url/([a-z0-9-]+)/([a-z0-9-]+)(/.*)?$");
 
+  /** How the body is framed is the server's business, not the function's. */
+  private static final java.util.Set<String> FRAMING_HEADERS =
+      java.util.Set.of("content-length", "transfer-encoding", "connection");
+
   private final FunctionRegistry registry;
   private final Duration queueTimeout;
 
@@ -99,8 +103,8 @@ final class FunctionUrlApi {
         requestId, router.function().name(), Instant.now()));
     InvocationResult result = registry.invoke(router.function().key(), new InvocationRequest(requestId, event, null, false),
         System.nanoTime() + queueTimeout.toNanos());
-    corsHeaders(exchange, url, origin);
     if (result.functionError()) {
+      corsHeaders(exchange, url, origin);
       message(exchange, 502, "Internal Server Error");
       return;
     }
@@ -116,8 +120,19 @@ final class FunctionUrlApi {
       return;
     }
     Headers out = exchange.getResponseHeaders();
-    response.headers().forEach(out::set);
-    response.cookies().forEach(cookie -> out.add("Set-Cookie", cookie));
+    try {
+      response.headers().forEach((name, value) -> {
+        if (!FRAMING_HEADERS.contains(name)) {
+          out.set(name, value);
+        }
+      });
+      response.cookies().forEach(cookie -> out.add("Set-Cookie", cookie));
+    } catch (IllegalArgumentException badHeader) { // e.g. a line break in a value
+      out.clear();
+      message(exchange, 502, "Internal Server Error");
+      return;
+    }
+    corsHeaders(exchange, url, origin); // the URL's CORS settings win over the function's, as in Lambda
     send(exchange, response.status(), response.body());
   }
 

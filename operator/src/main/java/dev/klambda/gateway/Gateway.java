@@ -23,7 +23,14 @@ public final class Gateway implements AutoCloseable {
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     InvokeApi invokeApi = new InvokeApi(registry, async, queueTimeout);
     FunctionUrlApi urls = new FunctionUrlApi(registry, queueTimeout);
-    server.createContext(InvokeApi.PATH_PREFIX, invokeApi::handle);
+    // a function URL host serves that function's URL only, whatever the path: never the Invoke API
+    server.createContext(InvokeApi.PATH_PREFIX, exchange -> {
+      if (FunctionUrlApi.byHost(exchange)) {
+        urls.handle(exchange);
+      } else {
+        invokeApi.handle(exchange);
+      }
+    });
     server.createContext(FunctionUrlApi.PATH_PREFIX, urls::handle);
     server.createContext("/", exchange -> {
       if (FunctionUrlApi.byHost(exchange)) {

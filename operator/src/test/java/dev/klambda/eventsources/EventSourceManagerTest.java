@@ -104,4 +104,20 @@ class EventSourceManagerTest {
     manager.close();
     assertThat(manager.isRunning("team-a/s")).isFalse();
   }
+
+  @Test
+  void aSuspendedManagerStartsNothingUntilResumed() throws Exception {
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1));
+    manager.suspend(); // another replica leads now
+
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2)); // a reconcile still running here
+    assertThat(manager.isRunning("team-a/s")).isFalse();
+
+    manager.resume();
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2));
+    assertThat(manager.isRunning("team-a/s")).isTrue();
+    manager.close();
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3));
+    assertThat(manager.isRunning("team-a/s")).as("closed is final for apply").isFalse();
+  }
 }

@@ -90,6 +90,20 @@ class FunctionUrlIT {
   }
 
   @Test
+  void aFunctionUrlHostNeverReachesTheInvokeApi() throws Exception {
+    URI uri = URI.create(base);
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.getOutputStream().write(("POST /2015-03-31/functions/no-url/invocations HTTP/1.1\r\n"
+          + "Host: web.default.lambda-url.example.com\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+          .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      // the 'web' function's URL answered, with the path as its rawPath; 'no-url' was not invoked
+      assertThat(response).startsWith("HTTP/1.1 201").contains("POST /2015-03-31/functions/no-url/invocations x=null");
+    }
+  }
+
+  @Test
   void jsonWithoutAStatusCodeIsA200JsonBody() throws Exception {
     HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/url/default/plain/")).GET());
 
