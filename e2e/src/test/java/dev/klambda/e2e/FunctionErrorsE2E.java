@@ -3,6 +3,7 @@ package dev.klambda.e2e;
 import static dev.klambda.e2e.KlambdaCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.klambda.testing.Manifests;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +67,7 @@ class FunctionErrorsE2E {
     Map<String, Object> fullSpec = new LinkedHashMap<>(spec);
     fullSpec.put("idleTimeoutSeconds", 30);
     functions.add(name);
-    cluster.apply(TestFunctions.provided(name, TestFunctions.bashRuntime(handler), fullSpec));
+    cluster.apply(Manifests.provided(name, Manifests.bashRuntime("", handler), fullSpec));
     cluster.awaitReady("Function", name);
   }
 

@@ -1,10 +1,12 @@
 package dev.klambda.e2e;
 
-import static dev.klambda.e2e.PrometheusText.value;
+import static dev.klambda.testing.PrometheusText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import dev.klambda.testing.Manifests;
+import dev.klambda.testing.PrometheusText;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +25,7 @@ class MetricsE2E {
 
   @Test
   void everyInvocationIsCountedTimedAndBilled() {
-    cluster.apply(TestFunctions.provided("metered", TestFunctions.bashRuntime("""
+    cluster.apply(Manifests.provided("metered", Manifests.bashRuntime("", """
           case "$2" in
             *fail*) fail "$1" ValidationError "bad input" ;;
             *) respond "$1" '{"ok":true}' ;;

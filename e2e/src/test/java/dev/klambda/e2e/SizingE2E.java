@@ -4,6 +4,7 @@ import static dev.klambda.e2e.KlambdaCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.klambda.testing.Manifests;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -38,7 +39,7 @@ class SizingE2E {
 
   @Test
   void memoryMBSetsMemoryAndCpuRequestsAndLimitsThatTheKernelEnforces() {
-    cluster.apply(TestFunctions.provided("sized", TestFunctions.bashRuntime(READS_ITS_CGROUP),
+    cluster.apply(Manifests.provided("sized", Manifests.bashRuntime("", READS_ITS_CGROUP),
         Map.of("memoryMB", 256, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "sized");
 

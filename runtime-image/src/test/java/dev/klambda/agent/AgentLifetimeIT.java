@@ -25,9 +25,11 @@ class AgentLifetimeIT {
     // a parent that starts the agent, then is killed with SIGKILL: it cannot stop its child
     ProcessBuilder parent = new ProcessBuilder("bash", "-c",
         "'" + java + "' -jar '" + AgentProcess.JAR.toAbsolutePath() + "' & echo $! > '" + pidFile + "'; wait");
+    // an address of its own: a left-over agent of another run must not hold the ports
+    String host = "127.0.77." + java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 255);
     parent.environment().putAll(Map.of("KLAMBDA_RUNTIME", "provided", "KLAMBDA_FUNCTION_NAME", "orphan",
-        "KLAMBDA_TASK_ROOT", task.toString(), "KLAMBDA_RUNTIME_API", "127.0.77.1:9001",
-        "KLAMBDA_INVOKE_ADDRESS", "127.0.77.1:9000"));
+        "KLAMBDA_TASK_ROOT", task.toString(), "KLAMBDA_RUNTIME_API", host + ":9001",
+        "KLAMBDA_INVOKE_ADDRESS", host + ":9000"));
     Process shell = parent.redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
     long pid = Long.parseLong(Files.readString(pidFile).strip());
