@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,7 @@ class AgentLifetimeIT {
     ProcessBuilder parent = new ProcessBuilder("bash", "-c",
         "'" + java + "' -jar '" + AgentProcess.JAR.toAbsolutePath() + "' & echo $! > '" + pidFile + "'; wait");
     // an address of its own: a left-over agent of another run must not hold the ports
-    String host = "127.0.77." + java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 255);
+    String host = "127.0.77." + ThreadLocalRandom.current().nextInt(1, 255);
     parent.environment().putAll(Map.of("KLAMBDA_RUNTIME", "provided", "KLAMBDA_FUNCTION_NAME", "orphan",
         "KLAMBDA_TASK_ROOT", task.toString(), "KLAMBDA_RUNTIME_API", host + ":9001",
         "KLAMBDA_INVOKE_ADDRESS", host + ":9000"));
