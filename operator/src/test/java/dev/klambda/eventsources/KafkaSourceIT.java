@@ -195,7 +195,14 @@ class KafkaSourceIT {
     function = records -> {
       most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       try {
-        Thread.sleep(50);
+        // until a second consumer has partitions (its rebalance takes a few polls), each batch
+        // waits a while for company, so the test does not depend on how fast the machine is
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (most.get() < 2 && System.nanoTime() < until) {
+          Thread.sleep(10);
+          most.accumulateAndGet(inFlight.get(), Math::max);
+        }
+        Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -204,7 +211,7 @@ class KafkaSourceIT {
     };
     manager().apply(mapping(5, 0, -1, false, false, null)); // maximumConcurrency 2
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> committed() == 400);
+    await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 400);
     assertThat(most.get()).as("two consumers, one batch in flight each").isEqualTo(2);
     for (int partition = 0; partition < 4; partition++) {
       int p = partition;
