@@ -111,7 +111,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
   }
 
   private void patchStatus(EventSourceMapping resource, EventSourceMappingStatus status) {
-    StatusPatch.write(client, resource, resource.getStatus() != null, status);
+    StatusPatch.write(client, resource, status);
   }
 
   @Override

@@ -91,7 +91,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
 
   /** The reconciler's own status fields; {@code status.usage} belongs to the usage roll-up. */
   private void patchStatus(Function function, FunctionStatus status) {
-    StatusPatch.write(client, function, function.getStatus() != null, status, "usage");
+    StatusPatch.write(client, function, status, "usage");
   }
 
   /** Usage written down by an earlier operator process, the ledger's starting point. */

@@ -3,7 +3,7 @@ package dev.klambda.controller;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -23,19 +23,21 @@ final class StatusPatch {
 
   private StatusPatch() {}
 
-  /** Sets {@code status.<field>} for each field of {@code status} except {@code excluded}. */
-  static <R extends HasMetadata> void write(KubernetesClient client, R resource, boolean hasStatus, Object status,
-      String... excluded) {
+  /**
+   * Sets {@code status.<field>} for each field of {@code status} except {@code excluded}; a field
+   * that is null now and set in the resource's current status is removed.
+   */
+  static void write(KubernetesClient client, CustomResource<?, ?> resource, Object status, String... excluded) {
     Map<String, Object> fields = new LinkedHashMap<>(JSON.convertValue(status, new TypeReference<Map<String, Object>>() {}));
     for (String field : excluded) {
       fields.remove(field);
     }
     List<Map<String, Object>> operations = new ArrayList<>();
-    if (!hasStatus) {
+    if (resource.getStatus() == null) {
       fields.values().removeIf(java.util.Objects::isNull);
       operations.add(Map.of("op", "add", "path", "/status", "value", fields));
     } else {
-      Map<?, ?> current = JSON.convertValue(resource, Map.class).get("status") instanceof Map<?, ?> m ? m : Map.of();
+      Map<?, ?> current = JSON.convertValue(resource.getStatus(), Map.class);
       fields.forEach((name, value) -> {
         if (value != null) {
           operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value));

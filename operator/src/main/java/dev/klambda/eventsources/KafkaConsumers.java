@@ -65,10 +65,6 @@ final class KafkaConsumers implements Poller {
     return first;
   }
 
-  synchronized int size() {
-    return consumers.size();
-  }
-
   /** Stops every consumer at once (each commits what it finished and leaves the group), then the destination. */
   @Override
   public void close() {

@@ -105,7 +105,7 @@ final class KafkaPoller implements Poller {
 
   /** Connects (again after any failure of the source) until closed. */
   private void run() {
-    Duration backoff = FIRST_BACKOFF;
+    Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     while (!closed) {
       Consumer<byte[], byte[]> c = null;
       try {
@@ -126,10 +126,9 @@ final class KafkaPoller implements Poller {
       } finally {
         leave(c);
       }
-      if (closed || !sleep(backoff)) {
+      if (closed || !sleep(backoff.next())) {
         return;
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
     }
   }
 
@@ -236,7 +235,7 @@ final class KafkaPoller implements Poller {
   private void deliver(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records)
       throws InterruptedException {
     int attempts = 0;
-    Duration backoff = FIRST_BACKOFF;
+    Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     List<ConsumerRecord<byte[], byte[]>> remaining = records;
     while (true) {
       remaining = remaining.stream().filter(offsets::ownedThroughBatch).toList();
@@ -265,8 +264,7 @@ final class KafkaPoller implements Poller {
       // paused, this keeps the membership; partitions assigned meanwhile are paused too, so the
       // wait reads nothing (what it returns anyway is kept, in order, for the next batches)
       c.pause(c.assignment());
-      c.poll(backoff).forEach(pending::add);
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      c.poll(backoff.next()).forEach(pending::add);
     }
   }
 

@@ -63,7 +63,7 @@ final class SqsPoller implements Poller {
   }
 
   private void poll() {
-    Duration backoff = Duration.ofMillis(100);
+    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
     while (!closed) {
       try {
         List<Message> batch = collect();
@@ -73,12 +73,11 @@ final class SqsPoller implements Poller {
           observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
           process(batch);
         }
-        backoff = Duration.ofMillis(100);
+        backoff.reset();
       } catch (SdkException e) {
         lastProcessingResult = (rejectedCredentials(e) ? "PROBLEM: credentials rejected: " : "PROBLEM: source unreachable: ")
             + e.getMessage();
-        sleep(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : backoff.multipliedBy(2);
+        sleep(backoff.next());
       } catch (InterruptedException e) {
         return;
       }
