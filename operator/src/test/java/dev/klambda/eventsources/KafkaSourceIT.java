@@ -15,14 +15,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,6 +38,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,6 +129,14 @@ class KafkaSourceIT {
         new MappingConfig.Kafka(kafka.bootstrapServers(), topic, null, null, "TRIM_HORIZON"), onFailure);
   }
 
+  /** Sends in one go and waits until the broker has every record. */
+  private void sendAll(List<ProducerRecord<String, String>> records) throws Exception {
+    List<Future<?>> sent = records.stream().<Future<?>>map(producer::send).toList();
+    for (Future<?> record : sent) {
+      record.get(30, TimeUnit.SECONDS);
+    }
+  }
+
   private void send(String... values) throws Exception {
     for (String value : values) {
       producer.send(new ProducerRecord<>(topic, value)).get();
@@ -146,6 +160,20 @@ class KafkaSourceIT {
     return batches.stream().flatMap(List::stream).map(KafkaSourceIT::value).toList();
   }
 
+  private Map<TopicPartition, Long> committedByPartition() throws Exception {
+    try (Admin admin = kafka.admin()) {
+      Map<TopicPartition, Long> offsets = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+      admin.listConsumerGroupOffsets("group-" + topic).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
+          .forEach((partition, offset) -> offsets.put(partition, offset == null ? -1 : offset.offset()));
+      return offsets;
+    }
+  }
+
+  private Map<Integer, Long> deliveredByPartition() {
+    return new TreeMap<>(batches.stream().flatMap(List::stream).collect(
+        Collectors.groupingBy(r -> r.get("partition").asInt(), Collectors.counting())));
+  }
+
   /** The group's committed offsets, summed over the topic's partitions. */
   private long committed() throws Exception {
     try (Admin admin = kafka.admin()) {
@@ -158,10 +186,11 @@ class KafkaSourceIT {
   @Test
   void recordsArriveInBatchesOfTheBatchSizeAndAreCommittedAfterSuccess() throws Exception {
     newTopic(2);
+    List<ProducerRecord<String, String>> produced = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
-      producer.send(new ProducerRecord<>(topic, "key-" + (i % 7), "m" + i));
+      produced.add(new ProducerRecord<>(topic, "key-" + (i % 7), "m" + i));
     }
-    producer.flush();
+    sendAll(produced);
     manager().apply(mapping(100, 0, -1, false, false, null));
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 250);
@@ -186,12 +215,13 @@ class KafkaSourceIT {
   @Test
   void partitionsAreProcessedConcurrentlyUpToTheMaximumConcurrencyEachInOrder() throws Exception {
     newTopic(4);
+    List<ProducerRecord<String, String>> produced = new ArrayList<>();
     for (int i = 0; i < 400; i++) {
-      producer.send(new ProducerRecord<>(topic, i % 4, null, "p" + (i % 4) + "-" + i));
+      produced.add(new ProducerRecord<>(topic, i % 4, null, "p" + (i % 4) + "-" + i));
     }
-    producer.flush();
-    java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    sendAll(produced);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
     function = records -> {
       most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       try {
@@ -211,7 +241,12 @@ class KafkaSourceIT {
     };
     manager().apply(mapping(5, 0, -1, false, false, null)); // maximumConcurrency 2
 
-    await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 400);
+    try {
+      await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 400);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("not all committed: " + committedByPartition() + ", most in flight " + most.get()
+          + ", records delivered per partition " + deliveredByPartition(), e);
+    }
     assertThat(most.get()).as("two consumers, one batch in flight each").isEqualTo(2);
     for (int partition = 0; partition < 4; partition++) {
       int p = partition;

@@ -21,8 +21,9 @@ import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
@@ -166,31 +167,32 @@ public final class EmbeddedKafka implements AutoCloseable {
     createTopic(name, partitions, Map.of());
   }
 
-  /** Creates a topic with these topic configs (for example {@code retention.ms}). */
+  /**
+   * Creates a topic with these topic configs (for example {@code retention.ms}), and returns once
+   * the broker leads every partition. Its metadata says so a moment before its replica manager
+   * does; a producer writing in between gets NOT_LEADER_OR_FOLLOWER, and the idempotent producer's
+   * retry can then wedge on OUT_OF_ORDER_SEQUENCE_NUMBER for good. Listing the partitions' end
+   * offsets is answered by the replica manager itself, so it waits for the right moment.
+   */
   public void createTopic(String name, int partitions, Map<String, String> configs) {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
           .all().get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+      for (int partition = 0; partition < partitions; partition++) {
+        ends.put(new TopicPartition(name, partition), OffsetSpec.latest());
+      }
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (true) {
-        TopicDescription description;
         try {
-          description = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+          admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS);
+          return;
         } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
             throw e;
           }
-          Thread.sleep(50); // created, but the metadata has not reached the broker's cache yet
-          continue;
+          Thread.sleep(50);
         }
-        if (description.partitions().size() == partitions
-            && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("topic " + name + " has no leaders yet: " + description);
-        }
-        Thread.sleep(50);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
