@@ -1,8 +1,10 @@
 package dev.klambda;
 
+import dev.klambda.api.Function;
+import dev.klambda.controller.ClusterSecrets;
 import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
-import dev.klambda.controller.ClusterSecrets;
+import dev.klambda.controller.FunctionsLoaded;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
@@ -27,6 +29,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,6 +43,8 @@ public final class OperatorMode implements AutoCloseable {
   /** Scheduling and image pulls, on top of a function's Init. */
   private static final Duration POD_START_ALLOWANCE = Duration.ofMinutes(2);
   private static final Duration STATUS_REFRESH = Duration.ofSeconds(10);
+  /** The longest a Function that cannot be reconciled keeps a new leader from reporting ready. */
+  private static final Duration LOAD_GRACE = Duration.ofSeconds(30);
 
   private final Operator operator;
   private final Gateway gateway;
@@ -85,8 +90,13 @@ public final class OperatorMode implements AutoCloseable {
     gateway.start();
     AtomicBoolean leading = new AtomicBoolean(election == null);
     AtomicBoolean closing = new AtomicBoolean();
-    MetricsServer metricsServer =
-        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, leading::get);
+    FunctionsLoaded loaded = new FunctionsLoaded(() -> functions(client, options.namespaces()), LOAD_GRACE,
+        System::nanoTime);
+    if (election == null) {
+      loaded.serving();
+    }
+    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
+        metrics, () -> leading.get() && loaded.loaded());
     metricsServer.start();
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
@@ -105,6 +115,7 @@ public final class OperatorMode implements AutoCloseable {
       if (election != null) {
         o.withLeaderElectionConfiguration(election.configuration(() -> {
           eventSources.resume();
+          loaded.serving();
           leading.set(true);
         }, () -> {
           leading.set(false);
@@ -117,7 +128,7 @@ public final class OperatorMode implements AutoCloseable {
       }
     });
     operator.register(new FunctionReconciler(new FunctionValidator(options.sizing()), registry, ledger,
-        client, gatewayUrl, STATUS_REFRESH), c -> watch(c, options.namespaces()));
+        client, gatewayUrl, STATUS_REFRESH, loaded), c -> watch(c, options.namespaces()));
     operator.register(new EventSourceMappingReconciler(eventSources, registry, client),
         c -> watch(c, options.namespaces()));
     operator.start();
@@ -130,6 +141,16 @@ public final class OperatorMode implements AutoCloseable {
     if (!namespaces.isEmpty()) {
       controller.settingNamespaces(namespaces);
     }
+  }
+
+  /** The Functions in the watched namespaces (all unless some are named). */
+  private static List<Function> functions(KubernetesClient client, Set<String> namespaces) {
+    if (namespaces.isEmpty()) {
+      return client.resources(Function.class).inAnyNamespace().list().getItems();
+    }
+    return namespaces.stream()
+        .flatMap(namespace -> client.resources(Function.class).inNamespace(namespace).list().getItems().stream())
+        .toList();
   }
 
   public Gateway gateway() {
@@ -179,7 +200,7 @@ public final class OperatorMode implements AutoCloseable {
     return cause == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + cause + ")";
   }
 
-  static int run(java.util.List<String> args, PrintStream out, PrintStream err) {
+  static int run(List<String> args, PrintStream out, PrintStream err) {
     Options options;
     try {
       options = Options.parseOperator(args);

@@ -44,19 +44,22 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
   private final KubernetesClient client;
   private final String gatewayUrl;
   private final Duration statusRefresh;
+  private final FunctionsLoaded loaded;
 
   /**
    * @param gatewayUrl where the gateway is reached, for the invoke URL in status
    * @param statusRefresh how often environment counts in status are brought up to date
+   * @param loaded told each Function the registry has taken in, for readiness
    */
   public FunctionReconciler(FunctionValidator validator, FunctionRegistry registry, UsageLedger ledger,
-      KubernetesClient client, String gatewayUrl, Duration statusRefresh) {
+      KubernetesClient client, String gatewayUrl, Duration statusRefresh, FunctionsLoaded loaded) {
     this.validator = validator;
     this.registry = registry;
     this.ledger = ledger;
     this.client = client;
     this.gatewayUrl = gatewayUrl;
     this.statusRefresh = statusRefresh;
+    this.loaded = loaded;
   }
 
   @Override
@@ -67,6 +70,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     try {
       FunctionConfig config = validate(function);
       FunctionRouter router = registry.deploy(config);
+      loaded.reconciled(function);
       FunctionRouter.Counts counts = router.counts();
       status.setInvokeUrl(gatewayUrl + "/2015-03-31/functions/"
           + URLEncoder.encode(config.key(), StandardCharsets.UTF_8) + "/invocations");
@@ -77,6 +81,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
           condition(function, "Invalid", "False", "Valid", "")));
     } catch (InvalidFunctionException e) {
       registry.remove(key(function));
+      loaded.reconciled(function);
       status.setConditions(List.of(
           condition(function, "Ready", "False", "Invalid", e.getMessage()),
           condition(function, "Invalid", "True", "Invalid", e.getMessage())));
