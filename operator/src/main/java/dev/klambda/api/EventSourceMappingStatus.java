@@ -10,7 +10,7 @@ public class EventSourceMappingStatus extends ObservedStatus {
   @JsonPropertyDescription("The last batch's result: OK, PROBLEM: <why>, or No records processed.")
   private String lastProcessingResult;
 
-  @JsonPropertyDescription("Record counts since the serving operator process started polling this mapping.")
+  @JsonPropertyDescription("Record counts since the mapping was created, carried over operator restarts and failovers (what a crashed process counted after its last status write is missing).")
   private MappingCounts counts;
 
   public String getState() {

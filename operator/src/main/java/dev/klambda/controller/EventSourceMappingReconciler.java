@@ -50,6 +50,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     UpdateControl<EventSourceMapping> control = UpdateControl.noUpdate();
     try {
       MappingConfig mapping = validator.validate(resource);
+      eventSources.seedCounts(mapping.key(), earlierCounts(resource.getStatus()));
       functions.find(mapping.functionKey());
       eventSources.apply(mapping);
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
@@ -90,6 +91,17 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
         count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH));
   }
 
+  private static Map<MappingObserver.Event, Long> earlierCounts(EventSourceMappingStatus status) {
+    MappingCounts counts = status == null ? null : status.getCounts();
+    if (counts == null) {
+      return Map.of();
+    }
+    return Map.of(MappingObserver.Event.POLLED, counts.getPolled(), MappingObserver.Event.FILTERED, counts.getFiltered(),
+        MappingObserver.Event.INVOKED, counts.getInvoked(), MappingObserver.Event.FAILED, counts.getFailed(),
+        MappingObserver.Event.SENT_TO_DESTINATION, counts.getSentToDestination(),
+        MappingObserver.Event.BATCH, counts.getBatches());
+  }
+
   private static long count(Map<MappingObserver.Event, Long> counts, MappingObserver.Event event) {
     return counts.getOrDefault(event, 0L);
   }
@@ -116,7 +128,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
 
   @Override
   public DeleteControl cleanup(EventSourceMapping resource, Context<EventSourceMapping> context) {
-    eventSources.remove(key(resource));
+    eventSources.delete(key(resource));
     return DeleteControl.defaultDelete();
   }
 

@@ -6,12 +6,14 @@ import dev.klambda.gateway.FunctionRegistry;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Runs one poller per enabled mapping, in this process: a new generation replaces the poller, a
  * disabled or removed mapping stops it. Sources keep their position while stopped (an SQS queue
  * keeps its messages, a Kafka group its committed offsets), so re-enabling resumes where it
- * stopped. Credentials are read from the mapping's Secrets when its poller starts.
+ * stopped. Credentials come from the mapping's Secret, read again on every apply: a rotated
+ * Secret restarts the poller with the new credentials (the position is kept, as above).
  */
 public final class EventSourceManager implements AutoCloseable {
   /** A mapping whose poller cannot start: a configuration error, or something to wait for. */
@@ -29,7 +31,8 @@ public final class EventSourceManager implements AutoCloseable {
     }
   }
 
-  private record Running(MappingConfig mapping, Poller poller) {}
+  /** A poller, and what it was started with: the mapping and the data of its Secret (null: none). */
+  private record Running(MappingConfig mapping, Map<String, String> secret, Poller poller) {}
 
   private final EventSink sink;
   private final BatchInvoker invoker;
@@ -69,28 +72,44 @@ public final class EventSourceManager implements AutoCloseable {
     this.sleeper = sleeper;
   }
 
-  /** Starts, replaces or stops the mapping's poller to match its configuration. */
+  /**
+   * Starts, replaces or stops the mapping's poller to match its configuration and its Secret.
+   *
+   * @throws CannotStartException the Secret is missing (retry) or holds the wrong keys; the
+   *     mapping's poller is stopped then
+   */
   public synchronized void apply(MappingConfig mapping) throws CannotStartException {
+    if (!mapping.enabled() || suspended) {
+      remove(mapping.key());
+      return;
+    }
+    Map<String, String> secret;
+    try {
+      secret = SourceCredentials.read(secrets, mapping);
+    } catch (CannotStartException e) {
+      remove(mapping.key());
+      throw e;
+    }
     Running current = running.get(mapping.key());
-    if (current != null && current.mapping().sameGeneration(mapping)) {
+    if (current != null && current.mapping().sameGeneration(mapping) && Objects.equals(current.secret(), secret)) {
       return;
     }
     remove(mapping.key());
-    if (!mapping.enabled() || suspended) {
-      return;
-    }
-    Poller poller = switch (mapping.source()) {
+    running.put(mapping.key(), new Running(mapping, secret, start(mapping, secret)));
+  }
+
+  private Poller start(MappingConfig mapping, Map<String, String> secret) throws CannotStartException {
+    return switch (mapping.source()) {
       case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
-        var credentials = sqs.credentialsSecret() == null ? null : SourceCredentials.aws(secrets, mapping.namespace(),
-            sqs.credentialsSecret(), "spec.source.sqs.credentialsSecretRef");
+        var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret(),
+            "spec.source.sqs.credentialsSecretRef");
         FailureDestination destination = destination(mapping, Map.of());
         yield new SqsPoller(mapping, sqs, SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials),
             invoker, destination, region, observer);
       }
       case MappingConfig.Kafka kafka -> {
-        Map<String, String> auth = SourceCredentials.kafka(secrets, mapping.namespace(), kafka.authSecret(),
-            "spec.source.kafka.authSecretRef");
+        Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret(), "spec.source.kafka.authSecretRef");
         FailureDestination destination = destination(mapping, auth);
         var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
         yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,
@@ -98,7 +117,6 @@ public final class EventSourceManager implements AutoCloseable {
             destination, observer);
       }
     };
-    running.put(mapping.key(), new Running(mapping, poller));
   }
 
   private String regionOf(String configured) {
@@ -117,9 +135,20 @@ public final class EventSourceManager implements AutoCloseable {
     };
   }
 
-  /** What the mapping's poller did since this process started polling it (for its status). */
+  /** What the mapping's pollers did (for its status): what was seeded, plus what this process counted. */
   public Map<MappingObserver.Event, Long> counts(String key) {
     return observer.counts(key);
+  }
+
+  /** The counts an earlier operator process reported, where this one has none yet. */
+  public void seedCounts(String key, Map<MappingObserver.Event, Long> earlier) {
+    observer.seed(key, earlier);
+  }
+
+  /** The mapping was deleted: its poller stops, and one made again under its name counts from zero. */
+  public synchronized void delete(String key) {
+    remove(key);
+    observer.forget(key);
   }
 
   /** The poller's last batch result, for the mapping's status; null when it has none. */

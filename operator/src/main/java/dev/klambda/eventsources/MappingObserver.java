@@ -14,4 +14,7 @@ public interface MappingObserver {
 
   /** Kafka: records in the topic not yet read by the mapping's consumer (its consumer lag). */
   default void offsetLag(MappingConfig mapping, long records) {}
+
+  /** How many pollers (SQS) or consumers (Kafka) read the mapping's source now. */
+  default void pollers(MappingConfig mapping, int pollers) {}
 }

@@ -16,14 +16,31 @@ final class MappingTally implements MappingObserver {
 
   @Override
   public void counted(MappingConfig mapping, Event event, long count) {
-    byMapping.computeIfAbsent(mapping.key(), key -> {
-      Map<Event, LongAdder> counters = new EnumMap<>(Event.class);
-      for (Event e : Event.values()) {
-        counters.put(e, new LongAdder());
-      }
-      return counters;
-    }).get(event).add(count);
+    byMapping.computeIfAbsent(mapping.key(), key -> zeros()).get(event).add(count);
     next.counted(mapping, event, count);
+  }
+
+  private static Map<Event, LongAdder> zeros() {
+    Map<Event, LongAdder> counters = new EnumMap<>(Event.class);
+    for (Event e : Event.values()) {
+      counters.put(e, new LongAdder());
+    }
+    return counters;
+  }
+
+  /**
+   * Counts an earlier process reported (the mapping's status): the starting point of a mapping
+   * this process has not counted yet, so status counts survive restarts and failovers.
+   */
+  void seed(String mappingKey, Map<Event, Long> earlier) {
+    Map<Event, LongAdder> counters = zeros();
+    earlier.forEach((event, count) -> counters.get(event).add(count));
+    byMapping.putIfAbsent(mappingKey, counters);
+  }
+
+  /** The mapping is gone: one made again under its name counts from zero. */
+  void forget(String mappingKey) {
+    byMapping.remove(mappingKey);
   }
 
   @Override
@@ -36,7 +53,12 @@ final class MappingTally implements MappingObserver {
     next.offsetLag(mapping, records);
   }
 
-  /** The mapping's counts since this process started polling it; empty before any. */
+  @Override
+  public void pollers(MappingConfig mapping, int pollers) {
+    next.pollers(mapping, pollers);
+  }
+
+  /** The mapping's counts: those seeded, plus what this process counted; empty before any. */
   Map<Event, Long> counts(String mappingKey) {
     Map<Event, Long> counts = new EnumMap<>(Event.class);
     Map<Event, LongAdder> counters = byMapping.get(mappingKey);

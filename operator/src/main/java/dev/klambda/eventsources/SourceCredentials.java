@@ -19,10 +19,24 @@ final class SourceCredentials {
 
   private SourceCredentials() {}
 
-  /** AWS credentials from {@code accessKeyId}, {@code secretAccessKey} and optional {@code sessionToken}. */
-  static AwsCredentials aws(SecretSource secrets, String namespace, String secret, String field)
+  /**
+   * The data of the Secret the mapping's source names; null when it names none. A missing Secret
+   * is waited for (it may be created after the mapping).
+   */
+  static Map<String, String> read(SecretSource secrets, MappingConfig mapping)
       throws EventSourceManager.CannotStartException {
-    Map<String, String> data = read(secrets, namespace, secret, field);
+    return switch (mapping.source()) {
+      case MappingConfig.Sqs sqs -> read(secrets, mapping.namespace(), sqs.credentialsSecret(),
+          "spec.source.sqs.credentialsSecretRef");
+      case MappingConfig.Kafka kafka -> read(secrets, mapping.namespace(), kafka.authSecret(),
+          "spec.source.kafka.authSecretRef");
+      case MappingConfig.Schedule schedule -> null;
+    };
+  }
+
+  /** AWS credentials from {@code accessKeyId}, {@code secretAccessKey} and optional {@code sessionToken}. */
+  static AwsCredentials aws(Map<String, String> data, String secret, String field)
+      throws EventSourceManager.CannotStartException {
     unknownKeys(data, SQS_KEYS, secret, field);
     for (String key : new String[] {"accessKeyId", "secretAccessKey"}) {
       if (blank(data.get(key))) {
@@ -35,12 +49,11 @@ final class SourceCredentials {
   }
 
   /** Kafka connection settings (see {@link KafkaClients}); no Secret named: none. */
-  static Map<String, String> kafka(SecretSource secrets, String namespace, String secret, String field)
+  static Map<String, String> kafka(Map<String, String> data, String secret, String field)
       throws EventSourceManager.CannotStartException {
-    if (secret == null) {
+    if (data == null) {
       return Map.of();
     }
-    Map<String, String> data = read(secrets, namespace, secret, field);
     unknownKeys(data, KafkaClients.SECRET_KEYS, secret, field);
     String protocol = data.get("securityProtocol");
     if (protocol != null && !PROTOCOLS.contains(protocol)) {
@@ -62,6 +75,9 @@ final class SourceCredentials {
 
   private static Map<String, String> read(SecretSource secrets, String namespace, String secret, String field)
       throws EventSourceManager.CannotStartException {
+    if (secret == null) {
+      return null;
+    }
     Map<String, String> data = secrets.read(namespace, secret);
     if (data == null) {
       throw new EventSourceManager.CannotStartException(field + ": no Secret " + namespace + "/" + secret, true);

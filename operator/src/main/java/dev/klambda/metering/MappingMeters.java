@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** The klambda_esm_* metrics, per mapping (labels namespace, mapping, function). */
 final class MappingMeters implements MappingObserver {
-  private record Meters(Map<Event, Counter> counters, AtomicReference<Double> lag, AtomicLong offsetLag) {}
+  private record Meters(Map<Event, Counter> counters, AtomicReference<Double> lag, AtomicLong offsetLag,
+      AtomicLong pollers) {}
 
   private final MeterRegistry registry;
   private final Map<String, Meters> byMapping = new ConcurrentHashMap<>();
@@ -38,6 +39,11 @@ final class MappingMeters implements MappingObserver {
     meters(mapping).offsetLag().set(records);
   }
 
+  @Override
+  public void pollers(MappingConfig mapping, int pollers) {
+    meters(mapping).pollers().set(pollers);
+  }
+
   private Meters meters(MappingConfig mapping) {
     return byMapping.computeIfAbsent(mapping.key(), key -> {
       Tags tags = Tags.of("namespace", mapping.namespace(), "mapping", mapping.name(), "function", mapping.functionName());
@@ -56,7 +62,11 @@ final class MappingMeters implements MappingObserver {
       AtomicLong offsetLag = new AtomicLong();
       Gauge.builder("klambda.esm.offset.lag", offsetLag, AtomicLong::get).tags(tags)
           .description("Kafka: records of the topic not yet read by the mapping's consumer").register(registry);
-      return new Meters(counters, lag, offsetLag);
+      AtomicLong pollers = new AtomicLong();
+      Gauge.builder("klambda.esm.pollers", pollers, AtomicLong::get).tags(tags)
+          .description("Pollers (SQS) or consumers (Kafka) reading the source, each with one batch in flight")
+          .register(registry);
+      return new Meters(counters, lag, offsetLag, pollers);
     });
   }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -400,7 +401,7 @@ class KafkaSourceIT {
   }
 
   @Test
-  void saslCredentialsComeFromTheSecretAndWrongOnesAreReportedAsRejected() throws Exception {
+  void saslCredentialsComeFromTheSecretWrongOnesAreReportedAsRejectedAndARotatedSecretIsPickedUp() throws Exception {
     String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
         + "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
     try (EmbeddedKafka secured = new EmbeddedKafka(Map.of(
@@ -421,12 +422,10 @@ class KafkaSourceIT {
       try (var secureProducer = new KafkaProducer<String, String>(props, new StringSerializer(), new StringSerializer())) {
         secureProducer.send(new ProducerRecord<>("private", "secret-order")).get(); // creates the topic
       }
-      SecretSource secrets = (namespace, name) -> switch (name) {
-        case "alice" -> alice;
-        case "mallory" -> Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
-            "username", "alice", "password", "guessed");
-        default -> null;
-      };
+      Map<String, Map<String, String>> stored = new ConcurrentHashMap<>(Map.of("alice", alice,
+          "mallory", Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
+              "username", "alice", "password", "guessed")));
+      SecretSource secrets = (namespace, name) -> stored.get(name);
       EventSourceManager manager = manager(secrets);
       manager.apply(kafkaMapping("trusted", secured, "alice"));
       manager.apply(kafkaMapping("guessing", secured, "mallory"));
@@ -435,6 +434,12 @@ class KafkaSourceIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(manager.lastProcessingResult("default/guessing"))
           .startsWith("PROBLEM: credentials rejected"));
       assertThat(delivered()).containsExactly("secret-order");
+
+      // the Secret is corrected (rotated): the next apply of the same generation picks it up
+      stored.put("mallory", alice);
+      manager.apply(kafkaMapping("guessing", secured, "mallory"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> delivered().size() == 2);
+      assertThat(delivered()).containsExactly("secret-order", "secret-order");
       manager.close();
     }
   }

@@ -14,10 +14,15 @@ class SourceCredentialsTest {
     return (namespace, name) -> namespace.equals("team-a") && name.equals("creds") ? data : null;
   }
 
+  private static MappingConfig sqsMapping(String secret) {
+    return new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 10, java.time.Duration.ZERO, -1, false, false, null,
+        1000, RecordFilter.of(java.util.List.of()), new MappingConfig.Sqs("http://q/1/orders", null, null, secret), null);
+  }
+
   @Test
   void awsCredentialsComeFromTheSecretsKeys() throws Exception {
-    var credentials = SourceCredentials.aws(secret(Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret",
-        "sessionToken", "token")), "team-a", "creds", FIELD);
+    var credentials = SourceCredentials.aws(Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret",
+        "sessionToken", "token"), "creds", FIELD);
 
     assertThat(credentials).isInstanceOf(AwsSessionCredentials.class);
     assertThat(credentials.accessKeyId()).isEqualTo("AKID");
@@ -26,22 +31,29 @@ class SourceCredentialsTest {
 
   @Test
   void aMissingSecretIsWaitedForAndAWrongOneIsInvalid() {
-    assertThatThrownBy(() -> SourceCredentials.aws(SecretSource.NONE, "team-a", "creds", FIELD))
+    assertThatThrownBy(() -> SourceCredentials.read(SecretSource.NONE, sqsMapping("creds")))
         .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isTrue())
         .hasMessage(FIELD + ": no Secret team-a/creds");
-    assertThatThrownBy(() -> SourceCredentials.aws(secret(Map.of("accessKeyId", "AKID")), "team-a", "creds", FIELD))
+    assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "AKID"), "creds", FIELD))
         .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
         .hasMessage(FIELD + ": Secret creds has no key secretAccessKey");
-    assertThatThrownBy(() -> SourceCredentials.aws(secret(Map.of("accessKeyId", "A", "secretAccessKey", "B",
-        "region", "x")), "team-a", "creds", FIELD))
+    assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "A", "secretAccessKey", "B",
+        "region", "x"), "creds", FIELD))
         .hasMessageContaining("has an unknown key region");
+  }
+
+  @Test
+  void theSecretReadIsTheOneTheSourceNames() throws Exception {
+    Map<String, String> data = Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret");
+    assertThat(SourceCredentials.read(secret(data), sqsMapping("creds"))).isEqualTo(data);
+    assertThat(SourceCredentials.read(secret(data), sqsMapping(null))).as("none named: none read").isNull();
   }
 
   @Test
   void kafkaSettingsAreCheckedAndBecomeClientProperties() throws Exception {
     String field = "spec.source.kafka.authSecretRef";
-    Map<String, String> auth = SourceCredentials.kafka(secret(Map.of("saslMechanism", "SCRAM-SHA-512",
-        "username", "alice", "password", "p\"w")), "team-a", "creds", field);
+    Map<String, String> auth = SourceCredentials.kafka(Map.of("saslMechanism", "SCRAM-SHA-512",
+        "username", "alice", "password", "p\"w"), "creds", field);
     var props = KafkaClients.consumer(
         new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO, -1, false, false, null,
             1000, RecordFilter.of(java.util.List.of()),
@@ -54,11 +66,11 @@ class SourceCredentialsTest {
     assertThat(props.getProperty("sasl.jaas.config"))
         .isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"p\\\"w\";");
 
-    assertThatThrownBy(() -> SourceCredentials.kafka(secret(Map.of("saslMechanism", "GSSAPI")), "team-a", "creds", field))
+    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "GSSAPI"), "creds", field))
         .hasMessage(field + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
-    assertThatThrownBy(() -> SourceCredentials.kafka(secret(Map.of("saslMechanism", "PLAIN")), "team-a", "creds", field))
+    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "PLAIN"), "creds", field))
         .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
-    assertThat(SourceCredentials.kafka(SecretSource.NONE, "team-a", null, field)).isEmpty();
+    assertThat(SourceCredentials.kafka(null, null, field)).isEmpty();
   }
 
   @Test
