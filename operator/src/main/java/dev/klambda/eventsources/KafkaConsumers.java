@@ -49,6 +49,7 @@ final class KafkaConsumers implements Poller {
       lags.put(index, lag);
       observer.offsetLag(mapping, lags.values().stream().mapToLong(Long::longValue).sum());
     }));
+    observer.pollers(mapping, consumers.size());
   }
 
   /** A consumer's problem if any has one, else the first consumer's result. */
@@ -82,6 +83,7 @@ final class KafkaConsumers implements Poller {
         break;
       }
     }
+    observer.pollers(mapping, 0);
     destination.close();
   }
 }

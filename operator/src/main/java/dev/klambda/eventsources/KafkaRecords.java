@@ -78,7 +78,7 @@ final class KafkaRecords {
     try {
       failures = JSON.readTree(response).get("batchItemFailures");
     } catch (IOException | RuntimeException notJson) {
-      return Map.of();
+      return null; // as for SQS: an invalid JSON response fails the whole batch
     }
     if (failures == null || failures.isNull()) {
       return Map.of();

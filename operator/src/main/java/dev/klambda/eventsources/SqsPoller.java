@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -23,10 +24,16 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * reported ones), a failing batch bisected when asked, and a message received more often than the
  * retries allow (or older than the record age) sent to the on-failure destination and deleted.
  * Everything else is left for the queue to deliver again: at least once, nothing lost.
+ *
+ * <p>Scales as Lambda's SQS pollers do: five to start; while receives come back full (a backlog)
+ * one more every 200 ms (Lambda's 300 a minute) up to maximumConcurrency; a receive that waited
+ * and found nothing retires a poller above the first five. Each poller has one batch in flight, so
+ * the pollers are the mapping's concurrency.
  */
 final class SqsPoller implements Poller {
   private static final int MAX_RECEIVE = 10;
-  private static final int POLLERS = 5;
+  private static final int INITIAL_POLLERS = 5;
+  private static final Duration GROWTH_INTERVAL = Duration.ofMillis(200);
 
   private final MappingConfig mapping;
   private final MappingConfig.Sqs source;
@@ -37,7 +44,11 @@ final class SqsPoller implements Poller {
   private final String functionArn;
   private final String queueArn;
   private final MappingObserver observer;
+  private final int initialPollers;
+  /** Guarded by itself, as are {@link #started} and {@link #lastGrowth}. */
   private final List<Thread> threads = new ArrayList<>();
+  private int started;
+  private long lastGrowth;
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
 
@@ -52,8 +63,39 @@ final class SqsPoller implements Poller {
     this.region = region;
     this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
     this.queueArn = SqsRecords.queueArn(source.queueUrl(), region);
-    for (int i = 0; i < Math.min(POLLERS, mapping.maximumConcurrency()); i++) {
-      threads.add(Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + i).start(this::poll));
+    this.initialPollers = Math.min(INITIAL_POLLERS, mapping.maximumConcurrency());
+    synchronized (threads) {
+      for (int i = 0; i < initialPollers; i++) {
+        startPoller();
+      }
+    }
+  }
+
+  private void startPoller() {
+    threads.add(Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).start(this::poll));
+    observer.pollers(mapping, threads.size());
+  }
+
+  /** A full batch: there is a backlog, so one more poller, at Lambda's pace and within maximumConcurrency. */
+  private void grow() {
+    synchronized (threads) {
+      long now = System.nanoTime();
+      if (!closed && threads.size() < mapping.maximumConcurrency() && now - lastGrowth >= GROWTH_INTERVAL.toNanos()) {
+        lastGrowth = now;
+        startPoller();
+      }
+    }
+  }
+
+  /** Nothing to receive: this poller ends, unless it is one of the first five. */
+  private boolean retire() {
+    synchronized (threads) {
+      if (closed || threads.size() <= initialPollers) {
+        return false;
+      }
+      threads.remove(Thread.currentThread());
+      observer.pollers(mapping, threads.size());
+      return true;
     }
   }
 
@@ -66,14 +108,24 @@ final class SqsPoller implements Poller {
     Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
     while (!closed) {
       try {
-        List<Message> batch = collect();
-        if (!batch.isEmpty()) {
-          count(MappingObserver.Event.POLLED, batch.size());
-          Instant oldest = batch.stream().map(SqsRecords::sent).min(Instant::compareTo).orElseThrow();
-          observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
-          process(batch);
-        }
+        Received received = collect();
         backoff.reset();
+        List<Message> batch = received.messages();
+        if (batch.isEmpty()) {
+          if (retire()) {
+            return;
+          }
+          continue;
+        }
+        if (received.backlog()) {
+          grow();
+        }
+        count(MappingObserver.Event.POLLED, batch.size());
+        Instant oldest = batch.stream().map(SqsRecords::sent).min(Instant::compareTo).orElseThrow();
+        observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
+        if (process(batch) && retire()) {
+          return;
+        }
       } catch (SdkException e) {
         lastProcessingResult = (rejectedCredentials(e) ? "PROBLEM: credentials rejected: " : "PROBLEM: source unreachable: ")
             + e.getMessage();
@@ -88,32 +140,38 @@ final class SqsPoller implements Poller {
     return e instanceof AwsServiceException service && (service.statusCode() == 401 || service.statusCode() == 403);
   }
 
+  /** A batch, and whether the queue had more than it took (its last receive came back full). */
+  private record Received(List<Message> messages, boolean backlog) {}
+
   /**
    * Up to batchSize messages, gathered for at most the batching window. A message received again
    * within the window (its visibility timeout is shorter than the window) keeps only its newest
    * receipt handle, the one a delete needs.
    */
-  private List<Message> collect() {
+  private Received collect() {
     Map<String, Message> batch = new LinkedHashMap<>();
     long deadline = System.nanoTime() + mapping.batchingWindow().toNanos();
+    boolean full;
     do {
       long leftSeconds = Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds());
       // waiting for a first message, a long poll of at least 1 s; after it, no longer than the
       // window has left (0: a receive that answers at once), so the window is not overrun
       int wait = (int) Math.min(20, batch.isEmpty() ? Math.max(1, leftSeconds) : leftSeconds);
       int max = Math.min(MAX_RECEIVE, mapping.batchSize() - batch.size());
-      sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
-              .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
-              .messageAttributeNames("All")).messages()
-          .forEach(message -> batch.put(message.messageId(), message));
+      List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
+          .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+          .messageAttributeNames("All")).messages();
+      messages.forEach(message -> batch.put(message.messageId(), message));
+      full = messages.size() == max;
       if (wait == 0) {
         break; // the window's last second: one receive that answers at once, not a spin until the deadline
       }
     } while (!closed && batch.size() < mapping.batchSize() && System.nanoTime() < deadline);
-    return new ArrayList<>(batch.values());
+    return new Received(new ArrayList<>(batch.values()), full);
   }
 
-  private void process(List<Message> batch) throws InterruptedException {
+  /** @return whether the pollers should back off: the function failed the batch, or is throttled */
+  private boolean process(List<Message> batch) throws InterruptedException {
     List<Message> fresh = new ArrayList<>();
     List<Message> filtered = new ArrayList<>();
     for (Message message : batch) {
@@ -130,12 +188,16 @@ final class SqsPoller implements Poller {
       count(MappingObserver.Event.FILTERED, filtered.size());
       delete(filtered); // as Lambda does: a message no filter matches is consumed, not redelivered
     }
-    if (!fresh.isEmpty()) {
-      invoke(fresh);
-    }
+    return !fresh.isEmpty() && !invoke(fresh);
   }
 
-  private void invoke(List<Message> batch) throws InterruptedException {
+  /**
+   * One invocation with the batch (two when bisected), and what becomes of its messages.
+   *
+   * @return false when the pollers should back off, as Lambda's do: the function is throttled or
+   *     missing, or it failed the batch (unless it reports item failures: then Lambda keeps its pace)
+   */
+  private boolean invoke(List<Message> batch) throws InterruptedException {
     List<ObjectNode> records = batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
     count(MappingObserver.Event.INVOKED, batch.size());
     count(MappingObserver.Event.BATCH, 1);
@@ -144,13 +206,15 @@ final class SqsPoller implements Poller {
       InvocationResult result = invoker.invoke(mapping.functionKey(), SqsRecords.event(records));
       if (!result.functionError()) {
         Set<String> failed = mapping.reportBatchItemFailures() ? SqsRecords.batchItemFailures(result.payload()) : Set.of();
-        if (failed != null) {
+        Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
+        if (failed != null && ids.containsAll(failed)) {
           delete(batch.stream().filter(m -> !failed.contains(m.messageId())).toList());
           List<Message> reported = batch.stream().filter(m -> failed.contains(m.messageId())).toList();
           afterFailure(reported, "Unhandled");
           lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
-          return;
+          return true;
         }
+        // Lambda: a malformed response, or one naming a message not in the batch, fails the batch
         error = "an invalid batchItemFailures response";
       } else {
         error = result.errorType();
@@ -159,16 +223,21 @@ final class SqsPoller implements Poller {
       error = e.type() + ": " + e.getMessage();
       if (e.status() == 404) {
         lastProcessingResult = "PROBLEM: function missing: " + e.getMessage();
-        return; // nothing ran: the messages come back when the function exists
+        return false; // nothing ran: the messages come back when the function exists
+      }
+      if (e.status() == 429) {
+        lastProcessingResult = "PROBLEM: " + error;
+        return false; // nothing ran: the messages come back after their visibility timeout
       }
     }
     lastProcessingResult = "PROBLEM: function error " + error;
     if (mapping.bisectOnError() && batch.size() > 1) {
-      invoke(batch.subList(0, batch.size() / 2));
-      invoke(batch.subList(batch.size() / 2, batch.size()));
-      return;
+      boolean first = invoke(batch.subList(0, batch.size() / 2));
+      boolean second = invoke(batch.subList(batch.size() / 2, batch.size()));
+      return first && second;
     }
     afterFailure(batch, "Unhandled");
+    return mapping.reportBatchItemFailures();
   }
 
   /** Failed messages: to the destination once the retries are used up, else back to the queue. */
@@ -218,9 +287,13 @@ final class SqsPoller implements Poller {
 
   @Override
   public void close() {
-    closed = true;
-    threads.forEach(Thread::interrupt);
-    for (Thread thread : threads) {
+    List<Thread> stopping;
+    synchronized (threads) {
+      closed = true;
+      stopping = List.copyOf(threads);
+    }
+    stopping.forEach(Thread::interrupt);
+    for (Thread thread : stopping) {
       try {
         thread.join(Duration.ofSeconds(30));
       } catch (InterruptedException e) {
@@ -228,6 +301,7 @@ final class SqsPoller implements Poller {
         return;
       }
     }
+    observer.pollers(mapping, 0);
     sqs.close();
     destination.close();
   }

@@ -71,7 +71,8 @@ final class SqsRecords {
 
   /**
    * The message ids a ReportBatchItemFailures response names; null when the response is not one
-   * (Lambda then treats the whole batch as failed).
+   * (Lambda then treats the whole batch as failed). No response, {@code null}, or one without
+   * {@code batchItemFailures} reports no failures.
    */
   static Set<String> batchItemFailures(byte[] response) {
     try {
@@ -92,7 +93,7 @@ final class SqsRecords {
       }
       return ids;
     } catch (IOException | RuntimeException notJson) {
-      return Set.of(); // a response that is no object reports no failures
+      return null; // Lambda: an invalid JSON response fails the whole batch
     }
   }
 

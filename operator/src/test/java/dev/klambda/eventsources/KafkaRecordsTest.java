@@ -62,6 +62,8 @@ class KafkaRecordsTest {
     assertThat(KafkaRecords.batchItemFailures("{\"batchItemFailures\":[]}".getBytes(), "t")).isEmpty();
     assertThat(KafkaRecords.batchItemFailures("null".getBytes(), "t")).isEmpty();
     assertThat(KafkaRecords.batchItemFailures("{}".getBytes(), "t")).isEmpty();
+    assertThat(KafkaRecords.batchItemFailures(new byte[0], "t")).as("no response").isEmpty();
+    assertThat(KafkaRecords.batchItemFailures("done, mostly".getBytes(), "t")).as("not JSON").isNull();
     assertThat(KafkaRecords.batchItemFailures("{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}]}".getBytes(), "t"))
         .isNull();
     assertThat(KafkaRecords.batchItemFailures("{\"batchItemFailures\":[{\"itemIdentifier\":{\"partition\":0}}]}"

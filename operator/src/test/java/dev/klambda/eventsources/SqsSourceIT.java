@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.testing.PrometheusText;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * The SQS poller against a real SQS-compatible server (ElasticMQ in the test JVM) through the AWS
@@ -100,9 +102,14 @@ class SqsSourceIT {
 
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
       boolean reportFailures, MappingConfig.Destination onFailure) {
+    return mapping(queueUrl, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, 2);
+  }
+
+  private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
+      boolean reportFailures, MappingConfig.Destination onFailure, int maximumConcurrency) {
     return new MappingConfig("default", "orders", "uid", 1, "report", true, batchSize,
-        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2, RecordFilter.of(List.of()),
-        new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
+        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, maximumConcurrency,
+        RecordFilter.of(List.of()), new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
   }
 
   private void send(String queueUrl, String... bodies) {
@@ -188,6 +195,42 @@ class SqsSourceIT {
   }
 
   @Test
+  void pollersGrowWithABacklogUpToTheMaximumConcurrencyAndRetireWhenItIsGone() throws Exception {
+    String queue = queue("backlog");
+    for (int i = 0; i < 60; i++) {
+      int first = i * 10;
+      sqs.sendMessageBatch(r -> r.queueUrl(queue).entries(java.util.stream.IntStream.range(first, first + 10)
+          .mapToObj(n -> SendMessageBatchRequestEntry.builder().id("m" + n).messageBody("m" + n).build()).toList()));
+    }
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    function = records -> {
+      most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      try {
+        // each batch waits a while for the pollers to grow (one every 200 ms while receives come
+        // back full), so the test does not depend on how fast the machine is
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (most.get() < 8 && System.nanoTime() < until) {
+          Thread.sleep(10);
+          most.accumulateAndGet(inFlight.get(), Math::max);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      inFlight.decrementAndGet();
+      return ok("{}");
+    };
+    manager.apply(mapping(queue, 10, 0, -1, false, false, null, 8));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> visibleAndInFlight(queue) == 0);
+    assertThat(most.get()).as("more than the first five pollers, never more than maximumConcurrency").isEqualTo(8);
+    assertThat(bodies()).hasSize(600).doesNotHaveDuplicates();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(PrometheusText.value(
+        PrometheusText.parse(metrics.scrape()), "klambda_esm_pollers", Map.of("mapping", "orders")))
+        .as("the pollers above five retire once receives come back empty").isEqualTo(5.0));
+  }
+
+  @Test
   void theBatchingWindowGathersUpToTheBatchSize() throws Exception {
     String queue = queue("windowed");
     manager.apply(mapping(queue, 4, 3, -1, false, false, null));
@@ -214,6 +257,19 @@ class SqsSourceIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().stream().filter("bad-1"::equals).count() >= 2);
     assertThat(bodies().stream().filter(b -> b.startsWith("good"))).as("each good one once").hasSize(2);
     assertThat(visibleAndInFlight(queue)).as("only the reported one is left").isEqualTo(1);
+  }
+
+  @Test
+  void aResponseNamingAMessageNotInTheBatchFailsTheWholeBatch() throws Exception {
+    String queue = queue("unknown-id");
+    function = records -> ok("{\"batchItemFailures\":[{\"itemIdentifier\":\"no-such-message\"}]}");
+    send(queue, "a", "b");
+    manager.apply(mapping(queue, 10, 0, -1, false, true, null));
+
+    // as Lambda does: nothing of the batch is deleted, both messages come back
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().stream().filter("a"::equals).count() >= 2
+        && bodies().stream().filter("b"::equals).count() >= 2);
+    assertThat(manager.lastProcessingResult("default/orders")).contains("invalid batchItemFailures response");
   }
 
   @Test
