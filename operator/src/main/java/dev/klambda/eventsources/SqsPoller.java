@@ -25,15 +25,17 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * retries allow (or older than the record age) sent to the on-failure destination and deleted.
  * Everything else is left for the queue to deliver again: at least once, nothing lost.
  *
- * <p>Scales as Lambda's SQS pollers do: five to start; while receives come back full (a backlog)
- * one more every 200 ms (Lambda's 300 a minute) up to maximumConcurrency; a receive that waited
- * and found nothing retires a poller above the first five. Each poller has one batch in flight, so
- * the pollers are the mapping's concurrency.
+ * <p>Scales like Lambda's SQS pollers, within what the machine gives: five to start, each with
+ * one batch in flight (the pollers are the mapping's concurrency); while receives come back full
+ * more are added, up to maximumConcurrency, as long as each step raises throughput
+ * ({@link PollerScaling}); a receive that finds nothing, a throttled invocation, or a batch the
+ * function failed (unless it reports item failures) retires a poller above the first five.
  */
 final class SqsPoller implements Poller {
   private static final int MAX_RECEIVE = 10;
   private static final int INITIAL_POLLERS = 5;
-  private static final Duration GROWTH_INTERVAL = Duration.ofMillis(200);
+  /** Between receives that found nothing in the window's last second: gathering, not spinning. */
+  private static final Duration SHORT_RECEIVE_PAUSE = Duration.ofMillis(50);
 
   private final MappingConfig mapping;
   private final MappingConfig.Sqs source;
@@ -45,10 +47,10 @@ final class SqsPoller implements Poller {
   private final String queueArn;
   private final MappingObserver observer;
   private final int initialPollers;
-  /** Guarded by itself, as are {@link #started} and {@link #lastGrowth}. */
+  private final PollerScaling scaling;
+  /** Guarded by itself, as is {@link #started}. */
   private final List<Thread> threads = new ArrayList<>();
   private int started;
-  private long lastGrowth;
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
 
@@ -64,6 +66,7 @@ final class SqsPoller implements Poller {
     this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
     this.queueArn = SqsRecords.queueArn(source.queueUrl(), region);
     this.initialPollers = Math.min(INITIAL_POLLERS, mapping.maximumConcurrency());
+    this.scaling = new PollerScaling(mapping.maximumConcurrency(), System::nanoTime);
     synchronized (threads) {
       for (int i = 0; i < initialPollers; i++) {
         startPoller();
@@ -71,29 +74,33 @@ final class SqsPoller implements Poller {
     }
   }
 
-  private void startPoller() {
-    threads.add(Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).start(this::poll));
+  private Thread startPoller() {
+    Thread poller = Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).start(this::poll);
+    threads.add(poller);
     observer.pollers(mapping, threads.size());
+    return poller;
   }
 
-  /** A full batch: there is a backlog, so one more poller, at Lambda's pace and within maximumConcurrency. */
+  /** A full receive: there is a backlog, and maybe room for more pollers. */
   private void grow() {
     synchronized (threads) {
-      long now = System.nanoTime();
-      if (!closed && threads.size() < mapping.maximumConcurrency() && now - lastGrowth >= GROWTH_INTERVAL.toNanos()) {
-        lastGrowth = now;
-        startPoller();
+      if (closed) {
+        return;
+      }
+      for (int add = scaling.grow(threads.size()); add > 0; add--) {
+        scaling.added(startPoller());
       }
     }
   }
 
-  /** Nothing to receive: this poller ends, unless it is one of the first five. */
+  /** Nothing to receive, or back off: this poller ends, unless it is one of the first five. */
   private boolean retire() {
     synchronized (threads) {
       if (closed || threads.size() <= initialPollers) {
         return false;
       }
       threads.remove(Thread.currentThread());
+      scaling.gone(Thread.currentThread());
       observer.pollers(mapping, threads.size());
       return true;
     }
@@ -112,6 +119,7 @@ final class SqsPoller implements Poller {
         backoff.reset();
         List<Message> batch = received.messages();
         if (batch.isEmpty()) {
+          scaling.drained(Thread.currentThread());
           if (retire()) {
             return;
           }
@@ -123,7 +131,9 @@ final class SqsPoller implements Poller {
         count(MappingObserver.Event.POLLED, batch.size());
         Instant oldest = batch.stream().map(SqsRecords::sent).min(Instant::compareTo).orElseThrow();
         observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
-        if (process(batch) && retire()) {
+        boolean backOff = process(batch);
+        scaling.through(Thread.currentThread(), batch.size());
+        if ((backOff || scaling.retireOne()) && retire()) {
           return;
         }
       } catch (SdkException e) {
@@ -144,30 +154,38 @@ final class SqsPoller implements Poller {
   private record Received(List<Message> messages, boolean backlog) {}
 
   /**
-   * Up to batchSize messages, gathered for at most the batching window. A message received again
-   * within the window (its visibility timeout is shorter than the window) keeps only its newest
-   * receipt handle, the one a delete needs.
+   * Up to batchSize messages, gathered for at most the batching window from the first one's
+   * arrival. SQS long polls are whole seconds, so in the window's last second the receives answer
+   * at once, paced by {@link #SHORT_RECEIVE_PAUSE} while they find nothing. A message received
+   * again within the window (its visibility timeout is shorter than the window) keeps only its
+   * newest receipt handle, the one a delete needs.
    */
   private Received collect() {
     Map<String, Message> batch = new LinkedHashMap<>();
-    long deadline = System.nanoTime() + mapping.batchingWindow().toNanos();
-    boolean full;
-    do {
-      long leftSeconds = Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds());
-      // waiting for a first message, a long poll of at least 1 s; after it, no longer than the
-      // window has left (0: a receive that answers at once), so the window is not overrun
-      int wait = (int) Math.min(20, batch.isEmpty() ? Math.max(1, leftSeconds) : leftSeconds);
+    long window = mapping.batchingWindow().toNanos();
+    long deadline = 0;
+    while (true) {
+      // nothing yet: a long poll of at least 1 s (and of the window, up to SQS's 20 s); after the
+      // first message, no longer than the window has left
+      int wait = (int) Math.min(20, batch.isEmpty() ? Math.max(1, mapping.batchingWindow().toSeconds())
+          : Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds()));
       int max = Math.min(MAX_RECEIVE, mapping.batchSize() - batch.size());
       List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
           .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
           .messageAttributeNames("All")).messages();
-      messages.forEach(message -> batch.put(message.messageId(), message));
-      full = messages.size() == max;
-      if (wait == 0) {
-        break; // the window's last second: one receive that answers at once, not a spin until the deadline
+      if (batch.isEmpty() && !messages.isEmpty()) {
+        deadline = System.nanoTime() + window;
       }
-    } while (!closed && batch.size() < mapping.batchSize() && System.nanoTime() < deadline);
-    return new Received(new ArrayList<>(batch.values()), full);
+      messages.forEach(message -> batch.put(message.messageId(), message));
+      boolean full = messages.size() == max;
+      long left = deadline - System.nanoTime();
+      if (closed || batch.isEmpty() || batch.size() >= mapping.batchSize() || left <= 0) {
+        return new Received(new ArrayList<>(batch.values()), full);
+      }
+      if (wait == 0 && messages.isEmpty() && !sleep(Duration.ofNanos(Math.min(left, SHORT_RECEIVE_PAUSE.toNanos())))) {
+        return new Received(new ArrayList<>(batch.values()), false);
+      }
+    }
   }
 
   /** @return whether the pollers should back off: the function failed the batch, or is throttled */
@@ -277,11 +295,14 @@ final class SqsPoller implements Poller {
     }
   }
 
-  private static void sleep(Duration duration) {
+  /** False when interrupted (the poller is closing; the interrupt is kept). */
+  private static boolean sleep(Duration duration) {
     try {
       Thread.sleep(duration);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -56,6 +56,7 @@ final class ExecutionEnvironment {
   private final Extensions extensions;
   private final Semaphore permit = new Semaphore(1, true);
   private final ReentrantLock lock = new ReentrantLock();
+  private final OomKills oomKills = OomKills.ofThisCgroup();
 
   // guarded by lock
   private Init init;
@@ -211,6 +212,7 @@ final class ExecutionEnvironment {
 
   private InvokeResult run(Invocation.Request request, long initNanos) throws InterruptedException {
     long submitted = System.nanoTime();
+    long oomKillsBefore = oomKills.count();
     long deadlineMs = System.currentTimeMillis() + config.timeout().toMillis();
     Invocation invocation = new Invocation(request, deadlineMs);
     logs.startCapture();
@@ -258,6 +260,9 @@ final class ExecutionEnvironment {
     if (process != null) {
       process.drainOutput();
       maxMemoryMB = process.peakMemoryMB();
+    }
+    if (answer instanceof Invocation.Exit && oomKills.since(oomKillsBefore)) {
+      maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
     return finish(request, answer, durationMicros, initNanos / 1000, maxMemoryMB);
   }

@@ -174,6 +174,8 @@ class RuntimeImageIT {
     assertThat(container.logs()).containsSubsequence("handling r-oom",
         "REPORT RequestId: r-oom", "Status: error\tError Type: Runtime.ExitError",
         "handling r-after", "REPORT RequestId: r-after");
+    // as Lambda reports an out-of-memory invocation: it used all of its memory
+    assertThat(container.logs()).containsPattern("REPORT RequestId: r-oom\t.*Memory Size: (\\d+) MB\tMax Memory Used: \\1 MB");
   }
 
   @Test
