@@ -252,6 +252,7 @@ final class KafkaPoller implements Poller {
         if (mapping.bisectOnError() && attempt.failed().size() > 1) {
           List<ConsumerRecord<byte[], byte[]>> failed = attempt.failed();
           deliver(c, failed.subList(0, failed.size() / 2));
+          stayInGroup(c, Duration.ZERO); // halves of a big batch may run long back to back
           deliver(c, failed.subList(failed.size() / 2, failed.size()));
           return;
         }
@@ -261,11 +262,18 @@ final class KafkaPoller implements Poller {
         }
       }
       remaining = attempt.failed();
-      // paused, this keeps the membership; partitions assigned meanwhile are paused too, so the
-      // wait reads nothing (what it returns anyway is kept, in order, for the next batches)
-      c.pause(c.assignment());
-      c.poll(backoff.next()).forEach(pending::add);
+      stayInGroup(c, backoff.next());
     }
+  }
+
+  /**
+   * Polls with every partition paused: the consumer stays in its group (and takes part in a
+   * rebalance) while a batch is retried or bisected, and reads nothing new meanwhile (what a
+   * poll returns anyway is kept, in order, for the next batches).
+   */
+  private void stayInGroup(Consumer<byte[], byte[]> c, Duration wait) {
+    c.pause(c.assignment());
+    c.poll(wait).forEach(pending::add);
   }
 
   /**
