@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * (drain,paced), bench.rounds (1), bench.kafka.batches (2000: a Kafka drain has batches × batch
  * size messages, 20,000 and 200,000), bench.sqs.messages (20000),
  * bench.kafka.rate / bench.sqs.rate (paced msgs/s: 200 / 100), bench.paced.seconds (10),
+ * bench.maximumConcurrency (unset: the mapping's default, 1000),
  * bench.kafka.broker (k=v,... broker settings for experiments), bench.awaitQuietSeconds (120: before each run, wait that long at most for the shared machine to
  * be idle), bench.profile (false; true samples the poller threads in every run, see
  * {@link StackSampler}: for finding where the time goes, not for the numbers). One unreported
@@ -222,6 +223,10 @@ class EventSourceBenchmark {
     spec.put("functionName", FUNCTION);
     spec.put("batchSize", run.batch());
     spec.put("maximumBatchingWindowSeconds", run.window());
+    Integer maximumConcurrency = Integer.getInteger("bench.maximumConcurrency");
+    if (maximumConcurrency != null) {
+      spec.put("maximumConcurrency", maximumConcurrency);
+    }
     // a Kafka group id is given: local mode's mappings have no uid, from which the default comes
     spec.put("source", brokers.mappingSource(run.source(), target, "bench-" + run.name()));
     if (run.source().equals("kafka")) {
