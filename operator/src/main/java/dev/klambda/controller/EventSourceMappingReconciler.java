@@ -48,9 +48,9 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     EventSourceMappingStatus status = new EventSourceMappingStatus();
     status.setObservedGeneration(resource.getMetadata().getGeneration());
     UpdateControl<EventSourceMapping> control = UpdateControl.noUpdate();
+    eventSources.seedCounts(key(resource), earlierCounts(resource.getStatus()));
     try {
       MappingConfig mapping = validator.validate(resource);
-      eventSources.seedCounts(mapping.key(), earlierCounts(resource.getStatus()));
       functions.find(mapping.functionKey());
       eventSources.apply(mapping);
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
@@ -82,6 +82,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       String invalid) {
     eventSources.remove(key(resource));
     status.setState("Failed");
+    status.setCounts(counts(eventSources.counts(key(resource)))); // kept while failed, for a restart to go on from
     status.setConditions(conditions(resource, "False", reason, message, invalid, invalid.equals("True") ? message : ""));
   }
 

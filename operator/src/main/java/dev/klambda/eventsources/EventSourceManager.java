@@ -78,17 +78,34 @@ public final class EventSourceManager implements AutoCloseable {
    * @throws CannotStartException the Secret is missing (retry) or holds the wrong keys; the
    *     mapping's poller is stopped then
    */
-  public synchronized void apply(MappingConfig mapping) throws CannotStartException {
+  public void apply(MappingConfig mapping) throws CannotStartException {
+    Map<String, String> secret = null;
+    if (mapping.enabled()) {
+      // read outside the lock: a slow API server must not hold up every other mapping
+      try {
+        secret = SourceCredentials.read(secrets, mapping);
+      } catch (CannotStartException e) {
+        remove(mapping.key());
+        throw e;
+      } catch (RuntimeException apiServerUnreachable) {
+        if (runsGeneration(mapping)) {
+          return; // the running poller keeps its credentials; the next reconcile reads again
+        }
+        throw apiServerUnreachable;
+      }
+    }
+    apply(mapping, secret);
+  }
+
+  private synchronized boolean runsGeneration(MappingConfig mapping) {
+    Running current = running.get(mapping.key());
+    return current != null && current.mapping().sameGeneration(mapping);
+  }
+
+  private synchronized void apply(MappingConfig mapping, Map<String, String> secret) throws CannotStartException {
     if (!mapping.enabled() || suspended) {
       remove(mapping.key());
       return;
-    }
-    Map<String, String> secret;
-    try {
-      secret = SourceCredentials.read(secrets, mapping);
-    } catch (CannotStartException e) {
-      remove(mapping.key());
-      throw e;
     }
     Running current = running.get(mapping.key());
     if (current != null && current.mapping().sameGeneration(mapping) && Objects.equals(current.secret(), secret)) {

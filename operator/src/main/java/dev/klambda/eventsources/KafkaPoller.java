@@ -238,6 +238,9 @@ final class KafkaPoller implements Poller {
     Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     List<ConsumerRecord<byte[], byte[]>> remaining = records;
     while (true) {
+      // every invocation, bisected halves included, follows a poll: a chain of slow ones cannot
+      // outlast max.poll.interval, and partitions revoked meanwhile are dropped just below
+      stayInGroup(c, Duration.ZERO);
       remaining = remaining.stream().filter(offsets::ownedThroughBatch).toList();
       if (remaining.isEmpty() || closed) {
         return;
@@ -252,7 +255,6 @@ final class KafkaPoller implements Poller {
         if (mapping.bisectOnError() && attempt.failed().size() > 1) {
           List<ConsumerRecord<byte[], byte[]>> failed = attempt.failed();
           deliver(c, failed.subList(0, failed.size() / 2));
-          stayInGroup(c, Duration.ZERO); // halves of a big batch may run long back to back
           deliver(c, failed.subList(failed.size() / 2, failed.size()));
           return;
         }

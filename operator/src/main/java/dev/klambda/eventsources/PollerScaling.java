@@ -136,6 +136,7 @@ final class PollerScaling {
   synchronized void drained(Object poller) {
     warming.remove(poller);
     phase = Phase.IDLE;
+    step = 1; // the next backlog climbs from one again, not from where this one ended
   }
 
   /** The poller ended (retired or closed) and will have no first batch. */

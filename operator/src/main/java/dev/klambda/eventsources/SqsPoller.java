@@ -69,16 +69,20 @@ final class SqsPoller implements Poller {
     this.scaling = new PollerScaling(mapping.maximumConcurrency(), System::nanoTime);
     synchronized (threads) {
       for (int i = 0; i < initialPollers; i++) {
-        startPoller();
+        startPoller(false);
       }
     }
   }
 
-  private Thread startPoller() {
-    Thread poller = Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).start(this::poll);
+  /** A poller more; one a scaling step asked for is measured from its first batch on. */
+  private void startPoller(boolean step) {
+    Thread poller = Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).unstarted(this::poll);
     threads.add(poller);
+    if (step) {
+      scaling.added(poller);
+    }
+    poller.start();
     observer.pollers(mapping, threads.size());
-    return poller;
   }
 
   /** A full receive: there is a backlog, and maybe room for more pollers. */
@@ -88,7 +92,7 @@ final class SqsPoller implements Poller {
         return;
       }
       for (int add = scaling.grow(threads.size()); add > 0; add--) {
-        scaling.added(startPoller());
+        startPoller(true);
       }
     }
   }
@@ -131,9 +135,11 @@ final class SqsPoller implements Poller {
         count(MappingObserver.Event.POLLED, batch.size());
         Instant oldest = batch.stream().map(SqsRecords::sent).min(Instant::compareTo).orElseThrow();
         observer.lag(mapping, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
-        boolean backOff = process(batch);
-        scaling.through(Thread.currentThread(), batch.size());
-        if ((backOff || scaling.retireOne()) && retire()) {
+        Pace pace = process(batch);
+        if (pace != Pace.NOT_RUN) {
+          scaling.through(Thread.currentThread(), batch.size());
+        }
+        if ((pace != Pace.KEEP || scaling.retireOne()) && retire()) {
           return;
         }
       } catch (SdkException e) {
@@ -142,12 +148,27 @@ final class SqsPoller implements Poller {
         sleep(backoff.next());
       } catch (InterruptedException e) {
         return;
+      } catch (RuntimeException e) {
+        // e.g. a destination that is down: nothing of the batch that failed was deleted, so the
+        // queue delivers it again; this poller goes on (a dead one would still count as one)
+        lastProcessingResult = "PROBLEM: " + e;
+        sleep(backoff.next());
       }
     }
   }
 
   private static boolean rejectedCredentials(SdkException e) {
     return e instanceof AwsServiceException service && (service.statusCode() == 401 || service.statusCode() == 403);
+  }
+
+  /** What a batch says about the pollers' pace. */
+  private enum Pace {
+    /** It ran, and more pollers may help. */
+    KEEP,
+    /** It ran, and the function failed it: one poller fewer, as Lambda backs off. */
+    BACK_OFF,
+    /** It did not run (throttled, or no such function): one poller fewer, and no throughput. */
+    NOT_RUN
   }
 
   /** A batch, and whether the queue had more than it took (its last receive came back full). */
@@ -188,8 +209,7 @@ final class SqsPoller implements Poller {
     }
   }
 
-  /** @return whether the pollers should back off: the function failed the batch, or is throttled */
-  private boolean process(List<Message> batch) throws InterruptedException {
+  private Pace process(List<Message> batch) throws InterruptedException {
     List<Message> fresh = new ArrayList<>();
     List<Message> filtered = new ArrayList<>();
     for (Message message : batch) {
@@ -206,16 +226,16 @@ final class SqsPoller implements Poller {
       count(MappingObserver.Event.FILTERED, filtered.size());
       delete(filtered); // as Lambda does: a message no filter matches is consumed, not redelivered
     }
-    return !fresh.isEmpty() && !invoke(fresh);
+    return fresh.isEmpty() ? Pace.KEEP : invoke(fresh);
   }
 
   /**
    * One invocation with the batch (two when bisected), and what becomes of its messages.
    *
-   * @return false when the pollers should back off, as Lambda's do: the function is throttled or
-   *     missing, or it failed the batch (unless it reports item failures: then Lambda keeps its pace)
+   * @return the pace after it: Lambda's pollers back off when the function is throttled or
+   *     missing, or failed the batch (unless it reports item failures: then they keep their pace)
    */
-  private boolean invoke(List<Message> batch) throws InterruptedException {
+  private Pace invoke(List<Message> batch) throws InterruptedException {
     List<ObjectNode> records = batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
     count(MappingObserver.Event.INVOKED, batch.size());
     count(MappingObserver.Event.BATCH, 1);
@@ -230,7 +250,7 @@ final class SqsPoller implements Poller {
           List<Message> reported = batch.stream().filter(m -> failed.contains(m.messageId())).toList();
           afterFailure(reported, "Unhandled");
           lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
-          return true;
+          return Pace.KEEP;
         }
         // Lambda: a malformed response, or one naming a message not in the batch, fails the batch
         error = "an invalid batchItemFailures response";
@@ -241,21 +261,21 @@ final class SqsPoller implements Poller {
       error = e.type() + ": " + e.getMessage();
       if (e.status() == 404) {
         lastProcessingResult = "PROBLEM: function missing: " + e.getMessage();
-        return false; // nothing ran: the messages come back when the function exists
+        return Pace.NOT_RUN; // the messages come back when the function exists
       }
       if (e.status() == 429) {
         lastProcessingResult = "PROBLEM: " + error;
-        return false; // nothing ran: the messages come back after their visibility timeout
+        return Pace.NOT_RUN; // the messages come back after their visibility timeout
       }
     }
     lastProcessingResult = "PROBLEM: function error " + error;
     if (mapping.bisectOnError() && batch.size() > 1) {
-      boolean first = invoke(batch.subList(0, batch.size() / 2));
-      boolean second = invoke(batch.subList(batch.size() / 2, batch.size()));
-      return first && second;
+      Pace first = invoke(batch.subList(0, batch.size() / 2));
+      Pace second = invoke(batch.subList(batch.size() / 2, batch.size()));
+      return first.compareTo(second) >= 0 ? first : second;
     }
     afterFailure(batch, "Unhandled");
-    return mapping.reportBatchItemFailures();
+    return mapping.reportBatchItemFailures() ? Pace.KEEP : Pace.BACK_OFF;
   }
 
   /** Failed messages: to the destination once the retries are used up, else back to the queue. */
@@ -314,9 +334,10 @@ final class SqsPoller implements Poller {
       stopping = List.copyOf(threads);
     }
     stopping.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     for (Thread thread : stopping) {
       try {
-        thread.join(Duration.ofSeconds(30));
+        thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -12,8 +12,10 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class EventSourceManagerTest {
@@ -119,5 +121,34 @@ class EventSourceManagerTest {
     manager.close();
     manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3));
     assertThat(manager.isRunning("team-a/s")).as("closed is final for apply").isFalse();
+  }
+
+  @Test
+  void aSecretThatCannotBeReadRightNowLeavesTheRunningPollerAlone() throws Exception {
+    AtomicBoolean apiServerDown = new AtomicBoolean();
+    EventSourceManager withSecrets = new EventSourceManager((function, payload) -> { }, (function, payload) -> {
+      throw new AssertionError("nothing to poll here");
+    }, MappingObserver.NONE, (namespace, name) -> {
+      if (apiServerDown.get()) {
+        throw new IllegalStateException("the API server timed out");
+      }
+      return Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret");
+    }, "eu-west-1", time, time.sleeper());
+    MappingConfig queue = new MappingConfig("team-a", "q", "uid-q", 1, "report", true, 10, Duration.ZERO, -1, false,
+        false, null, 2, RecordFilter.of(List.of()),
+        new MappingConfig.Sqs("http://127.0.0.1:9/1/orders", "eu-west-1", "http://127.0.0.1:9", "creds"), null);
+    try {
+      withSecrets.apply(queue);
+      apiServerDown.set(true);
+
+      withSecrets.apply(queue); // the next reconcile
+      assertThat(withSecrets.isRunning("team-a/q")).isTrue();
+      MappingConfig changed = new MappingConfig("team-a", "q", "uid-q", 2, "report", true, 20, Duration.ZERO, -1,
+          false, false, null, 2, RecordFilter.of(List.of()), queue.source(), null);
+      assertThatThrownBy(() -> withSecrets.apply(changed)).as("a new generation needs its Secret")
+          .hasMessageContaining("timed out");
+    } finally {
+      withSecrets.close();
+    }
   }
 }

@@ -72,15 +72,33 @@ class PollerScalingTest {
   }
 
   @Test
-  void neverBeyondTheMaximumAndAnEmptyReceiveEndsTheClimb() {
+  void neverBeyondTheMaximum() {
     PollerScaling capped = new PollerScaling(6, () -> now);
-    assertThat(capped.grow(6)).isZero();
-    pass(PollerScaling.MEASURE);
-    assertThat(capped.grow(6)).as("at maximumConcurrency").isZero();
+    assertThat(capped.grow(5)).isZero();
+    for (int tick = 0; tick < 10; tick++) {
+      for (int poller = 0; poller < 6; poller++) {
+        capped.through("p" + poller, 20);
+      }
+      pass(PollerScaling.MEASURE.dividedBy(10));
+    }
+    assertThat(capped.grow(6)).as("at maximumConcurrency, however good the baseline").isZero();
+  }
 
-    assertThat(scaling.grow(5)).isZero();
-    scaling.drained("p0");
-    pass(PollerScaling.MEASURE);
-    assertThat(scaling.grow(5)).as("the baseline starts again").isZero();
+  @Test
+  void anEmptyReceiveEndsTheClimbAndTheNextStartsFromOne() {
+    assertThat(baseline(5, 100)).isEqualTo(1);
+    scaling.added("p5");
+    scaling.through("p5", 10);
+    work(6, 100);
+    scaling.through("p0", 1);
+    assertThat(scaling.grow(6)).isEqualTo(2);
+    scaling.added("p6");
+    scaling.added("p7");
+
+    scaling.drained("p6"); // the backlog is gone
+    work(8, 100);
+    assertThat(scaling.grow(8)).as("a new baseline first").isZero();
+    work(8, 100);
+    assertThat(scaling.grow(8)).as("from one again").isEqualTo(1);
   }
 }

@@ -196,7 +196,7 @@ class SqsSourceIT {
   }
 
   @Test
-  void pollersGrowWithABacklogWhileThatPaysUpToTheMaximumConcurrencyAndRetireWhenItIsGone() throws Exception {
+  void pollersGrowWithABacklogWithinTheMaximumConcurrencyAndRetireWhenItIsGone() throws Exception {
     String queue = queue("backlog");
     for (int i = 0; i < 400; i++) {
       int first = i * 10;
@@ -217,9 +217,11 @@ class SqsSourceIT {
     };
     manager.apply(mapping(queue, 10, 0, -1, false, false, null, 8));
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> pollers() == 8.0);
-    await().atMost(Duration.ofSeconds(60)).until(() -> visibleAndInFlight(queue) == 0);
-    assertThat(most.get()).as("more than the first five pollers, never more than maximumConcurrency").isBetween(6, 8);
+    // growth itself (steps kept or given back, the cap) is PollerScalingTest's; here: it happens,
+    // against a real queue, within maximumConcurrency, and goes back when the queue is empty
+    await().atMost(Duration.ofSeconds(60)).until(() -> pollers() > 5.0);
+    await().atMost(Duration.ofSeconds(90)).until(() -> visibleAndInFlight(queue) == 0);
+    assertThat(most.get()).as("never more than maximumConcurrency batches in flight").isLessThanOrEqualTo(8);
     assertThat(bodies()).hasSize(4000).doesNotHaveDuplicates();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pollers())
         .as("the pollers above five retire once receives come back empty").isEqualTo(5.0));
