@@ -222,7 +222,7 @@ final class KafkaPoller implements Poller {
     offsets.batchStarts();
     c.pause(c.assignment());
     try {
-      deliver(c, fresh);
+      deliver(c, fresh, false);
     } finally {
       c.resume(c.paused());
     }
@@ -232,15 +232,19 @@ final class KafkaPoller implements Poller {
   }
 
   /** Invokes until the records succeeded, went to the destination, or their partitions moved. */
-  private void deliver(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records)
+  /** @param half a bisected half (else the batch just collected) */
+  private void deliver(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records, boolean half)
       throws InterruptedException {
     int attempts = 0;
     Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
     List<ConsumerRecord<byte[], byte[]>> remaining = records;
-    while (true) {
-      // every invocation, bisected halves included, follows a poll: a chain of slow ones cannot
-      // outlast max.poll.interval, and partitions revoked meanwhile are dropped just below
+    if (half) {
+      // every invocation follows a poll (a batch's first, the collecting one; a retry, its wait):
+      // a chain of slow halves cannot outlast max.poll.interval, and partitions revoked
+      // meanwhile are dropped just below
       stayInGroup(c, Duration.ZERO);
+    }
+    while (true) {
       remaining = remaining.stream().filter(offsets::ownedThroughBatch).toList();
       if (remaining.isEmpty() || closed) {
         return;
@@ -254,8 +258,8 @@ final class KafkaPoller implements Poller {
         count(MappingObserver.Event.FAILED, attempt.failed().size());
         if (mapping.bisectOnError() && attempt.failed().size() > 1) {
           List<ConsumerRecord<byte[], byte[]>> failed = attempt.failed();
-          deliver(c, failed.subList(0, failed.size() / 2));
-          deliver(c, failed.subList(failed.size() / 2, failed.size()));
+          deliver(c, failed.subList(0, failed.size() / 2), true);
+          deliver(c, failed.subList(failed.size() / 2, failed.size()), true);
           return;
         }
         if (retries >= 0 && attempts > retries) {
