@@ -25,4 +25,15 @@ final class Backoff {
   void reset() {
     next = first;
   }
+
+  /** How a poller waits: false when interrupted (it is closing), the interrupt kept. */
+  static boolean sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
 }

@@ -126,7 +126,7 @@ final class KafkaPoller implements Poller {
       } finally {
         leave(c);
       }
-      if (closed || !sleep(backoff.next())) {
+      if (closed || !Backoff.sleep(backoff.next())) {
         return;
       }
     }
@@ -366,15 +366,6 @@ final class KafkaPoller implements Poller {
   private void count(MappingObserver.Event event, long n) {
     if (n > 0) {
       observer.counted(mapping, event, n);
-    }
-  }
-
-  private static boolean sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-      return true;
-    } catch (InterruptedException e) {
-      return false;
     }
   }
 

@@ -33,9 +33,11 @@ final class MappingTally implements MappingObserver {
    * this process has not counted yet, so status counts survive restarts and failovers.
    */
   void seed(String mappingKey, Map<Event, Long> earlier) {
-    Map<Event, LongAdder> counters = zeros();
-    earlier.forEach((event, count) -> counters.get(event).add(count));
-    byMapping.putIfAbsent(mappingKey, counters);
+    byMapping.computeIfAbsent(mappingKey, key -> {
+      Map<Event, LongAdder> counters = zeros();
+      earlier.forEach((event, count) -> counters.get(event).add(count));
+      return counters;
+    });
   }
 
   /** The mapping is gone: one made again under its name counts from zero. */

@@ -145,14 +145,14 @@ final class SqsPoller implements Poller {
       } catch (SdkException e) {
         lastProcessingResult = (rejectedCredentials(e) ? "PROBLEM: credentials rejected: " : "PROBLEM: source unreachable: ")
             + e.getMessage();
-        sleep(backoff.next());
+        Backoff.sleep(backoff.next());
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
         // e.g. a destination that is down: nothing of the batch that failed was deleted, so the
         // queue delivers it again; this poller goes on (a dead one would still count as one)
         lastProcessingResult = "PROBLEM: " + e;
-        sleep(backoff.next());
+        Backoff.sleep(backoff.next());
       }
     }
   }
@@ -203,7 +203,8 @@ final class SqsPoller implements Poller {
       if (closed || batch.isEmpty() || batch.size() >= mapping.batchSize() || left <= 0) {
         return new Received(new ArrayList<>(batch.values()), full);
       }
-      if (wait == 0 && messages.isEmpty() && !sleep(Duration.ofNanos(Math.min(left, SHORT_RECEIVE_PAUSE.toNanos())))) {
+      if (wait == 0 && messages.isEmpty()
+          && !Backoff.sleep(Duration.ofNanos(Math.min(left, SHORT_RECEIVE_PAUSE.toNanos())))) {
         return new Received(new ArrayList<>(batch.values()), false);
       }
     }
@@ -312,17 +313,6 @@ final class SqsPoller implements Poller {
   private void count(MappingObserver.Event event, long n) {
     if (n > 0) {
       observer.counted(mapping, event, n);
-    }
-  }
-
-  /** False when interrupted (the poller is closing; the interrupt is kept). */
-  private static boolean sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 
