@@ -36,26 +36,16 @@ class RuntimeApiIT {
    * {@code {"sleep":N}} sleeps N seconds, {@code {"exit":N}} exits with status N.
    */
   private static String runtime(String respond) {
-    return """
-        #!/bin/bash
-        set -euo pipefail
-        api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+    return BashRuntime.loop("""
         sleep_re='"sleep": *([0-9.]+)'
         exit_re='"exit": *([0-9]+)'
         respond() {
           RESPOND
-        }
-        while true; do
-          headers="$(mktemp)"
-          event="$(curl -sS -D "$headers" "$api/invocation/next")"
-          request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
-          rm -f "$headers"
+        }""".replace("RESPOND", respond), """
           echo "handling $request_id"
           if [[ $event =~ $sleep_re ]]; then sleep "${BASH_REMATCH[1]}"; fi
           if [[ $event =~ $exit_re ]]; then exit "${BASH_REMATCH[1]}"; fi
-          respond | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
-        done
-        """.replace("RESPOND", respond);
+          respond | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null""");
   }
 
   /** Answers with the event. */

@@ -36,16 +36,8 @@ class RuntimeImageIT {
    * AWS's custom runtime loop in bash + curl. It answers with what it sees of its environment;
    * {@code {"allocateMB":N}} first holds N MB in a shell variable.
    */
-  private static final String BOOTSTRAP = """
-      #!/bin/bash
-      set -euo pipefail
-      api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-      allocate_re='"allocateMB": *([0-9]+)'
-      while true; do
-        headers="$(mktemp)"
-        event="$(curl -sS -D "$headers" "$api/invocation/next")"
-        request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
-        rm -f "$headers"
+  private static final String BOOTSTRAP = BashRuntime.loop("""
+      allocate_re='"allocateMB": *([0-9]+)'""", """
         echo "handling $request_id"
         if [[ $event =~ $allocate_re ]]; then
           hog="$(head -c "$((BASH_REMATCH[1] * 1024 * 1024))" /dev/zero | tr '\\0' x)"
@@ -55,31 +47,19 @@ class RuntimeImageIT {
         root=false; if (echo probe > /probe) 2>/dev/null; then root=true; fi
         printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"oomScoreAdj":%s,"taskRoot":"%s"}' \\
           "$event" "$(id -u)" "$tmp" "$root" "$(< /proc/$$/oom_score_adj)" "$LAMBDA_TASK_ROOT" \\
-          | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
-      done
-      """;
+          | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null""");
 
   /**
    * Answers an event with its size, or {@code {"answerBytes":N}} with a JSON string of N bytes
    * (streamed: the shell never holds it).
    */
-  private static final String SIZES = """
-      #!/bin/bash
-      set -euo pipefail
-      api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
-      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'
-      while true; do
-        headers="$(mktemp)"
-        event="$(curl -sS -D "$headers" "$api/invocation/next")"
-        request_id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
-        rm -f "$headers"
+  private static final String SIZES = BashRuntime.loop("""
+      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'""", """
         if [[ $event =~ $answer_re ]]; then
           { printf '"'; head -c "$((BASH_REMATCH[1] - 2))" /dev/zero | tr '\\0' x; printf '"'; }
         else
           printf '{"eventBytes":%s}' "${#event}"
-        fi | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
-      done
-      """;
+        fi | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null""");
 
   @TempDir
   Path code;
