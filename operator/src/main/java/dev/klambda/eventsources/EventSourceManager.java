@@ -119,14 +119,13 @@ public final class EventSourceManager implements AutoCloseable {
     return switch (mapping.source()) {
       case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
-        var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret(),
-            "spec.source.sqs.credentialsSecretRef");
+        var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret());
         FailureDestination destination = destination(mapping, Map.of());
         yield new SqsPoller(mapping, sqs, SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials),
             invoker, destination, region, observer);
       }
       case MappingConfig.Kafka kafka -> {
-        Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret(), "spec.source.kafka.authSecretRef");
+        Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret());
         FailureDestination destination = destination(mapping, auth);
         var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
         yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,

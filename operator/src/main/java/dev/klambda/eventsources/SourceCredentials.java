@@ -13,6 +13,8 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  * keys is a configuration error naming the key.
  */
 final class SourceCredentials {
+  private static final String SQS_FIELD = "spec.source.sqs.credentialsSecretRef";
+  private static final String KAFKA_FIELD = "spec.source.kafka.authSecretRef";
   private static final Set<String> SQS_KEYS = Set.of("accessKeyId", "secretAccessKey", "sessionToken");
   private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
   private static final Set<String> MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
@@ -26,21 +28,18 @@ final class SourceCredentials {
   static Map<String, String> read(SecretSource secrets, MappingConfig mapping)
       throws EventSourceManager.CannotStartException {
     return switch (mapping.source()) {
-      case MappingConfig.Sqs sqs -> read(secrets, mapping.namespace(), sqs.credentialsSecret(),
-          "spec.source.sqs.credentialsSecretRef");
-      case MappingConfig.Kafka kafka -> read(secrets, mapping.namespace(), kafka.authSecret(),
-          "spec.source.kafka.authSecretRef");
+      case MappingConfig.Sqs sqs -> read(secrets, mapping.namespace(), sqs.credentialsSecret(), SQS_FIELD);
+      case MappingConfig.Kafka kafka -> read(secrets, mapping.namespace(), kafka.authSecret(), KAFKA_FIELD);
       case MappingConfig.Schedule schedule -> null;
     };
   }
 
   /** AWS credentials from {@code accessKeyId}, {@code secretAccessKey} and optional {@code sessionToken}. */
-  static AwsCredentials aws(Map<String, String> data, String secret, String field)
-      throws EventSourceManager.CannotStartException {
-    unknownKeys(data, SQS_KEYS, secret, field);
+  static AwsCredentials aws(Map<String, String> data, String secret) throws EventSourceManager.CannotStartException {
+    unknownKeys(data, SQS_KEYS, secret, SQS_FIELD);
     for (String key : new String[] {"accessKeyId", "secretAccessKey"}) {
       if (blank(data.get(key))) {
-        throw invalid(field + ": Secret " + secret + " has no key " + key);
+        throw invalid(SQS_FIELD + ": Secret " + secret + " has no key " + key);
       }
     }
     return blank(data.get("sessionToken"))
@@ -49,25 +48,25 @@ final class SourceCredentials {
   }
 
   /** Kafka connection settings (see {@link KafkaClients}); no Secret named: none. */
-  static Map<String, String> kafka(Map<String, String> data, String secret, String field)
+  static Map<String, String> kafka(Map<String, String> data, String secret)
       throws EventSourceManager.CannotStartException {
     if (data == null) {
       return Map.of();
     }
-    unknownKeys(data, KafkaClients.SECRET_KEYS, secret, field);
+    unknownKeys(data, KafkaClients.SECRET_KEYS, secret, KAFKA_FIELD);
     String protocol = data.get("securityProtocol");
     if (protocol != null && !PROTOCOLS.contains(protocol)) {
-      throw invalid(field + ": Secret " + secret + " key securityProtocol must be one of " + new TreeSet<>(PROTOCOLS)
+      throw invalid(KAFKA_FIELD + ": Secret " + secret + " key securityProtocol must be one of " + new TreeSet<>(PROTOCOLS)
           + " (got '" + protocol + "')");
     }
     String mechanism = data.get("saslMechanism");
     if (mechanism != null) {
       if (!MECHANISMS.contains(mechanism)) {
-        throw invalid(field + ": Secret " + secret + " key saslMechanism must be one of " + new TreeSet<>(MECHANISMS)
+        throw invalid(KAFKA_FIELD + ": Secret " + secret + " key saslMechanism must be one of " + new TreeSet<>(MECHANISMS)
             + " (got '" + mechanism + "')");
       }
       if (blank(data.get("username")) || blank(data.get("password"))) {
-        throw invalid(field + ": Secret " + secret + " needs username and password for saslMechanism " + mechanism);
+        throw invalid(KAFKA_FIELD + ": Secret " + secret + " needs username and password for saslMechanism " + mechanism);
       }
     }
     return data;

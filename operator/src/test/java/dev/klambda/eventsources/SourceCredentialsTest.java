@@ -22,7 +22,7 @@ class SourceCredentialsTest {
   @Test
   void awsCredentialsComeFromTheSecretsKeys() throws Exception {
     var credentials = SourceCredentials.aws(Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret",
-        "sessionToken", "token"), "creds", FIELD);
+        "sessionToken", "token"), "creds");
 
     assertThat(credentials).isInstanceOf(AwsSessionCredentials.class);
     assertThat(credentials.accessKeyId()).isEqualTo("AKID");
@@ -34,11 +34,11 @@ class SourceCredentialsTest {
     assertThatThrownBy(() -> SourceCredentials.read(SecretSource.NONE, sqsMapping("creds")))
         .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isTrue())
         .hasMessage(FIELD + ": no Secret team-a/creds");
-    assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "AKID"), "creds", FIELD))
+    assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "AKID"), "creds"))
         .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
         .hasMessage(FIELD + ": Secret creds has no key secretAccessKey");
     assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "A", "secretAccessKey", "B",
-        "region", "x"), "creds", FIELD))
+        "region", "x"), "creds"))
         .hasMessageContaining("has an unknown key region");
   }
 
@@ -53,7 +53,7 @@ class SourceCredentialsTest {
   void kafkaSettingsAreCheckedAndBecomeClientProperties() throws Exception {
     String field = "spec.source.kafka.authSecretRef";
     Map<String, String> auth = SourceCredentials.kafka(Map.of("saslMechanism", "SCRAM-SHA-512",
-        "username", "alice", "password", "p\"w"), "creds", field);
+        "username", "alice", "password", "p\"w"), "creds");
     var props = KafkaClients.consumer(
         new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO, -1, false, false, null,
             1000, RecordFilter.of(java.util.List.of()),
@@ -66,11 +66,11 @@ class SourceCredentialsTest {
     assertThat(props.getProperty("sasl.jaas.config"))
         .isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"p\\\"w\";");
 
-    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "GSSAPI"), "creds", field))
+    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "GSSAPI"), "creds"))
         .hasMessage(field + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
-    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "PLAIN"), "creds", field))
+    assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "PLAIN"), "creds"))
         .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
-    assertThat(SourceCredentials.kafka(null, null, field)).isEmpty();
+    assertThat(SourceCredentials.kafka(null, null)).isEmpty();
   }
 
   @Test
