@@ -30,12 +30,19 @@ public final class Agent {
     }
     // UTF-8 whatever the locale: a Pod or local process often has none, and logs are UTF-8
     LogSink logs = new LogSink(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
-    ExecutionEnvironment environment = new ExecutionEnvironment(config, logs);
+    // In a Pod the function's container goes first when the Pod is deleted (the agent is its
+    // sidecar): its launcher passes the SIGTERM on, and the agent shuts down as on its own.
+    ProcessStarter processes = config.launcherInOwnContainer()
+        ? LauncherChannel.listen(config.launcherAddress(), logs,
+            () -> Thread.ofPlatform().name("terminate").start(() -> System.exit(0)))
+        : new LocalProcesses(logs);
+    ExecutionEnvironment environment = new ExecutionEnvironment(config, logs, processes);
     RuntimeApiServer runtimeApi = new RuntimeApiServer(config, environment);
     InvokeServer invokeServer = new InvokeServer(config, environment);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       environment.shutdown();
+      processes.close();
       invokeServer.stop();
       runtimeApi.stop();
       stopped.countDown();

@@ -24,6 +24,7 @@ record AgentConfig(
     Duration initTimeout,
     InetSocketAddress runtimeApiAddress,
     InetSocketAddress invokeAddress,
+    InetSocketAddress launcherAddress,
     String region,
     String initializationType,
     Path javaRuntimeClassPath,
@@ -53,11 +54,20 @@ record AgentConfig(
         Duration.ofMillis(positiveInt(env, "KLAMBDA_INIT_TIMEOUT_MS", "10000")),
         address(env.getOrDefault("KLAMBDA_RUNTIME_API", "127.0.0.1:9001")),
         address(env.getOrDefault("KLAMBDA_INVOKE_ADDRESS", "0.0.0.0:9000")),
+        env.containsKey("KLAMBDA_LAUNCHER_ADDRESS") ? address(env.get("KLAMBDA_LAUNCHER_ADDRESS")) : null,
         region,
         env.getOrDefault("KLAMBDA_INITIALIZATION_TYPE", "on-demand"),
         Path.of(env.getOrDefault("KLAMBDA_JAVA_RUNTIME_CLASSPATH",
             agentHome.resolve("runtimes/java21").toString())),
         Map.copyOf(functionEnvironment));
+  }
+
+  /**
+   * Whether the function's processes run in a container of their own, started by its launcher
+   * (a Pod), rather than as the agent's children (local mode).
+   */
+  boolean launcherInOwnContainer() {
+    return launcherAddress != null;
   }
 
   /** {@code host:port} as the runtime sees it in {@code AWS_LAMBDA_RUNTIME_API}. */

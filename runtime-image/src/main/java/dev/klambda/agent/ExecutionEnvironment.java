@@ -26,6 +26,8 @@ final class ExecutionEnvironment {
   static final int MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
   private static final Duration RUNTIME_STOP_GRACE = Duration.ofMillis(500);
   private static final Duration EXTENSIONS_SHUTDOWN_GRACE = Duration.ofSeconds(2);
+  /** How long the first Init waits for the function's container to come up. */
+  private static final Duration LAUNCHER_READY_LIMIT = Duration.ofSeconds(30);
 
   /** The caller may retry elsewhere: this environment takes no (more) work. */
   static final class Unavailable extends Exception {
@@ -43,7 +45,8 @@ final class ExecutionEnvironment {
 
   /** One (re-)initialisation; {@code done} completes with its duration in nanoseconds. */
   private static final class Init {
-    final long startNanos = System.nanoTime();
+    /** From when the environment's processes can be started (its container is up). */
+    volatile long startNanos = System.nanoTime();
     final CompletableFuture<Long> done = new CompletableFuture<>();
     boolean reported;
   }
@@ -53,10 +56,10 @@ final class ExecutionEnvironment {
 
   private final AgentConfig config;
   private final LogSink logs;
+  private final ProcessStarter processes;
   private final Extensions extensions;
   private final Semaphore permit = new Semaphore(1, true);
   private final ReentrantLock lock = new ReentrantLock();
-  private final OomKills oomKills = OomKills.ofThisCgroup();
 
   // guarded by lock
   private Init init;
@@ -67,10 +70,11 @@ final class ExecutionEnvironment {
   private Invocation current;
   private boolean shuttingDown;
 
-  ExecutionEnvironment(AgentConfig config, LogSink logs) {
+  ExecutionEnvironment(AgentConfig config, LogSink logs, ProcessStarter processes) {
     this.config = config;
     this.logs = logs;
-    this.extensions = new Extensions(config, logs);
+    this.processes = processes;
+    this.extensions = new Extensions(config, logs, processes);
   }
 
   Extensions extensions() {
@@ -183,6 +187,9 @@ final class ExecutionEnvironment {
       if (isShuttingDown()) {
         throw new Unavailable("environment shutting down");
       }
+      if (!processes.usable()) {
+        throw new Unavailable("the function's container is gone");
+      }
       Init init = currentInit();
       long initNanos;
       try {
@@ -212,7 +219,6 @@ final class ExecutionEnvironment {
 
   private InvokeResult run(Invocation.Request request, long initNanos) throws InterruptedException {
     long submitted = System.nanoTime();
-    long oomKillsBefore = oomKills.count();
     long deadlineMs = System.currentTimeMillis() + config.timeout().toMillis();
     Invocation invocation = new Invocation(request, deadlineMs);
     logs.startCapture();
@@ -261,7 +267,7 @@ final class ExecutionEnvironment {
       process.drainOutput();
       maxMemoryMB = process.peakMemoryMB();
     }
-    if (answer instanceof Invocation.Exit && oomKills.since(oomKillsBefore)) {
+    if (answer instanceof Invocation.Exit x && x.exit().oomKilled()) {
       maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
     return finish(request, answer, durationMicros, initNanos / 1000, maxMemoryMB);
@@ -278,7 +284,7 @@ final class ExecutionEnvironment {
           "RequestId: " + id + " Error: Task timed out after " + timeoutText + " seconds")
           .getBytes(StandardCharsets.UTF_8), "Sandbox.Timedout");
       case Invocation.Exit x -> result(Outcome.CRASH, Json.error("Runtime.ExitError",
-          "RequestId: " + id + " Error: Runtime exited with error: " + ChildProcess.describeExit(x.code()))
+          "RequestId: " + id + " Error: Runtime exited with error: " + ChildProcess.describeExit(x.exit().code()))
           .getBytes(StandardCharsets.UTF_8), "Runtime.ExitError");
     };
     InvokeResult result = new InvokeResult(partial.outcome(), partial.payload(), partial.errorType(),
@@ -375,6 +381,18 @@ final class ExecutionEnvironment {
   }
 
   private void runInit(Init init, int epoch, boolean withExtensions) {
+    try {
+      // the container's start is not the function's Init (Lambda's Init Duration leaves the
+      // sandbox's creation out too); the gateway bounds it with its start allowance
+      processes.awaitReady(LAUNCHER_READY_LIMIT);
+    } catch (IOException e) {
+      failInit(init, new InitFailure("Runtime.Unknown", e.getMessage()));
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    init.startNanos = System.nanoTime();
     long deadline = init.startNanos + config.initTimeout().toNanos();
     try {
       Map<String, String> env = RuntimeCommand.environment(config);
@@ -383,7 +401,7 @@ final class ExecutionEnvironment {
         extensions.awaitInitialised(deadline);
       }
       List<String> command = RuntimeCommand.of(config);
-      ChildProcess process = ChildProcess.start("runtime", command, env, config.taskRoot(), logs);
+      ChildProcess process = processes.start("runtime", command, env, config.taskRoot());
       if (!attachRuntime(process, epoch)) {
         process.stop(Duration.ZERO);
         return;
@@ -394,6 +412,9 @@ final class ExecutionEnvironment {
       return;
     } catch (IOException e) {
       failInit(init, new InitFailure("Runtime.InvalidEntrypoint", e.getMessage()));
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return;
     }
     try {
@@ -428,7 +449,8 @@ final class ExecutionEnvironment {
     }
   }
 
-  private void onRuntimeExit(int epoch, int code) {
+  private void onRuntimeExit(int epoch, ChildProcess.Exit exit) {
+    int code = exit.code();
     Invocation interrupted;
     Init failedInit = null;
     boolean idleCrash = false;
@@ -452,7 +474,7 @@ final class ExecutionEnvironment {
       failInit(failedInit, new InitFailure("Runtime.ExitError",
           "Runtime exited with error: " + ChildProcess.describeExit(code)));
     } else if (interrupted != null) {
-      interrupted.answer.complete(new Invocation.Exit(code));
+      interrupted.answer.complete(new Invocation.Exit(exit));
     } else if (idleCrash) {
       logs.line("Runtime exited while idle (" + ChildProcess.describeExit(code) + "): re-initialising");
       reset();

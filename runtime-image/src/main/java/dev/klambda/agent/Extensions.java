@@ -38,6 +38,7 @@ final class Extensions {
 
   private final AgentConfig config;
   private final LogSink logs;
+  private final ProcessStarter starter;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final List<ChildProcess> processes = new ArrayList<>();
@@ -45,13 +46,14 @@ final class Extensions {
   private InitFailure failure;
   private boolean initDone;
 
-  Extensions(AgentConfig config, LogSink logs) {
+  Extensions(AgentConfig config, LogSink logs, ProcessStarter starter) {
     this.config = config;
     this.logs = logs;
+    this.starter = starter;
   }
 
   /** Starts every executable in {@code extensions/}, in name order. */
-  void launch(Map<String, String> env) {
+  void launch(Map<String, String> env) throws InterruptedException {
     if (!config.hasExtensions()) {
       return;
     }
@@ -63,8 +65,8 @@ final class Extensions {
     }
     for (Path executable : executables) {
       try {
-        ChildProcess process = ChildProcess.start("extension-" + executable.getFileName(),
-            List.of(executable.toString()), env, config.taskRoot(), logs);
+        ChildProcess process = starter.start("extension-" + executable.getFileName(),
+            List.of(executable.toString()), env, config.taskRoot());
         process.exit().thenRun(this::signal);
         lock.lock();
         try {

@@ -15,7 +15,8 @@ final class Invocation {
 
   record Error(String errorType, byte[] body) implements Answer {}
 
-  record Exit(int code) implements Answer {}
+  /** The runtime ended: how (killed for memory, maybe). */
+  record Exit(ChildProcess.Exit exit) implements Answer {}
 
   record Timeout() implements Answer {}
 

@@ -6,31 +6,33 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
- * Copies a child process's output into the {@link LogSink} line by line. It polls instead of
- * blocking in {@code read} (a process stream's {@code read} holds the lock {@code available}
- * needs), so {@link #drain} can copy what the runtime printed just before it answered, and the
- * invocation's log tail includes those lines.
+ * Copies a child process's output (a pipe, or the launcher's connection) into the {@link LogSink}
+ * line by line. It polls instead of blocking in {@code read} (a process stream's {@code read}
+ * holds the lock {@code available} needs), so {@link #drain} can copy what the runtime printed
+ * just before it answered, and the invocation's log tail includes those lines.
  */
 final class OutputPump {
   private static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-  private final Process process;
   private final InputStream in;
+  private final BooleanSupplier ended;
   private final LogSink logs;
   private final byte[] buffer = new byte[8192];
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
-  private OutputPump(Process process, LogSink logs) {
-    this.process = process;
-    this.in = process.getInputStream();
+  private OutputPump(InputStream in, BooleanSupplier ended, LogSink logs) {
+    this.in = in;
+    this.ended = ended;
     this.logs = logs;
   }
 
-  static OutputPump start(String name, Process process, LogSink logs) {
-    OutputPump pump = new OutputPump(process, logs);
+  /** @param ended true once the process has exited: then the rest is read to the end */
+  static OutputPump start(String name, InputStream in, BooleanSupplier ended, LogSink logs) {
+    OutputPump pump = new OutputPump(in, ended, logs);
     Thread.ofPlatform().daemon().name("output-" + name).start(pump::run);
     return pump;
   }
@@ -41,7 +43,7 @@ final class OutputPump {
       while (true) {
         if (copyAvailable()) {
           pause = MIN_PAUSE_NANOS;
-        } else if (!process.isAlive()) {
+        } else if (ended.getAsBoolean()) {
           copyToEnd();
           return;
         } else {
