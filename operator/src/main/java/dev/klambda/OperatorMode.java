@@ -78,7 +78,7 @@ public final class OperatorMode implements AutoCloseable {
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     Metering metering = new Metering(options.billing(), ledger, metrics);
     PodEnvironmentManager environments = new PodEnvironmentManager(client, options.namespaces(),
-        new EnvironmentPodTemplate(options.runtimeImage(), options.sizing(), options.region()),
+        new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region()),
         agent, POD_START_ALLOWANCE);
     FunctionRegistry registry = new FunctionRegistry(environments, agent, metering,
         options.defaultNamespace(), options.region(), options.concurrencyLimit());

@@ -1,5 +1,6 @@
 package dev.klambda;
 
+import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.metering.Billing;
 import java.math.BigDecimal;
@@ -25,6 +26,7 @@ public record Options(
     Set<String> namespaces,
     String defaultNamespace,
     SizingPolicy sizing,
+    EnvironmentResources environmentResources,
     String runtimeImage,
     String gatewayUrl,
     Billing billing,
@@ -77,11 +79,19 @@ public record Options(
         --max-memory-mb N           sizing policy: largest memoryMB (default 3008)
         --memory-step-mb N          sizing policy: memoryMB steps (default 64)
         --mb-per-vcpu N             sizing policy: memory per full vCPU (default 1792)
+        --cpu-limit proportional|none
+                                    the function container's CPU limit: its memory-based share, as
+                                    Lambda (default), or none (the share is its request only and
+                                    idle CPU of the node is used beyond it)
+        --agent-cpu-millis N        CPU request of each environment's agent container (default %d)
+        --agent-cpu-limit-millis N  its CPU limit, 0 for none (default %d)
+        --agent-memory-mb N         its memory request and limit (default %d)
         --leader-election true|false
                                     one active replica among several: the leader reconciles, polls
                                     event sources and reports ready; the others wait (default false)
         --lease-namespace NAME      namespace of the Lease 'klambda-operator' (default: the pod's)
-      """.formatted(DEFAULT_RUNTIME_IMAGE);
+      """.formatted(DEFAULT_RUNTIME_IMAGE, EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS,
+          EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS, EnvironmentResources.DEFAULT_AGENT_MEMORY_MB);
 
   public static Options parseLocal(List<String> args) {
     Options options = parse(args, false);
@@ -111,6 +121,10 @@ public record Options(
     int maxMemory = SizingPolicy.DEFAULT.maxMemoryMB();
     int step = SizingPolicy.DEFAULT.stepMB();
     int perVcpu = SizingPolicy.DEFAULT.mbPerVcpu();
+    EnvironmentResources.CpuLimit cpuLimit = EnvironmentResources.CpuLimit.PROPORTIONAL;
+    int agentCpu = EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS;
+    int agentCpuLimit = EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS;
+    int agentMemory = EnvironmentResources.DEFAULT_AGENT_MEMORY_MB;
     String runtimeImage = DEFAULT_RUNTIME_IMAGE;
     String gatewayUrl = null;
     long granularity = Billing.AWS.granularityMillis();
@@ -164,14 +178,24 @@ public record Options(
         case "operator--max-memory-mb" -> maxMemory = number(arg, value, 1, 1 << 20);
         case "operator--memory-step-mb" -> step = number(arg, value, 1, 1 << 20);
         case "operator--mb-per-vcpu" -> perVcpu = number(arg, value, 1, 1 << 20);
+        case "operator--cpu-limit" -> cpuLimit = EnvironmentResources.CpuLimit.parse(arg, value);
+        case "operator--agent-cpu-millis" -> agentCpu = number(arg, value, 1, 64_000);
+        case "operator--agent-cpu-limit-millis" -> agentCpuLimit = number(arg, value, 0, 64_000);
+        case "operator--agent-memory-mb" -> agentMemory = number(arg, value, 32, 1 << 16);
         case "operator--leader-election" -> leaderElection = bool(arg, value);
         case "operator--lease-namespace" -> leaseNamespace = value;
         default -> throw new IllegalArgumentException("unknown option " + arg);
       }
     }
+    if (agentCpuLimit > 0 && agentCpuLimit < agentCpu) {
+      throw new IllegalArgumentException("--agent-cpu-limit-millis must be 0 or at least --agent-cpu-millis ("
+          + agentCpu + "), got " + agentCpuLimit);
+    }
+    SizingPolicy sizing = new SizingPolicy(minMemory, maxMemory, step, perVcpu);
     return new Options(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
         Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests),
-        Set.copyOf(namespaces), defaultNamespace, new SizingPolicy(minMemory, maxMemory, step, perVcpu),
+        Set.copyOf(namespaces), defaultNamespace, sizing,
+        new EnvironmentResources(sizing, cpuLimit, agentCpu, agentCpuLimit, agentMemory),
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace);

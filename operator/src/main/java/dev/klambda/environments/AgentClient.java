@@ -18,6 +18,12 @@ import java.util.function.BooleanSupplier;
 public final class AgentClient implements EnvironmentInvoker {
   /** Past the function's own limits: the agent enforces those and answers in time. */
   private static final Duration RESPONSE_MARGIN = Duration.ofSeconds(10);
+  /**
+   * Until the agent listens, connections are refused: try again after 1 ms, doubling up to this,
+   * so a slow start costs a handful of attempts (not one every 2 ms on the node's CPU) and a fast
+   * one waits little past the moment the agent listens.
+   */
+  private static final long MAX_CONNECT_PAUSE_MILLIS = 32;
 
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
@@ -33,6 +39,7 @@ public final class AgentClient implements EnvironmentInvoker {
    */
   public void awaitInitEnded(URI address, long deadlineNanos, BooleanSupplier alive)
       throws IOException, InterruptedException {
+    long pause = 1;
     while (true) {
       long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (leftMillis <= 0) {
@@ -51,8 +58,9 @@ public final class AgentClient implements EnvironmentInvoker {
           return;
         }
       } catch (ConnectException | HttpTimeoutException notYet) {
-        // the agent is still starting
-        Thread.sleep(2);
+        // the agent does not listen yet
+        Thread.sleep(pause);
+        pause = Math.min(MAX_CONNECT_PAUSE_MILLIS, pause * 2);
       }
     }
   }

@@ -9,6 +9,12 @@ import java.util.Map;
  * AgentConfig) next to the function's own variables: the same for a Pod and a local process.
  */
 public final class AgentEnvironment {
+  /**
+   * Set in a Pod: the function's processes run in a container of their own, started by the
+   * launcher that connects here.
+   */
+  public static final String LAUNCHER_ADDRESS = "KLAMBDA_LAUNCHER_ADDRESS";
+
   private AgentEnvironment() {}
 
   public static Map<String, String> of(FunctionConfig function, String region, String taskRoot,

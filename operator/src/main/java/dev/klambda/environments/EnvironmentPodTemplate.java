@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -21,22 +23,43 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Pod of one execution environment, derived from the function alone (pure): the runtime image
- * (or the function's own), the code at the task root, the agent's configuration, memory and CPU
- * from the sizing policy as request = limit, a private {@code /tmp}, readiness from the agent, a
- * grace period covering an invocation plus Shutdown, and a restricted security context.
+ * The Pod of one execution environment, derived from the function alone (pure). Two containers
+ * share the Pod's network and process namespaces:
+ *
+ * <ul>
+ *   <li>{@code agent}, a native sidecar (an init container that keeps running) with resources of
+ *       its own: klambda's agent, serving the gateway on the invoke port and the function the
+ *       Runtime API on the loopback. It starts first, so it listens by the time the function's
+ *       container asks for work;
+ *   <li>{@code function}, limited to the function's memory and memory-based CPU: its entry point,
+ *       the launcher, starts the runtime and extensions there for the agent.
+ * </ul>
+ *
+ * The code is at the task root of both (the agent checks it, the runtime runs it), a private
+ * {@code /tmp} in the function's, a grace period covering an invocation plus Shutdown, and a
+ * restricted security context. There is no readiness probe: the router learns that Init is over
+ * from the agent itself, and no Service selects these Pods.
  */
-public record EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, String region) {
+public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region) {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String FUNCTION = "klambda.dev/function";
   public static final String GENERATION = "klambda.dev/generation";
-  public static final String CONTAINER = "function";
+  public static final String AGENT_CONTAINER = "agent";
+  public static final String FUNCTION_CONTAINER = "function";
   public static final String TASK_ROOT = "/var/task";
+  /** The launcher in the runtime image (and in function images built FROM it). */
+  public static final String LAUNCHER = "/opt/klambda/klambda-launcher";
+  /** Where the launcher reaches the agent: the Pod's loopback. */
+  static final String LAUNCHER_ADDRESS = "127.0.0.1:9002";
   /** {@code /tmp} as in Lambda's default ephemeral storage. */
   static final String TMP_SIZE = "512Mi";
   /** Shutdown after the last invocation: runtime stop + extensions' 2 s, with room to spare. */
   private static final int SHUTDOWN_SECONDS = 5;
   private static final long NON_ROOT_UID = 10001;
+
+  public EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, String region) {
+    this(runtimeImage, EnvironmentResources.defaults(sizing), region);
+  }
 
   public static Map<String, String> labels(FunctionConfig function) {
     Map<String, String> labels = new LinkedHashMap<>();
@@ -48,28 +71,35 @@ public record EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, S
 
   public Pod build(FunctionConfig function, boolean provisioned) {
     List<Volume> volumes = new ArrayList<>();
-    List<VolumeMount> mounts = new ArrayList<>();
+    List<VolumeMount> codeMounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("tmp")
         .withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
-    mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    // a function image is FROM the runtime image: the agent and the launcher are in it too, and
+    // both containers see the code it carries
     String image = runtimeImage;
     switch (function.code()) {
       case CodeSource.Inline inline -> {
         volumes.add(codeVolume(CodeConfigMap.name(function.name()), inline));
-        mounts.add(codeMount());
+        codeMounts.add(codeMount());
       }
       case CodeSource.FromConfigMap configMap -> {
         volumes.add(new VolumeBuilder().withName("code").withNewConfigMap()
             .withName(configMap.name()).withDefaultMode(0555).endConfigMap().build());
-        mounts.add(codeMount());
+        codeMounts.add(codeMount());
       }
       case CodeSource.FromImage fromImage -> image = fromImage.image();
     }
+    List<VolumeMount> functionMounts = new ArrayList<>(codeMounts);
+    functionMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    Map<String, String> agentEnv = AgentEnvironment.of(function, region, TASK_ROOT, provisioned);
+    agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
         .withNewMetadata()
           .withNamespace(function.namespace())
           .withGenerateName(function.name() + "-")
           .withLabels(labels(function))
+          // the agent's log is the function's log: START, the runtime's lines, END, REPORT
+          .withAnnotations(Map.of("kubectl.kubernetes.io/default-container", AGENT_CONTAINER))
           .addNewOwnerReference()
             .withApiVersion("klambda.dev/v1alpha1").withKind("Function")
             .withName(function.name()).withUid(function.uid())
@@ -79,6 +109,8 @@ public record EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, S
         .withNewSpec()
           // an environment that dies is replaced by the router, never restarted in place
           .withRestartPolicy("Never")
+          // the agent measures the function's memory in /proc, as Lambda's Max Memory Used
+          .withShareProcessNamespace(true)
           .withAutomountServiceAccountToken(false)
           .withEnableServiceLinks(false)
           .withTerminationGracePeriodSeconds(function.timeout().toSeconds() + SHUTDOWN_SECONDS)
@@ -86,42 +118,68 @@ public record EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, S
             .withRunAsNonRoot(true).withRunAsUser(NON_ROOT_UID).withRunAsGroup(NON_ROOT_UID)
             .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
           .endSecurityContext()
-          .withContainers(new ContainerBuilder()
-              .withName(CONTAINER)
+          .withInitContainers(new ContainerBuilder()
+              .withName(AGENT_CONTAINER)
               .withImage(image)
+              // a native sidecar: started before the function's container, stopped after it
+              .withRestartPolicy("Always")
               .addNewPort().withName("invoke").withContainerPort(AgentProtocol.INVOKE_PORT).endPort()
-              .withEnv(env(function, provisioned))
-              .withResources(resources(function))
-              .withNewReadinessProbe()
-                .withNewHttpGet().withPath(AgentProtocol.READY_PATH)
-                  .withNewPort(AgentProtocol.INVOKE_PORT).endHttpGet()
-                .withPeriodSeconds(1).withFailureThreshold(1)
-              .endReadinessProbe()
-              .withNewSecurityContext()
-                .withAllowPrivilegeEscalation(false)
-                .withReadOnlyRootFilesystem(true)
-                .withRunAsNonRoot(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities()
-              .endSecurityContext()
-              .withVolumeMounts(mounts)
+              .withEnv(envVars(agentEnv))
+              .withResources(agentResources())
+              .withSecurityContext(restricted())
+              .withVolumeMounts(codeMounts)
+              .build())
+          .withContainers(new ContainerBuilder()
+              .withName(FUNCTION_CONTAINER)
+              .withImage(image)
+              .withCommand(LAUNCHER)
+              .withResources(functionResources(function))
+              .withSecurityContext(restricted())
+              .withVolumeMounts(functionMounts)
               .build())
           .withVolumes(volumes)
         .endSpec()
         .build();
   }
 
-  private ResourceRequirements resources(FunctionConfig function) {
-    Map<String, Quantity> amounts = Map.of(
+  /** Exactly the function's memory; its CPU share as request, and as limit unless asked not to. */
+  private ResourceRequirements functionResources(FunctionConfig function) {
+    Map<String, Quantity> requests = Map.of(
         "memory", new Quantity(function.memoryMB() + "Mi"),
-        "cpu", new Quantity(sizing.cpuMillis(function.memoryMB()) + "m"),
+        "cpu", new Quantity(resources.sizing().cpuMillis(function.memoryMB()) + "m"),
         "ephemeral-storage", new Quantity(TMP_SIZE));
-    return new ResourceRequirementsBuilder().withRequests(amounts).withLimits(amounts).build();
+    Map<String, Quantity> limits = new LinkedHashMap<>(requests);
+    if (resources.cpuLimit() == EnvironmentResources.CpuLimit.NONE) {
+      limits.remove("cpu");
+    }
+    return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
   }
 
-  private List<EnvVar> env(FunctionConfig function, boolean provisioned) {
+  private ResourceRequirements agentResources() {
+    Quantity memory = new Quantity(resources.agentMemoryMB() + "Mi");
+    Map<String, Quantity> limits = new LinkedHashMap<>();
+    limits.put("memory", memory);
+    if (resources.agentCpuLimitMillis() > 0) {
+      limits.put("cpu", new Quantity(resources.agentCpuLimitMillis() + "m"));
+    }
+    return new ResourceRequirementsBuilder()
+        .withRequests(Map.of("memory", memory, "cpu", new Quantity(resources.agentCpuRequestMillis() + "m")))
+        .withLimits(limits)
+        .build();
+  }
+
+  private static SecurityContext restricted() {
+    return new SecurityContextBuilder()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withRunAsNonRoot(true)
+        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .build();
+  }
+
+  private static List<EnvVar> envVars(Map<String, String> values) {
     List<EnvVar> env = new ArrayList<>();
-    AgentEnvironment.of(function, region, TASK_ROOT, provisioned)
-        .forEach((name, value) -> env.add(new EnvVar(name, value, null)));
+    values.forEach((name, value) -> env.add(new EnvVar(name, value, null)));
     return env;
   }
 

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * invocation) or starting; a request takes the most recently idle one, or waits in a FIFO queue
  * while the router starts environments (one per waiting request, up to the concurrency limit); an
  * environment that frees up goes to the head of the queue. A request still waiting at its queue
- * deadline gets 429. Only idle environments are ever stopped: after the idle timeout (down to the
+ * deadline gets 429, unless an environment is starting for it: waiting for a cold start is not
+ * throttling (the start is bounded by the function's Init timeout and the start allowance). Only idle environments are ever stopped: after the idle timeout (down to the
  * provisioned count, which is how a function scales to zero) or when the router closes.
  */
 public final class FunctionRouter {
@@ -188,32 +189,59 @@ public final class FunctionRouter {
         }
       }
       if (limit == 0) {
-        throw ServiceException.throttled();
+        throw throttled();
       }
       waiters.addLast(waiter);
       startWhileNeeded();
     } finally {
       lock.unlock();
     }
-    try {
-      return waiter.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException | InterruptedException e) {
-      lock.lock();
+    long deadline = deadlineNanos;
+    while (true) {
       try {
-        if (waiters.remove(waiter)) {
-          if (e instanceof InterruptedException interrupted) {
-            throw interrupted;
+        return waiter.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | InterruptedException e) {
+        lock.lock();
+        try {
+          if (e instanceof TimeoutException && startingFor(waiter)) {
+            // its environment is on its way: the start completes or fails this waiter
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            continue;
           }
-          throw ServiceException.throttled();
+          if (waiters.remove(waiter)) {
+            if (e instanceof InterruptedException interrupted) {
+              throw interrupted;
+            }
+            throw throttled();
+          }
+        } finally {
+          lock.unlock();
         }
-      } finally {
-        lock.unlock();
+        // handed an environment (or an error) just as the wait ended: take it
+        return resolved(waiter);
+      } catch (ExecutionException e) {
+        throw asServiceException(e.getCause());
       }
-      // handed an environment (or an error) just as the wait ended: take it
-      return resolved(waiter);
-    } catch (ExecutionException e) {
-      throw asServiceException(e.getCause());
     }
+  }
+
+  /**
+   * Whether an environment now starting will serve this waiter: the first {@code starting}
+   * waiters get the environments starting (each start is for one waiting request).
+   */
+  private boolean startingFor(CompletableFuture<Environment> waiter) {
+    int position = 0;
+    for (CompletableFuture<Environment> queued : waiters) {
+      if (queued == waiter) {
+        return position < starting;
+      }
+      position++;
+    }
+    return false;
+  }
+
+  private ServiceException throttled() {
+    return ServiceException.throttled(function.reservedConcurrency() != null);
   }
 
   private static Environment resolved(CompletableFuture<Environment> waiter) throws ServiceException {

@@ -34,10 +34,14 @@ public final class ServiceException extends Exception {
     return new ServiceException(400, "InvalidParameterValueException", message, null);
   }
 
-  /** Over the function's reserved concurrency (after waiting in the queue). */
-  public static ServiceException throttled() {
+  /**
+   * At the concurrency limit (after waiting in the queue), with Lambda's reason for the limit
+   * that was hit: the function's reserved concurrency, or the account-wide limit.
+   */
+  public static ServiceException throttled(boolean reservedConcurrency) {
     return new ServiceException(429, "TooManyRequestsException", "Rate Exceeded.",
-        "ReservedFunctionConcurrentInvocationLimitExceeded");
+        reservedConcurrency ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+            : "ConcurrentInvocationLimitExceeded");
   }
 
   public static ServiceException unknownOperation(String method, String path) {

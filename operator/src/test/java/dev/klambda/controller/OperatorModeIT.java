@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -154,25 +155,48 @@ class OperatorModeIT {
       assertThat(owner.getUid()).isEqualTo(function.getMetadata().getUid());
       assertThat(owner.getController()).isTrue();
     });
+    // the function's container: exactly its memory and memory-based CPU, its launcher, /tmp
     Container container = pod.getSpec().getContainers().getFirst();
+    assertThat(pod.getSpec().getContainers()).singleElement().extracting(Container::getName).isEqualTo("function");
     assertThat(container.getImage()).isEqualTo("klambda/runtime:test");
+    assertThat(container.getCommand()).containsExactly("/opt/klambda/klambda-launcher");
     Map<String, Quantity> expected = Map.of("memory", new Quantity("256Mi"), "cpu", new Quantity("143m"),
         "ephemeral-storage", new Quantity("512Mi"));
     assertThat(container.getResources().getRequests()).isEqualTo(expected);
     assertThat(container.getResources().getLimits()).isEqualTo(expected);
-    Map<String, String> env = container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    assertThat(container.getVolumeMounts()).extracting(VolumeMount::getMountPath)
+        .containsExactlyInAnyOrder("/var/task", "/tmp");
+    // the agent: a native sidecar with resources of its own, outside the function's budget
+    Container agent = pod.getSpec().getInitContainers().getFirst();
+    assertThat(pod.getSpec().getInitContainers()).singleElement().extracting(Container::getName).isEqualTo("agent");
+    assertThat(agent.getRestartPolicy()).isEqualTo("Always");
+    assertThat(agent.getImage()).isEqualTo("klambda/runtime:test");
+    assertThat(agent.getPorts()).extracting(p -> p.getContainerPort()).containsExactly(9000);
+    assertThat(agent.getResources().getRequests())
+        .isEqualTo(Map.of("memory", new Quantity("128Mi"), "cpu", new Quantity("50m")));
+    assertThat(agent.getResources().getLimits())
+        .isEqualTo(Map.of("memory", new Quantity("128Mi"), "cpu", new Quantity("1000m")));
+    assertThat(agent.getVolumeMounts()).extracting(VolumeMount::getMountPath).containsExactly("/var/task");
+    Map<String, String> env = agent.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
     assertThat(env).containsEntry("GREETING", "hi").containsEntry("KLAMBDA_MEMORY_MB", "256")
         .containsEntry("KLAMBDA_RUNTIME", "provided").containsEntry("KLAMBDA_TASK_ROOT", "/var/task")
         .containsEntry("KLAMBDA_TIMEOUT_MS", "3000")
+        .containsEntry("KLAMBDA_LAUNCHER_ADDRESS", "127.0.0.1:9002")
         .containsEntry("KLAMBDA_FUNCTION_ARN", "arn:aws:lambda:us-east-1:default:function:echo");
-    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
-    assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
-    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    for (Container each : List.of(container, agent)) {
+      assertThat(each.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      assertThat(each.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+      assertThat(each.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+      // readiness comes from the agent itself: no probe to fail on every cold start
+      assertThat(each.getReadinessProbe()).isNull();
+    }
+    assertThat(pod.getSpec().getShareProcessNamespace()).isTrue();
+    assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
     assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
     assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(8L);
-    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/klambda/ready");
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry("kubectl.kubernetes.io/default-container", "agent");
     assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).containsExactlyInAnyOrder("tmp", "code");
   }
 
@@ -197,7 +221,7 @@ class OperatorModeIT {
     assertThat(invoke("warm", "{}").statusCode()).isEqualTo(200);
     Thread.sleep(2500); // past the idle timeout
     assertThat(pods("warm")).hasSize(2);
-    assertThat(pods("warm")).allSatisfy(p -> assertThat(p.getSpec().getContainers().getFirst().getEnv())
+    assertThat(pods("warm")).allSatisfy(p -> assertThat(p.getSpec().getInitContainers().getFirst().getEnv())
         .contains(new EnvVar("KLAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency", null)));
   }
 

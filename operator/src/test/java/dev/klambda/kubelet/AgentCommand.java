@@ -25,6 +25,9 @@ final class AgentCommand {
   /** The agent's ports, on every Pod IP. */
   static final int INVOKE_PORT = 9000;
   static final int RUNTIME_API_PORT = 9001;
+  static final int LAUNCHER_PORT = 9002;
+  /** The launcher script, beside the agent's jar in its distribution. */
+  private static final String LAUNCHER = "klambda-launcher";
 
   private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
   /** Local mode's options for the agent's JVM: it starts fast and small. */
@@ -40,6 +43,29 @@ final class AgentCommand {
       Path taskRoot, Path tmp) {
     Map<String, String> env = environment(pod, container, ip, taskRoot, tmp);
     ProcessBuilder builder = new ProcessBuilder(command(agentJar))
+        .directory(taskRoot.toFile())
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().clear();
+    builder.environment().putAll(env);
+    return builder;
+  }
+
+  /**
+   * The function's container: the launcher of the agent's distribution (the image's is the same
+   * script), reaching the agent on the Pod IP instead of the Pod's loopback.
+   */
+  static ProcessBuilder launcher(Path agentJar, Pod pod, Container container, InetAddress ip,
+      Path taskRoot, Path tmp) {
+    Map<String, String> env = environment(pod, container, ip, taskRoot, tmp);
+    env.put("KLAMBDA_LAUNCHER_ADDRESS", ip.getHostAddress() + ":" + LAUNCHER_PORT);
+    List<String> command = new ArrayList<>();
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      command.add("/usr/bin/setsid"); // as the agent: its session stands in for the container
+    }
+    command.add("bash");
+    command.add(agentJar.resolveSibling(LAUNCHER).toString());
+    ProcessBuilder builder = new ProcessBuilder(command)
         .directory(taskRoot.toFile())
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -80,6 +106,10 @@ final class AgentCommand {
     env.put("KLAMBDA_TASK_ROOT", taskRoot.toString());
     env.put("KLAMBDA_INVOKE_ADDRESS", host + ":" + INVOKE_PORT);
     env.put("KLAMBDA_RUNTIME_API", host + ":" + RUNTIME_API_PORT);
+    if (env.containsKey("KLAMBDA_LAUNCHER_ADDRESS")) {
+      // the Pod's loopback is the Pod IP here
+      env.put("KLAMBDA_LAUNCHER_ADDRESS", host + ":" + LAUNCHER_PORT);
+    }
     // the host's tools stand in for the image's
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
     env.put("TMPDIR", tmp.toString());

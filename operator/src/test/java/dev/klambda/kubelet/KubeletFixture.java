@@ -110,6 +110,11 @@ public final class KubeletFixture implements AutoCloseable {
     return latest(podName).map(PodPlayer::process).map(Process::toHandle);
   }
 
+  /** The launcher of the function's container of the latest Pod of that name, once started. */
+  public Optional<ProcessHandle> launcher(String podName) {
+    return latest(podName).map(PodPlayer::launcher).map(Process::toHandle);
+  }
+
   /** The exit code of the agent of the latest Pod of that name, once it has exited. */
   public Optional<Integer> exitCode(String podName) {
     return latest(podName).map(PodPlayer::process)

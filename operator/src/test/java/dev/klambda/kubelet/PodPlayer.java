@@ -30,12 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Plays one Pod: mounts its code, runs its agent, keeps the agent's output, probes its readiness
- * and writes its status, until the agent exits or the Pod is deleted or evicted.
+ * Plays one Pod: mounts its code, runs its two containers (the agent, a native sidecar, and the
+ * function's launcher, which starts the runtime for the agent), keeps the agent's output, probes
+ * its readiness and writes its status, until the agent exits or the Pod is deleted or evicted.
+ * As a kubelet does, it ends the sidecar once the function's container has ended, and stops the
+ * function's container first when the Pod is deleted.
  */
 final class PodPlayer {
   private static final Logger LOG = LoggerFactory.getLogger(PodPlayer.class);
-  private static final String CONTAINER = "function";
+  private static final String AGENT_CONTAINER = "agent";
+  private static final String FUNCTION_CONTAINER = "function";
   private static final String CODE_VOLUME = "code";
   private static final long DEFAULT_GRACE_SECONDS = 30;
 
@@ -51,8 +55,10 @@ final class PodPlayer {
   private final long graceSeconds;
   private final Path podDir;
   private final Path logFile;
-  /** The container played; null when the Pod has none of that name. */
+  /** The agent's container, whose status is written; null when the Pod has none of that name. */
   private final Container container;
+  /** The function's container, run by its launcher. */
+  private final Container functionContainer;
   private final List<String> logs = Collections.synchronizedList(new ArrayList<>());
   /** Completes once the agent has exited and the status says so (or it never started). */
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -64,6 +70,7 @@ final class PodPlayer {
   private final PodStatusModel status;
   private final StatusWriter statusWriter;
   private volatile Process process;
+  private volatile Process launcher;
   private volatile InetAddress address;
   private volatile boolean deleted;
   private volatile boolean evicted;
@@ -80,9 +87,8 @@ final class PodPlayer {
     String dirName = namespace + "_" + name + "_" + sequence;
     this.podDir = node.workDir().resolve("pods").resolve(dirName);
     this.logFile = node.workDir().resolve("logs").resolve(dirName + ".log");
-    this.container = pod.getSpec() == null || pod.getSpec().getContainers() == null ? null
-        : pod.getSpec().getContainers().stream()
-            .filter(c -> CONTAINER.equals(c.getName())).findFirst().orElse(null);
+    this.container = container(pod, AGENT_CONTAINER);
+    this.functionContainer = container(pod, FUNCTION_CONTAINER);
     this.status = new PodStatusModel(pod, container);
     this.statusWriter = new StatusWriter(node.client(), pod);
   }
@@ -107,6 +113,11 @@ final class PodPlayer {
     return logFile;
   }
 
+  /** The launcher of the function's container, once started. */
+  Process launcher() {
+    return launcher;
+  }
+
   /** The agent, once started. */
   Process process() {
     return process;
@@ -125,9 +136,9 @@ final class PodPlayer {
         status.scheduled();
       }
       writeStatus();
-      if (container == null) {
-        fail("ContainerNotPlayable", "the kubelet fixture plays a container named '" + CONTAINER
-            + "', the pod has none");
+      if (container == null || functionContainer == null) {
+        fail("ContainerNotPlayable", "the kubelet fixture plays containers named '" + AGENT_CONTAINER
+            + "' (a native sidecar) and '" + FUNCTION_CONTAINER + "', the pod lacks one");
         return;
       }
       Volume code = codeVolume();
@@ -149,7 +160,8 @@ final class PodPlayer {
       Files.createDirectories(tmp);
       Files.createDirectories(logFile.getParent());
 
-      InetAddress ip = PodIpPool.allocate(AgentCommand.INVOKE_PORT, AgentCommand.RUNTIME_API_PORT);
+      InetAddress ip = PodIpPool.allocate(AgentCommand.INVOKE_PORT, AgentCommand.RUNTIME_API_PORT,
+          AgentCommand.LAUNCHER_PORT);
       address = ip;
       synchronized (lock) {
         status.sandboxReady();
@@ -169,6 +181,12 @@ final class PodPlayer {
         status.running();
         logCopier = Thread.ofPlatform().daemon().name("kubelet-logs-" + name)
             .start(() -> copyLogs(agent));
+        // the sidecar has started: the kubelet goes on with the function's container
+        Process functionProcess = AgentCommand.launcher(node.agentJar(), pod, functionContainer, ip, taskRoot, tmp)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(launcherLog().toFile()))
+            .start();
+        launcher = functionProcess;
+        functionProcess.onExit().thenRunAsync(() -> functionEnded(functionProcess, agent), node.executor());
       }
       LOG.info("kubelet fixture: pod {} runs agent pid {} on {}", key(), agent.pid(),
           ip.getHostAddress());
@@ -194,6 +212,18 @@ final class PodPlayer {
         finished.complete(null);
       }
       return;
+    }
+    Process function = launcher;
+    if (function != null && function.isAlive()) {
+      // the function's container first: its launcher passes the SIGTERM on to the agent, which
+      // runs Shutdown; the sidecar is stopped after it
+      LOG.info("kubelet fixture: {}: {}, SIGTERM to the launcher pid {}", key(), why, function.pid());
+      function.toHandle().destroy();
+      try {
+        function.onExit().get(graceSeconds, TimeUnit.SECONDS);
+      } catch (Exception notInTime) {
+        LOG.warn("kubelet fixture: the function container of {} outlived its grace period", key());
+      }
     }
     if (agent.isAlive()) {
       LOG.info("kubelet fixture: {}: {}, SIGTERM to pid {} (grace {} s)", key(), why,
@@ -226,12 +256,45 @@ final class PodPlayer {
     writeStatus();
   }
 
-  /** SIGKILL to the agent and everything of its session. */
+  /** SIGKILL to both containers: the launcher and what it started, the agent and its session. */
   void killTree() {
+    Process function = launcher;
+    if (function != null) {
+      AgentSession.kill(function);
+    }
     Process agent = process;
     if (agent != null) {
       AgentSession.kill(agent);
     }
+  }
+
+  /**
+   * The function's container ended (its launcher exited: the agent closed it, or it was killed):
+   * what it started goes with it, and the sidecar is stopped, as the kubelet does once a Pod's
+   * regular containers have ended.
+   */
+  private void functionEnded(Process function, Process agent) {
+    AgentSession.killLeftovers(function, key());
+    if (agent.isAlive()) {
+      LOG.info("kubelet fixture: pod {}: the function's container ended, stopping the agent", key());
+      agent.toHandle().destroy();
+    }
+  }
+
+  private Path launcherLog() {
+    return logFile.resolveSibling(logFile.getFileName().toString().replace(".log", ".function.log"));
+  }
+
+  private static Container container(Pod pod, String name) {
+    if (pod.getSpec() == null) {
+      return null;
+    }
+    return java.util.stream.Stream.concat(
+            pod.getSpec().getInitContainers() == null ? java.util.stream.Stream.<Container>empty()
+                : pod.getSpec().getInitContainers().stream(),
+            pod.getSpec().getContainers() == null ? java.util.stream.Stream.<Container>empty()
+                : pod.getSpec().getContainers().stream())
+        .filter(c -> name.equals(c.getName())).findFirst().orElse(null);
   }
 
   private Volume codeVolume() {

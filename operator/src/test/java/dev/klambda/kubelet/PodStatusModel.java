@@ -176,14 +176,21 @@ final class PodStatusModel {
         .build());
   }
 
-  /** Guaranteed when every container has CPU and memory limits equal to its requests. */
+  /**
+   * Guaranteed when every container (init containers, so native sidecars, included) has CPU and
+   * memory limits equal to its requests.
+   */
   private String qosClass() {
     if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
       return "BestEffort";
     }
     boolean guaranteed = true;
     boolean any = false;
-    for (Container c : pod.getSpec().getContainers()) {
+    List<Container> all = new java.util.ArrayList<>(pod.getSpec().getContainers());
+    if (pod.getSpec().getInitContainers() != null) {
+      all.addAll(pod.getSpec().getInitContainers());
+    }
+    for (Container c : all) {
       ResourceRequirements r = c.getResources();
       Map<String, Quantity> limits = r == null || r.getLimits() == null ? Map.of() : r.getLimits();
       Map<String, Quantity> requests =
