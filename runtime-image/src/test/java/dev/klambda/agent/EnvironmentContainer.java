@@ -14,13 +14,16 @@ import java.util.UUID;
 
 /**
  * One execution environment in the runtime image, run as the operator's Pod runs it
- * (EnvironmentPodTemplate): the agent's {@code KLAMBDA_*} variables as AgentEnvironment sets them,
- * the code read-only at /var/task, a writable /tmp, uid 10001, a read-only root file system, no
- * capabilities, memory limit = the function's memory, CPU in proportion to it.
+ * (EnvironmentPodTemplate): two containers sharing the network and process namespaces. The
+ * agent's ({@code <name>-agent}, the Pod's native sidecar) has the {@code KLAMBDA_*} variables as
+ * AgentEnvironment sets them and a memory and CPU limit of its own; the function's ({@code <name>},
+ * the launcher as entry point) has memory limit = the function's memory, CPU in proportion to it,
+ * and a writable /tmp. Both: the code read-only at /var/task, uid 10001, a read-only root file
+ * system, no capabilities.
  *
- * <p>The container has no network ({@code --network none}): the test calls the invoke endpoint from
- * inside it ({@code docker exec ... curl}), as the kubelet's probe and the gateway would over the
- * Pod's address, so all test traffic stays on the container's own loopback.
+ * <p>The containers have no network ({@code --network none}): the test calls the invoke endpoint
+ * from inside the agent's ({@code docker exec ... curl}), as the gateway would over the Pod's
+ * address, so all test traffic stays on the Pod's own loopback.
  */
 final class EnvironmentContainer implements AutoCloseable {
   static final String TASK_ROOT = "/var/task";
@@ -28,6 +31,10 @@ final class EnvironmentContainer implements AutoCloseable {
   private static final int MB_PER_VCPU = 1792;
   private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(60);
   private static final String INVOKE_URL = "http://127.0.0.1:" + AgentProtocol.INVOKE_PORT;
+  /** EnvironmentResources' defaults: the agent's memory and CPU limit. */
+  private static final int AGENT_MEMORY_MB = 128;
+  private static final String AGENT_CPUS = "1";
+  private static final String LAUNCHER = "/opt/klambda/klambda-launcher";
 
   /** What the invoke endpoint answered. */
   record Response(int status, Map<String, String> headers, String body) {
@@ -56,6 +63,7 @@ final class EnvironmentContainer implements AutoCloseable {
       env.put("KLAMBDA_INIT_TIMEOUT_MS", "10000");
       env.put("KLAMBDA_REGION", "us-east-1");
       env.put("KLAMBDA_INITIALIZATION_TYPE", "on-demand");
+      env.put("KLAMBDA_LAUNCHER_ADDRESS", "127.0.0.1:9002");
     }
 
     Builder memoryMB(int memoryMB) {
@@ -69,28 +77,43 @@ final class EnvironmentContainer implements AutoCloseable {
       return this;
     }
 
-    /** {@code docker run -d}: returns once the container runs (the agent may still be starting). */
+    /**
+     * {@code docker run -d} of both containers, the agent's first (as the kubelet starts a native
+     * sidecar first): returns once they run (the agent may still be starting).
+     */
     EnvironmentContainer start() {
       env.put("KLAMBDA_MEMORY_MB", Integer.toString(memoryMB));
       long millicores = (memoryMB * 1000L + MB_PER_VCPU - 1) / MB_PER_VCPU;
       String name = "klambda-it-" + UUID.randomUUID().toString().substring(0, 8);
+      List<String> agent = run(name + "-agent", AGENT_MEMORY_MB, AGENT_CPUS, List.of("--network", "none"));
+      env.forEach((k, v) -> agent.addAll(List.of("-e", k + "=" + v)));
+      agent.add(Docker.RUNTIME_IMAGE);
+      Docker.docker(agent.toArray(String[]::new));
+      List<String> function = run(name, memoryMB,
+          String.format(Locale.ROOT, "%.3f", millicores / 1000.0),
+          List.of("--network", "container:" + name + "-agent", "--pid", "container:" + name + "-agent",
+              // an emptyDir is exec-able; docker's tmpfs is noexec unless told
+              "--tmpfs", "/tmp:rw,exec,nosuid,nodev,size=512m",
+              "--entrypoint", LAUNCHER));
+      function.add(Docker.RUNTIME_IMAGE);
+      Docker.docker(function.toArray(String[]::new));
+      long timeoutSeconds = Long.parseLong(env.get("KLAMBDA_TIMEOUT_MS")) / 1000;
+      return new EnvironmentContainer(name, timeoutSeconds + 5);
+    }
+
+    /** What both containers share: the Pod's security context, the code, limits of their own. */
+    private List<String> run(String name, int memoryMB, String cpus, List<String> more) {
       List<String> run = new ArrayList<>(List.of("run", "-d", "--name", name,
           "--label", "dev.klambda.test=RuntimeImageIT",
-          "--network", "none",
           "--read-only",
-          // an emptyDir is exec-able; docker's tmpfs is noexec unless told
-          "--tmpfs", "/tmp:rw,exec,nosuid,nodev,size=512m",
           "--user", "10001:10001",
           "--cap-drop", "ALL",
           "--security-opt", "no-new-privileges",
           "--memory", memoryMB + "m", "--memory-swap", memoryMB + "m",
-          "--cpus", String.format(Locale.ROOT, "%.3f", millicores / 1000.0),
+          "--cpus", cpus,
           "-v", code.toAbsolutePath() + ":" + TASK_ROOT + ":ro"));
-      env.forEach((k, v) -> run.addAll(List.of("-e", k + "=" + v)));
-      run.add(Docker.RUNTIME_IMAGE);
-      Docker.docker(run.toArray(String[]::new));
-      long timeoutSeconds = Long.parseLong(env.get("KLAMBDA_TIMEOUT_MS")) / 1000;
-      return new EnvironmentContainer(name, timeoutSeconds + 5);
+      run.addAll(more);
+      return run;
     }
   }
 
@@ -139,29 +162,44 @@ final class EnvironmentContainer implements AutoCloseable {
     return parse(exec(payload.getBytes(UTF_8), curl.toArray(String[]::new)));
   }
 
-  /** Everything the container printed: the agent's lines and the runtime's output. */
+  /**
+   * Everything the agent's container printed (the agent's lines and the runtime's output, which
+   * reaches it through the launcher), then the function container's own (the launcher's).
+   */
   String logs() {
-    Docker.Result logs = Docker.run(Duration.ofSeconds(30), null, "docker", "logs", name);
-    return logs.stdout() + logs.stderr();
+    Docker.Result agent = Docker.run(Duration.ofSeconds(30), null, "docker", "logs", agent());
+    Docker.Result function = Docker.run(Duration.ofSeconds(30), null, "docker", "logs", name);
+    return agent.stdout() + agent.stderr() + function.stdout() + function.stderr();
   }
 
+  /** Whether both containers run. */
   boolean running() {
-    return "true".equals(Docker.run(Duration.ofSeconds(30), null,
-        "docker", "inspect", "-f", "{{.State.Running}}", name).stdout().strip());
+    return running(name) && running(agent());
   }
 
   /**
-   * {@code docker stop}: SIGTERM, then SIGKILL after the Pod's grace period (timeout + 5 s, as
-   * EnvironmentPodTemplate sets it). Returns the container's exit code.
+   * Deletes the Pod as the kubelet would: {@code docker stop} of the function's container (its
+   * launcher passes SIGTERM on to the agent), then of the agent's; SIGKILL after the Pod's grace
+   * period (timeout + 5 s, as EnvironmentPodTemplate sets it). Returns the agent's exit code.
    */
   int stop() {
     Docker.docker("stop", "-t", Long.toString(gracePeriodSeconds), name);
-    return Integer.parseInt(Docker.docker("inspect", "-f", "{{.State.ExitCode}}", name).stdout().strip());
+    Docker.docker("stop", "-t", Long.toString(gracePeriodSeconds), agent());
+    return Integer.parseInt(Docker.docker("inspect", "-f", "{{.State.ExitCode}}", agent()).stdout().strip());
   }
 
   @Override
   public void close() {
-    Docker.run(Duration.ofSeconds(30), null, "docker", "rm", "-f", name);
+    Docker.run(Duration.ofSeconds(30), null, "docker", "rm", "-f", name, agent());
+  }
+
+  private String agent() {
+    return name + "-agent";
+  }
+
+  private static boolean running(String container) {
+    return "true".equals(Docker.run(Duration.ofSeconds(30), null,
+        "docker", "inspect", "-f", "{{.State.Running}}", container).stdout().strip());
   }
 
   @Override
@@ -170,7 +208,7 @@ final class EnvironmentContainer implements AutoCloseable {
   }
 
   private Docker.Result exec(byte[] stdin, String... command) {
-    List<String> exec = new ArrayList<>(List.of("docker", "exec", "-i", name));
+    List<String> exec = new ArrayList<>(List.of("docker", "exec", "-i", agent()));
     exec.addAll(List.of(command));
     return Docker.run(Duration.ofSeconds(90), stdin, exec.toArray(String[]::new));
   }

@@ -34,19 +34,21 @@ import org.junit.jupiter.api.io.TempDir;
 class RuntimeImageIT {
   /**
    * AWS's custom runtime loop in bash + curl. It answers with what it sees of its environment;
-   * {@code {"allocateMB":N}} first holds N MB in a shell variable.
+   * {@code {"allocateMB":N}} turns the runtime process into one that fills an N MB buffer (dd):
+   * cheap in CPU, so it reaches the memory limit within the function's 72 millicores long before
+   * its timeout (a shell variable grown to that size took longer than the timeout).
    */
   private static final String BOOTSTRAP = BashRuntime.loop("""
       allocate_re='"allocateMB": *([0-9]+)'""", """
         echo "handling $request_id"
         if [[ $event =~ $allocate_re ]]; then
-          hog="$(head -c "$((BASH_REMATCH[1] * 1024 * 1024))" /dev/zero | tr '\\0' x)"
-          echo "allocated ${#hog} bytes"
+          exec dd if=/dev/zero of=/dev/null bs="${BASH_REMATCH[1]}M" count=1
         fi
         tmp=false; if echo probe > /tmp/probe; then tmp=true; fi
         root=false; if (echo probe > /probe) 2>/dev/null; then root=true; fi
-        printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"oomScoreAdj":%s,"taskRoot":"%s"}' \\
-          "$event" "$(id -u)" "$tmp" "$root" "$(< /proc/$$/oom_score_adj)" "$LAMBDA_TASK_ROOT" \\
+        limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)
+        printf '{"event":%s,"uid":%s,"tmpWritable":%s,"rootWritable":%s,"memoryLimit":%s,"taskRoot":"%s"}' \\
+          "$event" "$(id -u)" "$tmp" "$root" "$limit" "$LAMBDA_TASK_ROOT" \\
           | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null""");
 
   /**
@@ -110,8 +112,9 @@ class RuntimeImageIT {
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.outcome()).isEqualTo("success");
     assertThat(answer.body()).isEqualTo("{\"event\":{\"hello\":\"world\"},\"uid\":10001,"
-        // oomScoreAdj 1000: the function's process, not the agent, is the OOM killer's first choice
-        + "\"tmpWritable\":true,\"rootWritable\":false,\"oomScoreAdj\":1000,\"taskRoot\":\"/var/task\"}");
+        // the runtime lives in the function's container: its cgroup has exactly the 128 MB
+        + "\"tmpWritable\":true,\"rootWritable\":false,\"memoryLimit\":" + 128 * 1024 * 1024
+        + ",\"taskRoot\":\"/var/task\"}");
     assertThat(container.logs()).containsSubsequence("START RequestId: r-provided",
         "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
   }
