@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -41,7 +42,56 @@ class FunctionRouterTest {
   }
 
   private FunctionRouter router(FunctionConfig function, EnvironmentInvoker invoker) {
-    return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, 1000);
+    return router(function, invoker, 1000);
+  }
+
+  private FunctionRouter router(FunctionConfig function, EnvironmentInvoker invoker, int accountLimit) {
+    return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, accountLimit);
+  }
+
+  @Test
+  void aBurstWaitingForItsColdStartsIsNotThrottledAtTheQueueDeadline() throws Exception {
+    manager.startsDone = new CompletableFuture<>();
+    FunctionRouter router = router(TestFunctions.config("f", 5, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<InvocationResult>> burst = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        int n = i;
+        burst.add(pool.submit(() -> router.invoke(request(n), in(Duration.ofMillis(50)))));
+      }
+      Thread.sleep(300); // the starts outlast every queue deadline
+
+      manager.startsDone.complete(null);
+
+      for (Future<InvocationResult> answer : burst) {
+        assertThat(answer.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+      }
+      assertThat(manager.started).hasSize(5);
+    }
+  }
+
+  @Test
+  void atTheAccountLimitA429NamesTheAccountLimit() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
+      release.await();
+      return result(Outcome.SUCCESS);
+    }, 1);
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      while (router.counts().busy() == 0) {
+        Thread.sleep(1);
+      }
+
+      assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofMillis(50))))
+          .isInstanceOfSatisfying(ServiceException.class, e -> {
+            assertThat(e.status()).isEqualTo(429);
+            assertThat(e.reason()).isEqualTo("ConcurrentInvocationLimitExceeded");
+          });
+      release.countDown();
+      assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+    }
   }
 
   @Test
@@ -100,6 +150,7 @@ class FunctionRouterTest {
           .isInstanceOfSatisfying(ServiceException.class, e -> {
             assertThat(e.status()).isEqualTo(429);
             assertThat(e.type()).isEqualTo("TooManyRequestsException");
+            assertThat(e.reason()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
           });
       release.countDown();
       assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);

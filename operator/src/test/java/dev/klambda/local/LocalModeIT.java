@@ -103,7 +103,12 @@ class LocalModeIT {
             Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2)),
         Manifests.java21("java-echo", "dev.klambda.testfunctions.EchoHandler::handleRequest", jar, Map.of()),
         Manifests.java21("java-stream", "dev.klambda.testfunctions.UpperCaseStreamHandler", jar, Map.of())));
-    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "30",
+    // the queue timeout bounds how long the 1,000-request burst at "pair" may take to drain: each
+    // of its bash invocations forks ~7 processes, and with the burst's 1,000 connections on a
+    // 2-core VM two environments drained 10-20 a second (the same with the code before the Pod
+    // split), so 30 s made the test measure the machine; it stays below the client's 150 s
+    // socket timeout
+    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "120",
             "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
             "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
         new PrintStream(logs, true, StandardCharsets.UTF_8), System.err);

@@ -18,9 +18,9 @@ public final class LambdaClients {
         .endpointOverride(URI.create(baseUrl))
         .region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-        .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(60)).build())
+        .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(150)).build())
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-            .apiCallTimeout(Duration.ofSeconds(90)))
+            .apiCallTimeout(Duration.ofSeconds(180)))
         .build();
   }
 }
