@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A ConfigMap volume mounted the way the kubelet mounts it: its keys as files in a folder. */
-final class ConfigMapVolume {
+public final class ConfigMapVolume {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigMapVolume.class);
   private static final Duration RETRY = Duration.ofMillis(250);
 
@@ -59,7 +59,7 @@ final class ConfigMapVolume {
   }
 
   /** Writes the ConfigMap's keys (or only the volume's items) as files with the volume's modes. */
-  static void write(ConfigMapVolumeSource source, ConfigMap configMap, Path root)
+  public static void write(ConfigMapVolumeSource source, ConfigMap configMap, Path root)
       throws IOException {
     Map<String, byte[]> content = new LinkedHashMap<>();
     if (configMap.getData() != null) {
