@@ -16,6 +16,9 @@ final class RuntimeCommand {
   private static final String JNI_PROPERTY =
       "-Dcom.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI=";
 
+  /** Beside the runtime's jars in the runtime image: the JVM options that use its archive. */
+  static final String ARCHIVE_OPTIONS = "runtime-jvm.options";
+
   private RuntimeCommand() {}
 
   /** The command line of the runtime process; throws {@link InitFailure} when there is none. */
@@ -39,25 +42,31 @@ final class RuntimeCommand {
 
   /**
    * The official AWS runtime interface client with the function's code on the class path, sized
-   * like Lambda's own java runtime: 85% of the memory as heap, serial GC, C1 only.
+   * like Lambda's own java runtime: 85% of the memory as heap, serial GC, C1 only. The client's
+   * jars come first: the runtime image's class-data archive of them (options in
+   * {@value #ARCHIVE_OPTIONS}, made at build time) is used only when its class path is a prefix of
+   * the process's. The client loads the handler with a class loader of its own over the task root.
    */
   private static List<String> java(AgentConfig config) {
     Path root = config.taskRoot();
     String classPath = String.join(File.pathSeparator,
-        root.toString(), root.resolve("*").toString(), root.resolve("lib/*").toString(),
-        config.javaRuntimeClassPath().resolve("*").toString());
+        config.javaRuntimeClassPath().resolve("*").toString(),
+        root.toString(), root.resolve("*").toString(), root.resolve("lib/*").toString());
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java,
         "-XX:MaxHeapSize=" + (config.memoryMB() * 85L / 100) + "m",
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
-        "-Xshare:auto",
         "-Djava.net.preferIPv4Stack=true",
         // the runtime interface client's JNI library; without this JDK 24+ warns at every start
         "--enable-native-access=ALL-UNNAMED"));
     Path jni = jniLibrary(config.javaRuntimeClassPath());
     if (jni != null) {
       command.add(JNI_PROPERTY + jni);
+    }
+    Path archive = config.javaRuntimeClassPath().resolve(ARCHIVE_OPTIONS);
+    if (Files.isRegularFile(archive)) {
+      command.add("@" + archive); // the java launcher reads options from the file
     }
     command.addAll(List.of("-cp", classPath, JAVA_RUNTIME_CLIENT, config.handler()));
     return command;
