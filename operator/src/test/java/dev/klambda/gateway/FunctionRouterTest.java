@@ -73,11 +73,21 @@ class FunctionRouterTest {
 
   @Test
   void atTheAccountLimitA429NamesTheAccountLimit() throws Exception {
+    assertThrottledAtTheLimit(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), 1,
+        "ConcurrentInvocationLimitExceeded");
+  }
+
+  /**
+   * One invocation holds the only environment the limit allows; a second one gets 429 at its queue
+   * deadline, with Lambda's reason for that limit.
+   */
+  private void assertThrottledAtTheLimit(FunctionConfig function, int accountLimit, String reason)
+      throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
+    FunctionRouter router = router(function, (env, req) -> {
       release.await();
       return result(Outcome.SUCCESS);
-    }, 1);
+    }, accountLimit);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
       while (router.counts().busy() == 0) {
@@ -87,7 +97,8 @@ class FunctionRouterTest {
       assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofMillis(50))))
           .isInstanceOfSatisfying(ServiceException.class, e -> {
             assertThat(e.status()).isEqualTo(429);
-            assertThat(e.reason()).isEqualTo("ConcurrentInvocationLimitExceeded");
+            assertThat(e.type()).isEqualTo("TooManyRequestsException");
+            assertThat(e.reason()).isEqualTo(reason);
           });
       release.countDown();
       assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
@@ -135,26 +146,8 @@ class FunctionRouterTest {
 
   @Test
   void answers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
-      release.await();
-      return result(Outcome.SUCCESS);
-    });
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
-      while (router.counts().busy() == 0) {
-        Thread.sleep(1);
-      }
-
-      assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofMillis(50))))
-          .isInstanceOfSatisfying(ServiceException.class, e -> {
-            assertThat(e.status()).isEqualTo(429);
-            assertThat(e.type()).isEqualTo("TooManyRequestsException");
-            assertThat(e.reason()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
-          });
-      release.countDown();
-      assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
-    }
+    assertThrottledAtTheLimit(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), 1000,
+        "ReservedFunctionConcurrentInvocationLimitExceeded");
   }
 
   @Test

@@ -41,14 +41,12 @@ final class AgentCommand {
   /** The agent of that Pod, to start in its task root; output and errors on one stream. */
   static ProcessBuilder of(Path agentJar, Pod pod, Container container, InetAddress ip,
       Path taskRoot, Path tmp) {
-    Map<String, String> env = environment(pod, container, ip, taskRoot, tmp);
-    ProcessBuilder builder = new ProcessBuilder(command(agentJar))
-        .directory(taskRoot.toFile())
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    builder.environment().clear();
-    builder.environment().putAll(env);
-    return builder;
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    command.add("-jar");
+    command.add(agentJar.toString());
+    return inSession(command, environment(pod, container, ip, taskRoot, tmp), taskRoot);
   }
 
   /**
@@ -59,32 +57,26 @@ final class AgentCommand {
       Path taskRoot, Path tmp) {
     Map<String, String> env = environment(pod, container, ip, taskRoot, tmp);
     env.put("KLAMBDA_LAUNCHER_ADDRESS", ip.getHostAddress() + ":" + LAUNCHER_PORT);
-    List<String> command = new ArrayList<>();
+    return inSession(List.of("bash", agentJar.resolveSibling(LAUNCHER).toString()), env, taskRoot);
+  }
+
+  /**
+   * A container's process in a session of its own: what is left of the session when it exits is
+   * the "container"; with exactly {@code env}, in the task root, output and errors on one stream.
+   */
+  private static ProcessBuilder inSession(List<String> command, Map<String, String> env, Path taskRoot) {
+    List<String> line = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      command.add("/usr/bin/setsid"); // as the agent: its session stands in for the container
+      line.add("/usr/bin/setsid");
     }
-    command.add("bash");
-    command.add(agentJar.resolveSibling(LAUNCHER).toString());
-    ProcessBuilder builder = new ProcessBuilder(command)
+    line.addAll(command);
+    ProcessBuilder builder = new ProcessBuilder(line)
         .directory(taskRoot.toFile())
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().clear();
     builder.environment().putAll(env);
     return builder;
-  }
-
-  private static List<String> command(Path agentJar) {
-    List<String> command = new ArrayList<>();
-    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      // a session of its own: what is left of it when the agent exits is the "container"
-      command.add("/usr/bin/setsid");
-    }
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
-    command.add("-jar");
-    command.add(agentJar.toString());
-    return command;
   }
 
   private static Map<String, String> environment(Pod pod, Container container, InetAddress ip,

@@ -31,22 +31,31 @@ class ContainerRunArgsTest {
         Duration.ofSeconds(3), Duration.ofSeconds(10), Map.of("GREETING", "hi"), null, 0, Duration.ofMinutes(5), null);
     Pod pod = new EnvironmentPodTemplate("klambda/runtime:test", SizingPolicy.DEFAULT, "us-east-1").build(function, false);
     PodSandbox sandbox = PodSandbox.of(pod, "172.28.0.2", "net");
-    Container container = PodLayout.of(pod).getFirst();
+    List<Container> layout = PodLayout.of(pod);
+    assertThat(layout).extracting(Container::getName).containsExactly("agent", "function");
 
-    List<String> args = ContainerRunArgs.of(sandbox, container, List.of("k=v"), MOUNTS);
+    List<String> agentArgs = ContainerRunArgs.of(sandbox, layout.get(0), List.of("k=v"), MOUNTS);
+    List<String> functionArgs = ContainerRunArgs.of(sandbox, layout.get(1), List.of("k=v"), MOUNTS);
 
     assertThat(sandbox.name()).startsWith("echo-").hasSize("echo-".length() + 5);
-    assertThat(PodResources.qosClass(pod)).isEqualTo("Guaranteed"); // requests = limits
-    assertThat(PodResources.oomScoreAdj(pod, container)).isEqualTo(PodResources.GUARANTEED_OOM_SCORE_ADJ);
-    assertThat(String.join(" ", args))
-        .startsWith("run -d --name " + sandbox.name() + "_function --label k=v")
+    // the agent's CPU request is below its limit: klambda's overhead is not the function's budget
+    assertThat(PodResources.qosClass(pod)).isEqualTo("Burstable");
+    assertThat(String.join(" ", agentArgs))
+        .startsWith("run -d --name " + sandbox.name() + "_agent --label k=v")
         .contains("--network net --ip 172.28.0.2 --hostname " + sandbox.name() + " --ipc shareable")
         .contains("--user 10001:10001", "--read-only", "--security-opt no-new-privileges", "--cap-drop ALL")
+        .contains("--memory 134217728b --memory-swap 134217728b", "--cpus 1.000")
+        .contains("--mount code:/var/task", "--env GREETING=hi", "--env KLAMBDA_MEMORY_MB=128")
+        .doesNotContain("--mount tmp:/tmp", "--entrypoint", "seccomp")
+        .endsWith(" klambda/runtime:test");
+    assertThat(String.join(" ", functionArgs))
+        .startsWith("run -d --name " + sandbox.name() + "_function --label k=v")
+        .contains("--network container:" + sandbox.name() + "_agent", "--pid container:" + sandbox.name() + "_agent")
+        .contains("--user 10001:10001", "--read-only", "--security-opt no-new-privileges", "--cap-drop ALL")
         .contains("--memory 134217728b --memory-swap 134217728b", "--cpus 0.072", "--cpu-shares 73")
-        .contains("--oom-score-adj " + Math.max(PodResources.OOM_SCORE_ADJ_FLOOR, -997))
         .contains("--mount tmp:/tmp", "--mount code:/var/task")
-        .contains("--env GREETING=hi", "--env KLAMBDA_MEMORY_MB=128")
-        .doesNotContain("--pid", "--entrypoint", "seccomp")
+        .contains("--entrypoint /opt/klambda/klambda-launcher")
+        .doesNotContain("--env GREETING", "--ip ")
         .endsWith(" klambda/runtime:test");
   }
 
