@@ -7,8 +7,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ final class LauncherChannel implements ProcessStarter {
   /** What a process gets reported as when the whole container vanished under it. */
   private static final int KILLED = 128 + 9;
 
-  private final ServerSocket server;
+  private final ServerSocketChannel server;
   private final LogSink logs;
   private final Runnable onTerminate;
   private final CompletableFuture<Socket> control = new CompletableFuture<>();
@@ -46,7 +47,7 @@ final class LauncherChannel implements ProcessStarter {
   private volatile boolean closing;
   private volatile boolean lost;
 
-  private LauncherChannel(ServerSocket server, LogSink logs, Runnable onTerminate) {
+  private LauncherChannel(ServerSocketChannel server, LogSink logs, Runnable onTerminate) {
     this.server = server;
     this.logs = logs;
     this.onTerminate = onTerminate;
@@ -59,7 +60,7 @@ final class LauncherChannel implements ProcessStarter {
    */
   static LauncherChannel listen(InetSocketAddress address, LogSink logs, Runnable onTerminate)
       throws IOException {
-    ServerSocket server = new ServerSocket();
+    ServerSocketChannel server = ServerSocketChannel.open();
     server.bind(address, 16);
     LauncherChannel channel = new LauncherChannel(server, logs, onTerminate);
     Thread.ofPlatform().daemon().name("launcher-accept").start(channel::acceptLoop);
@@ -120,13 +121,13 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   private void acceptLoop() {
-    while (!server.isClosed()) {
+    while (server.isOpen()) {
       try {
-        Socket socket = server.accept();
-        socket.setTcpNoDelay(true);
-        Thread.ofVirtual().start(() -> greet(socket));
+        SocketChannel connection = server.accept();
+        connection.socket().setTcpNoDelay(true);
+        Thread.ofVirtual().start(() -> greet(connection));
       } catch (IOException e) {
-        if (!server.isClosed()) {
+        if (server.isOpen()) {
           System.err.println("klambda-agent: launcher connection failed: " + e);
         }
       }
@@ -134,7 +135,8 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   /** The first line says what the connection is: the control connection or a process's output. */
-  private void greet(Socket socket) {
+  private void greet(SocketChannel connection) {
+    Socket socket = connection.socket();
     try {
       InputStream in = socket.getInputStream();
       socket.setSoTimeout(5000);
@@ -148,7 +150,7 @@ final class LauncherChannel implements ProcessStarter {
       } else if (greeting.startsWith("output ")) {
         Launched child = byId.get(greeting.substring("output ".length()));
         if (child != null) {
-          child.output(in);
+          child.output(connection);
           return;
         }
       }
@@ -259,14 +261,14 @@ final class LauncherChannel implements ProcessStarter {
     final CompletableFuture<Long> pid = new CompletableFuture<>();
     final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private final PeakMemory peak = new PeakMemory();
-    private volatile OutputPump output;
+    private volatile ChannelOutputPump output;
 
     Launched(String id) {
       this.id = id;
     }
 
-    void output(InputStream in) {
-      output = OutputPump.start(id, in, exit::isDone, logs);
+    void output(SocketChannel connection) throws IOException {
+      output = ChannelOutputPump.start(id, connection, logs);
     }
 
     @Override
@@ -281,7 +283,7 @@ final class LauncherChannel implements ProcessStarter {
 
     @Override
     public void drainOutput() {
-      OutputPump pump = output;
+      ChannelOutputPump pump = output;
       if (pump != null) {
         pump.drain();
       }

@@ -1,9 +1,7 @@
 package dev.klambda.agent;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -20,14 +18,13 @@ final class OutputPump {
 
   private final InputStream in;
   private final BooleanSupplier ended;
-  private final LogSink logs;
+  private final LogLines lines;
   private final byte[] buffer = new byte[8192];
-  private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
   private OutputPump(InputStream in, BooleanSupplier ended, LogSink logs) {
     this.in = in;
     this.ended = ended;
-    this.logs = logs;
+    this.lines = new LogLines(logs);
   }
 
   /** @param ended true once the process has exited: then the rest is read to the end */
@@ -78,21 +75,11 @@ final class OutputPump {
   }
 
   private void emitLines(int n) {
-    for (int i = 0; i < n; i++) {
-      if (buffer[i] == '\n') {
-        logs.line(partial.toString(StandardCharsets.UTF_8));
-        partial.reset();
-      } else {
-        partial.write(buffer[i]);
-      }
-    }
+    lines.write(buffer, n);
   }
 
   private synchronized void flushPartial() {
-    if (partial.size() > 0) {
-      logs.line(partial.toString(StandardCharsets.UTF_8));
-      partial.reset();
-    }
+    lines.flush();
   }
 
   /** Copies everything the process has written so far into the sink, now. */
