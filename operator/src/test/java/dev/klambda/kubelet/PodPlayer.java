@@ -256,15 +256,19 @@ final class PodPlayer {
     writeStatus();
   }
 
-  /** SIGKILL to both containers: the launcher and what it started, the agent and its session. */
+  /**
+   * SIGKILL to both containers: the agent and its session first, then the launcher and what it
+   * started. In that order because a launcher that ends first makes this fixture stop the agent
+   * gently (its container ended), racing the SIGKILL.
+   */
   void killTree() {
-    Process function = launcher;
-    if (function != null) {
-      AgentSession.kill(function);
-    }
     Process agent = process;
     if (agent != null) {
       AgentSession.kill(agent);
+    }
+    Process function = launcher;
+    if (function != null) {
+      AgentSession.kill(function);
     }
   }
 
