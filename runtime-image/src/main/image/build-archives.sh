@@ -23,6 +23,17 @@ archive() {
 archive "$home/agent"
 agent_train=("${train[@]}") agent_use=("${use[@]}")
 
+# exercise PORT: waits until the agent on that port has ended Init, then invokes it 30 times
+exercise() {
+  local i
+  curl -sS --retry 50 --retry-connrefused --retry-delay 1 \
+    "http://127.0.0.1:$1/klambda/ready?waitMs=30000" >/dev/null
+  for i in $(seq 30); do
+    curl -sS -o /dev/null -X POST -H "Klambda-Log-Type: Tail" -d "{\"n\":$i,\"list\":[1,2,3]}" \
+      "http://127.0.0.1:$1/klambda/invoke"
+  done
+}
+
 work=$(mktemp -d)
 cat >"$work/bootstrap" <<'BOOTSTRAP'
 #!/bin/bash
@@ -41,11 +52,7 @@ export KLAMBDA_RUNTIME=provided KLAMBDA_FUNCTION_NAME=train KLAMBDA_TASK_ROOT="$
 java "${options[@]}" "${agent_train[@]}" -jar "$home/klambda-agent.jar" &
 agent=$!
 "$home/klambda-launcher" &
-curl -sS --retry 50 --retry-connrefused --retry-delay 1 \
-  "http://127.0.0.1:9000/klambda/ready?waitMs=20000" >/dev/null
-for i in $(seq 30); do
-  curl -sS -o /dev/null -X POST -H "Klambda-Log-Type: Tail" -d "{\"n\":$i}" http://127.0.0.1:9000/klambda/invoke
-done
+exercise 9000
 kill -TERM "$agent"
 wait "$agent" || true
 printf '%s\n' "${options[@]}" "${agent_use[@]}" >"$home/agent-jvm.options"
@@ -75,11 +82,7 @@ unset KLAMBDA_LAUNCHER_ADDRESS
 KLAMBDA_INVOKE_ADDRESS=127.0.0.1:9010 KLAMBDA_RUNTIME_API=127.0.0.1:9011 \
   java "${options[@]}" -jar "$home/klambda-agent.jar" &
 agent=$!
-curl -sS --retry 50 --retry-connrefused --retry-delay 1 \
-  "http://127.0.0.1:9010/klambda/ready?waitMs=30000" >/dev/null
-for i in $(seq 30); do
-  curl -sS -o /dev/null -X POST -d "{\"n\":$i,\"list\":[1,2,3]}" http://127.0.0.1:9010/klambda/invoke
-done
+exercise 9010
 # SIGTERM ends the runtime's JVM normally: it writes its archive before it exits
 kill -TERM "$(cat "$work/java.pid")"
 for _ in $(seq 120); do [[ -e $work/trained ]] && break; sleep 0.5; done

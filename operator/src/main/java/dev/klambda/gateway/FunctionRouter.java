@@ -26,8 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * while the router starts environments (one per waiting request, up to the concurrency limit); an
  * environment that frees up goes to the head of the queue. A request still waiting at its queue
  * deadline gets 429, unless an environment is starting for it: waiting for a cold start is not
- * throttling (the start is bounded by the function's Init timeout and the start allowance). Only idle environments are ever stopped: after the idle timeout (down to the
- * provisioned count, which is how a function scales to zero) or when the router closes.
+ * throttling (the start is bounded by the function's Init timeout and the start allowance). Only
+ * idle environments are ever stopped: after the idle timeout (down to the provisioned count, which
+ * is how a function scales to zero) or when the router closes.
  */
 public final class FunctionRouter {
   /** Attempts on environments that turn out to be unavailable before the request fails. */

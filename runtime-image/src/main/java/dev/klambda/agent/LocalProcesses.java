@@ -35,7 +35,7 @@ final class LocalProcesses implements ProcessStarter {
     long oomKillsBefore = oomKills.count();
     Process process = builder.start();
     preferredByTheOomKiller(process.pid());
-    OutputPump output = OutputPump.start(name, process.getInputStream(), () -> !process.isAlive(), logs);
+    OutputPump output = OutputPump.start(name, process, logs);
     return new Child(process, output, process.onExit()
         .thenApply(p -> new ChildProcess.Exit(p.exitValue(), oomKills.since(oomKillsBefore))));
   }

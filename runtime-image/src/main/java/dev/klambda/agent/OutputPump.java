@@ -4,32 +4,31 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
- * Copies a child process's output (a pipe, or the launcher's connection) into the {@link LogSink}
- * line by line. It polls instead of blocking in {@code read} (a process stream's {@code read}
- * holds the lock {@code available} needs), so {@link #drain} can copy what the runtime printed
- * just before it answered, and the invocation's log tail includes those lines.
+ * Copies a child process's output into the {@link LogSink} line by line. It polls instead of
+ * blocking in {@code read} (a process stream's {@code read} holds the lock {@code available}
+ * needs), so {@link #drain} can copy what the runtime printed just before it answered, and the
+ * invocation's log tail includes those lines. (The launcher's connections need no polling:
+ * {@link ChannelOutputPump}.)
  */
 final class OutputPump {
   private static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
+  private final Process process;
   private final InputStream in;
-  private final BooleanSupplier ended;
   private final LogLines lines;
   private final byte[] buffer = new byte[8192];
 
-  private OutputPump(InputStream in, BooleanSupplier ended, LogSink logs) {
-    this.in = in;
-    this.ended = ended;
+  private OutputPump(Process process, LogSink logs) {
+    this.process = process;
+    this.in = process.getInputStream();
     this.lines = new LogLines(logs);
   }
 
-  /** @param ended true once the process has exited: then the rest is read to the end */
-  static OutputPump start(String name, InputStream in, BooleanSupplier ended, LogSink logs) {
-    OutputPump pump = new OutputPump(in, ended, logs);
+  static OutputPump start(String name, Process process, LogSink logs) {
+    OutputPump pump = new OutputPump(process, logs);
     Thread.ofPlatform().daemon().name("output-" + name).start(pump::run);
     return pump;
   }
@@ -40,7 +39,7 @@ final class OutputPump {
       while (true) {
         if (copyAvailable()) {
           pause = MIN_PAUSE_NANOS;
-        } else if (ended.getAsBoolean()) {
+        } else if (!process.isAlive()) {
           copyToEnd();
           return;
         } else {
@@ -59,7 +58,7 @@ final class OutputPump {
     int available;
     while ((available = in.available()) > 0) {
       int n = in.read(buffer, 0, Math.min(available, buffer.length));
-      emitLines(n);
+      lines.write(buffer, n);
       copied = true;
     }
     return copied;
@@ -69,13 +68,9 @@ final class OutputPump {
   private synchronized void copyToEnd() throws IOException {
     int n;
     while ((n = in.read(buffer)) > 0) {
-      emitLines(n);
+      lines.write(buffer, n);
     }
     flushPartial();
-  }
-
-  private void emitLines(int n) {
-    lines.write(buffer, n);
   }
 
   private synchronized void flushPartial() {

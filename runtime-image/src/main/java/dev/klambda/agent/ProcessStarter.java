@@ -2,6 +2,7 @@ package dev.klambda.agent;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,7 @@ interface ProcessStarter extends AutoCloseable {
       throws IOException, InterruptedException;
 
   /** Waits until processes can be started (the function's container is up). */
-  default void awaitReady(java.time.Duration limit) throws IOException, InterruptedException {}
+  default void awaitReady(Duration limit) throws IOException, InterruptedException {}
 
   /**
    * Whether processes can still be started: false once the function's container is gone (there
