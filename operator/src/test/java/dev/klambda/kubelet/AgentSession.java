@@ -47,6 +47,35 @@ final class AgentSession {
     }
   }
 
+  /**
+   * SIGKILL to whatever still works in the Pod's folder: the function's processes leave the
+   * launcher's session (each runs in one of its own) and, once the launcher has exited, its tree
+   * too; their working folder, the Pod's task root, still tells they belong to the Pod, as a
+   * container's PID namespace would. The agent, which works there too, is spared: it is the other
+   * container's.
+   */
+  static void killWorkingIn(Path podDir, Process agent, String podKey) {
+    Path dir = podDir.toAbsolutePath();
+    List<ProcessHandle> left;
+    try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+      left = all.filter(p -> (agent == null || p.pid() != agent.pid()) && workingIn(p.pid(), dir)).toList();
+    }
+    if (left.isEmpty()) {
+      return;
+    }
+    LOG.info("kubelet fixture: pod {}: killing what still runs in it: {}", podKey,
+        left.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
+    left.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private static boolean workingIn(long pid, Path dir) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")).startsWith(dir);
+    } catch (IOException | RuntimeException gone) {
+      return false;
+    }
+  }
+
   /** The agent's session and its descendants (which may have left the session). */
   private static Set<ProcessHandle> leftovers(Process agent) {
     Set<ProcessHandle> left = new LinkedHashSet<>(sessionMembers(agent.pid()));

@@ -259,7 +259,8 @@ final class PodPlayer {
   /**
    * SIGKILL to both containers: the agent and its session first, then the launcher and what it
    * started. In that order because a launcher that ends first makes this fixture stop the agent
-   * gently (its container ended), racing the SIGKILL.
+   * gently (its container ended), racing the SIGKILL; what the launcher started may have left its
+   * tree by then, so whatever still works in the Pod's folder goes too.
    */
   void killTree() {
     Process agent = process;
@@ -270,6 +271,7 @@ final class PodPlayer {
     if (function != null) {
       AgentSession.kill(function);
     }
+    AgentSession.killWorkingIn(podDir, null, key());
   }
 
   /**
@@ -279,6 +281,7 @@ final class PodPlayer {
    */
   private void functionEnded(Process function, Process agent) {
     AgentSession.killLeftovers(function, key());
+    AgentSession.killWorkingIn(podDir, agent, key());
     if (agent.isAlive()) {
       LOG.info("kubelet fixture: pod {}: the function's container ended, stopping the agent", key());
       agent.toHandle().destroy();
