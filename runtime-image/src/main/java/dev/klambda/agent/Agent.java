@@ -4,15 +4,18 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
 /**
  * The agent of one execution environment: serves the Runtime API to the function's runtime and the
- * invoke endpoint to the gateway, runs Init right away, and shuts down cleanly on SIGTERM.
+ * invoke endpoint to the gateway, runs Init right away (or, a warm-pool member, once claimed),
+ * and shuts down cleanly on SIGTERM.
  */
 public final class Agent {
   private Agent() {}
@@ -20,31 +23,36 @@ public final class Agent {
   public static void main(String[] args) throws Exception {
     // Without this the JDK's server delays small responses (Nagle), costing ~40 ms per round trip.
     System.setProperty("sun.net.httpserver.nodelay", "true");
-    AgentConfig config;
+    Map<String, String> env = System.getenv();
+    Path home = agentHome();
+    // UTF-8 whatever the locale: a Pod or local process often has none, and logs are UTF-8
+    LogSink logs = new LogSink(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
+    InetSocketAddress launcherAddress;
+    InetSocketAddress invokeAddress;
     try {
-      config = AgentConfig.fromEnvironment(System.getenv(), agentHome());
+      launcherAddress = AgentConfig.launcherAddress(env);
+      invokeAddress = AgentConfig.invokeAddress(env);
+      if (!env.containsKey(AgentConfig.POOL)) {
+        AgentConfig.fromEnvironment(env, home); // a mistake in the Pod's variables ends here
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("klambda-agent: " + e.getMessage());
       System.exit(2);
       return;
     }
-    // UTF-8 whatever the locale: a Pod or local process often has none, and logs are UTF-8
-    LogSink logs = new LogSink(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
     // In a Pod the function's container goes first when the Pod is deleted (the agent is its
     // sidecar): its launcher passes the SIGTERM on, and the agent shuts down as on its own.
-    ProcessStarter processes = config.launcherInOwnContainer()
-        ? LauncherChannel.listen(config.launcherAddress(), logs,
+    ProcessStarter processes = launcherAddress != null
+        ? LauncherChannel.listen(launcherAddress, logs,
             () -> Thread.ofPlatform().name("terminate").start(() -> System.exit(0)))
         : new LocalProcesses(logs);
-    ExecutionEnvironment environment = new ExecutionEnvironment(config, logs, processes);
-    RuntimeApiServer runtimeApi = new RuntimeApiServer(config, environment);
-    InvokeServer invokeServer = new InvokeServer(config, environment);
+    EnvironmentSlot slot = new EnvironmentSlot(env, home, logs, processes);
+    InvokeServer invokeServer = new InvokeServer(invokeAddress, slot);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      environment.shutdown();
+      slot.shutdown();
       processes.close();
       invokeServer.stop();
-      runtimeApi.stop();
       stopped.countDown();
     }, "shutdown"));
     // SIGTERM is how Kubernetes and `docker stop` end an environment: after the clean shutdown of
@@ -53,9 +61,10 @@ public final class Agent {
     // An environment never outlives what started it: if local mode's process dies without
     // stopping it, shut down as on SIGTERM. (In a Pod the parent is PID 1 and lives as long.)
     ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
-    runtimeApi.start();
+    if (!slot.pooled()) {
+      slot.open();
+    }
     invokeServer.start();
-    environment.start();
     stopped.await();
   }
 

@@ -31,6 +31,11 @@ record AgentConfig(
     Map<String, String> functionEnvironment) {
 
   static final String PREFIX = "KLAMBDA_";
+  /**
+   * Set (to the pool's name) in a warm-pool member: it starts for no function, with
+   * {@code KLAMBDA_RUNTIME} and {@code KLAMBDA_MEMORY_MB} of its pool, and waits for a claim.
+   */
+  static final String POOL = AgentProtocol.POOL_VARIABLE;
 
   static AgentConfig fromEnvironment(Map<String, String> env, Path agentHome) {
     Map<String, String> functionEnvironment = new LinkedHashMap<>();
@@ -53,13 +58,24 @@ record AgentConfig(
         Duration.ofMillis(positiveInt(env, "KLAMBDA_TIMEOUT_MS", "3000")),
         Duration.ofMillis(positiveInt(env, "KLAMBDA_INIT_TIMEOUT_MS", "10000")),
         address(env.getOrDefault("KLAMBDA_RUNTIME_API", "127.0.0.1:9001")),
-        address(env.getOrDefault("KLAMBDA_INVOKE_ADDRESS", "0.0.0.0:9000")),
-        env.containsKey("KLAMBDA_LAUNCHER_ADDRESS") ? address(env.get("KLAMBDA_LAUNCHER_ADDRESS")) : null,
+        invokeAddress(env),
+        launcherAddress(env),
         region,
         env.getOrDefault("KLAMBDA_INITIALIZATION_TYPE", "on-demand"),
         Path.of(env.getOrDefault("KLAMBDA_JAVA_RUNTIME_CLASSPATH",
             agentHome.resolve("runtimes/java21").toString())),
         Map.copyOf(functionEnvironment));
+  }
+
+  /** Where the gateway reaches the agent. */
+  static InetSocketAddress invokeAddress(Map<String, String> env) {
+    return address(env.getOrDefault("KLAMBDA_INVOKE_ADDRESS", "0.0.0.0:9000"));
+  }
+
+  /** Where the launcher of the function's container connects; null in local mode. */
+  static InetSocketAddress launcherAddress(Map<String, String> env) {
+    String address = env.get("KLAMBDA_LAUNCHER_ADDRESS");
+    return address == null ? null : address(address);
   }
 
   /**

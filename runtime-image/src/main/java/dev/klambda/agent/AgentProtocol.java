@@ -14,6 +14,16 @@ public final class AgentProtocol {
   public static final String READY_PATH = "/klambda/ready";
   /** Query parameter of the ready path: wait up to this many milliseconds for Init to end. */
   public static final String READY_WAIT_PARAMETER = "waitMs";
+  /**
+   * A warm-pool environment (started with {@code KLAMBDA_POOL}, for no function yet). {@code GET}
+   * (with {@link #READY_WAIT_PARAMETER}): 204 once it can be claimed (its function container is
+   * up), 503 before, 409 once claimed. {@code POST} a {@link PoolClaim}: 202 and Init begins, as
+   * in an environment started for the function; 409 when it is claimed already or runs another
+   * runtime or memory size, 400 for a body that is not a claim. One function for life.
+   */
+  public static final String CLAIM_PATH = "/klambda/claim";
+  /** The agent's variable that makes it a warm-pool member; its value is the pool's name. */
+  public static final String POOL_VARIABLE = "KLAMBDA_POOL";
   /** {@code POST} the event; the answer is the function's payload with the headers below. */
   public static final String INVOKE_PATH = "/klambda/invoke";
 

@@ -6,19 +6,24 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
 
-/** The endpoint the gateway calls: readiness and invocations (see {@link AgentProtocol}). */
+/**
+ * The endpoint the gateway calls: readiness, invocations and a warm-pool member's claim (see
+ * {@link AgentProtocol}).
+ */
 final class InvokeServer {
-  private final ExecutionEnvironment environment;
+  private final EnvironmentSlot slot;
   private final HttpServer server;
 
-  InvokeServer(AgentConfig config, ExecutionEnvironment environment) throws IOException {
-    this.environment = environment;
-    this.server = HttpServer.create(config.invokeAddress(), 64);
+  InvokeServer(InetSocketAddress address, EnvironmentSlot slot) throws IOException {
+    this.slot = slot;
+    this.server = HttpServer.create(address, 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext(READY_PATH, Exchanges.guarded(this::ready));
     server.createContext(INVOKE_PATH, Exchanges.guarded(this::invoke));
+    server.createContext(CLAIM_PATH, Exchanges.guarded(this::claim));
   }
 
   void start() {
@@ -32,6 +37,11 @@ final class InvokeServer {
 
   private void ready(HttpExchange exchange) throws IOException {
     try (exchange) {
+      ExecutionEnvironment environment = slot.environment();
+      if (environment == null) {
+        Exchanges.json(exchange, 503, "{\"state\":\"POOLED\"}");
+        return;
+      }
       ExecutionEnvironment.Readiness readiness = environment.readiness(waitMillis(exchange));
       switch (readiness) {
         case READY -> Exchanges.json(exchange, 200, "{\"state\":\"READY\"}");
@@ -58,8 +68,12 @@ final class InvokeServer {
           orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
           orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
           in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
+      ExecutionEnvironment environment = slot.environment();
       InvokeResult result;
       try {
+        if (environment == null) {
+          throw new ExecutionEnvironment.Unavailable("a warm-pool environment serves no function before its claim");
+        }
         result = environment.invoke(request);
       } catch (ExecutionEnvironment.Unavailable e) {
         exchange.getResponseHeaders().set(OUTCOME, OUTCOME_UNAVAILABLE);
@@ -82,6 +96,34 @@ final class InvokeServer {
         out.set(LOG_RESULT, result.logTail());
       }
       Exchanges.send(exchange, 200, result.payload());
+    }
+  }
+
+  private void claim(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      try {
+        switch (exchange.getRequestMethod()) {
+          case "GET" -> {
+            slot.awaitClaimable(java.time.Duration.ofMillis(waitMillis(exchange)));
+            Exchanges.send(exchange, 204, new byte[0]);
+          }
+          case "POST" -> {
+            PoolClaim claim;
+            try (var body = exchange.getRequestBody()) {
+              claim = PoolClaim.decode(body);
+            } catch (IOException e) {
+              throw new EnvironmentSlot.Refused(400, "claim: " + e.getMessage());
+            }
+            slot.claim(claim);
+            Exchanges.json(exchange, 202, "{\"state\":\"STARTING\"}");
+          }
+          default -> Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "GET or POST only"));
+        }
+      } catch (EnvironmentSlot.Refused e) {
+        Exchanges.json(exchange, e.status, Json.error("ClaimRefused", e.getMessage()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -78,6 +78,18 @@ final class AgentProcess implements AutoCloseable {
       env.put("KLAMBDA_INIT_TIMEOUT_MS", "5000");
     }
 
+    /**
+     * A warm-pool member of the provided runtime at 128 MB: no function, an empty task root, and
+     * a claim to come.
+     */
+    Builder pooled() {
+      env.remove("KLAMBDA_FUNCTION_NAME");
+      env.remove("KLAMBDA_TIMEOUT_MS");
+      env.remove("KLAMBDA_INIT_TIMEOUT_MS");
+      env.put(AgentProtocol.POOL_VARIABLE, "provided-128");
+      return this;
+    }
+
     Builder bootstrap(String script) {
       return executable("bootstrap", script);
     }
@@ -179,6 +191,19 @@ final class AgentProcess implements AutoCloseable {
   /** The readiness once Init is over (200 or 500), or 503 after {@code START_TIMEOUT}. */
   HttpResponse<String> awaitInitEnd() throws IOException, InterruptedException {
     return ready(START_TIMEOUT);
+  }
+
+  /** {@code GET /klambda/claim?waitMs=N}: 204 claimable, 409 not (any more), 503 not yet. */
+  int claimable(Duration wait) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH + "?"
+            + AgentProtocol.READY_WAIT_PARAMETER + "=" + wait.toMillis()))
+        .timeout(wait.plusSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** {@code POST /klambda/claim} with {@code body} (a {@link PoolClaim}'s encoding, or not). */
+  HttpResponse<String> claim(byte[] body) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   Invoked invoke(String payload, String... headers) throws Exception {
