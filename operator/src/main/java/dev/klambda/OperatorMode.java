@@ -9,6 +9,8 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
+import dev.klambda.pool.PooledEnvironmentManager;
+import dev.klambda.pool.WarmPool;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
@@ -77,12 +79,16 @@ public final class OperatorMode implements AutoCloseable {
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     Metering metering = new Metering(options.billing(), ledger, metrics);
-    PodEnvironmentManager environments = new PodEnvironmentManager(client, options.namespaces(),
-        new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region()),
-        agent, POD_START_ALLOWANCE);
+    PooledEnvironmentManager environments = new PooledEnvironmentManager(
+        new PodEnvironmentManager(client, options.namespaces(),
+            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region()),
+            agent, POD_START_ALLOWANCE),
+        options.warmPools());
+    WarmPool pool = environments.pool();
     FunctionRegistry registry = new FunctionRegistry(environments, agent, metering,
         options.defaultNamespace(), options.region(), options.concurrencyLimit());
     metrics.watch(registry);
+    metrics.watch(pool);
     AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
         options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
@@ -94,6 +100,7 @@ public final class OperatorMode implements AutoCloseable {
         System::nanoTime);
     if (election == null) {
       loaded.serving();
+      Thread.ofVirtual().name("warm-pool").start(pool::start);
     }
     MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
         metrics, () -> leading.get() && loaded.loaded());
@@ -117,9 +124,11 @@ public final class OperatorMode implements AutoCloseable {
           eventSources.resume();
           loaded.serving();
           leading.set(true);
+          Thread.ofVirtual().name("warm-pool").start(pool::start);
         }, () -> {
           leading.set(false);
           eventSources.suspend(); // another replica owns the mappings now, even if a reconcile still runs here
+          pool.suspend();
           if (election.exitOnStopLeading() && !closing.get()) {
             // lost, not given up: leave (the shutdown hook drains in-flight work), come back as a standby
             Thread.ofPlatform().name("klambda-lost-lease").start(() -> System.exit(1));

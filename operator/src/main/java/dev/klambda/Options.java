@@ -3,6 +3,7 @@ package dev.klambda;
 import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.metering.Billing;
+import dev.klambda.pool.PoolSpec;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,8 @@ public record Options(
     Duration usageInterval,
     Path usageFile,
     boolean leaderElection,
-    String leaseNamespace) {
+    String leaseNamespace,
+    List<PoolSpec> warmPools) {
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -54,6 +56,10 @@ public record Options(
         --price-per-gb-second P     default 0.0000166667 (AWS x86 list price, USD)
         --price-per-million-requests P
                                     default 0.20
+        --warm-pool [NAMESPACE/]RUNTIME/MEMORY_MB=SIZE,...
+                                    keep SIZE started, generic environments of that runtime and
+                                    memory (namespace default: the default namespace) for cold
+                                    starts to claim: one function each, for life (default: none)
       """;
 
   public static final String LOCAL_USAGE = """
@@ -135,6 +141,7 @@ public record Options(
     Path usageFile = Path.of(System.getProperty("user.home"), ".klambda", "usage.json");
     boolean leaderElection = false;
     String leaseNamespace = null;
+    String warmPools = "";
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -169,6 +176,7 @@ public record Options(
         case "local--price-per-gb-second", "operator--price-per-gb-second" -> pricePerGbSecond = price(arg, value);
         case "local--price-per-million-requests", "operator--price-per-million-requests" ->
             pricePerMillionRequests = price(arg, value);
+        case "local--warm-pool", "operator--warm-pool" -> warmPools = value;
         case "operator--namespaces" -> Arrays.stream(value.split(",")).map(String::trim)
             .filter(s -> !s.isEmpty()).forEach(namespaces::add);
         case "operator--default-namespace" -> defaultNamespace = value;
@@ -198,7 +206,8 @@ public record Options(
         new EnvironmentResources(sizing, cpuLimit, agentCpu, agentCpuLimit, agentMemory),
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
-        Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace);
+        Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
+        PoolSpec.parseAll("--warm-pool", warmPools, defaultNamespace, sizing));
   }
 
   private static boolean bool(String option, String value) {

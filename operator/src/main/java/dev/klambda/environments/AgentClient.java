@@ -2,6 +2,7 @@ package dev.klambda.environments;
 
 import static dev.klambda.agent.AgentProtocol.*;
 
+import dev.klambda.agent.PoolClaim;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,7 +15,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** The gateway's side of {@link dev.klambda.agent.AgentProtocol}: readiness and invocations. */
+/**
+ * The gateway's side of {@link dev.klambda.agent.AgentProtocol}: readiness, invocations and the
+ * claims of warm-pool members.
+ */
 public final class AgentClient implements EnvironmentInvoker {
   /** Past the function's own limits: the agent enforces those and answers in time. */
   private static final Duration RESPONSE_MARGIN = Duration.ofSeconds(10);
@@ -24,6 +28,8 @@ public final class AgentClient implements EnvironmentInvoker {
    * one waits little past the moment the agent listens.
    */
   private static final long MAX_CONNECT_PAUSE_MILLIS = 32;
+  /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
+  private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
@@ -39,22 +45,65 @@ public final class AgentClient implements EnvironmentInvoker {
    */
   public void awaitInitEnded(URI address, long deadlineNanos, BooleanSupplier alive)
       throws IOException, InterruptedException {
+    await(address, READY_PATH, deadlineNanos, alive, "Init did not end",
+        status -> status == 200 || status == 500);
+  }
+
+  /**
+   * Waits until the warm-pool member at {@code address} can be claimed: its agent listens and its
+   * function container is up.
+   *
+   * @throws IOException when it is gone, claimed already, or the deadline passes first
+   */
+  public void awaitClaimable(URI address, long deadlineNanos, BooleanSupplier alive)
+      throws IOException, InterruptedException {
+    await(address, CLAIM_PATH, deadlineNanos, alive, "the pool member did not come up", status -> {
+      if (status == 409) {
+        throw new IOException("the pool member at " + address + " is claimed already");
+      }
+      return status == 204;
+    });
+  }
+
+  /** Hands the warm-pool member at {@code address} to a function: its Init begins. */
+  public void claim(URI address, PoolClaim claim) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(address.resolve(CLAIM_PATH))
+        .timeout(CLAIM_LIMIT)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(claim.encode()))
+        .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new IOException("the pool member at " + address + " refused the claim ("
+          + response.statusCode() + "): " + response.body());
+    }
+  }
+
+  /** What to make of a status: true when the wait is over, false to ask again. */
+  private interface StatusCheck {
+    boolean done(int status) throws IOException;
+  }
+
+  /**
+   * GETs {@code path} with a wait parameter (the agent holds the answer until it can say yes),
+   * again and again until {@code check} says done; while nothing listens, after a backoff.
+   */
+  private void await(URI address, String path, long deadlineNanos, BooleanSupplier alive,
+      String lateMessage, StatusCheck check) throws IOException, InterruptedException {
     long pause = 1;
     while (true) {
       long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
       if (leftMillis <= 0) {
-        throw new IOException("Init did not end in time at " + address);
+        throw new IOException(lateMessage + " in time at " + address);
       }
       if (!alive.getAsBoolean()) {
         throw new IOException("the environment exited during start-up");
       }
       HttpRequest request = HttpRequest.newBuilder(
-              address.resolve(READY_PATH + "?" + READY_WAIT_PARAMETER + "=" + Math.min(leftMillis, 5000)))
+              address.resolve(path + "?" + READY_WAIT_PARAMETER + "=" + Math.min(leftMillis, 5000)))
           .timeout(Duration.ofMillis(Math.min(leftMillis, 5000) + 1000))
           .GET().build();
       try {
-        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (status == 200 || status == 500) {
+        if (check.done(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode())) {
           return;
         }
       } catch (ConnectException | HttpTimeoutException notYet) {

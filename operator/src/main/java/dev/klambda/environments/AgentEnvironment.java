@@ -1,5 +1,6 @@
 package dev.klambda.environments;
 
+import dev.klambda.agent.PoolClaim;
 import dev.klambda.function.FunctionConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,5 +32,17 @@ public final class AgentEnvironment {
     env.put("KLAMBDA_REGION", region);
     env.put("KLAMBDA_INITIALIZATION_TYPE", provisioned ? "provisioned-concurrency" : "on-demand");
     return env;
+  }
+
+  /**
+   * What makes a warm-pool member an environment of the function: the variables above (but the
+   * task root, which is the member's own) and the code, with the modes its volume would have
+   * given the files.
+   */
+  public static PoolClaim claim(FunctionConfig function, String region, boolean provisioned,
+      Map<String, PoolClaim.CodeFile> code) {
+    Map<String, String> env = of(function, region, "", provisioned);
+    env.remove("KLAMBDA_TASK_ROOT");
+    return new PoolClaim(env, code);
   }
 }

@@ -4,10 +4,15 @@ import dev.klambda.agent.AgentProtocol;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.pool.PoolSpec;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -44,6 +49,8 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String FUNCTION = "klambda.dev/function";
   public static final String GENERATION = "klambda.dev/generation";
+  /** On a warm-pool member until it is claimed: its pool's name, e.g. {@code provided-128}. */
+  public static final String POOL = "klambda.dev/pool";
   public static final String AGENT_CONTAINER = "agent";
   public static final String FUNCTION_CONTAINER = "function";
   public static final String TASK_ROOT = "/var/task";
@@ -51,6 +58,8 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   public static final String LAUNCHER = "/opt/klambda/klambda-launcher";
   /** Where the launcher reaches the agent: the Pod's loopback. */
   static final String LAUNCHER_ADDRESS = "127.0.0.1:9002";
+  /** Room for a claimed function's code: a ConfigMap's 1 MiB, with plenty to spare. */
+  static final String POOL_CODE_SIZE = "16Mi";
   /** {@code /tmp} as in Lambda's default ephemeral storage. */
   static final String TMP_SIZE = "512Mi";
   /** Shutdown after the last invocation: runtime stop + extensions' 2 s, with room to spare. */
@@ -72,25 +81,21 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   public Pod build(FunctionConfig function, boolean provisioned) {
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> codeMounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp")
-        .withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
     // a function image is FROM the runtime image: the agent and the launcher are in it too, and
     // both containers see the code it carries
     String image = runtimeImage;
     switch (function.code()) {
       case CodeSource.Inline inline -> {
         volumes.add(codeVolume(CodeConfigMap.name(function.name()), inline));
-        codeMounts.add(codeMount());
+        codeMounts.add(codeMount(true));
       }
       case CodeSource.FromConfigMap configMap -> {
         volumes.add(new VolumeBuilder().withName("code").withNewConfigMap()
             .withName(configMap.name()).withDefaultMode(0555).endConfigMap().build());
-        codeMounts.add(codeMount());
+        codeMounts.add(codeMount(true));
       }
       case CodeSource.FromImage fromImage -> image = fromImage.image();
     }
-    List<VolumeMount> functionMounts = new ArrayList<>(codeMounts);
-    functionMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
     Map<String, String> agentEnv = AgentEnvironment.of(function, region, TASK_ROOT, provisioned);
     agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
@@ -100,53 +105,98 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
           .withLabels(labels(function))
           // the agent's log is the function's log: START, the runtime's lines, END, REPORT
           .withAnnotations(Map.of("kubectl.kubernetes.io/default-container", AGENT_CONTAINER))
-          .addNewOwnerReference()
-            .withApiVersion("klambda.dev/v1alpha1").withKind("Function")
-            .withName(function.name()).withUid(function.uid())
-            .withController(true).withBlockOwnerDeletion(true)
-          .endOwnerReference()
+          .withOwnerReferences(owner(function))
         .endMetadata()
-        .withNewSpec()
-          // an environment that dies is replaced by the router, never restarted in place
-          .withRestartPolicy("Never")
-          // the agent measures the function's memory in /proc, as Lambda's Max Memory Used
-          .withShareProcessNamespace(true)
-          .withAutomountServiceAccountToken(false)
-          .withEnableServiceLinks(false)
-          .withTerminationGracePeriodSeconds(function.timeout().toSeconds() + SHUTDOWN_SECONDS)
-          .withNewSecurityContext()
-            .withRunAsNonRoot(true).withRunAsUser(NON_ROOT_UID).withRunAsGroup(NON_ROOT_UID)
-            .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-          .endSecurityContext()
-          .withInitContainers(new ContainerBuilder()
-              .withName(AGENT_CONTAINER)
-              .withImage(image)
-              // a native sidecar: started before the function's container, stopped after it
-              .withRestartPolicy("Always")
-              .addNewPort().withName("invoke").withContainerPort(AgentProtocol.INVOKE_PORT).endPort()
-              .withEnv(envVars(agentEnv))
-              .withResources(agentResources())
-              .withSecurityContext(restricted())
-              .withVolumeMounts(codeMounts)
-              .build())
-          .withContainers(new ContainerBuilder()
-              .withName(FUNCTION_CONTAINER)
-              .withImage(image)
-              .withCommand(LAUNCHER)
-              .withResources(functionResources(function))
-              .withSecurityContext(restricted())
-              .withVolumeMounts(functionMounts)
-              .build())
-          .withVolumes(volumes)
-        .endSpec()
+        .withSpec(spec(image, agentEnv, volumes, codeMounts, codeMounts, function.memoryMB(),
+            function.timeout().toSeconds()))
+        .build();
+  }
+
+  /**
+   * A member of a warm pool: the same two containers with the pool's memory and CPU, for no
+   * function yet. The task root is an empty folder the agent writes the claiming function's code
+   * into (read-only for the function's container, as a ConfigMap volume is); the grace period
+   * covers the longest function timeout, since the Pod cannot learn its function's later.
+   */
+  public Pod buildPoolMember(PoolSpec pool) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("code")
+        .withNewEmptyDir().withSizeLimit(new Quantity(POOL_CODE_SIZE)).endEmptyDir().build());
+    Map<String, String> agentEnv = new LinkedHashMap<>();
+    agentEnv.put(AgentProtocol.POOL_VARIABLE, pool.name());
+    agentEnv.put("KLAMBDA_RUNTIME", pool.runtime());
+    agentEnv.put("KLAMBDA_MEMORY_MB", Integer.toString(pool.memoryMB()));
+    agentEnv.put("KLAMBDA_TASK_ROOT", TASK_ROOT);
+    agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
+    return new PodBuilder()
+        .withNewMetadata()
+          .withNamespace(pool.namespace())
+          .withGenerateName("klambda-pool-" + pool.name().replace('.', '-') + "-")
+          .withLabels(Map.of(MANAGED_BY, "klambda", POOL, pool.name()))
+          .withAnnotations(Map.of("kubectl.kubernetes.io/default-container", AGENT_CONTAINER))
+        .endMetadata()
+        .withSpec(spec(runtimeImage, agentEnv, volumes, List.of(codeMount(false)), List.of(codeMount(true)),
+            pool.memoryMB(), FunctionConfig.MAX_TIMEOUT_SECONDS))
+        .build();
+  }
+
+  /** The owner of a function's Pods (and of a pool member once claimed): deleted with it. */
+  public static OwnerReference owner(FunctionConfig function) {
+    return new OwnerReferenceBuilder()
+        .withApiVersion("klambda.dev/v1alpha1").withKind("Function")
+        .withName(function.name()).withUid(function.uid())
+        .withController(true).withBlockOwnerDeletion(true)
+        .build();
+  }
+
+  private PodSpec spec(String image, Map<String, String> agentEnv, List<Volume> codeVolumes,
+      List<VolumeMount> agentMounts, List<VolumeMount> codeMounts, int memoryMB, long timeoutSeconds) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName("tmp")
+        .withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
+    volumes.addAll(codeVolumes);
+    List<VolumeMount> functionMounts = new ArrayList<>(codeMounts);
+    functionMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+    return new PodSpecBuilder()
+        // an environment that dies is replaced by the router, never restarted in place
+        .withRestartPolicy("Never")
+        // the agent measures the function's memory in /proc, as Lambda's Max Memory Used
+        .withShareProcessNamespace(true)
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withTerminationGracePeriodSeconds(timeoutSeconds + SHUTDOWN_SECONDS)
+        .withNewSecurityContext()
+          .withRunAsNonRoot(true).withRunAsUser(NON_ROOT_UID).withRunAsGroup(NON_ROOT_UID)
+          .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .withInitContainers(new ContainerBuilder()
+            .withName(AGENT_CONTAINER)
+            .withImage(image)
+            // a native sidecar: started before the function's container, stopped after it
+            .withRestartPolicy("Always")
+            .addNewPort().withName("invoke").withContainerPort(AgentProtocol.INVOKE_PORT).endPort()
+            .withEnv(envVars(agentEnv))
+            .withResources(agentResources())
+            .withSecurityContext(restricted())
+            .withVolumeMounts(agentMounts)
+            .build())
+        .withContainers(new ContainerBuilder()
+            .withName(FUNCTION_CONTAINER)
+            .withImage(image)
+            .withCommand(LAUNCHER)
+            .withResources(functionResources(memoryMB))
+            .withSecurityContext(restricted())
+            .withVolumeMounts(functionMounts)
+            .build())
+        .withVolumes(volumes)
         .build();
   }
 
   /** Exactly the function's memory; its CPU share as request, and as limit unless asked not to. */
-  private ResourceRequirements functionResources(FunctionConfig function) {
+  private ResourceRequirements functionResources(int memoryMB) {
     Map<String, Quantity> requests = Map.of(
-        "memory", new Quantity(function.memoryMB() + "Mi"),
-        "cpu", new Quantity(resources.sizing().cpuMillis(function.memoryMB()) + "m"),
+        "memory", new Quantity(memoryMB + "Mi"),
+        "cpu", new Quantity(resources.sizing().cpuMillis(memoryMB) + "m"),
         "ephemeral-storage", new Quantity(TMP_SIZE));
     Map<String, Quantity> limits = new LinkedHashMap<>(requests);
     if (resources.cpuLimit() == EnvironmentResources.CpuLimit.NONE) {
@@ -188,7 +238,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
         .withName(configMap).withItems(CodeConfigMap.items(inline.files())).endConfigMap().build();
   }
 
-  private static VolumeMount codeMount() {
-    return new VolumeMountBuilder().withName("code").withMountPath(TASK_ROOT).withReadOnly(true).build();
+  private static VolumeMount codeMount(boolean readOnly) {
+    return new VolumeMountBuilder().withName("code").withMountPath(TASK_ROOT).withReadOnly(readOnly).build();
   }
 }

@@ -5,16 +5,16 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-/** Runs a blocking environment start on a virtual thread, its failures as the future's. */
+/** Runs a blocking start (an environment, a pool member) on a virtual thread, its failures as the future's. */
 final class EnvironmentStart {
-  /** A start that blocks until the environment's Init has ended. */
-  interface Blocking {
-    Environment start() throws IOException, InterruptedException;
+  /** A start that blocks until what it starts is ready (an environment: its Init has ended). */
+  interface Blocking<T> {
+    T start() throws IOException, InterruptedException;
   }
 
   private EnvironmentStart() {}
 
-  static CompletableFuture<Environment> async(Blocking start, Executor executor) {
+  static <T> CompletableFuture<T> async(Blocking<T> start, Executor executor) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return start.start();

@@ -3,6 +3,9 @@ package dev.klambda.environments;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.pool.PoolMember;
+import dev.klambda.pool.PoolMembers;
+import dev.klambda.pool.PoolSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,14 +27,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Local mode's environments: one agent process per environment, on its own loopback address, with
  * the function's code written once into a task root under the work folder. The agent runs in its
  * own session ({@code setsid}) so a Ctrl-C in the terminal reaches klambda only, and klambda
- * shuts environments down in order.
+ * shuts environments down in order. Warm-pool members are such processes too, with a task root of
+ * their own that the agent writes the claiming function's code into.
  */
-public final class LocalProcessEnvironmentManager implements EnvironmentManager {
+public final class LocalProcessEnvironmentManager implements EnvironmentManager, PoolMembers {
   private static final List<String> AGENT_JVM_OPTIONS = List.of(
       "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xss512k",
       "-XX:MaxRAM=256m", "-XX:-UsePerfData");
@@ -46,6 +51,8 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
   private final Executor executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, Path> taskRoots = new ConcurrentHashMap<>();
   private final Map<Environment, Process> processes = new ConcurrentHashMap<>();
+  /** Unclaimed warm-pool members, by id. */
+  private final Map<String, Launched> members = new ConcurrentHashMap<>();
 
   public LocalProcessEnvironmentManager(AgentDistribution agent, Path workDir, String region,
       AgentClient agentClient, PrintStream logs) {
@@ -63,29 +70,119 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
 
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
-    String id = UUID.randomUUID().toString().substring(0, 8);
+    Launched launched = launch(function.key(),
+        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned), null);
+    Environment environment = new Environment(launched.id(), function, launched.address(), launched.terminated());
+    processes.put(environment, launched.process());
+    launched.terminated().thenRun(() -> processes.remove(environment));
+    await(launched, function.initTimeout(), agentClient::awaitInitEnded);
+    return environment;
+  }
+
+  @Override
+  public CompletableFuture<PoolMember> startMember(PoolSpec pool) {
+    return EnvironmentStart.async(() -> startMemberNow(pool), executor);
+  }
+
+  private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
+    Map<String, String> variables = new LinkedHashMap<>();
+    variables.put(AgentProtocol.POOL_VARIABLE, pool.name());
+    variables.put("KLAMBDA_RUNTIME", pool.runtime());
+    variables.put("KLAMBDA_MEMORY_MB", Integer.toString(pool.memoryMB()));
+    String id = newId();
+    // the member's own task root: the claiming function's code is written there by the agent
+    Path taskRoot = Files.createDirectories(workDir.resolve("pool").resolve(id));
+    variables.put("KLAMBDA_TASK_ROOT", taskRoot.toString());
+    Launched launched = launch("pool " + pool, variables, id);
+    launched.terminated().thenRun(() -> deleteQuietly(taskRoot));
+    PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated());
+    members.put(id, launched);
+    launched.terminated().thenRun(() -> members.remove(id));
+    await(launched, Duration.ZERO, agentClient::awaitClaimable);
+    return member;
+  }
+
+  @Override
+  public Environment claim(PoolMember member, FunctionConfig function, boolean provisioned)
+      throws IOException, InterruptedException {
+    Launched launched = members.remove(member.id());
+    if (launched == null) {
+      throw new IOException("pool member " + member + " is gone");
+    }
+    Environment environment = new Environment(member.id(), function, member.address(), member.terminated());
+    processes.put(environment, launched.process());
+    member.terminated().thenRun(() -> processes.remove(environment));
+    launched.logPrefix().set(prefix(function.key(), member.id()));
+    try {
+      agentClient.claim(member.address(), AgentEnvironment.claim(function, region, provisioned,
+          CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
+    } catch (IOException e) {
+      kill(launched.process());
+      throw e;
+    }
+    await(launched, function.initTimeout(), agentClient::awaitInitEnded);
+    return environment;
+  }
+
+  @Override
+  public void discard(PoolMember member) {
+    Launched launched = members.remove(member.id());
+    if (launched != null) {
+      launched.process().toHandle().destroy();
+    }
+  }
+
+  /** An agent process on a loopback address of its own, its output copied to the log. */
+  private record Launched(String id, Process process, URI address, CompletableFuture<Void> terminated,
+      AtomicReference<String> logPrefix) {}
+
+  /** What a wait for the agent does: Init ended, or claimable. */
+  private interface AgentWait {
+    void await(URI address, long deadlineNanos, java.util.function.BooleanSupplier alive)
+        throws IOException, InterruptedException;
+  }
+
+  private Launched launch(String name, Map<String, String> variables, String givenId)
+      throws IOException {
+    String id = givenId == null ? newId() : givenId;
     InetAddress address = addresses.allocate(AgentProtocol.INVOKE_PORT, AgentProtocol.RUNTIME_API_PORT);
     Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(id));
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
     builder.environment().clear();
-    builder.environment().putAll(agentEnvironment(function, taskRoot(function), address, tmp, provisioned));
+    // the host's PATH, so bootstrap scripts find the host's tools (a Pod has its image's)
+    builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    builder.environment().put("TMPDIR", tmp.toString());
+    builder.environment().putAll(variables);
+    String host = address.getHostAddress();
+    builder.environment().put("KLAMBDA_RUNTIME_API", host + ":" + AgentProtocol.RUNTIME_API_PORT);
+    builder.environment().put("KLAMBDA_INVOKE_ADDRESS", host + ":" + AgentProtocol.INVOKE_PORT);
     Process process = builder.start();
-    String prefix = "[" + function.key() + " " + id + "] ";
+    AtomicReference<String> prefix = new AtomicReference<>(prefix(name, id));
     // a platform thread: a blocking pipe read would pin a virtual thread's carrier
     Thread.ofPlatform().daemon().name("logs-" + id).start(() -> copyLogs(process, prefix));
     CompletableFuture<Void> terminated = process.onExit().thenRun(() -> deleteQuietly(tmp));
-    Environment environment = new Environment(id, function,
-        URI.create("http://" + address.getHostAddress() + ":" + AgentProtocol.INVOKE_PORT), terminated);
-    processes.put(environment, process);
-    terminated.thenRun(() -> processes.remove(environment));
-    long deadline = System.nanoTime() + function.initTimeout().plus(START_ALLOWANCE).toNanos();
+    return new Launched(id, process,
+        URI.create("http://" + host + ":" + AgentProtocol.INVOKE_PORT), terminated, prefix);
+  }
+
+  /** Waits for the agent, within {@code limit} and the start allowance; kills it on failure. */
+  private static void await(Launched launched, Duration limit, AgentWait wait)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + limit.plus(START_ALLOWANCE).toNanos();
     try {
-      agentClient.awaitInitEnded(environment.address(), deadline, process::isAlive);
+      wait.await(launched.address(), deadline, launched.process()::isAlive);
     } catch (IOException | InterruptedException e) {
-      kill(process);
+      kill(launched.process());
       throw e;
     }
-    return environment;
+  }
+
+  private static String newId() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static String prefix(String name, String id) {
+    return "[" + name + " " + id + "] ";
   }
 
   private List<String> command() {
@@ -100,19 +197,6 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     return command;
   }
 
-  private Map<String, String> agentEnvironment(FunctionConfig function, Path taskRoot,
-      InetAddress address, Path tmp, boolean provisioned) {
-    Map<String, String> env = new LinkedHashMap<>();
-    // the host's PATH, so bootstrap scripts find the host's tools (a Pod has its image's)
-    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-    env.put("TMPDIR", tmp.toString());
-    env.putAll(AgentEnvironment.of(function, region, taskRoot.toString(), provisioned));
-    String host = address.getHostAddress();
-    env.put("KLAMBDA_RUNTIME_API", host + ":" + AgentProtocol.RUNTIME_API_PORT);
-    env.put("KLAMBDA_INVOKE_ADDRESS", host + ":" + AgentProtocol.INVOKE_PORT);
-    return env;
-  }
-
   /** The function's code on disk, written on its first environment and shared by all of them. */
   private Path taskRoot(FunctionConfig function) {
     return taskRoots.computeIfAbsent(function.key(), key -> {
@@ -125,12 +209,12 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
     });
   }
 
-  private void copyLogs(Process process, String prefix) {
+  private void copyLogs(Process process, AtomicReference<String> prefix) {
     try (BufferedReader lines = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
-        logs.println(prefix + line);
+        logs.println(prefix.get() + line);
       }
     } catch (IOException gone) {
       // the agent exited
@@ -163,8 +247,13 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager 
 
   @Override
   public void close() {
-    CompletableFuture.allOf(processes.keySet().stream().map(this::stop)
-        .toArray(CompletableFuture[]::new)).join();
+    List<CompletableFuture<?>> stopped = new ArrayList<>();
+    for (Launched member : List.copyOf(members.values())) {
+      member.process().toHandle().destroy();
+      stopped.add(member.terminated());
+    }
+    processes.keySet().stream().map(this::stop).forEach(stopped::add);
+    CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new)).join();
   }
 
   private static void deleteQuietly(Path dir) {

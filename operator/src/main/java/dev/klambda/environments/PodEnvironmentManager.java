@@ -1,8 +1,15 @@
 package dev.klambda.environments;
 
 import dev.klambda.agent.AgentProtocol;
+import dev.klambda.agent.PoolClaim;
+import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.pool.PoolMember;
+import dev.klambda.pool.PoolMembers;
+import dev.klambda.pool.PoolSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -19,14 +26,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Execution environments as Pods, one per environment. A Pod is created when the router asks,
  * followed through an informer until it has an IP and its agent reports Init over, and deleted
  * only when the router stops it (an idle environment) — or replaced when it fails on its own.
- * Pods outlive the operator: a new operator process adopts them.
+ * Warm-pool members are Pods too, labelled with their pool until a function claims one: then
+ * they get the function's labels and owner, and are its environment like any other. Pods outlive
+ * the operator: a new operator process adopts them.
  */
-public final class PodEnvironmentManager implements EnvironmentManager {
+public final class PodEnvironmentManager implements EnvironmentManager, PoolMembers {
+  private static final Logger LOG = LoggerFactory.getLogger(PodEnvironmentManager.class);
+
   private final KubernetesClient client;
   private final EnvironmentPodTemplate template;
   private final AgentClient agent;
@@ -97,6 +110,131 @@ public final class PodEnvironmentManager implements EnvironmentManager {
       delete(key);
       throw new IOException("environment Pod " + key + " did not start: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public CompletableFuture<PoolMember> startMember(PoolSpec pool) {
+    return EnvironmentStart.async(() -> startMemberNow(pool), executor);
+  }
+
+  private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
+    Pod pod = client.pods().inNamespace(pool.namespace()).resource(template.buildPoolMember(pool)).create();
+    String key = key(pod);
+    Tracked pending = track(key);
+    cached(key).ifPresent(this::observed);
+    long deadline = System.nanoTime() + startAllowance.toNanos();
+    try {
+      String ip = pending.ip().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      PoolMember member = member(pod, pool, ip, pending);
+      agent.awaitClaimable(member.address(), deadline, () -> !pending.terminated().isDone());
+      return member;
+    } catch (Exception e) {
+      delete(key);
+      throw new IOException("pool member Pod " + key + " did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Claims first, then labels: a Pod whose claim failed is deleted, and one claimed but not yet
+   * labelled when the operator stops is refused (409) by the next operator's pool and deleted.
+   */
+  @Override
+  public Environment claim(PoolMember member, FunctionConfig function, boolean provisioned)
+      throws IOException, InterruptedException {
+    String key = function.namespace() + "/" + member.id();
+    long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
+    try {
+      agent.claim(member.address(),
+          AgentEnvironment.claim(function, template.region(), provisioned, code(function)));
+      // labelled while its Init runs: from now on the Pod is the function's, also for adoption
+      CompletableFuture<Void> labelled = CompletableFuture.runAsync(() -> label(member, function), executor);
+      Environment environment = new Environment(member.id(), function, member.address(), member.terminated());
+      agent.awaitInitEnded(environment.address(), deadline, () -> !member.terminated().isDone());
+      labelled.join();
+      return environment;
+    } catch (IOException | RuntimeException e) {
+      delete(key);
+      throw new IOException("claiming pool member " + key + " for " + function.key() + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void discard(PoolMember member) {
+    delete(member.pool().namespace() + "/" + member.id());
+  }
+
+  /**
+   * Unclaimed members from the informer's cache: those of a configured pool that still answer as
+   * claimable are adopted, the rest (another pool size, claimed, broken) deleted.
+   */
+  @Override
+  public List<PoolMember> existingMembers(List<PoolSpec> pools) {
+    List<PoolMember> members = new ArrayList<>();
+    for (SharedIndexInformer<Pod> informer : informers) {
+      for (Pod pod : informer.getStore().list()) {
+        String poolName = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.POOL);
+        if (poolName == null || tracked.containsKey(key(pod))
+            || pod.getMetadata().getDeletionTimestamp() != null) {
+          continue;
+        }
+        PoolSpec pool = pools.stream().filter(p -> p.name().equals(poolName)
+            && p.namespace().equals(pod.getMetadata().getNamespace())).findFirst().orElse(null);
+        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+        if (pool == null || ip == null || terminal(pod)) {
+          delete(key(pod));
+          continue;
+        }
+        Tracked adopted = track(key(pod));
+        adopted.ip().complete(ip);
+        PoolMember member = member(pod, pool, ip, adopted);
+        try {
+          agent.awaitClaimable(member.address(), System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
+              () -> !adopted.terminated().isDone());
+          members.add(member);
+        } catch (IOException e) {
+          LOG.info("pool member {} cannot be adopted, deleting it: {}", key(pod), e.getMessage());
+          delete(key(pod));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return members;
+        }
+      }
+    }
+    return members;
+  }
+
+  /** The function's labels and owner in place of the pool's label. */
+  private void label(PoolMember member, FunctionConfig function) {
+    client.pods().inNamespace(function.namespace()).withName(member.id())
+        .edit(pod -> new PodBuilder(pod).editMetadata()
+            .removeFromLabels(EnvironmentPodTemplate.POOL)
+            .addToLabels(EnvironmentPodTemplate.labels(function))
+            .withOwnerReferences(EnvironmentPodTemplate.owner(function))
+            .endMetadata().build());
+  }
+
+  /** The function's code: inline from its spec, or read from its ConfigMap now. */
+  private Map<String, PoolClaim.CodeFile> code(FunctionConfig function) throws IOException {
+    return switch (function.code()) {
+      case CodeSource.Inline inline -> CodeFiles.inline(inline.files());
+      case CodeSource.FromConfigMap fromConfigMap -> {
+        ConfigMap configMap = client.configMaps().inNamespace(function.namespace())
+            .withName(fromConfigMap.name()).get();
+        if (configMap == null) {
+          throw new IOException("ConfigMap " + function.namespace() + "/" + fromConfigMap.name()
+              + " with the code of " + function.key() + " does not exist");
+        }
+        yield CodeFiles.of(configMap);
+      }
+      case CodeSource.FromImage image ->
+          throw new IOException("code in an image (" + image.image() + ") needs a Pod of that image");
+    };
+  }
+
+  private PoolMember member(Pod pod, PoolSpec pool, String ip, Tracked tracked) {
+    return new PoolMember(pod.getMetadata().getName(), pool,
+        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated());
   }
 
   @Override

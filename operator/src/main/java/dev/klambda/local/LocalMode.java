@@ -7,6 +7,7 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.environments.AgentDistribution;
 import dev.klambda.environments.LocalProcessEnvironmentManager;
+import dev.klambda.pool.PooledEnvironmentManager;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
@@ -78,11 +79,15 @@ public final class LocalMode implements AutoCloseable {
     FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
     usageStore.load().forEach(ledger::seed);
     Metering metering = new Metering(options.billing(), ledger, metrics);
-    FunctionRegistry registry = new FunctionRegistry(
+    PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
+        options.warmPools());
+    FunctionRegistry registry = new FunctionRegistry(environments,
         agentClient, metering, "default", options.region(), options.concurrencyLimit());
     loaded.functions().forEach(registry::deploy);
     metrics.watch(registry);
+    metrics.watch(environments.pool());
+    environments.pool().start();
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
     AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,

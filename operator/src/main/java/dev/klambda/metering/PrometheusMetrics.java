@@ -3,6 +3,7 @@ package dev.klambda.metering;
 import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
+import dev.klambda.pool.WarmPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -34,6 +35,7 @@ public final class PrometheusMetrics {
       .description("Invocations running now").register(registry);
   private final MappingMeters mappings = new MappingMeters(registry);
   private volatile FunctionRegistry functions;
+  private volatile WarmPool pool;
 
   public PrometheusMetrics() {
     new ClassLoaderMetrics().bindTo(registry);
@@ -58,6 +60,14 @@ public final class PrometheusMetrics {
   /** The functions whose environments the gauges report. */
   public void watch(FunctionRegistry functions) {
     this.functions = functions;
+  }
+
+  /**
+   * The warm pools whose members the environments gauge reports: {@code state="pooled"} (and
+   * {@code "starting"}) with an empty function label, per namespace, since they serve none yet.
+   */
+  public void watch(WarmPool pool) {
+    this.pool = pool;
   }
 
   /** The meters of the function {@code namespace/name}. */
@@ -92,6 +102,20 @@ public final class PrometheusMetrics {
       states.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
       states.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
       running.add(MultiGauge.Row.of(tags, counts.busy()));
+    }
+    WarmPool watchedPool = pool;
+    if (watchedPool != null) {
+      Map<String, int[]> byNamespace = new java.util.TreeMap<>();
+      for (WarmPool.Counts counts : watchedPool.counts()) {
+        int[] sums = byNamespace.computeIfAbsent(counts.pool().namespace(), n -> new int[2]);
+        sums[0] += counts.pooled();
+        sums[1] += counts.starting();
+      }
+      byNamespace.forEach((namespace, sums) -> {
+        Tags tags = Tags.of("namespace", namespace, "function", "");
+        states.add(MultiGauge.Row.of(tags.and("state", "pooled"), sums[0]));
+        states.add(MultiGauge.Row.of(tags.and("state", "starting"), sums[1]));
+      });
     }
     environments.register(states, true);
     concurrentExecutions.register(running, true);

@@ -143,20 +143,24 @@ final class PodPlayer {
       }
       Volume code = codeVolume();
       if (code == null) {
-        fail("CodeNotPlayable", "the kubelet fixture needs the code in a ConfigMap volume named '"
+        fail("CodeNotPlayable", "the kubelet fixture needs the code in a ConfigMap or emptyDir volume named '"
             + CODE_VOLUME + "': code in the image (" + container.getImage() + ") cannot be played");
-        return;
-      }
-      ConfigMap configMap = ConfigMapVolume.await(node.client(), namespace,
-          code.getConfigMap(), key(), this::givenUp);
-      if (configMap == null) {
-        finished.complete(null);
-        deleteQuietly(podDir);
         return;
       }
       Path taskRoot = podDir.resolve("task");
       Path tmp = podDir.resolve("tmp");
-      ConfigMapVolume.write(code.getConfigMap(), configMap, taskRoot);
+      if (code.getConfigMap() != null) {
+        ConfigMap configMap = ConfigMapVolume.await(node.client(), namespace,
+            code.getConfigMap(), key(), this::givenUp);
+        if (configMap == null) {
+          finished.complete(null);
+          deleteQuietly(podDir);
+          return;
+        }
+        ConfigMapVolume.write(code.getConfigMap(), configMap, taskRoot);
+      } else {
+        Files.createDirectories(taskRoot); // a warm-pool member's: its agent writes the code
+      }
       Files.createDirectories(tmp);
       Files.createDirectories(logFile.getParent());
 
@@ -309,7 +313,7 @@ final class PodPlayer {
       return null;
     }
     return pod.getSpec().getVolumes().stream()
-        .filter(v -> CODE_VOLUME.equals(v.getName()) && v.getConfigMap() != null)
+        .filter(v -> CODE_VOLUME.equals(v.getName()) && (v.getConfigMap() != null || v.getEmptyDir() != null))
         .findFirst().orElse(null);
   }
 

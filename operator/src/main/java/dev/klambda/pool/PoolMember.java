@@ -1,0 +1,19 @@
+package dev.klambda.pool;
+
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A started, unclaimed environment of a warm pool: its agent listens and its function container
+ * is up, with no code and no function yet.
+ *
+ * @param id the Pod's name, or the local process's id
+ * @param address the agent's invoke endpoint base
+ * @param terminated completes when it is gone
+ */
+public record PoolMember(String id, PoolSpec pool, URI address, CompletableFuture<Void> terminated) {
+  @Override
+  public String toString() {
+    return pool + "#" + id;
+  }
+}
