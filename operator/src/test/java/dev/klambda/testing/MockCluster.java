@@ -54,8 +54,8 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /** The operator as it ships, its gateway and metrics on free loopback ports. */
-  public OperatorMode startOperator() throws java.io.IOException {
-    return OperatorMode.start(options(), client, null);
+  public OperatorMode startOperator(String... moreArgs) throws java.io.IOException {
+    return OperatorMode.start(options(moreArgs), client, null);
   }
 
   /** A replica of the operator that competes for the Lease with short timings, and does not exit. */
@@ -64,10 +64,12 @@ public final class MockCluster implements AutoCloseable {
         Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(300), false));
   }
 
-  private static Options options() {
-    return Options.parseOperator(List.of("--bind", "127.0.0.1", "--port", "0",
+  private static Options options(String... moreArgs) {
+    List<String> args = new java.util.ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0",
         "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
         "--gateway-url", "http://klambda-gateway.klambda.svc:8080"));
+    args.addAll(List.of(moreArgs));
+    return Options.parseOperator(args);
   }
 
   @Override
