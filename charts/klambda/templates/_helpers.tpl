@@ -64,3 +64,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- toJson $namespaces }}
 {{- end }}
+
+{{/*
+--warm-pool from operator.environments.warmPool: NAMESPACE/RUNTIME/MEMORY_MB=SIZE,...
+*/}}
+{{- define "klambda.warmPool" -}}
+{{- $entries := list -}}
+{{- range . -}}
+{{- $namespace := .namespace | default "" -}}
+{{- $entries = append $entries (printf "%s%s/%d=%d" (ternary "" (printf "%s/" $namespace) (eq $namespace "")) .runtime (.memoryMB | int) (.size | int)) -}}
+{{- end -}}
+{{- join "," $entries -}}
+{{- end -}}

@@ -200,6 +200,13 @@ public record Options(
           + agentCpu + "), got " + agentCpuLimit);
     }
     SizingPolicy sizing = new SizingPolicy(minMemory, maxMemory, step, perVcpu);
+    List<PoolSpec> pools = PoolSpec.parseAll("--warm-pool", warmPools, defaultNamespace, sizing);
+    for (PoolSpec pool : pools) {
+      if (!namespaces.isEmpty() && !namespaces.contains(pool.namespace())) {
+        throw new IllegalArgumentException("--warm-pool: namespace '" + pool.namespace()
+            + "' of pool " + pool.name() + " must be one of --namespaces " + String.join(",", namespaces));
+      }
+    }
     return new Options(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
         Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests),
         Set.copyOf(namespaces), defaultNamespace, sizing,
@@ -207,7 +214,7 @@ public record Options(
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
-        PoolSpec.parseAll("--warm-pool", warmPools, defaultNamespace, sizing));
+        pools);
   }
 
   private static boolean bool(String option, String value) {

@@ -62,6 +62,20 @@ class ChartRbacIT {
   }
 
   @Test
+  void warmPoolRbacGrantsExactlyWhatThePoolsUse() throws Exception {
+    List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
+        "--set", "operator.environments.warmPool[0].runtime=provided",
+        "--set", "operator.environments.warmPool[0].memoryMB=128",
+        "--set", "operator.environments.warmPool[0].size=2");
+    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
+    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
+
+    assertThat(used).extracting(ApiAccess::rule).contains("core pods patch", "core configmaps get");
+    assertAllowed(grants, used);
+    assertLeastPrivilege(grants, used);
+  }
+
+  @Test
   void namespacedRbacGrantsExactlyWhatTheOperatorUsesInItsNamespaces() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
         "--set", "namespaces={default,team-b}");
@@ -81,7 +95,7 @@ class ChartRbacIT {
   }
 
   /**
-   * The requests as RBAC sees them, plus what they imply: an object created with an owner reference
+   * The requests as RBAC sees them, plus what they imply: an object created (or patched) with an owner reference
    * that blocks the owner's deletion needs {@code update} on the owner's {@code finalizers}
    * (OwnerReferencesPermissionEnforcement admission, which the mock server does not run).
    */
@@ -94,8 +108,8 @@ class ChartRbacIT {
         continue;
       }
       used.add(access);
-      if (access.verb().equals("create")) {
-        for (JsonNode owner : JSON.readTree(request.body()).path("metadata").path("ownerReferences")) {
+      if (access.verb().equals("create") || access.verb().equals("patch")) {
+        for (JsonNode owner : ownerReferences(JSON.readTree(request.body()))) {
           if (owner.path("blockOwnerDeletion").asBoolean()) {
             String group = owner.path("apiVersion").asText().replaceFirst("/?[^/]*$", "");
             used.add(new ApiAccess(group, plural(owner.path("kind").asText()) + "/finalizers", "update",
@@ -106,6 +120,26 @@ class ChartRbacIT {
     }
     System.out.println("ChartRbacIT: the operator used " + new TreeSet<>(used.stream().map(ApiAccess::rule).toList()));
     return used;
+  }
+
+  /** The owner references an object is created with, or a JSON patch adds (a claimed pool member). */
+  private static List<JsonNode> ownerReferences(JsonNode body) {
+    List<JsonNode> owners = new java.util.ArrayList<>();
+    if (body.isArray()) {
+      for (JsonNode op : body) {
+        String path = op.path("path").asText();
+        if (path.startsWith("/metadata/ownerReferences")) {
+          if (op.path("value").isArray()) {
+            op.path("value").forEach(owners::add);
+          } else {
+            owners.add(op.path("value"));
+          }
+        }
+      }
+    } else {
+      body.path("metadata").path("ownerReferences").forEach(owners::add);
+    }
+    return owners;
   }
 
   private static String plural(String kind) {

@@ -9,6 +9,7 @@ import dev.klambda.agent.AgentProtocol;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.metering.Billing;
+import dev.klambda.pool.PoolSpec;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -124,8 +125,12 @@ class HelmChartTest {
   /** A flag added to `klambda operator` fails here until the chart sets it (or says why not). */
   @Test
   void everyOperatorFlagIsSetFromValues() {
-    // --namespaces is rendered only when namespaces are listed (none: all namespaces)
-    Set<String> rendered = Rendered.operatorArgs(Helm.template("--set", "namespaces={a}")).stream()
+    // --namespaces and --warm-pool are rendered only when namespaces or pools are listed
+    Set<String> rendered = Rendered.operatorArgs(Helm.template("--set", "namespaces={a}",
+            "--set", "operator.environments.warmPool[0].namespace=a",
+            "--set", "operator.environments.warmPool[0].runtime=provided",
+            "--set", "operator.environments.warmPool[0].memoryMB=128",
+            "--set", "operator.environments.warmPool[0].size=1")).stream()
         .filter(a -> a.startsWith("--")).collect(Collectors.toSet());
     Matcher flags = Pattern.compile("^\\s+(--[a-z-]+)", Pattern.MULTILINE).matcher(Options.OPERATOR_USAGE);
     while (flags.find()) {
@@ -133,6 +138,23 @@ class HelmChartTest {
         assertThat(rendered).as("values.yaml sets %s", flags.group(1)).contains(flags.group(1));
       }
     }
+  }
+
+  @Test
+  void warmPoolsRenderAsOneFlagThatTheOperatorParses() {
+    List<String> args = Rendered.operatorArgs(Helm.template(
+        "--set", "operator.environments.warmPool[0].runtime=provided",
+        "--set", "operator.environments.warmPool[0].memoryMB=128",
+        "--set", "operator.environments.warmPool[0].size=2",
+        "--set", "operator.environments.warmPool[1].namespace=team-b",
+        "--set", "operator.environments.warmPool[1].runtime=java21",
+        "--set", "operator.environments.warmPool[1].memoryMB=256",
+        "--set", "operator.environments.warmPool[1].size=1"));
+
+    assertThat(args.get(args.indexOf("--warm-pool") + 1)).isEqualTo("provided/128=2,team-b/java21/256=1");
+    assertThat(Options.parseOperator(args).warmPools()).containsExactly(
+        new PoolSpec("default", "provided", 128, 2),
+        new PoolSpec("team-b", "java21", 256, 1));
   }
 
   /** Large numbers from a values file (floats to helm) stay plain integers, never 1e+06. */

@@ -11,9 +11,15 @@ import dev.klambda.api.Function;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
+import dev.klambda.testing.PrometheusText;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +33,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  * a cluster: a Function becomes Ready (finalizer, code ConfigMap, status), an invocation starts an
  * environment Pod, usage is written to status.usage, the idle Pod is deleted, an
  * EventSourceMapping is served, the code moves from inline to an image (its ConfigMap goes), and
- * both are deleted (cleanup). Returns the requests the operator made, as the API server saw them.
+ * both are deleted (cleanup). With a warm pool (of provided at 128 MB) the invocations claim
+ * pooled Pods instead, one of them for a function whose code is in a ConfigMap of the user's.
+ * Returns the requests the operator made, as the API server saw them.
  */
 final class OperatorRun {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +53,8 @@ final class OperatorRun {
         KubeletFixture kubelet = new KubeletFixture(cluster.client(), workDir.resolve("kubelet"))) {
       OperatorMode operator = OperatorMode.start(Options.parseOperator(onLoopback(chartArgs)), cluster.operatorClient());
       try (LambdaClient lambda = LambdaClients.of(operator.gateway().baseUrl())) {
-        exercise(cluster.client(), lambda, namespace);
+        exercise(cluster.client(), lambda, namespace,
+            chartArgs.contains("--warm-pool") ? () -> awaitPoolFull(operator) : null);
       } finally {
         operator.close();
       }
@@ -63,18 +72,35 @@ final class OperatorRun {
     return args;
   }
 
-  private static void exercise(KubernetesClient client, LambdaClient lambda, String namespace) {
+  /**
+   * @param poolFull null without a warm pool; else waits until the pool has all its members, so
+   *     that the next cold start claims one
+   */
+  private static void exercise(KubernetesClient client, LambdaClient lambda, String namespace, Runnable poolFull) {
     var functions = client.resources(Function.class).inNamespace(namespace);
     var mappings = client.resources(EventSourceMapping.class).inNamespace(namespace);
     client.resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of("idleTimeoutSeconds", 1)),
         Function.class)).inNamespace(namespace).create();
     await().atMost(WAIT).until(() -> ready(functions.withName("echo").get()));
 
-    String arn = "arn:aws:lambda:us-east-1:" + namespace + ":function:echo";
-    assertThat(lambda.invoke(r -> r.functionName(arn).payload(SdkBytes.fromUtf8String("{}"))).statusCode())
-        .isEqualTo(200);
+    if (poolFull != null) {
+      poolFull.run();
+    }
+    assertThat(invoke(lambda, namespace, "echo")).isEqualTo(200);
     await().atMost(WAIT).until(() -> functions.withName("echo").get().getStatus().getUsage() != null);
-    await().atMost(WAIT).until(() -> client.pods().inNamespace(namespace).list().getItems().isEmpty());
+    await().atMost(WAIT).until(() -> client.pods().inNamespace(namespace).withLabel("klambda.dev/function")
+        .list().getItems().isEmpty());
+    if (poolFull != null) {
+      client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder()
+          .withNewMetadata().withName("mapped-files").endMetadata().withData(Map.of("bootstrap", ECHO)).build()).create();
+      client.resource(JSON.convertValue(Manifests.function("mapped", Map.of("runtime", "provided",
+          "code", Map.of("configMap", Map.of("name", "mapped-files")))), Function.class)).inNamespace(namespace).create();
+      await().atMost(WAIT).until(() -> ready(functions.withName("mapped").get()));
+      poolFull.run();
+      assertThat(invoke(lambda, namespace, "mapped")).isEqualTo(200);
+      functions.withName("mapped").delete();
+      await().atMost(WAIT).until(() -> functions.withName("mapped").get() == null);
+    }
 
     mappings.resource(JSON.convertValue(Map.of("apiVersion", "klambda.dev/v1alpha1", "kind", "EventSourceMapping",
         "metadata", Map.of("name", "daily"), "spec", Map.of("functionName", "echo",
@@ -97,6 +123,22 @@ final class OperatorRun {
     mappings.withName("daily").delete();
     functions.withName("echo").delete();
     await().atMost(WAIT).until(() -> mappings.withName("daily").get() == null && functions.withName("echo").get() == null);
+  }
+
+  private static int invoke(LambdaClient lambda, String namespace, String function) {
+    String arn = "arn:aws:lambda:us-east-1:" + namespace + ":function:" + function;
+    return lambda.invoke(r -> r.functionName(arn).payload(SdkBytes.fromUtf8String("{}"))).statusCode();
+  }
+
+  /** Every pool member started and claimable, as the operator's metrics count them. */
+  private static void awaitPoolFull(OperatorMode operator) {
+    await().atMost(WAIT).until(() -> {
+      String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(operator.metricsUrl())).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      List<PrometheusText.Sample> samples = PrometheusText.parse(text);
+      return PrometheusText.value(samples, "klambda_environments", Map.of("function", "", "state", "starting")) == 0
+          && PrometheusText.value(samples, "klambda_environments", Map.of("function", "", "state", "pooled")) > 0;
+    });
   }
 
   private static boolean ready(Function function) {
