@@ -92,6 +92,9 @@ public record Options(
         --agent-cpu-millis N        CPU request of each environment's agent container (default %d)
         --agent-cpu-limit-millis N  its CPU limit, 0 for none (default %d)
         --agent-memory-mb N         its memory request and limit (default %d)
+        --init-cpu-boost-millis N   the function container's CPU limit until its first Init ends,
+                                    when above its share; then resized in place to the share
+                                    (Kubernetes 1.33+, RBAC on pods/resize). 0: no boost (default)
         --leader-election true|false
                                     one active replica among several: the leader reconciles, polls
                                     event sources and reports ready; the others wait (default false)
@@ -131,6 +134,7 @@ public record Options(
     int agentCpu = EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS;
     int agentCpuLimit = EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS;
     int agentMemory = EnvironmentResources.DEFAULT_AGENT_MEMORY_MB;
+    int initCpuBoost = 0;
     String runtimeImage = DEFAULT_RUNTIME_IMAGE;
     String gatewayUrl = null;
     long granularity = Billing.AWS.granularityMillis();
@@ -190,6 +194,7 @@ public record Options(
         case "operator--agent-cpu-millis" -> agentCpu = number(arg, value, 1, 64_000);
         case "operator--agent-cpu-limit-millis" -> agentCpuLimit = number(arg, value, 0, 64_000);
         case "operator--agent-memory-mb" -> agentMemory = number(arg, value, 32, 1 << 16);
+        case "operator--init-cpu-boost-millis" -> initCpuBoost = number(arg, value, 0, 64_000);
         case "operator--leader-election" -> leaderElection = bool(arg, value);
         case "operator--lease-namespace" -> leaseNamespace = value;
         default -> throw new IllegalArgumentException("unknown option " + arg);
@@ -210,7 +215,7 @@ public record Options(
     return new Options(bind, port, metricsPort, region, Duration.ofSeconds(queueTimeout),
         Duration.ofSeconds(asyncRetryDelay), concurrencyLimit, workDir, List.copyOf(manifests),
         Set.copyOf(namespaces), defaultNamespace, sizing,
-        new EnvironmentResources(sizing, cpuLimit, agentCpu, agentCpuLimit, agentMemory),
+        new EnvironmentResources(sizing, cpuLimit, agentCpu, agentCpuLimit, agentMemory, initCpuBoost),
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,

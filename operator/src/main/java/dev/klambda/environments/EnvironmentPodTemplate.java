@@ -185,6 +185,8 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
             .withImage(image)
             .withCommand(LAUNCHER)
             .withResources(functionResources(memoryMB))
+            // the Init boost ends with an in-place resize of the CPU limit: no restart for that
+            .addNewResizePolicy().withResourceName("cpu").withRestartPolicy("NotRequired").endResizePolicy()
             .withSecurityContext(restricted())
             .withVolumeMounts(functionMounts)
             .build())
@@ -192,17 +194,28 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
         .build();
   }
 
-  /** Exactly the function's memory; its CPU share as request, and as limit unless asked not to. */
+  /**
+   * Exactly the function's memory; its CPU share as request, and as limit unless asked not to
+   * (above it while the first Init runs, with an Init boost).
+   */
   private ResourceRequirements functionResources(int memoryMB) {
+    long share = resources.sizing().cpuMillis(memoryMB);
     Map<String, Quantity> requests = Map.of(
         "memory", new Quantity(memoryMB + "Mi"),
-        "cpu", new Quantity(resources.sizing().cpuMillis(memoryMB) + "m"),
+        "cpu", new Quantity(share + "m"),
         "ephemeral-storage", new Quantity(TMP_SIZE));
     Map<String, Quantity> limits = new LinkedHashMap<>(requests);
     if (resources.cpuLimit() == EnvironmentResources.CpuLimit.NONE) {
       limits.remove("cpu");
+    } else {
+      limits.put("cpu", new Quantity(resources.initialCpuLimitMillis(memoryMB) + "m"));
     }
     return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+  }
+
+  /** The template for a cluster that cannot resize a container in place: no Init boost. */
+  public EnvironmentPodTemplate withoutInitBoost() {
+    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region);
   }
 
   private ResourceRequirements agentResources() {

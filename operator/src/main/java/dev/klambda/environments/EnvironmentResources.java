@@ -14,9 +14,12 @@ import dev.klambda.function.SizingPolicy;
  * @param agentCpuLimitMillis the agent's CPU limit; 0 for none. Generous by default: a JVM start
  *     needs ~150 ms of CPU, which a small quota would stretch to seconds on every cold start
  * @param agentMemoryMB the agent's memory request and limit
+ * @param initCpuBoostMillis the function container's CPU limit until its first Init ends, when
+ *     that is more than its share (with {@link CpuLimit#PROPORTIONAL}); 0 for no boost. The limit
+ *     is then resized in place to the share (Kubernetes ≥ 1.33), as Lambda boosts CPU during Init
  */
 public record EnvironmentResources(SizingPolicy sizing, CpuLimit cpuLimit, int agentCpuRequestMillis,
-    int agentCpuLimitMillis, int agentMemoryMB) {
+    int agentCpuLimitMillis, int agentMemoryMB, int initCpuBoostMillis) {
 
   /** The function container's CPU limit policy ({@code --cpu-limit}). */
   public enum CpuLimit {
@@ -42,6 +45,25 @@ public record EnvironmentResources(SizingPolicy sizing, CpuLimit cpuLimit, int a
 
   public static EnvironmentResources defaults(SizingPolicy sizing) {
     return new EnvironmentResources(sizing, CpuLimit.PROPORTIONAL, DEFAULT_AGENT_CPU_REQUEST_MILLIS,
-        DEFAULT_AGENT_CPU_LIMIT_MILLIS, DEFAULT_AGENT_MEMORY_MB);
+        DEFAULT_AGENT_CPU_LIMIT_MILLIS, DEFAULT_AGENT_MEMORY_MB, 0);
+  }
+
+  /** Whether a function container of {@code memoryMB} starts with a CPU limit above its share. */
+  public boolean boostsInit(int memoryMB) {
+    return cpuLimit == CpuLimit.PROPORTIONAL && initCpuBoostMillis > sizing.cpuMillis(memoryMB);
+  }
+
+  /** The function container's CPU limit when its Pod is created, in millicores. */
+  long initialCpuLimitMillis(int memoryMB) {
+    return boostsInit(memoryMB) ? initCpuBoostMillis : sizing.cpuMillis(memoryMB);
+  }
+
+  /** The same, with the boost off: what a cluster that cannot resize in place gets. */
+  public EnvironmentResources withoutInitBoost() {
+    return withInitBoost(0);
+  }
+
+  public EnvironmentResources withInitBoost(int millis) {
+    return new EnvironmentResources(sizing, cpuLimit, agentCpuRequestMillis, agentCpuLimitMillis, agentMemoryMB, millis);
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,9 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   private static final Logger LOG = LoggerFactory.getLogger(PodEnvironmentManager.class);
 
   private final KubernetesClient client;
-  private final EnvironmentPodTemplate template;
+  /** Replaced by one without the Init boost when the cluster refuses in-place resizes. */
+  private final AtomicReference<EnvironmentPodTemplate> template;
+  private final InitCpuBoost boost;
   private final AgentClient agent;
   private final Duration startAllowance;
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
@@ -58,7 +61,8 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   public PodEnvironmentManager(KubernetesClient client, Set<String> namespaces,
       EnvironmentPodTemplate template, AgentClient agent, Duration startAllowance) {
     this.client = client;
-    this.template = template;
+    this.template = new AtomicReference<>(template);
+    this.boost = new InitCpuBoost(client, this.template);
     this.agent = agent;
     this.startAllowance = startAllowance;
     ResourceEventHandler<Pod> handler = new ResourceEventHandler<>() {
@@ -96,7 +100,7 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
     Pod pod = client.pods().inNamespace(function.namespace())
-        .resource(template.build(function, provisioned)).create();
+        .resource(template.get().build(function, provisioned)).create();
     String key = key(pod);
     Tracked pending = track(key);
     cached(key).ifPresent(this::observed);
@@ -105,6 +109,7 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
       String ip = pending.ip().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       Environment environment = environment(pod, function, ip, pending);
       agent.awaitInitEnded(environment.address(), deadline, () -> !pending.terminated().isDone());
+      endInitBoost(pod);
       return environment;
     } catch (Exception e) {
       delete(key);
@@ -118,7 +123,7 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   }
 
   private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
-    Pod pod = client.pods().inNamespace(pool.namespace()).resource(template.buildPoolMember(pool)).create();
+    Pod pod = client.pods().inNamespace(pool.namespace()).resource(template.get().buildPoolMember(pool)).create();
     String key = key(pod);
     Tracked pending = track(key);
     cached(key).ifPresent(this::observed);
@@ -145,11 +150,12 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
     try {
       agent.claim(member.address(),
-          AgentEnvironment.claim(function, template.region(), provisioned, code(function)));
+          AgentEnvironment.claim(function, template.get().region(), provisioned, code(function)));
       // labelled while its Init runs: from now on the Pod is the function's, also for adoption
       CompletableFuture<Void> labelled = CompletableFuture.runAsync(() -> label(member, function), executor);
       Environment environment = new Environment(member.id(), function, member.address(), member.terminated());
       agent.awaitInitEnded(environment.address(), deadline, () -> !member.terminated().isDone());
+      cached(key).ifPresent(this::endInitBoost);
       labelled.join();
       return environment;
     } catch (IOException | RuntimeException e) {
@@ -202,6 +208,20 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
       }
     }
     return members;
+  }
+
+  /**
+   * Its first Init is over: a function container created with a CPU limit above its request (an
+   * Init boost) gets its request, the memory-based share, as its limit.
+   */
+  private void endInitBoost(Pod pod) {
+    pod.getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals(EnvironmentPodTemplate.FUNCTION_CONTAINER))
+        .filter(c -> c.getResources().getLimits() != null && c.getResources().getLimits().containsKey("cpu")
+            && !c.getResources().getLimits().get("cpu").equals(c.getResources().getRequests().get("cpu")))
+        .findFirst()
+        .ifPresent(c -> boost.end(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+            c.getResources().getRequests().get("cpu").toString()));
   }
 
   /** The function's labels and owner in place of the pool's label. */

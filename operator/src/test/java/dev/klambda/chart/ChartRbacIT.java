@@ -76,6 +76,18 @@ class ChartRbacIT {
   }
 
   @Test
+  void initCpuBoostRbacGrantsTheResize() throws Exception {
+    List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
+        "--set", "operator.environments.initCpuBoostMillis=1000");
+    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
+    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
+
+    assertThat(used).extracting(ApiAccess::rule).contains("core pods/resize patch");
+    assertAllowed(grants, used);
+    assertLeastPrivilege(grants, used);
+  }
+
+  @Test
   void namespacedRbacGrantsExactlyWhatTheOperatorUsesInItsNamespaces() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
         "--set", "namespaces={default,team-b}");
