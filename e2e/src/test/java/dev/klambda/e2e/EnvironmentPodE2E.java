@@ -2,11 +2,13 @@ package dev.klambda.e2e;
 
 import static dev.klambda.e2e.KlambdaCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.klambda.testing.Manifests;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +23,8 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  * An environment Pod on a real node: the agent is a native sidecar with resources of its own, the
  * function's container has exactly the function's budget; a cold 128 MB function answers a burst
  * within its limits in full (waiting for a cold start is not throttling); a function that
- * allocates past its memory is killed and reported while the agent keeps answering.
+ * allocates past its memory is killed and reported while the agent keeps answering; Init runs
+ * with the boost klambda is installed with, then the function container is resized in place.
  */
 @KlambdaE2E
 class EnvironmentPodE2E {
@@ -60,6 +63,30 @@ class EnvironmentPodE2E {
   }
 
   @Test
+  void initRunsBoostedThenTheFunctionIsResizedInPlaceToItsShare() {
+    cluster.apply(Manifests.provided("boosted", Manifests.bashRuntime("", HANDLER),
+        Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
+    cluster.awaitReady("Function", "boosted");
+
+    InvokeResponse response = cluster.invoke("boosted", "{}");
+
+    assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
+    String created = cluster.environments("boosted").getFirst().getMetadata().getName();
+    await("the function container resized to 72m").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
+          Pod pod = cluster.client().pods().inNamespace(cluster.namespace()).withName(created).get();
+          return pod.getStatus().getContainerStatuses().stream()
+              .filter(s -> s.getName().equals("function") && s.getResources() != null
+                  && s.getResources().getLimits() != null)
+              .anyMatch(s -> new Quantity("72m").equals(s.getResources().getLimits().get("cpu")));
+        });
+    Pod pod = cluster.environments("boosted").getFirst();
+    assertThat(pod.getMetadata().getName()).as("resized in place, not restarted").isEqualTo(created);
+    assertThat(pod.getStatus().getContainerStatuses()).filteredOn(s -> s.getName().equals("function"))
+        .singleElement().satisfies(s -> assertThat(s.getRestartCount()).isZero());
+  }
+
+  @Test
   void aBurstAtAColdFunctionWithinItsLimitIsAnsweredInFull() throws Exception {
     int burst = 10;
     cluster.apply(Manifests.provided("burst", Manifests.bashRuntime("", HANDLER),
@@ -95,7 +122,7 @@ class EnvironmentPodE2E {
 
   @AfterEach
   void deleteFunctions() {
-    for (String name : List.of("budget", "burst", "hog")) {
+    for (String name : List.of("budget", "boosted", "burst", "hog")) {
       cluster.delete("Function", name);
     }
   }

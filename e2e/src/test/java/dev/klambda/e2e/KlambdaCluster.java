@@ -54,6 +54,11 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 final class KlambdaCluster implements AutoCloseable {
   static final String RELEASE = "klambda-e2e";
   static final String FUNCTION_LABEL = "klambda.dev/function";
+  static final String POOL_LABEL = "klambda.dev/pool";
+  static final int INIT_CPU_BOOST_MILLIS = 1000;
+  /** The warm pool klambda is installed with: one member, of a size no other test uses. */
+  static final String WARM_POOL_RUNTIME = "provided";
+  static final int WARM_POOL_MEMORY_MB = 192;
   static final String API_VERSION = "klambda.dev/v1alpha1";
   static final ObjectMapper JSON = new ObjectMapper();
   private static final int GATEWAY_PORT = 8080;
@@ -195,7 +200,14 @@ final class KlambdaCluster implements AutoCloseable {
         "--set-string", "namespaces[0]=" + namespace,
         "--set-string", "operator.defaultNamespace=" + namespace,
         // a cold start on a busy CI node (schedule, mount, start the agent) may take longer than 10 s
-        "--set", "operator.queueTimeoutSeconds=60"));
+        "--set", "operator.queueTimeoutSeconds=60",
+        // Init at a full vCPU, then the function container resized in place to its share (1.33+)
+        "--set", "operator.environments.initCpuBoostMillis=" + INIT_CPU_BOOST_MILLIS,
+        // one warm-pool member, of a size only WarmPoolE2E's function has
+        "--set-string", "operator.environments.warmPool[0].namespace=" + namespace,
+        "--set-string", "operator.environments.warmPool[0].runtime=" + WARM_POOL_RUNTIME,
+        "--set", "operator.environments.warmPool[0].memoryMB=" + WARM_POOL_MEMORY_MB,
+        "--set", "operator.environments.warmPool[0].size=1"));
     log("helm " + String.join(" ", args));
     installed = true; // even a failed install leaves a release to uninstall
     new Helm(kubeconfig).run(Duration.ofMinutes(6), args);
@@ -282,6 +294,13 @@ final class KlambdaCluster implements AutoCloseable {
   /** The execution environments of a function: its pods, terminating ones included. */
   List<Pod> environments(String function) {
     return client.pods().inNamespace(namespace).withLabel(FUNCTION_LABEL, function).list().getItems();
+  }
+
+  /** The warm pool's unclaimed member Pods, terminating ones left out. */
+  List<Pod> poolMembers() {
+    return client.pods().inNamespace(namespace)
+        .withLabel(POOL_LABEL, WARM_POOL_RUNTIME + "-" + WARM_POOL_MEMORY_MB).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
   }
 
   /** Deletes the resource (if it exists) and waits until it and its function's pods are gone. */
