@@ -11,11 +11,11 @@ import java.util.Map;
  * A function's code as the files a warm-pool member is given, with the modes its code volume
  * would have had in an environment started for the function.
  */
-final class CodeFiles {
+public final class CodeFiles {
   private CodeFiles() {}
 
   /** Inline code: executable as {@link TaskRoot#executable} says. */
-  static Map<String, PoolClaim.CodeFile> inline(Map<String, byte[]> files) {
+  public static Map<String, PoolClaim.CodeFile> inline(Map<String, byte[]> files) {
     Map<String, PoolClaim.CodeFile> code = new LinkedHashMap<>();
     files.forEach((path, content) ->
         code.put(path, new PoolClaim.CodeFile(content, TaskRoot.executable(path, content))));
@@ -23,7 +23,7 @@ final class CodeFiles {
   }
 
   /** A user's ConfigMap: every key a file, all executable (the volume's default mode 0555). */
-  static Map<String, PoolClaim.CodeFile> of(ConfigMap configMap) {
+  public static Map<String, PoolClaim.CodeFile> of(ConfigMap configMap) {
     Map<String, PoolClaim.CodeFile> code = new LinkedHashMap<>();
     if (configMap.getData() != null) {
       configMap.getData().forEach((key, text) ->

@@ -10,15 +10,19 @@ import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.Docker;
 import dev.klambda.api.Function;
 import dev.klambda.environments.AgentClient;
+import dev.klambda.environments.AgentEnvironment;
+import dev.klambda.environments.CodeFiles;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentPodTemplate;
+import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.pool.PoolSpec;
 import dev.klambda.testing.DockerNetwork;
 import dev.klambda.testing.DockerPod;
 import dev.klambda.testing.Manifests;
@@ -85,7 +89,10 @@ import org.slf4j.LoggerFactory;
  * a pause the runtime is already waiting for its next event, so its own time between events leaves
  * the overhead), bench.awaitQuietSeconds (60: before each sample, wait that long at most for the
  * shared machine to be idle), bench.out (target/podpath: the report, {@code report.md}, and each
- * sample's commands and container logs). The default run takes ~18 minutes on 2 CPUs, most of it
+ * sample's commands and container logs), bench.pool (false; true: each cold start claims a
+ * warm-pool member Pod started ahead of it, as {@code --warm-pool} does), bench.initBoostMillis
+ * (0; N: the function container starts with that CPU limit and is resized to its share once Init
+ * ended, as {@code --init-cpu-boost-millis} does). The default run takes ~18 minutes on 2 CPUs, most of it
  * the bash function at 128 and 256 MB; the JUnit timeout is 25 minutes.
  */
 @Timeout(value = 25, unit = MINUTES)
@@ -99,13 +106,18 @@ class PodPathBenchmark {
   private static final int WARM_PAUSE_MILLIS = Integer.getInteger("bench.warmPauseMs", 0);
   private static final int QUIET_SECONDS = Integer.getInteger("bench.awaitQuietSeconds", 60);
   private static final Path OUT = Path.of(System.getProperty("bench.out", "target/podpath"));
+  /** The function container's CPU limit until Init ends (--init-cpu-boost-millis); 0: none. */
+  private static final int INIT_BOOST_MILLIS = Integer.getInteger("bench.initBoostMillis", 0);
+  /** Cold starts from a warm pool: a member started ahead, then the claim is the cold start. */
+  private static final boolean POOL = Boolean.getBoolean("bench.pool");
   private static final String REGION = "us-east-1";
   /** The gateway's start allowance (scheduling, image pulls) on top of the function's Init timeout. */
   private static final Duration START_ALLOWANCE = Duration.ofSeconds(30);
   private static final byte[] EVENT = "{\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8);
 
   private final FunctionValidator validator = new FunctionValidator(SizingPolicy.DEFAULT);
-  private final EnvironmentPodTemplate template = new EnvironmentPodTemplate(IMAGE, SizingPolicy.DEFAULT, REGION);
+  private final EnvironmentPodTemplate template = new EnvironmentPodTemplate(IMAGE,
+      EnvironmentResources.defaults(SizingPolicy.DEFAULT).withInitBoost(INIT_BOOST_MILLIS), REGION);
   private final AgentClient agent = new AgentClient();
 
   /**
@@ -146,7 +158,7 @@ class PodPathBenchmark {
         "{{.Id}} {{.Created}}", IMAGE);
     assertThat(image.exitCode()).as("image %s exists (see the javadoc for how to build it)", IMAGE).isZero();
     Files.createDirectories(OUT);
-    PodPathReport report = new PodPathReport(IMAGE, image.stdout().strip(), loadAverage());
+    PodPathReport report = new PodPathReport(IMAGE, image.stdout().strip(), loadAverage(), POOL);
     try (DockerNetwork network = DockerNetwork.create()) {
       report.baseline(baseline(network));
       for (String runtime : System.getProperty("bench.runtimes", "provided,java21").split(",")) {
@@ -195,25 +207,40 @@ class PodPathBenchmark {
       LOG.info("{} cold sample {}/{} ({}% of the machine busy before it; load {})", name, sample, COLD_SAMPLES,
           Math.round(busy), loadAverage());
       long prepareStart = System.nanoTime();
-      try (DockerPod pod = DockerPod.create(template.build(function, false), configMaps(function), network,
+      Pod spec = POOL ? template.buildPoolMember(pool(function)) : template.build(function, false);
+      try (DockerPod pod = DockerPod.create(spec, POOL ? Map.of() : configMaps(function), network,
           OUT.resolve("pods"))) {
+        ContainerCpu cpuBefore = POOL ? pooledMember(pod, function) : null;
         long prepared = System.nanoTime();
         Instant wallStart = Instant.now();
         long start = System.nanoTime();
-        pod.start();
+        if (POOL) {
+          agent.claim(address(pod), AgentEnvironment.claim(function, REGION, false,
+              CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
+        } else {
+          pod.start();
+        }
         long run = System.nanoTime();
-        Environment environment = new Environment(pod.name(), function,
-            URI.create("http://" + pod.ip() + ":" + AgentProtocol.INVOKE_PORT), new CompletableFuture<>());
+        Environment environment = new Environment(pod.name(), function, address(pod), new CompletableFuture<>());
         // no liveness check while waiting: asking docker costs a CLI process per poll, which
         // would compete with the start measured; the deadline bounds a dead environment
         agent.awaitInitEnded(environment.address(),
             start + function.initTimeout().plus(START_ALLOWANCE).toNanos(), () -> true);
         long ready = System.nanoTime();
+        // the kubelet resizes while the first invocation is on its way; docker's CLI takes longer
+        // than that, so the resize is done (and left out of the times) before the invocation
+        long resize = 0;
+        if (template.resources().boostsInit(function.memoryMB())) {
+          long resizeStart = System.nanoTime();
+          pod.resizeCpu(EnvironmentPodTemplate.FUNCTION_CONTAINER, SizingPolicy.DEFAULT.cpuMillis(function.memoryMB()));
+          resize = System.nanoTime() - resizeStart;
+        }
+        long invoked = System.nanoTime();
         InvocationResult first = agent.invoke(environment, request());
         long answered = System.nanoTime();
 
         List<DockerPod.ContainerState> states = pod.states();
-        ContainerCpu cpu = ContainerCpu.ofPod(states);
+        ContainerCpu cpu = POOL ? ContainerCpu.between(cpuBefore, ContainerCpu.ofPod(states)) : ContainerCpu.ofPod(states);
         List<ContainerProcesses.Process> processes = ContainerProcesses.ofPod(states, start);
         List<DockerPod.LogLine> lines = pod.logLines();
         String outcome = first.outcome() == InvocationResult.Outcome.SUCCESS ? "success"
@@ -227,17 +254,36 @@ class PodPathBenchmark {
         Files.writeString(OUT.resolve(name + "-sample" + sample + ".log"),
             String.join("\n", pod.commandLines()) + "\n\n" + pod.logs());
         Duration stop = pod.stop();
-        cold.add(new ColdSample(outcome, prepared - prepareStart, run - start, ready - run, answered - ready,
+        cold.add(new ColdSample(outcome, prepared - prepareStart, run - start, ready - run, answered - invoked,
             first.initDurationMicros(), first.durationMicros(), cpu,
             offset(wallStart, states.getFirst().created()), offset(wallStart, states.getFirst().started()),
             lines.isEmpty() ? -1 : offset(wallStart, lines.getFirst().time()), processes, stop.toNanos()));
-        LOG.info("{} cold sample {}: {} after {} ms (docker run {} ms), Init Duration {} ms, stop {} ms", name,
-            sample, outcome, millis(answered - start), millis(run - start), first.initDurationMicros() / 1000,
-            stop.toMillis());
+        LOG.info("{} cold sample {}: {} after {} ms (docker run {} ms), Init Duration {} ms, resize {} ms (left out),"
+            + " stop {} ms", name, sample, outcome, millis(answered - start - resize), millis(run - start),
+            first.initDurationMicros() / 1000, millis(resize), stop.toMillis());
       }
     }
     return new Result(function.runtime(), function.memoryMB(), SizingPolicy.DEFAULT.cpuMillis(function.memoryMB()),
         cold, warm, loadBefore, loadAverage());
+  }
+
+  /**
+   * A warm-pool member of the function's runtime and memory, started and claimable, then left
+   * alone until the machine is quiet (a member waits in its pool); its cgroups' CPU so far.
+   */
+  private ContainerCpu pooledMember(DockerPod pod, FunctionConfig function) throws Exception {
+    pod.start();
+    agent.awaitClaimable(address(pod), System.nanoTime() + START_ALLOWANCE.toNanos(), () -> true);
+    CpuMeter.awaitQuiet(QUIET_SECONDS);
+    return ContainerCpu.ofPod(pod.states());
+  }
+
+  private static PoolSpec pool(FunctionConfig function) {
+    return new PoolSpec(function.namespace(), function.runtime(), function.memoryMB(), 1);
+  }
+
+  private static URI address(DockerPod pod) {
+    return URI.create("http://" + pod.ip() + ":" + AgentProtocol.INVOKE_PORT);
   }
 
   /** Up to {@code bench.warmInvocations} sequential invocations, {@code bench.warmPauseMs} apart. */

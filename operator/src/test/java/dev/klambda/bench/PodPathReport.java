@@ -18,11 +18,14 @@ final class PodPathReport {
   private final String image;
   private final String imageId;
   private final String loadBefore;
+  /** Cold starts claimed a warm-pool member: the claim takes the place of the docker runs. */
+  private final boolean pooled;
   private final Map<String, String> machine = machine();
   private final List<Result> results = new ArrayList<>();
   private long[] baseline = new long[0];
 
-  PodPathReport(String image, String imageId, String loadBefore) {
+  PodPathReport(String image, String imageId, String loadBefore, boolean pooled) {
+    this.pooled = pooled;
     this.image = image;
     this.imageId = imageId;
     this.loadBefore = loadBefore;
@@ -53,9 +56,11 @@ final class PodPathReport {
   }
 
   private void coldTable(StringBuilder md) {
-    md.append("### Cold start (just before the first docker run → first answer), ms\n\n")
-        .append("| runtime | MB | CPU m | n | failed | cold p50 | min | max | docker run | → Init ended | first invoke "
-            + "| agent Init Duration | CPU used | CPU throttled | stop | load before → after |\n")
+    md.append(pooled ? "### Cold start from a warm pool (the claim → first answer), ms\n\n"
+            : "### Cold start (just before the first docker run → first answer), ms\n\n")
+        .append("| runtime | MB | CPU m | n | failed | cold p50 | min | max | " + (pooled ? "claim" : "docker run")
+            + " | → Init ended | first invoke | agent Init Duration | CPU used | CPU throttled | stop "
+            + "| load before → after |\n")
         .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Result r : results) {
       List<ColdSample> cold = r.cold().stream().filter(ColdSample::succeeded).toList();
@@ -70,8 +75,11 @@ final class PodPathReport {
           ms(median(cold, ColdSample::stopNanos)), r.loadBefore(), r.loadAfter()));
     }
     md.append("\nMedians over the successful samples (n), but min and max; failed: first answer an Init error "
-        + "(see the timeline). docker run: until the last `docker run -d` "
-        + "returned; → Init ended: from then until `AgentClient.awaitInitEnded` returned; first invoke: the "
+        + "(see the timeline). " + (pooled
+            ? "The member was started, claimable and left idle until the machine was quiet before each sample; "
+                + "claim: until `AgentClient.claim` (the code and variables handed over) returned; CPU used and "
+                + "throttled count from the claim on"
+            : "docker run: until the last `docker run -d` returned") + "; → Init ended: from then until `AgentClient.awaitInitEnded` returned; first invoke: the "
         + "first `AgentClient.invoke`. agent Init Duration: Klambda-Init-Duration-Micros of the first answer. "
         + "CPU used / throttled: the Pod's containers' cgroups (cpuacct.usage, cpu.stat throttled_time) "
         + "read right after the first answer; throttled time is summed over the CPUs' run queues, so it can "

@@ -152,6 +152,21 @@ public final class DockerPod implements AutoCloseable {
     return sandbox.name();
   }
 
+  /**
+   * An in-place resize of a running container's CPU limit, as the kubelet applies one: the
+   * cgroup's CFS quota changes ({@code docker update --cpus}), nothing restarts.
+   */
+  public void resizeCpu(String containerName, long millis) throws InterruptedException {
+    Container container = started.stream().filter(c -> c.getName().equals(containerName)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no started container " + containerName));
+    Docker.Result result = Docker.run(RUN_TIMEOUT, null, "docker", "update", "--cpus",
+        String.format(java.util.Locale.ROOT, "%.3f", millis / 1000.0), sandbox.containerName(container));
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException("docker update of " + sandbox.containerName(container) + " exited with "
+          + result.exitCode() + ": " + result.stderr().strip());
+    }
+  }
+
   /** The Pod's IP: the address of every container's ports, from the host too. */
   public String ip() {
     return sandbox.ip();
