@@ -6,10 +6,8 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -34,10 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Pod added: allocate 127.0.0.2, 127.0.0.3, …; write the {@code code} ConfigMap volume into
- *       a task root (waiting, Pending, while the ConfigMap does not exist yet); start
- *       {@code java -jar target/agent/klambda-agent.jar} with the container {@code function}'s
- *       environment; status Running with the podIP; Ready once the readiness probe answers 200,
- *       and probed again every period after that.
+ *       a task root (waiting, Pending, while the ConfigMap does not exist yet; an {@code emptyDir}
+ *       code volume, a warm-pool member's, is an empty folder); start
+ *       {@code java -jar target/agent/klambda-agent.jar} with the container {@code agent}'s
+ *       environment, then the launcher with the container {@code function}'s; status Running and
+ *       Ready with the podIP (no readiness probe is played: klambda's Pods have none).
  *   <li>Agent exits on its own (crash, {@link #kill}): phase Failed (Succeeded on exit 0, as with
  *       restartPolicy Never), the container terminated with its exit code.
  *   <li>Pod deleted: SIGTERM to the agent, SIGKILL after terminationGracePeriodSeconds.
@@ -62,10 +61,6 @@ public final class KubeletFixture implements AutoCloseable {
    */
   private final ExecutorService executor = Executors.newCachedThreadPool(
       Thread.ofPlatform().daemon().name("kubelet-fixture-", 0).factory());
-  private final HttpClient http = HttpClient.newBuilder()
-      .proxy(HttpClient.Builder.NO_PROXY)
-      .connectTimeout(Duration.ofSeconds(1))
-      .build();
   /** Every Pod seen, by uid; kept after deletion so logs stay readable. */
   private final Map<String, PodPlayer> pods = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
@@ -90,7 +85,7 @@ public final class KubeletFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the work folder " + workDir, e);
     }
-    this.node = new PodPlayer.Node(client, work, jar, executor, http, () -> closing);
+    this.node = new PodPlayer.Node(client, work, jar, executor, () -> closing);
     this.informer = client.pods().inAnyNamespace().withLabel(MANAGED_BY, MANAGED_BY_VALUE)
         .inform(new Handler());
   }
@@ -165,7 +160,6 @@ public final class KubeletFixture implements AutoCloseable {
       pods.values().forEach(PodPlayer::killTree);
     }
     executor.shutdownNow();
-    http.close();
   }
 
   private Optional<PodPlayer> latest(String podName) {

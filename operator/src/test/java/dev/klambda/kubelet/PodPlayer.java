@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Plays one Pod: mounts its code, runs its two containers (the agent, a native sidecar, and the
- * function's launcher, which starts the runtime for the agent), keeps the agent's output, probes
- * its readiness and writes its status, until the agent exits or the Pod is deleted or evicted.
+ * function's launcher, which starts the runtime for the agent), keeps the agent's output and writes
+ * its status, until the agent exits or the Pod is deleted or evicted. Readiness probes are not
+ * played (klambda's Pods have none): a running Pod is Ready, as the kubelet makes one without.
  * As a kubelet does, it ends the sidecar once the function's container has ended, and stops the
  * function's container first when the Pod is deleted.
  */
@@ -45,7 +45,7 @@ final class PodPlayer {
 
   /** What the Pods of one fixture share. */
   record Node(KubernetesClient client, Path workDir, Path agentJar, Executor executor,
-      HttpClient http, BooleanSupplier closing) {}
+      BooleanSupplier closing) {}
 
   private final Node node;
   private final Pod pod;
@@ -129,7 +129,7 @@ final class PodPlayer {
     }
   }
 
-  /** Mounts the code, starts the agent and probes it; what cannot be played fails the Pod. */
+  /** Mounts the code and starts both containers; what cannot be played fails the Pod. */
   void start() {
     try {
       synchronized (lock) {
@@ -183,6 +183,8 @@ final class PodPlayer {
         agent = builder.start();
         process = agent;
         status.running();
+        // no readiness probe (klambda's Pods have none): Ready once running, as the kubelet does
+        status.readiness(true);
         logCopier = Thread.ofPlatform().daemon().name("kubelet-logs-" + name)
             .start(() -> copyLogs(agent));
         // the sidecar has started: the kubelet goes on with the function's container
@@ -196,7 +198,6 @@ final class PodPlayer {
           ip.getHostAddress());
       agent.onExit().thenRunAsync(() -> exited(agent, logCopier), node.executor());
       writeStatus();
-      probeReadiness(new ReadinessProbe(node.http(), container, ip, key()), agent);
     } catch (Exception e) {
       LOG.error("kubelet fixture: cannot start pod {}", key(), e);
       fail("FixtureError", "the kubelet fixture could not start the pod: " + e);
@@ -330,29 +331,6 @@ final class PodPlayer {
       }
     } catch (IOException gone) {
       LOG.debug("kubelet fixture: log copy of {} ended", key(), gone);
-    }
-  }
-
-  /** Ready once the probe answers 200; probed again every period for as long as the agent runs. */
-  private void probeReadiness(ReadinessProbe probe, Process agent) {
-    while (agent.isAlive() && !givenUp()) {
-      int code = probe.check(status.ready());
-      boolean changed;
-      synchronized (lock) {
-        if (!agent.isAlive() || givenUp()) {
-          return;
-        }
-        changed = status.readiness(code == 200);
-      }
-      if (changed) {
-        writeStatus();
-      }
-      try {
-        Thread.sleep(probe.pauseAfter(code));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
     }
   }
 

@@ -42,16 +42,11 @@ final class PodStatusModel {
   private ContainerState containerState = new ContainerStateBuilder()
       .withNewWaiting().withReason("ContainerCreating").endWaiting().build();
   private boolean started;
-  /** Read without the guard by the readiness probe, to choose how to probe. */
-  private volatile boolean ready;
+  private boolean ready;
 
   PodStatusModel(Pod pod, Container container) {
     this.pod = pod;
     this.container = container;
-  }
-
-  boolean ready() {
-    return ready;
   }
 
   /** Scheduled on this node and initialised; nothing runs yet. */
@@ -75,7 +70,7 @@ final class PodStatusModel {
     phase = "Running";
   }
 
-  /** The readiness probe's verdict; true when it changed the status. */
+  /** Ready or not (running, or terminated); true when it changed the status. */
   boolean readiness(boolean nowReady) {
     if (nowReady == ready) {
       return false;
