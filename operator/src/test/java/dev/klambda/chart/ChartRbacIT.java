@@ -61,28 +61,19 @@ class ChartRbacIT {
     assertLeastPrivilege(grants, used);
   }
 
+  /** Warm pools and the Init boost add grants only when they are on: exactly those they use. */
   @Test
-  void warmPoolRbacGrantsExactlyWhatThePoolsUse() throws Exception {
+  void warmPoolAndInitBoostRbacGrantsExactlyWhatTheyUse() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
+        "--set", "operator.environments.initCpuBoostMillis=1000",
         "--set", "operator.environments.warmPool[0].runtime=provided",
         "--set", "operator.environments.warmPool[0].memoryMB=128",
         "--set", "operator.environments.warmPool[0].size=2");
     Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
     Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
 
-    assertThat(used).extracting(ApiAccess::rule).contains("core pods patch", "core configmaps get");
-    assertAllowed(grants, used);
-    assertLeastPrivilege(grants, used);
-  }
-
-  @Test
-  void initCpuBoostRbacGrantsTheResize() throws Exception {
-    List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
-        "--set", "operator.environments.initCpuBoostMillis=1000");
-    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
-    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
-
-    assertThat(used).extracting(ApiAccess::rule).contains("core pods/resize patch");
+    assertThat(used).extracting(ApiAccess::rule)
+        .contains("core pods patch", "core configmaps get", "core pods/resize patch");
     assertAllowed(grants, used);
     assertLeastPrivilege(grants, used);
   }
