@@ -99,21 +99,36 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
 
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
-    Pod pod = client.pods().inNamespace(function.namespace())
-        .resource(template.get().build(function, provisioned)).create();
-    String key = key(pod);
-    Tracked pending = track(key);
-    cached(key).ifPresent(this::observed);
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
-    try {
-      String ip = pending.ip().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return startPod(template.get().build(function, provisioned), deadline, "environment", (pod, ip, pending) -> {
       Environment environment = environment(pod, function, ip, pending);
       agent.awaitInitEnded(environment.address(), deadline, () -> !pending.terminated().isDone());
       endInitBoost(pod);
       return environment;
+    });
+  }
+
+  /** What a started Pod is waited for once it has an IP. */
+  private interface Readiness<T> {
+    T await(Pod pod, String ip, Tracked pending) throws IOException, InterruptedException;
+  }
+
+  /** Creates the Pod, then waits for its IP and {@code ready}; deletes it when either fails. */
+  private <T> T startPod(Pod spec, long deadline, String what, Readiness<T> ready)
+      throws IOException, InterruptedException {
+    Pod pod = client.pods().inNamespace(spec.getMetadata().getNamespace()).resource(spec).create();
+    String key = key(pod);
+    Tracked pending = track(key);
+    cached(key).ifPresent(this::observed);
+    try {
+      String ip = pending.ip().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return ready.await(pod, ip, pending);
     } catch (Exception e) {
       delete(key);
-      throw new IOException("environment Pod " + key + " did not start: " + e.getMessage(), e);
+      if (e instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      throw new IOException(what + " Pod " + key + " did not start: " + e.getMessage(), e);
     }
   }
 
@@ -123,20 +138,12 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   }
 
   private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
-    Pod pod = client.pods().inNamespace(pool.namespace()).resource(template.get().buildPoolMember(pool)).create();
-    String key = key(pod);
-    Tracked pending = track(key);
-    cached(key).ifPresent(this::observed);
     long deadline = System.nanoTime() + startAllowance.toNanos();
-    try {
-      String ip = pending.ip().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return startPod(template.get().buildPoolMember(pool), deadline, "pool member", (pod, ip, pending) -> {
       PoolMember member = member(pod, pool, ip, pending);
       agent.awaitClaimable(member.address(), deadline, () -> !pending.terminated().isDone());
       return member;
-    } catch (Exception e) {
-      delete(key);
-      throw new IOException("pool member Pod " + key + " did not start: " + e.getMessage(), e);
-    }
+    });
   }
 
   /**
