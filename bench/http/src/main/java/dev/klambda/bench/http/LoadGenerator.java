@@ -1,0 +1,110 @@
+package dev.klambda.bench.http;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The gateway's side, the same for every server: keep-alive connections, each sending the next
+ * invoke request when the previous answer has been read (closed loop). Raw sockets, so that the
+ * load it puts on the machine does not depend on the stack measured.
+ */
+final class LoadGenerator {
+  /** Latencies of every request, per connection, in call order. */
+  record Run(long wallNanos, List<long[]> latencies) {
+    long requests() {
+      return latencies.stream().mapToLong(l -> l.length).sum();
+    }
+  }
+
+  private LoadGenerator() {}
+
+  static Run run(int port, int connections, int requestsPerConnection, byte[] body) throws Exception {
+    byte[] request = request(body);
+    List<long[]> latencies = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long start = System.nanoTime();
+    for (int c = 0; c < connections; c++) {
+      long[] mine = new long[requestsPerConnection];
+      latencies.add(mine);
+      threads.add(Thread.ofPlatform().start(() -> {
+        try (Socket socket = new Socket()) {
+          socket.setTcpNoDelay(true);
+          socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+          OutputStream out = socket.getOutputStream();
+          InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+          for (int i = 0; i < mine.length; i++) {
+            long sent = System.nanoTime();
+            out.write(request);
+            out.flush();
+            readAnswer(in, body.length);
+            mine[i] = System.nanoTime() - sent;
+          }
+        } catch (Exception e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("a connection failed", failures.getFirst());
+    }
+    return new Run(System.nanoTime() - start, latencies);
+  }
+
+  private static byte[] request(byte[] body) {
+    String head = "POST /klambda/invoke HTTP/1.1\r\n"
+        + "Host: 127.0.0.1\r\n"
+        + "Content-Type: application/json\r\n"
+        + "Klambda-Request-Id: 8e6daa62-d0d1-4406-bb1e-9100b8692f86\r\n"
+        + "Klambda-Trace-Id: Root=1-67891233-abcdef012345678912345678\r\n"
+        + "Content-Length: " + body.length + "\r\n\r\n";
+    byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+    byte[] all = new byte[headBytes.length + body.length];
+    System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+    System.arraycopy(body, 0, all, headBytes.length, body.length);
+    return all;
+  }
+
+  /** Reads one answer: status 200 expected, the body by its Content-Length. */
+  private static void readAnswer(InputStream in, int expectedLength) throws IOException {
+    StringBuilder line = new StringBuilder();
+    int contentLength = -1;
+    boolean statusSeen = false;
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed mid-answer");
+      }
+      if (b == '\n') {
+        String text = line.toString().trim();
+        line.setLength(0);
+        if (!statusSeen) {
+          if (!text.startsWith("HTTP/1.1 200")) {
+            throw new IOException("unexpected status: " + text);
+          }
+          statusSeen = true;
+        } else if (text.isEmpty()) {
+          break;
+        } else if (text.regionMatches(true, 0, "content-length:", 0, 15)) {
+          contentLength = Integer.parseInt(text.substring(15).trim());
+        }
+      } else {
+        line.append((char) b);
+      }
+    }
+    if (contentLength != expectedLength) {
+      throw new IOException("Content-Length " + contentLength + ", expected " + expectedLength);
+    }
+    in.readNBytes(contentLength);
+  }
+}
