@@ -70,8 +70,8 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
 
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
-    Launched launched = launch(function.key(),
-        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned), null);
+    Launched launched = launch(newId(), function.key(),
+        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned));
     Environment environment = new Environment(launched.id(), function, launched.address(), launched.terminated());
     processes.put(environment, launched.process());
     launched.terminated().thenRun(() -> processes.remove(environment));
@@ -93,7 +93,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     // the member's own task root: the claiming function's code is written there by the agent
     Path taskRoot = Files.createDirectories(workDir.resolve("pool").resolve(id));
     variables.put("KLAMBDA_TASK_ROOT", taskRoot.toString());
-    Launched launched = launch("pool " + pool, variables, id);
+    Launched launched = launch(id, "pool " + pool, variables);
     launched.terminated().thenRun(() -> deleteQuietly(taskRoot));
     PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated());
     members.put(id, launched);
@@ -142,9 +142,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
         throws IOException, InterruptedException;
   }
 
-  private Launched launch(String name, Map<String, String> variables, String givenId)
-      throws IOException {
-    String id = givenId == null ? newId() : givenId;
+  private Launched launch(String id, String name, Map<String, String> variables) throws IOException {
     InetAddress address = addresses.allocate(AgentProtocol.INVOKE_PORT, AgentProtocol.RUNTIME_API_PORT);
     Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(id));
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
