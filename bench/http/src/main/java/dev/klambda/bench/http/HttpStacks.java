@@ -29,7 +29,8 @@ public final class HttpStacks {
   private HttpStacks() {}
 
   public static void main(String[] args) throws Exception {
-    List<String> stacks = List.of("jdk-virtual", "jdk-dispatcher", "netty-nio", "netty-epoll", "jetty");
+    List<String> stacks = List.of("jdk-virtual", "jdk-platform", "jdk-dispatcher", "netty-nio", "netty-epoll",
+        "jetty");
     List<Integer> connections = List.of(1, 16);
     int warmup = 20_000;
     int requests = 40_000;

@@ -10,22 +10,27 @@ import java.util.concurrent.Executors;
 
 /**
  * The JDK's HttpServer as the agent's InvokeServer runs it: a handler per exchange on a virtual
- * thread ({@code jdk-virtual}), or on the server's dispatcher thread itself ({@code
- * jdk-dispatcher}: no hand-off, one exchange at a time).
+ * thread ({@code jdk-virtual}), on a pooled platform thread ({@code jdk-platform}), or on the
+ * server's dispatcher thread itself ({@code jdk-dispatcher}: no hand-off, one exchange at a time).
  */
 final class JdkServer implements StackServer.Stack {
-  private final boolean virtualThreads;
+  /** Where an exchange's handler runs. */
+  enum Handlers { VIRTUAL, PLATFORM, DISPATCHER }
 
-  JdkServer(boolean virtualThreads) {
-    this.virtualThreads = virtualThreads;
+  private final Handlers handlers;
+
+  JdkServer(Handlers handlers) {
+    this.handlers = handlers;
   }
 
   @Override
   public void start(InetSocketAddress address) throws IOException {
     System.setProperty("sun.net.httpserver.nodelay", "true"); // as the agent
     HttpServer server = HttpServer.create(address, 64);
-    if (virtualThreads) {
-      server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    switch (handlers) {
+      case VIRTUAL -> server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+      case PLATFORM -> server.setExecutor(Executors.newCachedThreadPool());
+      case DISPATCHER -> { } // the server's own thread
     }
     server.createContext("/", this::answer);
     server.start();

@@ -28,8 +28,9 @@ public final class StackServer {
 
   public static void main(String[] args) throws Exception {
     Stack stack = switch (args[0]) {
-      case "jdk-virtual" -> new JdkServer(true);
-      case "jdk-dispatcher" -> new JdkServer(false);
+      case "jdk-virtual" -> new JdkServer(JdkServer.Handlers.VIRTUAL);
+      case "jdk-platform" -> new JdkServer(JdkServer.Handlers.PLATFORM);
+      case "jdk-dispatcher" -> new JdkServer(JdkServer.Handlers.DISPATCHER);
       case "netty-nio" -> new NettyServer(false);
       case "netty-epoll" -> new NettyServer(true);
       case "jetty" -> new JettyServer();
