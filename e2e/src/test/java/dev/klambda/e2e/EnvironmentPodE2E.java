@@ -2,13 +2,11 @@ package dev.klambda.e2e;
 
 import static dev.klambda.e2e.KlambdaCluster.json;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.klambda.testing.Manifests;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,14 +70,7 @@ class EnvironmentPodE2E {
 
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     String created = cluster.environments("boosted").getFirst().getMetadata().getName();
-    await("the function container resized to 72m").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> {
-          Pod pod = cluster.client().pods().inNamespace(cluster.namespace()).withName(created).get();
-          return pod.getStatus().getContainerStatuses().stream()
-              .filter(s -> s.getName().equals("function") && s.getResources() != null
-                  && s.getResources().getLimits() != null)
-              .anyMatch(s -> new Quantity("72m").equals(s.getResources().getLimits().get("cpu")));
-        });
+    cluster.awaitFunctionCpuLimit(created, "72m");
     Pod pod = cluster.environments("boosted").getFirst();
     assertThat(pod.getMetadata().getName()).as("resized in place, not restarted").isEqualTo(created);
     assertThat(pod.getStatus().getContainerStatuses()).filteredOn(s -> s.getName().equals("function"))

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.klambda.testing.PrometheusText;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -294,6 +295,21 @@ final class KlambdaCluster implements AutoCloseable {
   /** The execution environments of a function: its pods, terminating ones included. */
   List<Pod> environments(String function) {
     return client.pods().inNamespace(namespace).withLabel(FUNCTION_LABEL, function).list().getItems();
+  }
+
+  /**
+   * Waits until the kubelet has applied the end of the Init boost: the function container of the
+   * Pod runs with CPU limit {@code cpu} (its status, not only its spec), then returns the Pod.
+   */
+  Pod awaitFunctionCpuLimit(String pod, String cpu) {
+    Quantity limit = new Quantity(cpu);
+    await("the function container of " + pod + " resized to " + cpu).atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> client.pods().inNamespace(namespace).withName(pod).get().getStatus().getContainerStatuses()
+            .stream().filter(s -> s.getName().equals("function") && s.getResources() != null
+                && s.getResources().getLimits() != null)
+            .anyMatch(s -> limit.equals(s.getResources().getLimits().get("cpu"))));
+    return client.pods().inNamespace(namespace).withName(pod).get();
   }
 
   /** The warm pool's unclaimed member Pods, terminating ones left out. */

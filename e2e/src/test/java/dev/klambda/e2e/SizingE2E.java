@@ -43,12 +43,16 @@ class SizingE2E {
         Map.of("memoryMB", 256, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "sized");
 
+    InvokeResponse first = cluster.invoke("sized", "{}");
+    assertThat(first.functionError()).as(first.payload().asUtf8String()).isNull();
+    List<Pod> environments = cluster.environments("sized");
+    assertThat(environments).hasSize(1);
+    // Init ran with the release's CPU boost; the container is then resized in place to its share
+    Pod pod = cluster.awaitFunctionCpuLimit(environments.getFirst().getMetadata().getName(), "143m");
     InvokeResponse response = cluster.invoke("sized", "{}");
 
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
-    List<Pod> environments = cluster.environments("sized");
-    assertThat(environments).hasSize(1);
-    Container function = environments.getFirst().getSpec().getContainers().stream()
+    Container function = pod.getSpec().getContainers().stream()
         .filter(c -> c.getName().equals("function")).findFirst().orElseThrow();
     Map<String, Quantity> limits = function.getResources().getLimits();
     assertThat(limits.get("memory")).hasToString("256Mi");
