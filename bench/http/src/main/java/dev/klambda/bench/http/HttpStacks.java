@@ -86,13 +86,13 @@ public final class HttpStacks {
     try {
       BufferedReader out = awaitLine(server, stack, "listening");
       Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> System.err.println(stack + ": " + l)));
-      LoadGenerator.run(port, connections, warmup / connections, body);
-      long cpuBefore = cpuNanos(server.pid());
-      LoadGenerator.Run run = LoadGenerator.run(port, connections, requests / connections, body);
-      long cpu = cpuNanos(server.pid()) - cpuBefore;
-      long[] all = run.latencies().stream().flatMapToLong(Arrays::stream).sorted().toArray();
-      return row(stack, connections, cpu, run.requests(), run.wallNanos(), all[all.length / 2],
-          all[(int) Math.ceil(all.length * 0.99) - 1]);
+      try (LoadGenerator load = new LoadGenerator(port, connections, body)) {
+        load.run(warmup / connections);
+        long cpuBefore = cpuNanos(server.pid());
+        ClosedLoop.Run run = load.run(requests / connections);
+        long cpu = cpuNanos(server.pid()) - cpuBefore;
+        return row(stack, connections, cpu, run.requests(), run.wallNanos(), run.p50(), run.p99());
+      }
     } finally {
       stop(server);
     }

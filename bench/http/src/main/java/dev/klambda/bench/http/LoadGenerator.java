@@ -11,54 +11,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gateway's side, the same for every server: keep-alive connections, each sending the next
- * invoke request when the previous answer has been read (closed loop). Raw sockets, so that the
- * load it puts on the machine does not depend on the stack measured.
+ * The gateway's side, the same for every server: keep-alive connections on raw sockets, so that
+ * the load it puts on the machine does not depend on the stack measured.
  */
-final class LoadGenerator {
-  /** Latencies of every request, per connection, in call order. */
-  record Run(long wallNanos, List<long[]> latencies) {
-    long requests() {
-      return latencies.stream().mapToLong(l -> l.length).sum();
+final class LoadGenerator implements AutoCloseable {
+  private final List<Socket> sockets = new ArrayList<>();
+  private final List<ClosedLoop.Call> calls = new ArrayList<>();
+
+  /** {@code connections} connections to the server on {@code port}, each sending {@code body}. */
+  LoadGenerator(int port, int connections, byte[] body) throws IOException {
+    byte[] request = request(body);
+    for (int c = 0; c < connections; c++) {
+      Socket socket = new Socket();
+      sockets.add(socket);
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      OutputStream out = socket.getOutputStream();
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+      calls.add(() -> {
+        out.write(request);
+        out.flush();
+        readAnswer(in, body.length);
+      });
     }
   }
 
-  private LoadGenerator() {}
+  /** One worker per connection, {@code perConnection} requests each. */
+  ClosedLoop.Run run(int perConnection) throws InterruptedException {
+    return ClosedLoop.run(calls, perConnection);
+  }
 
-  static Run run(int port, int connections, int requestsPerConnection, byte[] body) throws Exception {
-    byte[] request = request(body);
-    List<long[]> latencies = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    long start = System.nanoTime();
-    for (int c = 0; c < connections; c++) {
-      long[] mine = new long[requestsPerConnection];
-      latencies.add(mine);
-      threads.add(Thread.ofPlatform().start(() -> {
-        try (Socket socket = new Socket()) {
-          socket.setTcpNoDelay(true);
-          socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-          OutputStream out = socket.getOutputStream();
-          InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-          for (int i = 0; i < mine.length; i++) {
-            long sent = System.nanoTime();
-            out.write(request);
-            out.flush();
-            readAnswer(in, body.length);
-            mine[i] = System.nanoTime() - sent;
-          }
-        } catch (Exception e) {
-          failures.add(e);
-        }
-      }));
+  @Override
+  public void close() throws IOException {
+    for (Socket socket : sockets) {
+      socket.close();
     }
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    if (!failures.isEmpty()) {
-      throw new IllegalStateException("a connection failed", failures.getFirst());
-    }
-    return new Run(System.nanoTime() - start, latencies);
   }
 
   private static byte[] request(byte[] body) {

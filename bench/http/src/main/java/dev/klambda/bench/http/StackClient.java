@@ -44,14 +44,9 @@ import org.eclipse.jetty.client.ContentResponse;
  * P50_NANOS P99_NANOS}.
  */
 public final class StackClient {
-  /** One request, blocking until its answer: what a gateway worker does per invocation. */
-  interface Call {
-    void call() throws Exception;
-  }
-
-  /** A client of one stack: a {@link Call} per worker. */
+  /** A client of one stack: a call per worker, as a gateway worker makes one per invocation. */
   interface Stack {
-    Call worker(int port, byte[] body) throws Exception;
+    ClosedLoop.Call worker(int port, byte[] body) throws Exception;
   }
 
   private StackClient() {}
@@ -69,49 +64,17 @@ public final class StackClient {
       case "jetty" -> jetty();
       default -> throw new IllegalArgumentException("unknown client " + args[0]);
     };
-    List<Call> workers = new ArrayList<>();
+    List<ClosedLoop.Call> workers = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
       workers.add(stack.worker(port, body));
     }
-    run(workers, warmup / connections);
+    ClosedLoop.run(workers, warmup / connections);
     System.out.println("warm");
     System.out.flush();
     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-    long start = System.nanoTime();
-    long[] latencies = run(workers, requests / connections);
-    long wall = System.nanoTime() - start;
-    Arrays.sort(latencies);
-    System.out.println("done " + wall + " " + latencies[latencies.length / 2] + " "
-        + latencies[(int) Math.ceil(latencies.length * 0.99) - 1]);
+    ClosedLoop.Run run = ClosedLoop.run(workers, requests / connections);
+    System.out.println("done " + run.wallNanos() + " " + run.p50() + " " + run.p99());
     System.exit(0);
-  }
-
-  private static long[] run(List<Call> workers, int perWorker) throws Exception {
-    long[][] latencies = new long[workers.size()][perWorker];
-    List<Thread> threads = new ArrayList<>();
-    List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    for (int w = 0; w < workers.size(); w++) {
-      Call call = workers.get(w);
-      long[] mine = latencies[w];
-      threads.add(Thread.ofPlatform().start(() -> {
-        try {
-          for (int i = 0; i < mine.length; i++) {
-            long sent = System.nanoTime();
-            call.call();
-            mine[i] = System.nanoTime() - sent;
-          }
-        } catch (Exception e) {
-          failures.add(e);
-        }
-      }));
-    }
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    if (!failures.isEmpty()) {
-      throw new IllegalStateException("a worker failed", failures.getFirst());
-    }
-    return Arrays.stream(latencies).flatMapToLong(Arrays::stream).toArray();
   }
 
   /** The JDK's HttpClient as the gateway's AgentClient builds it: HTTP/1.1, virtual threads. */
