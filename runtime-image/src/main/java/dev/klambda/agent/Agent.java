@@ -29,12 +29,11 @@ public final class Agent {
     LogSink logs = new LogSink(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
     InetSocketAddress launcherAddress;
     InetSocketAddress invokeAddress;
+    AgentConfig config; // null for a warm-pool member: its function comes with the claim
     try {
       launcherAddress = AgentConfig.launcherAddress(env);
       invokeAddress = AgentConfig.invokeAddress(env);
-      if (!env.containsKey(AgentConfig.POOL)) {
-        AgentConfig.fromEnvironment(env, home); // a mistake in the Pod's variables ends here
-      }
+      config = env.containsKey(AgentConfig.POOL) ? null : AgentConfig.fromEnvironment(env, home);
     } catch (IllegalArgumentException e) {
       System.err.println("klambda-agent: " + e.getMessage());
       System.exit(2);
@@ -61,8 +60,8 @@ public final class Agent {
     // An environment never outlives what started it: if local mode's process dies without
     // stopping it, shut down as on SIGTERM. (In a Pod the parent is PID 1 and lives as long.)
     ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(0)));
-    if (!slot.pooled()) {
-      slot.open();
+    if (config != null) {
+      slot.open(config);
     }
     invokeServer.start();
     stopped.await();

@@ -78,14 +78,6 @@ record AgentConfig(
     return address == null ? null : address(address);
   }
 
-  /**
-   * Whether the function's processes run in a container of their own, started by its launcher
-   * (a Pod), rather than as the agent's children (local mode).
-   */
-  boolean launcherInOwnContainer() {
-    return launcherAddress != null;
-  }
-
   /** {@code host:port} as the runtime sees it in {@code AWS_LAMBDA_RUNTIME_API}. */
   String runtimeApi() {
     return runtimeApiAddress.getHostString() + ":" + runtimeApiAddress.getPort();

@@ -52,11 +52,6 @@ final class EnvironmentSlot {
     return agentEnvironment.containsKey(AgentConfig.POOL);
   }
 
-  /** Opens the environment of the function this agent was started for. */
-  synchronized void open() throws IOException {
-    open(AgentConfig.fromEnvironment(agentEnvironment, agentHome));
-  }
-
   /** The environment, or null while a pool member waits for its claim. */
   synchronized ExecutionEnvironment environment() {
     return environment;
@@ -102,7 +97,8 @@ final class EnvironmentSlot {
     }
   }
 
-  private void open(AgentConfig config) throws IOException {
+  /** Opens the environment of {@code config}'s function: the one started for, or claimed by. */
+  synchronized void open(AgentConfig config) throws IOException {
     ExecutionEnvironment opened = new ExecutionEnvironment(config, logs, processes);
     runtimeApi = new RuntimeApiServer(config, opened);
     runtimeApi.start();
