@@ -184,34 +184,29 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   @Override
   public List<PoolMember> existingMembers(List<PoolSpec> pools) {
     List<PoolMember> members = new ArrayList<>();
-    for (SharedIndexInformer<Pod> informer : informers) {
-      for (Pod pod : informer.getStore().list()) {
-        String poolName = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.POOL);
-        if (poolName == null || tracked.containsKey(key(pod))
-            || pod.getMetadata().getDeletionTimestamp() != null) {
-          continue;
-        }
-        PoolSpec pool = pools.stream().filter(p -> p.name().equals(poolName)
-            && p.namespace().equals(pod.getMetadata().getNamespace())).findFirst().orElse(null);
-        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-        if (pool == null || ip == null || terminal(pod)) {
-          delete(key(pod));
-          continue;
-        }
-        Tracked adopted = track(key(pod));
-        adopted.ip().complete(ip);
-        PoolMember member = member(pod, pool, ip, adopted);
-        try {
-          agent.awaitClaimable(member.address(), System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
-              () -> !adopted.terminated().isDone());
-          members.add(member);
-        } catch (IOException e) {
-          LOG.info("pool member {} cannot be adopted, deleting it: {}", key(pod), e.getMessage());
-          delete(key(pod));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return members;
-        }
+    for (Pod pod : untracked(p -> p.getMetadata().getLabels().containsKey(EnvironmentPodTemplate.POOL))) {
+      String poolName = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.POOL);
+      PoolSpec pool = pools.stream().filter(p -> p.name().equals(poolName)
+          && p.namespace().equals(pod.getMetadata().getNamespace())).findFirst().orElse(null);
+      if (pool == null) {
+        delete(key(pod)); // a pool no longer configured
+        continue;
+      }
+      Tracked adopted = adopt(pod);
+      if (adopted == null) {
+        continue;
+      }
+      PoolMember member = member(pod, pool, adopted.ip().join(), adopted);
+      try {
+        agent.awaitClaimable(member.address(), System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
+            () -> !adopted.terminated().isDone());
+        members.add(member);
+      } catch (IOException e) {
+        LOG.info("pool member {} cannot be adopted, deleting it: {}", key(pod), e.getMessage());
+        delete(key(pod));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return members;
       }
     }
     return members;
@@ -275,26 +270,43 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   @Override
   public List<Environment> existing(FunctionConfig function) {
     List<Environment> environments = new ArrayList<>();
-    for (SharedIndexInformer<Pod> informer : informers) {
-      for (Pod pod : informer.getStore().list()) {
-        if (!function.namespace().equals(pod.getMetadata().getNamespace())
-            || !function.name().equals(pod.getMetadata().getLabels().get(EnvironmentPodTemplate.FUNCTION))) {
-          continue;
-        }
-        if (tracked.containsKey(key(pod)) || pod.getMetadata().getDeletionTimestamp() != null) {
-          continue; // ours already, or going
-        }
-        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-        if (ip == null || terminal(pod)) {
-          delete(key(pod)); // a previous operator's Pod that cannot be adopted must not linger
-          continue;
-        }
-        Tracked adopted = track(key(pod));
-        adopted.ip().complete(ip);
-        environments.add(environment(pod, function, ip, adopted));
+    for (Pod pod : untracked(p -> function.namespace().equals(p.getMetadata().getNamespace())
+        && function.name().equals(p.getMetadata().getLabels().get(EnvironmentPodTemplate.FUNCTION)))) {
+      Tracked adopted = adopt(pod);
+      if (adopted != null) {
+        environments.add(environment(pod, function, adopted.ip().join(), adopted));
       }
     }
     return environments;
+  }
+
+  /** Pods in the informers' caches that {@code selected} picks and nobody follows yet, not going away. */
+  private List<Pod> untracked(java.util.function.Predicate<Pod> selected) {
+    List<Pod> pods = new ArrayList<>();
+    for (SharedIndexInformer<Pod> informer : informers) {
+      for (Pod pod : informer.getStore().list()) {
+        if (selected.test(pod) && !tracked.containsKey(key(pod))
+            && pod.getMetadata().getDeletionTimestamp() == null) {
+          pods.add(pod);
+        }
+      }
+    }
+    return pods;
+  }
+
+  /**
+   * Follows a previous operator's Pod from now on; null, and the Pod deleted, when it cannot be
+   * adopted (no IP, ended): it must not linger.
+   */
+  private Tracked adopt(Pod pod) {
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    if (ip == null || terminal(pod)) {
+      delete(key(pod));
+      return null;
+    }
+    Tracked adopted = track(key(pod));
+    adopted.ip().complete(ip);
+    return adopted;
   }
 
   private Environment environment(Pod pod, FunctionConfig function, String ip, Tracked tracked) {
