@@ -1,7 +1,9 @@
 package dev.klambda.environments;
 
+import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.PoolClaim;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.pool.PoolSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,6 +33,19 @@ public final class AgentEnvironment {
     env.put("KLAMBDA_INIT_TIMEOUT_MS", Long.toString(function.initTimeout().toMillis()));
     env.put("KLAMBDA_REGION", region);
     env.put("KLAMBDA_INITIALIZATION_TYPE", provisioned ? "provisioned-concurrency" : "on-demand");
+    return env;
+  }
+
+  /**
+   * A warm-pool member's agent: its pool, and the runtime and memory a claim must match; the task
+   * root is where the agent writes the claiming function's code.
+   */
+  public static Map<String, String> poolMember(PoolSpec pool, String taskRoot) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put(AgentProtocol.POOL_VARIABLE, pool.name());
+    env.put("KLAMBDA_RUNTIME", pool.runtime());
+    env.put("KLAMBDA_MEMORY_MB", Integer.toString(pool.memoryMB()));
+    env.put("KLAMBDA_TASK_ROOT", taskRoot);
     return env;
   }
 

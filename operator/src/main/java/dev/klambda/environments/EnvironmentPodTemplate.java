@@ -122,11 +122,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("code")
         .withNewEmptyDir().withSizeLimit(new Quantity(POOL_CODE_SIZE)).endEmptyDir().build());
-    Map<String, String> agentEnv = new LinkedHashMap<>();
-    agentEnv.put(AgentProtocol.POOL_VARIABLE, pool.name());
-    agentEnv.put("KLAMBDA_RUNTIME", pool.runtime());
-    agentEnv.put("KLAMBDA_MEMORY_MB", Integer.toString(pool.memoryMB()));
-    agentEnv.put("KLAMBDA_TASK_ROOT", TASK_ROOT);
+    Map<String, String> agentEnv = AgentEnvironment.poolMember(pool, TASK_ROOT);
     agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
         .withNewMetadata()

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -85,15 +84,10 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   }
 
   private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
-    Map<String, String> variables = new LinkedHashMap<>();
-    variables.put(AgentProtocol.POOL_VARIABLE, pool.name());
-    variables.put("KLAMBDA_RUNTIME", pool.runtime());
-    variables.put("KLAMBDA_MEMORY_MB", Integer.toString(pool.memoryMB()));
     String id = newId();
     // the member's own task root: the claiming function's code is written there by the agent
     Path taskRoot = Files.createDirectories(workDir.resolve("pool").resolve(id));
-    variables.put("KLAMBDA_TASK_ROOT", taskRoot.toString());
-    Launched launched = launch(id, "pool " + pool, variables);
+    Launched launched = launch(id, "pool " + pool, AgentEnvironment.poolMember(pool, taskRoot.toString()));
     launched.terminated().thenRun(() -> deleteQuietly(taskRoot));
     PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated());
     members.put(id, launched);
