@@ -17,11 +17,23 @@
 {{- end }}
 {{- end }}
 
-{{/* Selects the operator's pods (Services, NetworkPolicy). Never managed-by=klambda: that label
-     marks environment pods, which the operator's pod informer selects. */}}
+{{/* Selects klambda's own pods, operator and gateway (the metrics Service). Never
+     managed-by=klambda: that label marks environment pods, which the gateway's pod informer selects. */}}
 {{- define "klambda.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "klambda.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The operator's pods: the control plane. */}}
+{{- define "klambda.operatorSelectorLabels" -}}
+{{ include "klambda.selectorLabels" . }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* The gateway's pods: the data plane (the gateway Service, the environments' NetworkPolicy). */}}
+{{- define "klambda.gatewaySelectorLabels" -}}
+{{ include "klambda.selectorLabels" . }}
+app.kubernetes.io/component: gateway
 {{- end }}
 
 {{- define "klambda.labels" -}}
@@ -36,6 +48,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "klambda.fullname" .) .Values.serviceAccount.name }}
 {{- else }}
 {{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "klambda.gatewayServiceAccountName" -}}
+{{- if .Values.gateway.serviceAccount.create }}
+{{- default (printf "%s-gateway" (include "klambda.fullname" .) | trunc 63 | trimSuffix "-") .Values.gateway.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.gateway.serviceAccount.name }}
 {{- end }}
 {{- end }}
 

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** The command line of {@code klambda local} and {@code klambda operator}. */
+/** The command line of {@code klambda local}, {@code klambda gateway} and {@code klambda operator}. */
 public record Options(
     String bind,
     int port,
@@ -35,12 +37,14 @@ public record Options(
     Path usageFile,
     boolean leaderElection,
     String leaseNamespace,
-    List<PoolSpec> warmPools) {
+    List<PoolSpec> warmPools,
+    String identity,
+    String advertiseUrl) {
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
 
-  private static final String COMMON = """
+  private static final String SERVING = """
         --port N                    gateway port (default 8080)
         --metrics-port N            Prometheus /metrics port (default 9090)
         --bind ADDRESS              address to listen on (default %s)
@@ -62,29 +66,31 @@ public record Options(
                                     starts to claim: one function each, for life (default: none)
       """;
 
-  public static final String LOCAL_USAGE = """
-      usage: klambda local [options] FILE_OR_DIR...
-        Serves the Functions in the given manifests (folders are scanned for *.yaml / *.yml) over
-        the AWS Lambda Invoke API; environments are local processes.
-      """ + COMMON.formatted("127.0.0.1") + """
-        --work-dir DIR              where code and /tmp of environments go (default: a new temp folder)
-        --usage-file FILE           the usage ledger (default ~/.klambda/usage.json)
-      """;
-
-  public static final String OPERATOR_USAGE = """
-      usage: klambda operator [options]
-        Runs the controller, the gateway and the environment manager against the cluster of the
-        kubeconfig (or the in-cluster configuration); environments are Pods.
-      """ + COMMON.formatted("0.0.0.0") + """
+  private static final String CLUSTER = """
         --namespaces A,B            namespaces to serve (default: all)
         --default-namespace NAME    namespace of a FunctionName without one (default 'default')
-        --runtime-image IMAGE       image of environments (default %s)
-        --gateway-url URL           how clients reach the gateway, for status.invokeUrl
-                                    (default http://klambda-gateway.<pod namespace>.svc:PORT)
         --min-memory-mb N           sizing policy: smallest memoryMB (default 128)
         --max-memory-mb N           sizing policy: largest memoryMB (default 3008)
         --memory-step-mb N          sizing policy: memoryMB steps (default 64)
         --mb-per-vcpu N             sizing policy: memory per full vCPU (default 1792)
+      """;
+
+  public static final String LOCAL_USAGE = """
+      usage: klambda local [options] FILE_OR_DIR...
+        Serves the Functions in the given manifests (folders are scanned for *.yaml / *.yml) over
+        the AWS Lambda Invoke API; environments are local processes.
+      """ + SERVING.formatted("127.0.0.1") + """
+        --work-dir DIR              where code and /tmp of environments go (default: a new temp folder)
+        --usage-file FILE           the usage ledger (default ~/.klambda/usage.json)
+      """;
+
+  public static final String GATEWAY_USAGE = """
+      usage: klambda gateway [options]
+        The data plane: serves the Invoke API and function URLs of the cluster's Functions and runs
+        their environments as Pods. Run as many replicas as traffic needs: each routes its share of
+        the functions and forwards the others' invocations to the replica that routes them.
+      """ + SERVING.formatted("0.0.0.0") + CLUSTER + """
+        --runtime-image IMAGE       image of environments (default %s)
         --cpu-limit proportional|none
                                     the function container's CPU limit: its memory-based share, as
                                     Lambda (default), or none (the share is its request only and
@@ -95,15 +101,60 @@ public record Options(
         --init-cpu-boost-millis N   the function container's CPU limit until its first Init ends,
                                     when above its share; then resized in place to the share
                                     (Kubernetes 1.33+, RBAC on pods/resize). 0: no boost (default)
+        --identity NAME             this replica's name among the gateways (default: $HOSTNAME)
+        --advertise-url URL         where the other replicas reach this one
+                                    (default http://$POD_IP:PORT)
+        --lease-namespace NAME      namespace of the replicas' Leases (default: the pod's)
+      """.formatted(DEFAULT_RUNTIME_IMAGE, EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS,
+          EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS, EnvironmentResources.DEFAULT_AGENT_MEMORY_MB);
+
+  public static final String OPERATOR_USAGE = """
+      usage: klambda operator [options]
+        The control plane: reconciles Functions and EventSourceMappings (status, code ConfigMaps)
+        and runs the event source pollers, which invoke through the gateway.
+        --metrics-port N            Prometheus /metrics port (default 9090)
+        --bind ADDRESS              address to listen on (default 0.0.0.0)
+        --region NAME               region in ARNs of event sources (default us-east-1)
+        --queue-timeout-seconds N   how long a batch waits at the gateway for an environment (default 10)
+      """ + CLUSTER + """
+        --gateway-url URL           where the gateway is reached: status.invokeUrl, and the pollers'
+                                    invocations (default http://klambda-gateway.<pod namespace>.svc:8080)
         --leader-election true|false
                                     one active replica among several: the leader reconciles, polls
                                     event sources and reports ready; the others wait (default false)
         --lease-namespace NAME      namespace of the Lease 'klambda-operator' (default: the pod's)
-      """.formatted(DEFAULT_RUNTIME_IMAGE, EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS,
-          EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS, EnvironmentResources.DEFAULT_AGENT_MEMORY_MB);
+      """;
+
+  private enum Mode { LOCAL, GATEWAY, OPERATOR }
+
+  private static final Set<Mode> ALL = EnumSet.allOf(Mode.class);
+  private static final Set<Mode> SERVES = EnumSet.of(Mode.LOCAL, Mode.GATEWAY);
+  private static final Set<Mode> IN_CLUSTER = EnumSet.of(Mode.GATEWAY, Mode.OPERATOR);
+  private static final Set<Mode> GATEWAY = EnumSet.of(Mode.GATEWAY);
+  private static final Set<Mode> OPERATOR = EnumSet.of(Mode.OPERATOR);
+  private static final Set<Mode> LOCAL = EnumSet.of(Mode.LOCAL);
+
+  /** Which commands take each option. */
+  private static final Map<String, Set<Mode>> OPTIONS = Map.ofEntries(
+      Map.entry("--port", SERVES), Map.entry("--metrics-port", ALL), Map.entry("--bind", ALL),
+      Map.entry("--region", ALL), Map.entry("--queue-timeout-seconds", ALL),
+      Map.entry("--async-retry-delay-seconds", SERVES), Map.entry("--concurrency-limit", SERVES),
+      Map.entry("--usage-interval-seconds", SERVES), Map.entry("--billing-granularity-ms", SERVES),
+      Map.entry("--bill-init", SERVES), Map.entry("--price-per-gb-second", SERVES),
+      Map.entry("--price-per-million-requests", SERVES), Map.entry("--warm-pool", SERVES),
+      Map.entry("--work-dir", LOCAL), Map.entry("--usage-file", LOCAL),
+      Map.entry("--namespaces", IN_CLUSTER), Map.entry("--default-namespace", IN_CLUSTER),
+      Map.entry("--min-memory-mb", IN_CLUSTER), Map.entry("--max-memory-mb", IN_CLUSTER),
+      Map.entry("--memory-step-mb", IN_CLUSTER), Map.entry("--mb-per-vcpu", IN_CLUSTER),
+      Map.entry("--lease-namespace", IN_CLUSTER),
+      Map.entry("--runtime-image", GATEWAY), Map.entry("--cpu-limit", GATEWAY),
+      Map.entry("--agent-cpu-millis", GATEWAY), Map.entry("--agent-cpu-limit-millis", GATEWAY),
+      Map.entry("--agent-memory-mb", GATEWAY), Map.entry("--init-cpu-boost-millis", GATEWAY),
+      Map.entry("--identity", GATEWAY), Map.entry("--advertise-url", GATEWAY),
+      Map.entry("--gateway-url", OPERATOR), Map.entry("--leader-election", OPERATOR));
 
   public static Options parseLocal(List<String> args) {
-    Options options = parse(args, false);
+    Options options = parse(args, Mode.LOCAL);
     if (options.manifests().isEmpty()) {
       throw new IllegalArgumentException("give at least one manifest file or folder");
     }
@@ -111,11 +162,15 @@ public record Options(
   }
 
   public static Options parseOperator(List<String> args) {
-    return parse(args, true);
+    return parse(args, Mode.OPERATOR);
   }
 
-  private static Options parse(List<String> args, boolean operator) {
-    String bind = operator ? "0.0.0.0" : "127.0.0.1";
+  public static Options parseGateway(List<String> args) {
+    return parse(args, Mode.GATEWAY);
+  }
+
+  private static Options parse(List<String> args, Mode mode) {
+    String bind = mode == Mode.LOCAL ? "127.0.0.1" : "0.0.0.0";
     int port = 8080;
     int metricsPort = 9090;
     String region = "us-east-1";
@@ -146,58 +201,65 @@ public record Options(
     boolean leaderElection = false;
     String leaseNamespace = null;
     String warmPools = "";
+    String identity = System.getenv().getOrDefault("HOSTNAME", "gateway");
+    String advertiseUrl = null;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
-        if (operator) {
+        if (mode != Mode.LOCAL) {
           throw new IllegalArgumentException("unexpected argument " + arg);
         }
         manifests.add(Path.of(arg));
         continue;
       }
+      if (!OPTIONS.getOrDefault(arg, Set.of()).contains(mode)) {
+        throw new IllegalArgumentException("unknown option " + arg);
+      }
       if (i + 1 >= args.size()) {
         throw new IllegalArgumentException(arg + " needs a value");
       }
       String value = args.get(++i);
-      switch (operator ? "operator" + arg : "local" + arg) {
-        case "local--port", "operator--port" -> port = number(arg, value, 0, 65535);
-        case "local--metrics-port", "operator--metrics-port" -> metricsPort = number(arg, value, 0, 65535);
-        case "local--bind", "operator--bind" -> bind = value;
-        case "local--region", "operator--region" -> region = value;
-        case "local--queue-timeout-seconds", "operator--queue-timeout-seconds" ->
+      switch (arg) {
+        case "--port" -> port = number(arg, value, 0, 65535);
+        case "--metrics-port" -> metricsPort = number(arg, value, 0, 65535);
+        case "--bind" -> bind = value;
+        case "--region" -> region = value;
+        case "--queue-timeout-seconds" ->
             queueTimeout = number(arg, value, 0, 900);
-        case "local--async-retry-delay-seconds", "operator--async-retry-delay-seconds" ->
+        case "--async-retry-delay-seconds" ->
             asyncRetryDelay = number(arg, value, 0, 3600);
-        case "local--concurrency-limit", "operator--concurrency-limit" ->
+        case "--concurrency-limit" ->
             concurrencyLimit = number(arg, value, 1, 100_000);
-        case "local--work-dir" -> workDir = Path.of(value);
-        case "local--usage-file" -> usageFile = Path.of(value);
-        case "local--usage-interval-seconds", "operator--usage-interval-seconds" ->
+        case "--work-dir" -> workDir = Path.of(value);
+        case "--usage-file" -> usageFile = Path.of(value);
+        case "--usage-interval-seconds" ->
             usageInterval = number(arg, value, 1, 3600);
-        case "local--billing-granularity-ms", "operator--billing-granularity-ms" ->
+        case "--billing-granularity-ms" ->
             granularity = number(arg, value, 1, 3_600_000);
-        case "local--bill-init", "operator--bill-init" -> billInit = bool(arg, value);
-        case "local--price-per-gb-second", "operator--price-per-gb-second" -> pricePerGbSecond = price(arg, value);
-        case "local--price-per-million-requests", "operator--price-per-million-requests" ->
+        case "--bill-init" -> billInit = bool(arg, value);
+        case "--price-per-gb-second" -> pricePerGbSecond = price(arg, value);
+        case "--price-per-million-requests" ->
             pricePerMillionRequests = price(arg, value);
-        case "local--warm-pool", "operator--warm-pool" -> warmPools = value;
-        case "operator--namespaces" -> Arrays.stream(value.split(",")).map(String::trim)
+        case "--warm-pool" -> warmPools = value;
+        case "--namespaces" -> Arrays.stream(value.split(",")).map(String::trim)
             .filter(s -> !s.isEmpty()).forEach(namespaces::add);
-        case "operator--default-namespace" -> defaultNamespace = value;
-        case "operator--runtime-image" -> runtimeImage = value;
-        case "operator--gateway-url" -> gatewayUrl = value;
-        case "operator--min-memory-mb" -> minMemory = number(arg, value, 1, 1 << 20);
-        case "operator--max-memory-mb" -> maxMemory = number(arg, value, 1, 1 << 20);
-        case "operator--memory-step-mb" -> step = number(arg, value, 1, 1 << 20);
-        case "operator--mb-per-vcpu" -> perVcpu = number(arg, value, 1, 1 << 20);
-        case "operator--cpu-limit" -> cpuLimit = EnvironmentResources.CpuLimit.parse(arg, value);
-        case "operator--agent-cpu-millis" -> agentCpu = number(arg, value, 1, 64_000);
-        case "operator--agent-cpu-limit-millis" -> agentCpuLimit = number(arg, value, 0, 64_000);
-        case "operator--agent-memory-mb" -> agentMemory = number(arg, value, 32, 1 << 16);
-        case "operator--init-cpu-boost-millis" -> initCpuBoost = number(arg, value, 0, 64_000);
-        case "operator--leader-election" -> leaderElection = bool(arg, value);
-        case "operator--lease-namespace" -> leaseNamespace = value;
-        default -> throw new IllegalArgumentException("unknown option " + arg);
+        case "--default-namespace" -> defaultNamespace = value;
+        case "--runtime-image" -> runtimeImage = value;
+        case "--gateway-url" -> gatewayUrl = value;
+        case "--min-memory-mb" -> minMemory = number(arg, value, 1, 1 << 20);
+        case "--max-memory-mb" -> maxMemory = number(arg, value, 1, 1 << 20);
+        case "--memory-step-mb" -> step = number(arg, value, 1, 1 << 20);
+        case "--mb-per-vcpu" -> perVcpu = number(arg, value, 1, 1 << 20);
+        case "--cpu-limit" -> cpuLimit = EnvironmentResources.CpuLimit.parse(arg, value);
+        case "--agent-cpu-millis" -> agentCpu = number(arg, value, 1, 64_000);
+        case "--agent-cpu-limit-millis" -> agentCpuLimit = number(arg, value, 0, 64_000);
+        case "--agent-memory-mb" -> agentMemory = number(arg, value, 32, 1 << 16);
+        case "--init-cpu-boost-millis" -> initCpuBoost = number(arg, value, 0, 64_000);
+        case "--leader-election" -> leaderElection = bool(arg, value);
+        case "--lease-namespace" -> leaseNamespace = value;
+        case "--identity" -> identity = value;
+        case "--advertise-url" -> advertiseUrl = value;
+        default -> throw new IllegalStateException("option " + arg + " is listed but not parsed");
       }
     }
     if (agentCpuLimit > 0 && agentCpuLimit < agentCpu) {
@@ -219,7 +281,7 @@ public record Options(
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
-        pools);
+        pools, identity, advertiseUrl);
   }
 
   private static boolean bool(String option, String value) {

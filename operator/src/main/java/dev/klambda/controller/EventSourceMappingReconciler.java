@@ -8,9 +8,8 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.eventsources.MappingValidator;
+import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.InvalidFunctionException;
-import dev.klambda.gateway.FunctionRegistry;
-import dev.klambda.gateway.ServiceException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -21,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Thin, like the Function reconciler: validate the mapping, check its function is served, run its
@@ -33,14 +33,20 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
 
   private final MappingValidator validator = new MappingValidator();
   private final EventSourceManager eventSources;
-  private final FunctionRegistry functions;
+  private final Predicate<String> functionExists;
   private final KubernetesClient client;
+  private final String region;
 
-  public EventSourceMappingReconciler(EventSourceManager eventSources, FunctionRegistry functions,
-      KubernetesClient client) {
+  /**
+   * @param functionExists whether the Function {@code namespace/name} exists
+   * @param region the region of the ARNs in messages
+   */
+  public EventSourceMappingReconciler(EventSourceManager eventSources, Predicate<String> functionExists,
+      KubernetesClient client, String region) {
     this.eventSources = eventSources;
-    this.functions = functions;
+    this.functionExists = functionExists;
     this.client = client;
+    this.region = region;
   }
 
   @Override
@@ -51,7 +57,13 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     eventSources.seedCounts(key(resource), earlierCounts(resource.getStatus()));
     try {
       MappingConfig mapping = validator.validate(resource);
-      functions.find(mapping.functionKey());
+      if (!functionExists.test(mapping.functionKey())) {
+        stop(resource, status, "FunctionMissing", "spec.functionName: Function not found: "
+            + FunctionConfig.arn(region, mapping.namespace(), mapping.functionName()),
+            "False");
+        patchIfChanged(resource, status);
+        return UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
+      }
       eventSources.apply(mapping);
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
       status.setLastProcessingResult(eventSources.lastProcessingResult(mapping.key()));
@@ -68,14 +80,15 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       } else {
         stop(resource, status, "Invalid", e.getMessage(), "True");
       }
-    } catch (ServiceException functionMissing) {
-      stop(resource, status, "FunctionMissing", "spec.functionName: " + functionMissing.getMessage(), "False");
-      control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
     }
+    patchIfChanged(resource, status);
+    return control;
+  }
+
+  private void patchIfChanged(EventSourceMapping resource, EventSourceMappingStatus status) {
     if (!status.equals(resource.getStatus())) {
       patchStatus(resource, status);
     }
-    return control;
   }
 
   private void stop(EventSourceMapping resource, EventSourceMappingStatus status, String reason, String message,

@@ -67,6 +67,16 @@ public final class CodeConfigMap {
     return items;
   }
 
+  /** A cluster's rule on inline code: it must fit in the ConfigMap that carries it to the Pods. */
+  public static void requireFits(dev.klambda.function.FunctionConfig function)
+      throws dev.klambda.function.InvalidFunctionException {
+    if (function.code() instanceof dev.klambda.function.CodeSource.Inline inline && size(inline.files()) > MAX_BYTES) {
+      throw new dev.klambda.function.InvalidFunctionException(java.util.List.of(new dev.klambda.function.Violation(
+          "spec.code.inline", "holds " + size(inline.files()) + " bytes, a ConfigMap at most " + MAX_BYTES
+              + ": put larger code in spec.code.image")));
+    }
+  }
+
   /** Total size of the files, to check against {@link #MAX_BYTES}. */
   public static long size(Map<String, byte[]> files) {
     return files.values().stream().mapToLong(b -> b.length).sum();

@@ -46,8 +46,18 @@ public final class EventSourceManager implements AutoCloseable {
   private boolean suspended;
 
   /**
-   * Pollers that invoke through the gateway's routers: batches synchronously (waiting up to the
-   * queue timeout for an environment), schedules and function destinations as Events.
+   * Pollers that invoke through the gateway tier's Invoke API (the operator's): batches
+   * synchronously, schedules and function destinations as Events.
+   */
+  public static EventSourceManager through(GatewayInvoker gateway, String region, MappingObserver observer,
+      SecretSource secrets) {
+    return new EventSourceManager(gateway, gateway, observer, secrets, region, Clock.systemUTC(),
+        SchedulePoller.Sleeper.REAL);
+  }
+
+  /**
+   * Pollers that invoke through the routers of this process (local mode): batches synchronously
+   * (waiting up to the queue timeout for an environment), schedules and destinations as Events.
    */
   public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
       java.time.Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {

@@ -1,6 +1,7 @@
 package dev.klambda.eventsources;
 
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.ServiceException;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,7 +93,7 @@ final class KafkaPoller implements Poller {
     this.partitions = partitions;
     this.offsetLag = offsetLag;
     this.offsets = new KafkaOffsets(mapping.key());
-    this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
+    this.functionArn = FunctionConfig.arn(region, mapping.namespace(), mapping.functionName());
     this.retries = mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
         ? RETRIES_WITH_DESTINATION : mapping.maximumRetryAttempts();
     this.thread = Thread.ofPlatform().daemon().name("kafka-" + mapping.key() + "-" + index).start(this::run);

@@ -2,6 +2,7 @@ package dev.klambda.eventsources;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.ServiceException;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +64,7 @@ final class SqsPoller implements Poller {
     this.invoker = invoker;
     this.destination = destination;
     this.region = region;
-    this.functionArn = "arn:aws:lambda:" + region + ":" + mapping.namespace() + ":function:" + mapping.functionName();
+    this.functionArn = FunctionConfig.arn(region, mapping.namespace(), mapping.functionName());
     this.queueArn = SqsRecords.queueArn(source.queueUrl(), region);
     this.initialPollers = Math.min(INITIAL_POLLERS, mapping.maximumConcurrency());
     this.scaling = new PollerScaling(mapping.maximumConcurrency(), System::nanoTime);

@@ -48,6 +48,11 @@ public record FunctionConfig(
 
   /** The function's ARN: the namespace stands where AWS has the account. */
   public String arn(String region) {
+    return arn(region, namespace, name);
+  }
+
+  /** The ARN of the function {@code name} in {@code namespace}. */
+  public static String arn(String region, String namespace, String name) {
     return "arn:aws:lambda:" + region + ":" + namespace + ":function:" + name;
   }
 }

@@ -1,5 +1,10 @@
 package dev.klambda.gateway;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import java.time.Duration;
@@ -10,10 +15,12 @@ import java.util.concurrent.TimeoutException;
 /**
  * Event (asynchronous) invocations, as Lambda runs them: accepted at once, run in the background,
  * retried twice after a function error (after one, then two retry delays), and kept trying while
- * throttled until the maximum event age. Events live in memory: a klambda that stops waits for
- * the running ones (up to a grace period) and reports the ones it drops.
+ * throttled until the maximum event age. Events live in memory: a gateway replica that leaves
+ * hands the events waiting for a retry to a replica that stays, and waits for those running (up to
+ * a grace period); it reports the ones it drops.
  */
 public final class AsyncInvoker {
+  private static final Logger LOG = LoggerFactory.getLogger(AsyncInvoker.class);
   private static final int RETRIES = 2;
   private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
@@ -23,6 +30,9 @@ public final class AsyncInvoker {
   private final Duration maxEventAge;
   private final Duration queueTimeout;
   private final Phaser inFlight = new Phaser(1);
+  /** Events waiting between attempts, to be woken when the replica leaves. */
+  private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+  private volatile boolean handingOver;
 
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
@@ -45,7 +55,9 @@ public final class AsyncInvoker {
       try {
         run(key, request, received);
       } catch (InterruptedException e) {
-        drop(key, request, received, "klambda stopped before it completed");
+        if (!handingOver || !registry.handOverEvent(key, request)) {
+          drop(key, request, received, "klambda stopped before it completed");
+        }
       } finally {
         inFlight.arriveAndDeregister();
       }
@@ -66,23 +78,44 @@ public final class AsyncInvoker {
           return;
         }
         failures++;
-        Thread.sleep(retryDelay.multipliedBy(failures));
+        pause(retryDelay.multipliedBy(failures));
         observer.event(key, InvocationObserver.EventOutcome.RETRIED, System.nanoTime() - received);
       } catch (ServiceException e) {
         if (e.status() != 429) {
           drop(key, request, received, e.type() + ": " + e.getMessage());
           return;
         }
-        Thread.sleep(THROTTLE_BACKOFF);
+        pause(THROTTLE_BACKOFF);
       }
     }
     drop(key, request, received, "older than the maximum event age " + maxEventAge);
   }
 
+  private void pause(Duration duration) throws InterruptedException {
+    waiting.add(Thread.currentThread());
+    try {
+      if (handingOver) {
+        throw new InterruptedException("handing over");
+      }
+      Thread.sleep(duration);
+    } finally {
+      waiting.remove(Thread.currentThread());
+    }
+  }
+
+  /**
+   * This replica leaves: events waiting for their next attempt go to the replica that routes their
+   * function now, as new Event invocations with the same request id (Lambda's delivery is at least
+   * once); events in an attempt finish it first.
+   */
+  public void handOver() {
+    handingOver = true;
+    waiting.forEach(Thread::interrupt);
+  }
+
   private void drop(String key, InvocationRequest request, long received, String why) {
     observer.event(key, InvocationObserver.EventOutcome.DROPPED, System.nanoTime() - received);
-    System.err.println("klambda: event " + request.requestId() + " for " + key
-        + " dropped: " + why);
+    LOG.warn("function {}: event {} dropped: {}", key, request.requestId(), why);
   }
 
   /** Events accepted and not yet completed. */

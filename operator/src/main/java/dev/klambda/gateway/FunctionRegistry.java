@@ -1,11 +1,12 @@
 package dev.klambda.gateway;
 
-import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.Environment;
+import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentManager;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -15,13 +16,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The functions the gateway serves, each with its router, found by any of the names the Invoke
- * API accepts; it also runs the idle-environment sweep.
+ * The functions the gateway serves, found by any of the names the Invoke API accepts. This replica
+ * has a router for each function it owns ({@link Ownership}) and forwards the invocations of the
+ * others to their owner; it also runs the idle-environment sweep of its routers.
  */
 public final class FunctionRegistry implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FunctionRegistry.class);
   private static final long SWEEP_MILLIS = 250;
+  /** Between attempts to reach a function's owner while ownership moves. */
+  private static final long OWNER_RETRY_MILLIS = 50;
 
   private final EnvironmentManager manager;
   private final EnvironmentInvoker invoker;
@@ -29,41 +36,76 @@ public final class FunctionRegistry implements AutoCloseable {
   private final String defaultNamespace;
   private final String region;
   private final int defaultConcurrencyLimit;
+  private final Ownership ownership;
+  private final RemoteInvoker remote;
+  /** Every function served, owned here or not. */
+  private final Map<String, FunctionConfig> functions = new ConcurrentHashMap<>();
+  /** The routers of the functions this replica owns. */
   private final Map<String, FunctionRouter> routers = new ConcurrentHashMap<>();
   private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
       r -> Thread.ofPlatform().daemon().name("idle-sweep").unstarted(r));
 
+  /** A registry that routes every function itself. */
   public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
+    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, Ownership.ALONE);
+  }
+
+  public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
+      InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit,
+      Ownership ownership) {
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
     this.defaultNamespace = defaultNamespace;
     this.region = region;
     this.defaultConcurrencyLimit = defaultConcurrencyLimit;
+    this.ownership = ownership;
+    this.remote = new RemoteInvoker();
     sweeper.scheduleWithFixedDelay(this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Serves a function, or its new generation: the new router takes new invocations while the old
-   * one drains (its busy environments finish, then stop). The first time a function is deployed in
-   * this process, environments of its generation that already run are adopted and older ones
-   * stopped.
+   * Serves a function, or its new generation: when this replica owns it, the new router takes new
+   * invocations while the old one drains (its busy environments finish, then stop).
    */
-  public FunctionRouter deploy(FunctionConfig function) {
+  public synchronized void deploy(FunctionConfig function) {
+    functions.put(function.key(), function);
     FunctionRouter current = routers.get(function.key());
     if (current != null && current.function().sameGeneration(function)) {
-      return current;
+      return;
+    }
+    if (current == null && ownership.ownerOf(function.key()) != null) {
+      return;
     }
     FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit);
-    FunctionRouter previous = routers.put(function.key(), router);
-    if (previous != null) {
-      previous.close();
+    routers.put(function.key(), router);
+    if (current != null) {
+      current.close();
     } else {
       adoptExisting(router);
     }
     router.ensureProvisioned();
-    return router;
+  }
+
+  /**
+   * Takes the routing of the functions this replica owns now and hands over those it no longer
+   * owns (after the ready gateway replicas changed). A function taken over starts with the
+   * environments of its generation that already run: the previous owner's.
+   */
+  public synchronized void rebalance() {
+    for (FunctionConfig function : functions.values()) {
+      boolean owned = ownership.ownerOf(function.key()) == null;
+      FunctionRouter router = routers.get(function.key());
+      if (owned && router == null) {
+        LOG.info("function {}: routed here from now on", function.key());
+        deploy(function);
+      } else if (!owned && router != null) {
+        LOG.info("function {}: handed to the gateway at {}", function.key(), ownership.ownerOf(function.key()));
+        routers.remove(function.key());
+        router.release();
+      }
+    }
   }
 
   private void adoptExisting(FunctionRouter router) {
@@ -79,7 +121,8 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /** Stops serving a function; its environments stop once idle. */
-  public void remove(String key) {
+  public synchronized void remove(String key) {
+    functions.remove(key);
     FunctionRouter router = routers.remove(key);
     if (router != null) {
       router.close();
@@ -87,24 +130,84 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /**
-   * Runs an invocation of the function with that Invoke API name. A request that waited while the
-   * function was updated goes to the new generation.
+   * Runs an invocation of the function {@code key}, here or at its owner. A request that waited
+   * while the function was updated or handed over goes to the new generation or the new owner.
    */
-  public InvocationResult invoke(String functionName, InvocationRequest request, long queueDeadlineNanos)
+  public InvocationResult invoke(String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
+      FunctionRouter router = routers.get(key);
       try {
-        return find(functionName).invoke(request, queueDeadlineNanos);
+        if (router != null) {
+          return router.invoke(request, queueDeadlineNanos);
+        }
+        URI owner = ownership.ownerOf(key);
+        if (owner == null) {
+          throw ServiceException.functionNotFound(arnOf(key));
+        }
+        return remote.invoke(owner, key, request, queueDeadlineNanos);
       } catch (ServiceException e) {
         if (!e.retired() || attempt == 3) {
           throw e;
         }
+      } catch (RemoteInvoker.OwnerUnreachable e) {
+        // ownership is moving (a replica left or has not noticed it owns the function yet): ask again
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWNER_RETRY_MILLIS) > queueDeadlineNanos) {
+          throw ServiceException.service("The gateway that routes " + key + " cannot be reached: "
+              + e.getMessage());
+        }
+        attempt = 0;
+        Thread.sleep(OWNER_RETRY_MILLIS);
       }
     }
   }
 
+  /**
+   * Runs an invocation another replica forwarded here; it is never forwarded again.
+   *
+   * @throws ServiceException 503 when this replica does not route the function (ownership moved
+   *     meanwhile): the sender asks again
+   */
+  public InvocationResult invokeForwarded(String key, InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    FunctionRouter router = routers.get(key);
+    if (router == null) {
+      throw ServiceException.notOwner(key);
+    }
+    return router.invoke(request, queueDeadlineNanos);
+  }
+
+  /**
+   * Gives an event to the replica that routes its function now (this one leaves).
+   *
+   * @return false when no other replica routes it, or it could not be reached
+   */
+  boolean handOverEvent(String key, InvocationRequest request) {
+    URI owner = ownership.ownerOf(key);
+    if (owner == null) {
+      return false;
+    }
+    try {
+      remote.submitEvent(owner, key, request);
+      LOG.info("function {}: event {} handed to the gateway at {}", key, request.requestId(), owner);
+      return true;
+    } catch (ServiceException | RemoteInvoker.OwnerUnreachable e) {
+      LOG.warn("function {}: event {} could not be handed to {}: {}", key, request.requestId(), owner, e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The routers of the functions this replica owns. */
   public Collection<FunctionRouter> routers() {
     return routers.values();
+  }
+
+  /** The router of a function this replica owns, by any Invoke API name; null when not here. */
+  public FunctionRouter router(String functionName) {
+    return routers.get(key(functionName));
   }
 
   public String region() {
@@ -112,15 +215,15 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /**
-   * The router for a FunctionName of the Invoke API: {@code name} (in the default namespace),
+   * A function by a FunctionName of the Invoke API: {@code name} (in the default namespace),
    * {@code namespace/name}, or {@code arn:aws:lambda:region:namespace:function:name[:$LATEST]}.
    */
-  public FunctionRouter find(String functionName) throws ServiceException {
-    FunctionRouter router = routers.get(key(functionName));
-    if (router == null) {
+  public FunctionConfig find(String functionName) throws ServiceException {
+    FunctionConfig function = functions.get(key(functionName));
+    if (function == null) {
       throw ServiceException.functionNotFound(arnOf(functionName));
     }
-    return router;
+    return function;
   }
 
   private String key(String functionName) {
@@ -140,7 +243,7 @@ public final class FunctionRegistry implements AutoCloseable {
     }
     String key = key(functionName);
     int slash = key.indexOf('/');
-    return "arn:aws:lambda:" + region + ":" + key.substring(0, slash) + ":function:" + key.substring(slash + 1);
+    return FunctionConfig.arn(region, key.substring(0, slash), key.substring(slash + 1));
   }
 
   private void stopIdle() {
@@ -149,7 +252,7 @@ public final class FunctionRegistry implements AutoCloseable {
       try {
         router.stopIdle(now);
       } catch (RuntimeException e) {
-        System.err.println("klambda: idle sweep of " + router.function().key() + " failed: " + e);
+        LOG.warn("function {}: idle sweep failed", router.function().key(), e);
       }
     }
   }
@@ -164,11 +267,12 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /**
-   * Stops routing but leaves the environments running, for the next operator process to adopt
-   * (Pods outlive the operator; an operator restart costs no cold starts).
+   * Stops routing but leaves the environments running, for the next gateway process to adopt
+   * (Pods outlive the gateway; a restart costs no cold starts).
    */
   public void detach() {
     sweeper.shutdownNow();
     manager.close();
   }
+
 }

@@ -51,6 +51,8 @@ public final class FunctionRouter {
   private final Deque<CompletableFuture<Environment>> waiters = new ArrayDeque<>();
   private int starting;
   private boolean closed;
+  /** Closed by handing the function to another replica: environments are left running for it. */
+  private boolean released;
 
   /**
    * @param defaultLimit the concurrency limit of a function without reserved concurrency
@@ -164,6 +166,24 @@ public final class FunctionRouter {
     return CompletableFuture.allOf(toStop.stream().map(manager::stop).toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * Hands the function to the replica that owns it now: takes no more work (waiting requests look
+   * the function up again and go to the new owner), and forgets its environments without stopping
+   * them, for the new owner to adopt. A busy one finishes its invocation here first.
+   */
+  public void release() {
+    lock.lock();
+    try {
+      closed = true;
+      released = true;
+      waiters.forEach(w -> w.completeExceptionally(ServiceException.retired(function.key())));
+      waiters.clear();
+      idle.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private Environment acquireOrThrottle(long deadlineNanos) throws ServiceException, InterruptedException {
     try {
       return acquire(deadlineNanos);
@@ -260,6 +280,9 @@ public final class FunctionRouter {
       if (reusable && !closed && !environment.isTerminated()) {
         offer(environment);
         return;
+      }
+      if (reusable && released) {
+        return; // the new owner's now
       }
       manager.stop(environment);
       startWhileNeeded();

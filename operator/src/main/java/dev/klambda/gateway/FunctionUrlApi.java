@@ -4,6 +4,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionUrl;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,8 +86,8 @@ final class FunctionUrlApi {
     } else {
       throw ServiceException.functionNotFound(rawPath);
     }
-    FunctionRouter router = registry.find(key);
-    FunctionUrl url = router.function().url();
+    FunctionConfig function = registry.find(key);
+    FunctionUrl url = function.url();
     if (url == null) {
       throw ServiceException.functionNotFound(key + " has no function URL");
     }
@@ -100,8 +101,8 @@ final class FunctionUrlApi {
     byte[] body = readBody(exchange);
     byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.getRequestMethod(), path,
         exchange.getRequestURI().getRawQuery(), in, exchange.getRemoteAddress().getAddress().getHostAddress(), body,
-        requestId, router.function().name(), Instant.now()));
-    InvocationResult result = registry.invoke(router.function().key(), new InvocationRequest(requestId, event, null, false),
+        requestId, function.name(), Instant.now()));
+    InvocationResult result = registry.invoke(function.key(), new InvocationRequest(requestId, event, null, false),
         System.nanoTime() + queueTimeout.toNanos());
     if (result.functionError()) {
       corsHeaders(exchange, url, origin);

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.FunctionConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * AWS Lambda's Invoke operation: {@code POST /2015-03-31/functions/{FunctionName}/invocations}
@@ -40,7 +42,8 @@ final class InvokeApi {
   }
 
   void handle(HttpExchange exchange) throws IOException {
-    String requestId = UUID.randomUUID().toString();
+    String requestId = forwarded(exchange)
+        ? exchange.getRequestHeaders().getFirst(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
     exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
     try (exchange) {
       try {
@@ -67,9 +70,9 @@ final class InvokeApi {
     if (functionName.endsWith(":$LATEST")) {
       functionName = functionName.substring(0, functionName.length() - ":$LATEST".length());
     }
-    FunctionRouter router = registry.find(functionName);
+    FunctionConfig function = registry.find(functionName);
     if (qualifier != null && !qualifier.equals("$LATEST")) {
-      throw ServiceException.functionNotFound(router.function().arn(registry.region()) + ":" + qualifier);
+      throw ServiceException.functionNotFound(function.arn(registry.region()) + ":" + qualifier);
     }
 
     Headers headers = exchange.getRequestHeaders();
@@ -91,16 +94,37 @@ final class InvokeApi {
     switch (type) {
       case "DryRun" -> send(exchange, 204, new byte[0]);
       case "Event" -> {
-        async.submit(router.function().key(), request);
+        async.submit(function.key(), request);
         send(exchange, 202, new byte[0]);
       }
-      default -> respond(exchange, registry.invoke(router.function().key(), request,
-          System.nanoTime() + queueTimeout.toNanos()));
+      default -> {
+        if (forwarded(exchange)) {
+          long queueMillis = Long.parseLong(headers.getFirst(RemoteInvoker.QUEUE_MILLIS));
+          respond(exchange, registry.invokeForwarded(function.key(), request,
+              System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(queueMillis)), true);
+        } else {
+          respond(exchange, registry.invoke(function.key(), request, System.nanoTime() + queueTimeout.toNanos()),
+              false);
+        }
+      }
     }
   }
 
-  private static void respond(HttpExchange exchange, InvocationResult result) throws IOException {
+  /** Sent by another gateway replica, to the one that routes the function. */
+  private static boolean forwarded(HttpExchange exchange) {
+    Headers headers = exchange.getRequestHeaders();
+    return headers.containsKey(RemoteInvoker.FORWARDED) && headers.getFirst(RemoteInvoker.REQUEST_ID) != null
+        && headers.getFirst(RemoteInvoker.QUEUE_MILLIS) != null;
+  }
+
+  private static void respond(HttpExchange exchange, InvocationResult result, boolean toReplica) throws IOException {
     Headers out = exchange.getResponseHeaders();
+    if (toReplica) {
+      out.set(RemoteInvoker.OUTCOME, result.outcome().name());
+      if (result.errorType() != null) {
+        out.set(RemoteInvoker.ERROR_TYPE, result.errorType());
+      }
+    }
     out.set("X-Amz-Executed-Version", "$LATEST");
     if (result.functionError()) {
       out.set("X-Amz-Function-Error", "Unhandled");

@@ -58,6 +58,33 @@ public final class ServiceException extends Exception {
     return "Retired".equals(reason);
   }
 
+  /**
+   * Between gateway replicas only: a forwarded invocation reached a replica that does not route
+   * the function (ownership moved meanwhile); the sender asks again.
+   */
+  static ServiceException notOwner(String key) {
+    return new ServiceException(503, "ServiceException", "This gateway does not route " + key, "NotOwner");
+  }
+
+  boolean notOwner() {
+    return "NotOwner".equals(reason);
+  }
+
+  /**
+   * An error a gateway answered over HTTP (another replica, or the gateway the operator's pollers
+   * invoke through), passed on as it came.
+   */
+  public static ServiceException fromResponse(int status, String errorTypeHeader, byte[] body) {
+    String type = errorTypeHeader != null ? errorTypeHeader : "ServiceException";
+    try {
+      com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      return new ServiceException(status, type, json.path("message").asText(),
+          json.hasNonNull("Reason") ? json.get("Reason").asText() : null);
+    } catch (java.io.IOException | RuntimeException notJson) {
+      return new ServiceException(status, type, new String(body, java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+  }
+
   public static ServiceException service(String message) {
     return new ServiceException(500, "ServiceException", message, null);
   }

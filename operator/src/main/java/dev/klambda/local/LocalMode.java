@@ -77,7 +77,7 @@ public final class LocalMode implements AutoCloseable {
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
-    usageStore.load().forEach(ledger::seed);
+    usageStore.load();
     Metering metering = new Metering(options.billing(), ledger, metrics);
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),

@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Local mode's ledger: a JSON file of every function's usage, replaced atomically on each save. */
@@ -41,10 +42,10 @@ public final class FileUsageStore implements UsageStore {
   }
 
   @Override
-  public void save(Map<String, Usage> totals) {
+  public Set<String> add(Map<String, Usage> more) {
     Map<String, FunctionUsage> reports = new TreeMap<>();
     synchronized (saved) {
-      saved.putAll(totals);
+      more.forEach((key, usage) -> saved.merge(key, usage, Usage::plus));
       saved.forEach((key, usage) -> reports.put(key, UsageReport.of(usage, billing)));
     }
     try {
@@ -56,5 +57,6 @@ public final class FileUsageStore implements UsageStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the usage ledger " + file, e);
     }
+    return more.keySet();
   }
 }

@@ -1,31 +1,32 @@
 package dev.klambda.metering;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Every function's usage: what was persisted before (the base, read back after a restart) plus
- * what this process metered since. Recording is a few adds on the invocation path; totals are
- * read by the roll-up that persists them.
+ * Every function's usage metered by this process since it started. Recording is a few adds on the
+ * invocation path; totals are read by the roll-up, which adds what is new to the stored usage
+ * (several gateway replicas meter the same function when its routing moves between them).
  */
 public final class UsageLedger {
   private static final class Account {
-    final Usage base;
+    final Instant since;
     final LongAdder invocations = new LongAdder();
     final LongAdder errors = new LongAdder();
     final LongAdder throttles = new LongAdder();
     final LongAdder billedMillis = new LongAdder();
     final LongAdder megabyteMillis = new LongAdder();
 
-    Account(Usage base) {
-      this.base = base;
+    Account(Instant since) {
+      this.since = since;
     }
 
     Usage total() {
-      return base.plus(invocations.sum(), errors.sum(), throttles.sum(), billedMillis.sum(), megabyteMillis.sum());
+      return Usage.none(since).plus(invocations.sum(), errors.sum(), throttles.sum(), billedMillis.sum(), megabyteMillis.sum());
     }
   }
 
@@ -34,16 +35,6 @@ public final class UsageLedger {
 
   public UsageLedger(Clock clock) {
     this.clock = clock;
-  }
-
-  /** The persisted totals of a function, as its starting point; ignored once it has an account. */
-  public void seed(String key, Usage persisted) {
-    accounts.putIfAbsent(key, new Account(persisted));
-  }
-
-  /** A function that is gone (deleted): a new one of the same name starts from zero. */
-  public void forget(String key) {
-    accounts.remove(key);
   }
 
   public void invoked(String key, boolean error, long billedMillis, long megabyteMillis) {
@@ -68,6 +59,6 @@ public final class UsageLedger {
 
   private Account account(String key) {
     Account account = accounts.get(key);
-    return account != null ? account : accounts.computeIfAbsent(key, k -> new Account(Usage.none(clock.instant())));
+    return account != null ? account : accounts.computeIfAbsent(key, k -> new Account(clock.instant()));
   }
 }

@@ -4,6 +4,10 @@ import java.util.Map;
 
 /** Where usage totals are kept between processes. */
 public interface UsageStore {
-  /** Writes the totals of these functions (by {@code namespace/name}). */
-  void save(Map<String, Usage> totals);
+  /**
+   * Adds usage to what is stored for these functions (by {@code namespace/name}).
+   *
+   * @return the functions whose usage was added; the others are to be tried again later
+   */
+  java.util.Set<String> add(Map<String, Usage> more);
 }

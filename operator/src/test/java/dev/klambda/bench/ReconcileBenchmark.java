@@ -3,7 +3,7 @@ package dev.klambda.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.OperatorMode;
+import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
@@ -27,7 +27,7 @@ class ReconcileBenchmark {
   void reconcileAThousandFunctionsToReady() throws Exception {
     try (MockCluster cluster = new MockCluster()) {
       long heapBefore = usedHeapAfterGc();
-      OperatorMode operator = cluster.startOperator();
+      RunningKlambda operator = cluster.startOperator();
       long started = System.nanoTime();
       try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
         for (int i = 0; i < FUNCTIONS; i++) {

@@ -4,7 +4,7 @@ import static dev.klambda.testing.Manifests.bashRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.OperatorMode;
+import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
 import dev.klambda.gateway.FunctionRouter;
 import dev.klambda.kubelet.KubeletFixture;
@@ -39,7 +39,7 @@ class ScaleOutBenchmark {
     Path work = Files.createTempDirectory("scale-benchmark");
     try (MockCluster cluster = new MockCluster();
         KubeletFixture kubelet = new KubeletFixture(cluster.client(), work)) {
-      OperatorMode operator = cluster.startOperator();
+      RunningKlambda operator = cluster.startOperator();
       cluster.client().resource(JSON.convertValue(Manifests.provided("wide",
               bashRuntime("", "  sleep 1\n  respond \"$1\" '{}'"), Map.of("timeoutSeconds", 60)), Function.class))
           .inNamespace("default").create();

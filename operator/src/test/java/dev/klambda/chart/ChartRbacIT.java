@@ -19,18 +19,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The chart's RBAC grants what the operator uses and nothing else. The operator, started with the
- * arguments the chart renders, runs through its work against the mock API server ({@link
- * OperatorRun}); every request it made must be allowed by the rendered (Cluster)Roles where it was
- * made, and every rendered permission must have been used — or be in {@link #NOT_EXERCISED}, with
- * the reason the mock run cannot show it.
+ * The chart's RBAC grants each component what it uses and nothing else. The operator and a gateway,
+ * each started with the arguments the chart renders for it and each with its own identity, run
+ * through their work against the mock API server ({@link OperatorRun}); every request each made
+ * must be allowed by the rendered (Cluster)Roles bound to its own ServiceAccount where it was made,
+ * and every permission rendered for that ServiceAccount must have been used by it — or be in
+ * {@link #OPERATOR_NOT_EXERCISED} / {@link #GATEWAY_NOT_EXERCISED}, with the reason the mock run
+ * cannot show it.
  */
 class ChartRbacIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String SERVICE_ACCOUNT = "klambda";
+  private static final String OPERATOR_SERVICE_ACCOUNT = "klambda";
+  private static final String GATEWAY_SERVICE_ACCOUNT = "klambda-gateway";
 
-  /** Granted though the mock run does not exercise them: rule → why. */
-  private static final Map<String, String> NOT_EXERCISED = Map.of(
+  /** Granted to the operator though the mock run does not exercise them: rule → why. */
+  private static final Map<String, String> OPERATOR_NOT_EXERCISED = Map.of(
       "klambda.dev eventsourcemappings get",
       "JOSDK re-reads a primary resource when its finalizer patch meets 409 Conflict"
           + " (ReconciliationDispatcher.conflictRetryingPatch); the mock server never answers 409",
@@ -38,6 +41,9 @@ class ChartRbacIT {
       "the run's mapping is a schedule; credentialsSecretRef and authSecretRef are read with get (ClusterSecrets)",
       "coordination.k8s.io leases update",
       "JOSDK checks for it (SelfSubjectRulesReview) before leader election starts; the LeaseLock patches");
+
+  /** Granted to the gateway though the mock run does not exercise them: rule → why. */
+  private static final Map<String, String> GATEWAY_NOT_EXERCISED = Map.of();
 
   /** Non-resource GETs every authenticated user may make (the default system:discovery role). */
   private static final Pattern DISCOVERY = Pattern.compile("GET /(version|api|apis|openapi/.*)");
@@ -51,17 +57,16 @@ class ChartRbacIT {
   }
 
   @Test
-  void clusterWideRbacGrantsExactlyWhatTheOperatorUses() throws Exception {
+  void clusterWideRbacGrantsExactlyWhatEachComponentUses() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1");
-    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
-    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
+    Usage usage = Usage.of(chart, OperatorRun.record(chart, "default", dir));
 
-    assertThat(used).as("informers across all namespaces").anyMatch(a -> a.namespace() == null);
-    assertAllowed(grants, used);
-    assertLeastPrivilege(grants, used);
+    assertThat(usage.operator()).as("the operator's informers across all namespaces").anyMatch(a -> a.namespace() == null);
+    assertThat(usage.gateway()).as("the gateway's informers across all namespaces").anyMatch(a -> a.namespace() == null);
+    usage.assertExactlyGranted();
   }
 
-  /** Warm pools and the Init boost add grants only when they are on: exactly those they use. */
+  /** Warm pools and the Init boost add grants (the gateway's) only when they are on: exactly those they use. */
   @Test
   void warmPoolAndInitBoostRbacGrantsExactlyWhatTheyUse() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
@@ -69,32 +74,53 @@ class ChartRbacIT {
         "--set", "operator.environments.warmPool[0].runtime=provided",
         "--set", "operator.environments.warmPool[0].memoryMB=128",
         "--set", "operator.environments.warmPool[0].size=2");
-    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
-    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
+    Usage usage = Usage.of(chart, OperatorRun.record(chart, "default", dir));
 
-    assertThat(used).extracting(ApiAccess::rule)
+    assertThat(usage.gateway()).extracting(ApiAccess::rule)
         .contains("core pods patch", "core configmaps get", "core pods/resize patch");
-    assertAllowed(grants, used);
-    assertLeastPrivilege(grants, used);
+    usage.assertExactlyGranted();
   }
 
   @Test
-  void namespacedRbacGrantsExactlyWhatTheOperatorUsesInItsNamespaces() throws Exception {
+  void namespacedRbacGrantsExactlyWhatEachComponentUsesInItsNamespaces() throws Exception {
     List<Map<String, Object>> chart = Helm.template("--set", "operator.usageIntervalSeconds=1",
         "--set", "namespaces={default,team-b}");
-    Set<ApiAccess> used = used(OperatorRun.record(Rendered.operatorArgs(chart), "default", dir));
-    Grants grants = Grants.of(chart, SERVICE_ACCOUNT, Helm.RELEASE_NAMESPACE);
+    Usage usage = Usage.of(chart, OperatorRun.record(chart, "default", dir));
 
     assertThat(Rendered.ofKind(chart, "ClusterRole")).isEmpty();
     assertThat(Rendered.ofKind(chart, "ClusterRoleBinding")).isEmpty();
-    assertThat(used).filteredOn(access -> !access.resource().equals("leases"))
-        .extracting(ApiAccess::namespace).as("every request but the Lease's stays in a served namespace")
-        .containsOnly("default", "team-b");
-    assertThat(used).filteredOn(access -> access.resource().equals("leases"))
-        .extracting(ApiAccess::namespace).as("the Lease is in the release namespace").containsOnly(Helm.RELEASE_NAMESPACE);
-    assertThat(grants.byScope().get("team-b")).isEqualTo(grants.byScope().get("default"));
-    assertAllowed(grants, used);
-    assertLeastPrivilege(grants, used);
+    for (Set<ApiAccess> used : List.of(usage.operator(), usage.gateway())) {
+      assertThat(used).filteredOn(access -> !access.resource().equals("leases"))
+          .extracting(ApiAccess::namespace).as("every request but the Leases' stays in a served namespace")
+          .containsOnly("default", "team-b");
+      assertThat(used).filteredOn(access -> access.resource().equals("leases"))
+          .extracting(ApiAccess::namespace).as("the Leases are in the release namespace")
+          .containsOnly(Helm.RELEASE_NAMESPACE);
+    }
+    for (Grants grants : List.of(usage.operatorGrants(), usage.gatewayGrants())) {
+      assertThat(grants.byScope().get("team-b")).isEqualTo(grants.byScope().get("default"));
+    }
+    usage.assertExactlyGranted();
+  }
+
+  /** What each component used, and what the chart grants its ServiceAccount. */
+  private record Usage(Set<ApiAccess> operator, Grants operatorGrants, Set<ApiAccess> gateway, Grants gatewayGrants) {
+    static Usage of(List<Map<String, Object>> chart, OperatorRun.Recording recording) throws Exception {
+      String operatorAccount = Rendered.serviceAccountName(Rendered.operatorDeployment(chart));
+      String gatewayAccount = Rendered.serviceAccountName(Rendered.gatewayDeployment(chart));
+      assertThat(operatorAccount).isEqualTo(OPERATOR_SERVICE_ACCOUNT);
+      assertThat(gatewayAccount).isEqualTo(GATEWAY_SERVICE_ACCOUNT);
+      return new Usage(used("operator", recording.operator()), Grants.of(chart, operatorAccount, Helm.RELEASE_NAMESPACE),
+          used("gateway", recording.gateway()), Grants.of(chart, gatewayAccount, Helm.RELEASE_NAMESPACE));
+    }
+
+    /** Each component's requests allowed by its own grants, and its grants all used (least privilege). */
+    void assertExactlyGranted() {
+      assertAllowed("operator", operatorGrants, operator);
+      assertAllowed("gateway", gatewayGrants, gateway);
+      assertLeastPrivilege("operator", operatorGrants, operator, OPERATOR_NOT_EXERCISED);
+      assertLeastPrivilege("gateway", gatewayGrants, gateway, GATEWAY_NOT_EXERCISED);
+    }
   }
 
   /**
@@ -102,7 +128,7 @@ class ChartRbacIT {
    * that blocks the owner's deletion needs {@code update} on the owner's {@code finalizers}
    * (OwnerReferencesPermissionEnforcement admission, which the mock server does not run).
    */
-  private static Set<ApiAccess> used(List<RecordingCluster.Request> requests) throws Exception {
+  private static Set<ApiAccess> used(String component, List<RecordingCluster.Request> requests) throws Exception {
     Set<ApiAccess> used = new LinkedHashSet<>();
     for (RecordingCluster.Request request : requests) {
       ApiAccess access = ApiAccess.of(request.method(), request.path());
@@ -121,7 +147,8 @@ class ChartRbacIT {
         }
       }
     }
-    System.out.println("ChartRbacIT: the operator used " + new TreeSet<>(used.stream().map(ApiAccess::rule).toList()));
+    System.out.println("ChartRbacIT: the " + component + " used "
+        + new TreeSet<>(used.stream().map(ApiAccess::rule).toList()));
     return used;
   }
 
@@ -154,20 +181,22 @@ class ChartRbacIT {
     return HasMetadata.getPlural(type);
   }
 
-  private static void assertAllowed(Grants grants, Set<ApiAccess> used) {
-    assertThat(used).as("requests the rendered RBAC denies").allSatisfy(access ->
-        assertThat(grants.allows(access)).as("%s in namespace %s", access.rule(), access.namespace()).isTrue());
+  private static void assertAllowed(String component, Grants grants, Set<ApiAccess> used) {
+    assertThat(used).as("requests of the %s that the rendered RBAC of its ServiceAccount denies", component)
+        .allSatisfy(access -> assertThat(grants.allows(access))
+            .as("%s: %s in namespace %s", component, access.rule(), access.namespace()).isTrue());
   }
 
-  private static void assertLeastPrivilege(Grants grants, Set<ApiAccess> used) {
+  private static void assertLeastPrivilege(String component, Grants grants, Set<ApiAccess> used,
+      Map<String, String> notExercised) {
     Set<String> unused = new TreeSet<>(grants.all());
     used.forEach(access -> unused.remove(access.rule()));
-    unused.removeAll(NOT_EXERCISED.keySet());
-    assertThat(unused).as("granted but never used (least privilege): remove them, or list them in NOT_EXERCISED"
-        + " with the reason").isEmpty();
+    unused.removeAll(notExercised.keySet());
+    assertThat(unused).as("granted to the %s but never used by it (least privilege): remove them, or list them"
+        + " in its NOT_EXERCISED with the reason", component).isEmpty();
     grants.byScope().forEach((scope, rules) -> {
       if (!scope.equals(Helm.RELEASE_NAMESPACE)) {
-        assertThat(rules).as("leases only in the operator's own namespace")
+        assertThat(rules).as("the %s's leases only in the release namespace", component)
             .noneMatch(rule -> rule.startsWith("coordination.k8s.io leases"));
       }
     });

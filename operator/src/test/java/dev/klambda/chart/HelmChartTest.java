@@ -26,14 +26,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * charts/klambda: lint, and what helm template renders. The operator's own option parser reads the
- * rendered arguments, so a flag the operator does not know, or a value it would refuse, fails here.
- * (Its RBAC is checked against a real operator run in ChartRbacIT; its CRDs in CrdDriftTest.)
+ * charts/klambda: lint, and what helm template renders: two Deployments, the operator (control
+ * plane, {@code klambda operator}) and the gateway (data plane, {@code klambda gateway}). Each
+ * one's own option parser reads the arguments rendered for it, so a flag it does not know, or a
+ * value it would refuse, fails here. (The RBAC is checked against a real run of both in
+ * ChartRbacIT; the CRDs in CrdDriftTest.)
  */
 class HelmChartTest {
   /** Operator flags the chart leaves at their default on purpose: flag → why. */
-  private static final Map<String, String> FLAGS_NOT_IN_CHART = Map.of(
+  private static final Map<String, String> OPERATOR_FLAGS_NOT_IN_CHART = Map.of(
       "--bind", "a pod listens on all its addresses, the operator's default");
+
+  /** Gateway flags the chart leaves at their default on purpose: flag → why. */
+  private static final Map<String, String> GATEWAY_FLAGS_NOT_IN_CHART = Map.of(
+      "--bind", "a pod listens on all its addresses, the gateway's default",
+      "--identity", "each replica's own name: it defaults from $HOSTNAME, the pod's name",
+      "--advertise-url", "each replica's own address: it defaults to http://$POD_IP:PORT (POD_IP from the downward API)");
 
   @TempDir Path dir;
 
@@ -55,7 +63,7 @@ class HelmChartTest {
   }
 
   @Test
-  void theDeploymentStartsTheOperatorWithTheValuesGiven() {
+  void theDeploymentsStartTheOperatorAndTheGatewayWithTheValuesGiven() {
     List<Map<String, Object>> chart = Helm.template(
         "--set", "namespaces={team-a,team-b}",
         "--set", "operator.region=eu-west-1",
@@ -78,81 +86,119 @@ class HelmChartTest {
         "--set", "metrics.port=9091",
         "--set", "image.repository=registry.example.com/klambda/operator",
         "--set", "image.tag=9.9.9");
-    Map<String, Object> container = Rendered.operatorContainer(chart);
+    Map<String, Object> operatorContainer = Rendered.operatorContainer(chart);
+    Map<String, Object> gatewayContainer = Rendered.gatewayContainer(chart);
 
-    assertThat(container.get("image")).isEqualTo("registry.example.com/klambda/operator:9.9.9");
-    assertThat(container).as("the image's entrypoint (klambda operator and its JVM settings) is kept")
-        .doesNotContainKey("command");
-    Options options = Options.parseOperator(Rendered.operatorArgs(chart));
-    assertThat(options.port()).isEqualTo(8081);
-    assertThat(options.metricsPort()).isEqualTo(9091);
-    assertThat(options.namespaces()).containsExactlyInAnyOrder("team-a", "team-b");
-    assertThat(options.region()).isEqualTo("eu-west-1");
-    assertThat(options.defaultNamespace()).isEqualTo("team-a");
-    assertThat(options.runtimeImage()).isEqualTo("registry.example.com/klambda/runtime:9");
-    assertThat(options.gatewayUrl()).isEqualTo("https://lambda.example.com");
-    assertThat(options.queueTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(options.asyncRetryDelay()).isEqualTo(Duration.ofSeconds(120));
-    assertThat(options.concurrencyLimit()).isEqualTo(100_000);
-    assertThat(options.usageInterval()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(options.sizing()).isEqualTo(new SizingPolicy(128, 10240, 1, 1769));
-    assertThat(options.billing()).isEqualTo(
+    for (Map<String, Object> container : List.of(operatorContainer, gatewayContainer)) {
+      assertThat(container.get("image")).isEqualTo("registry.example.com/klambda/operator:9.9.9");
+      assertThat(container).as("the image's entrypoint (klambda and its JVM settings) is kept")
+          .doesNotContainKey("command");
+    }
+
+    // the control plane: reconcilers and pollers
+    Options operator = Options.parseOperator(Rendered.operatorArgs(chart));
+    assertThat(operator.metricsPort()).isEqualTo(9091);
+    assertThat(operator.namespaces()).containsExactlyInAnyOrder("team-a", "team-b");
+    assertThat(operator.region()).isEqualTo("eu-west-1");
+    assertThat(operator.defaultNamespace()).isEqualTo("team-a");
+    assertThat(operator.gatewayUrl()).isEqualTo("https://lambda.example.com");
+    assertThat(operator.queueTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(operator.sizing()).isEqualTo(new SizingPolicy(128, 10240, 1, 1769));
+    assertThat(ports(operatorContainer)).isEqualTo(Map.of("metrics", 9091));
+
+    // the data plane: invocations, environments, billing
+    Options gateway = Options.parseGateway(Rendered.gatewayArgs(chart));
+    assertThat(gateway.port()).isEqualTo(8081);
+    assertThat(gateway.metricsPort()).isEqualTo(9091);
+    assertThat(gateway.namespaces()).containsExactlyInAnyOrder("team-a", "team-b");
+    assertThat(gateway.region()).isEqualTo("eu-west-1");
+    assertThat(gateway.defaultNamespace()).isEqualTo("team-a");
+    assertThat(gateway.runtimeImage()).isEqualTo("registry.example.com/klambda/runtime:9");
+    assertThat(gateway.queueTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(gateway.asyncRetryDelay()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(gateway.concurrencyLimit()).isEqualTo(100_000);
+    assertThat(gateway.usageInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(gateway.sizing()).isEqualTo(new SizingPolicy(128, 10240, 1, 1769));
+    assertThat(gateway.billing()).isEqualTo(
         new Billing(100, false, new BigDecimal("0.0000133334"), new BigDecimal("0.25")));
-    assertThat(ports(container)).isEqualTo(Map.of("http", 8081, "metrics", 9091));
+    assertThat(ports(gatewayContainer)).isEqualTo(Map.of("http", 8081, "metrics", 9091));
     assertThat(servicePorts(chart)).isEqualTo(Map.of("klambda-gateway", 8081, "klambda-metrics", 9091));
   }
 
   @Test
-  void defaultsAreTheOperatorsOwnDefaults() {
+  void defaultsAreTheOperatorsAndTheGatewaysOwnDefaults() {
     List<Map<String, Object>> chart = Helm.template();
 
     assertThat(Rendered.operatorContainer(chart).get("image")).isEqualTo("klambda/operator:0.1.0");
-    Options options = Options.parseOperator(Rendered.operatorArgs(chart));
-    assertThat(options).usingRecursiveComparison().ignoringFields("gatewayUrl", "leaderElection", "leaseNamespace")
+    assertThat(Rendered.gatewayContainer(chart).get("image")).isEqualTo("klambda/operator:0.1.0");
+    Options operator = Options.parseOperator(Rendered.operatorArgs(chart));
+    assertThat(operator).usingRecursiveComparison().ignoringFields("gatewayUrl", "leaderElection", "leaseNamespace")
         .isEqualTo(Options.parseOperator(List.of()));
     // unlike a bare `klambda operator`, the chart competes for a Lease in its own namespace
-    assertThat(options.leaderElection()).isTrue();
-    assertThat(options.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
-    assertThat(options.runtimeImage()).isEqualTo("klambda/runtime:0.1.0");
+    assertThat(operator.leaderElection()).isTrue();
+    assertThat(operator.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
     // the URL the operator would derive itself, in the release's namespace
-    assertThat(options.gatewayUrl()).isEqualTo("http://klambda-gateway." + Helm.RELEASE_NAMESPACE + ".svc:8080");
+    assertThat(operator.gatewayUrl()).isEqualTo("http://klambda-gateway." + Helm.RELEASE_NAMESPACE + ".svc:8080");
+
+    Options gateway = Options.parseGateway(Rendered.gatewayArgs(chart));
+    assertThat(gateway).usingRecursiveComparison().ignoringFields("leaseNamespace")
+        .isEqualTo(Options.parseGateway(List.of()));
+    // the replicas' Leases in the release namespace (the pod's namespace, made explicit)
+    assertThat(gateway.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
+    assertThat(gateway.runtimeImage()).isEqualTo("klambda/runtime:0.1.0");
+    assertThat(gateway.warmPools()).isEmpty();
     assertThat(servicePorts(chart)).isEqualTo(Map.of("klambda-gateway", 8080, "klambda-metrics", 9090));
-    assertThat(Rendered.ofKind(chart, "ClusterRole")).hasSize(1);
+    assertThat(Rendered.ofKind(chart, "ClusterRole")).extracting(r -> value(r, "metadata", "name"))
+        .containsExactlyInAnyOrder("klambda", "klambda-gateway");
     assertThat(Rendered.ofKind(chart, "NetworkPolicy")).isEmpty();
     assertThat(Rendered.ofKind(chart, "ServiceMonitor")).isEmpty();
   }
 
-  /** A flag added to `klambda operator` fails here until the chart sets it (or says why not). */
+  /**
+   * A flag added to `klambda operator` or `klambda gateway` fails here until the chart sets it on
+   * that Deployment (or says why not).
+   */
   @Test
-  void everyOperatorFlagIsSetFromValues() {
+  void everyOperatorAndGatewayFlagIsSetFromValues() {
     // --namespaces and --warm-pool are rendered only when namespaces or pools are listed
-    Set<String> rendered = Rendered.operatorArgs(Helm.template("--set", "namespaces={a}",
-            "--set", "operator.environments.warmPool[0].namespace=a",
-            "--set", "operator.environments.warmPool[0].runtime=provided",
-            "--set", "operator.environments.warmPool[0].memoryMB=128",
-            "--set", "operator.environments.warmPool[0].size=1")).stream()
-        .filter(a -> a.startsWith("--")).collect(Collectors.toSet());
-    Matcher flags = Pattern.compile("^\\s+(--[a-z-]+)", Pattern.MULTILINE).matcher(Options.OPERATOR_USAGE);
+    List<Map<String, Object>> chart = Helm.template("--set", "namespaces={a}",
+        "--set", "operator.environments.warmPool[0].namespace=a",
+        "--set", "operator.environments.warmPool[0].runtime=provided",
+        "--set", "operator.environments.warmPool[0].memoryMB=128",
+        "--set", "operator.environments.warmPool[0].size=1");
+    assertEveryFlagRendered("operator", Options.OPERATOR_USAGE, Rendered.operatorArgs(chart), OPERATOR_FLAGS_NOT_IN_CHART);
+    assertEveryFlagRendered("gateway", Options.GATEWAY_USAGE, Rendered.gatewayArgs(chart), GATEWAY_FLAGS_NOT_IN_CHART);
+  }
+
+  private static void assertEveryFlagRendered(String command, String usage, List<String> args,
+      Map<String, String> notInChart) {
+    Set<String> rendered = args.stream().filter(a -> a.startsWith("--")).collect(Collectors.toSet());
+    Matcher flags = Pattern.compile("^\\s+(--[a-z-]+)", Pattern.MULTILINE).matcher(usage);
+    Set<String> listed = new java.util.HashSet<>();
     while (flags.find()) {
-      if (!FLAGS_NOT_IN_CHART.containsKey(flags.group(1))) {
-        assertThat(rendered).as("values.yaml sets %s", flags.group(1)).contains(flags.group(1));
+      listed.add(flags.group(1));
+      if (!notInChart.containsKey(flags.group(1))) {
+        assertThat(rendered).as("values.yaml sets %s of klambda %s", flags.group(1), command).contains(flags.group(1));
       }
     }
+    assertThat(listed).as("flags of klambda %s the chart says it leaves out", command).containsAll(notInChart.keySet());
   }
 
   @Test
-  void warmPoolsRenderAsOneFlagThatTheOperatorParses() {
-    List<String> args = Rendered.operatorArgs(Helm.template(
+  void warmPoolsRenderAsOneFlagThatTheGatewayParses() {
+    List<Map<String, Object>> chart = Helm.template(
         "--set", "operator.environments.warmPool[0].runtime=provided",
         "--set", "operator.environments.warmPool[0].memoryMB=128",
         "--set", "operator.environments.warmPool[0].size=2",
         "--set", "operator.environments.warmPool[1].namespace=team-b",
         "--set", "operator.environments.warmPool[1].runtime=java21",
         "--set", "operator.environments.warmPool[1].memoryMB=256",
-        "--set", "operator.environments.warmPool[1].size=1"));
+        "--set", "operator.environments.warmPool[1].size=1");
+    List<String> args = Rendered.gatewayArgs(chart);
 
     assertThat(args.get(args.indexOf("--warm-pool") + 1)).isEqualTo("provided/128=2,team-b/java21/256=1");
-    assertThat(Options.parseOperator(args).warmPools()).containsExactly(
+    assertThat(Rendered.operatorArgs(chart)).as("the pools are the gateway's").doesNotContain("--warm-pool");
+    assertThat(Options.parseGateway(args).warmPools()).containsExactly(
         new PoolSpec("default", "provided", 128, 2),
         new PoolSpec("team-b", "java21", 256, 1));
   }
@@ -166,15 +212,29 @@ class HelmChartTest {
           sizing: {maxMemoryMB: 1048576}
           billing: {granularityMs: 3600000}
         """);
-    Options options = Options.parseOperator(Rendered.operatorArgs(Helm.template("-f", values.toString())));
-    assertThat(options.concurrencyLimit()).isEqualTo(100_000);
-    assertThat(options.sizing().maxMemoryMB()).isEqualTo(1_048_576);
-    assertThat(options.billing().granularityMillis()).isEqualTo(3_600_000);
+    List<Map<String, Object>> chart = Helm.template("-f", values.toString());
+    Options gateway = Options.parseGateway(Rendered.gatewayArgs(chart));
+    assertThat(gateway.concurrencyLimit()).isEqualTo(100_000);
+    assertThat(gateway.sizing().maxMemoryMB()).isEqualTo(1_048_576);
+    assertThat(gateway.billing().granularityMillis()).isEqualTo(3_600_000);
+    assertThat(Options.parseOperator(Rendered.operatorArgs(chart)).sizing().maxMemoryMB()).isEqualTo(1_048_576);
   }
 
   @Test
-  void theOperatorPodMeetsTheRestrictedPodSecurityStandard() {
-    Map<String, Object> deployment = Rendered.single(Helm.template(), "Deployment");
+  void theOperatorAndGatewayPodsMeetTheRestrictedPodSecurityStandard() {
+    List<Map<String, Object>> chart = Helm.template();
+    for (Map<String, Object> deployment : List.of(Rendered.operatorDeployment(chart), Rendered.gatewayDeployment(chart))) {
+      assertRestrictedAndProbed(deployment);
+    }
+    assertThat(value(Rendered.operatorDeployment(chart), "spec", "strategy", "type")).as("never two operators at once")
+        .isEqualTo("Recreate");
+    Map<String, Object> gateway = Rendered.gatewayDeployment(chart);
+    assertThat(value(gateway, "spec", "strategy", "type")).as("gateways are replaced one by one")
+        .isEqualTo("RollingUpdate");
+    assertThat(value(gateway, "spec", "strategy", "rollingUpdate", "maxUnavailable")).isEqualTo(0);
+  }
+
+  private static void assertRestrictedAndProbed(Map<String, Object> deployment) {
     Map<String, Object> pod = at(deployment, "spec", "template", "spec");
     Map<String, Object> container = at(pod, "containers", 0);
 
@@ -186,21 +246,21 @@ class HelmChartTest {
     assertThat(value(container, "volumeMounts")).isEqualTo(List.of(Map.of("name", "tmp", "mountPath", "/tmp")));
     assertThat(value(pod, "volumes", 0, "name")).isEqualTo("tmp");
     assertThat((Map<?, ?>) at(pod, "volumes", 0, "emptyDir")).isNotNull();
-    // probes: the operations port's health (process up) and readiness (this replica leads)
+    // probes: the operations port's health (process up) and readiness (the operator replica leads;
+    // a gateway replica routes and has loaded the Functions)
     assertThat(value(container, "livenessProbe", "httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
     assertThat(value(container, "startupProbe", "httpGet")).isEqualTo(Map.of("path", "/healthz", "port", "metrics"));
     assertThat(value(container, "readinessProbe", "httpGet")).isEqualTo(Map.of("path", "/readyz", "port", "metrics"));
-    assertThat(value(deployment, "spec", "strategy", "type")).as("never two operators at once").isEqualTo("Recreate");
     Map<String, String> podLabels = at(deployment, "spec", "template", "metadata", "labels");
     assertThat(podLabels).as("the label that marks environment pods").doesNotContainKey(EnvironmentPodTemplate.MANAGED_BY);
   }
 
   @Test
-  void theNetworkPolicyLetsOnlyTheOperatorReachEnvironmentPods() {
+  void theNetworkPolicyLetsOnlyTheGatewayReachEnvironmentPods() {
     List<Map<String, Object>> chart = Helm.template("--set", "networkPolicy.enabled=true",
         "--set", "namespaces={team-a,team-b}");
     List<Map<String, Object>> policies = Rendered.ofKind(chart, "NetworkPolicy");
-    Map<String, Object> operatorPodLabels = at(Rendered.single(chart, "Deployment"), "spec", "template", "metadata", "labels");
+    Map<String, Object> gatewayPodLabels = podLabels(Rendered.gatewayDeployment(chart));
 
     assertThat(policies).extracting(Rendered::namespace).containsExactly("team-a", "team-b");
     for (Map<String, Object> policy : policies) {
@@ -212,7 +272,9 @@ class HelmChartTest {
       assertThat(value(ingress.getFirst(), "ports")).isEqualTo(List.of(Map.of("port", AgentProtocol.INVOKE_PORT, "protocol", "TCP")));
       assertThat(value(ingress.getFirst(), "from")).isEqualTo(List.of(Map.of(
           "namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", Helm.RELEASE_NAMESPACE)),
-          "podSelector", Map.of("matchLabels", operatorPodLabels))));
+          "podSelector", Map.of("matchLabels", gatewayPodLabels))));
+      assertThat(selects(at(ingress.getFirst(), "from", 0, "podSelector", "matchLabels"),
+          Rendered.operatorDeployment(chart))).as("the operator pods do not invoke environments").isFalse();
     }
 
     Helm.Result everywhere = Helm.run(List.of("template", "klambda", Helm.CHART.toString(),
@@ -240,14 +302,90 @@ class HelmChartTest {
   @Test
   void rbacOptions() {
     String secrets = "core secrets get";
-    assertThat(Grants.of(Helm.template(), "klambda", Helm.RELEASE_NAMESPACE).all()).contains(secrets);
+    List<Map<String, Object>> chart = Helm.template();
+    assertThat(Rendered.serviceAccountName(Rendered.operatorDeployment(chart))).isEqualTo("klambda");
+    assertThat(Rendered.serviceAccountName(Rendered.gatewayDeployment(chart))).isEqualTo("klambda-gateway");
+    assertThat(Rendered.ofKind(chart, "ServiceAccount")).extracting(a -> value(a, "metadata", "name"))
+        .containsExactlyInAnyOrder("klambda", "klambda-gateway");
+    assertThat(Grants.of(chart, "klambda", Helm.RELEASE_NAMESPACE).all()).contains(secrets);
+    assertThat(Grants.of(chart, "klambda-gateway", Helm.RELEASE_NAMESPACE).all())
+        .as("the gateway reads no event source credentials").doesNotContain(secrets);
     assertThat(Grants.of(Helm.template("--set", "rbac.readSecrets=false"), "klambda", Helm.RELEASE_NAMESPACE).all())
         .doesNotContain(secrets);
     List<Map<String, Object>> none = Helm.template("--set", "rbac.create=false", "--set", "serviceAccount.create=false",
-        "--set", "serviceAccount.name=mine");
+        "--set", "serviceAccount.name=mine", "--set", "gateway.serviceAccount.create=false",
+        "--set", "gateway.serviceAccount.name=mine-gateway");
     assertThat(none).extracting(d -> d.get("kind")).doesNotContain("ClusterRole", "Role", "ClusterRoleBinding",
         "RoleBinding", "ServiceAccount");
-    assertThat(value(Rendered.single(none, "Deployment"), "spec", "template", "spec", "serviceAccountName")).isEqualTo("mine");
+    assertThat(Rendered.serviceAccountName(Rendered.operatorDeployment(none))).isEqualTo("mine");
+    assertThat(Rendered.serviceAccountName(Rendered.gatewayDeployment(none))).isEqualTo("mine-gateway");
+  }
+
+  @Test
+  void theGatewayRunsTheGivenReplicasWithADisruptionBudget() {
+    List<Map<String, Object>> chart = Helm.template();
+    Map<String, Object> gateway = Rendered.gatewayDeployment(chart);
+    Map<String, Object> operator = Rendered.operatorDeployment(chart);
+
+    assertThat(value(gateway, "spec", "replicas")).isEqualTo(2);
+    assertThat(value(operator, "spec", "replicas")).isEqualTo(1);
+    assertThat(value(Rendered.gatewayDeployment(Helm.template("--set", "gateway.replicas=5")), "spec", "replicas"))
+        .isEqualTo(5);
+    assertThat(Rendered.ofKind(chart, "HorizontalPodAutoscaler")).isEmpty();
+
+    Map<String, Object> budget = Rendered.single(chart, "PodDisruptionBudget");
+    Map<String, Object> budgetSelector = at(budget, "spec", "selector", "matchLabels");
+    assertThat(selects(budgetSelector, gateway)).as("the budget covers the gateway pods").isTrue();
+    assertThat(selects(budgetSelector, operator)).as("and not the operator's").isFalse();
+    assertThat(value(gateway, "spec", "selector", "matchLabels")).as("the Deployment's own selector")
+        .isEqualTo(budgetSelector);
+  }
+
+  @Test
+  void theGatewayServiceSelectsOnlyGatewayPods() {
+    List<Map<String, Object>> chart = Helm.template();
+    Map<String, Object> service = service(chart, "klambda-gateway");
+
+    assertThat(selects(at(service, "spec", "selector"), Rendered.gatewayDeployment(chart))).isTrue();
+    assertThat(selects(at(service, "spec", "selector"), Rendered.operatorDeployment(chart)))
+        .as("the operator serves no invocations").isFalse();
+    assertThat(value(service, "spec", "ports", 0, "targetPort")).isEqualTo("http");
+    assertThat(ports(Rendered.gatewayContainer(chart))).containsKey("http");
+    // the metrics Service: both components' metrics
+    Map<String, Object> metrics = service(chart, "klambda-metrics");
+    assertThat(selects(at(metrics, "spec", "selector"), Rendered.gatewayDeployment(chart))).isTrue();
+    assertThat(selects(at(metrics, "spec", "selector"), Rendered.operatorDeployment(chart))).isTrue();
+  }
+
+  @Test
+  void gatewayAutoscalingRendersAnHpaInsteadOfReplicas() {
+    List<Map<String, Object>> chart = Helm.template("--set", "gateway.autoscaling.minReplicas=2,"
+        + "gateway.autoscaling.maxReplicas=10,gateway.autoscaling.targetCPUUtilizationPercentage=70");
+    Map<String, Object> gateway = Rendered.gatewayDeployment(chart);
+    Map<String, Object> hpa = Rendered.single(chart, "HorizontalPodAutoscaler");
+
+    assertThat(Rendered.<Map<String, Object>>at(gateway, "spec")).as("the HPA sets the count").doesNotContainKey("replicas");
+    assertThat(value(Rendered.operatorDeployment(chart), "spec", "replicas")).isEqualTo(1);
+    assertThat(value(hpa, "spec", "scaleTargetRef")).isEqualTo(Map.of("apiVersion", "apps/v1", "kind", "Deployment",
+        "name", value(gateway, "metadata", "name")));
+    assertThat(value(hpa, "spec", "minReplicas")).isEqualTo(2);
+    assertThat(value(hpa, "spec", "maxReplicas")).isEqualTo(10);
+    assertThat(value(hpa, "spec", "metrics", 0, "resource", "name")).isEqualTo("cpu");
+    assertThat(value(hpa, "spec", "metrics", 0, "resource", "target", "averageUtilization")).isEqualTo(70);
+  }
+
+  private static Map<String, Object> podLabels(Map<String, Object> deployment) {
+    return at(deployment, "spec", "template", "metadata", "labels");
+  }
+
+  /** Whether a label selector (matchLabels) selects the pods of this Deployment. */
+  private static boolean selects(Map<String, Object> selector, Map<String, Object> deployment) {
+    return podLabels(deployment).entrySet().containsAll(selector.entrySet());
+  }
+
+  private static Map<String, Object> service(List<Map<String, Object>> chart, String name) {
+    return Rendered.ofKind(chart, "Service").stream()
+        .filter(s -> name.equals(at(s, "metadata", "name"))).findFirst().orElseThrow();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
 import dev.klambda.Options;
 import dev.klambda.api.EventSourceMapping;
@@ -29,13 +30,15 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
- * The operator, started with the arguments the chart renders, taken through everything it does to
- * a cluster: a Function becomes Ready (finalizer, code ConfigMap, status), an invocation starts an
- * environment Pod, usage is written to status.usage, the idle Pod is deleted, an
- * EventSourceMapping is served, the code moves from inline to an image (its ConfigMap goes), and
- * both are deleted (cleanup). With a warm pool (of provided at 128 MB) the invocations claim
+ * The operator and a gateway, each started with the arguments the chart renders for it and each
+ * with its own identity towards the API server, taken through everything they do to a cluster: a
+ * Function becomes Ready (finalizer, code ConfigMap, status), an invocation starts an environment
+ * Pod, usage is written to status.usage and environment counts to status.environments, the idle
+ * Pod is deleted, an EventSourceMapping is served, the code moves from inline to an image (its
+ * ConfigMap goes), and both are deleted (cleanup). With a warm pool (of provided at 128 MB) the invocations claim
  * pooled Pods instead, one of them for a function whose code is in a ConfigMap of the user's.
- * Returns the requests the operator made, as the API server saw them.
+ * The operator's pollers invoke through the gateway, as in the chart. Returns the requests each
+ * made, as the API server saw them.
  */
 final class OperatorRun {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,28 +47,45 @@ final class OperatorRun {
 
   private OperatorRun() {}
 
+  /** The API requests of each component, oldest first. */
+  record Recording(List<RecordingCluster.Request> operator, List<RecordingCluster.Request> gateway) {}
+
   /**
-   * @param chartArgs the container args of the rendered Deployment (after {@code operator})
+   * @param chart the documents helm template rendered: the args of both Deployments are used
    * @param namespace where the test's Function and mapping live
    */
-  static List<RecordingCluster.Request> record(List<String> chartArgs, String namespace, Path workDir) throws Exception {
+  static Recording record(List<Map<String, Object>> chart, String namespace, Path workDir) throws Exception {
+    List<String> gatewayArgs = Rendered.gatewayArgs(chart);
+    List<String> operatorArgs = Rendered.operatorArgs(chart);
     try (RecordingCluster cluster = new RecordingCluster();
         KubeletFixture kubelet = new KubeletFixture(cluster.client(), workDir.resolve("kubelet"))) {
-      OperatorMode operator = OperatorMode.start(Options.parseOperator(onLoopback(chartArgs)), cluster.operatorClient());
-      try (LambdaClient lambda = LambdaClients.of(operator.gateway().baseUrl())) {
-        exercise(cluster.client(), lambda, namespace,
-            chartArgs.contains("--warm-pool") ? () -> awaitPoolFull(operator) : null);
+      // the gateway advertises the address it is bound to (no $POD_IP here): no --advertise-url needed
+      GatewayMode gateway = GatewayMode.start(Options.parseGateway(onLoopback(gatewayArgs, "--port", "--metrics-port")),
+          cluster.gatewayClient());
+      try {
+        List<String> args = onLoopback(operatorArgs, "--metrics-port");
+        args.set(args.indexOf("--gateway-url") + 1, gateway.gateway().baseUrl());
+        OperatorMode operator = OperatorMode.start(Options.parseOperator(args), cluster.operatorClient());
+        try (LambdaClient lambda = LambdaClients.of(gateway.gateway().baseUrl())) {
+          exercise(cluster.client(), lambda, namespace,
+              gatewayArgs.contains("--warm-pool") ? () -> awaitPoolFull(gateway) : null,
+              () -> cluster.gatewayRequests().stream().anyMatch(r -> r.method().equals("PATCH")
+                  && r.path().startsWith("/apis/klambda.dev/")
+                  && r.path().contains("/namespaces/" + namespace + "/functions/echo/status")));
+        } finally {
+          operator.close();
+        }
       } finally {
-        operator.close();
+        gateway.close();
       }
-      return cluster.operatorRequests();
+      return new Recording(cluster.operatorRequests(), cluster.gatewayRequests());
     }
   }
 
-  /** The chart's flags, with the gateway and metrics on free loopback ports of this machine. */
-  private static List<String> onLoopback(List<String> chartArgs) {
+  /** The chart's flags, with these ports free loopback ports of this machine. */
+  private static List<String> onLoopback(List<String> chartArgs, String... ports) {
     List<String> args = new ArrayList<>(chartArgs);
-    for (String port : List.of("--port", "--metrics-port")) {
+    for (String port : ports) {
       args.set(args.indexOf(port) + 1, "0");
     }
     args.addAll(List.of("--bind", "127.0.0.1"));
@@ -75,8 +95,10 @@ final class OperatorRun {
   /**
    * @param poolFull null without a warm pool; else waits until the pool has all its members, so
    *     that the next cold start claims one
+   * @param countsWritten whether the gateway has written the environment counts of echo
    */
-  private static void exercise(KubernetesClient client, LambdaClient lambda, String namespace, Runnable poolFull) {
+  private static void exercise(KubernetesClient client, LambdaClient lambda, String namespace, Runnable poolFull,
+      java.util.function.BooleanSupplier countsWritten) {
     var functions = client.resources(Function.class).inNamespace(namespace);
     var mappings = client.resources(EventSourceMapping.class).inNamespace(namespace);
     client.resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of("idleTimeoutSeconds", 1)),
@@ -88,6 +110,9 @@ final class OperatorRun {
     }
     assertThat(invoke(lambda, namespace, "echo")).isEqualTo(200);
     await().atMost(WAIT).until(() -> functions.withName("echo").get().getStatus().getUsage() != null);
+    // the gateway that routes it writes its environment counts too (every 10 s, when they changed);
+    // status.environments starts at zeros, so only the request tells that it did
+    await().atMost(WAIT).until(countsWritten::getAsBoolean);
     await().atMost(WAIT).until(() -> client.pods().inNamespace(namespace).withLabel("klambda.dev/function")
         .list().getItems().isEmpty());
     if (poolFull != null) {
@@ -130,10 +155,10 @@ final class OperatorRun {
     return lambda.invoke(r -> r.functionName(arn).payload(SdkBytes.fromUtf8String("{}"))).statusCode();
   }
 
-  /** Every pool member started and claimable, as the operator's metrics count them. */
-  private static void awaitPoolFull(OperatorMode operator) {
+  /** Every pool member started and claimable, as the gateway's metrics count them. */
+  private static void awaitPoolFull(GatewayMode gateway) {
     await().atMost(WAIT).until(() -> {
-      String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(operator.metricsUrl())).build(),
+      String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.metricsUrl())).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       List<PrometheusText.Sample> samples = PrometheusText.parse(text);
       return PrometheusText.value(samples, "klambda_environments", Map.of("function", "", "state", "starting")) == 0

@@ -27,20 +27,24 @@ import java.util.stream.Stream;
 
 /**
  * The mock API server in CRUD mode (as {@code MockCluster}) that records every request the operator
- * made (method, path with query, body) before serving it. Two clients: the test's, and the
- * operator's, which presents its own bearer token so that the operator's requests can be told from
- * the test's (a real API server authorises by exactly that identity).
+ * and the gateway made (method, path with query, body) before serving it. Three clients: the
+ * test's, the operator's and the gateway's; the latter two present bearer tokens of their own, so
+ * that each component's requests can be told from the others' (a real API server authorises by
+ * exactly that identity: each runs as its own ServiceAccount).
  */
 final class RecordingCluster implements AutoCloseable {
   static final String OPERATOR_TOKEN = "klambda-operator";
+  static final String GATEWAY_TOKEN = "klambda-gateway";
 
   /** One API request as the server received it. */
   record Request(String method, String path, String body) {}
 
   private final List<Request> operatorRequests = new CopyOnWriteArrayList<>();
+  private final List<Request> gatewayRequests = new CopyOnWriteArrayList<>();
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final KubernetesClient operatorClient;
+  private final KubernetesClient gatewayClient;
 
   RecordingCluster() throws Exception {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
@@ -49,9 +53,8 @@ final class RecordingCluster implements AutoCloseable {
     server.init();
     MockCluster.answerRulesReview(server);
     client = server.createClient(new JdkHttpClientFactory());
-    operatorClient = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(client.getConfiguration()).withOauthToken(OPERATOR_TOKEN).build())
-        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    operatorClient = clientWithToken(OPERATOR_TOKEN);
+    gatewayClient = clientWithToken(GATEWAY_TOKEN);
     try (Stream<Path> crds = Files.list(Path.of("../crds"))) {
       for (Path crd : crds.sorted().toList()) {
         client.apiextensions().v1().customResourceDefinitions().load(crd.toFile()).create();
@@ -63,8 +66,20 @@ final class RecordingCluster implements AutoCloseable {
     return client;
   }
 
+  private KubernetesClient clientWithToken(String token) {
+    return new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(client.getConfiguration()).withOauthToken(token).build())
+        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+  }
+
+  /** The operator's (control plane's) client. */
   KubernetesClient operatorClient() {
     return operatorClient;
+  }
+
+  /** The gateway's (data plane's) client. */
+  KubernetesClient gatewayClient() {
+    return gatewayClient;
   }
 
   /** The requests the operator made so far, oldest first. */
@@ -72,16 +87,23 @@ final class RecordingCluster implements AutoCloseable {
     return List.copyOf(operatorRequests);
   }
 
-  /** Notes the operator's requests (the body read without consuming it), then serves them. */
+  /** The requests the gateway made so far, oldest first. */
+  List<Request> gatewayRequests() {
+    return List.copyOf(gatewayRequests);
+  }
+
+  /** Notes the operator's and the gateway's requests (the body read without consuming it), then serves them. */
   private Dispatcher recording(Dispatcher crud) {
     return new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         // a SelfSubjectRulesReview needs no grant: every authenticated user may ask (system:basic-user)
-        if (("Bearer " + OPERATOR_TOKEN).equals(request.getHeader("Authorization"))
-            && !request.getPath().startsWith("/apis/authorization.k8s.io/")) {
+        String authorization = request.getHeader("Authorization");
+        List<Request> requests = ("Bearer " + OPERATOR_TOKEN).equals(authorization) ? operatorRequests
+            : ("Bearer " + GATEWAY_TOKEN).equals(authorization) ? gatewayRequests : null;
+        if (requests != null && !request.getPath().startsWith("/apis/authorization.k8s.io/")) {
           byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
-          operatorRequests.add(new Request(request.getMethod(), request.getPath(), new String(body, StandardCharsets.UTF_8)));
+          requests.add(new Request(request.getMethod(), request.getPath(), new String(body, StandardCharsets.UTF_8)));
         }
         return crud.dispatch(request);
       }
@@ -96,6 +118,7 @@ final class RecordingCluster implements AutoCloseable {
   @Override
   public void close() {
     operatorClient.close();
+    gatewayClient.close();
     client.close();
     server.destroy();
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.OperatorMode;
+import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCondition;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class EventSourceMappingIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private MockCluster cluster;
-  private OperatorMode operator;
+  private RunningKlambda operator;
 
   @BeforeEach
   void start() throws Exception {

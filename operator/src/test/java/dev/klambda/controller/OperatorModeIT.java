@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.OperatorMode;
+import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionUsage;
@@ -59,7 +59,7 @@ class OperatorModeIT {
   private MockCluster cluster;
   private KubernetesClient client;
   private KubeletFixture kubelet;
-  private OperatorMode operator;
+  private RunningKlambda operator;
   private LambdaClient lambda;
 
   @BeforeEach
@@ -129,7 +129,7 @@ class OperatorModeIT {
     assertThat(function.getStatus().getConditions()).extracting(FunctionCondition::getType)
         .containsExactly("Ready", "Invalid");
     assertThat(function.getStatus().getInvokeUrl())
-        .isEqualTo("http://klambda-gateway.klambda.svc:8080/2015-03-31/functions/default%2Fecho/invocations");
+        .isEqualTo(operator.gateway().baseUrl() + "/2015-03-31/functions/default%2Fecho/invocations");
     assertThat(client.configMaps().inNamespace("default").withName("echo-code").get().getMetadata()
         .getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getUid()).isEqualTo(function.getMetadata().getUid()));
     assertThat(pods("echo")).isEmpty();
@@ -217,7 +217,7 @@ class OperatorModeIT {
     apply("warm", Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2));
     awaitReady("warm");
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().find("warm").counts().idle() == 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().router("warm").counts().idle() == 2);
     assertThat(invoke("warm", "{}").statusCode()).isEqualTo(200);
     Thread.sleep(2500); // past the idle timeout
     assertThat(pods("warm")).hasSize(2);
@@ -295,18 +295,21 @@ class OperatorModeIT {
   }
 
   @Test
-  void metricsIncludeTheOperatorsReconciles() throws Exception {
+  void metricsCountReconcilesInTheOperatorAndInvocationsInTheGateway() throws Exception {
     apply("echo", Map.of());
     awaitReady("echo");
     invoke("echo", "{}");
 
-    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(operator.metricsUrl())).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    List<PrometheusText.Sample> samples = PrometheusText.parse(text);
-    assertThat(samples).anyMatch(s -> s.name().startsWith("operator_sdk_reconciliations"));
+    assertThat(scrape(operator.operatorMetricsUrl())).anyMatch(s -> s.name().startsWith("operator_sdk_reconciliations"));
+    List<PrometheusText.Sample> samples = scrape(operator.metricsUrl());
     assertThat(PrometheusText.value(samples, "klambda_invocations_total",
         Map.of("namespace", "default", "function", "echo", "result", "success"))).isEqualTo(1.0);
     assertThat(PrometheusText.value(samples, "klambda_cold_starts_total", Map.of("function", "echo"))).isEqualTo(1.0);
+  }
+
+  private static List<PrometheusText.Sample> scrape(String url) throws Exception {
+    return PrometheusText.parse(HttpClient.newHttpClient()
+        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
   }
 
   @Test
@@ -318,7 +321,7 @@ class OperatorModeIT {
 
     kubelet.evict("default", first.getMetadata().getName());
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> operator.registry().find("fragile").counts().idle() == 0);
+    await().atMost(Duration.ofSeconds(15)).until(() -> operator.registry().router("fragile").counts().idle() == 0);
     assertThat(invoke("fragile", "{}").statusCode()).isEqualTo(200);
     assertThat(pods("fragile")).extracting(p -> p.getMetadata().getName()).contains(first.getMetadata().getName())
         .hasSizeGreaterThanOrEqualTo(2);

@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,19 +36,21 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /**
- * The operator image (operator/Dockerfile, built here from this build's klambda.jar) as its
- * Deployment runs it: non-root, read-only root file system, no capabilities. Its cluster is the
- * fabric8 mock API server with the kubelet fixture starting each Pod's agent; the container shares
- * the host's network so that it reaches both on the loopback, and nothing else.
+ * The operator image (operator/Dockerfile, built here from this build's klambda.jar) as the
+ * chart's two Deployments run it, a gateway and an operator container: non-root, read-only root
+ * file system, no capabilities. Their cluster is the fabric8 mock API server with the kubelet
+ * fixture starting each Pod's agent; the containers share the host's network so that they reach
+ * both on the loopback, and nothing else.
  * Skipped, with the reason, where no Docker engine answers.
  */
 @Timeout(value = 3, unit = MINUTES)
 class OperatorImageIT {
   static final String IMAGE = "klambda/operator:0.1.0";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern GATEWAY = Pattern.compile("gateway on (http://\\S+)");
+  private static final Pattern GATEWAY = Pattern.compile("serving on (http://\\S+)");
   private static final String ECHO = Manifests.bashRuntime("", """
         respond "$1" "{\\"echo\\":$2}"
       """);
@@ -59,7 +63,8 @@ class OperatorImageIT {
   private MockCluster cluster;
   private KubernetesClient client;
   private KubeletFixture kubelet;
-  private String container;
+  /** The containers started, by role. */
+  private final Map<String, String> containers = new LinkedHashMap<>();
 
   @BeforeAll
   static void buildImage() {
@@ -72,14 +77,22 @@ class OperatorImageIT {
   }
 
   @BeforeEach
-  void startOperatorContainer(TestInfo info) {
+  void startContainers(TestInfo info) {
     assumeTrue(unavailable == null, () -> "Docker container tests skipped: " + unavailable);
     testName = info.getTestMethod().orElseThrow().getName();
     cluster = new MockCluster();
     client = cluster.client();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
-    container = "klambda-it-operator-" + UUID.randomUUID().toString().substring(0, 8);
-    Docker.docker("run", "-d", "--name", container,
+    start("gateway", "gateway", "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+        "--lease-namespace", "default");
+    start("operator", "operator", "--bind", "127.0.0.1", "--metrics-port", "0",
+        "--lease-namespace", "default", "--gateway-url", gatewayUrl());
+  }
+
+  /** A container of the image as the chart's Deployments run it, in mode {@code args[0]}. */
+  private void start(String role, String... args) {
+    String name = "klambda-it-" + role + "-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> command = new ArrayList<>(List.of("run", "-d", "--name", name,
         "--label", "dev.klambda.test=OperatorImageIT",
         "--network", "host",
         "--read-only", "--user", "10001:10001", "--cap-drop", "ALL",
@@ -88,18 +101,20 @@ class OperatorImageIT {
         "-e", "KUBERNETES_MASTER=" + client.getMasterUrl(),
         "-e", "KUBERNETES_AUTH_TRYKUBECONFIG=false",
         "-e", "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false",
-        IMAGE, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-        "--gateway-url", "http://klambda-gateway.klambda.svc:8080");
+        IMAGE));
+    command.addAll(List.of(args));
+    Docker.docker(command.toArray(String[]::new));
+    containers.put(role, name);
   }
 
-  /** Keeps what the container printed (target/container-logs/TEST.log), then removes it. */
+  /** Keeps what each container printed (target/container-logs/TEST-ROLE.log), then removes it. */
   @AfterEach
   void stopAll() throws IOException {
-    if (container != null) {
-      Path log = Path.of("target/container-logs", testName + ".log");
+    for (Map.Entry<String, String> container : containers.entrySet()) {
+      Path log = Path.of("target/container-logs", testName + "-" + container.getKey() + ".log");
       Files.createDirectories(log.getParent());
-      Files.writeString(log, logs());
-      Docker.run(Duration.ofSeconds(30), null, "docker", "rm", "-f", container);
+      Files.writeString(log, logs(container.getValue()));
+      Docker.run(Duration.ofSeconds(30), null, "docker", "rm", "-f", container.getValue());
     }
     if (kubelet != null) {
       kubelet.close();
@@ -114,10 +129,11 @@ class OperatorImageIT {
     client.resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of()), Function.class))
         .inNamespace("default").create();
 
-    await().atMost(Duration.ofSeconds(90)).until(() -> ready("echo"));
     try (LambdaClient lambda = LambdaClients.of(gatewayUrl())) {
-      InvokeResponse answer = lambda.invoke(r -> r.functionName("echo")
-          .payload(SdkBytes.fromUtf8String("{\"from\":\"the operator image\"}")));
+      // the gateway serves the Function once its informer has it: until then 404
+      InvokeResponse answer = await().atMost(Duration.ofSeconds(90)).ignoreException(ResourceNotFoundException.class)
+          .until(() -> lambda.invoke(r -> r.functionName("echo")
+              .payload(SdkBytes.fromUtf8String("{\"from\":\"the operator image\"}"))), java.util.Objects::nonNull);
 
       assertThat(answer.functionError()).isNull();
       assertThat(answer.payload().asString(UTF_8)).isEqualTo("{\"echo\":{\"from\":\"the operator image\"}}");
@@ -128,21 +144,15 @@ class OperatorImageIT {
         .getImage()).as("the runtime image of this version").isEqualTo("klambda/runtime:0.1.0"));
   }
 
-  private boolean ready(String name) {
-    Function function = client.resources(Function.class).inNamespace("default").withName(name).get();
-    return function != null && function.getStatus() != null && function.getStatus().getConditions()
-        .stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
-  }
-
-  /** The gateway's address as the operator prints it (port 0: the system chose it). */
+  /** The gateway's address as it prints it (port 0: the system chose it). */
   private String gatewayUrl() {
     return await().atMost(Duration.ofSeconds(30)).until(() -> {
-      Matcher url = GATEWAY.matcher(logs());
+      Matcher url = GATEWAY.matcher(logs(containers.get("gateway")));
       return url.find() ? url.group(1) : null;
     }, java.util.Objects::nonNull);
   }
 
-  private String logs() {
+  private static String logs(String container) {
     Docker.Result logs = Docker.run(Duration.ofSeconds(30), null, "docker", "logs", container);
     return logs.stdout() + logs.stderr();
   }

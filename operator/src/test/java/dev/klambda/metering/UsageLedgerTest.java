@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.ExecutorService;
@@ -16,15 +17,59 @@ class UsageLedgerTest {
   private final UsageLedger ledger = new UsageLedger(Clock.fixed(T0, ZoneOffset.UTC));
 
   @Test
-  void addsWhatThisProcessMeteredToWhatWasPersisted() {
-    ledger.seed("default/f", new Usage(10, 1, 2, 100, 12_800, T0.minusSeconds(60)));
+  void countsWhatThisProcessMetered() {
     ledger.invoked("default/f", false, 5, 640);
     ledger.invoked("default/f", true, 7, 896);
     ledger.throttled("default/f");
-    ledger.seed("default/f", Usage.none(T0)); // too late: ignored
 
-    assertThat(ledger.totals()).containsEntry("default/f",
-        new Usage(12, 2, 3, 112, 14_336, T0.minusSeconds(60)));
+    assertThat(ledger.totals()).containsEntry("default/f", new Usage(2, 1, 1, 12, 1536, T0));
+  }
+
+  /** Two gateway replicas meter one function (its routing moved): the store gets the sum. */
+  @Test
+  void rollUpsAddOnlyWhatIsNewSoReplicasAddUp() {
+    Map<String, Usage> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    UsageStore store = more -> {
+      more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
+      return more.keySet();
+    };
+    UsageLedger other = new UsageLedger(Clock.fixed(T0.plusSeconds(5), ZoneOffset.UTC));
+    UsageRollup here = new UsageRollup(ledger, store, java.time.Duration.ofHours(1));
+    UsageRollup there = new UsageRollup(other, store, java.time.Duration.ofHours(1));
+
+    ledger.invoked("default/f", false, 5, 640);
+    assertThat(here.rollUp()).isEqualTo(1);
+    other.invoked("default/f", true, 7, 896);
+    other.throttled("default/f");
+    there.close();
+    ledger.invoked("default/f", false, 1, 128);
+    assertThat(here.rollUp()).isEqualTo(1);
+    assertThat(here.rollUp()).isZero(); // nothing new
+    here.close();
+
+    assertThat(stored).containsEntry("default/f", new Usage(3, 1, 1, 13, 1664, T0));
+  }
+
+  /** A store that cannot write a function now gets the same usage again at the next roll-up. */
+  @Test
+  void usageNotWrittenIsAddedLater() {
+    Map<String, Usage> stored = new java.util.HashMap<>();
+    java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
+    UsageStore store = more -> {
+      if (down.get()) {
+        return java.util.Set.of();
+      }
+      more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
+      return more.keySet();
+    };
+    UsageRollup rollup = new UsageRollup(ledger, store, java.time.Duration.ofHours(1));
+    ledger.invoked("default/f", false, 5, 640);
+    assertThat(rollup.rollUp()).isZero();
+    down.set(false);
+    ledger.invoked("default/f", false, 5, 640);
+    rollup.close();
+
+    assertThat(stored).containsEntry("default/f", new Usage(2, 0, 0, 10, 1280, T0));
   }
 
   @Test
@@ -44,9 +89,11 @@ class UsageLedgerTest {
     new UsageRollup(ledger, new FileUsageStore(file, Billing.AWS), java.time.Duration.ofHours(1)).close();
 
     UsageLedger next = new UsageLedger(Clock.systemUTC());
-    new FileUsageStore(file, Billing.AWS).load().forEach(next::seed);
+    FileUsageStore store = new FileUsageStore(file, Billing.AWS);
+    store.load();
     next.invoked("default/f", false, 2, 256);
+    new UsageRollup(next, store, java.time.Duration.ofHours(1)).close();
 
-    assertThat(next.totals().get("default/f")).isEqualTo(new Usage(2, 0, 0, 5, 640, T0));
+    assertThat(new FileUsageStore(file, Billing.AWS).load().get("default/f")).isEqualTo(new Usage(2, 0, 0, 5, 640, T0));
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.OperatorMode;
+import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
@@ -48,7 +48,7 @@ class WarmPoolIT {
   private MockCluster cluster;
   private KubernetesClient client;
   private KubeletFixture kubelet;
-  private OperatorMode operator;
+  private RunningKlambda operator;
   private LambdaClient lambda;
 
   @BeforeEach

@@ -1,6 +1,7 @@
 package dev.klambda.testing;
 
 import dev.klambda.LeaderElection;
+import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
 import dev.klambda.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -53,23 +54,38 @@ public final class MockCluster implements AutoCloseable {
     return client;
   }
 
-  /** The operator as it ships, its gateway and metrics on free loopback ports. */
-  public OperatorMode startOperator(String... moreArgs) throws java.io.IOException {
-    return OperatorMode.start(options(moreArgs), client, null);
+  /**
+   * klambda as the chart ships it: one gateway replica (with {@code gatewayArgs}) and the operator,
+   * whose pollers invoke through it; every port a free loopback one.
+   */
+  public RunningKlambda startOperator(String... gatewayArgs) throws java.io.IOException {
+    GatewayMode gateway = startGateway("gateway-0", gatewayArgs);
+    return new RunningKlambda(gateway, startControlPlane(gateway));
+  }
+
+  /** The operator alone (no leader election), its pollers and URLs pointing at {@code gateway}. */
+  public OperatorMode startControlPlane(GatewayMode gateway) throws java.io.IOException {
+    return OperatorMode.start(operatorOptions(gateway), client, null);
+  }
+
+  /** One gateway replica named {@code identity}; replicas started here see each other. */
+  public GatewayMode startGateway(String identity, String... moreArgs) throws java.io.IOException {
+    List<String> args = new java.util.ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0",
+        "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
+        "--identity", identity, "--lease-namespace", "klambda", "--usage-interval-seconds", "1"));
+    args.addAll(List.of(moreArgs));
+    return GatewayMode.start(Options.parseGateway(args), client, Duration.ofSeconds(2), Duration.ofMillis(300));
   }
 
   /** A replica of the operator that competes for the Lease with short timings, and does not exit. */
-  public OperatorMode startReplica(String identity) throws java.io.IOException {
-    return OperatorMode.start(options(), client, new LeaderElection(LeaderElection.LEASE_NAME, "klambda", identity,
-        Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(300), false));
+  public OperatorMode startReplica(String identity, GatewayMode gateway) throws java.io.IOException {
+    return OperatorMode.start(operatorOptions(gateway), client, new LeaderElection(LeaderElection.LEASE_NAME,
+        "klambda", identity, Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(300), false));
   }
 
-  private static Options options(String... moreArgs) {
-    List<String> args = new java.util.ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0",
-        "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
-        "--gateway-url", "http://klambda-gateway.klambda.svc:8080"));
-    args.addAll(List.of(moreArgs));
-    return Options.parseOperator(args);
+  private static Options operatorOptions(GatewayMode gateway) {
+    return Options.parseOperator(List.of("--bind", "127.0.0.1", "--metrics-port", "0",
+        "--queue-timeout-seconds", "30", "--gateway-url", gateway.gateway().baseUrl()));
   }
 
   @Override

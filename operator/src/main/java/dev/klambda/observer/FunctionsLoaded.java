@@ -1,4 +1,4 @@
-package dev.klambda.controller;
+package dev.klambda.observer;
 
 import dev.klambda.api.Function;
 import java.time.Duration;

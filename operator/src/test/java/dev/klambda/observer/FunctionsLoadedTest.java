@@ -1,4 +1,4 @@
-package dev.klambda.controller;
+package dev.klambda.observer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

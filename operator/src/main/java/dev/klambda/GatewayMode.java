@@ -1,0 +1,232 @@
+package dev.klambda;
+
+import dev.klambda.environments.AgentClient;
+import dev.klambda.environments.EnvironmentPodTemplate;
+import dev.klambda.environments.PodEnvironmentManager;
+import dev.klambda.function.FunctionValidator;
+import dev.klambda.gateway.AsyncInvoker;
+import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.Gateway;
+import dev.klambda.membership.GatewayMembers;
+import dev.klambda.metering.Metering;
+import dev.klambda.metering.MetricsServer;
+import dev.klambda.metering.PrometheusMetrics;
+import dev.klambda.metering.StatusUsageStore;
+import dev.klambda.metering.UsageLedger;
+import dev.klambda.metering.UsageRollup;
+import dev.klambda.observer.EnvironmentCountsWriter;
+import dev.klambda.observer.FunctionCatalog;
+import dev.klambda.pool.PooledEnvironmentManager;
+import dev.klambda.pool.WarmPool;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code klambda gateway}: one replica of the data plane, wired by hand. It serves every Function
+ * (the Invoke API, function URLs, Events), routes the functions it owns among the serving replicas
+ * ({@link GatewayMembers}) and forwards the others' invocations; its environments are Pods. Run as
+ * many replicas as traffic needs; none leads.
+ */
+public final class GatewayMode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayMode.class);
+  /** Lambda keeps an event for up to six hours. */
+  private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
+  /** Scheduling and image pulls, on top of a function's Init. */
+  private static final Duration POD_START_ALLOWANCE = Duration.ofMinutes(2);
+  private static final Duration STATUS_REFRESH = Duration.ofSeconds(10);
+  /** The longest a Function that cannot be served keeps a new replica from reporting ready. */
+  private static final Duration LOAD_GRACE = Duration.ofSeconds(30);
+  /** A replica that stops renewing its Lease is taken out this long after its last renewal. */
+  public static final Duration MEMBER_DURATION = Duration.ofSeconds(5);
+  private static final Duration MEMBER_RENEW = Duration.ofSeconds(1);
+  /** The pools are kept by one replica: the one that owns this key. */
+  private static final String POOL_KEEPER_KEY = "klambda/warm-pools";
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  private final Gateway gateway;
+  private final FunctionRegistry registry;
+  private final GatewayMembers members;
+  private final FunctionCatalog catalog;
+  private final AsyncInvoker async;
+  private final WarmPool pool;
+  private final UsageRollup usage;
+  private final EnvironmentCountsWriter counts;
+  private final MetricsServer metricsServer;
+  private final AtomicBoolean leaving;
+
+  private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
+      AsyncInvoker async, WarmPool pool, UsageRollup usage, EnvironmentCountsWriter counts,
+      MetricsServer metricsServer, AtomicBoolean leaving) {
+    this.gateway = gateway;
+    this.registry = registry;
+    this.members = members;
+    this.catalog = catalog;
+    this.async = async;
+    this.pool = pool;
+    this.usage = usage;
+    this.counts = counts;
+    this.metricsServer = metricsServer;
+    this.leaving = leaving;
+  }
+
+  public static GatewayMode start(Options options, KubernetesClient client) throws IOException {
+    return start(options, client, MEMBER_DURATION, MEMBER_RENEW);
+  }
+
+  /**
+   * @param memberDuration how long a replica that stopped renewing its Lease keeps its functions
+   */
+  public static GatewayMode start(Options options, KubernetesClient client, Duration memberDuration,
+      Duration memberRenew) throws IOException {
+    AgentClient agent = new AgentClient();
+    PrometheusMetrics metrics = new PrometheusMetrics();
+    UsageLedger ledger = new UsageLedger(Clock.systemUTC());
+    Metering metering = new Metering(options.billing(), ledger, metrics);
+    PooledEnvironmentManager environments = new PooledEnvironmentManager(
+        new PodEnvironmentManager(client, options.namespaces(),
+            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region()),
+            agent, POD_START_ALLOWANCE),
+        options.warmPools());
+    WarmPool pool = environments.pool();
+
+    // the members are watched first, so no function is taken for this replica's alone while others serve
+    AtomicReference<Runnable> followMembers = new AtomicReference<>(() -> { });
+    String leaseNamespace = options.leaseNamespace() != null ? options.leaseNamespace() : client.getNamespace();
+    GatewayMembers members = new GatewayMembers(client, leaseNamespace, options.identity(), memberDuration,
+        memberRenew, System::nanoTime, () -> followMembers.get().run());
+    FunctionRegistry registry = new FunctionRegistry(environments, agent, metering, options.defaultNamespace(),
+        options.region(), options.concurrencyLimit(), members);
+    metrics.watch(registry);
+    metrics.watch(pool);
+    AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
+        options.queueTimeout());
+    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
+        options.queueTimeout());
+    AtomicBoolean keepsPools = new AtomicBoolean();
+    followMembers.set(() -> {
+      registry.rebalance();
+      boolean keeper = members.ownerOf(POOL_KEEPER_KEY) == null;
+      if (keeper && keepsPools.compareAndSet(false, true)) {
+        LOG.info("gateway {}: keeps the warm pools", options.identity());
+        Thread.ofVirtual().name("warm-pool").start(pool::start);
+      } else if (!keeper && keepsPools.compareAndSet(true, false)) {
+        LOG.info("gateway {}: no longer keeps the warm pools", options.identity());
+        pool.suspend();
+      }
+    });
+    gateway.start();
+    members.join(URI.create(options.advertiseUrl() != null ? options.advertiseUrl() : advertised(options, gateway)));
+    FunctionCatalog catalog = new FunctionCatalog(client, options.namespaces(),
+        new FunctionValidator(options.sizing()), registry, LOAD_GRACE);
+    AtomicBoolean leaving = new AtomicBoolean();
+    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
+        metrics, () -> !leaving.get() && members.joined() && catalog.loaded());
+    metricsServer.start();
+    UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
+        options.usageInterval());
+    EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, registry, STATUS_REFRESH);
+    return new GatewayMode(gateway, registry, members, catalog, async, pool, usage, counts, metricsServer, leaving);
+  }
+
+  /** {@code http://$POD_IP:port} in a Pod; the bound address elsewhere (tests, a laptop). */
+  private static String advertised(Options options, Gateway gateway) {
+    String podIp = System.getenv("POD_IP");
+    String host = podIp != null && !podIp.isBlank() ? podIp : gateway.address().getHostString();
+    return "http://" + host + ":" + gateway.address().getPort();
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public FunctionRegistry registry() {
+    return registry;
+  }
+
+  public GatewayMembers members() {
+    return members;
+  }
+
+  /** Where a Pod's readiness probe asks whether this replica serves. */
+  public String readinessUrl() {
+    return metricsServer.url().replaceFirst("/metrics$", "/readyz");
+  }
+
+  public String metricsUrl() {
+    return metricsServer.url();
+  }
+
+  /**
+   * Leaves without losing accepted work: readiness fails (the Service stops sending requests), the
+   * Lease goes (the other replicas take over this one's functions and adopt their environments at
+   * once), requests waiting here go to the new owners, events waiting for a retry are handed over,
+   * in-flight invocations finish. Environments keep running for the new owners.
+   */
+  @Override
+  public void close() {
+    leaving.set(true);
+    members.leave();
+    async.handOver();
+    gateway.stop(SHUTDOWN_GRACE);
+    usage.close();
+    counts.close();
+    catalog.close();
+    pool.close();
+    members.close();
+    registry.detach();
+    metricsServer.close();
+  }
+
+  /**
+   * Dies as a killed process would: nothing is handed over and the Lease stays until it expires.
+   * For tests of what the other replicas do then.
+   */
+  public void crash() {
+    members.close();
+    gateway.stop(Duration.ZERO);
+    usage.close();
+    counts.close();
+    catalog.close();
+    pool.close();
+    registry.detach();
+    metricsServer.close();
+  }
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = Options.parseGateway(args);
+    } catch (IllegalArgumentException e) {
+      err.println("klambda gateway: " + e.getMessage());
+      err.print(Options.GATEWAY_USAGE);
+      return 2;
+    }
+    KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build();
+    GatewayMode running;
+    try {
+      running = start(options, client);
+    } catch (IOException | RuntimeException e) {
+      err.println("klambda gateway: cannot start against the API server at " + client.getMasterUrl() + ": "
+          + Klambda.rootCause(e));
+      client.close();
+      return 1;
+    }
+    out.println("klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      client.close();
+    }, "klambda-shutdown"));
+    return Klambda.waitForShutdown();
+  }
+}

@@ -1,0 +1,304 @@
+package dev.klambda.membership;
+
+import static dev.klambda.testing.Manifests.bashRuntime;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.GatewayMode;
+import dev.klambda.OperatorMode;
+import dev.klambda.api.Function;
+import dev.klambda.api.FunctionStatus;
+import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.Manifests;
+import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LambdaException;
+
+/**
+ * Two gateway replicas and one operator on the mock API server with the kubelet fixture playing the Pods. Each function is routed by one
+ * replica, the other forwards to it: the limits hold across both, scale to zero happens once, and
+ * a replica that is killed or rolled loses no invocation it accepted.
+ */
+class GatewayReplicasIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final String SLOW_ECHO = bashRuntime("", """
+        sleep 0.2
+        respond "$1" "$2"
+      """);
+
+  @TempDir Path dir;
+  private MockCluster cluster;
+  private KubernetesClient client;
+  private KubeletFixture kubelet;
+  private OperatorMode operator;
+  private final Map<String, GatewayMode> replicas = new ConcurrentHashMap<>();
+  private final List<LambdaClient> lambdas = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    cluster = new MockCluster();
+    client = cluster.client();
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("klambda").endMetadata().build())
+        .create();
+    kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
+    operator = cluster.startControlPlane(startReplica("gateway-a"));
+    startReplica("gateway-b");
+    awaitMembers(2);
+  }
+
+  @AfterEach
+  void stop() {
+    lambdas.forEach(LambdaClient::close);
+    operator.close();
+    replicas.values().forEach(GatewayMode::close);
+    kubelet.close();
+    cluster.close();
+  }
+
+  private GatewayMode startReplica(String identity) throws Exception {
+    GatewayMode replica = cluster.startGateway(identity);
+    replicas.put(identity, replica);
+    return replica;
+  }
+
+  private void awaitMembers(int count) {
+    await().atMost(Duration.ofSeconds(20)).until(() -> replicas.values().stream()
+        .allMatch(r -> r.members().members().size() == count && ready(r)));
+  }
+
+  private static boolean ready(GatewayMode replica) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(replica.readinessUrl())).build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private void apply(String name, Map<String, Object> spec) {
+    client.resource(JSON.convertValue(Manifests.provided(name, SLOW_ECHO, spec), Function.class))
+        .inNamespace("default").create();
+    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(Function.class).inNamespace("default")
+        .withName(name).get().getStatus() instanceof FunctionStatus status && status.getConditions() != null
+        && status.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+    await().atMost(Duration.ofSeconds(20)).until(() -> replicas.values().stream()
+        .allMatch(r -> r.registry().routers().stream().anyMatch(x -> x.function().name().equals(name))
+            || hasFunction(r, name)));
+  }
+
+  private static boolean hasFunction(GatewayMode replica, String name) {
+    try {
+      replica.registry().find(name);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private int pods(String function) {
+    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems().size();
+  }
+
+  /** The replicas that have a router for the function: exactly one routes it. */
+  private List<String> routing(String function) {
+    List<String> routing = new ArrayList<>();
+    replicas.forEach((name, replica) -> {
+      if (replica.registry().router(function) != null) {
+        routing.add(name);
+      }
+    });
+    return routing;
+  }
+
+  private LambdaClient lambda(GatewayMode replica) {
+    LambdaClient lambda = LambdaClients.of(replica.gateway().baseUrl());
+    lambdas.add(lambda);
+    return lambda;
+  }
+
+  private static InvokeResponse invoke(LambdaClient lambda, String function, int i) {
+    return lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}")));
+  }
+
+  @Test
+  void reservedConcurrencyHoldsAcrossReplicasAndScaleToZeroHappensOnce() throws Exception {
+    apply("capped", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 2));
+    assertThat(routing("default/capped")).hasSize(1);
+    List<LambdaClient> clients = replicas.values().stream().map(this::lambda).toList();
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger mostPods = new AtomicInteger();
+    AtomicBoolean loading = new AtomicBoolean(true);
+    Thread sampler = Thread.ofVirtual().start(() -> {
+      while (loading.get()) {
+        mostPods.accumulateAndGet(pods("capped"), Math::max);
+      }
+    });
+    List<Thread> callers = new ArrayList<>();
+    for (int c = 0; c < 6; c++) {
+      LambdaClient lambda = clients.get(c % clients.size());
+      int caller = c;
+      callers.add(Thread.ofVirtual().start(() -> {
+        for (int i = 0; i < 5; i++) {
+          InvokeResponse response = invoke(lambda, "capped", caller * 100 + i);
+          assertThat(response.payload().asUtf8String()).isEqualTo("{\"n\":" + (caller * 100 + i) + "}");
+          answered.incrementAndGet();
+        }
+      }));
+    }
+    for (Thread caller : callers) {
+      caller.join();
+    }
+    loading.set(false);
+    sampler.join();
+
+    assertThat(answered).hasValue(30);
+    assertThat(mostPods.get()).as("environments of a function with reservedConcurrency 2, both replicas invoking")
+        .isBetween(1, 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> pods("capped") == 0);
+    String owner = routing("default/capped").getFirst();
+    assertThat(replicas.get(owner).registry().router("default/capped").counts())
+        .as("the owner stopped them, and only it knew them").satisfies(c -> assertThat(c.idle() + c.busy()).isZero());
+  }
+
+  @Test
+  void aKilledReplicaLosesNothingAcceptedAndTheOtherTakesOverItsFunctions() throws Exception {
+    apply("echo", Map.of());
+    String owner = routing("default/echo").getFirst();
+    String survivor = owner.equals("gateway-a") ? "gateway-b" : "gateway-a";
+    LambdaClient viaSurvivor = lambda(replicas.get(survivor));
+    assertThat(invoke(viaSurvivor, "echo", 0).payload().asUtf8String()).isEqualTo("{\"n\":0}");
+
+    Load load = new Load(() -> viaSurvivor, "echo");
+    Thread.sleep(1000);
+    Set<String> running = runningPods("echo");
+    replicas.remove(owner).crash();
+    await().atMost(Duration.ofSeconds(30)).until(() -> routing("default/echo").equals(List.of(survivor)));
+    Thread.sleep(500);
+    load.stop();
+
+    assertThat(load.failures).as("requests the survivor accepted while the owner died").isEmpty();
+    assertThat(load.retried.size()).as("only the requests in flight at the dead owner, one per caller, failed")
+        .isLessThanOrEqualTo(Load.CALLERS);
+    assertThat(load.answered.get()).isGreaterThan(4);
+    assertThat(runningPods("echo")).as("the owner's environments adopted, not replaced").containsAll(running);
+  }
+
+  @Test
+  void aRollingRestartUnderLoadLosesNothing() throws Exception {
+    apply("echo", Map.of());
+    Map<String, LambdaClient> clients = new ConcurrentHashMap<>();
+    // a Service: each request goes to a replica that reports ready
+    Supplier<LambdaClient> service = () -> {
+      List<GatewayMode> ready = replicas.values().stream().filter(GatewayReplicasIT::ready).toList();
+      GatewayMode chosen = ready.get((int) (Math.random() * ready.size()));
+      return clients.computeIfAbsent(chosen.gateway().baseUrl(), url -> lambda(chosen));
+    };
+    Load load = new Load(service, "echo");
+
+    for (String old : List.of("gateway-a", "gateway-b")) {
+      Thread.sleep(700);
+      startReplica(old + "-next");
+      awaitMembers(3);
+      // as a Pod that terminates: its endpoint goes first (the preStop sleep), then SIGTERM
+      GatewayMode stopping = replicas.remove(old);
+      Thread.sleep(300);
+      stopping.close();
+      awaitMembers(2);
+    }
+    Thread.sleep(700);
+    load.stop();
+
+    assertThat(load.failures).isEmpty();
+    assertThat(load.retried).as("a replica that leaves in order fails nothing").isEmpty();
+    assertThat(load.answered.get()).isGreaterThan(10);
+    assertThat(routing("default/echo")).hasSize(1);
+  }
+
+  private Set<String> runningPods(String function) {
+    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems()
+        .stream().filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null
+            && p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+  }
+
+  /**
+   * Callers that invoke in a loop, each request numbered and its answer checked. A 5xx is what a
+   * client retries (the AWS SDKs do by default): it is counted, and the same request sent again.
+   */
+  private static final class Load {
+    static final int CALLERS = 3;
+    final AtomicBoolean loading = new AtomicBoolean(true);
+    final AtomicInteger answered = new AtomicInteger();
+    final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    final List<LambdaException> retried = new CopyOnWriteArrayList<>();
+    final List<Thread> callers = new ArrayList<>();
+
+    Load(Supplier<LambdaClient> lambdas, String function) {
+      for (int c = 0; c < CALLERS; c++) {
+        int caller = c;
+        callers.add(Thread.ofVirtual().start(() -> {
+          for (int i = 0; loading.get(); i++) {
+            call(lambdas, function, caller * 10_000 + i);
+          }
+        }));
+      }
+    }
+
+    private void call(Supplier<LambdaClient> lambdas, String function, int n) {
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        try {
+          InvokeResponse response = invoke(lambdas.get(), function, n);
+          if (!response.payload().asUtf8String().equals("{\"n\":" + n + "}") || response.functionError() != null) {
+            failures.add(new AssertionError("request " + n + " answered " + response.payload().asUtf8String()));
+          }
+          answered.incrementAndGet();
+          return;
+        } catch (LambdaException e) {
+          if (e.statusCode() < 500) {
+            failures.add(e);
+            return;
+          }
+          retried.add(e);
+        } catch (RuntimeException e) {
+          failures.add(e);
+          return;
+        }
+      }
+      failures.add(new AssertionError("request " + n + " failed three times with a 5xx"));
+    }
+
+    void stop() throws InterruptedException {
+      loading.set(false);
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    }
+  }
+}
