@@ -48,7 +48,7 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 /**
  * klambda installed on a real cluster the way a user installs it: the chart with helm, the
  * examples applied as they are, invocations through the gateway Service (port-forwarded) with the
- * AWS SDK, metrics scraped from the metrics Service. The cluster is K3s in Docker with the locally
+ * AWS SDK, metrics scraped from each klambda Pod. The cluster is K3s in Docker with the locally
  * built images imported, or the one of {@code -De2e.kubeconfig}. Everything lives in one namespace
  * of its own: the release, the operator (serving only that namespace) and the functions.
  */
@@ -64,6 +64,7 @@ final class KlambdaCluster implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final int GATEWAY_PORT = 8080;
   private static final int METRICS_PORT = 9090;
+  static final int GATEWAY_REPLICAS = 2;
 
   private final E2ESettings settings;
   private final String namespace = "klambda-e2e-" + UUID.randomUUID().toString().substring(0, 6);
@@ -72,7 +73,6 @@ final class KlambdaCluster implements AutoCloseable {
   private KubernetesClient client;
   private boolean installed;
   private LocalPortForward gateway;
-  private LocalPortForward metrics;
   private LambdaClient lambda;
   private boolean closed;
 
@@ -113,8 +113,6 @@ final class KlambdaCluster implements AutoCloseable {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     gateway = client.services().inNamespace(namespace).withName(RELEASE + "-gateway")
         .portForward(GATEWAY_PORT, loopback, 0);
-    metrics = client.services().inNamespace(namespace).withName(RELEASE + "-metrics")
-        .portForward(METRICS_PORT, loopback, 0);
     lambda = LambdaClient.builder()
         .endpointOverride(URI.create(gatewayUrl()))
         .region(Region.US_EAST_1)
@@ -124,8 +122,7 @@ final class KlambdaCluster implements AutoCloseable {
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
             .apiCallTimeout(Duration.ofSeconds(120)))
         .build();
-    log("gateway on " + gatewayUrl() + ", metrics on " + metricsUrl()
-        + " (port-forwards to the Services in namespace " + namespace + ")");
+    log("gateway on " + gatewayUrl() + " (a port-forward to the Service in namespace " + namespace + ")");
   }
 
   private void startK3s() {
@@ -202,6 +199,8 @@ final class KlambdaCluster implements AutoCloseable {
         "--set-string", "operator.defaultNamespace=" + namespace,
         // a cold start on a busy CI node (schedule, mount, start the agent) may take longer than 10 s
         "--set", "operator.queueTimeoutSeconds=60",
+        // the data plane as a scaled-out cluster runs it: every test goes through two replicas
+        "--set", "gateway.replicas=" + GATEWAY_REPLICAS,
         // Init at a full vCPU, then the function container resized in place to its share (1.33+)
         "--set", "operator.environments.initCpuBoostMillis=" + INIT_CPU_BOOST_MILLIS,
         // one warm-pool member, of a size only WarmPoolE2E's function has
@@ -326,22 +325,43 @@ final class KlambdaCluster implements AutoCloseable {
         .until(() -> get(kind, name) == null && (!kind.equals("Function") || environments(name).isEmpty()));
   }
 
-  /** The metrics Service's /metrics as this machine reaches it. */
-  String metricsUrl() {
-    return "http://" + metrics.getLocalAddress().getHostAddress() + ":" + metrics.getLocalPort() + "/metrics";
+  /** The klambda Pods of a component ({@code gateway} or {@code operator}) that run. */
+  List<Pod> klambdaPods(String component) {
+    return client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/instance", RELEASE)
+        .withLabel("app.kubernetes.io/component", component).list().getItems().stream()
+        .filter(pod -> "Running".equals(pod.getStatus().getPhase()) && pod.getMetadata().getDeletionTimestamp() == null)
+        .toList();
   }
 
-  /** The metrics Service's /metrics, parsed. */
+  /**
+   * /metrics of every gateway and operator Pod, as Prometheus scrapes them (each Pod, not the
+   * Service, which would pick one): a series counts the sum over the Pods, as {@code sum by} would.
+   */
   List<PrometheusText.Sample> scrapeMetrics() {
+    List<PrometheusText.Sample> samples = new ArrayList<>();
+    for (String component : List.of("gateway", "operator")) {
+      for (Pod pod : klambdaPods(component)) {
+        try (LocalPortForward forward = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+            .portForward(METRICS_PORT, InetAddress.getLoopbackAddress(), 0)) {
+          samples.addAll(PrometheusText.parse(get("http://" + forward.getLocalAddress().getHostAddress() + ":"
+              + forward.getLocalPort() + "/metrics")));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    return samples;
+  }
+
+  private static String get(String url) {
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> response = http.send(
-          HttpRequest.newBuilder(URI.create(metricsUrl()))
-              .timeout(Duration.ofSeconds(30)).build(),
+          HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
-        throw new IllegalStateException("GET /metrics answered " + response.statusCode() + ": " + response.body());
+        throw new IllegalStateException("GET " + url + " answered " + response.statusCode() + ": " + response.body());
       }
-      return PrometheusText.parse(response.body());
+      return response.body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -388,7 +408,6 @@ final class KlambdaCluster implements AutoCloseable {
     closed = true;
     quietly(lambda);
     quietly(gateway);
-    quietly(metrics);
     if (k3s == null && installed && client != null) {
       if (settings.keep()) {
         log("-De2e.keep: leaving release " + RELEASE + " and namespace " + namespace + " in the cluster");

@@ -1,0 +1,237 @@
+package dev.klambda.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.klambda.testing.Manifests;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LambdaException;
+
+/**
+ * The chart's two gateway replicas: each holds its Lease and serves every function (one routes
+ * it, the other forwards), a limit holds across both, and deleting a gateway Pod or rolling the
+ * Deployment under load loses no request. Requests go to a Running, Ready gateway Pod picked per
+ * request, as the Service's endpoints would pick one.
+ */
+@KlambdaE2E
+class GatewayReplicasE2E {
+  private static final String SLOW_ECHO = Manifests.bashRuntime("", """
+        sleep 0.2
+        respond "$1" "$2"
+      """);
+  private final KlambdaCluster cluster;
+  private final Map<String, LocalPortForward> forwards = new ConcurrentHashMap<>();
+  private final Map<String, LambdaClient> clients = new ConcurrentHashMap<>();
+  private final List<String> functions = new ArrayList<>();
+
+  GatewayReplicasE2E(KlambdaCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  @Test
+  void eachReplicaHoldsItsLeaseAndServesEveryFunction() {
+    deploy("replicated", Map.of());
+    List<Pod> gateways = awaitGateways();
+    for (Pod gateway : gateways) {
+      Lease lease = cluster.client().leases().inNamespace(cluster.namespace())
+          .withName("klambda-gateway-" + gateway.getMetadata().getName()).get();
+      assertThat(lease).as("the Lease of " + gateway.getMetadata().getName()).isNotNull();
+      assertThat(lease.getMetadata().getAnnotations()).containsKey("klambda.dev/url");
+      InvokeResponse response = invoke(through(gateway), "replicated", 1);
+      assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
+    }
+    assertThat(cluster.environments("replicated")).as("one environment, reused through both replicas").hasSize(1);
+  }
+
+  @Test
+  void reservedConcurrencyHoldsAcrossReplicas() throws Exception {
+    deploy("capped", Map.of("reservedConcurrency", 2));
+    awaitGateways();
+    AtomicInteger mostEnvironments = new AtomicInteger();
+    Load load = new Load("capped", 6);
+    Instant end = Instant.now().plusSeconds(15);
+    while (Instant.now().isBefore(end)) {
+      mostEnvironments.accumulateAndGet(cluster.environments("capped").size(), Math::max);
+      Thread.sleep(200);
+    }
+    load.stop();
+    assertThat(load.answered.get()).isGreaterThan(10);
+    assertThat(mostEnvironments.get()).as("environments with reservedConcurrency 2, load through both replicas")
+        .isBetween(1, 2);
+  }
+
+  @Test
+  void deletingAGatewayPodUnderLoadLosesNothing() throws Exception {
+    deploy("steady", Map.of());
+    Load load = new Load("steady", 3);
+    Thread.sleep(3000);
+    Pod victim = awaitGateways().getFirst();
+    cluster.client().pods().resource(victim).delete(); // graceful: preStop, then SIGTERM
+    await("a replacement gateway replica").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> readyGateways().size() == KlambdaCluster.GATEWAY_REPLICAS
+            && readyGateways().stream().noneMatch(p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
+    Thread.sleep(3000);
+    load.stop();
+    assertThat(load.failures).isEmpty();
+    assertThat(load.retried).as("a replica that leaves in order fails nothing").isEmpty();
+    assertThat(load.answered.get()).isGreaterThan(10);
+  }
+
+  @Test
+  void aRollingRestartUnderLoadLosesNothing() throws Exception {
+    deploy("rolled", Map.of());
+    Load load = new Load("rolled", 3);
+    Thread.sleep(3000);
+    List<String> before = awaitGateways().stream().map(p -> p.getMetadata().getName()).toList();
+    cluster.client().apps().deployments().inNamespace(cluster.namespace())
+        .withName(KlambdaCluster.RELEASE + "-gateway").rolling().restart();
+    await("every gateway replica replaced").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
+          List<Pod> ready = readyGateways();
+          return ready.size() == KlambdaCluster.GATEWAY_REPLICAS
+              && ready.stream().noneMatch(p -> before.contains(p.getMetadata().getName()));
+        });
+    Thread.sleep(3000);
+    load.stop();
+    assertThat(load.failures).isEmpty();
+    assertThat(load.retried).as("replicas that leave in order fail nothing").isEmpty();
+    assertThat(load.answered.get()).isGreaterThan(10);
+  }
+
+  private void deploy(String name, Map<String, Object> spec) {
+    functions.add(name);
+    cluster.apply(Manifests.provided(name, SLOW_ECHO, spec));
+    cluster.awaitReady("Function", name);
+  }
+
+  private List<Pod> awaitGateways() {
+    await("both gateway replicas ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> readyGateways().size() == KlambdaCluster.GATEWAY_REPLICAS);
+    return readyGateways();
+  }
+
+  /** Gateway Pods whose readiness passes: those the Service sends requests to. */
+  private List<Pod> readyGateways() {
+    return cluster.klambdaPods("gateway").stream()
+        .filter(pod -> pod.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
+        .toList();
+  }
+
+  /** An SDK client to one gateway Pod, through a port-forward of its own. */
+  private LambdaClient through(Pod gateway) {
+    return clients.computeIfAbsent(gateway.getMetadata().getName(), name -> {
+      LocalPortForward forward = cluster.client().pods().inNamespace(cluster.namespace()).withName(name)
+          .portForward(8080, InetAddress.getLoopbackAddress(), 0);
+      forwards.put(name, forward);
+      return LambdaClient.builder()
+          .endpointOverride(URI.create("http://" + forward.getLocalAddress().getHostAddress() + ":"
+              + forward.getLocalPort()))
+          .region(Region.US_EAST_1)
+          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("e2e", "e2e")))
+          .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(90)).build())
+          .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+          .build();
+    });
+  }
+
+  private static InvokeResponse invoke(LambdaClient lambda, String function, int n) {
+    return lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + n + "}")));
+  }
+
+  /**
+   * Callers invoking in a loop through a ready gateway Pod each, every answer checked. A 5xx is
+   * what a client retries (the AWS SDKs do by default): counted, and the request sent again.
+   */
+  private final class Load {
+    final AtomicBoolean loading = new AtomicBoolean(true);
+    final AtomicInteger answered = new AtomicInteger();
+    final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    final List<LambdaException> retried = new CopyOnWriteArrayList<>();
+    final List<Thread> callers = new ArrayList<>();
+
+    Load(String function, int callerCount) {
+      for (int c = 0; c < callerCount; c++) {
+        int caller = c;
+        callers.add(Thread.ofVirtual().start(() -> {
+          for (int i = 0; loading.get(); i++) {
+            call(function, caller * 100_000 + i);
+          }
+        }));
+      }
+    }
+
+    private void call(String function, int n) {
+      for (int attempt = 1; attempt <= 3; attempt++) {
+        List<Pod> ready = readyGateways();
+        if (ready.isEmpty()) {
+          failures.add(new AssertionError("no gateway replica ready for request " + n));
+          return;
+        }
+        try {
+          InvokeResponse response = invoke(through(ready.get(ThreadLocalRandom.current().nextInt(ready.size()))),
+              function, n);
+          if (!response.payload().asUtf8String().equals("{\"n\":" + n + "}") || response.functionError() != null) {
+            failures.add(new AssertionError("request " + n + " answered " + response.payload().asUtf8String()));
+          }
+          answered.incrementAndGet();
+          return;
+        } catch (LambdaException e) {
+          if (e.statusCode() < 500) {
+            failures.add(e);
+            return;
+          }
+          retried.add(e);
+        } catch (RuntimeException e) {
+          failures.add(e);
+          return;
+        }
+      }
+      failures.add(new AssertionError("request " + n + " failed three times with a 5xx"));
+    }
+
+    void stop() throws InterruptedException {
+      loading.set(false);
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    }
+  }
+
+  @AfterEach
+  void cleanUp() {
+    clients.values().forEach(LambdaClient::close);
+    forwards.values().forEach(forward -> {
+      try {
+        forward.close();
+      } catch (Exception e) {
+        KlambdaCluster.log("closing a port-forward: " + e.getMessage());
+      }
+    });
+    functions.forEach(name -> cluster.delete("Function", name));
+  }
+}
