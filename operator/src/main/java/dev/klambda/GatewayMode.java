@@ -7,7 +7,10 @@ import dev.klambda.function.FunctionValidator;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.membership.EventCopies;
+import dev.klambda.membership.EventCopyApi;
 import dev.klambda.membership.GatewayMembers;
+import dev.klambda.membership.PeerEventJournal;
 import dev.klambda.metering.Metering;
 import dev.klambda.metering.MetricsServer;
 import dev.klambda.metering.PrometheusMetrics;
@@ -58,6 +61,8 @@ public final class GatewayMode implements AutoCloseable {
   private final GatewayMembers members;
   private final FunctionCatalog catalog;
   private final AsyncInvoker async;
+  private final PeerEventJournal journal;
+  private final EventCopies copies;
   private final WarmPool pool;
   private final UsageRollup usage;
   private final EnvironmentCountsWriter counts;
@@ -65,13 +70,15 @@ public final class GatewayMode implements AutoCloseable {
   private final AtomicBoolean leaving;
 
   private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
-      AsyncInvoker async, WarmPool pool, UsageRollup usage, EnvironmentCountsWriter counts,
-      MetricsServer metricsServer, AtomicBoolean leaving) {
+      AsyncInvoker async, PeerEventJournal journal, EventCopies copies, WarmPool pool, UsageRollup usage,
+      EnvironmentCountsWriter counts, MetricsServer metricsServer, AtomicBoolean leaving) {
     this.gateway = gateway;
     this.registry = registry;
     this.members = members;
     this.catalog = catalog;
     this.async = async;
+    this.journal = journal;
+    this.copies = copies;
     this.pool = pool;
     this.usage = usage;
     this.counts = counts;
@@ -108,10 +115,13 @@ public final class GatewayMode implements AutoCloseable {
         options.region(), options.concurrencyLimit(), members);
     metrics.watch(registry);
     metrics.watch(pool);
-    AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
+    PeerEventJournal journal = new PeerEventJournal(members, memberRenew);
+    AsyncInvoker async = new AsyncInvoker(registry, metering, journal, options.asyncRetryDelay(), MAX_EVENT_AGE,
         options.queueTimeout());
+    EventCopies copies = new EventCopies(members, async, memberDuration, System::nanoTime);
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
         options.queueTimeout());
+    gateway.serve(EventCopyApi.PATH, new EventCopyApi(copies));
     AtomicBoolean keepsPools = new AtomicBoolean();
     followMembers.set(() -> {
       registry.rebalance();
@@ -135,7 +145,8 @@ public final class GatewayMode implements AutoCloseable {
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());
     EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, registry, STATUS_REFRESH);
-    return new GatewayMode(gateway, registry, members, catalog, async, pool, usage, counts, metricsServer, leaving);
+    return new GatewayMode(gateway, registry, members, catalog, async, journal, copies, pool, usage, counts,
+        metricsServer, leaving);
   }
 
   /** {@code http://$POD_IP:port} in a Pod; the bound address elsewhere (tests, a laptop). */
@@ -170,7 +181,9 @@ public final class GatewayMode implements AutoCloseable {
    * Leaves without losing accepted work: readiness fails (the Service stops sending requests), the
    * Lease goes (the other replicas take over this one's functions and adopt their environments at
    * once), requests waiting here go to the new owners, events waiting for a retry are handed over,
-   * in-flight invocations finish. Environments keep running for the new owners.
+   * in-flight invocations finish, and the keepers of this replica's event copies hear which events
+   * are done (those still running at the end of the grace period are run from their copies).
+   * Environments keep running for the new owners.
    */
   @Override
   public void close() {
@@ -178,6 +191,8 @@ public final class GatewayMode implements AutoCloseable {
     members.leave();
     async.handOver();
     gateway.stop(SHUTDOWN_GRACE);
+    journal.flushAndClose();
+    copies.close();
     usage.close();
     counts.close();
     catalog.close();
@@ -193,6 +208,9 @@ public final class GatewayMode implements AutoCloseable {
    */
   public void crash() {
     members.close();
+    async.abandon();
+    journal.close();
+    copies.close();
     gateway.stop(Duration.ZERO);
     usage.close();
     counts.close();

@@ -3,10 +3,13 @@ package dev.klambda.eventsources;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.gateway.ServiceException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one poller per enabled mapping, in this process: a new generation replaces the poller, a
@@ -16,6 +19,7 @@ import java.util.Objects;
  * Secret restarts the poller with the new credentials (the position is kept, as above).
  */
 public final class EventSourceManager implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EventSourceManager.class);
   /** A mapping whose poller cannot start: a configuration error, or something to wait for. */
   public static final class CannotStartException extends Exception {
     private final boolean retry;
@@ -62,7 +66,13 @@ public final class EventSourceManager implements AutoCloseable {
   public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
       java.time.Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {
     return new EventSourceManager(
-        (key, payload) -> async.submit(key, request(payload)),
+        (key, payload) -> {
+          try {
+            async.submit(key, request(payload));
+          } catch (ServiceException e) {
+            LOG.error("function {}: an event was not accepted: {}", key, e.getMessage());
+          }
+        },
         (key, payload) -> registry.invoke(key, request(payload), System.nanoTime() + queueTimeout.toNanos()),
         observer, secrets, region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
   }

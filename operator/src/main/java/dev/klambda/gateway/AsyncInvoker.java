@@ -1,23 +1,23 @@
 package dev.klambda.gateway;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Event (asynchronous) invocations, as Lambda runs them: accepted at once, run in the background,
  * retried twice after a function error (after one, then two retry delays), and kept trying while
- * throttled until the maximum event age. Events live in memory: a gateway replica that leaves
- * hands the events waiting for a retry to a replica that stays, and waits for those running (up to
- * a grace period); it reports the ones it drops.
+ * throttled until the maximum event age. Each event is kept in the {@link EventJournal} (a copy at
+ * another gateway replica) before it is accepted and forgotten there once done with. A replica that
+ * leaves hands the events waiting for a retry to a replica that stays and waits for those running
+ * (up to a grace period); one that dies leaves its events to their copies.
  */
 public final class AsyncInvoker {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncInvoker.class);
@@ -26,42 +26,69 @@ public final class AsyncInvoker {
 
   private final FunctionRegistry registry;
   private final InvocationObserver observer;
+  private final EventJournal journal;
   private final Duration retryDelay;
   private final Duration maxEventAge;
   private final Duration queueTimeout;
   private final Phaser inFlight = new Phaser(1);
   /** Events waiting between attempts, to be woken when the replica leaves. */
   private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+  /** Every event's thread, for {@link #abandon()}. */
+  private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private volatile boolean handingOver;
+  private volatile boolean abandoned;
 
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
    */
-  public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, Duration retryDelay,
-      Duration maxEventAge, Duration queueTimeout) {
+  public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal,
+      Duration retryDelay, Duration maxEventAge, Duration queueTimeout) {
     this.registry = registry;
     this.observer = observer;
+    this.journal = journal;
     this.retryDelay = retryDelay;
     this.maxEventAge = maxEventAge;
     this.queueTimeout = queueTimeout;
   }
 
-  /** Accepts an event for the function {@code key} ({@code namespace/name}). */
-  public void submit(String key, InvocationRequest request) {
+  /**
+   * Accepts an event for the function {@code key} ({@code namespace/name}) once it is kept.
+   *
+   * @throws ServiceException when the event could not be kept: it is not accepted
+   */
+  public void submit(String key, InvocationRequest request) throws ServiceException {
+    journal.keep(key, request);
     long received = System.nanoTime();
     observer.event(key, InvocationObserver.EventOutcome.RECEIVED, 0);
     inFlight.register();
     Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
+      running.add(Thread.currentThread());
       try {
         run(key, request, received);
+        journal.done(request.requestId());
       } catch (InterruptedException e) {
-        if (!handingOver || !registry.handOverEvent(key, request)) {
-          drop(key, request, received, "klambda stopped before it completed");
-        }
+        leave(key, request, received);
       } finally {
+        running.remove(Thread.currentThread());
         inFlight.arriveAndDeregister();
       }
     });
+  }
+
+  /** The event stops here before it is done: to the function's owner, or to its copy. */
+  private void leave(String key, InvocationRequest request, long received) {
+    if (abandoned) {
+      return;
+    }
+    if (handingOver && registry.handOverEvent(key, request)) {
+      journal.done(request.requestId());
+    } else if (journal.copied(request.requestId())) {
+      LOG.warn("function {}: event {} not completed here; the replica that keeps its copy runs it",
+          key, request.requestId());
+    } else {
+      drop(key, request, received, "klambda stopped before it completed");
+      journal.done(request.requestId());
+    }
   }
 
   private void run(String key, InvocationRequest request, long received) throws InterruptedException {
@@ -111,6 +138,15 @@ public final class AsyncInvoker {
   public void handOver() {
     handingOver = true;
     waiting.forEach(Thread::interrupt);
+  }
+
+  /**
+   * Stops every event at once, done or not, as a killed process would: their copies are left to run
+   * elsewhere. For tests of a replica that dies.
+   */
+  public void abandon() {
+    abandoned = true;
+    running.forEach(Thread::interrupt);
   }
 
   private void drop(String key, InvocationRequest request, long received, String why) {

@@ -1,16 +1,20 @@
 package dev.klambda.gateway;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP front door: the Lambda Invoke API and function URLs on one port. Every exchange runs on its own virtual
  * thread, so thousands of queued and in-flight invocations cost memory, not platform threads.
  */
 public final class Gateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private final HttpServer server;
   private final AsyncInvoker async;
 
@@ -44,6 +48,11 @@ public final class Gateway implements AutoCloseable {
     });
   }
 
+  /** Serves {@code handler} under {@code pathPrefix} too (before {@link #start()}). */
+  public void serve(String pathPrefix, HttpHandler handler) {
+    server.createContext(pathPrefix, handler);
+  }
+
   public void start() {
     server.start();
   }
@@ -65,7 +74,7 @@ public final class Gateway implements AutoCloseable {
     long deadline = System.nanoTime() + grace.toNanos();
     server.stop((int) Math.max(1, grace.toSeconds()));
     if (!async.awaitQuiet(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
-      System.err.println("klambda: " + async.inProgress() + " accepted events did not complete before shutdown");
+      LOG.warn("{} accepted events did not complete before shutdown", async.inProgress());
     }
   }
 

@@ -12,6 +12,7 @@ import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.gateway.AsyncInvoker;
+import dev.klambda.gateway.EventJournal;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.metering.FileUsageStore;
@@ -90,7 +91,8 @@ public final class LocalMode implements AutoCloseable {
     environments.pool().start();
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
-    AsyncInvoker async = new AsyncInvoker(registry, metering, options.asyncRetryDelay(), MAX_EVENT_AGE,
+    AsyncInvoker async = new AsyncInvoker(registry, metering, EventJournal.IN_MEMORY, options.asyncRetryDelay(),
+        MAX_EVENT_AGE,
         options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
         async, options.queueTimeout());

@@ -130,6 +130,26 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     return members;
   }
 
+  public String identity() {
+    return identity;
+  }
+
+  /** Whether the replica {@code identity} is among the members. */
+  public boolean serves(String identity) {
+    return members.stream().anyMatch(m -> m.identity().equals(identity));
+  }
+
+  /**
+   * The other members in the order they are chosen for {@code key} (rendezvous hashing again, so
+   * the copies of one replica's events spread over the others).
+   */
+  public List<Member> peersFor(String key) {
+    return members.stream().filter(m -> !m.identity().equals(identity))
+        .sorted(Comparator.comparing((Member m) -> hash(m.identity(), key), Long::compareUnsigned).reversed()
+            .thenComparing(Member::identity))
+        .toList();
+  }
+
   @Override
   public URI ownerOf(String key) {
     URI owner = owners.get(key);

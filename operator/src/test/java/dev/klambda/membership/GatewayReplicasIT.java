@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,12 +32,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 
@@ -51,6 +54,12 @@ class GatewayReplicasIT {
   private static final String SLOW_ECHO = bashRuntime("", """
         sleep 0.2
         respond "$1" "$2"
+      """);
+  /** Appends each event to the file {@code $EVENT_LOG}, one line each. */
+  private static final String RECORDER = bashRuntime("", """
+        sleep 0.3
+        echo "$2" >> "$EVENT_LOG"
+        respond "$1" "{}"
       """);
 
   @TempDir Path dir;
@@ -103,7 +112,11 @@ class GatewayReplicasIT {
   }
 
   private void apply(String name, Map<String, Object> spec) {
-    client.resource(JSON.convertValue(Manifests.provided(name, SLOW_ECHO, spec), Function.class))
+    apply(name, SLOW_ECHO, spec);
+  }
+
+  private void apply(String name, String code, Map<String, Object> spec) {
+    client.resource(JSON.convertValue(Manifests.provided(name, code, spec), Function.class))
         .inNamespace("default").create();
     await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(Function.class).inNamespace("default")
         .withName(name).get().getStatus() instanceof FunctionStatus status && status.getConditions() != null
@@ -208,6 +221,25 @@ class GatewayReplicasIT {
         .isLessThanOrEqualTo(Load.CALLERS);
     assertThat(load.answered.get()).isGreaterThan(4);
     assertThat(runningPods("echo")).as("the owner's environments adopted, not replaced").containsAll(running);
+  }
+
+  @Test
+  void theEventsOfAKilledReplicaRunFromTheirCopies() throws Exception {
+    Path log = Files.createFile(dir.resolve("events.log"));
+    apply("recorder", RECORDER, Map.of("reservedConcurrency", 1,
+        "environment", Map.of("variables", Map.of("EVENT_LOG", log.toString()))));
+    LambdaClient viaDoomed = lambda(replicas.get("gateway-a"));
+    int events = 20;
+    for (int n = 0; n < events; n++) {
+      int i = n;
+      assertThat(viaDoomed.invoke(r -> r.functionName("recorder").invocationType(InvocationType.EVENT)
+          .payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}"))).statusCode()).isEqualTo(202);
+    }
+    replicas.remove("gateway-a").crash();
+
+    Set<String> expected = IntStream.range(0, events).mapToObj(n -> "{\"n\":" + n + "}").collect(Collectors.toSet());
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(Files.readAllLines(log)).as("every accepted event ran, at least once").containsAll(expected));
   }
 
   @Test

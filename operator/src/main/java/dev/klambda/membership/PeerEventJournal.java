@@ -1,0 +1,191 @@
+package dev.klambda.membership;
+
+import dev.klambda.environments.InvocationRequest;
+import dev.klambda.gateway.EventJournal;
+import dev.klambda.gateway.ServiceException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a copy of each Event this replica accepts at another replica ({@link EventCopies} there),
+ * before the caller hears 202, and tells that replica which events are done with, every
+ * {@code flushEvery} (an empty list says this replica is still there). A copy whose keeper leaves
+ * is kept again at another replica; with no other replica an event lives in this one's memory
+ * only, until one joins.
+ */
+public final class PeerEventJournal implements EventJournal, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerEventJournal.class);
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  /** An event not yet done with, and the replica that keeps its copy (null: none yet). */
+  private record Kept(String key, InvocationRequest request, GatewayMembers.Member keeper) {}
+
+  private final GatewayMembers members;
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(1)).build();
+  private final Map<String, Kept> kept = new ConcurrentHashMap<>();
+  /** Request ids done with, by the keeper of their copy, not yet told. */
+  private final Map<GatewayMembers.Member, Set<String>> done = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("event-journal").factory());
+
+  public PeerEventJournal(GatewayMembers members, Duration flushEvery) {
+    this.members = members;
+    timer.scheduleWithFixedDelay(this::flushQuietly, flushEvery.toMillis(), flushEvery.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void keep(String key, InvocationRequest request) throws ServiceException {
+    List<GatewayMembers.Member> peers = members.peersFor(request.requestId());
+    GatewayMembers.Member keeper = copy(key, request, peers);
+    if (keeper == null && !peers.isEmpty()) {
+      throw ServiceException.service("The event could not be accepted: no other gateway replica could keep "
+          + "a copy of it (tried " + peers.stream().map(GatewayMembers.Member::identity).toList() + ")");
+    }
+    kept.put(request.requestId(), new Kept(key, request, keeper));
+  }
+
+  @Override
+  public boolean copied(String requestId) {
+    Kept event = kept.get(requestId);
+    return event != null && event.keeper() != null;
+  }
+
+  @Override
+  public void done(String requestId) {
+    Kept event = kept.remove(requestId);
+    if (event != null && event.keeper() != null) {
+      done.computeIfAbsent(event.keeper(), k -> ConcurrentHashMap.newKeySet()).add(requestId);
+    }
+  }
+
+  /** Events accepted here and not yet done with. */
+  public int size() {
+    return kept.size();
+  }
+
+  /** The first of {@code peers} that takes the copy; null when none does. */
+  private GatewayMembers.Member copy(String key, InvocationRequest request, List<GatewayMembers.Member> peers)
+      throws ServiceException {
+    for (GatewayMembers.Member peer : peers) {
+      HttpRequest.Builder post = HttpRequest.newBuilder(url(peer, "")).timeout(TIMEOUT)
+          .header(EventCopyApi.FUNCTION, key)
+          .header(EventCopyApi.REQUEST_ID, request.requestId())
+          .POST(HttpRequest.BodyPublishers.ofByteArray(request.payload()));
+      if (request.clientContext() != null) {
+        post.header(EventCopyApi.CLIENT_CONTEXT,
+            Base64.getEncoder().encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
+      }
+      try {
+        if (http.send(post.build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 204) {
+          return peer;
+        }
+      } catch (IOException e) {
+        LOG.info("function {}: event {} cannot be copied to the gateway {}: {}", key, request.requestId(),
+            peer.identity(), e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw ServiceException.service("interrupted while keeping the event");
+      }
+    }
+    return null;
+  }
+
+  private URI url(GatewayMembers.Member peer, String suffix) {
+    return peer.url().resolve(EventCopyApi.PATH + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8)
+        + suffix);
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+      copyAgain();
+    } catch (RuntimeException e) {
+      LOG.warn("gateway {}: telling the keepers of event copies failed (retried)", members.identity(), e);
+    }
+  }
+
+  /** Tells every keeper of a copy what is done, or that this replica is still there. */
+  private void flush() {
+    Set<GatewayMembers.Member> keepers = kept.values().stream().map(Kept::keeper)
+        .filter(k -> k != null).collect(Collectors.toSet());
+    keepers.addAll(done.keySet());
+    for (GatewayMembers.Member keeper : keepers) {
+      Set<String> ids = done.getOrDefault(keeper, Set.of());
+      List<String> batch = new ArrayList<>(ids);
+      try {
+        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url(keeper, "/done")).timeout(TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", batch))).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 204) {
+          ids.removeAll(batch);
+          done.remove(keeper, Set.of());
+        }
+      } catch (IOException e) {
+        if (!members.serves(keeper.identity())) {
+          done.remove(keeper); // gone: it keeps nothing of ours any more
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Events whose copy has no keeper, or one that left: kept again at a replica that serves. */
+  private void copyAgain() {
+    for (Kept event : kept.values()) {
+      if (event.keeper() != null && members.serves(event.keeper().identity())) {
+        continue;
+      }
+      List<GatewayMembers.Member> peers = members.peersFor(event.request().requestId());
+      if (peers.isEmpty()) {
+        continue;
+      }
+      try {
+        GatewayMembers.Member keeper = copy(event.key(), event.request(), peers);
+        if (keeper != null && kept.replace(event.request().requestId(), event,
+            new Kept(event.key(), event.request(), keeper)) && event.keeper() != null) {
+          // the former keeper may only have been out of sight: it forgets its copy once it hears
+          done.computeIfAbsent(event.keeper(), k -> ConcurrentHashMap.newKeySet()).add(event.request().requestId());
+        }
+      } catch (ServiceException e) {
+        return; // interrupted: closing
+      }
+    }
+  }
+
+  /** Tells the keepers what is done one last time: a replica that leaves in order. */
+  public void flushAndClose() {
+    try {
+      timer.submit(this::flush).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("gateway {}: the last done list did not reach every keeper", members.identity(), e);
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
