@@ -3,15 +3,18 @@ package dev.klambda.environments;
 import static dev.klambda.agent.AgentProtocol.*;
 
 import dev.klambda.agent.PoolClaim;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -31,11 +34,7 @@ public final class AgentClient implements EnvironmentInvoker {
   /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
   private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2))
-      .executor(Executors.newVirtualThreadPerTaskExecutor())
-      .build();
+  private final AgentConnections http = new AgentConnections(Duration.ofSeconds(2));
 
   /**
    * Waits until the agent at {@code address} says its Init has ended (successfully or not).
@@ -67,15 +66,17 @@ public final class AgentClient implements EnvironmentInvoker {
 
   /** Hands the warm-pool member at {@code address} to a function: its Init begins. */
   public void claim(URI address, PoolClaim claim) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(address.resolve(CLAIM_PATH))
-        .timeout(CLAIM_LIMIT)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(claim.encode()))
-        .build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 202) {
+    AgentConnections.Answer answer = http.exchange(address,
+        request(HttpMethod.POST, CLAIM_PATH, claim.encode()), CLAIM_LIMIT);
+    if (answer.status() != 202) {
       throw new IOException("the pool member at " + address + " refused the claim ("
-          + response.statusCode() + "): " + response.body());
+          + answer.status() + "): " + new String(answer.body(), StandardCharsets.UTF_8));
     }
+  }
+
+  private static FullHttpRequest request(HttpMethod method, String path, byte[] body) {
+    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
+        body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
   }
 
   /** What to make of a status: true when the wait is over, false to ask again. */
@@ -98,15 +99,14 @@ public final class AgentClient implements EnvironmentInvoker {
       if (!alive.getAsBoolean()) {
         throw new IOException("the environment exited during start-up");
       }
-      HttpRequest request = HttpRequest.newBuilder(
-              address.resolve(path + "?" + READY_WAIT_PARAMETER + "=" + Math.min(leftMillis, 5000)))
-          .timeout(Duration.ofMillis(Math.min(leftMillis, 5000) + 1000))
-          .GET().build();
+      long waitMillis = Math.min(leftMillis, 5000);
       try {
-        if (check.done(http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode())) {
+        if (check.done(http.exchange(address,
+            request(HttpMethod.GET, path + "?" + READY_WAIT_PARAMETER + "=" + waitMillis, new byte[0]),
+            Duration.ofMillis(waitMillis + 1000)).status())) {
           return;
         }
-      } catch (ConnectException | HttpTimeoutException notYet) {
+      } catch (ConnectException | SocketTimeoutException notYet) {
         // the agent does not listen yet
         Thread.sleep(pause);
         pause = Math.min(MAX_CONNECT_PAUSE_MILLIS, pause * 2);
@@ -119,36 +119,45 @@ public final class AgentClient implements EnvironmentInvoker {
       throws EnvironmentUnavailableException, IOException, InterruptedException {
     Duration limit = environment.function().timeout()
         .plus(environment.function().initTimeout()).plus(RESPONSE_MARGIN);
-    HttpRequest.Builder request = HttpRequest.newBuilder(environment.address().resolve(INVOKE_PATH))
-        .timeout(limit)
-        .header(REQUEST_ID, invocation.requestId())
-        .POST(HttpRequest.BodyPublishers.ofByteArray(invocation.payload()));
+    FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
+    request.headers().set(REQUEST_ID, invocation.requestId());
     if (invocation.clientContext() != null) {
-      request.header(CLIENT_CONTEXT, invocation.clientContext());
+      request.headers().set(CLIENT_CONTEXT, invocation.clientContext());
     }
     if (invocation.logTail()) {
-      request.header(LOG_TYPE, "Tail");
+      request.headers().set(LOG_TYPE, "Tail");
     }
-    HttpResponse<byte[]> response;
+    AgentConnections.Answer answer;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      answer = http.exchange(environment.address(), request, limit);
     } catch (ConnectException e) {
       throw new EnvironmentUnavailableException("cannot reach " + environment, e);
     }
-    String outcome = response.headers().firstValue(OUTCOME).orElse(OUTCOME_UNAVAILABLE);
-    if (response.statusCode() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
-      throw new EnvironmentUnavailableException(environment + " answered " + response.statusCode()
-          + ": " + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), null);
+    HttpHeaders headers = answer.headers();
+    String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
+    if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
+      throw new EnvironmentUnavailableException(environment + " answered " + answer.status()
+          + ": " + new String(answer.body(), StandardCharsets.UTF_8), null);
     }
-    var headers = response.headers();
     return new InvocationResult(
         InvocationResult.Outcome.fromHeader(outcome),
-        response.body(),
-        headers.firstValue(ERROR_TYPE).orElse(null),
-        headers.firstValue(LOG_RESULT).orElse(null),
-        headers.firstValueAsLong(DURATION_MICROS).orElse(0),
-        headers.firstValueAsLong(INIT_DURATION_MICROS).orElse(0),
-        headers.firstValueAsLong(BILLED_MILLIS).orElse(0),
-        headers.firstValueAsLong(MAX_MEMORY_MB).orElse(0));
+        answer.body(),
+        headers.get(ERROR_TYPE),
+        headers.get(LOG_RESULT),
+        number(headers, DURATION_MICROS),
+        number(headers, INIT_DURATION_MICROS),
+        number(headers, BILLED_MILLIS),
+        number(headers, MAX_MEMORY_MB));
+  }
+
+  /** A measurement header of the agent's; 0 when absent. */
+  private static long number(HttpHeaders headers, String name) {
+    String value = headers.get(name);
+    return value == null ? 0 : Long.parseLong(value);
+  }
+
+  @Override
+  public void close() {
+    http.close();
   }
 }

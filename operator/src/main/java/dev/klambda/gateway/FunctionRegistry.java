@@ -264,6 +264,7 @@ public final class FunctionRegistry implements AutoCloseable {
     CompletableFuture.allOf(routers.values().stream().map(FunctionRouter::close)
         .toArray(CompletableFuture[]::new)).join();
     manager.close();
+    invoker.close();
   }
 
   /**
@@ -273,6 +274,7 @@ public final class FunctionRegistry implements AutoCloseable {
   public void detach() {
     sweeper.shutdownNow();
     manager.close();
+    invoker.close();
   }
 
 }

@@ -1,5 +1,6 @@
 package dev.klambda.bench.http;
 
+import dev.klambda.agent.AgentProtocol;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -86,7 +88,8 @@ public final class HttpStacks {
     try {
       BufferedReader out = awaitLine(server, stack, "listening");
       Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> System.err.println(stack + ": " + l)));
-      try (LoadGenerator load = new LoadGenerator(port, connections, body)) {
+      try (LoadGenerator load = new LoadGenerator(
+          Collections.nCopies(connections, new LoadGenerator.Target(port, AgentProtocol.INVOKE_PATH)), body)) {
         load.run(warmup / connections);
         long cpuBefore = cpuNanos(server.pid());
         ClosedLoop.Run run = load.run(requests / connections);
@@ -178,14 +181,14 @@ public final class HttpStacks {
     process.waitFor();
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket free = new ServerSocket(0)) {
       return free.getLocalPort();
     }
   }
 
   /** utime + stime of every thread of the process. */
-  private static long cpuNanos(long pid) throws IOException {
+  static long cpuNanos(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * TICK_NANOS;

@@ -11,21 +11,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gateway's side, the same for every server: keep-alive connections on raw sockets, so that
- * the load it puts on the machine does not depend on the stack measured.
+ * The client's side, the same for every server measured: keep-alive connections on raw sockets,
+ * so that the load it puts on the machine does not depend on the stack measured.
  */
 final class LoadGenerator implements AutoCloseable {
   private final List<Socket> sockets = new ArrayList<>();
   private final List<ClosedLoop.Call> calls = new ArrayList<>();
 
-  /** {@code connections} connections to the server on {@code port}, each sending {@code body}. */
-  LoadGenerator(int port, int connections, byte[] body) throws IOException {
-    byte[] request = request(body);
-    for (int c = 0; c < connections; c++) {
+  /** Where one connection sends its requests: a port on the loopback and a path. */
+  record Target(int port, String path) {}
+
+  /** A connection per target, each sending {@code body}. */
+  LoadGenerator(List<Target> targets, byte[] body) throws IOException {
+    for (Target target : targets) {
+      byte[] request = request(target.path(), body);
       Socket socket = new Socket();
       sockets.add(socket);
       socket.setTcpNoDelay(true);
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      socket.connect(new InetSocketAddress("127.0.0.1", target.port()), 2000);
       OutputStream out = socket.getOutputStream();
       InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
       calls.add(() -> {
@@ -48,8 +51,8 @@ final class LoadGenerator implements AutoCloseable {
     }
   }
 
-  private static byte[] request(byte[] body) {
-    String head = "POST /klambda/invoke HTTP/1.1\r\n"
+  private static byte[] request(String path, byte[] body) {
+    String head = "POST " + path + " HTTP/1.1\r\n"
         + "Host: 127.0.0.1\r\n"
         + "Content-Type: application/json\r\n"
         + "Klambda-Request-Id: 8e6daa62-d0d1-4406-bb1e-9100b8692f86\r\n"
