@@ -208,6 +208,7 @@ public final class GatewayMode implements AutoCloseable {
    */
   public void crash() {
     members.close();
+    registry.detach(); // first: nothing of this replica touches an environment any more
     async.abandon();
     journal.close();
     copies.close();
@@ -216,7 +217,6 @@ public final class GatewayMode implements AutoCloseable {
     counts.close();
     catalog.close();
     pool.close();
-    registry.detach();
     metricsServer.close();
   }
 

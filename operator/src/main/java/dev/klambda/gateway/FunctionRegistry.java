@@ -273,6 +273,7 @@ public final class FunctionRegistry implements AutoCloseable {
    */
   public void detach() {
     sweeper.shutdownNow();
+    routers.values().forEach(FunctionRouter::release);
     manager.close();
     invoker.close();
   }

@@ -281,8 +281,8 @@ public final class FunctionRouter {
         offer(environment);
         return;
       }
-      if (reusable && released) {
-        return; // the new owner's now
+      if (released) {
+        return; // the new owner's now: it reuses or stops it
       }
       manager.stop(environment);
       startWhileNeeded();
