@@ -1,14 +1,10 @@
 package dev.klambda.gateway;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionUrl;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,41 +37,39 @@ final class FunctionUrlApi {
   }
 
   /** Whether the request is for a function URL by its host name. */
-  static boolean byHost(HttpExchange exchange) {
-    String host = exchange.getRequestHeaders().getFirst("Host");
+  static boolean byHost(GatewayExchange exchange) {
+    String host = exchange.header("Host");
     return host != null && HOST.matcher(host).find();
   }
 
-  void handle(HttpExchange exchange) throws IOException {
+  void handle(GatewayExchange exchange) {
     String requestId = UUID.randomUUID().toString();
-    exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
-    try (exchange) {
-      try {
-        serve(exchange, requestId);
-      } catch (ServiceException e) {
-        message(exchange, switch (e.status()) {
-          case 404 -> 404;
-          case 413 -> 413;
-          case 429 -> 429;
-          default -> 502;
-        }, switch (e.status()) {
-          case 404 -> "Not Found";
-          case 413 -> "Request Too Long";
-          case 429 -> "Rate Exceeded.";
-          default -> "Internal Server Error";
-        });
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        message(exchange, 502, "Internal Server Error");
-      }
+    exchange.responseHeaders().set("x-amzn-RequestId", requestId);
+    try {
+      serve(exchange, requestId);
+    } catch (ServiceException e) {
+      message(exchange, switch (e.status()) {
+        case 404 -> 404;
+        case 413 -> 413;
+        case 429 -> 429;
+        default -> 502;
+      }, switch (e.status()) {
+        case 404 -> "Not Found";
+        case 413 -> "Request Too Long";
+        case 429 -> "Rate Exceeded.";
+        default -> "Internal Server Error";
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      message(exchange, 502, "Internal Server Error");
     }
   }
 
-  private void serve(HttpExchange exchange, String requestId) throws ServiceException, IOException, InterruptedException {
-    String rawPath = exchange.getRequestURI().getRawPath();
+  private void serve(GatewayExchange exchange, String requestId) throws ServiceException, InterruptedException {
+    String rawPath = exchange.rawPath();
     String key;
     String path;
-    Matcher host = HOST.matcher(String.valueOf(exchange.getRequestHeaders().getFirst("Host")));
+    Matcher host = HOST.matcher(String.valueOf(exchange.header("Host")));
     Matcher byPath = PATH.matcher(rawPath);
     if (host.find()) {
       key = host.group(2) + "/" + host.group(1);
@@ -91,17 +85,16 @@ final class FunctionUrlApi {
     if (url == null) {
       throw ServiceException.functionNotFound(key + " has no function URL");
     }
-    Headers in = exchange.getRequestHeaders();
-    String origin = in.getFirst("Origin");
-    if (exchange.getRequestMethod().equals("OPTIONS") && origin != null
-        && in.getFirst("Access-Control-Request-Method") != null && !url.allowOrigins().isEmpty()) {
+    String origin = exchange.header("Origin");
+    if (exchange.method().equals("OPTIONS") && origin != null
+        && exchange.header("Access-Control-Request-Method") != null && !url.allowOrigins().isEmpty()) {
       preflight(exchange, url, origin);
       return;
     }
     byte[] body = readBody(exchange);
-    byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.getRequestMethod(), path,
-        exchange.getRequestURI().getRawQuery(), in, exchange.getRemoteAddress().getAddress().getHostAddress(), body,
-        requestId, function.name(), Instant.now()));
+    byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.method(), path,
+        exchange.rawQuery(), exchange.headers(), exchange.remoteAddress(), body, requestId, function.name(),
+        Instant.now()));
     InvocationResult result = registry.invoke(function.key(), new InvocationRequest(requestId, event, null, false),
         System.nanoTime() + queueTimeout.toNanos());
     if (result.functionError()) {
@@ -120,7 +113,7 @@ final class FunctionUrlApi {
       message(exchange, 502, "Internal Server Error");
       return;
     }
-    Headers out = exchange.getResponseHeaders();
+    HttpHeaders out = exchange.responseHeaders();
     try {
       response.headers().forEach((name, value) -> {
         if (!FRAMING_HEADERS.contains(name)) {
@@ -138,13 +131,12 @@ final class FunctionUrlApi {
   }
 
   /** Lambda answers a CORS preflight itself, from the URL's CORS settings. */
-  private static void preflight(HttpExchange exchange, FunctionUrl url, String origin) throws IOException {
-    Headers in = exchange.getRequestHeaders();
-    String method = in.getFirst("Access-Control-Request-Method");
-    String requested = in.getFirst("Access-Control-Request-Headers");
+  private static void preflight(GatewayExchange exchange, FunctionUrl url, String origin) {
+    String method = exchange.header("Access-Control-Request-Method");
+    String requested = exchange.header("Access-Control-Request-Headers");
     List<String> headers = requested == null ? List.of() : List.of(requested.split(","));
     String allowed = url.allowedOrigin(origin);
-    Headers out = exchange.getResponseHeaders();
+    HttpHeaders out = exchange.responseHeaders();
     if (allowed != null && url.allowsMethod(method) && url.allowsHeaders(headers)) {
       out.set("Access-Control-Allow-Origin", allowed);
       out.set("Access-Control-Allow-Methods", String.join(",", url.allowMethods()));
@@ -164,12 +156,12 @@ final class FunctionUrlApi {
     send(exchange, 200, new byte[0]);
   }
 
-  private static void corsHeaders(HttpExchange exchange, FunctionUrl url, String origin) {
+  private static void corsHeaders(GatewayExchange exchange, FunctionUrl url, String origin) {
     String allowed = url.allowedOrigin(origin);
     if (allowed == null) {
       return;
     }
-    Headers out = exchange.getResponseHeaders();
+    HttpHeaders out = exchange.responseHeaders();
     out.set("Access-Control-Allow-Origin", allowed);
     if (url.allowCredentials()) {
       out.set("Access-Control-Allow-Credentials", "true");
@@ -179,26 +171,19 @@ final class FunctionUrlApi {
     }
   }
 
-  private static byte[] readBody(HttpExchange exchange) throws IOException, ServiceException {
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(InvokeApi.MAX_SYNC_PAYLOAD + 1);
-      if (body.length > InvokeApi.MAX_SYNC_PAYLOAD) {
-        in.transferTo(OutputStream.nullOutputStream());
-        throw ServiceException.tooLarge(InvokeApi.MAX_SYNC_PAYLOAD);
-      }
-      return body;
+  private static byte[] readBody(GatewayExchange exchange) throws ServiceException {
+    if (exchange.bodyLength() > InvokeApi.MAX_SYNC_PAYLOAD) {
+      throw ServiceException.tooLarge(InvokeApi.MAX_SYNC_PAYLOAD);
     }
+    return exchange.body();
   }
 
-  private static void message(HttpExchange exchange, int status, String message) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
+  private static void message(GatewayExchange exchange, int status, String message) {
+    exchange.responseHeaders().set("Content-Type", "application/json");
     send(exchange, status, ("{\"Message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
+  private static void send(GatewayExchange exchange, int status, byte[] body) {
+    exchange.respond(status, body);
   }
 }

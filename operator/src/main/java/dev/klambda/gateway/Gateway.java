@@ -1,65 +1,156 @@
 package dev.klambda.gateway;
 
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP front door: the Lambda Invoke API and function URLs on one port. Every exchange runs on its own virtual
- * thread, so thousands of queued and in-flight invocations cost memory, not platform threads.
+ * The HTTP front door: the Lambda Invoke API and function URLs on one port, on Netty (chosen by
+ * the side-by-side measurement in bench/RESULTS.md). Netty's event loop reads and writes; each
+ * request is handled on a virtual thread of its own, because routing waits (for an environment,
+ * for the agent's answer), so thousands of queued and in-flight invocations cost memory, not
+ * platform threads.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-  private final HttpServer server;
+  /** Past the Invoke API's 6 MB, so that its own limit answers with Lambda's error. */
+  private static final int MAX_REQUEST = 7 * 1024 * 1024;
+
+  /** What serves the requests under a path prefix. */
+  @FunctionalInterface
+  public interface Route {
+    void handle(GatewayExchange exchange) throws IOException;
+  }
+
+  private final InetSocketAddress requested;
   private final AsyncInvoker async;
+  private final InvokeApi invokeApi;
+  private final FunctionUrlApi urls;
+  private final Map<String, Route> routes = new ConcurrentHashMap<>();
+  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+      Thread.ofPlatform().daemon().name("gateway-io-", 0).factory(), NioIoHandler.newFactory());
+  private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile Channel server;
 
-  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async,
-      Duration queueTimeout) throws IOException {
-    // Without this the JDK's server delays small responses (Nagle), costing ~40 ms per round trip.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout) {
+    this.requested = address;
     this.async = async;
-    this.server = HttpServer.create(address, 4096);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    InvokeApi invokeApi = new InvokeApi(registry, async, queueTimeout);
-    FunctionUrlApi urls = new FunctionUrlApi(registry, queueTimeout);
-    // a function URL host serves that function's URL only, whatever the path: never the Invoke API
-    server.createContext(InvokeApi.PATH_PREFIX, exchange -> {
-      if (FunctionUrlApi.byHost(exchange)) {
-        urls.handle(exchange);
-      } else {
-        invokeApi.handle(exchange);
-      }
-    });
-    server.createContext(FunctionUrlApi.PATH_PREFIX, urls::handle);
-    server.createContext("/", exchange -> {
-      if (FunctionUrlApi.byHost(exchange)) {
-        urls.handle(exchange);
-        return;
-      }
-      try (exchange) {
-        InvokeApi.sendError(exchange, ServiceException.unknownOperation(
-            exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()));
-      }
-    });
+    this.invokeApi = new InvokeApi(registry, async, queueTimeout);
+    this.urls = new FunctionUrlApi(registry, queueTimeout);
   }
 
-  /** Serves {@code handler} under {@code pathPrefix} too (before {@link #start()}). */
-  public void serve(String pathPrefix, HttpHandler handler) {
-    server.createContext(pathPrefix, handler);
+  /** Serves {@code route} under {@code pathPrefix} too (before {@link #start()}). */
+  public void serve(String pathPrefix, Route route) {
+    routes.put(pathPrefix, route);
   }
 
-  public void start() {
-    server.start();
+  public void start() throws IOException {
+    try {
+      server = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 4096)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+              connections.add(channel);
+              channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new Dispatcher());
+            }
+          })
+          .bind(requested).sync().channel();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while binding " + requested, e);
+    } catch (RuntimeException e) {
+      throw new IOException("cannot listen on " + requested + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Hands each whole request to a virtual thread; the connection reads no more until it is answered. */
+  private final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+    Dispatcher() {
+      super(false); // released once answered, on the handler's thread
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
+      context.channel().config().setAutoRead(false);
+      inFlight.incrementAndGet();
+      handlers.execute(() -> {
+        GatewayExchange exchange = new GatewayExchange(context, request);
+        try {
+          route(exchange).handle(exchange);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
+          if (!exchange.answered()) {
+            InvokeApi.sendError(exchange, ServiceException.service("the gateway failed: " + e.getMessage()));
+          }
+        } finally {
+          request.release();
+          inFlight.decrementAndGet();
+        }
+      });
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+      LOG.debug("connection from {} failed: {}", context.channel().remoteAddress(), cause.toString());
+      context.close();
+    }
+  }
+
+  /** A function URL host serves that function's URL only, whatever the path: never the Invoke API. */
+  private Route route(GatewayExchange exchange) {
+    if (FunctionUrlApi.byHost(exchange)) {
+      return urls::handle;
+    }
+    String path = exchange.rawPath();
+    if (path.startsWith(InvokeApi.PATH_PREFIX)) {
+      return invokeApi::handle;
+    }
+    if (path.startsWith(FunctionUrlApi.PATH_PREFIX)) {
+      return urls::handle;
+    }
+    for (Map.Entry<String, Route> route : routes.entrySet()) {
+      if (path.startsWith(route.getKey())) {
+        return route.getValue();
+      }
+    }
+    return unknown -> InvokeApi.sendError(unknown,
+        ServiceException.unknownOperation(unknown.method(), unknown.rawPath()));
   }
 
   /** The bound address (the port is the real one when 0 was asked for). */
   public InetSocketAddress address() {
-    return server.getAddress();
+    return (InetSocketAddress) server.localAddress();
   }
 
   public String baseUrl() {
@@ -67,14 +158,34 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Stops taking requests and lets in-flight ones (and accepted events) finish within
-   * {@code grace}. The environments are the caller's to stop (or keep, for adoption).
+   * Stops taking connections and lets in-flight requests (and accepted events) finish within
+   * {@code grace}; then closes every connection. The environments are the caller's to stop (or
+   * keep, for adoption).
    */
   public void stop(Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
-    server.stop((int) Math.max(1, grace.toSeconds()));
+    if (server != null) {
+      server.close().syncUninterruptibly();
+    }
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      sleep();
+    }
+    if (inFlight.get() > 0) {
+      LOG.warn("{} requests were still in flight when the gateway stopped", inFlight.get());
+    }
     if (!async.awaitQuiet(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
       LOG.warn("{} accepted events did not complete before shutdown", async.inProgress());
+    }
+    connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    handlers.shutdownNow();
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -4,14 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,28 +38,24 @@ final class InvokeApi {
     this.queueTimeout = queueTimeout;
   }
 
-  void handle(HttpExchange exchange) throws IOException {
-    String requestId = forwarded(exchange)
-        ? exchange.getRequestHeaders().getFirst(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
-    exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
-    try (exchange) {
-      try {
-        invoke(exchange, requestId);
-      } catch (ServiceException e) {
-        sendError(exchange, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        sendError(exchange, ServiceException.service("interrupted"));
-      }
+  void handle(GatewayExchange exchange) {
+    String requestId = forwarded(exchange) ? exchange.header(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
+    exchange.responseHeaders().set("x-amzn-RequestId", requestId);
+    try {
+      invoke(exchange, requestId);
+    } catch (ServiceException e) {
+      sendError(exchange, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      sendError(exchange, ServiceException.service("interrupted"));
     }
   }
 
-  private void invoke(HttpExchange exchange, String requestId)
-      throws ServiceException, IOException, InterruptedException {
-    String rawPath = exchange.getRequestURI().getRawPath();
-    if (!exchange.getRequestMethod().equals("POST") || !rawPath.startsWith(PATH_PREFIX)
+  private void invoke(GatewayExchange exchange, String requestId) throws ServiceException, InterruptedException {
+    String rawPath = exchange.rawPath();
+    if (!exchange.method().equals("POST") || !rawPath.startsWith(PATH_PREFIX)
         || !rawPath.endsWith(PATH_SUFFIX) || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
-      throw ServiceException.unknownOperation(exchange.getRequestMethod(), rawPath);
+      throw ServiceException.unknownOperation(exchange.method(), rawPath);
     }
     String functionName = URLDecoder.decode(
         rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()), StandardCharsets.UTF_8);
@@ -75,9 +68,8 @@ final class InvokeApi {
       throw ServiceException.functionNotFound(function.arn(registry.region()) + ":" + qualifier);
     }
 
-    Headers headers = exchange.getRequestHeaders();
-    String type = orDefault(headers.getFirst("X-Amz-Invocation-Type"), "RequestResponse");
-    String logType = orDefault(headers.getFirst("X-Amz-Log-Type"), "None");
+    String type = orDefault(exchange.header("X-Amz-Invocation-Type"), "RequestResponse");
+    String logType = orDefault(exchange.header("X-Amz-Log-Type"), "None");
     if (!type.equals("RequestResponse") && !type.equals("Event") && !type.equals("DryRun")) {
       throw ServiceException.invalidParameter("X-Amz-Invocation-Type must be RequestResponse, Event "
           + "or DryRun (got '" + type + "')");
@@ -85,7 +77,7 @@ final class InvokeApi {
     if (!logType.equals("None") && !logType.equals("Tail")) {
       throw ServiceException.invalidParameter("X-Amz-Log-Type must be None or Tail (got '" + logType + "')");
     }
-    String clientContext = clientContext(headers.getFirst("X-Amz-Client-Context"));
+    String clientContext = clientContext(exchange.header("X-Amz-Client-Context"));
     int limit = type.equals("Event") ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     byte[] payload = readPayload(exchange, limit);
     InvocationRequest request = new InvocationRequest(requestId, payload, clientContext,
@@ -99,7 +91,7 @@ final class InvokeApi {
       }
       default -> {
         if (forwarded(exchange)) {
-          long queueMillis = Long.parseLong(headers.getFirst(RemoteInvoker.QUEUE_MILLIS));
+          long queueMillis = Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS));
           respond(exchange, registry.invokeForwarded(function.key(), request,
               System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(queueMillis)), true);
         } else {
@@ -111,14 +103,13 @@ final class InvokeApi {
   }
 
   /** Sent by another gateway replica, to the one that routes the function. */
-  private static boolean forwarded(HttpExchange exchange) {
-    Headers headers = exchange.getRequestHeaders();
-    return headers.containsKey(RemoteInvoker.FORWARDED) && headers.getFirst(RemoteInvoker.REQUEST_ID) != null
-        && headers.getFirst(RemoteInvoker.QUEUE_MILLIS) != null;
+  private static boolean forwarded(GatewayExchange exchange) {
+    return exchange.header(RemoteInvoker.FORWARDED) != null && exchange.header(RemoteInvoker.REQUEST_ID) != null
+        && exchange.header(RemoteInvoker.QUEUE_MILLIS) != null;
   }
 
-  private static void respond(HttpExchange exchange, InvocationResult result, boolean toReplica) throws IOException {
-    Headers out = exchange.getResponseHeaders();
+  private static void respond(GatewayExchange exchange, InvocationResult result, boolean toReplica) {
+    HttpHeaders out = exchange.responseHeaders();
     if (toReplica) {
       out.set(RemoteInvoker.OUTCOME, result.outcome().name());
       if (result.errorType() != null) {
@@ -153,15 +144,11 @@ final class InvokeApi {
     }
   }
 
-  private static byte[] readPayload(HttpExchange exchange, int limit) throws IOException, ServiceException {
-    byte[] payload;
-    try (InputStream in = exchange.getRequestBody()) {
-      payload = in.readNBytes(limit + 1);
-      if (payload.length > limit) {
-        in.transferTo(OutputStream.nullOutputStream());
-        throw ServiceException.tooLarge(limit);
-      }
+  private static byte[] readPayload(GatewayExchange exchange, int limit) throws ServiceException {
+    if (exchange.bodyLength() > limit) {
+      throw ServiceException.tooLarge(limit);
     }
+    byte[] payload = exchange.body();
     if (payload.length == 0) {
       // Lambda hands an invocation without a payload an empty JSON object
       return "{}".getBytes(StandardCharsets.UTF_8);
@@ -187,33 +174,30 @@ final class InvokeApi {
     }
   }
 
-  static void sendError(HttpExchange exchange, ServiceException e) throws IOException {
-    exchange.getResponseHeaders().set("x-amzn-ErrorType", e.type());
+  static void sendError(GatewayExchange exchange, ServiceException e) {
+    exchange.responseHeaders().set("x-amzn-ErrorType", e.type());
     StringBuilder body = new StringBuilder("{\"Type\":\"").append(e.blame()).append("\",\"message\":")
         .append(quote(e.getMessage()));
     if (e.reason() != null) {
       body.append(",\"Reason\":").append(quote(e.reason()));
     }
     if (e.status() == 429) {
-      exchange.getResponseHeaders().set("Retry-After", "1");
+      exchange.responseHeaders().set("Retry-After", "1");
     }
     send(exchange, e.status(), body.append('}').toString().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
-    }
+  private static void send(GatewayExchange exchange, int status, byte[] body) {
+    exchange.responseHeaders().set("Content-Type", "application/json");
+    exchange.respond(status, body);
   }
 
   private static String quote(String text) {
     return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
   }
 
-  private static String queryParameter(HttpExchange exchange, String name) {
-    String query = exchange.getRequestURI().getRawQuery();
+  private static String queryParameter(GatewayExchange exchange, String name) {
+    String query = exchange.rawQuery();
     if (query == null) {
       return null;
     }

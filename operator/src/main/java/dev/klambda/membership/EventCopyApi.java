@@ -1,9 +1,8 @@
 package dev.klambda.membership;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.klambda.environments.InvocationRequest;
-import java.io.IOException;
+import dev.klambda.gateway.Gateway;
+import dev.klambda.gateway.GatewayExchange;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -16,7 +15,7 @@ import java.util.List;
  * headers, the payload as the body) and {@code POST /klambda/v1/event-copies/ORIGIN/done} with the
  * request ids ORIGIN is done with, one per line (none: ORIGIN is still there).
  */
-public final class EventCopyApi implements HttpHandler {
+public final class EventCopyApi implements Gateway.Route {
   public static final String PATH = "/klambda/v1/event-copies/";
   static final String FUNCTION = "X-Klambda-Function";
   static final String REQUEST_ID = "X-Klambda-Request-Id";
@@ -30,32 +29,30 @@ public final class EventCopyApi implements HttpHandler {
   }
 
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String rest = exchange.getRequestURI().getRawPath().substring(PATH.length());
-      if (!exchange.getRequestMethod().equals("POST") || rest.isEmpty()) {
-        exchange.sendResponseHeaders(404, -1);
+  public void handle(GatewayExchange exchange) {
+    String rest = exchange.rawPath().substring(PATH.length());
+    if (!exchange.method().equals("POST") || rest.isEmpty()) {
+      exchange.respond(404, new byte[0]);
+      return;
+    }
+    byte[] body = exchange.body();
+    if (rest.endsWith(DONE)) {
+      String origin = decode(rest.substring(0, rest.length() - DONE.length()));
+      String ids = new String(body, StandardCharsets.UTF_8);
+      List<String> done = ids.isBlank() ? List.of() : Arrays.asList(ids.strip().split("\n"));
+      copies.forget(origin, done);
+    } else {
+      String key = exchange.header(FUNCTION);
+      String requestId = exchange.header(REQUEST_ID);
+      if (key == null || requestId == null) {
+        exchange.respond(400, new byte[0]);
         return;
       }
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      if (rest.endsWith(DONE)) {
-        String origin = decode(rest.substring(0, rest.length() - DONE.length()));
-        String ids = new String(body, StandardCharsets.UTF_8);
-        List<String> done = ids.isBlank() ? List.of() : Arrays.asList(ids.strip().split("\n"));
-        copies.forget(origin, done);
-      } else {
-        String key = exchange.getRequestHeaders().getFirst(FUNCTION);
-        String requestId = exchange.getRequestHeaders().getFirst(REQUEST_ID);
-        if (key == null || requestId == null) {
-          exchange.sendResponseHeaders(400, -1);
-          return;
-        }
-        String context = exchange.getRequestHeaders().getFirst(CLIENT_CONTEXT);
-        copies.keep(decode(rest), key, new InvocationRequest(requestId, body,
-            context == null ? null : new String(Base64.getDecoder().decode(context), StandardCharsets.UTF_8), false));
-      }
-      exchange.sendResponseHeaders(204, -1);
+      String context = exchange.header(CLIENT_CONTEXT);
+      copies.keep(decode(rest), key, new InvocationRequest(requestId, body,
+          context == null ? null : new String(Base64.getDecoder().decode(context), StandardCharsets.UTF_8), false));
     }
+    exchange.respond(204, new byte[0]);
   }
 
   private static String decode(String segment) {

@@ -1,0 +1,116 @@
+package dev.klambda.gateway;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request to the gateway, whole (Netty aggregated it), and its answer: what the Invoke API,
+ * function URLs and the replicas' event copies need of an HTTP server. Answered once; the
+ * connection reads its next request only after the answer is written, so answers keep the order
+ * of their requests.
+ */
+public final class GatewayExchange {
+  private final ChannelHandlerContext context;
+  private final FullHttpRequest request;
+  private final String rawPath;
+  private final String rawQuery;
+  private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
+  private boolean answered;
+
+  GatewayExchange(ChannelHandlerContext context, FullHttpRequest request) {
+    this.context = context;
+    this.request = request;
+    String uri = request.uri();
+    int query = uri.indexOf('?');
+    this.rawPath = query < 0 ? uri : uri.substring(0, query);
+    this.rawQuery = query < 0 ? null : uri.substring(query + 1);
+  }
+
+  public String method() {
+    return request.method().name();
+  }
+
+  /** The path as sent, percent-encoding kept. */
+  public String rawPath() {
+    return rawPath;
+  }
+
+  /** The query as sent, or null. */
+  public String rawQuery() {
+    return rawQuery;
+  }
+
+  /** The first value of a request header (any case), or null. */
+  public String header(String name) {
+    return request.headers().get(name);
+  }
+
+  /** Every request header with its values, names as sent. */
+  public Map<String, List<String>> headers() {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    request.headers().forEach(h -> headers.computeIfAbsent(h.getKey(), n -> new ArrayList<>()).add(h.getValue()));
+    return headers;
+  }
+
+  public int bodyLength() {
+    return request.content().readableBytes();
+  }
+
+  /** The body, copied out of the server's buffers (which are released once the request is answered). */
+  public byte[] body() {
+    return ByteBufUtil.getBytes(request.content());
+  }
+
+  public String remoteAddress() {
+    return context.channel().remoteAddress() instanceof InetSocketAddress address
+        ? address.getAddress().getHostAddress() : String.valueOf(context.channel().remoteAddress());
+  }
+
+  /** The answer's headers, to set before {@link #respond}. */
+  public HttpHeaders responseHeaders() {
+    return responseHeaders;
+  }
+
+  /** Writes the answer; the connection stays open unless the client asked to close it. */
+  public void respond(int status, byte[] body) {
+    if (answered) {
+      throw new IllegalStateException("answered already");
+    }
+    answered = true;
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+        body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body), responseHeaders,
+        EmptyHttpHeaders.INSTANCE);
+    HttpUtil.setContentLength(response, body.length);
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, "close");
+    }
+    context.writeAndFlush(response).addListener(keepAlive
+        ? (ChannelFutureListener) written -> {
+          context.channel().config().setAutoRead(true);
+          context.read();
+        }
+        : ChannelFutureListener.CLOSE);
+  }
+
+  boolean answered() {
+    return answered;
+  }
+}
