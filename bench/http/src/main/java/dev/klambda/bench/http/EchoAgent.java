@@ -24,14 +24,18 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Environments without a runtime: the agent protocol answered by an echo, so that the gateway's
  * cost is all that a throughput run measures. Init is over at once, a claim is refused, an
- * invocation succeeds with its payload as the answer and the agent's measurement headers.
+ * invocation succeeds with its payload as the answer and the agent's measurement headers (after a
+ * while for {@code {"hold":N}}).
  */
 final class EchoAgent implements AutoCloseable {
   private static final int MAX_CONTENT = 7 * 1024 * 1024;
+  static final String HOLD = "{\"hold\":";
   private final EventLoopGroup group;
   private final Channel channel;
 
@@ -72,7 +76,22 @@ final class EchoAgent implements AutoCloseable {
       }
       HttpUtil.setContentLength(response, response.content().readableBytes());
       HttpUtil.setKeepAlive(response, HttpUtil.isKeepAlive(request));
-      context.writeAndFlush(response);
+      long hold = holdMillis(request.content());
+      if (hold > 0) {
+        context.executor().schedule(() -> context.writeAndFlush(response), hold, TimeUnit.MILLISECONDS);
+      } else {
+        context.writeAndFlush(response);
+      }
+    }
+
+    /** An invocation with the payload {@code {"hold":N}} is answered after N ms: a held request. */
+    private static long holdMillis(ByteBuf payload) {
+      if (payload.readableBytes() > 32 || payload.readableBytes() < 10) {
+        return 0;
+      }
+      String text = payload.toString(StandardCharsets.US_ASCII);
+      return text.startsWith(HOLD) && text.endsWith("}")
+          ? Long.parseLong(text.substring(HOLD.length(), text.length() - 1)) : 0;
     }
   }
 

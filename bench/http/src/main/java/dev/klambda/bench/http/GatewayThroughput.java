@@ -9,12 +9,16 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The gateway's throughput with the function's runtime out of the measurement: {@code klambda.jar
@@ -35,7 +41,9 @@ import java.util.Map;
  *
  * <pre>java -cp bench/http/target/http-stacks.jar dev.klambda.bench.http.GatewayThroughput
  *     [--gateways 1,2] [--cores 0,1] [--connections 32] [--functions 8] [--warmup N] [--requests N]
- *     [--body BYTES]</pre>
+ *     [--body BYTES] [--held N] [--hold-millis MS]</pre>
+ *
+ * {@code --held N} adds a row of N requests held at once by one gateway with a 512 MB heap.
  *
  * Run from the repository root after {@code mvn install -DskipTests} (it starts
  * {@code operator/target/klambda.jar} and reads {@code crds/}); port 9000 must be free on the
@@ -52,6 +60,8 @@ public final class GatewayThroughput {
     int warmup = 100_000;
     int requests = 200_000;
     int bodyBytes = 128;
+    int held = 0;
+    long holdMillis = 5000;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
         case "--gateways" -> gatewayCounts = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
@@ -61,6 +71,8 @@ public final class GatewayThroughput {
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--requests" -> requests = Integer.parseInt(args[i + 1]);
         case "--body" -> bodyBytes = Integer.parseInt(args[i + 1]);
+        case "--held" -> held = Integer.parseInt(args[i + 1]);
+        case "--hold-millis" -> holdMillis = Long.parseLong(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -86,6 +98,7 @@ public final class GatewayThroughput {
       for (int f = 0; f < functions; f++) {
         client.resource(function("echo-" + f)).inNamespace("default").create();
       }
+      client.resource(function("hold")).inNamespace("default").create();
       System.out.printf(Locale.ROOT, "machine: %d CPUs, %s, JDK %s; %d connections over %d functions, %d warm-up"
           + " and %d measured invocations per row, %d-byte payloads%n%n",
           Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
@@ -95,6 +108,12 @@ public final class GatewayThroughput {
       for (int count : gatewayCounts) {
         System.out.println(row(client.getMasterUrl().toString(), jar, count, cores, connections, functions, warmup, requests,
             body));
+      }
+      if (held > 0) {
+        System.out.println();
+        System.out.println("| held requests | answered 200 | gateway heap used after a GC (MB) | gateway RSS (MB) | all answered after (s) |");
+        System.out.println("|---|---|---|---|---|");
+        System.out.println(heldRow(client.getMasterUrl().toString(), jar, held, holdMillis, cores.getFirst()));
       }
     } finally {
       server.destroy();
@@ -111,7 +130,8 @@ public final class GatewayThroughput {
         int port = HttpStacks.freePort();
         int metricsPort = HttpStacks.freePort();
         int core = cores.get(g % cores.size());
-        gateways.add(startGateway(masterUrl, jar, "bench-" + count + "-" + g, core, port, metricsPort));
+        gateways.add(startGateway(masterUrl, jar, "bench-" + count + "-" + g, core, port, metricsPort, List.of(),
+            List.of("--queue-timeout-seconds", "30")));
         ports.add(port);
         pinned.add(core);
         awaitReady(metricsPort);
@@ -141,6 +161,76 @@ public final class GatewayThroughput {
     }
   }
 
+  /**
+   * {@code held} requests sent at once to one gateway with a 512 MB heap, each answered by its
+   * environment only after {@code holdMillis}: with the per-function limit at 1,000 environments,
+   * the rest wait in the router's queue. The heap is read (after a full GC) while all are held.
+   */
+  private static String heldRow(String masterUrl, Path jar, int held, long holdMillis, int core) throws Exception {
+    int port = HttpStacks.freePort();
+    int metricsPort = HttpStacks.freePort();
+    Process gateway = startGateway(masterUrl, jar, "bench-held", core, port, metricsPort, List.of("-Xmx512m"),
+        List.of("--queue-timeout-seconds", "600"));
+    List<Socket> sockets = new ArrayList<>();
+    try {
+      awaitReady(metricsPort);
+      String payload = EchoAgent.HOLD + holdMillis + "}";
+      byte[] request = ("POST /2015-03-31/functions/hold/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + payload.length() + "\r\n\r\n" + payload)
+          .getBytes(StandardCharsets.US_ASCII);
+      long start = System.nanoTime();
+      for (int i = 0; i < held; i++) {
+        Socket socket = new Socket("127.0.0.1", port);
+        sockets.add(socket);
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+      }
+      Thread.sleep(2000);
+      long heapMb = heapUsedAfterGc(gateway.pid()) / 1024;
+      long rssMb = rssKb(gateway.pid()) / 1024;
+      int answered = 0;
+      for (Socket socket : sockets) {
+        socket.setSoTimeout(600_000);
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        String status = in.readLine();
+        if (status != null && status.startsWith("HTTP/1.1 200")) {
+          answered++;
+        }
+      }
+      return String.format(Locale.ROOT, "| %d | %d | %d | %d | %.0f |", held, answered, heapMb, rssMb,
+          (System.nanoTime() - start) / 1e9);
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+      gateway.destroy();
+      gateway.waitFor();
+    }
+  }
+
+  /** The heap in use after a full GC, in KB, as {@code jcmd} reports it. */
+  private static long heapUsedAfterGc(long pid) throws Exception {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+    Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    info.waitFor();
+    Matcher used = Pattern.compile("used (\\d+)K").matcher(text);
+    if (!used.find()) {
+      throw new IllegalStateException("no heap figure in: " + text);
+    }
+    return Long.parseLong(used.group(1));
+  }
+
+  private static long rssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    return 0;
+  }
+
   private static long cpu(List<Process> processes) throws IOException {
     long sum = 0;
     for (Process process : processes) {
@@ -150,12 +240,14 @@ public final class GatewayThroughput {
   }
 
   private static Process startGateway(String masterUrl, Path jar, String identity, int core, int port,
-      int metricsPort) throws IOException {
-    List<String> command = List.of("taskset", "-c", Integer.toString(core),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(), "gateway",
+      int metricsPort, List<String> jvmOptions, List<String> moreArgs) throws IOException {
+    List<String> command = new ArrayList<>(List.of("taskset", "-c", Integer.toString(core),
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString(), "gateway",
         "--bind", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", Integer.toString(metricsPort),
-        "--identity", identity, "--lease-namespace", "default", "--namespaces", "default",
-        "--queue-timeout-seconds", "30");
+        "--identity", identity, "--lease-namespace", "default", "--namespaces", "default"));
+    command.addAll(moreArgs);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), identity + ".log").toFile());
     Map<String, String> env = builder.environment();

@@ -8,12 +8,12 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Plays the kubelet for the throughput run: every Pod the gateways create runs at once, on an IP
- * of its own in 127.0.13.0/24, where the {@link EchoAgent} answers for it.
+ * Plays the kubelet for the throughput run: every Pod the gateways create runs at once, on a
+ * loopback IP of its own from 127.0.13.1 on, where the {@link EchoAgent} answers for it.
  */
 final class MockKubelet implements AutoCloseable {
   private final SharedIndexInformer<Pod> informer;
-  private final AtomicInteger next = new AtomicInteger(1);
+  private final AtomicInteger next = new AtomicInteger();
 
   MockKubelet(KubernetesClient client) {
     informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
@@ -21,10 +21,8 @@ final class MockKubelet implements AutoCloseable {
       public void onAdd(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getPodIP() == null) {
           int n = next.getAndIncrement();
-          if (n > 254) {
-            throw new IllegalStateException("more than 254 environments: the run needs fewer");
-          }
-          pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP("127.0.13." + n).build());
+          String ip = "127.0." + (13 + n / 254) + "." + (1 + n % 254);
+          pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
           client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
         }
       }
