@@ -3,6 +3,7 @@ package dev.klambda.environments;
 import static dev.klambda.agent.AgentProtocol.*;
 
 import dev.klambda.agent.PoolClaim;
+import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -34,7 +35,7 @@ public final class AgentClient implements EnvironmentInvoker {
   /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
   private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
-  private final AgentConnections http = new AgentConnections(Duration.ofSeconds(2));
+  private final HttpConnections http = new HttpConnections("agent", Duration.ofSeconds(2));
 
   /**
    * Waits until the agent at {@code address} says its Init has ended (successfully or not).
@@ -66,7 +67,7 @@ public final class AgentClient implements EnvironmentInvoker {
 
   /** Hands the warm-pool member at {@code address} to a function: its Init begins. */
   public void claim(URI address, PoolClaim claim) throws IOException, InterruptedException {
-    AgentConnections.Answer answer = http.exchange(address,
+    HttpConnections.Answer answer = http.exchange(address,
         request(HttpMethod.POST, CLAIM_PATH, claim.encode()), CLAIM_LIMIT);
     if (answer.status() != 202) {
       throw new IOException("the pool member at " + address + " refused the claim ("
@@ -127,7 +128,7 @@ public final class AgentClient implements EnvironmentInvoker {
     if (invocation.logTail()) {
       request.headers().set(LOG_TYPE, "Tail");
     }
-    AgentConnections.Answer answer;
+    HttpConnections.Answer answer;
     try {
       answer = http.exchange(environment.address(), request, limit);
     } catch (ConnectException e) {

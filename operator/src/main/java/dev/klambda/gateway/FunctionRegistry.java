@@ -265,6 +265,7 @@ public final class FunctionRegistry implements AutoCloseable {
         .toArray(CompletableFuture[]::new)).join();
     manager.close();
     invoker.close();
+    remote.close();
   }
 
   /**
@@ -276,6 +277,7 @@ public final class FunctionRegistry implements AutoCloseable {
     routers.values().forEach(FunctionRouter::release);
     manager.close();
     invoker.close();
+    remote.close();
   }
 
 }

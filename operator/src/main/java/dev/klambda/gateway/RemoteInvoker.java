@@ -2,14 +2,17 @@ package dev.klambda.gateway;
 
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.http.HttpConnections;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -20,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * Invoke API with klambda's own headers: the request id, the time left in the queue, and on the
  * way back how the invocation ended. A forwarded request is never forwarded again.
  */
-final class RemoteInvoker {
+final class RemoteInvoker implements AutoCloseable {
   static final String FORWARDED = "X-Klambda-Forwarded";
   static final String REQUEST_ID = "X-Klambda-Request-Id";
   static final String QUEUE_MILLIS = "X-Klambda-Queue-Millis";
@@ -34,17 +37,18 @@ final class RemoteInvoker {
     }
   }
 
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(1)).build();
+  /** Past any queue wait and function timeout (Lambda's longest is 15 minutes). */
+  private static final Duration ANSWER_LIMIT = Duration.ofMinutes(16);
+
+  private final HttpConnections http = new HttpConnections("forward", Duration.ofSeconds(1));
 
   InvocationResult invoke(URI owner, String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, OwnerUnreachable, InterruptedException {
     long queueMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(queueDeadlineNanos - System.nanoTime()));
-    HttpResponse<byte[]> response = send(owner, key, request, "RequestResponse", queueMillis);
-    String outcome = response.headers().firstValue(OUTCOME).orElse("SUCCESS");
-    return new InvocationResult(InvocationResult.Outcome.valueOf(outcome), response.body(),
-        response.headers().firstValue(ERROR_TYPE).orElse(null),
-        response.headers().firstValue("X-Amz-Log-Result").orElse(null), 0, 0, 0, 0);
+    HttpConnections.Answer answer = send(owner, key, request, "RequestResponse", queueMillis);
+    HttpHeaders headers = answer.headers();
+    return new InvocationResult(InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")), answer.body(),
+        headers.get(ERROR_TYPE), headers.get("X-Amz-Log-Result"), 0, 0, 0, 0);
   }
 
   /** Queues an event at another replica, which runs and retries it from then on. */
@@ -53,38 +57,44 @@ final class RemoteInvoker {
     send(gateway, key, request, "Event", 0);
   }
 
-  private HttpResponse<byte[]> send(URI owner, String key, InvocationRequest request, String type, long queueMillis)
+  private HttpConnections.Answer send(URI owner, String key, InvocationRequest request, String type, long queueMillis)
       throws ServiceException, OwnerUnreachable, InterruptedException {
-    HttpRequest.Builder http = HttpRequest.newBuilder(owner.resolve(InvokeApi.PATH_PREFIX
-            + URLEncoder.encode(key, StandardCharsets.UTF_8) + "/invocations"))
-        .header("X-Amz-Invocation-Type", type)
-        .header(FORWARDED, "1")
-        .header(REQUEST_ID, request.requestId())
-        .header(QUEUE_MILLIS, Long.toString(queueMillis))
-        .header("X-Amz-Log-Type", request.logTail() ? "Tail" : "None")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(request.payload()));
+    FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+        InvokeApi.PATH_PREFIX + URLEncoder.encode(key, StandardCharsets.UTF_8) + "/invocations",
+        Unpooled.wrappedBuffer(request.payload()));
+    http.headers()
+        .set("X-Amz-Invocation-Type", type)
+        .set(FORWARDED, "1")
+        .set(REQUEST_ID, request.requestId())
+        .set(QUEUE_MILLIS, Long.toString(queueMillis))
+        .set("X-Amz-Log-Type", request.logTail() ? "Tail" : "None");
     if (request.clientContext() != null) {
-      http.header("X-Amz-Client-Context",
+      http.headers().set("X-Amz-Client-Context",
           Base64.getEncoder().encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
     }
-    HttpResponse<byte[]> response;
+    HttpConnections.Answer answer;
     try {
-      response = client.send(http.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (ConnectException | HttpConnectTimeoutException e) {
+      answer = this.http.exchange(owner, http, ANSWER_LIMIT.plusMillis(queueMillis));
+    } catch (ConnectException e) {
       throw new OwnerUnreachable(owner + ": " + e, e);
     } catch (IOException e) {
       // sent, and the answer is lost: the invocation may have run, so it is not run again here
       throw ServiceException.service("The gateway at " + owner + " that routes " + key
           + " was lost during the invocation: " + e);
     }
-    if (response.statusCode() / 100 != 2) {
-      ServiceException error = ServiceException.fromResponse(response.statusCode(),
-          response.headers().firstValue("x-amzn-ErrorType").orElse(null), response.body());
+    if (answer.status() / 100 != 2) {
+      ServiceException error = ServiceException.fromResponse(answer.status(),
+          answer.headers().get("x-amzn-ErrorType"), answer.body());
       if (error.notOwner()) {
         throw new OwnerUnreachable(error.getMessage(), null);
       }
       throw error;
     }
-    return response;
+    return answer;
+  }
+
+  @Override
+  public void close() {
+    http.close();
   }
 }

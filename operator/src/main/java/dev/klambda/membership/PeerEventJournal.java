@@ -3,12 +3,14 @@ package dev.klambda.membership;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.gateway.EventJournal;
 import dev.klambda.gateway.ServiceException;
+import dev.klambda.http.HttpConnections;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +41,7 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private record Kept(String key, InvocationRequest request, GatewayMembers.Member keeper) {}
 
   private final GatewayMembers members;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(1)).build();
+  private final HttpConnections http = new HttpConnections("event-copies", Duration.ofSeconds(1));
   private final Map<String, Kept> kept = new ConcurrentHashMap<>();
   /** Request ids done with, by the keeper of their copy, not yet told. */
   private final Map<GatewayMembers.Member, Set<String>> done = new ConcurrentHashMap<>();
@@ -87,16 +88,14 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private GatewayMembers.Member copy(String key, InvocationRequest request, List<GatewayMembers.Member> peers)
       throws ServiceException {
     for (GatewayMembers.Member peer : peers) {
-      HttpRequest.Builder post = HttpRequest.newBuilder(url(peer, "")).timeout(TIMEOUT)
-          .header(EventCopyApi.FUNCTION, key)
-          .header(EventCopyApi.REQUEST_ID, request.requestId())
-          .POST(HttpRequest.BodyPublishers.ofByteArray(request.payload()));
+      FullHttpRequest post = post(peer, "", request.payload());
+      post.headers().set(EventCopyApi.FUNCTION, key).set(EventCopyApi.REQUEST_ID, request.requestId());
       if (request.clientContext() != null) {
-        post.header(EventCopyApi.CLIENT_CONTEXT,
+        post.headers().set(EventCopyApi.CLIENT_CONTEXT,
             Base64.getEncoder().encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
       }
       try {
-        if (http.send(post.build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 204) {
+        if (http.exchange(peer.url(), post, TIMEOUT).status() == 204) {
           return peer;
         }
       } catch (IOException e) {
@@ -110,9 +109,11 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     return null;
   }
 
-  private URI url(GatewayMembers.Member peer, String suffix) {
-    return peer.url().resolve(EventCopyApi.PATH + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8)
-        + suffix);
+  /** A POST of {@code body} to this replica's copies at {@code peer}, {@code suffix} after them. */
+  private FullHttpRequest post(GatewayMembers.Member peer, String suffix, byte[] body) {
+    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+        EventCopyApi.PATH + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8) + suffix,
+        Unpooled.wrappedBuffer(body));
   }
 
   private void flushQuietly() {
@@ -133,10 +134,9 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
       Set<String> ids = done.getOrDefault(keeper, Set.of());
       List<String> batch = new ArrayList<>(ids);
       try {
-        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url(keeper, "/done")).timeout(TIMEOUT)
-            .POST(HttpRequest.BodyPublishers.ofString(String.join("\n", batch))).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (response.statusCode() == 204) {
+        HttpConnections.Answer answer = http.exchange(keeper.url(),
+            post(keeper, "/done", String.join("\n", batch).getBytes(StandardCharsets.UTF_8)), TIMEOUT);
+        if (answer.status() == 204) {
           ids.removeAll(batch);
           done.remove(keeper, Set.of());
         }
@@ -187,5 +187,6 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    http.close();
   }
 }

@@ -1,4 +1,4 @@
-package dev.klambda.environments;
+package dev.klambda.http;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
@@ -37,30 +37,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * HTTP/1.1 exchanges with agents over Netty, keep-alive connections reused per agent (an
- * environment runs one invocation at a time, so it mostly has one). The caller's thread waits
- * for the answer; the event loop does the I/O. Chosen over the JDK's HttpClient by the side-by-
- * side measurement in bench/RESULTS.md ("HTTP stacks side by side"): a third of the CPU per
- * request.
+ * The gateway's HTTP/1.1 client, on Netty: keep-alive connections reused per server (an agent
+ * runs one invocation at a time, so it mostly has one; another gateway replica gets as many as
+ * requests are forwarded to it at once). The caller's thread waits for the answer; the event loop
+ * does the I/O. Chosen over the JDK's HttpClient by the side-by-side measurement in
+ * bench/RESULTS.md ("HTTP stacks side by side"): a third of the CPU per request.
  */
-final class AgentConnections implements AutoCloseable {
+public final class HttpConnections implements AutoCloseable {
   /** The answer's body past the Invoke API's 6 MB payload, with room for headers' worth of log. */
   private static final int MAX_ANSWER = 7 * 1024 * 1024;
   private static final AttributeKey<CompletableFuture<Answer>> PENDING = AttributeKey.valueOf("klambda.pending");
 
-  /** An agent's answer, its body copied out of Netty's buffers. */
-  record Answer(int status, HttpHeaders headers, byte[] body, boolean keepAlive) {}
+  /** A server's answer, its body copied out of Netty's buffers. */
+  public record Answer(int status, HttpHeaders headers, byte[] body, boolean keepAlive) {}
 
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
   private final Duration connectTimeout;
-  /** Idle keep-alive connections by agent address. */
+  /** Idle keep-alive connections by server address. */
   private final Map<InetSocketAddress, Deque<Channel>> idle = new ConcurrentHashMap<>();
 
-  AgentConnections(Duration connectTimeout) {
+  /** @param name names the event loop's threads */
+  public HttpConnections(String name, Duration connectTimeout) {
     this.connectTimeout = connectTimeout;
     this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-        Thread.ofPlatform().daemon().name("agent-io-", 0).factory(), NioIoHandler.newFactory());
+        Thread.ofPlatform().daemon().name(name + "-io-", 0).factory(), NioIoHandler.newFactory());
     this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
@@ -73,19 +74,20 @@ final class AgentConnections implements AutoCloseable {
   }
 
   /**
-   * Sends {@code request} to the agent at {@code agent} and waits up to {@code timeout} for the
+   * Sends {@code request} to the server at {@code server} and waits up to {@code timeout} for the
    * whole answer.
    *
    * @throws ConnectException when no connection could be made: nothing was sent
    * @throws SocketTimeoutException when the answer did not come in time (the connection is closed)
    * @throws IOException when the connection broke after the request was sent
    */
-  Answer exchange(URI agent, FullHttpRequest request, Duration timeout) throws IOException, InterruptedException {
-    InetSocketAddress address = new InetSocketAddress(agent.getHost(), agent.getPort());
+  public Answer exchange(URI server, FullHttpRequest request, Duration timeout)
+      throws IOException, InterruptedException {
+    InetSocketAddress address = new InetSocketAddress(server.getHost(), server.getPort());
     Channel channel = acquire(address, request);
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     channel.attr(PENDING).set(answer);
-    request.headers().set(HttpHeaderNames.HOST, agent.getHost() + ":" + agent.getPort());
+    request.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort());
     HttpUtil.setContentLength(request, request.content().readableBytes());
     channel.writeAndFlush(request).addListener(written -> {
       if (!written.isSuccess()) {
@@ -128,7 +130,7 @@ final class AgentConnections implements AutoCloseable {
       throw refused;
     }
     Channel channel = connected.channel();
-    // a connection the agent closes (its environment stopped) leaves the pool, and an empty pool the map
+    // a connection the server closes (an agent whose environment stopped) leaves the pool, and an empty pool the map
     channel.closeFuture().addListener(closed -> idle.computeIfPresent(address, (a, pooled) -> {
       pooled.remove(channel);
       return pooled.isEmpty() ? null : pooled;
@@ -157,7 +159,7 @@ final class AgentConnections implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-      fail(context, new IOException("the agent at " + context.channel().remoteAddress() + " closed the connection"));
+      fail(context, new IOException(context.channel().remoteAddress() + " closed the connection"));
     }
 
     @Override
