@@ -221,30 +221,7 @@ public final class GatewayMode implements AutoCloseable {
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = Options.parseGateway(args);
-    } catch (IllegalArgumentException e) {
-      err.println("klambda gateway: " + e.getMessage());
-      err.print(Options.GATEWAY_USAGE);
-      return 2;
-    }
-    KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build();
-    GatewayMode running;
-    try {
-      running = start(options, client);
-    } catch (IOException | RuntimeException e) {
-      err.println("klambda gateway: cannot start against the API server at " + client.getMasterUrl() + ": "
-          + Klambda.rootCause(e));
-      client.close();
-      return 1;
-    }
-    out.println("klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      running.close();
-      client.close();
-    }, "klambda-shutdown"));
-    return Klambda.waitForShutdown();
+    return InCluster.run("gateway", args, Options::parseGateway, Options.GATEWAY_USAGE, GatewayMode::start,
+        (options, running) -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
   }
 }

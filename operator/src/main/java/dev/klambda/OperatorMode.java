@@ -131,30 +131,7 @@ public final class OperatorMode implements AutoCloseable {
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = Options.parseOperator(args);
-    } catch (IllegalArgumentException e) {
-      err.println("klambda operator: " + e.getMessage());
-      err.print(Options.OPERATOR_USAGE);
-      return 2;
-    }
-    KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withHttpClientFactory(new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory()).build();
-    OperatorMode running;
-    try {
-      running = start(options, client);
-    } catch (IOException | RuntimeException e) {
-      err.println("klambda operator: cannot start against the API server at " + client.getMasterUrl() + ": "
-          + Klambda.rootCause(e));
-      client.close();
-      return 1;
-    }
-    out.println("klambda operator: reconciling; invocations go through " + options.gatewayUrl());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      running.close();
-      client.close();
-    }, "klambda-shutdown"));
-    return Klambda.waitForShutdown();
+    return InCluster.run("operator", args, Options::parseOperator, Options.OPERATOR_USAGE, OperatorMode::start,
+        (options, running) -> "klambda operator: reconciling; invocations go through " + options.gatewayUrl(), out, err);
   }
 }

@@ -3,6 +3,7 @@ package dev.klambda.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.klambda.testing.InvocationLoad;
 import dev.klambda.testing.Manifests;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -15,9 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,6 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
-import software.amazon.awssdk.services.lambda.model.LambdaException;
 
 /**
  * The chart's two gateway replicas: each holds its Lease and serves every function (one routes
@@ -72,7 +70,7 @@ class GatewayReplicasE2E {
     deploy("capped", Map.of("reservedConcurrency", 2));
     awaitGateways();
     AtomicInteger mostEnvironments = new AtomicInteger();
-    Load load = new Load("capped", 6);
+    InvocationLoad load = load("capped", 6);
     Instant end = Instant.now().plusSeconds(15);
     while (Instant.now().isBefore(end)) {
       mostEnvironments.accumulateAndGet(cluster.environments("capped").size(), Math::max);
@@ -87,7 +85,7 @@ class GatewayReplicasE2E {
   @Test
   void deletingAGatewayPodUnderLoadLosesNothing() throws Exception {
     deploy("steady", Map.of());
-    Load load = new Load("steady", 3);
+    InvocationLoad load = load("steady", 3);
     Thread.sleep(3000);
     Pod victim = awaitGateways().getFirst();
     cluster.client().pods().resource(victim).delete(); // graceful: preStop, then SIGTERM
@@ -104,7 +102,7 @@ class GatewayReplicasE2E {
   @Test
   void aRollingRestartUnderLoadLosesNothing() throws Exception {
     deploy("rolled", Map.of());
-    Load load = new Load("rolled", 3);
+    InvocationLoad load = load("rolled", 3);
     Thread.sleep(3000);
     List<String> before = awaitGateways().stream().map(p -> p.getMetadata().getName()).toList();
     cluster.client().apps().deployments().inNamespace(cluster.namespace())
@@ -163,63 +161,15 @@ class GatewayReplicasE2E {
     return lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + n + "}")));
   }
 
-  /**
-   * Callers invoking in a loop through a ready gateway Pod each, every answer checked. A 5xx is
-   * what a client retries (the AWS SDKs do by default): counted, and the request sent again.
-   */
-  private final class Load {
-    final AtomicBoolean loading = new AtomicBoolean(true);
-    final AtomicInteger answered = new AtomicInteger();
-    final List<Throwable> failures = new CopyOnWriteArrayList<>();
-    final List<LambdaException> retried = new CopyOnWriteArrayList<>();
-    final List<Thread> callers = new ArrayList<>();
-
-    Load(String function, int callerCount) {
-      for (int c = 0; c < callerCount; c++) {
-        int caller = c;
-        callers.add(Thread.ofVirtual().start(() -> {
-          for (int i = 0; loading.get(); i++) {
-            call(function, caller * 100_000 + i);
-          }
-        }));
+  /** Each request to a ready gateway Pod, picked anew, as the Service's endpoints would pick one. */
+  private InvocationLoad load(String function, int callers) {
+    return new InvocationLoad(() -> {
+      List<Pod> ready = readyGateways();
+      if (ready.isEmpty()) {
+        throw new IllegalStateException("no gateway replica ready");
       }
-    }
-
-    private void call(String function, int n) {
-      for (int attempt = 1; attempt <= 3; attempt++) {
-        List<Pod> ready = readyGateways();
-        if (ready.isEmpty()) {
-          failures.add(new AssertionError("no gateway replica ready for request " + n));
-          return;
-        }
-        try {
-          InvokeResponse response = invoke(through(ready.get(ThreadLocalRandom.current().nextInt(ready.size()))),
-              function, n);
-          if (!response.payload().asUtf8String().equals("{\"n\":" + n + "}") || response.functionError() != null) {
-            failures.add(new AssertionError("request " + n + " answered " + response.payload().asUtf8String()));
-          }
-          answered.incrementAndGet();
-          return;
-        } catch (LambdaException e) {
-          if (e.statusCode() < 500) {
-            failures.add(e);
-            return;
-          }
-          retried.add(e);
-        } catch (RuntimeException e) {
-          failures.add(e);
-          return;
-        }
-      }
-      failures.add(new AssertionError("request " + n + " failed three times with a 5xx"));
-    }
-
-    void stop() throws InterruptedException {
-      loading.set(false);
-      for (Thread caller : callers) {
-        caller.join();
-      }
-    }
+      return through(ready.get(ThreadLocalRandom.current().nextInt(ready.size())));
+    }, function, callers);
   }
 
   @AfterEach

@@ -10,6 +10,7 @@ import dev.klambda.OperatorMode;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.testing.InvocationLoad;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
@@ -41,7 +42,6 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
-import software.amazon.awssdk.services.lambda.model.LambdaException;
 
 /**
  * Two gateway replicas and one operator on the mock API server with the kubelet fixture playing the Pods. Each function is routed by one
@@ -61,6 +61,9 @@ class GatewayReplicasIT {
         echo "$2" >> "$EVENT_LOG"
         respond "$1" "{}"
       """);
+
+  /** Callers of the load: more than one request in flight at a replica that goes. */
+  private static final int CALLERS = 3;
 
   @TempDir Path dir;
   private MockCluster cluster;
@@ -207,16 +210,16 @@ class GatewayReplicasIT {
     String survivor = owner.equals("gateway-a") ? "gateway-b" : "gateway-a";
     LambdaClient viaSurvivor = lambda(replicas.get(survivor));
     // more environments than callers: some idle at the crash, some busy
-    List<Thread> burst = IntStream.range(0, 2 * Load.CALLERS)
+    List<Thread> burst = IntStream.range(0, 2 * CALLERS)
         .mapToObj(n -> Thread.ofVirtual().start(() -> invoke(viaSurvivor, "echo", n))).toList();
     for (Thread call : burst) {
       call.join();
     }
 
-    Load load = new Load(() -> viaSurvivor, "echo");
+    InvocationLoad load = new InvocationLoad(() -> viaSurvivor, "echo", CALLERS);
     Thread.sleep(1000);
     Set<String> running = runningPods("echo");
-    assertThat(running).hasSizeGreaterThanOrEqualTo(2 * Load.CALLERS);
+    assertThat(running).hasSizeGreaterThanOrEqualTo(2 * CALLERS);
     replicas.remove(owner).crash();
     await().atMost(Duration.ofSeconds(30)).until(() -> routing("default/echo").equals(List.of(survivor)));
     Thread.sleep(500);
@@ -224,7 +227,7 @@ class GatewayReplicasIT {
 
     assertThat(load.failures).as("requests the survivor accepted while the owner died").isEmpty();
     assertThat(load.retried.size()).as("only the requests in flight at the dead owner, one per caller, failed")
-        .isLessThanOrEqualTo(Load.CALLERS);
+        .isLessThanOrEqualTo(CALLERS);
     assertThat(load.answered.get()).isGreaterThan(4);
     assertThat(runningPods("echo")).as("the owner's environments, idle or busy at its death, adopted")
         .containsAll(running);
@@ -259,7 +262,7 @@ class GatewayReplicasIT {
       GatewayMode chosen = ready.get((int) (Math.random() * ready.size()));
       return clients.computeIfAbsent(chosen.gateway().baseUrl(), url -> lambda(chosen));
     };
-    Load load = new Load(service, "echo");
+    InvocationLoad load = new InvocationLoad(service, "echo", CALLERS);
 
     for (String old : List.of("gateway-a", "gateway-b")) {
       Thread.sleep(700);
@@ -285,59 +288,5 @@ class GatewayReplicasIT {
         .stream().filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null
             && p.getMetadata().getDeletionTimestamp() == null)
         .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
-  }
-
-  /**
-   * Callers that invoke in a loop, each request numbered and its answer checked. A 5xx is what a
-   * client retries (the AWS SDKs do by default): it is counted, and the same request sent again.
-   */
-  private static final class Load {
-    static final int CALLERS = 3;
-    final AtomicBoolean loading = new AtomicBoolean(true);
-    final AtomicInteger answered = new AtomicInteger();
-    final List<Throwable> failures = new CopyOnWriteArrayList<>();
-    final List<LambdaException> retried = new CopyOnWriteArrayList<>();
-    final List<Thread> callers = new ArrayList<>();
-
-    Load(Supplier<LambdaClient> lambdas, String function) {
-      for (int c = 0; c < CALLERS; c++) {
-        int caller = c;
-        callers.add(Thread.ofVirtual().start(() -> {
-          for (int i = 0; loading.get(); i++) {
-            call(lambdas, function, caller * 10_000 + i);
-          }
-        }));
-      }
-    }
-
-    private void call(Supplier<LambdaClient> lambdas, String function, int n) {
-      for (int attempt = 1; attempt <= 3; attempt++) {
-        try {
-          InvokeResponse response = invoke(lambdas.get(), function, n);
-          if (!response.payload().asUtf8String().equals("{\"n\":" + n + "}") || response.functionError() != null) {
-            failures.add(new AssertionError("request " + n + " answered " + response.payload().asUtf8String()));
-          }
-          answered.incrementAndGet();
-          return;
-        } catch (LambdaException e) {
-          if (e.statusCode() < 500) {
-            failures.add(e);
-            return;
-          }
-          retried.add(e);
-        } catch (RuntimeException e) {
-          failures.add(e);
-          return;
-        }
-      }
-      failures.add(new AssertionError("request " + n + " failed three times with a 5xx"));
-    }
-
-    void stop() throws InterruptedException {
-      loading.set(false);
-      for (Thread caller : callers) {
-        caller.join();
-      }
-    }
   }
 }

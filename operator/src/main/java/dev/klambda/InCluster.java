@@ -1,0 +1,58 @@
+package dev.klambda;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * How the two cluster modes run as a command: parse the options (a usage error exits with 2),
+ * connect to the API server (the kubeconfig, or the Pod's service account), start (a failure exits
+ * with 1 and says why), then serve until SIGTERM, which closes the mode in order.
+ */
+final class InCluster {
+  /** Starts a mode against the cluster. */
+  @FunctionalInterface
+  interface Starter<T extends AutoCloseable> {
+    T start(Options options, KubernetesClient client) throws IOException;
+  }
+
+  private InCluster() {}
+
+  static <T extends AutoCloseable> int run(String mode, List<String> args, Function<List<String>, Options> parse,
+      String usage, Starter<T> starter, BiFunction<Options, T, String> started, PrintStream out, PrintStream err) {
+    Options options;
+    try {
+      options = parse.apply(args);
+    } catch (IllegalArgumentException e) {
+      err.println("klambda " + mode + ": " + e.getMessage());
+      err.print(usage);
+      return 2;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory()).build();
+    T running;
+    try {
+      running = starter.start(options, client);
+    } catch (IOException | RuntimeException e) {
+      err.println("klambda " + mode + ": cannot start against the API server at " + client.getMasterUrl() + ": "
+          + Klambda.rootCause(e));
+      client.close();
+      return 1;
+    }
+    out.println(started.apply(options, running));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.close();
+      } catch (Exception e) {
+        err.println("klambda " + mode + ": shutting down failed: " + Klambda.rootCause(e));
+      } finally {
+        client.close();
+      }
+    }, "klambda-shutdown"));
+    return Klambda.waitForShutdown();
+  }
+}
