@@ -27,6 +27,7 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
@@ -40,6 +41,12 @@ class GatewayReplicasE2E {
   private static final String SLOW_ECHO = Manifests.bashRuntime("", """
         sleep 0.2
         respond "$1" "$2"
+      """);
+  /** Prints each event to the function's output, which the agent's log carries. */
+  private static final String RECORDER = Manifests.bashRuntime("", """
+        sleep 0.3
+        echo "recorded $2"
+        respond "$1" "{}"
       """);
   private final KlambdaCluster cluster;
   private final Map<String, LocalPortForward> forwards = new ConcurrentHashMap<>();
@@ -80,6 +87,34 @@ class GatewayReplicasE2E {
     assertThat(load.answered.get()).isGreaterThan(10);
     assertThat(mostEnvironments.get()).as("environments with reservedConcurrency 2, load through both replicas")
         .isBetween(1, 2);
+  }
+
+  @Test
+  void theEventsOfAGatewayPodKilledWithoutWarningAllRun() {
+    functions.add("recorder");
+    cluster.apply(Manifests.provided("recorder", RECORDER, Map.of("reservedConcurrency", 1)));
+    cluster.awaitReady("Function", "recorder");
+    Pod victim = awaitGateways().getFirst();
+    LambdaClient viaVictim = through(victim);
+    int events = 20;
+    for (int n = 0; n < events; n++) {
+      String payload = "{\"n\":" + n + "}";
+      assertThat(viaVictim.invoke(r -> r.functionName("recorder").invocationType(InvocationType.EVENT)
+          .payload(SdkBytes.fromUtf8String(payload))).statusCode()).isEqualTo(202);
+    }
+    // no preStop, no SIGTERM grace: the replica and the events in its memory are gone at once
+    cluster.client().pods().resource(victim).withGracePeriod(0).delete();
+
+    await("every accepted event run, at least once").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          String logs = cluster.environments("recorder").stream()
+              .map(pod -> cluster.client().pods().inNamespace(cluster.namespace()).withName(pod.getMetadata().getName())
+                  .inContainer("agent").getLog())
+              .reduce("", String::concat);
+          for (int n = 0; n < events; n++) {
+            assertThat(logs).contains("recorded {\"n\":" + n + "}");
+          }
+        });
   }
 
   @Test
