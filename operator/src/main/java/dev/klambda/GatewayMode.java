@@ -120,7 +120,7 @@ public final class GatewayMode implements AutoCloseable {
         options.queueTimeout());
     EventCopies copies = new EventCopies(members, async, memberDuration, System::nanoTime);
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
-        options.queueTimeout());
+        options.queueTimeout(), agent.eventLoops());
     gateway.serve(EventCopyApi.PATH, new EventCopyApi(copies));
     AtomicBoolean keepsPools = new AtomicBoolean();
     followMembers.set(() -> {

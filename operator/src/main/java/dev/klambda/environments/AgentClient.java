@@ -5,6 +5,7 @@ import static dev.klambda.agent.AgentProtocol.*;
 import dev.klambda.agent.PoolClaim;
 import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -16,6 +17,9 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -35,7 +39,12 @@ public final class AgentClient implements EnvironmentInvoker {
   /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
   private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
-  private final HttpConnections http = new HttpConnections("agent", Duration.ofSeconds(2));
+  private final HttpConnections http = new HttpConnections("gateway", Duration.ofSeconds(2));
+
+  /** The event loops of the agents' connections, for the gateway's server to share; they end with this client. */
+  public EventLoopGroup eventLoops() {
+    return http.eventLoops();
+  }
 
   /**
    * Waits until the agent at {@code address} says its Init has ended (successfully or not).
@@ -118,6 +127,23 @@ public final class AgentClient implements EnvironmentInvoker {
   @Override
   public InvocationResult invoke(Environment environment, InvocationRequest invocation)
       throws EnvironmentUnavailableException, IOException, InterruptedException {
+    CompletableFuture<InvocationResult> result = invokeAsync(environment, invocation);
+    try {
+      return result.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof EnvironmentUnavailableException unavailable) {
+        throw unavailable;
+      }
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      result.cancel(true);
+      throw e;
+    }
+  }
+
+  /** Completes on the agent connection's event loop: nothing blocks. */
+  @Override
+  public CompletableFuture<InvocationResult> invokeAsync(Environment environment, InvocationRequest invocation) {
     Duration limit = environment.function().timeout()
         .plus(environment.function().initTimeout()).plus(RESPONSE_MARGIN);
     FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
@@ -128,27 +154,29 @@ public final class AgentClient implements EnvironmentInvoker {
     if (invocation.logTail()) {
       request.headers().set(LOG_TYPE, "Tail");
     }
-    HttpConnections.Answer answer;
-    try {
-      answer = http.exchange(environment.address(), request, limit);
-    } catch (ConnectException e) {
-      throw new EnvironmentUnavailableException("cannot reach " + environment, e);
-    }
-    HttpHeaders headers = answer.headers();
-    String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
-    if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
-      throw new EnvironmentUnavailableException(environment + " answered " + answer.status()
-          + ": " + new String(answer.body(), StandardCharsets.UTF_8), null);
-    }
-    return new InvocationResult(
-        InvocationResult.Outcome.fromHeader(outcome),
-        answer.body(),
-        headers.get(ERROR_TYPE),
-        headers.get(LOG_RESULT),
-        number(headers, DURATION_MICROS),
-        number(headers, INIT_DURATION_MICROS),
-        number(headers, BILLED_MILLIS),
-        number(headers, MAX_MEMORY_MB));
+    return http.exchangeAsync(environment.address(), request, limit).handle((answer, failed) -> {
+      if (failed instanceof ConnectException refused) {
+        throw new CompletionException(new EnvironmentUnavailableException("cannot reach " + environment, refused));
+      }
+      if (failed != null) {
+        throw failed instanceof CompletionException c ? c : new CompletionException(failed);
+      }
+      HttpHeaders headers = answer.headers();
+      String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
+      if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
+        throw new CompletionException(new EnvironmentUnavailableException(environment + " answered "
+            + answer.status() + ": " + new String(answer.body(), StandardCharsets.UTF_8), null));
+      }
+      return new InvocationResult(
+          InvocationResult.Outcome.fromHeader(outcome),
+          answer.body(),
+          headers.get(ERROR_TYPE),
+          headers.get(LOG_RESULT),
+          number(headers, DURATION_MICROS),
+          number(headers, INIT_DURATION_MICROS),
+          number(headers, BILLED_MILLIS),
+          number(headers, MAX_MEMORY_MB));
+    });
   }
 
   /** A measurement header of the agent's; 0 when absent. */

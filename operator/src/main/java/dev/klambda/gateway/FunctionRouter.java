@@ -184,6 +184,62 @@ public final class FunctionRouter {
     }
   }
 
+  /**
+   * Runs the invocation at once on an idle environment, waiting for nothing: null when none is idle
+   * (then {@link #invoke} queues it). Completes with the result; with an {@link
+   * EnvironmentUnavailableException} when that environment did not take it (invoke it again); or
+   * with an {@link IOException} when the environment was lost during the invocation.
+   */
+  public CompletableFuture<InvocationResult> tryInvokeNow(InvocationRequest request) {
+    Environment environment;
+    lock.lock();
+    try {
+      environment = closed ? null : takeIdle();
+    } finally {
+      lock.unlock();
+    }
+    if (environment == null) {
+      return null;
+    }
+    return invoker.invokeAsync(environment, request).whenComplete((result, failed) -> {
+      if (result != null) {
+        observer.completed(function, result, 0);
+      }
+      boolean reusable = result != null && result.environmentReusable();
+      if (!reusable || !offerAgain(environment)) {
+        // stopping it calls the environment manager: not on the thread that completed the answer
+        Thread.ofVirtual().start(() -> release(environment, reusable));
+      }
+    });
+  }
+
+  /** The most recently used idle environment that is still there, now busy; null when none. */
+  private Environment takeIdle() {
+    Idle free;
+    while ((free = idle.pollFirst()) != null) {
+      if (!free.environment().isTerminated()) {
+        busy.add(free.environment());
+        return free.environment();
+      }
+    }
+    return null;
+  }
+
+  /** Back to a waiting request or the idle pool, when the router still takes work; else false. */
+  private boolean offerAgain(Environment environment) {
+    lock.lock();
+    try {
+      if (closed || environment.isTerminated()) {
+        return false;
+      }
+      busy.remove(environment);
+      offer(environment);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private Environment acquireOrThrottle(long deadlineNanos) throws ServiceException, InterruptedException {
     try {
       return acquire(deadlineNanos);
@@ -202,12 +258,9 @@ public final class FunctionRouter {
       if (closed) {
         throw ServiceException.retired(function.key());
       }
-      Idle free;
-      while ((free = idle.pollFirst()) != null) {
-        if (!free.environment().isTerminated()) {
-          busy.add(free.environment());
-          return free.environment();
-        }
+      Environment free = takeIdle();
+      if (free != null) {
+        return free;
       }
       if (limit == 0) {
         throw throttled();

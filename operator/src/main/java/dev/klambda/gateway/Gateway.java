@@ -6,11 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -31,10 +29,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP front door: the Lambda Invoke API and function URLs on one port, on Netty (chosen by
- * the side-by-side measurement in bench/RESULTS.md). Netty's event loop reads and writes; each
- * request is handled on a virtual thread of its own, because routing waits (for an environment,
- * for the agent's answer), so thousands of queued and in-flight invocations cost memory, not
- * platform threads.
+ * the side-by-side measurement in bench/RESULTS.md). Netty's event loop reads and writes. A warm
+ * invocation is answered without leaving the event loops: the request is checked there, an idle
+ * environment taken, and the answer written when the agent's comes. Whatever must wait (for an
+ * environment, for another replica, for an event's copy) runs on a virtual thread of its own, so
+ * thousands of queued and in-flight invocations cost memory, not platform threads.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
@@ -52,15 +51,17 @@ public final class Gateway implements AutoCloseable {
   private final InvokeApi invokeApi;
   private final FunctionUrlApi urls;
   private final Map<String, Route> routes = new ConcurrentHashMap<>();
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-      Thread.ofPlatform().daemon().name("gateway-io-", 0).factory(), NioIoHandler.newFactory());
+  private final EventLoopGroup group;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Channel server;
 
-  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout) {
+  /** @param eventLoops Netty's threads for the server: the agent client's, which ends them */
+  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout,
+      EventLoopGroup eventLoops) {
     this.requested = address;
+    this.group = eventLoops;
     this.async = async;
     this.invokeApi = new InvokeApi(registry, async, queueTimeout);
     this.urls = new FunctionUrlApi(registry, queueTimeout);
@@ -104,18 +105,21 @@ public final class Gateway implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
       context.channel().config().setAutoRead(false);
       inFlight.incrementAndGet();
+      GatewayExchange exchange = new GatewayExchange(context, request, inFlight::decrementAndGet);
+      if (isInvoke(exchange) && invokeApi.tryAnswerNow(exchange, handlers)) {
+        request.release(); // what the answer needs is read out of it
+        return;
+      }
       handlers.execute(() -> {
-        GatewayExchange exchange = new GatewayExchange(context, request);
         try {
           route(exchange).handle(exchange);
         } catch (IOException | RuntimeException e) {
           LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
-          if (!exchange.answered()) {
-            InvokeApi.sendError(exchange, ServiceException.service("the gateway failed: " + e.getMessage()));
-          }
         } finally {
+          if (!exchange.answered()) {
+            InvokeApi.sendError(exchange, ServiceException.service("the gateway failed to answer"));
+          }
           request.release();
-          inFlight.decrementAndGet();
         }
       });
     }
@@ -128,14 +132,18 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** A function URL host serves that function's URL only, whatever the path: never the Invoke API. */
+  private static boolean isInvoke(GatewayExchange exchange) {
+    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX) && !FunctionUrlApi.byHost(exchange);
+  }
+
   private Route route(GatewayExchange exchange) {
+    if (isInvoke(exchange)) {
+      return invokeApi::handle;
+    }
     if (FunctionUrlApi.byHost(exchange)) {
       return urls::handle;
     }
     String path = exchange.rawPath();
-    if (path.startsWith(InvokeApi.PATH_PREFIX)) {
-      return invokeApi::handle;
-    }
     if (path.startsWith(FunctionUrlApi.PATH_PREFIX)) {
       return urls::handle;
     }
@@ -165,7 +173,7 @@ public final class Gateway implements AutoCloseable {
   public void stop(Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();
     if (server != null) {
-      server.close().syncUninterruptibly();
+      server.close().awaitUninterruptibly(); // after a crash its event loop may be gone already
     }
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       sleep();
@@ -177,7 +185,6 @@ public final class Gateway implements AutoCloseable {
       LOG.warn("{} accepted events did not complete before shutdown", async.inProgress());
     }
     connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     handlers.shutdownNow();
   }
 

@@ -32,11 +32,14 @@ public final class GatewayExchange {
   private final String rawPath;
   private final String rawQuery;
   private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
-  private boolean answered;
+  private final Runnable whenAnswered;
+  private volatile boolean answered;
 
-  GatewayExchange(ChannelHandlerContext context, FullHttpRequest request) {
+  /** @param whenAnswered told once, when the answer is on its way */
+  GatewayExchange(ChannelHandlerContext context, FullHttpRequest request, Runnable whenAnswered) {
     this.context = context;
     this.request = request;
+    this.whenAnswered = whenAnswered;
     String uri = request.uri();
     int query = uri.indexOf('?');
     this.rawPath = query < 0 ? uri : uri.substring(0, query);
@@ -94,20 +97,24 @@ public final class GatewayExchange {
       throw new IllegalStateException("answered already");
     }
     answered = true;
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-        body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body), responseHeaders,
-        EmptyHttpHeaders.INSTANCE);
-    HttpUtil.setContentLength(response, body.length);
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    if (!keepAlive) {
-      response.headers().set(HttpHeaderNames.CONNECTION, "close");
+    try {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.valueOf(status), body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
+          responseHeaders, EmptyHttpHeaders.INSTANCE);
+      HttpUtil.setContentLength(response, body.length);
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      if (!keepAlive) {
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+      }
+      context.writeAndFlush(response).addListener(keepAlive
+          ? (ChannelFutureListener) written -> {
+            context.channel().config().setAutoRead(true);
+            context.read();
+          }
+          : ChannelFutureListener.CLOSE);
+    } finally {
+      whenAnswered.run();
     }
-    context.writeAndFlush(response).addListener(keepAlive
-        ? (ChannelFutureListener) written -> {
-          context.channel().config().setAutoRead(true);
-          context.read();
-        }
-        : ChannelFutureListener.CLOSE);
   }
 
   boolean answered() {

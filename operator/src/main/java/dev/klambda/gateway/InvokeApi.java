@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
@@ -14,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +30,8 @@ final class InvokeApi {
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
   static final int MAX_ASYNC_PAYLOAD = 1024 * 1024;
   private static final int MAX_CLIENT_CONTEXT = 3583;
+  /** Payloads up to this are read and checked on the event loop; larger ones on a virtual thread. */
+  private static final int READ_ON_EVENT_LOOP = 64 * 1024;
   private static final JsonFactory JSON = new JsonFactory();
 
   private final FunctionRegistry registry;
@@ -38,20 +44,72 @@ final class InvokeApi {
     this.queueTimeout = queueTimeout;
   }
 
+  /** A request checked and read: what remains is to run it. */
+  private record Prepared(FunctionConfig function, String type, InvocationRequest request, boolean forwarded,
+      long queueDeadlineNanos) {}
+
+  /** Serves the request, waiting as long as it takes (on a virtual thread). */
   void handle(GatewayExchange exchange) {
-    String requestId = forwarded(exchange) ? exchange.header(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
-    exchange.responseHeaders().set("x-amzn-RequestId", requestId);
     try {
-      invoke(exchange, requestId);
+      run(exchange, prepare(exchange, requestId(exchange)));
     } catch (ServiceException e) {
       sendError(exchange, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      sendError(exchange, ServiceException.service("interrupted"));
     }
   }
 
-  private void invoke(GatewayExchange exchange, String requestId) throws ServiceException, InterruptedException {
+  /**
+   * On the event loop: answers what needs no waiting (a refused request, DryRun, and a synchronous
+   * invocation that finds an idle environment of a function this replica routes, answered when the
+   * agent answers) and hands the rest, read and checked, to {@code blocking}. False, untouched,
+   * when the request is better read and checked there (a large payload, an Event, which keeps a
+   * copy at another replica first).
+   */
+  boolean tryAnswerNow(GatewayExchange exchange, Executor blocking) {
+    if (exchange.bodyLength() > READ_ON_EVENT_LOOP || "Event".equals(exchange.header("X-Amz-Invocation-Type"))) {
+      return false;
+    }
+    Prepared prepared;
+    try {
+      prepared = prepare(exchange, requestId(exchange));
+    } catch (ServiceException e) {
+      sendError(exchange, e);
+      return true;
+    }
+    if (prepared.type().equals("DryRun")) {
+      send(exchange, 204, new byte[0]);
+      return true;
+    }
+    FunctionRouter router = prepared.type().equals("RequestResponse")
+        ? registry.localRouter(prepared.function().key()) : null;
+    CompletableFuture<InvocationResult> now = router == null ? null : router.tryInvokeNow(prepared.request());
+    if (now == null) {
+      blocking.execute(() -> runQuietly(exchange, prepared));
+      return true;
+    }
+    now.whenComplete((result, failed) -> {
+      if (result != null) {
+        respond(exchange, result, prepared.forwarded());
+        return;
+      }
+      Throwable cause = failed instanceof CompletionException wrapped && wrapped.getCause() != null
+          ? wrapped.getCause() : failed;
+      if (cause instanceof EnvironmentUnavailableException) {
+        blocking.execute(() -> runQuietly(exchange, prepared)); // another environment, or a new one
+      } else {
+        sendError(exchange, ServiceException.service("The execution environment was lost during the invocation: "
+            + cause));
+      }
+    });
+    return true;
+  }
+
+  private String requestId(GatewayExchange exchange) {
+    String requestId = forwarded(exchange) ? exchange.header(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
+    exchange.responseHeaders().set("x-amzn-RequestId", requestId);
+    return requestId;
+  }
+
+  private Prepared prepare(GatewayExchange exchange, String requestId) throws ServiceException {
     String rawPath = exchange.rawPath();
     if (!exchange.method().equals("POST") || !rawPath.startsWith(PATH_PREFIX)
         || !rawPath.endsWith(PATH_SUFFIX) || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
@@ -82,23 +140,36 @@ final class InvokeApi {
     byte[] payload = readPayload(exchange, limit);
     InvocationRequest request = new InvocationRequest(requestId, payload, clientContext,
         logType.equals("Tail") && type.equals("RequestResponse"));
+    boolean forwarded = forwarded(exchange);
+    long queueNanos = forwarded ? TimeUnit.MILLISECONDS.toNanos(Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS)))
+        : queueTimeout.toNanos();
+    return new Prepared(function, type, request, forwarded, System.nanoTime() + queueNanos);
+  }
 
-    switch (type) {
-      case "DryRun" -> send(exchange, 204, new byte[0]);
-      case "Event" -> {
-        async.submit(function.key(), request);
-        send(exchange, 202, new byte[0]);
-      }
-      default -> {
-        if (forwarded(exchange)) {
-          long queueMillis = Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS));
-          respond(exchange, registry.invokeForwarded(function.key(), request,
-              System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(queueMillis)), true);
-        } else {
-          respond(exchange, registry.invoke(function.key(), request, System.nanoTime() + queueTimeout.toNanos()),
-              false);
+  private void runQuietly(GatewayExchange exchange, Prepared prepared) {
+    try {
+      run(exchange, prepared);
+    } catch (ServiceException e) {
+      sendError(exchange, e);
+    }
+  }
+
+  private void run(GatewayExchange exchange, Prepared prepared) throws ServiceException {
+    String key = prepared.function().key();
+    try {
+      switch (prepared.type()) {
+        case "DryRun" -> send(exchange, 204, new byte[0]);
+        case "Event" -> {
+          async.submit(key, prepared.request());
+          send(exchange, 202, new byte[0]);
         }
+        default -> respond(exchange, prepared.forwarded()
+            ? registry.invokeForwarded(key, prepared.request(), prepared.queueDeadlineNanos())
+            : registry.invoke(key, prepared.request(), prepared.queueDeadlineNanos()), prepared.forwarded());
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ServiceException.service("interrupted");
     }
   }
 

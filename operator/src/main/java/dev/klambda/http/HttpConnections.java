@@ -33,8 +33,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The gateway's HTTP/1.1 client, on Netty: keep-alive connections reused per server (an agent
@@ -46,20 +47,18 @@ import java.util.concurrent.TimeoutException;
 public final class HttpConnections implements AutoCloseable {
   /** The answer's body past the Invoke API's 6 MB payload, with room for headers' worth of log. */
   private static final int MAX_ANSWER = 7 * 1024 * 1024;
-  private static final AttributeKey<CompletableFuture<Answer>> PENDING = AttributeKey.valueOf("klambda.pending");
+  private static final AttributeKey<Pending> PENDING = AttributeKey.valueOf("klambda.pending");
 
   /** A server's answer, its body copied out of Netty's buffers. */
   public record Answer(int status, HttpHeaders headers, byte[] body, boolean keepAlive) {}
 
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
-  private final Duration connectTimeout;
   /** Idle keep-alive connections by server address. */
   private final Map<InetSocketAddress, Deque<Channel>> idle = new ConcurrentHashMap<>();
 
-  /** @param name names the event loop's threads */
+  /** @param name names the event loops' threads */
   public HttpConnections(String name, Duration connectTimeout) {
-    this.connectTimeout = connectTimeout;
     this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
         Thread.ofPlatform().daemon().name(name + "-io-", 0).factory(), NioIoHandler.newFactory());
     this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -83,36 +82,53 @@ public final class HttpConnections implements AutoCloseable {
    */
   public Answer exchange(URI server, FullHttpRequest request, Duration timeout)
       throws IOException, InterruptedException {
-    InetSocketAddress address = new InetSocketAddress(server.getHost(), server.getPort());
-    Channel channel = acquire(address, request);
-    CompletableFuture<Answer> answer = new CompletableFuture<>();
-    channel.attr(PENDING).set(answer);
-    request.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort());
-    HttpUtil.setContentLength(request, request.content().readableBytes());
-    channel.writeAndFlush(request).addListener(written -> {
-      if (!written.isSuccess()) {
-        answer.completeExceptionally(new IOException("sending to " + address + " failed", written.cause()));
-      }
-    });
+    CompletableFuture<Answer> answer = exchangeAsync(server, request, timeout);
     try {
-      Answer answered = answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      release(address, channel, answered);
-      return answered;
-    } catch (TimeoutException e) {
-      channel.close();
-      throw new SocketTimeoutException("no answer from " + address + " within " + timeout);
+      return answer.get();
     } catch (ExecutionException e) {
-      channel.close();
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } catch (InterruptedException e) {
-      channel.close();
+      answer.completeExceptionally(new IOException("interrupted")); // closes the connection
       throw e;
     }
   }
 
-  /** An idle connection to {@code address} that is still open, or a new one. */
-  private Channel acquire(InetSocketAddress address, FullHttpRequest request)
-      throws ConnectException, InterruptedException {
+  /**
+   * Sends {@code request} and completes with the whole answer, on the connection's event loop (an
+   * idle connection is reused, else one is made, without blocking the caller); the failures are
+   * those of {@link #exchange}.
+   */
+  public CompletableFuture<Answer> exchangeAsync(URI server, FullHttpRequest request, Duration timeout) {
+    InetSocketAddress address = new InetSocketAddress(server.getHost(), server.getPort());
+    request.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort());
+    HttpUtil.setContentLength(request, request.content().readableBytes());
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    Channel pooled = pooled(address);
+    if (pooled != null) {
+      send(pooled, address, request, timeout, answer);
+      return answer;
+    }
+    bootstrap.connect(address).addListener((ChannelFuture connected) -> {
+      if (!connected.isSuccess()) {
+        request.release();
+        ConnectException refused = new ConnectException("cannot connect to " + address);
+        refused.initCause(connected.cause());
+        answer.completeExceptionally(refused);
+        return;
+      }
+      Channel channel = connected.channel();
+      // a connection the server closes (an agent whose environment stopped) leaves the pool, and an empty pool the map
+      channel.closeFuture().addListener(closed -> idle.computeIfPresent(address, (a, channels) -> {
+        channels.remove(channel);
+        return channels.isEmpty() ? null : channels;
+      }));
+      send(channel, address, request, timeout, answer);
+    });
+    return answer;
+  }
+
+  /** An idle connection to {@code address} that is still open, or null. */
+  private Channel pooled(InetSocketAddress address) {
     Deque<Channel> channels = idle.get(address);
     if (channels != null) {
       for (Channel channel = channels.pollFirst(); channel != null; channel = channels.pollFirst()) {
@@ -121,21 +137,30 @@ public final class HttpConnections implements AutoCloseable {
         }
       }
     }
-    ChannelFuture connected = bootstrap.connect(address);
-    if (!connected.await(connectTimeout.toMillis() + 1000) || !connected.isSuccess()) {
-      connected.channel().close();
-      request.release();
-      ConnectException refused = new ConnectException("cannot connect to " + address);
-      refused.initCause(connected.cause());
-      throw refused;
-    }
-    Channel channel = connected.channel();
-    // a connection the server closes (an agent whose environment stopped) leaves the pool, and an empty pool the map
-    channel.closeFuture().addListener(closed -> idle.computeIfPresent(address, (a, pooled) -> {
-      pooled.remove(channel);
-      return pooled.isEmpty() ? null : pooled;
+    return null;
+  }
+
+  private void send(Channel channel, InetSocketAddress address, FullHttpRequest request, Duration timeout,
+      CompletableFuture<Answer> answer) {
+    ScheduledFuture<?> late = channel.eventLoop().schedule(() -> {
+      answer.completeExceptionally(new SocketTimeoutException("no answer from " + address + " within " + timeout));
+    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // the connection goes back to the pool before anyone hears the answer: a next request finds it
+    channel.attr(PENDING).set(new Pending(answer, answered -> {
+      late.cancel(false);
+      release(address, channel, answered);
     }));
-    return channel;
+    answer.whenComplete((answered, failed) -> {
+      if (failed != null) {
+        late.cancel(false);
+        channel.close();
+      }
+    });
+    channel.writeAndFlush(request).addListener(written -> {
+      if (!written.isSuccess()) {
+        answer.completeExceptionally(new IOException("sending to " + address + " failed", written.cause()));
+      }
+    });
   }
 
   private void release(InetSocketAddress address, Channel channel, Answer answer) {
@@ -146,14 +171,19 @@ public final class HttpConnections implements AutoCloseable {
     idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>()).addFirst(channel);
   }
 
+  /** The exchange waiting on a connection: its answer, and what to do with the connection first. */
+  private record Pending(CompletableFuture<Answer> answer, Consumer<Answer> beforeAnswer) {}
+
   /** Completes the waiting exchange of its connection: the answer, or why there is none. */
   private static final class Receiver extends SimpleChannelInboundHandler<FullHttpResponse> {
     @Override
     protected void channelRead0(ChannelHandlerContext context, FullHttpResponse response) {
-      CompletableFuture<Answer> pending = context.channel().attr(PENDING).getAndSet(null);
-      if (pending != null) {
-        pending.complete(new Answer(response.status().code(), response.headers(),
-            ByteBufUtil.getBytes(response.content()), HttpUtil.isKeepAlive(response)));
+      Pending pending = context.channel().attr(PENDING).getAndSet(null);
+      if (pending != null && !pending.answer().isDone()) {
+        Answer answer = new Answer(response.status().code(), response.headers(),
+            ByteBufUtil.getBytes(response.content()), HttpUtil.isKeepAlive(response));
+        pending.beforeAnswer().accept(answer);
+        pending.answer().complete(answer);
       }
     }
 
@@ -169,11 +199,20 @@ public final class HttpConnections implements AutoCloseable {
     }
 
     private static void fail(ChannelHandlerContext context, IOException cause) {
-      CompletableFuture<Answer> pending = context.channel().attr(PENDING).getAndSet(null);
+      Pending pending = context.channel().attr(PENDING).getAndSet(null);
       if (pending != null) {
-        pending.completeExceptionally(cause);
+        pending.answer().completeExceptionally(cause);
       }
     }
+  }
+
+  /**
+   * The client's event loops, for a server to share: an answer then goes out on the thread that
+   * read it, and on a gateway with one CPU one thread does all of an invocation's I/O. They end
+   * with the client.
+   */
+  public EventLoopGroup eventLoops() {
+    return group;
   }
 
   @Override

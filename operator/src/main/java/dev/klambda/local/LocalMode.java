@@ -95,7 +95,7 @@ public final class LocalMode implements AutoCloseable {
         MAX_EVENT_AGE,
         options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
-        async, options.queueTimeout());
+        async, options.queueTimeout(), agentClient.eventLoops());
     gateway.start();
     metricsServer.start();
     Duration longest = loaded.functions().stream()

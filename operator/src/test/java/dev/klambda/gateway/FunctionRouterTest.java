@@ -2,6 +2,7 @@ package dev.klambda.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentInvoker;
@@ -219,6 +220,41 @@ class FunctionRouterTest {
 
     assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
     assertThat(manager.running()).isZero();
+  }
+
+  @Test
+  void aWarmInvocationRunsAtOnceOnTheIdleEnvironmentAndGivesItBack() throws Exception {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        (env, req) -> result(Outcome.SUCCESS));
+    assertThat(router.tryInvokeNow(request(1))).as("nothing idle: the caller queues instead").isNull();
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+
+    CompletableFuture<InvocationResult> now = router.tryInvokeNow(request(2));
+
+    assertThat(now).isNotNull();
+    assertThat(now.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+    assertThat(manager.started).hasSize(1);
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+  }
+
+  @Test
+  void aWarmInvocationAnEnvironmentRefusesFailsSoTheCallerQueuesAndTheEnvironmentStops() throws Exception {
+    Map<Environment, Boolean> refused = new ConcurrentHashMap<>();
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
+      if (req.requestId().equals("r2")) {
+        refused.put(env, true);
+        throw new EnvironmentUnavailableException("shutting down", null);
+      }
+      return result(Outcome.SUCCESS);
+    });
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+
+    CompletableFuture<InvocationResult> now = router.tryInvokeNow(request(2));
+
+    assertThatThrownBy(() -> now.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(EnvironmentUnavailableException.class);
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> manager.stopped.containsAll(refused.keySet()));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
   }
 
   @Test
