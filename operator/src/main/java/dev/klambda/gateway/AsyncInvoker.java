@@ -5,9 +5,7 @@ import dev.klambda.environments.InvocationResult;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Phaser;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +28,8 @@ public final class AsyncInvoker {
   private final Duration retryDelay;
   private final Duration maxEventAge;
   private final Duration queueTimeout;
-  private final Phaser inFlight = new Phaser(1);
+  /** Events accepted and not yet done with here. */
+  private final AtomicInteger inFlight = new AtomicInteger();
   /** Events waiting between attempts, to be woken when the replica leaves. */
   private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
   /** Every event's thread, for {@link #abandon()}. */
@@ -60,7 +59,7 @@ public final class AsyncInvoker {
     journal.keep(key, request);
     long received = System.nanoTime();
     observer.event(key, InvocationObserver.EventOutcome.RECEIVED, 0);
-    inFlight.register();
+    inFlight.incrementAndGet();
     Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
       running.add(Thread.currentThread());
       try {
@@ -70,7 +69,7 @@ public final class AsyncInvoker {
         leave(key, request, received);
       } finally {
         running.remove(Thread.currentThread());
-        inFlight.arriveAndDeregister();
+        inFlight.decrementAndGet();
       }
     });
   }
@@ -156,16 +155,23 @@ public final class AsyncInvoker {
 
   /** Events accepted and not yet completed. */
   public int inProgress() {
-    return Math.max(0, inFlight.getRegisteredParties() - 1);
+    return inFlight.get();
   }
 
   /** Waits up to {@code grace} for the events in progress; true when all completed. */
   public boolean awaitQuiet(Duration grace) {
-    try {
-      inFlight.awaitAdvanceInterruptibly(inFlight.arrive(), grace.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException | InterruptedException e) {
-      return false;
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (inFlight.get() > 0) {
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
     }
+    return true;
   }
 }

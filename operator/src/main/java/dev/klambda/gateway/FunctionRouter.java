@@ -202,13 +202,16 @@ public final class FunctionRouter {
       return null;
     }
     return invoker.invokeAsync(environment, request).whenComplete((result, failed) -> {
-      if (result != null) {
-        observer.completed(function, result, 0);
-      }
-      boolean reusable = result != null && result.environmentReusable();
-      if (!reusable || !offerAgain(environment)) {
-        // stopping it calls the environment manager: not on the thread that completed the answer
-        Thread.ofVirtual().start(() -> release(environment, reusable));
+      try {
+        if (result != null) {
+          observer.completed(function, result, 0);
+        }
+      } finally {
+        boolean reusable = result != null && result.environmentReusable();
+        if (!reusable || !offerAgain(environment)) {
+          // stopping it calls the environment manager: not on the thread that completed the answer
+          Thread.ofVirtual().start(() -> release(environment, reusable));
+        }
       }
     });
   }

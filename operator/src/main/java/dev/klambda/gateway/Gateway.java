@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -83,7 +84,9 @@ public final class Gateway implements AutoCloseable {
             @Override
             protected void initChannel(SocketChannel channel) {
               connections.add(channel);
-              channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), new Dispatcher());
+              // flow control: a pipelined request waits until the one before it is answered
+              channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
+                  new FlowControlHandler(), new Dispatcher());
             }
           })
           .bind(requested).sync().channel();
@@ -106,8 +109,17 @@ public final class Gateway implements AutoCloseable {
       context.channel().config().setAutoRead(false);
       inFlight.incrementAndGet();
       GatewayExchange exchange = new GatewayExchange(context, request, inFlight::decrementAndGet);
-      if (isInvoke(exchange) && invokeApi.tryAnswerNow(exchange, handlers)) {
-        request.release(); // what the answer needs is read out of it
+      try {
+        if (isInvoke(exchange) && invokeApi.tryAnswerNow(exchange, handlers)) {
+          request.release(); // what the answer needs is read out of it
+          return;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
+        if (!exchange.answered()) {
+          InvokeApi.sendError(exchange, ServiceException.service("the gateway failed to answer"));
+        }
+        request.release();
         return;
       }
       handlers.execute(() -> {

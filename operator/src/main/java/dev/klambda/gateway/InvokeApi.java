@@ -19,12 +19,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * AWS Lambda's Invoke operation: {@code POST /2015-03-31/functions/{FunctionName}/invocations}
  * with its headers, status codes and error shapes, so the AWS SDKs and CLI work unchanged.
  */
 final class InvokeApi {
+  private static final Logger LOG = LoggerFactory.getLogger(InvokeApi.class);
   static final String PATH_PREFIX = "/2015-03-31/functions/";
   private static final String PATH_SUFFIX = "/invocations";
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
@@ -115,9 +118,15 @@ final class InvokeApi {
         || !rawPath.endsWith(PATH_SUFFIX) || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
       throw ServiceException.unknownOperation(exchange.method(), rawPath);
     }
-    String functionName = URLDecoder.decode(
-        rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()), StandardCharsets.UTF_8);
-    String qualifier = queryParameter(exchange, "Qualifier");
+    String functionName;
+    String qualifier;
+    try {
+      functionName = URLDecoder.decode(
+          rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()), StandardCharsets.UTF_8);
+      qualifier = queryParameter(exchange, "Qualifier");
+    } catch (IllegalArgumentException e) {
+      throw ServiceException.invalidParameter("FunctionName and Qualifier must be URL-encoded: " + e.getMessage());
+    }
     if (functionName.endsWith(":$LATEST")) {
       functionName = functionName.substring(0, functionName.length() - ":$LATEST".length());
     }
@@ -141,16 +150,31 @@ final class InvokeApi {
     InvocationRequest request = new InvocationRequest(requestId, payload, clientContext,
         logType.equals("Tail") && type.equals("RequestResponse"));
     boolean forwarded = forwarded(exchange);
-    long queueNanos = forwarded ? TimeUnit.MILLISECONDS.toNanos(Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS)))
-        : queueTimeout.toNanos();
+    long queueNanos = forwarded ? TimeUnit.MILLISECONDS.toNanos(queueMillis(exchange)) : queueTimeout.toNanos();
     return new Prepared(function, type, request, forwarded, System.nanoTime() + queueNanos);
   }
 
+  /** The time a forwarding replica leaves for the queue. */
+  private static long queueMillis(GatewayExchange exchange) throws ServiceException {
+    try {
+      return Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS));
+    } catch (NumberFormatException e) {
+      throw ServiceException.invalidParameter(RemoteInvoker.QUEUE_MILLIS + " must be a number of milliseconds");
+    }
+  }
+
+  /** Runs the request off the event loop; whatever happens, it is answered. */
   private void runQuietly(GatewayExchange exchange, Prepared prepared) {
     try {
       run(exchange, prepared);
     } catch (ServiceException e) {
       sendError(exchange, e);
+    } catch (RuntimeException e) {
+      LOG.warn("function {}: request {} failed: {}", prepared.function().key(), prepared.request().requestId(),
+          e.toString());
+      if (!exchange.answered()) {
+        sendError(exchange, ServiceException.service("the gateway failed to answer"));
+      }
     }
   }
 

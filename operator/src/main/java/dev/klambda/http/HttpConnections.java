@@ -168,7 +168,11 @@ public final class HttpConnections implements AutoCloseable {
       channel.close();
       return;
     }
-    idle.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>()).addFirst(channel);
+    idle.compute(address, (a, channels) -> {
+      Deque<Channel> pool = channels != null ? channels : new ConcurrentLinkedDeque<>();
+      pool.addFirst(channel);
+      return pool;
+    });
   }
 
   /** The exchange waiting on a connection: its answer, and what to do with the connection first. */

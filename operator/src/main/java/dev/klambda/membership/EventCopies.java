@@ -75,6 +75,14 @@ public final class EventCopies implements AutoCloseable {
   }
 
   private void takeOverLost() {
+    try {
+      takeOverLostNow();
+    } catch (RuntimeException e) {
+      LOG.error("gateway {}: running the event copies of lost replicas failed (retried)", members.identity(), e);
+    }
+  }
+
+  private void takeOverLostNow() {
     long now = nanoTime.getAsLong();
     origins.forEach((origin, from) -> {
       if (members.serves(origin) || now - from.heardNanos < silence.toNanos()) {

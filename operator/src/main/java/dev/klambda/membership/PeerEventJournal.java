@@ -75,8 +75,17 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   public void done(String requestId) {
     Kept event = kept.remove(requestId);
     if (event != null && event.keeper() != null) {
-      done.computeIfAbsent(event.keeper(), k -> ConcurrentHashMap.newKeySet()).add(requestId);
+      tell(event.keeper(), requestId);
     }
+  }
+
+  /** Adds {@code requestId} to what {@code keeper} hears next; atomic with the flush taking the list. */
+  private void tell(GatewayMembers.Member keeper, String requestId) {
+    done.compute(keeper, (k, ids) -> {
+      Set<String> next = ids != null ? ids : ConcurrentHashMap.newKeySet();
+      next.add(requestId);
+      return next;
+    });
   }
 
   /** Events accepted here and not yet done with. */
@@ -119,9 +128,13 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private void flushQuietly() {
     try {
       flush();
-      copyAgain();
     } catch (RuntimeException e) {
       LOG.warn("gateway {}: telling the keepers of event copies failed (retried)", members.identity(), e);
+    }
+    try {
+      copyAgain();
+    } catch (RuntimeException e) {
+      LOG.warn("gateway {}: keeping event copies again failed (retried)", members.identity(), e);
     }
   }
 
@@ -131,14 +144,16 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
         .filter(k -> k != null).collect(Collectors.toSet());
     keepers.addAll(done.keySet());
     for (GatewayMembers.Member keeper : keepers) {
-      Set<String> ids = done.getOrDefault(keeper, Set.of());
-      List<String> batch = new ArrayList<>(ids);
+      Set<String> ids = done.get(keeper);
+      List<String> batch = ids == null ? List.of() : new ArrayList<>(ids);
       try {
         HttpConnections.Answer answer = http.exchange(keeper.url(),
             post(keeper, "/done", String.join("\n", batch).getBytes(StandardCharsets.UTF_8)), TIMEOUT);
-        if (answer.status() == 204) {
-          ids.removeAll(batch);
-          done.remove(keeper, Set.of());
+        if (answer.status() == 204 && !batch.isEmpty()) {
+          done.computeIfPresent(keeper, (k, left) -> {
+            batch.forEach(left::remove);
+            return left.isEmpty() ? null : left;
+          });
         }
       } catch (IOException e) {
         if (!members.serves(keeper.identity())) {
@@ -163,10 +178,14 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
       }
       try {
         GatewayMembers.Member keeper = copy(event.key(), event.request(), peers);
-        if (keeper != null && kept.replace(event.request().requestId(), event,
-            new Kept(event.key(), event.request(), keeper)) && event.keeper() != null) {
-          // the former keeper may only have been out of sight: it forgets its copy once it hears
-          done.computeIfAbsent(event.keeper(), k -> ConcurrentHashMap.newKeySet()).add(event.request().requestId());
+        if (keeper == null) {
+          continue;
+        }
+        String id = event.request().requestId();
+        if (!kept.replace(id, event, new Kept(event.key(), event.request(), keeper))) {
+          tell(keeper, id); // done meanwhile: the new copy is forgotten as soon as it is made
+        } else if (event.keeper() != null) {
+          tell(event.keeper(), id); // the former keeper may only have been out of sight
         }
       } catch (ServiceException e) {
         return; // interrupted: closing

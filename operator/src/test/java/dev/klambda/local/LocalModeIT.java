@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.gateway.FunctionRouter;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +31,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,6 +157,38 @@ class LocalModeIT {
     assertThat(body.get("greeting").asText()).isEqualTo("hi");
     assertThat(body.get("handler").asText()).isEqualTo("echo.handler");
     assertThat(Path.of(body.get("taskRoot").asText()).resolve("bootstrap")).isExecutable();
+  }
+
+  @Test
+  void aMalformedFunctionNameIsRefusedAndTheConnectionServesTheNextRequest() throws Exception {
+    URI gateway = URI.create(local.gateway().baseUrl());
+    // a raw socket: java.net.URI itself refuses a malformed escape, so no HTTP client sends one
+    try (Socket socket = new Socket(gateway.getHost(), gateway.getPort())) {
+      InputStream in = socket.getInputStream();
+      String refused = exchange(socket, in, "/2015-03-31/functions/%zz/invocations");
+      String next = exchange(socket, in, "/2015-03-31/functions/echo/invocations");
+
+      assertThat(refused).startsWith("HTTP/1.1 400").containsIgnoringCase("x-amzn-ErrorType: InvalidParameterValueException")
+          .contains("FunctionName and Qualifier must be URL-encoded");
+      assertThat(next).as("the same connection, answered").startsWith("HTTP/1.1 200");
+    }
+  }
+
+  /** POSTs {} to {@code path} on a keep-alive connection and reads the whole answer. */
+  private static String exchange(Socket socket, InputStream in, String path) throws Exception {
+    socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("closed after: " + head);
+      }
+      head.append((char) b);
+    }
+    Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+    int bodyLength = length.find() ? Integer.parseInt(length.group(1)) : 0;
+    return head + new String(in.readNBytes(bodyLength), StandardCharsets.UTF_8);
   }
 
   @Test
