@@ -48,6 +48,13 @@ public final class HttpConnections implements AutoCloseable {
   /** The answer's body past the Invoke API's 6 MB payload, with room for headers' worth of log. */
   private static final int MAX_ANSWER = 7 * 1024 * 1024;
   private static final AttributeKey<Pending> PENDING = AttributeKey.valueOf("klambda.pending");
+  private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("klambda.idleSince");
+  /**
+   * A connection idle longer than this is not reused but closed: the JDK's server (the agent's)
+   * closes its idle connections after 30 s, and one closing just as a request is written would fail
+   * an invocation that never ran.
+   */
+  private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
   /** A server's answer, its body copied out of Netty's buffers. */
   public record Answer(int status, HttpHeaders headers, byte[] body, boolean keepAlive) {}
@@ -131,10 +138,13 @@ public final class HttpConnections implements AutoCloseable {
   private Channel pooled(InetSocketAddress address) {
     Deque<Channel> channels = idle.get(address);
     if (channels != null) {
+      long now = System.nanoTime();
       for (Channel channel = channels.pollFirst(); channel != null; channel = channels.pollFirst()) {
-        if (channel.isActive()) {
+        Long idleSince = channel.attr(IDLE_SINCE).get();
+        if (channel.isActive() && idleSince != null && now - idleSince < MAX_IDLE_NANOS) {
           return channel;
         }
+        channel.close();
       }
     }
     return null;
@@ -168,6 +178,7 @@ public final class HttpConnections implements AutoCloseable {
       channel.close();
       return;
     }
+    channel.attr(IDLE_SINCE).set(System.nanoTime());
     idle.compute(address, (a, channels) -> {
       Deque<Channel> pool = channels != null ? channels : new ConcurrentLinkedDeque<>();
       pool.addFirst(channel);
