@@ -200,11 +200,6 @@ public final class FunctionRegistry implements AutoCloseable {
     }
   }
 
-  /** The router of the function {@code key} when this replica routes it, else null. */
-  FunctionRouter localRouter(String key) {
-    return routers.get(key);
-  }
-
   /** The routers of the functions this replica owns. */
   public Collection<FunctionRouter> routers() {
     return routers.values();

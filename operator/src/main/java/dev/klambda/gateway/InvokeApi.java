@@ -83,7 +83,7 @@ final class InvokeApi {
       return true;
     }
     FunctionRouter router = prepared.type().equals("RequestResponse")
-        ? registry.localRouter(prepared.function().key()) : null;
+        ? registry.router(prepared.function().key()) : null;
     CompletableFuture<InvocationResult> now = router == null ? null : router.tryInvokeNow(prepared.request());
     if (now == null) {
       blocking.execute(() -> runQuietly(exchange, prepared));

@@ -123,7 +123,7 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
 
   /** Whether this replica's own Lease is among the members it sees: it takes its share of work. */
   public boolean joined() {
-    return members.stream().anyMatch(m -> m.identity().equals(identity));
+    return serves(identity);
   }
 
   public List<Member> members() {
@@ -134,9 +134,9 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     return identity;
   }
 
-  /** Whether the replica {@code identity} is among the members. */
-  public boolean serves(String identity) {
-    return members.stream().anyMatch(m -> m.identity().equals(identity));
+  /** Whether the replica {@code replica} is among the members. */
+  public boolean serves(String replica) {
+    return members.stream().anyMatch(m -> m.identity().equals(replica));
   }
 
   /**
