@@ -12,10 +12,18 @@ import java.nio.charset.StandardCharsets;
  * the Lambda Runtime API in a loop (GET .../invocation/next, POST .../{id}/response) over one
  * keep-alive connection of java.net.http, forking nothing per event. It answers
  * {@code {"env":"<log stream>","event":<the event>}}; the log stream name (function/agent pid)
- * tells the harness which environment answered.
+ * tells the harness which environment answered. An event that begins {@code {"holdMillis":N}} is
+ * answered after N ms (the harness's way to keep environments busy while it starts more).
  */
 public final class EchoRuntime {
+  private static final String HOLD = "{\"holdMillis\":";
+
   private EchoRuntime() {}
+
+  /** An event that this runtime answers after {@code millis}. */
+  static byte[] hold(int millis) {
+    return (HOLD + millis + "}").getBytes(StandardCharsets.UTF_8);
+  }
 
   public static void main(String[] args) throws InterruptedException {
     String api = System.getenv("AWS_LAMBDA_RUNTIME_API");
@@ -39,6 +47,7 @@ public final class EchoRuntime {
       }
       String requestId = event.headers().firstValue("Lambda-Runtime-Aws-Request-Id").orElseThrow();
       byte[] payload = event.body();
+      holdIfAsked(payload);
       byte[] answer = new byte[prefix.length + payload.length + 1];
       System.arraycopy(prefix, 0, answer, 0, prefix.length);
       System.arraycopy(payload, 0, answer, prefix.length, payload.length);
@@ -50,6 +59,13 @@ public final class EchoRuntime {
       } catch (IOException gone) {
         System.exit(0);
       }
+    }
+  }
+
+  private static void holdIfAsked(byte[] payload) throws InterruptedException {
+    String event = new String(payload, 0, Math.min(payload.length, 32), StandardCharsets.US_ASCII);
+    if (event.startsWith(HOLD)) {
+      Thread.sleep(Long.parseLong(event.substring(HOLD.length(), event.indexOf('}'))));
     }
   }
 }

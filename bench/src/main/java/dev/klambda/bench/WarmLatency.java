@@ -150,7 +150,11 @@ final class WarmLatency {
     System.out.printf("warm: local mode's %d threads reniced to %d%n", command.size() - 5, nice);
   }
 
-  /** Bursts of {@code n} concurrent invocations until {@code n} environments have answered. */
+  /**
+   * Bursts of {@code n} concurrent invocations until {@code n} environments have answered. Each
+   * is held a moment by the runtime, so that a burst needs {@code n} environments however fast
+   * one answers.
+   */
   private static void startEnvironments(Setup.LocalMode local, String path, int n)
       throws IOException, InterruptedException {
     System.out.printf("warm: starting %d environments through the gateway%n", n);
@@ -162,7 +166,7 @@ final class WarmLatency {
         for (int i = 0; i < n; i++) {
           calls.add(CompletableFuture.runAsync(() -> {
             try (HttpConn conn = new HttpConn("127.0.0.1", local.port(), 300_000)) {
-              HttpConn.Response r = conn.send("POST", path, "", Load.PAYLOAD);
+              HttpConn.Response r = conn.send("POST", path, "", EchoRuntime.hold(200));
               String body = r.text();
               if (r.status() != 200 || !body.startsWith("{\"env\":\"")) {
                 throw new IOException("warm-up invocation answered " + r.status() + ": " + body);

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,6 +23,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * runtime's waiting {@code /next}, bounded by the function timeout; a timeout or a crash resets the
  * environment (runtime stopped, Init again). Shutdown: in-flight work finishes, the runtime stops,
  * extensions get SHUTDOWN and 2 s.
+ *
+ * <p>A warm invocation holds no thread: {@link #invoke} and {@link #next} return futures, the
+ * event goes out on the thread that received the invocation and the answer on the thread that
+ * received the runtime's response (the HTTP servers' dispatchers). Whatever waits (a busy
+ * environment, an Init still running, stopping a runtime) runs on a virtual thread.
  */
 final class ExecutionEnvironment {
   static final int MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -28,6 +35,8 @@ final class ExecutionEnvironment {
   private static final Duration EXTENSIONS_SHUTDOWN_GRACE = Duration.ofSeconds(2);
   /** How long the first Init waits for the function's container to come up. */
   private static final Duration LAUNCHER_READY_LIMIT = Duration.ofSeconds(30);
+  /** For work that waits, never on a server's dispatcher thread. */
+  private static final Executor WAITING = task -> Thread.ofVirtual().start(task);
 
   /** The caller may retry elsewhere: this environment takes no (more) work. */
   static final class Unavailable extends Exception {
@@ -88,28 +97,42 @@ final class ExecutionEnvironment {
 
   // ---- the runtime's side (Runtime API) ----
 
-  /** {@code GET /runtime/invocation/next}: the first call completes Init; blocks for an event. */
-  Invocation next() throws InterruptedException, ExecutionException {
-    CompletableFuture<Invocation> wait;
+  /**
+   * {@code GET /runtime/invocation/next}: the first call completes Init. The future completes with
+   * the next event (at once if one is pending), or is cancelled when the runtime is reset or asks
+   * again.
+   */
+  CompletableFuture<Invocation> next() {
+    CompletableFuture<Invocation> next;
+    CompletableFuture<Invocation> replaced = null;
+    CompletableFuture<Long> initEnds = null;
+    long initNanos = 0;
     lock.lock();
     try {
       if (!init.done.isDone()) {
-        init.done.complete(System.nanoTime() - init.startNanos);
+        initEnds = init.done;
+        initNanos = System.nanoTime() - init.startNanos;
       }
       if (pending != null) {
         current = pending;
         pending = null;
         current.deliveredNanos = System.nanoTime();
-        return current;
+        next = CompletableFuture.completedFuture(current);
+      } else {
+        replaced = waiter;
+        next = waiter = new CompletableFuture<>();
       }
-      if (waiter != null) {
-        waiter.cancel(false);
-      }
-      wait = waiter = new CompletableFuture<>();
     } finally {
       lock.unlock();
     }
-    return wait.get();
+    // completed outside the lock: their dependents answer HTTP exchanges
+    if (replaced != null) {
+      replaced.cancel(false);
+    }
+    if (initEnds != null) {
+      initEnds.complete(initNanos);
+    }
+    return next;
   }
 
   /** {@code POST /runtime/invocation/{id}/response} or {@code /error}. */
@@ -177,75 +200,126 @@ final class ExecutionEnvironment {
     }
   }
 
-  InvokeResult invoke(Invocation.Request request) throws Unavailable, InterruptedException {
+  /**
+   * Runs {@code request} once the environment is free (one invocation at a time); fails with
+   * {@link Unavailable} when it cannot take it.
+   */
+  CompletableFuture<InvokeResult> invoke(Invocation.Request request) {
+    if (permit.tryAcquire()) {
+      return invokeHolding(request);
+    }
     long waitLimit = config.timeout().plus(config.initTimeout()).plusSeconds(5).toMillis();
-    if (!permit.tryAcquire(waitLimit, TimeUnit.MILLISECONDS)) {
-      throw new Unavailable("environment busy");
-    }
-    boolean releaseNow = true;
-    try {
-      if (isShuttingDown()) {
-        throw new Unavailable("environment shutting down");
-      }
-      if (!processes.usable()) {
-        throw new Unavailable("the function's container is gone");
-      }
-      Init init = currentInit();
-      long initNanos;
+    return CompletableFuture.runAsync(() -> {
       try {
-        initNanos = init.done.get();
-      } catch (ExecutionException e) {
-        return initFailed(request, (InitFailure) e.getCause());
+        if (!permit.tryAcquire(waitLimit, TimeUnit.MILLISECONDS)) {
+          throw new CompletionException(new Unavailable("environment busy"));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(new Unavailable("agent stopping"));
       }
-      long reportedInitNanos = takeInitReport(init, initNanos);
-      InvokeResult result = run(request, reportedInitNanos);
-      if (result.outcome() == Outcome.TIMEOUT || result.outcome() == Outcome.CRASH) {
-        reset();
-      } else if (config.hasExtensions()) {
-        long idleBy = System.nanoTime() + config.timeout().toNanos();
-        releaseNow = false;
-        Thread.ofVirtual().start(() -> {
-          extensions.awaitIdle(idleBy);
-          permit.release();
-        });
-      }
-      return result;
-    } finally {
-      if (releaseNow) {
-        permit.release();
-      }
-    }
+    }, WAITING).thenCompose(acquired -> invokeHolding(request));
   }
 
-  private InvokeResult run(Invocation.Request request, long initNanos) throws InterruptedException {
+  /** {@link #invoke} with the permit taken; releases it when the environment is free again. */
+  private CompletableFuture<InvokeResult> invokeHolding(Invocation.Request request) {
+    CompletableFuture<InvokeResult> result;
+    try {
+      result = admit(request);
+    } catch (Unavailable e) {
+      permit.release();
+      return CompletableFuture.failedFuture(e);
+    }
+    return result.handle((done, failure) -> {
+      if (failure != null) {
+        permit.release();
+        throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+      }
+      return done;
+    }).thenCompose(this::release);
+  }
+
+  private CompletableFuture<InvokeResult> admit(Invocation.Request request) throws Unavailable {
+    if (isShuttingDown()) {
+      throw new Unavailable("environment shutting down");
+    }
+    if (!processes.usable()) {
+      throw new Unavailable("the function's container is gone");
+    }
+    Init init = currentInit();
+    if (init.done.isDone()) {
+      return afterInit(init, request);
+    }
+    // not on the thread that ends Init: that is the runtime's first /next
+    return init.done.handleAsync((ended, failed) -> init, WAITING)
+        .thenCompose(ended -> afterInit(ended, request));
+  }
+
+  private CompletableFuture<InvokeResult> afterInit(Init init, Invocation.Request request) {
+    if (init.done.isCompletedExceptionally()) {
+      return CompletableFuture.completedFuture(initFailed(request, (InitFailure) init.done.exceptionNow()));
+    }
+    return run(request, takeInitReport(init, init.done.resultNow()));
+  }
+
+  /**
+   * Frees the environment for the next invocation: at once; after the reset that a timeout or a
+   * crash needs (stopping a runtime waits, so on a virtual thread); or, with extensions, when
+   * every extension is back in {@code /event/next}.
+   */
+  private CompletableFuture<InvokeResult> release(InvokeResult result) {
+    if (result.outcome() == Outcome.TIMEOUT || result.outcome() == Outcome.CRASH) {
+      return CompletableFuture.supplyAsync(() -> {
+        try {
+          reset();
+        } finally {
+          permit.release();
+        }
+        return result;
+      }, WAITING);
+    }
+    if (result.outcome() != Outcome.INIT_ERROR && config.hasExtensions()) {
+      long idleBy = System.nanoTime() + config.timeout().toNanos();
+      WAITING.execute(() -> {
+        extensions.awaitIdle(idleBy);
+        permit.release();
+      });
+    } else {
+      permit.release();
+    }
+    return CompletableFuture.completedFuture(result);
+  }
+
+  private CompletableFuture<InvokeResult> run(Invocation.Request request, long initNanos) {
     long submitted = System.nanoTime();
     long deadlineMs = System.currentTimeMillis() + config.timeout().toMillis();
     Invocation invocation = new Invocation(request, deadlineMs);
     logs.startCapture();
     logs.line("START RequestId: " + request.requestId() + " Version: " + config.functionVersion());
+    CompletableFuture<Invocation> runtimeWaiting;
     lock.lock();
     try {
-      if (waiter != null) {
+      runtimeWaiting = waiter;
+      waiter = null;
+      if (runtimeWaiting != null) {
         current = invocation;
         invocation.deliveredNanos = System.nanoTime();
-        waiter.complete(invocation);
-        waiter = null;
       } else {
         pending = invocation;
       }
     } finally {
       lock.unlock();
     }
-    extensions.invoke(request.requestId(), deadlineMs, request.traceId());
-
-    Answer answer;
-    try {
-      answer = invocation.answer.get(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      answer = new Invocation.Timeout();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
+    if (runtimeWaiting != null) {
+      runtimeWaiting.complete(invocation); // the event goes out to the runtime on this thread
     }
+    extensions.invoke(request.requestId(), deadlineMs, request.traceId());
+    return invocation.answer
+        .completeOnTimeout(new Invocation.Timeout(), config.timeout().toNanos(), TimeUnit.NANOSECONDS)
+        .thenApply(answer -> ended(invocation, answer, submitted, initNanos));
+  }
+
+  private InvokeResult ended(Invocation invocation, Answer answer, long submitted, long initNanos) {
     long end = System.nanoTime();
     lock.lock();
     ChildProcess process;
@@ -270,7 +344,7 @@ final class ExecutionEnvironment {
     if (answer instanceof Invocation.Exit x && x.exit().oomKilled()) {
       maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
-    return finish(request, answer, durationMicros, initNanos / 1000, maxMemoryMB);
+    return finish(invocation.request, answer, durationMicros, initNanos / 1000, maxMemoryMB);
   }
 
   private InvokeResult finish(Invocation.Request request, Answer answer, long durationMicros,

@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletionException;
 
 /**
  * The endpoint the gateway calls: readiness, invocations and a warm-pool member's claim (see
@@ -20,10 +20,10 @@ final class InvokeServer {
   InvokeServer(InetSocketAddress address, EnvironmentSlot slot) throws IOException {
     this.slot = slot;
     this.server = HttpServer.create(address, 64);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext(READY_PATH, Exchanges.guarded(this::ready));
-    server.createContext(INVOKE_PATH, Exchanges.guarded(this::invoke));
-    server.createContext(CLAIM_PATH, Exchanges.guarded(this::claim));
+    // no executor: an invocation is taken on the dispatcher thread (see Exchanges)
+    server.createContext(READY_PATH, Exchanges.onVirtualThread(this::ready));
+    server.createContext(INVOKE_PATH, exchange -> Exchanges.readingBody(exchange, this::invoke));
+    server.createContext(CLAIM_PATH, Exchanges.onVirtualThread(this::claim));
   }
 
   void start() {
@@ -52,51 +52,59 @@ final class InvokeServer {
     }
   }
 
+  /** Takes the invocation and returns; the answer is written when the environment has one. */
   private void invoke(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestMethod().equals("POST")) {
-        Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "POST only"));
-        return;
-      }
-      byte[] payload = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
-      if (payload == null) {
-        Exchanges.json(exchange, 413, Json.error("RequestTooLargeException", "Payload over 6 MB"));
-        return;
-      }
-      Headers in = exchange.getRequestHeaders();
-      Invocation.Request request = new Invocation.Request(
-          orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
-          orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
-          in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
-      ExecutionEnvironment environment = slot.environment();
-      InvokeResult result;
-      try {
-        if (environment == null) {
-          throw new ExecutionEnvironment.Unavailable("a warm-pool environment serves no function before its claim");
-        }
-        result = environment.invoke(request);
-      } catch (ExecutionEnvironment.Unavailable e) {
-        exchange.getResponseHeaders().set(OUTCOME, OUTCOME_UNAVAILABLE);
-        Exchanges.json(exchange, 503, Json.error("EnvironmentUnavailable", e.getMessage()));
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      Headers out = exchange.getResponseHeaders();
-      out.set(OUTCOME, result.outcome().headerValue());
-      if (result.errorType() != null) {
-        out.set(ERROR_TYPE, result.errorType());
-      }
-      out.set(DURATION_MICROS, Long.toString(result.durationMicros()));
-      out.set(INIT_DURATION_MICROS, Long.toString(result.initDurationMicros()));
-      out.set(BILLED_MILLIS, Long.toString(result.billedMillis()));
-      out.set(MAX_MEMORY_MB, Long.toString(result.maxMemoryMB()));
-      if (result.logTail() != null) {
-        out.set(LOG_RESULT, result.logTail());
-      }
-      Exchanges.send(exchange, 200, result.payload());
+    if (!exchange.getRequestMethod().equals("POST")) {
+      Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "POST only"));
+      return;
     }
+    byte[] payload = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
+    if (payload == null) {
+      Exchanges.json(exchange, 413, Json.error("RequestTooLargeException", "Payload over 6 MB"));
+      return;
+    }
+    Headers in = exchange.getRequestHeaders();
+    Invocation.Request request = new Invocation.Request(
+        orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
+        orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
+        in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
+    ExecutionEnvironment environment = slot.environment();
+    if (environment == null) {
+      unavailable(exchange, "a warm-pool environment serves no function before its claim");
+      return;
+    }
+    environment.invoke(request).whenComplete((result, failure) -> Exchanges.guarded(exchange,
+        answered -> answer(answered, result, failure)));
+  }
+
+  private static void answer(HttpExchange exchange, InvokeResult result, Throwable failure) throws IOException {
+    if (failure != null) {
+      Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+      if (cause instanceof ExecutionEnvironment.Unavailable) {
+        unavailable(exchange, cause.getMessage());
+        return;
+      }
+      throw new IOException("invocation failed", cause);
+    }
+    Headers out = exchange.getResponseHeaders();
+    out.set(OUTCOME, result.outcome().headerValue());
+    if (result.errorType() != null) {
+      out.set(ERROR_TYPE, result.errorType());
+    }
+    out.set(DURATION_MICROS, Long.toString(result.durationMicros()));
+    out.set(INIT_DURATION_MICROS, Long.toString(result.initDurationMicros()));
+    out.set(BILLED_MILLIS, Long.toString(result.billedMillis()));
+    out.set(MAX_MEMORY_MB, Long.toString(result.maxMemoryMB()));
+    if (result.logTail() != null) {
+      out.set(LOG_RESULT, result.logTail());
+    }
+    Exchanges.send(exchange, 200, result.payload());
+  }
+
+  /** The gateway may retry elsewhere: this environment takes no (more) work. */
+  private static void unavailable(HttpExchange exchange, String why) throws IOException {
+    exchange.getResponseHeaders().set(OUTCOME, OUTCOME_UNAVAILABLE);
+    Exchanges.json(exchange, 503, Json.error("EnvironmentUnavailable", why));
   }
 
   private void claim(HttpExchange exchange) throws IOException {

@@ -5,9 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 
 /**
  * The Lambda Runtime API ({@code /2018-06-01/runtime/...}) and Extensions API
@@ -27,8 +24,9 @@ final class RuntimeApiServer {
     this.config = config;
     this.environment = environment;
     this.server = HttpServer.create(config.runtimeApiAddress(), 64);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/", Exchanges.guarded(this::handle));
+    // no executor: /next and /response are taken on the dispatcher thread, the rest (Init's and
+    // the extensions' calls, which may wait) on virtual threads (see Exchanges)
+    server.createContext("/", exchange -> Exchanges.guarded(exchange, this::handle));
   }
 
   void start() {
@@ -40,16 +38,22 @@ final class RuntimeApiServer {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    String method = exchange.getRequestMethod();
+    if (path.equals(INVOCATION + "next") && method.equals("GET")) {
+      next(exchange);
+    } else if (path.startsWith(INVOCATION) && path.endsWith("/response") && method.equals("POST")) {
+      Exchanges.readingBody(exchange, e -> respond(e, requestId(path, "/response"), false));
+    } else if (path.startsWith(INVOCATION) && path.endsWith("/error") && method.equals("POST")) {
+      Exchanges.readingBody(exchange, e -> respond(e, requestId(path, "/error"), true));
+    } else {
+      Exchanges.onVirtualThread(e -> other(e, path, method)).handle(exchange);
+    }
+  }
+
+  private void other(HttpExchange exchange, String path, String method) throws IOException {
     try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
-      if (path.equals(INVOCATION + "next") && method.equals("GET")) {
-        next(exchange);
-      } else if (path.startsWith(INVOCATION) && path.endsWith("/response") && method.equals("POST")) {
-        respond(exchange, requestId(path, "/response"), false);
-      } else if (path.startsWith(INVOCATION) && path.endsWith("/error") && method.equals("POST")) {
-        respond(exchange, requestId(path, "/error"), true);
-      } else if (path.equals(RUNTIME + "init/error") && method.equals("POST")) {
+      if (path.equals(RUNTIME + "init/error") && method.equals("POST")) {
         initError(exchange);
       } else if (path.equals(EXTENSION + "register") && method.equals("POST")) {
         register(exchange);
@@ -64,18 +68,26 @@ final class RuntimeApiServer {
     }
   }
 
-  private void next(HttpExchange exchange) throws IOException {
-    Invocation invocation;
-    try {
-      invocation = environment.next();
-    } catch (CancellationException | ExecutionException e) {
-      // the runtime that asked was reset; nobody is listening any more
-      Exchanges.json(exchange, 500, Json.error("Runtime.Reset", "The environment was reset"));
-      return;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    }
+  /** Holds the runtime's request until there is an event for it; returns at once. */
+  private void next(HttpExchange exchange) {
+    environment.next().whenComplete((invocation, failure) -> {
+      if (failure != null) {
+        // the runtime that asked was reset (cancelled under the environment's lock, hence not
+        // answered on this thread) or asked again; it is gone or going, so a failed answer is no news
+        Thread.ofVirtual().start(() -> {
+          try {
+            Exchanges.json(exchange, 500, Json.error("Runtime.Reset", "The environment was reset"));
+          } catch (IOException gone) {
+            exchange.close();
+          }
+        });
+      } else {
+        Exchanges.guarded(exchange, delivered -> deliver(delivered, invocation));
+      }
+    });
+  }
+
+  private void deliver(HttpExchange exchange, Invocation invocation) throws IOException {
     Invocation.Request request = invocation.request;
     Headers headers = exchange.getResponseHeaders();
     headers.set("Lambda-Runtime-Aws-Request-Id", request.requestId());

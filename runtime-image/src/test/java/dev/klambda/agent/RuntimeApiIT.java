@@ -242,6 +242,20 @@ class RuntimeApiIT {
     assertInitError(agent.invoke("{}"), "Sandbox.Timedout");
   }
 
+  @Test
+  void anInvocationSentWhileAnotherRunsWaitsForItsTurn() throws Exception {
+    agent = agent(ECHO).start();
+
+    CompletableFuture<Invoked> first = agent.invokeAsync("{\"sleep\":1}", REQUEST_ID, "first");
+    Thread.sleep(200); // the first holds the environment
+    Invoked second = agent.invoke("{\"n\":2}", REQUEST_ID, "second");
+
+    assertThat(first.get(10, SECONDS).body()).isEqualTo("{\"sleep\":1}");
+    assertSuccess(second);
+    assertThat(second.body()).isEqualTo("{\"n\":2}");
+    assertThat(agent.log()).containsSubsequence("END RequestId: first", "START RequestId: second");
+  }
+
   // ---- invocation failures reset the environment ----
 
   @Test
