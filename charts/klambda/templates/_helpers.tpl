@@ -96,3 +96,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- join "," $entries -}}
 {{- end -}}
+
+{{/*
+The Secret that holds the key the gateway replicas share.
+*/}}
+{{- define "klambda.gatewayKeySecret" -}}
+{{- default (printf "%s-gateway-key" (include "klambda.fullname" .)) .Values.gateway.auth.keySecret }}
+{{- end }}

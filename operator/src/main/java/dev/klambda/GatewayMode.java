@@ -1,5 +1,13 @@
 package dev.klambda;
 
+import dev.klambda.auth.AccessKeys;
+import dev.klambda.auth.AuthMethods;
+import dev.klambda.auth.BearerTokens;
+import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.PeerKey;
+import dev.klambda.auth.RbacPermissions;
+import dev.klambda.auth.SecretAccessKeys;
+import dev.klambda.auth.SigV4;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
@@ -26,6 +34,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -68,10 +77,12 @@ public final class GatewayMode implements AutoCloseable {
   private final EnvironmentCountsWriter counts;
   private final MetricsServer metricsServer;
   private final AtomicBoolean leaving;
+  private final SecretAccessKeys accessKeys;
 
   private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
       AsyncInvoker async, PeerEventJournal journal, EventCopies copies, WarmPool pool, UsageRollup usage,
-      EnvironmentCountsWriter counts, MetricsServer metricsServer, AtomicBoolean leaving) {
+      EnvironmentCountsWriter counts, MetricsServer metricsServer, AtomicBoolean leaving,
+      SecretAccessKeys accessKeys) {
     this.gateway = gateway;
     this.registry = registry;
     this.members = members;
@@ -84,6 +95,7 @@ public final class GatewayMode implements AutoCloseable {
     this.counts = counts;
     this.metricsServer = metricsServer;
     this.leaving = leaving;
+    this.accessKeys = accessKeys;
   }
 
   public static GatewayMode start(Options options, KubernetesClient client) throws IOException {
@@ -95,6 +107,7 @@ public final class GatewayMode implements AutoCloseable {
    */
   public static GatewayMode start(Options options, KubernetesClient client, Duration memberDuration,
       Duration memberRenew) throws IOException {
+    PeerKey peers = peerKey(options.auth());
     AgentClient agent = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
@@ -112,16 +125,19 @@ public final class GatewayMode implements AutoCloseable {
     GatewayMembers members = new GatewayMembers(client, leaseNamespace, options.identity(), memberDuration,
         memberRenew, System::nanoTime, () -> followMembers.get().run());
     FunctionRegistry registry = new FunctionRegistry(environments, agent, metering, options.defaultNamespace(),
-        options.region(), options.concurrencyLimit(), members);
+        options.region(), options.concurrencyLimit(), members, peers);
     metrics.watch(registry);
     metrics.watch(pool);
-    PeerEventJournal journal = new PeerEventJournal(members, memberRenew);
+    PeerEventJournal journal = new PeerEventJournal(members, memberRenew, peers);
     AsyncInvoker async = new AsyncInvoker(registry, metering, journal, options.asyncRetryDelay(), MAX_EVENT_AGE,
         options.queueTimeout());
     EventCopies copies = new EventCopies(members, async, memberDuration, System::nanoTime);
+    SecretAccessKeys accessKeys = options.auth().methods().contains(AuthMethods.SIGV4)
+        ? new SecretAccessKeys(client, options.namespaces()) : null;
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
-        options.queueTimeout(), agent.eventLoops());
-    gateway.serve(EventCopyApi.PATH, new EventCopyApi(copies));
+        options.queueTimeout(), agent.eventLoops(),
+        guard(options, client, accessKeys).observed(metrics.authRefusals(), options.auth().auditLog()), peers);
+    gateway.serve(EventCopyApi.PATH, new EventCopyApi(copies, peers));
     AtomicBoolean keepsPools = new AtomicBoolean();
     followMembers.set(() -> {
       registry.rebalance();
@@ -146,7 +162,34 @@ public final class GatewayMode implements AutoCloseable {
         options.usageInterval());
     EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, registry, STATUS_REFRESH);
     return new GatewayMode(gateway, registry, members, catalog, async, journal, copies, pool, usage, counts,
-        metricsServer, leaving);
+        metricsServer, leaving, accessKeys);
+  }
+
+  private static PeerKey peerKey(Options.Auth auth) throws IOException {
+    if (auth.gatewayKeyFile() == null) {
+      return PeerKey.trusting(); // only with --auth none (Options requires the file otherwise)
+    }
+    try {
+      return PeerKey.of(Files.readString(auth.gatewayKeyFile()));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("--gateway-key-file " + auth.gatewayKeyFile() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Who may invoke: RBAC decides for bearer tokens and access keys alike. */
+  private static InvokeGuard guard(Options options, KubernetesClient client, AccessKeys accessKeys) {
+    Options.Auth auth = options.auth();
+    if (auth.methods().isEmpty()) {
+      LOG.warn("gateway {}: --auth none: anyone who reaches the gateway may invoke every function",
+          options.identity());
+      return InvokeGuard.open();
+    }
+    LOG.info("gateway {}: callers authenticate by {}; RBAC decides (verb invoke on functions.klambda.dev)",
+        options.identity(), AuthMethods.describe(auth.methods()));
+    return new InvokeGuard(auth.methods(),
+        accessKeys == null ? null : new SigV4(accessKeys, options.region(), Clock.systemUTC()),
+        new BearerTokens(client, auth.tokenAudiences(), auth.allowedTtl(), auth.deniedTtl()),
+        new RbacPermissions(client, auth.allowedTtl(), auth.deniedTtl()));
   }
 
   /** {@code http://$POD_IP:port} in a Pod; the bound address elsewhere (tests, a laptop). */
@@ -200,6 +243,9 @@ public final class GatewayMode implements AutoCloseable {
     members.close();
     registry.detach();
     metricsServer.close();
+    if (accessKeys != null) {
+      accessKeys.close();
+    }
   }
 
   /**
@@ -218,6 +264,9 @@ public final class GatewayMode implements AutoCloseable {
     catalog.close();
     pool.close();
     metricsServer.close();
+    if (accessKeys != null) {
+      accessKeys.close();
+    }
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {

@@ -61,7 +61,8 @@ public final class OperatorMode implements AutoCloseable {
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
         : "http://klambda-gateway." + client.getNamespace() + ".svc:8080";
-    EventSourceManager eventSources = EventSourceManager.through(new GatewayInvoker(URI.create(gatewayUrl)),
+    EventSourceManager eventSources = EventSourceManager.through(new GatewayInvoker(URI.create(gatewayUrl),
+        options.auth().gatewayTokenFile()),
         options.region(), metrics.mappings(), new ClusterSecrets(client));
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client)

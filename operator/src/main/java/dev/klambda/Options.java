@@ -1,5 +1,6 @@
 package dev.klambda;
 
+import dev.klambda.auth.AuthMethods;
 import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.metering.Billing;
@@ -39,7 +40,16 @@ public record Options(
     String leaseNamespace,
     List<PoolSpec> warmPools,
     String identity,
-    String advertiseUrl) {
+    String advertiseUrl,
+    Auth auth) {
+
+  /**
+   * Who may invoke: the methods of {@code --auth} (none: everyone), the audiences a bearer token
+   * must be for, how long API server answers are kept, the replicas' shared key, the audit log;
+   * and the token the operator's pollers show the gateway.
+   */
+  public record Auth(Set<AuthMethods> methods, List<String> tokenAudiences, Duration allowedTtl,
+      Duration deniedTtl, Path gatewayKeyFile, boolean auditLog, Path gatewayTokenFile) {}
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -64,6 +74,7 @@ public record Options(
                                     keep SIZE started, generic environments of that runtime and
                                     memory (namespace default: the default namespace) for cold
                                     starts to claim: one function each, for life (default: none)
+        --audit-log true|false      a log line per invocation: caller, function, status (default false)
       """;
 
   private static final String CLUSTER = """
@@ -82,6 +93,10 @@ public record Options(
       """ + SERVING.formatted("127.0.0.1") + """
         --work-dir DIR              where code and /tmp of environments go (default: a new temp folder)
         --usage-file FILE           the usage ledger (default ~/.klambda/usage.json)
+        --auth none|sigv4           none (default): anyone who reaches the loopback invokes; sigv4:
+                                    requests must be signed with an access key from a Secret of
+                                    type klambda.dev/access-key in the manifests, and a key invokes
+                                    the functions of its Secret's namespace
       """;
 
   public static final String GATEWAY_USAGE = """
@@ -105,6 +120,20 @@ public record Options(
         --advertise-url URL         where the other replicas reach this one
                                     (default http://$POD_IP:PORT)
         --lease-namespace NAME      namespace of the replicas' Leases (default: the pod's)
+        --auth kubernetes,sigv4|none
+                                    how callers authenticate: bearer tokens by TokenReview and/or
+                                    AWS SigV4 with access keys from Secrets of type
+                                    klambda.dev/access-key; RBAC (verb invoke on
+                                    functions.klambda.dev) decides. none: anyone (logged as a
+                                    warning). Default kubernetes,sigv4
+        --token-audiences A,B       a bearer token must be for one of these (default klambda;
+                                    '' for the API server's own audience)
+        --auth-cache-seconds N      how long an allowed decision or token is kept (default 60)
+        --auth-denied-cache-seconds N
+                                    how long a refused one is kept (default 10)
+        --gateway-key-file FILE     the key the replicas share, which proves a forwarded invocation
+                                    and an event's copy come from a replica (required unless
+                                    --auth none; the chart mounts it from a Secret)
       """.formatted(DEFAULT_RUNTIME_IMAGE, EnvironmentResources.DEFAULT_AGENT_CPU_REQUEST_MILLIS,
           EnvironmentResources.DEFAULT_AGENT_CPU_LIMIT_MILLIS, EnvironmentResources.DEFAULT_AGENT_MEMORY_MB);
 
@@ -123,6 +152,9 @@ public record Options(
                                     one active replica among several: the leader reconciles, polls
                                     event sources and reports ready; the others wait (default false)
         --lease-namespace NAME      namespace of the Lease 'klambda-operator' (default: the pod's)
+        --gateway-token-file FILE   a bearer token the pollers show the gateway, re-read every
+                                    minute (the chart projects the ServiceAccount's token for the
+                                    gateway's audience); default: none, for a gateway with --auth none
       """;
 
   private enum Mode { LOCAL, GATEWAY, OPERATOR }
@@ -151,7 +183,10 @@ public record Options(
       Map.entry("--agent-cpu-millis", GATEWAY), Map.entry("--agent-cpu-limit-millis", GATEWAY),
       Map.entry("--agent-memory-mb", GATEWAY), Map.entry("--init-cpu-boost-millis", GATEWAY),
       Map.entry("--identity", GATEWAY), Map.entry("--advertise-url", GATEWAY),
-      Map.entry("--gateway-url", OPERATOR), Map.entry("--leader-election", OPERATOR));
+      Map.entry("--gateway-url", OPERATOR), Map.entry("--leader-election", OPERATOR),
+      Map.entry("--auth", SERVES), Map.entry("--audit-log", SERVES), Map.entry("--token-audiences", GATEWAY),
+      Map.entry("--auth-cache-seconds", GATEWAY), Map.entry("--auth-denied-cache-seconds", GATEWAY),
+      Map.entry("--gateway-key-file", GATEWAY), Map.entry("--gateway-token-file", OPERATOR));
 
   public static Options parseLocal(List<String> args) {
     Options options = parse(args, Mode.LOCAL);
@@ -203,6 +238,13 @@ public record Options(
     String warmPools = "";
     String identity = System.getenv().getOrDefault("HOSTNAME", "gateway");
     String advertiseUrl = null;
+    Set<AuthMethods> auth = mode == Mode.LOCAL ? Set.of() : EnumSet.allOf(AuthMethods.class);
+    List<String> audiences = List.of("klambda");
+    int allowedTtl = 60;
+    int deniedTtl = 10;
+    Path gatewayKeyFile = null;
+    boolean auditLog = false;
+    Path gatewayTokenFile = null;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -259,12 +301,29 @@ public record Options(
         case "--lease-namespace" -> leaseNamespace = value;
         case "--identity" -> identity = value;
         case "--advertise-url" -> advertiseUrl = value;
+        case "--auth" -> auth = AuthMethods.parse(arg, value);
+        case "--audit-log" -> auditLog = bool(arg, value);
+        case "--token-audiences" -> audiences = Arrays.stream(value.split(",")).map(String::trim)
+            .filter(a -> !a.isEmpty()).toList();
+        case "--auth-cache-seconds" -> allowedTtl = number(arg, value, 0, 3600);
+        case "--auth-denied-cache-seconds" -> deniedTtl = number(arg, value, 0, 3600);
+        case "--gateway-key-file" -> gatewayKeyFile = Path.of(value);
+        case "--gateway-token-file" -> gatewayTokenFile = Path.of(value);
         default -> throw new IllegalStateException("option " + arg + " is listed but not parsed");
       }
     }
     if (agentCpuLimit > 0 && agentCpuLimit < agentCpu) {
       throw new IllegalArgumentException("--agent-cpu-limit-millis must be 0 or at least --agent-cpu-millis ("
           + agentCpu + "), got " + agentCpuLimit);
+    }
+    if (mode == Mode.LOCAL && auth.contains(AuthMethods.KUBERNETES)) {
+      throw new IllegalArgumentException("--auth: local mode has no Kubernetes API server to review tokens; "
+          + "use sigv4 or none");
+    }
+    if (mode == Mode.GATEWAY && !auth.isEmpty() && gatewayKeyFile == null) {
+      throw new IllegalArgumentException("--gateway-key-file is required with --auth "
+          + AuthMethods.describe(auth) + ": the replicas prove forwarded requests with it "
+          + "(the chart mounts Secret klambda-gateway-key)");
     }
     SizingPolicy sizing = new SizingPolicy(minMemory, maxMemory, step, perVcpu);
     List<PoolSpec> pools = PoolSpec.parseAll("--warm-pool", warmPools, defaultNamespace, sizing);
@@ -281,7 +340,8 @@ public record Options(
         runtimeImage, gatewayUrl,
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
-        pools, identity, advertiseUrl);
+        pools, identity, advertiseUrl, new Auth(Set.copyOf(auth), audiences, Duration.ofSeconds(allowedTtl),
+            Duration.ofSeconds(deniedTtl), gatewayKeyFile, auditLog, gatewayTokenFile));
   }
 
   private static boolean bool(String option, String value) {

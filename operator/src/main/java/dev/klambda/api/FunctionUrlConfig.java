@@ -7,9 +7,10 @@ import java.util.List;
 
 /** Lambda's function URL: the function answers plain HTTP requests (payload format 2.0). */
 public class FunctionUrlConfig {
-  @JsonPropertyDescription("Who may call the URL: NONE (anyone who reaches the gateway). AWS_IAM is not "
-      + "available in klambda; put an authenticating Ingress or gateway in front instead.")
-  @Pattern("^NONE$")
+  @JsonPropertyDescription("Who may call the URL: NONE (anyone who reaches the gateway) or AWS_IAM (only "
+      + "callers the gateway authenticates, by AWS SigV4 or a Kubernetes bearer token, and whom RBAC allows "
+      + "verb invoke on this function, as for the Invoke API).")
+  @Pattern("^(NONE|AWS_IAM)$")
   @Default("NONE")
   private String authType;
 

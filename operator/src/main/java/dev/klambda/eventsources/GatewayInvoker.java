@@ -6,6 +6,8 @@ import dev.klambda.gateway.ServiceException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,20 +19,31 @@ import org.slf4j.LoggerFactory;
 /**
  * How the operator's pollers invoke: through the gateway tier's Invoke API (its Service), like any
  * client, so the limits, queueing and metering of the gateway apply to them too. Batches are
- * synchronous invocations; schedules and destinations are Events.
+ * synchronous invocations; schedules and destinations are Events. Where the gateway authenticates
+ * callers, the operator shows its ServiceAccount's token (projected for the gateway's audience,
+ * re-read as the kubelet rotates it), and RBAC must let it invoke.
  */
 public final class GatewayInvoker implements BatchInvoker, EventSink {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayInvoker.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EVENT_ATTEMPTS = 5;
 
+  private static final Duration TOKEN_REREAD = Duration.ofMinutes(1);
+
   private final URI gateway;
+  private final Path tokenFile;
+  private String token;
+  private long tokenReadNanos;
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** @param gateway the gateway's base URL, e.g. {@code http://klambda-gateway.klambda.svc:8080} */
-  public GatewayInvoker(URI gateway) {
+  /**
+   * @param gateway the gateway's base URL, e.g. {@code http://klambda-gateway.klambda.svc:8080}
+   * @param tokenFile the bearer token to show the gateway; null for none (a gateway with --auth none)
+   */
+  public GatewayInvoker(URI gateway, Path tokenFile) {
     this.gateway = gateway;
+    this.tokenFile = tokenFile;
   }
 
   @Override
@@ -85,12 +98,32 @@ public final class GatewayInvoker implements BatchInvoker, EventSink {
   }
 
   private HttpRequest request(String functionKey, byte[] payload, String type) {
-    return HttpRequest.newBuilder(gateway.resolve("/2015-03-31/functions/"
+    HttpRequest.Builder request = HttpRequest.newBuilder(gateway.resolve("/2015-03-31/functions/"
             + URLEncoder.encode(functionKey, StandardCharsets.UTF_8) + "/invocations"))
         .header("X-Amz-Invocation-Type", type)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(payload))
-        .build();
+        .POST(HttpRequest.BodyPublishers.ofByteArray(payload));
+    String bearer = token();
+    if (bearer != null) {
+      request.header("Authorization", "Bearer " + bearer);
+    }
+    return request.build();
+  }
+
+  /** The token, read again a minute after the last read (the kubelet rotates projected tokens). */
+  private synchronized String token() {
+    if (tokenFile == null) {
+      return null;
+    }
+    if (token == null || System.nanoTime() - tokenReadNanos > TOKEN_REREAD.toNanos()) {
+      try {
+        token = Files.readString(tokenFile).strip();
+        tokenReadNanos = System.nanoTime();
+      } catch (IOException e) {
+        LOG.warn("the token for the gateway cannot be read from {}: {}", tokenFile, e.toString());
+      }
+    }
+    return token;
   }
 
   /** The {@code errorType} of a function error's payload, as pollers report it. */

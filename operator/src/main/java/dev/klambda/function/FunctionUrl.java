@@ -4,14 +4,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A function's URL configuration, validated: who may call (NONE only) and its CORS rules, which
- * the gateway applies as Lambda does (preflight answered without invoking the function).
+ * A function's URL configuration, validated: who may call ({@code iamAuth}: only callers the
+ * gateway authenticates and RBAC allows, as {@code authType: AWS_IAM}; else anyone) and its CORS
+ * rules, which the gateway applies as Lambda does (preflight answered without invoking the function).
  */
-public record FunctionUrl(List<String> allowOrigins, List<String> allowMethods, List<String> allowHeaders,
-    List<String> exposeHeaders, boolean allowCredentials, Integer maxAge) {
+public record FunctionUrl(boolean iamAuth, List<String> allowOrigins, List<String> allowMethods,
+    List<String> allowHeaders, List<String> exposeHeaders, boolean allowCredentials, Integer maxAge) {
 
   /** No CORS rules: browsers from other origins get no Access-Control-* headers. */
-  public static final FunctionUrl NO_CORS = new FunctionUrl(List.of(), List.of(), List.of(), List.of(), false, null);
+  public static FunctionUrl noCors(boolean iamAuth) {
+    return new FunctionUrl(iamAuth, List.of(), List.of(), List.of(), List.of(), false, null);
+  }
 
   /** The Access-Control-Allow-Origin value for a request from {@code origin}; null when not allowed. */
   public String allowedOrigin(String origin) {

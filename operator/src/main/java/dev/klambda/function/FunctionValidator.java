@@ -114,13 +114,14 @@ public final class FunctionValidator {
     if (url == null) {
       return null;
     }
-    if (url.getAuthType() != null && !url.getAuthType().equals("NONE")) {
-      violations.add(new Violation("spec.url.authType", "must be NONE (got '" + url.getAuthType()
-          + "'): AWS_IAM is not available in klambda; put an authenticating Ingress in front"));
+    String authType = url.getAuthType() == null ? "NONE" : url.getAuthType();
+    if (!authType.equals("NONE") && !authType.equals("AWS_IAM")) {
+      violations.add(new Violation("spec.url.authType", "must be NONE or AWS_IAM (got '" + authType + "')"));
     }
+    boolean iamAuth = authType.equals("AWS_IAM");
     var cors = url.getCors();
     if (cors == null) {
-      return FunctionUrl.NO_CORS;
+      return FunctionUrl.noCors(iamAuth);
     }
     boolean credentials = Boolean.TRUE.equals(cors.getAllowCredentials());
     List<String> origins = orEmpty(cors.getAllowOrigins());
@@ -131,7 +132,7 @@ public final class FunctionValidator {
     if (cors.getMaxAge() != null) {
       checkRange(violations, "spec.url.cors.maxAge", cors.getMaxAge(), 0, 86_400);
     }
-    return new FunctionUrl(origins, orEmpty(cors.getAllowMethods()), orEmpty(cors.getAllowHeaders()),
+    return new FunctionUrl(iamAuth, origins, orEmpty(cors.getAllowMethods()), orEmpty(cors.getAllowHeaders()),
         orEmpty(cors.getExposeHeaders()), credentials, cors.getMaxAge());
   }
 

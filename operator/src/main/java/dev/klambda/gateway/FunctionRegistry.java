@@ -1,5 +1,6 @@
 package dev.klambda.gateway;
 
+import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentManager;
@@ -48,12 +49,14 @@ public final class FunctionRegistry implements AutoCloseable {
   /** A registry that routes every function itself. */
   public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
-    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, Ownership.ALONE);
+    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, Ownership.ALONE,
+        PeerKey.random());
   }
 
+  /** @param peers the replicas' shared key, which a forwarded invocation carries */
   public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit,
-      Ownership ownership) {
+      Ownership ownership, PeerKey peers) {
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
@@ -61,7 +64,7 @@ public final class FunctionRegistry implements AutoCloseable {
     this.region = region;
     this.defaultConcurrencyLimit = defaultConcurrencyLimit;
     this.ownership = ownership;
-    this.remote = new RemoteInvoker();
+    this.remote = new RemoteInvoker(peers);
     sweeper.scheduleWithFixedDelay(this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -207,7 +210,7 @@ public final class FunctionRegistry implements AutoCloseable {
 
   /** The router of a function this replica owns, by any Invoke API name; null when not here. */
   public FunctionRouter router(String functionName) {
-    return routers.get(key(functionName));
+    return routers.get(keyOf(functionName));
   }
 
   public String region() {
@@ -219,14 +222,15 @@ public final class FunctionRegistry implements AutoCloseable {
    * {@code namespace/name}, or {@code arn:aws:lambda:region:namespace:function:name[:$LATEST]}.
    */
   public FunctionConfig find(String functionName) throws ServiceException {
-    FunctionConfig function = functions.get(key(functionName));
+    FunctionConfig function = functions.get(keyOf(functionName));
     if (function == null) {
       throw ServiceException.functionNotFound(arnOf(functionName));
     }
     return function;
   }
 
-  private String key(String functionName) {
+  /** The {@code namespace/name} that a FunctionName (name, namespace/name or ARN) stands for. */
+  public String keyOf(String functionName) {
     if (functionName.startsWith("arn:")) {
       String[] parts = functionName.split(":");
       if (parts.length >= 7 && parts[5].equals("function")) {
@@ -237,11 +241,12 @@ public final class FunctionRegistry implements AutoCloseable {
     return functionName.contains("/") ? functionName : defaultNamespace + "/" + functionName;
   }
 
-  private String arnOf(String functionName) {
+  /** The ARN of a FunctionName, whether or not such a function exists. */
+  public String arnOf(String functionName) {
     if (functionName.startsWith("arn:")) {
       return functionName;
     }
-    String key = key(functionName);
+    String key = keyOf(functionName);
     int slash = key.indexOf('/');
     return FunctionConfig.arn(region, key.substring(0, slash), key.substring(slash + 1));
   }

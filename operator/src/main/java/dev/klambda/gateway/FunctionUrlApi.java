@@ -1,5 +1,7 @@
 package dev.klambda.gateway;
 
+import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.Refusal;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
@@ -12,6 +14,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lambda function URLs on the gateway: any method on {@code /url/<namespace>/<name>/<path>}, or
@@ -20,6 +24,7 @@ import java.util.regex.Pattern;
  * answered here without an invocation, as Lambda does.
  */
 final class FunctionUrlApi {
+  private static final Logger LOG = LoggerFactory.getLogger(FunctionUrlApi.class);
   static final String PATH_PREFIX = "/url/";
   private static final Pattern HOST = Pattern.compile("^([a-z0-9-]+)\\.([a-z0-9-]+)\\.lambda-url\\.", Pattern.CASE_INSENSITIVE);
   private static final Pattern PATH = Pattern.compile("^/url/([a-z0-9-]+)/([a-z0-9-]+)(/.*)?$");
@@ -30,10 +35,12 @@ final class FunctionUrlApi {
 
   private final FunctionRegistry registry;
   private final Duration queueTimeout;
+  private final InvokeGuard guard;
 
-  FunctionUrlApi(FunctionRegistry registry, Duration queueTimeout) {
+  FunctionUrlApi(FunctionRegistry registry, Duration queueTimeout, InvokeGuard guard) {
     this.registry = registry;
     this.queueTimeout = queueTimeout;
+    this.guard = guard;
   }
 
   /** Whether the request is for a function URL by its host name. */
@@ -91,6 +98,11 @@ final class FunctionUrlApi {
       preflight(exchange, url, origin);
       return;
     }
+    if (url.iamAuth() && !authorized(exchange, function)) {
+      corsHeaders(exchange, url, origin);
+      message(exchange, 403, "Forbidden");
+      return;
+    }
     byte[] body = readBody(exchange);
     byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.method(), path,
         exchange.rawQuery(), exchange.headers(), exchange.remoteAddress(), body, requestId, function.name(),
@@ -128,6 +140,26 @@ final class FunctionUrlApi {
     }
     corsHeaders(exchange, url, origin); // the URL's CORS settings win over the function's, as in Lambda
     send(exchange, response.status(), response.body());
+  }
+
+  /**
+   * An {@code AWS_IAM} URL's caller: authenticated and allowed to invoke, as for the Invoke API.
+   * Refused alike whatever the reason, as Lambda's URLs answer 403 "Forbidden"; a gateway that
+   * authenticates no one ({@code --auth none}) cannot let anyone in.
+   */
+  private boolean authorized(GatewayExchange exchange, FunctionConfig function) {
+    if (guard.isOpen()) {
+      LOG.warn("function {}: its AWS_IAM URL is refused to everyone while the gateway runs with --auth none",
+          function.key());
+      return false;
+    }
+    try {
+      guard.check(exchange, function.namespace(), function.name(), function.arn(registry.region()));
+      return true;
+    } catch (Refusal refusal) {
+      LOG.debug("function {}: URL call refused: {}", function.key(), refusal.getMessage());
+      return false;
+    }
   }
 
   /** Lambda answers a CORS preflight itself, from the URL's CORS settings. */

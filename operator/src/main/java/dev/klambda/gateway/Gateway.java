@@ -1,5 +1,7 @@
 package dev.klambda.gateway;
 
+import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.PeerKey;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,13 +61,18 @@ public final class Gateway implements AutoCloseable {
   private volatile Channel server;
 
   /** @param eventLoops Netty's threads for the server: the agent client's, which ends them */
+  /**
+   * @param guard who may invoke what
+   * @param peers the replicas' shared key: a forwarded invocation proves with it that a replica
+   *     authorized its caller
+   */
   public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout,
-      EventLoopGroup eventLoops) {
+      EventLoopGroup eventLoops, InvokeGuard guard, PeerKey peers) {
     this.requested = address;
     this.group = eventLoops;
     this.async = async;
-    this.invokeApi = new InvokeApi(registry, async, queueTimeout);
-    this.urls = new FunctionUrlApi(registry, queueTimeout);
+    this.invokeApi = new InvokeApi(registry, async, queueTimeout, guard, peers);
+    this.urls = new FunctionUrlApi(registry, queueTimeout, guard);
   }
 
   /** Serves {@code route} under {@code pathPrefix} too (before {@link #start()}). */

@@ -1,5 +1,7 @@
 package dev.klambda.gateway;
 
+import dev.klambda.auth.AuthRequest;
+import java.util.function.IntConsumer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -26,7 +28,7 @@ import java.util.Map;
  * connection reads its next request only after the answer is written, so answers keep the order
  * of their requests.
  */
-public final class GatewayExchange {
+public final class GatewayExchange implements AuthRequest {
   private final ChannelHandlerContext context;
   private final FullHttpRequest request;
   private final String rawPath;
@@ -34,6 +36,8 @@ public final class GatewayExchange {
   private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
   private final Runnable whenAnswered;
   private volatile boolean answered;
+  private byte[] body;
+  private volatile IntConsumer onAnswer;
 
   /** @param whenAnswered told once, when the answer is on its way */
   GatewayExchange(ChannelHandlerContext context, FullHttpRequest request, Runnable whenAnswered) {
@@ -46,23 +50,32 @@ public final class GatewayExchange {
     this.rawQuery = query < 0 ? null : uri.substring(query + 1);
   }
 
+  @Override
   public String method() {
     return request.method().name();
   }
 
   /** The path as sent, percent-encoding kept. */
+  @Override
   public String rawPath() {
     return rawPath;
   }
 
   /** The query as sent, or null. */
+  @Override
   public String rawQuery() {
     return rawQuery;
   }
 
   /** The first value of a request header (any case), or null. */
+  @Override
   public String header(String name) {
     return request.headers().get(name);
+  }
+
+  @Override
+  public List<String> headerValues(String name) {
+    return request.headers().getAll(name);
   }
 
   /** Every request header with its values, names as sent. */
@@ -76,9 +89,16 @@ public final class GatewayExchange {
     return request.content().readableBytes();
   }
 
-  /** The body, copied out of the server's buffers (which are released once the request is answered). */
-  public byte[] body() {
-    return ByteBufUtil.getBytes(request.content());
+  /**
+   * The body, copied once out of the server's buffers (which are released once the request is
+   * answered); a signature's check and the invocation share the copy.
+   */
+  @Override
+  public synchronized byte[] body() {
+    if (body == null) {
+      body = ByteBufUtil.getBytes(request.content());
+    }
+    return body;
   }
 
   public String remoteAddress() {
@@ -89,6 +109,11 @@ public final class GatewayExchange {
   /** The answer's headers, to set before {@link #respond}. */
   public HttpHeaders responseHeaders() {
     return responseHeaders;
+  }
+
+  /** Tells {@code listener} the status of the answer once it is written (the audit log). */
+  public void onAnswer(IntConsumer listener) {
+    this.onAnswer = listener;
   }
 
   /** Writes the answer; the connection stays open unless the client asked to close it. */
@@ -114,6 +139,10 @@ public final class GatewayExchange {
           : ChannelFutureListener.CLOSE);
     } finally {
       whenAnswered.run();
+      IntConsumer listener = onAnswer;
+      if (listener != null) {
+        listener.accept(status);
+      }
     }
   }
 

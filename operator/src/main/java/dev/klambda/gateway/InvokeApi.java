@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.klambda.auth.Identity;
+import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.PeerKey;
+import dev.klambda.auth.Refusal;
 import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
@@ -28,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class InvokeApi {
   private static final Logger LOG = LoggerFactory.getLogger(InvokeApi.class);
+  /** One line per invocation with {@code --audit-log}: who invoked which function, and the status. */
+  private static final Logger AUDIT = LoggerFactory.getLogger("klambda.audit");
   static final String PATH_PREFIX = "/2015-03-31/functions/";
   private static final String PATH_SUFFIX = "/invocations";
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
@@ -40,11 +46,15 @@ final class InvokeApi {
   private final FunctionRegistry registry;
   private final AsyncInvoker async;
   private final Duration queueTimeout;
+  private final InvokeGuard guard;
+  private final PeerKey peers;
 
-  InvokeApi(FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout) {
+  InvokeApi(FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout, InvokeGuard guard, PeerKey peers) {
     this.registry = registry;
     this.async = async;
     this.queueTimeout = queueTimeout;
+    this.guard = guard;
+    this.peers = peers;
   }
 
   /** A request checked and read: what remains is to run it. */
@@ -54,7 +64,7 @@ final class InvokeApi {
   /** Serves the request, waiting as long as it takes (on a virtual thread). */
   void handle(GatewayExchange exchange) {
     try {
-      run(exchange, prepare(exchange, requestId(exchange)));
+      run(exchange, prepare(exchange, requestId(exchange), true));
     } catch (ServiceException e) {
       sendError(exchange, e);
     }
@@ -73,10 +83,13 @@ final class InvokeApi {
     }
     Prepared prepared;
     try {
-      prepared = prepare(exchange, requestId(exchange));
+      prepared = prepare(exchange, requestId(exchange), false);
     } catch (ServiceException e) {
       sendError(exchange, e);
       return true;
+    }
+    if (prepared == null) {
+      return false; // the caller's authorization needs the API server
     }
     if (prepared.type().equals("DryRun")) {
       send(exchange, 204, new byte[0]);
@@ -112,7 +125,8 @@ final class InvokeApi {
     return requestId;
   }
 
-  private Prepared prepare(GatewayExchange exchange, String requestId) throws ServiceException {
+  /** Null when the caller's authorization cannot be decided without waiting and {@code mayWait} is false. */
+  private Prepared prepare(GatewayExchange exchange, String requestId, boolean mayWait) throws ServiceException {
     String rawPath = exchange.rawPath();
     if (!exchange.method().equals("POST") || !rawPath.startsWith(PATH_PREFIX)
         || !rawPath.endsWith(PATH_SUFFIX) || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
@@ -129,6 +143,19 @@ final class InvokeApi {
     }
     if (functionName.endsWith(":$LATEST")) {
       functionName = functionName.substring(0, functionName.length() - ":$LATEST".length());
+    }
+    boolean forwarded = forwarded(exchange);
+    if (!forwarded) {
+      Identity caller = authorize(exchange, functionName, mayWait);
+      if (caller == null) {
+        return null;
+      }
+      if (guard.audits()) {
+        String key = registry.keyOf(functionName);
+        String type = orDefault(exchange.header("X-Amz-Invocation-Type"), "RequestResponse");
+        exchange.onAnswer(status -> AUDIT.info("function {}: {} invocation by {}: {}", key, type, caller.display(),
+            status));
+      }
     }
     FunctionConfig function = registry.find(functionName);
     if (qualifier != null && !qualifier.equals("$LATEST")) {
@@ -149,9 +176,30 @@ final class InvokeApi {
     byte[] payload = readPayload(exchange, limit);
     InvocationRequest request = new InvocationRequest(requestId, payload, clientContext,
         logType.equals("Tail") && type.equals("RequestResponse"));
-    boolean forwarded = forwarded(exchange);
     long queueNanos = forwarded ? TimeUnit.MILLISECONDS.toNanos(queueMillis(exchange)) : queueTimeout.toNanos();
     return new Prepared(function, type, request, forwarded, System.nanoTime() + queueNanos);
+  }
+
+  /**
+   * The caller, if it may invoke the function; decided before looking the function up, so that a
+   * function the caller may not invoke cannot be told from one that does not exist. Null when the
+   * decision needs the API server and {@code mayWait} is false.
+   */
+  private Identity authorize(GatewayExchange exchange, String functionName, boolean mayWait)
+      throws ServiceException {
+    String key = registry.keyOf(functionName);
+    int slash = key.indexOf('/');
+    String namespace = key.substring(0, slash);
+    String name = key.substring(slash + 1);
+    String arn = registry.arnOf(functionName);
+    try {
+      return mayWait ? guard.check(exchange, namespace, name, arn) : guard.checkNow(exchange, namespace, name, arn);
+    } catch (Refusal refusal) {
+      if (guard.audits()) {
+        AUDIT.info("function {}: refused ({}): {}", key, refusal.reason().label(), refusal.getMessage());
+      }
+      throw ServiceException.refused(refusal);
+    }
   }
 
   /** The time a forwarding replica leaves for the queue. */
@@ -197,9 +245,12 @@ final class InvokeApi {
     }
   }
 
-  /** Sent by another gateway replica, to the one that routes the function. */
-  private static boolean forwarded(GatewayExchange exchange) {
-    return exchange.header(RemoteInvoker.FORWARDED) != null && exchange.header(RemoteInvoker.REQUEST_ID) != null
+  /**
+   * Sent by another gateway replica (which authorized the caller), to the one that routes the
+   * function: it proves so with the replicas' shared key.
+   */
+  private boolean forwarded(GatewayExchange exchange) {
+    return peers.isPeerToken(exchange.header(RemoteInvoker.FORWARDED)) && exchange.header(RemoteInvoker.REQUEST_ID) != null
         && exchange.header(RemoteInvoker.QUEUE_MILLIS) != null;
   }
 

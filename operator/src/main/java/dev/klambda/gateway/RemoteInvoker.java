@@ -1,5 +1,6 @@
 package dev.klambda.gateway;
 
+import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.http.HttpConnections;
@@ -41,6 +42,11 @@ final class RemoteInvoker implements AutoCloseable {
   private static final Duration ANSWER_LIMIT = Duration.ofMinutes(16);
 
   private final HttpConnections http = new HttpConnections("forward", Duration.ofSeconds(1));
+  private final PeerKey peers;
+
+  RemoteInvoker(PeerKey peers) {
+    this.peers = peers;
+  }
 
   InvocationResult invoke(URI owner, String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, OwnerUnreachable, InterruptedException {
@@ -64,7 +70,7 @@ final class RemoteInvoker implements AutoCloseable {
         Unpooled.wrappedBuffer(request.payload()));
     http.headers()
         .set("X-Amz-Invocation-Type", type)
-        .set(FORWARDED, "1")
+        .set(FORWARDED, peers.peerToken())
         .set(REQUEST_ID, request.requestId())
         .set(QUEUE_MILLIS, Long.toString(queueMillis))
         .set("X-Amz-Log-Type", request.logTail() ? "Tail" : "None");

@@ -16,6 +16,11 @@ public final class ServiceException extends Exception {
     this.reason = reason;
   }
 
+  /** Not authenticated or not allowed: the refusal's status, code and message. */
+  public static ServiceException refused(dev.klambda.auth.Refusal refusal) {
+    return new ServiceException(refusal.status(), refusal.type(), refusal.getMessage(), null);
+  }
+
   public static ServiceException functionNotFound(String arn) {
     return new ServiceException(404, "ResourceNotFoundException", "Function not found: " + arn, null);
   }

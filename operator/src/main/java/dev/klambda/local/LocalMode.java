@@ -1,5 +1,11 @@
 package dev.klambda.local;
 
+import dev.klambda.auth.AccessKey;
+import dev.klambda.auth.AccessKeys;
+import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.PeerKey;
+import dev.klambda.auth.Permissions;
+import dev.klambda.auth.SigV4;
 import dev.klambda.Klambda;
 import dev.klambda.Options;
 import dev.klambda.environments.AgentClient;
@@ -95,7 +101,8 @@ public final class LocalMode implements AutoCloseable {
         MAX_EVENT_AGE,
         options.queueTimeout());
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
-        async, options.queueTimeout(), agentClient.eventLoops());
+        async, options.queueTimeout(), agentClient.eventLoops(), guard(options, loaded, err).observed(metrics.authRefusals(), options.auth().auditLog()),
+        PeerKey.random());
     gateway.start();
     metricsServer.start();
     Duration longest = loaded.functions().stream()
@@ -113,6 +120,20 @@ public final class LocalMode implements AutoCloseable {
     }
     UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
     return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2));
+  }
+
+  /** Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace. */
+  private static InvokeGuard guard(Options options, ManifestLoader.Result loaded, PrintStream err) {
+    if (options.auth().methods().isEmpty()) {
+      return InvokeGuard.open();
+    }
+    if (loaded.accessKeys().isEmpty()) {
+      err.println("klambda: --auth sigv4: the manifests hold no Secret of type " + AccessKey.SECRET_TYPE
+          + ": no request can be signed");
+    }
+    return new InvokeGuard(options.auth().methods(),
+        new SigV4(AccessKeys.of(loaded.accessKeys()), options.region(), Clock.systemUTC()), null,
+        Permissions.sameNamespace());
   }
 
   public Gateway gateway() {

@@ -16,7 +16,9 @@ import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.auth.AccessKey;
 import dev.klambda.eventsources.SecretSource;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +41,7 @@ public final class ManifestLoader {
 
   /** What was loaded, and what was refused (one message per bad document). */
   public record Result(List<FunctionConfig> functions, List<MappingConfig> mappings,
-      Map<String, Map<String, String>> secrets, List<String> errors) {
+      Map<String, Map<String, String>> secrets, List<AccessKey> accessKeys, List<String> errors) {
     /** The Secrets of the manifests, for mappings' credentials. */
     public SecretSource secretSource() {
       return (namespace, name) -> secrets.get(namespace + "/" + name);
@@ -59,11 +61,12 @@ public final class ManifestLoader {
     List<FunctionConfig> functions = new ArrayList<>();
     List<MappingConfig> mappings = new ArrayList<>();
     Map<String, Map<String, String>> secrets = new HashMap<>();
+    List<AccessKey> accessKeys = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     Map<String, String> origins = new HashMap<>();
     for (Path path : paths) {
       for (Path file : manifestFiles(path, errors)) {
-        loadFile(file, functions, mappings, secrets, errors, origins);
+        loadFile(file, functions, mappings, secrets, accessKeys, errors, origins);
       }
     }
     // a mapping needs its function, wherever in the manifests it is
@@ -76,7 +79,7 @@ public final class ManifestLoader {
             + mapping.functionKey() + " in the manifests");
       }
     }
-    return new Result(functions, connected, secrets, errors);
+    return new Result(functions, connected, secrets, List.copyOf(accessKeys), errors);
   }
 
   /** The file itself, or the folder's YAML files in name order. */
@@ -99,7 +102,8 @@ public final class ManifestLoader {
   }
 
   private void loadFile(Path file, List<FunctionConfig> functions, List<MappingConfig> mappings,
-      Map<String, Map<String, String>> secrets, List<String> errors, Map<String, String> origins) {
+      Map<String, Map<String, String>> secrets, List<AccessKey> accessKeys, List<String> errors,
+      Map<String, String> origins) {
     int document = 0;
     try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (documents.hasNextValue()) {
@@ -111,7 +115,7 @@ public final class ManifestLoader {
         }
         String problem = switch (node.path("kind").asText("")) {
           case "EventSourceMapping" -> loadMapping(node, where, mappings, origins);
-          case "Secret" -> loadSecret(node, secrets);
+          case "Secret" -> loadSecret(node, secrets, accessKeys);
           default -> loadDocument(node, where, functions, origins);
         };
         if (problem != null) {
@@ -188,8 +192,12 @@ public final class ManifestLoader {
     return null;
   }
 
-  /** A v1 Secret: {@code data} (base64) and {@code stringData}, as the API server merges them. */
-  private static String loadSecret(JsonNode node, Map<String, Map<String, String>> secrets) {
+  /**
+   * A v1 Secret: {@code data} (base64) and {@code stringData}, as the API server merges them; one
+   * of type {@value AccessKey#SECRET_TYPE} is an access key too.
+   */
+  private static String loadSecret(JsonNode node, Map<String, Map<String, String>> secrets,
+      List<AccessKey> accessKeys) {
     if (!"v1".equals(node.path("apiVersion").asText(null))) {
       return "apiVersion: a Secret's must be v1";
     }
@@ -206,7 +214,20 @@ public final class ManifestLoader {
       }
     }
     node.path("stringData").properties().forEach(entry -> data.put(entry.getKey(), entry.getValue().asText()));
-    secrets.put(node.path("metadata").path("namespace").asText("default") + "/" + name, Map.copyOf(data));
+    String namespace = node.path("metadata").path("namespace").asText("default");
+    secrets.put(namespace + "/" + name, Map.copyOf(data));
+    if (AccessKey.SECRET_TYPE.equals(node.path("type").asText(null))) {
+      Map<String, String> annotations = new HashMap<>();
+      node.path("metadata").path("annotations").properties()
+          .forEach(entry -> annotations.put(entry.getKey(), entry.getValue().asText()));
+      try {
+        accessKeys.add(AccessKey.fromSecret(new SecretBuilder().withNewMetadata().withNamespace(namespace)
+            .withName(name).withAnnotations(annotations).endMetadata().withType(AccessKey.SECRET_TYPE)
+            .withStringData(data).build()));
+      } catch (IllegalArgumentException e) {
+        return e.getMessage();
+      }
+    }
     return null;
   }
 

@@ -1,5 +1,6 @@
 package dev.klambda.membership;
 
+import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.gateway.GatewayExchange;
@@ -22,14 +23,23 @@ public final class EventCopyApi implements Gateway.Route {
   static final String CLIENT_CONTEXT = "X-Klambda-Client-Context";
   private static final String DONE = "/done";
 
-  private final EventCopies copies;
+  static final String PEER_TOKEN = "X-Klambda-Peer-Token";
 
-  public EventCopyApi(EventCopies copies) {
+  private final EventCopies copies;
+  private final PeerKey peers;
+
+  /** @param peers the replicas' shared key: only a replica may hand over an event */
+  public EventCopyApi(EventCopies copies, PeerKey peers) {
     this.copies = copies;
+    this.peers = peers;
   }
 
   @Override
   public void handle(GatewayExchange exchange) {
+    if (!peers.isPeerToken(exchange.header(PEER_TOKEN))) {
+      exchange.respond(403, new byte[0]);
+      return;
+    }
     String rest = exchange.rawPath().substring(PATH.length());
     if (!exchange.method().equals("POST") || rest.isEmpty()) {
       exchange.respond(404, new byte[0]);

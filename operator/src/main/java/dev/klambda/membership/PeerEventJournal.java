@@ -1,5 +1,6 @@
 package dev.klambda.membership;
 
+import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.gateway.EventJournal;
 import dev.klambda.gateway.ServiceException;
@@ -41,6 +42,7 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private record Kept(String key, InvocationRequest request, GatewayMembers.Member keeper) {}
 
   private final GatewayMembers members;
+  private final PeerKey peers;
   private final HttpConnections http = new HttpConnections("event-copies", Duration.ofSeconds(1));
   private final Map<String, Kept> kept = new ConcurrentHashMap<>();
   /** Request ids done with, by the keeper of their copy, not yet told. */
@@ -48,8 +50,10 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("event-journal").factory());
 
-  public PeerEventJournal(GatewayMembers members, Duration flushEvery) {
+  /** @param peers the replicas' shared key, which every copy and "done" carries */
+  public PeerEventJournal(GatewayMembers members, Duration flushEvery, PeerKey peers) {
     this.members = members;
+    this.peers = peers;
     timer.scheduleWithFixedDelay(this::flushQuietly, flushEvery.toMillis(), flushEvery.toMillis(),
         TimeUnit.MILLISECONDS);
   }
@@ -120,9 +124,11 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
 
   /** A POST of {@code body} to this replica's copies at {@code peer}, {@code suffix} after them. */
   private FullHttpRequest post(GatewayMembers.Member peer, String suffix, byte[] body) {
-    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+    FullHttpRequest post = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
         EventCopyApi.PATH + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8) + suffix,
         Unpooled.wrappedBuffer(body));
+    post.headers().set(EventCopyApi.PEER_TOKEN, peers.peerToken());
+    return post;
   }
 
   private void flushQuietly() {

@@ -1,9 +1,11 @@
 package dev.klambda.metering;
 
+import dev.klambda.auth.Refusal;
 import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.FunctionRouter;
 import dev.klambda.pool.WarmPool;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * klambda's Prometheus registry: per-function meters labelled with namespace and function only
@@ -45,6 +48,16 @@ public final class PrometheusMetrics {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  /**
+   * Counts refused invocations by reason ({@code klambda_auth_refusals_total{reason}}), never by
+   * function: who may not invoke what is not for every scraper to read.
+   */
+  public Consumer<Refusal.Reason> authRefusals() {
+    return reason -> Counter.builder("klambda_auth_refusals")
+        .description("Invocations refused by authentication or RBAC, by reason")
+        .tag("reason", reason.label()).register(registry).increment();
   }
 
   /** The klambda_esm_* metrics of event source mappings. */

@@ -132,8 +132,11 @@ class HelmChartTest {
     assertThat(Rendered.operatorContainer(chart).get("image")).isEqualTo("klambda/operator:0.1.0");
     assertThat(Rendered.gatewayContainer(chart).get("image")).isEqualTo("klambda/operator:0.1.0");
     Options operator = Options.parseOperator(Rendered.operatorArgs(chart));
-    assertThat(operator).usingRecursiveComparison().ignoringFields("gatewayUrl", "leaderElection", "leaseNamespace")
+    assertThat(operator).usingRecursiveComparison()
+        .ignoringFields("gatewayUrl", "leaderElection", "leaseNamespace", "auth.gatewayTokenFile")
         .isEqualTo(Options.parseOperator(List.of()));
+    // the pollers show the gateway the ServiceAccount's projected token
+    assertThat(operator.auth().gatewayTokenFile()).hasToString("/var/run/secrets/klambda/token");
     // unlike a bare `klambda operator`, the chart competes for a Lease in its own namespace
     assertThat(operator.leaderElection()).isTrue();
     assertThat(operator.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
@@ -141,15 +144,16 @@ class HelmChartTest {
     assertThat(operator.gatewayUrl()).isEqualTo("http://klambda-gateway." + Helm.RELEASE_NAMESPACE + ".svc:8080");
 
     Options gateway = Options.parseGateway(Rendered.gatewayArgs(chart));
+    // a bare `klambda gateway` authenticates too, with a key file of its own
     assertThat(gateway).usingRecursiveComparison().ignoringFields("leaseNamespace")
-        .isEqualTo(Options.parseGateway(List.of()));
+        .isEqualTo(Options.parseGateway(List.of("--gateway-key-file", "/etc/klambda/gateway-key/key")));
     // the replicas' Leases in the release namespace (the pod's namespace, made explicit)
     assertThat(gateway.leaseNamespace()).isEqualTo(Helm.RELEASE_NAMESPACE);
     assertThat(gateway.runtimeImage()).isEqualTo("klambda/runtime:0.1.0");
     assertThat(gateway.warmPools()).isEmpty();
     assertThat(servicePorts(chart)).isEqualTo(Map.of("klambda-gateway", 8080, "klambda-metrics", 9090));
     assertThat(Rendered.ofKind(chart, "ClusterRole")).extracting(r -> value(r, "metadata", "name"))
-        .containsExactlyInAnyOrder("klambda", "klambda-gateway");
+        .containsExactlyInAnyOrder("klambda", "klambda-gateway", "klambda-gateway-auth");
     assertThat(Rendered.ofKind(chart, "NetworkPolicy")).isEmpty();
     assertThat(Rendered.ofKind(chart, "ServiceMonitor")).isEmpty();
   }
@@ -243,7 +247,11 @@ class HelmChartTest {
     assertThat(value(container, "securityContext", "allowPrivilegeEscalation")).isEqualTo(false);
     assertThat(value(container, "securityContext", "readOnlyRootFilesystem")).isEqualTo(true);
     assertThat(value(container, "securityContext", "capabilities", "drop")).isEqualTo(List.of("ALL"));
-    assertThat(value(container, "volumeMounts")).isEqualTo(List.of(Map.of("name", "tmp", "mountPath", "/tmp")));
+    // /tmp is the one writable mount; the other is a read-only credential (the gateway's key, the
+    // operator's token for the gateway)
+    List<Map<String, Object>> mounts = at(container, "volumeMounts");
+    assertThat(mounts.get(0)).isEqualTo(Map.of("name", "tmp", "mountPath", "/tmp"));
+    assertThat(mounts.subList(1, mounts.size())).allSatisfy(mount -> assertThat(mount.get("readOnly")).isEqualTo(true));
     assertThat(value(pod, "volumes", 0, "name")).isEqualTo("tmp");
     assertThat((Map<?, ?>) at(pod, "volumes", 0, "emptyDir")).isNotNull();
     // probes: the operations port's health (process up) and readiness (the operator replica leads;
@@ -312,6 +320,15 @@ class HelmChartTest {
         .as("the gateway reads no event source credentials").doesNotContain(secrets);
     assertThat(Grants.of(Helm.template("--set", "rbac.readSecrets=false"), "klambda", Helm.RELEASE_NAMESPACE).all())
         .doesNotContain(secrets);
+    // authentication: the gateway reviews tokens and asks RBAC; the operator's pollers may invoke
+    assertThat(Grants.of(chart, "klambda-gateway", Helm.RELEASE_NAMESPACE).all()).contains(
+        "authentication.k8s.io tokenreviews create", "authorization.k8s.io subjectaccessreviews create",
+        "core secrets list", "core secrets watch");
+    assertThat(Grants.of(chart, "klambda", Helm.RELEASE_NAMESPACE).all()).contains("klambda.dev functions invoke");
+    List<Map<String, Object>> open = Helm.template("--set", "gateway.auth.methods=none");
+    assertThat(Grants.of(open, "klambda-gateway", Helm.RELEASE_NAMESPACE).all())
+        .doesNotContain("authentication.k8s.io tokenreviews create", "core secrets list");
+    assertThat(Grants.of(open, "klambda", Helm.RELEASE_NAMESPACE).all()).doesNotContain("klambda.dev functions invoke");
     List<Map<String, Object>> none = Helm.template("--set", "rbac.create=false", "--set", "serviceAccount.create=false",
         "--set", "serviceAccount.name=mine", "--set", "gateway.serviceAccount.create=false",
         "--set", "gateway.serviceAccount.name=mine-gateway");

@@ -8,12 +8,14 @@ import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
 import dev.klambda.Options;
 import dev.klambda.api.EventSourceMapping;
+import dev.klambda.auth.AccessKey;
 import dev.klambda.api.Function;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.PrometheusText;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -21,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +50,9 @@ final class OperatorRun {
 
   private OperatorRun() {}
 
+  /** The token the operator's pollers show the gateway (a projected ServiceAccount token in the chart). */
+  static final String POLLER_TOKEN = "projected-token-of-the-operator";
+
   /** The API requests of each component, oldest first. */
   record Recording(List<RecordingCluster.Request> operator, List<RecordingCluster.Request> gateway) {}
 
@@ -60,13 +66,30 @@ final class OperatorRun {
     try (RecordingCluster cluster = new RecordingCluster();
         KubeletFixture kubelet = new KubeletFixture(cluster.client(), workDir.resolve("kubelet"))) {
       // the gateway advertises the address it is bound to (no $POD_IP here): no --advertise-url needed
-      GatewayMode gateway = GatewayMode.start(Options.parseGateway(onLoopback(gatewayArgs, "--port", "--metrics-port")),
-          cluster.gatewayClient());
+      // the files the chart mounts: the replicas' key (a Secret) and the operator's projected token
+      List<String> gatewayLocal = onLoopback(gatewayArgs, "--port", "--metrics-port");
+      gatewayLocal.set(gatewayLocal.indexOf("--gateway-key-file") + 1,
+          Files.writeString(workDir.resolve("gateway-key"), "a-key-the-replicas-share").toString());
+      GatewayMode gateway = GatewayMode.start(Options.parseGateway(gatewayLocal), cluster.gatewayClient());
       try {
         List<String> args = onLoopback(operatorArgs, "--metrics-port");
         args.set(args.indexOf("--gateway-url") + 1, gateway.gateway().baseUrl());
+        args.set(args.indexOf("--gateway-token-file") + 1,
+            Files.writeString(workDir.resolve("poller-token"), POLLER_TOKEN).toString());
         OperatorMode operator = OperatorMode.start(Options.parseOperator(args), cluster.operatorClient());
-        try (LambdaClient lambda = LambdaClients.of(gateway.gateway().baseUrl())) {
+        cluster.client().secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata()
+            .withName("invoker-key").withAnnotations(Map.of(AccessKey.SERVICE_ACCOUNT_ANNOTATION, "invoker"))
+            .endMetadata().withType(AccessKey.SECRET_TYPE)
+            .withStringData(Map.of("accessKeyId", "AKIDRECORDING", "secretAccessKey", "recording-secret")).build())
+            .create();
+        await().atMost(WAIT).until(() -> signedInvokeWorks(gateway, namespace));
+        // a caller with a bearer token (the pollers' way): reviewed, allowed, and no such function
+        HttpResponse<String> bearer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                gateway.gateway().baseUrl() + "/2015-03-31/functions/" + namespace + "%2Fno-such/invocations"))
+            .header("Authorization", "Bearer " + POLLER_TOKEN).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(bearer.statusCode()).as(bearer.body()).isEqualTo(404);
+        try (LambdaClient lambda = LambdaClients.of(gateway.gateway().baseUrl(), "AKIDRECORDING", "recording-secret")) {
           exercise(cluster.client(), lambda, namespace,
               gatewayArgs.contains("--warm-pool") ? () -> awaitPoolFull(gateway) : null,
               () -> cluster.gatewayRequests().stream().anyMatch(r -> r.method().equals("PATCH")
@@ -148,6 +171,16 @@ final class OperatorRun {
     mappings.withName("daily").delete();
     functions.withName("echo").delete();
     await().atMost(WAIT).until(() -> mappings.withName("daily").get() == null && functions.withName("echo").get() == null);
+  }
+
+  /** Whether the gateway's informer has the access key yet (an unknown key is refused). */
+  private static boolean signedInvokeWorks(GatewayMode gateway, String namespace) {
+    try (LambdaClient lambda = LambdaClients.of(gateway.gateway().baseUrl(), "AKIDRECORDING", "recording-secret")) {
+      lambda.invoke(r -> r.functionName("arn:aws:lambda:us-east-1:" + namespace + ":function:no-such"));
+      return true;
+    } catch (software.amazon.awssdk.services.lambda.model.LambdaException e) {
+      return e.statusCode() == 404; // known, allowed, and there is no such function
+    }
   }
 
   private static int invoke(LambdaClient lambda, String namespace, String function) {

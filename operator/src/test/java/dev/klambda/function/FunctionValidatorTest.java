@@ -57,18 +57,22 @@ class FunctionValidatorTest {
   }
 
   @Test
-  void aFunctionUrlAllowsNoAuthenticationAndSaneCors() throws Exception {
+  void aFunctionUrlIsOpenOrAwsIamWithSaneCors() throws Exception {
     FunctionSpec spec = provided();
     FunctionUrlConfig url = new FunctionUrlConfig();
     spec.setUrl(url);
     assertThat(validator.validate(function("web", spec)).urlPath()).isEqualTo("/url/default/web/");
+    assertThat(validator.validate(function("web", spec)).url().iamAuth()).isFalse();
 
     url.setAuthType("AWS_IAM");
+    assertThat(validator.validate(function("web", spec)).url().iamAuth()).isTrue();
+
+    url.setAuthType("CUSTOM");
     FunctionUrlConfig.Cors cors = new FunctionUrlConfig.Cors();
     cors.setAllowOrigins(java.util.List.of("*"));
     cors.setAllowCredentials(true);
     url.setCors(cors);
-    assertThat(violations(spec)).contains("spec.url.authType: must be NONE (got 'AWS_IAM')")
+    assertThat(violations(spec)).contains("spec.url.authType: must be NONE or AWS_IAM (got 'CUSTOM')")
         .contains("spec.url.cors.allowOrigins: must name the origins when allowCredentials is true");
   }
 

@@ -83,7 +83,7 @@ class OperatorImageIT {
     cluster = new MockCluster();
     client = cluster.client();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
-    start("gateway", "gateway", "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0",
+    start("gateway", "gateway", "--auth", "none", "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0",
         "--lease-namespace", "default");
     start("operator", "operator", "--bind", "127.0.0.1", "--metrics-port", "0",
         "--lease-namespace", "default", "--gateway-url", gatewayUrl());

@@ -14,10 +14,16 @@ public final class LambdaClients {
   private LambdaClients() {}
 
   public static LambdaClient of(String baseUrl) {
+    return of(baseUrl, "test", "test");
+  }
+
+  /** A client that signs with this access key (SigV4, as every AWS SDK does by default). */
+  public static LambdaClient of(String baseUrl, String accessKeyId, String secretAccessKey) {
     return LambdaClient.builder()
         .endpointOverride(URI.create(baseUrl))
         .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId,
+            secretAccessKey)))
         .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(150)).build())
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
             .apiCallTimeout(Duration.ofSeconds(180)))

@@ -75,6 +75,29 @@ public final class Manifests {
     return function(name, spec);
   }
 
+  /** {@code manifest} (a Function's, a Secret's) placed in {@code namespace}. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> inNamespace(String namespace, Map<String, Object> manifest) {
+    Map<String, Object> copy = new LinkedHashMap<>(manifest);
+    Map<String, Object> metadata = new LinkedHashMap<>((Map<String, Object>) manifest.get("metadata"));
+    metadata.put("namespace", namespace);
+    copy.put("metadata", metadata);
+    return copy;
+  }
+
+  /** An access key: a Secret of type klambda.dev/access-key acting as {@code serviceAccount}. */
+  public static Map<String, Object> accessKey(String namespace, String name, String accessKeyId, String secret,
+      String serviceAccount) {
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("apiVersion", "v1");
+    key.put("kind", "Secret");
+    key.put("metadata", Map.of("name", name, "namespace", namespace,
+        "annotations", Map.of("klambda.dev/service-account", serviceAccount)));
+    key.put("type", "klambda.dev/access-key");
+    key.put("stringData", Map.of("accessKeyId", accessKeyId, "secretAccessKey", secret));
+    return key;
+  }
+
   /** Writes the functions as one multi-document YAML file (JSON is YAML). */
   public static Path write(Path file, List<Map<String, Object>> functions) throws IOException {
     StringBuilder yaml = new StringBuilder();

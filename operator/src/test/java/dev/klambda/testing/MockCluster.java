@@ -50,6 +50,43 @@ public final class MockCluster implements AutoCloseable {
         .always();
   }
 
+  /**
+   * TokenReviews and SubjectAccessReviews answered as a real API server would: a token of
+   * {@code users} is that user (a ServiceAccount's groups with it), any other is not authenticated;
+   * {@code allowed} is RBAC's answer to a review.
+   */
+  public static void answerAuthReviews(KubernetesMockServer server, Map<String, String> users,
+      java.util.function.Predicate<io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpec> allowed) {
+    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, request -> {
+      var review = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getBody().readUtf8(),
+          io.fabric8.kubernetes.api.model.authentication.TokenReview.class);
+      String user = users.get(review.getSpec().getToken());
+      var status = new io.fabric8.kubernetes.api.model.authentication.TokenReviewStatusBuilder()
+          .withAuthenticated(user != null).withAudiences(review.getSpec().getAudiences());
+      if (user != null) {
+        String namespace = user.split(":").length == 4 ? user.split(":")[2] : "";
+        status.withNewUser().withUsername(user).withUid("uid-" + user)
+            .withGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
+            .endUser();
+      } else {
+        status.withError("invalid bearer token");
+      }
+      review.setStatus(status.build());
+      return review;
+    }).always();
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews").andReply(201, request -> {
+      var review = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getBody().readUtf8(),
+          io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview.class);
+      review.setStatus(new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder()
+          .withAllowed(allowed.test(review.getSpec())).build());
+      return review;
+    }).always();
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
   public KubernetesClient client() {
     return client;
   }
@@ -70,7 +107,8 @@ public final class MockCluster implements AutoCloseable {
 
   /** One gateway replica named {@code identity}; replicas started here see each other. */
   public GatewayMode startGateway(String identity, String... moreArgs) throws java.io.IOException {
-    List<String> args = new java.util.ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0",
+    // open unless a test asks for authentication (GatewayAuthIT): the tests of other features call without credentials
+    List<String> args = new java.util.ArrayList<>(List.of("--auth", "none", "--bind", "127.0.0.1", "--port", "0",
         "--metrics-port", "0", "--runtime-image", "klambda/runtime:test", "--queue-timeout-seconds", "30",
         "--identity", identity, "--lease-namespace", "klambda", "--usage-interval-seconds", "1"));
     args.addAll(List.of(moreArgs));

@@ -1,0 +1,60 @@
+package dev.klambda.auth;
+
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+
+/**
+ * Kubernetes RBAC decides: a SubjectAccessReview of verb {@code invoke} on {@code functions} in
+ * group {@code klambda.dev}, the function's namespace and name; so {@code kubectl auth can-i invoke
+ * functions.klambda.dev/NAME --as=...} tells the truth about the gateway.
+ */
+public final class RbacPermissions implements Permissions {
+  public static final String VERB = "invoke";
+  public static final String GROUP = "klambda.dev";
+  public static final String RESOURCE = "functions";
+
+  private record Question(Identity who, String namespace, String name) {}
+
+  private final KubernetesClient client;
+  private final Decisions<Question, Boolean> decisions;
+
+  public RbacPermissions(KubernetesClient client, Duration allowedTtl, Duration deniedTtl) {
+    this.client = client;
+    this.decisions = new Decisions<>(allowedTtl, deniedTtl, Boolean::booleanValue);
+  }
+
+  @Override
+  public Boolean known(Identity who, String namespace, String name) {
+    return decisions.known(new Question(who, namespace, name));
+  }
+
+  @Override
+  public boolean mayInvoke(Identity who, String namespace, String name) throws Refusal {
+    Question question = new Question(who, namespace, name);
+    Boolean known = decisions.known(question);
+    if (known != null) {
+      return known;
+    }
+    SubjectAccessReview review = new SubjectAccessReviewBuilder()
+        .withNewSpec()
+        .withUser(who.username()).withUid(who.uid()).withGroups(who.groups()).withExtra(who.extra())
+        .withNewResourceAttributes()
+        .withVerb(VERB).withGroup(GROUP).withResource(RESOURCE).withNamespace(namespace).withName(name)
+        .endResourceAttributes()
+        .endSpec()
+        .build();
+    boolean allowed;
+    try {
+      SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
+      allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+    } catch (KubernetesClientException e) {
+      throw Refusal.unavailable("The gateway could not ask the Kubernetes API server whether " + who.display()
+          + " may invoke (SubjectAccessReview): " + e.getMessage());
+    }
+    decisions.remember(question, allowed);
+    return allowed;
+  }
+}
