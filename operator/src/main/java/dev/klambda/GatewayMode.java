@@ -114,7 +114,8 @@ public final class GatewayMode implements AutoCloseable {
     Metering metering = new Metering(options.billing(), ledger, metrics);
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new PodEnvironmentManager(client, options.namespaces(),
-            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region()),
+            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),
+                peers),
             agent, POD_START_ALLOWANCE),
         options.warmPools());
     WarmPool pool = environments.pool();

@@ -74,10 +74,17 @@ public final class AgentClient implements EnvironmentInvoker {
     });
   }
 
-  /** Hands the warm-pool member at {@code address} to a function: its Init begins. */
-  public void claim(URI address, PoolClaim claim) throws IOException, InterruptedException {
-    HttpConnections.Answer answer = http.exchange(address,
-        request(HttpMethod.POST, CLAIM_PATH, claim.encode()), CLAIM_LIMIT);
+  /**
+   * Hands the warm-pool member at {@code address} to a function: its Init begins.
+   *
+   * @param invokeToken what the member's agent requires (null for none)
+   */
+  public void claim(URI address, String invokeToken, PoolClaim claim) throws IOException, InterruptedException {
+    FullHttpRequest request = request(HttpMethod.POST, CLAIM_PATH, claim.encode());
+    if (invokeToken != null) {
+      request.headers().set(INVOKE_TOKEN, invokeToken);
+    }
+    HttpConnections.Answer answer = http.exchange(address, request, CLAIM_LIMIT);
     if (answer.status() != 202) {
       throw new IOException("the pool member at " + address + " refused the claim ("
           + answer.status() + "): " + new String(answer.body(), StandardCharsets.UTF_8));
@@ -148,6 +155,9 @@ public final class AgentClient implements EnvironmentInvoker {
         .plus(environment.function().initTimeout()).plus(RESPONSE_MARGIN);
     FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
     request.headers().set(REQUEST_ID, invocation.requestId());
+    if (environment.invokeToken() != null) {
+      request.headers().set(INVOKE_TOKEN, environment.invokeToken());
+    }
     if (invocation.clientContext() != null) {
       request.headers().set(CLIENT_CONTEXT, invocation.clientContext());
     }

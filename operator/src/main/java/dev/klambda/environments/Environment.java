@@ -14,19 +14,31 @@ public final class Environment {
   private final long generation;
   private final URI address;
   private final CompletableFuture<Void> terminated;
+  private final String invokeToken;
 
+  /** An environment whose agent takes work from anyone (tests). */
   public Environment(String id, FunctionConfig function, URI address, CompletableFuture<Void> terminated) {
-    this(id, function, function.generation(), address, terminated);
+    this(id, function, function.generation(), address, terminated, null);
   }
 
-  /** An environment of {@code generation} of the function (it may be older than the config). */
+  /**
+   * An environment of {@code generation} of the function (it may be older than the config).
+   *
+   * @param invokeToken what its agent requires of an invocation; null for none
+   */
   public Environment(String id, FunctionConfig function, long generation, URI address,
-      CompletableFuture<Void> terminated) {
+      CompletableFuture<Void> terminated, String invokeToken) {
     this.id = id;
     this.function = function;
     this.generation = generation;
     this.address = address;
     this.terminated = terminated;
+    this.invokeToken = invokeToken;
+  }
+
+  /** What the agent requires of an invocation (the gateway issued it), or null. */
+  public String invokeToken() {
+    return invokeToken;
   }
 
   public String id() {

@@ -1,5 +1,6 @@
 package dev.klambda.environments;
 
+import dev.klambda.auth.PeerKey;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
@@ -45,7 +46,8 @@ import java.util.Map;
  * restricted security context. There is no readiness probe: the router learns that Init is over
  * from the agent itself, and no Service selects these Pods.
  */
-public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region) {
+public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region,
+    PeerKey keys) {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String FUNCTION = "klambda.dev/function";
   public static final String GENERATION = "klambda.dev/generation";
@@ -65,9 +67,45 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   /** Shutdown after the last invocation: runtime stop + extensions' 2 s, with room to spare. */
   private static final int SHUTDOWN_SECONDS = 5;
   private static final long NON_ROOT_UID = 10001;
+  /**
+   * The agent's own user: the function's processes (another user, sharing the PID namespace)
+   * cannot read its variables, so the invoke token stays the gateway's and the agent's.
+   */
+  private static final long AGENT_UID = 10002;
+  /** A random value per Pod; the agent's invoke token is derived from it with the replicas' key. */
+  public static final String INVOKE_NONCE = "klambda.dev/invoke-nonce";
 
+  /** Pods without invoke tokens: their agents take work from anyone (tests, benchmarks). */
   public EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, String region) {
-    this(runtimeImage, EnvironmentResources.defaults(sizing), region);
+    this(runtimeImage, EnvironmentResources.defaults(sizing), region, null);
+  }
+
+  /** Pods without invoke tokens: their agents take work from anyone (tests, benchmarks). */
+  public EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region) {
+    this(runtimeImage, resources, region, null);
+  }
+
+  /**
+   * The invoke token of a Pod this template built (or another replica's, with the same key): only
+   * who holds the key can make it. Null for a Pod without one.
+   */
+  public String invokeToken(Pod pod) {
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    String nonce = annotations == null ? null : annotations.get(INVOKE_NONCE);
+    return keys == null || nonce == null ? null : keys.environmentToken(nonce);
+  }
+
+  /** The annotations of a new Pod, and its agent's invoke token among {@code agentEnv}. */
+  private Map<String, String> annotations(Map<String, String> agentEnv) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    // the agent's log is the function's log: START, the runtime's lines, END, REPORT
+    annotations.put("kubectl.kubernetes.io/default-container", AGENT_CONTAINER);
+    if (keys != null) {
+      String nonce = java.util.UUID.randomUUID().toString();
+      annotations.put(INVOKE_NONCE, nonce);
+      agentEnv.put(AgentProtocol.INVOKE_TOKEN_VARIABLE, keys.environmentToken(nonce));
+    }
+    return annotations;
   }
 
   public static Map<String, String> labels(FunctionConfig function) {
@@ -103,8 +141,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
           .withNamespace(function.namespace())
           .withGenerateName(function.name() + "-")
           .withLabels(labels(function))
-          // the agent's log is the function's log: START, the runtime's lines, END, REPORT
-          .withAnnotations(Map.of("kubectl.kubernetes.io/default-container", AGENT_CONTAINER))
+          .withAnnotations(annotations(agentEnv))
           .withOwnerReferences(owner(function))
         .endMetadata()
         .withSpec(spec(image, agentEnv, volumes, codeMounts, codeMounts, function.memoryMB(),
@@ -129,7 +166,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
           .withNamespace(pool.namespace())
           .withGenerateName("klambda-pool-" + pool.name().replace('.', '-') + "-")
           .withLabels(Map.of(MANAGED_BY, "klambda", POOL, pool.name()))
-          .withAnnotations(Map.of("kubectl.kubernetes.io/default-container", AGENT_CONTAINER))
+          .withAnnotations(annotations(agentEnv))
         .endMetadata()
         .withSpec(spec(runtimeImage, agentEnv, volumes, List.of(codeMount(false)), List.of(codeMount(true)),
             pool.memoryMB(), FunctionConfig.MAX_TIMEOUT_SECONDS))
@@ -173,7 +210,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
             .addNewPort().withName("invoke").withContainerPort(AgentProtocol.INVOKE_PORT).endPort()
             .withEnv(envVars(agentEnv))
             .withResources(agentResources())
-            .withSecurityContext(restricted())
+            .withSecurityContext(new SecurityContextBuilder(restricted()).withRunAsUser(AGENT_UID).build())
             .withVolumeMounts(agentMounts)
             .build())
         .withContainers(new ContainerBuilder()
@@ -211,7 +248,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
 
   /** The template for a cluster that cannot resize a container in place: no Init boost. */
   public EnvironmentPodTemplate withoutInitBoost() {
-    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region);
+    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region, keys);
   }
 
   private ResourceRequirements agentResources() {

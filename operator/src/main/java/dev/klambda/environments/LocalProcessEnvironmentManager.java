@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * their own that the agent writes the claiming function's code into.
  */
 public final class LocalProcessEnvironmentManager implements EnvironmentManager, PoolMembers {
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
   private static final List<String> AGENT_JVM_OPTIONS = List.of(
       "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xss512k",
       "-XX:MaxRAM=256m", "-XX:-UsePerfData");
@@ -71,7 +73,8 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
       throws IOException, InterruptedException {
     Launched launched = launch(newId(), function.key(),
         AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned));
-    Environment environment = new Environment(launched.id(), function, launched.address(), launched.terminated());
+    Environment environment = new Environment(launched.id(), function, function.generation(), launched.address(),
+        launched.terminated(), launched.invokeToken());
     processes.put(environment, launched.process());
     launched.terminated().thenRun(() -> processes.remove(environment));
     await(launched, function.initTimeout(), agentClient::awaitInitEnded);
@@ -89,7 +92,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     Path taskRoot = Files.createDirectories(workDir.resolve("pool").resolve(id));
     Launched launched = launch(id, "pool " + pool, AgentEnvironment.poolMember(pool, taskRoot.toString()));
     launched.terminated().thenRun(() -> deleteQuietly(taskRoot));
-    PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated());
+    PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated(), launched.invokeToken());
     members.put(id, launched);
     launched.terminated().thenRun(() -> members.remove(id));
     await(launched, Duration.ZERO, agentClient::awaitClaimable);
@@ -103,12 +106,13 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     if (launched == null) {
       throw new IOException("pool member " + member + " is gone");
     }
-    Environment environment = new Environment(member.id(), function, member.address(), member.terminated());
+    Environment environment = new Environment(member.id(), function, function.generation(), member.address(),
+        member.terminated(), member.invokeToken());
     processes.put(environment, launched.process());
     member.terminated().thenRun(() -> processes.remove(environment));
     launched.logPrefix().set(prefix(function.key(), member.id()));
     try {
-      agentClient.claim(member.address(), AgentEnvironment.claim(function, region, provisioned,
+      agentClient.claim(member.address(), member.invokeToken(), AgentEnvironment.claim(function, region, provisioned,
           CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
     } catch (IOException e) {
       kill(launched.process());
@@ -128,7 +132,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
 
   /** An agent process on a loopback address of its own, its output copied to the log. */
   private record Launched(String id, Process process, URI address, CompletableFuture<Void> terminated,
-      AtomicReference<String> logPrefix) {}
+      AtomicReference<String> logPrefix, String invokeToken) {}
 
   /** What a wait for the agent does: Init ended, or claimable. */
   private interface AgentWait {
@@ -148,13 +152,18 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     String host = address.getHostAddress();
     builder.environment().put("KLAMBDA_RUNTIME_API", host + ":" + AgentProtocol.RUNTIME_API_PORT);
     builder.environment().put("KLAMBDA_INVOKE_ADDRESS", host + ":" + AgentProtocol.INVOKE_PORT);
+    // only this process gives the agent work: other local users' processes reach the loopback too
+    byte[] secret = new byte[24];
+    RANDOM.nextBytes(secret);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    builder.environment().put(AgentProtocol.INVOKE_TOKEN_VARIABLE, token);
     Process process = builder.start();
     AtomicReference<String> prefix = new AtomicReference<>(prefix(name, id));
     // a platform thread: a blocking pipe read would pin a virtual thread's carrier
     Thread.ofPlatform().daemon().name("logs-" + id).start(() -> copyLogs(process, prefix));
     CompletableFuture<Void> terminated = process.onExit().thenRun(() -> deleteQuietly(tmp));
     return new Launched(id, process,
-        URI.create("http://" + host + ":" + AgentProtocol.INVOKE_PORT), terminated, prefix);
+        URI.create("http://" + host + ":" + AgentProtocol.INVOKE_PORT), terminated, prefix, token);
   }
 
   /** Waits for the agent, within {@code limit} and the start allowance; kills it on failure. */

@@ -156,11 +156,12 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     String key = function.namespace() + "/" + member.id();
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
     try {
-      agent.claim(member.address(),
+      agent.claim(member.address(), member.invokeToken(),
           AgentEnvironment.claim(function, template.get().region(), provisioned, code(function)));
       // labelled while its Init runs: from now on the Pod is the function's, also for adoption
       CompletableFuture<Void> labelled = CompletableFuture.runAsync(() -> label(member, function), executor);
-      Environment environment = new Environment(member.id(), function, member.address(), member.terminated());
+      Environment environment = new Environment(member.id(), function, function.generation(), member.address(),
+          member.terminated(), member.invokeToken());
       agent.awaitInitEnded(environment.address(), deadline, () -> !member.terminated().isDone());
       cached(key).ifPresent(this::endInitBoost);
       labelled.join();
@@ -256,7 +257,8 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
 
   private PoolMember member(Pod pod, PoolSpec pool, String ip, Tracked tracked) {
     return new PoolMember(pod.getMetadata().getName(), pool,
-        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated());
+        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated(),
+        template.get().invokeToken(pod));
   }
 
   @Override
@@ -313,7 +315,8 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     String generation = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.GENERATION);
     return new Environment(pod.getMetadata().getName(), function,
         generation == null ? -1 : Long.parseLong(generation),
-        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated());
+        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated(),
+        template.get().invokeToken(pod));
   }
 
   private Tracked track(String key) {

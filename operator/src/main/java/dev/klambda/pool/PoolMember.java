@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
  * @param id the Pod's name, or the local process's id
  * @param address the agent's invoke endpoint base
  * @param terminated completes when it is gone
+ * @param invokeToken what its agent requires of a claim and of invocations; null for none
  */
-public record PoolMember(String id, PoolSpec pool, URI address, CompletableFuture<Void> terminated) {
+public record PoolMember(String id, PoolSpec pool, URI address, CompletableFuture<Void> terminated,
+    String invokeToken) {
   @Override
   public String toString() {
     return pool + "#" + id;

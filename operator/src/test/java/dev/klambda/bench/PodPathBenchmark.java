@@ -116,8 +116,10 @@ class PodPathBenchmark {
   private static final byte[] EVENT = "{\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8);
 
   private final FunctionValidator validator = new FunctionValidator(SizingPolicy.DEFAULT);
+  // with invoke tokens, as the gateway builds Pods: the agent checks each invocation's
   private final EnvironmentPodTemplate template = new EnvironmentPodTemplate(IMAGE,
-      EnvironmentResources.defaults(SizingPolicy.DEFAULT).withInitBoost(INIT_BOOST_MILLIS), REGION);
+      EnvironmentResources.defaults(SizingPolicy.DEFAULT).withInitBoost(INIT_BOOST_MILLIS), REGION,
+      dev.klambda.auth.PeerKey.random());
   private final AgentClient agent = new AgentClient();
 
   /**
@@ -215,13 +217,14 @@ class PodPathBenchmark {
         Instant wallStart = Instant.now();
         long start = System.nanoTime();
         if (POOL) {
-          agent.claim(address(pod), AgentEnvironment.claim(function, REGION, false,
+          agent.claim(address(pod), template.invokeToken(spec), AgentEnvironment.claim(function, REGION, false,
               CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
         } else {
           pod.start();
         }
         long run = System.nanoTime();
-        Environment environment = new Environment(pod.name(), function, address(pod), new CompletableFuture<>());
+        Environment environment = new Environment(pod.name(), function, function.generation(), address(pod),
+            new CompletableFuture<>(), template.invokeToken(spec));
         // no liveness check while waiting: asking docker costs a CLI process per poll, which
         // would compete with the start measured; the deadline bounds a dead environment
         agent.awaitInitEnded(environment.address(),

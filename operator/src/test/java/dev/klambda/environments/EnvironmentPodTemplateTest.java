@@ -51,6 +51,31 @@ class EnvironmentPodTemplateTest {
   }
 
   @Test
+  void theAgentAloneHoldsTheInvokeTokenThatAnyReplicaWithTheKeyDerives() {
+    dev.klambda.auth.PeerKey key = dev.klambda.auth.PeerKey.of("a-key-of-the-gateway-replicas");
+    EnvironmentPodTemplate template = new EnvironmentPodTemplate("klambda/runtime:test", RESOURCES, "us-east-1", key);
+    Pod first = template.build(ECHO, false);
+    Pod second = template.build(ECHO, false);
+
+    String nonce = first.getMetadata().getAnnotations().get(EnvironmentPodTemplate.INVOKE_NONCE);
+    Container agent = first.getSpec().getInitContainers().getFirst();
+    Container function = first.getSpec().getContainers().getFirst();
+    assertThat(agent.getEnv()).contains(new EnvVar("KLAMBDA_INVOKE_TOKEN", key.environmentToken(nonce), null));
+    assertThat(function.getEnv()).extracting(EnvVar::getName).doesNotContain("KLAMBDA_INVOKE_TOKEN");
+    // another user than the function's, which shares the PID namespace: /proc/<agent>/environ stays closed
+    assertThat(agent.getSecurityContext().getRunAsUser()).isEqualTo(10002L);
+    assertThat(first.getSpec().getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+    // any replica holding the key derives the token from the Pod it finds (adoption)
+    assertThat(new EnvironmentPodTemplate("img", RESOURCES, "us-east-1", dev.klambda.auth.PeerKey.of(
+        "a-key-of-the-gateway-replicas")).invokeToken(first)).isEqualTo(key.environmentToken(nonce));
+    assertThat(template.invokeToken(second)).as("one token per Pod").isNotEqualTo(template.invokeToken(first));
+    assertThat(new EnvironmentPodTemplate("img", RESOURCES, "us-east-1", dev.klambda.auth.PeerKey.of(
+        "another-key-altogether-here")).invokeToken(first)).isNotEqualTo(template.invokeToken(first));
+    assertThat(template.buildPoolMember(new PoolSpec("default", "provided", 128, 1)).getSpec().getInitContainers()
+        .getFirst().getEnv()).extracting(EnvVar::getName).contains("KLAMBDA_INVOKE_TOKEN");
+  }
+
+  @Test
   void withAnInitBoostTheFunctionStartsWithMoreCpuThanItsShareAndMayBeResizedInPlace() {
     Pod pod = new EnvironmentPodTemplate("klambda/runtime:test", RESOURCES.withInitBoost(1000), "us-east-1")
         .build(ECHO, false);

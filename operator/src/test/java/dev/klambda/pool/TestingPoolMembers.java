@@ -34,7 +34,7 @@ final class TestingPoolMembers implements EnvironmentManager, PoolMembers {
       return CompletableFuture.failedFuture(memberFailure);
     }
     PoolMember member = new PoolMember("member-" + ids.incrementAndGet(), pool,
-        URI.create("http://127.0.0.1:9000"), new CompletableFuture<>());
+        URI.create("http://127.0.0.1:9000"), new CompletableFuture<>(), null);
     startedMembers.add(member);
     return CompletableFuture.completedFuture(member);
   }

@@ -46,7 +46,13 @@ public final class Agent {
             () -> Thread.ofPlatform().name("terminate").start(() -> System.exit(0)))
         : new LocalProcesses(logs);
     EnvironmentSlot slot = new EnvironmentSlot(env, home, logs, processes);
-    InvokeServer invokeServer = new InvokeServer(invokeAddress, slot);
+    String token = env.get(AgentProtocol.INVOKE_TOKEN_VARIABLE);
+    if (token == null || token.isBlank()) {
+      System.err.println("klambda-agent: no " + AgentProtocol.INVOKE_TOKEN_VARIABLE
+          + ": anyone who reaches the invoke port may give this environment work");
+      token = null;
+    }
+    InvokeServer invokeServer = new InvokeServer(invokeAddress, slot, token);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       slot.shutdown();

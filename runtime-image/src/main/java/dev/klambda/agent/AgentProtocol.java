@@ -27,6 +27,16 @@ public final class AgentProtocol {
   /** {@code POST} the event; the answer is the function's payload with the headers below. */
   public static final String INVOKE_PATH = "/klambda/invoke";
 
+  /**
+   * The agent's variable with the environment's invoke token, issued by the gateway when it creates
+   * the environment: invocations and claims must carry it in {@link #INVOKE_TOKEN}, so that only
+   * the gateway gives the environment work, whatever the network lets reach its port. Like every
+   * {@code KLAMBDA_*} variable it is the agent's alone, never the function's.
+   */
+  public static final String INVOKE_TOKEN_VARIABLE = "KLAMBDA_INVOKE_TOKEN";
+  /** The header with the environment's invoke token. */
+  public static final String INVOKE_TOKEN = "Klambda-Invoke-Token";
+
   public static final String REQUEST_ID = "Klambda-Request-Id";
   public static final String TRACE_ID = "Klambda-Trace-Id";
   /** The client context as JSON (the Invoke API's header is base64 of it). */

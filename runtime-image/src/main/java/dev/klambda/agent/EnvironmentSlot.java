@@ -18,7 +18,8 @@ import java.util.Set;
  */
 final class EnvironmentSlot {
   /** Where the environment is, not what it runs: the agent's own, whatever a claim says. */
-  private static final Set<String> PLACEMENT = Set.of(AgentConfig.POOL, "KLAMBDA_TASK_ROOT",
+  private static final Set<String> PLACEMENT = Set.of(AgentConfig.POOL, AgentProtocol.INVOKE_TOKEN_VARIABLE,
+      "KLAMBDA_TASK_ROOT",
       "KLAMBDA_INVOKE_ADDRESS", "KLAMBDA_RUNTIME_API", "KLAMBDA_LAUNCHER_ADDRESS",
       "KLAMBDA_JAVA_RUNTIME_CLASSPATH");
 

@@ -7,6 +7,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -15,10 +17,13 @@ import java.util.concurrent.CompletionException;
  */
 final class InvokeServer {
   private final EnvironmentSlot slot;
+  private final byte[] token;
   private final HttpServer server;
 
-  InvokeServer(InetSocketAddress address, EnvironmentSlot slot) throws IOException {
+  /** @param token what invocations and claims must carry; null: anyone who reaches the port (tests) */
+  InvokeServer(InetSocketAddress address, EnvironmentSlot slot, String token) throws IOException {
     this.slot = slot;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.US_ASCII);
     this.server = HttpServer.create(address, 64);
     // no executor: an invocation is taken on the dispatcher thread (see Exchanges)
     server.createContext(READY_PATH, Exchanges.onVirtualThread(this::ready));
@@ -54,6 +59,9 @@ final class InvokeServer {
 
   /** Takes the invocation and returns; the answer is written when the environment has one. */
   private void invoke(HttpExchange exchange) throws IOException {
+    if (!fromTheGateway(exchange)) {
+      return;
+    }
     if (!exchange.getRequestMethod().equals("POST")) {
       Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "POST only"));
       return;
@@ -108,6 +116,10 @@ final class InvokeServer {
   }
 
   private void claim(HttpExchange exchange) throws IOException {
+    // whether it can be claimed is no secret; the claim itself hands over code and variables
+    if (exchange.getRequestMethod().equals("POST") && !fromTheGateway(exchange)) {
+      return;
+    }
     try (exchange) {
       try {
         switch (exchange.getRequestMethod()) {
@@ -133,6 +145,17 @@ final class InvokeServer {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** Whether the request carries the environment's invoke token; answered 403 when not. */
+  private boolean fromTheGateway(HttpExchange exchange) throws IOException {
+    String given = exchange.getRequestHeaders().getFirst(INVOKE_TOKEN);
+    if (token == null || given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.US_ASCII))) {
+      return true;
+    }
+    Exchanges.json(exchange, 403, Json.error("Forbidden",
+        "Only the gateway gives this environment work: " + INVOKE_TOKEN + " is missing or wrong"));
+    return false;
   }
 
   private static String orElse(String value, String fallback) {

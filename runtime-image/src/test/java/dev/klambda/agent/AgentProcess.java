@@ -201,9 +201,13 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** {@code POST /klambda/claim} with {@code body} (a {@link PoolClaim}'s encoding, or not). */
-  HttpResponse<String> claim(byte[] body) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+  HttpResponse<String> claim(byte[] body, String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   Invoked invoke(String payload, String... headers) throws Exception {

@@ -63,6 +63,22 @@ class PoolMemberIT {
   }
 
   @Test
+  void withAnInvokeTokenOnlyTheGatewayMayClaim(TestInfo test) throws Exception {
+    agent = AgentProcess.builder(dir, name(test)).pooled().env(AgentProtocol.INVOKE_TOKEN_VARIABLE, "gateway-token")
+        .start();
+    Map<String, PoolClaim.CodeFile> code = Map.of("bootstrap", new PoolClaim.CodeFile(ECHO.getBytes(UTF_8), true));
+    assertThat(agent.claimable(Duration.ofSeconds(5))).as("whether it can be claimed is no secret").isEqualTo(204);
+
+    assertThat(agent.claim(claim("stolen", 128, code)).statusCode()).isEqualTo(403);
+    assertThat(agent.claim(claim("stolen", 128, code), AgentProtocol.INVOKE_TOKEN, "guess").statusCode()).isEqualTo(403);
+    assertThat(agent.claimable(Duration.ZERO)).as("still unclaimed").isEqualTo(204);
+    assertThat(agent.claim(claim("echo", 128, code), AgentProtocol.INVOKE_TOKEN, "gateway-token").statusCode())
+        .isEqualTo(202);
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(200);
+    assertThat(agent.invoke("{}", AgentProtocol.INVOKE_TOKEN, "gateway-token").body()).endsWith("|echo|hello");
+  }
+
+  @Test
   void aClaimedMemberRefusesASecondFunction(TestInfo test) throws Exception {
     agent = AgentProcess.builder(dir, name(test)).pooled().start();
     Map<String, PoolClaim.CodeFile> code = Map.of("bootstrap", new PoolClaim.CodeFile(ECHO.getBytes(UTF_8), true));

@@ -256,6 +256,24 @@ class RuntimeApiIT {
     assertThat(agent.log()).containsSubsequence("END RequestId: first", "START RequestId: second");
   }
 
+  @Test
+  void withAnInvokeTokenOnlyInvocationsThatCarryItRun() throws Exception {
+    agent = agent(ECHO).env(AgentProtocol.INVOKE_TOKEN_VARIABLE, "the-gateways-token").start();
+
+    Invoked anonymous = agent.invoke("{\"n\":1}", REQUEST_ID, "anonymous");
+    Invoked guessed = agent.invoke("{\"n\":2}", REQUEST_ID, "guessed", AgentProtocol.INVOKE_TOKEN, "guessed");
+    Invoked fromTheGateway = agent.invoke("{\"n\":3}", REQUEST_ID, "gateway",
+        AgentProtocol.INVOKE_TOKEN, "the-gateways-token");
+
+    assertThat(anonymous.status()).isEqualTo(403);
+    assertThat(anonymous.body()).contains("Klambda-Invoke-Token is missing or wrong");
+    assertThat(guessed.status()).isEqualTo(403);
+    assertSuccess(fromTheGateway);
+    assertThat(fromTheGateway.body()).isEqualTo("{\"n\":3}");
+    assertThat(agent.log()).contains("START RequestId: gateway").doesNotContain("START RequestId: anonymous")
+        .doesNotContain("START RequestId: guessed");
+  }
+
   // ---- invocation failures reset the environment ----
 
   @Test
