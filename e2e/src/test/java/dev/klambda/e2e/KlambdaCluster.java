@@ -74,6 +74,9 @@ final class KlambdaCluster implements AutoCloseable {
   private boolean installed;
   private LocalPortForward gateway;
   private LambdaClient lambda;
+  private String invokerSecret;
+  private static final String INVOKER = "e2e-invoker";
+  private static final String INVOKER_KEY_ID = "AKIDKLAMBDAE2E";
   private boolean closed;
 
   private KlambdaCluster(E2ESettings settings) {
@@ -110,13 +113,16 @@ final class KlambdaCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     install();
+    createInvoker();
     InetAddress loopback = InetAddress.getLoopbackAddress();
     gateway = client.services().inNamespace(namespace).withName(RELEASE + "-gateway")
         .portForward(GATEWAY_PORT, loopback, 0);
     lambda = LambdaClient.builder()
         .endpointOverride(URI.create(gatewayUrl()))
         .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("e2e", "e2e")))
+        // the chart authenticates callers: the tests sign with the invoker's access key
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(INVOKER_KEY_ID,
+            invokerSecret)))
         .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(90)).build())
         // no retries: each test counts the answers it gets
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
@@ -213,7 +219,37 @@ final class KlambdaCluster implements AutoCloseable {
     new Helm(kubeconfig).run(Duration.ofMinutes(6), args);
   }
 
+  /**
+   * A ServiceAccount that RBAC lets invoke the run's functions (a Role with verb invoke on
+   * functions.klambda.dev, as a user would grant it) and an access key acting as it.
+   */
+  private void createInvoker() {
+    invokerSecret = java.util.UUID.randomUUID().toString();
+    client.serviceAccounts().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withNewMetadata().withName(INVOKER).endMetadata().build()).create();
+    client.rbac().roles().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+        .withNewMetadata().withName(INVOKER).endMetadata()
+        .addNewRule().withApiGroups("klambda.dev").withResources("functions").withVerbs("invoke").endRule()
+        .build()).create();
+    client.rbac().roleBindings().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+        .withNewMetadata().withName(INVOKER).endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(INVOKER).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(INVOKER).withNamespace(namespace).endSubject()
+        .build()).create();
+    client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName(INVOKER + "-key")
+        .withAnnotations(java.util.Map.of("klambda.dev/service-account", INVOKER)).endMetadata()
+        .withType("klambda.dev/access-key")
+        .withStringData(java.util.Map.of("accessKeyId", INVOKER_KEY_ID, "secretAccessKey", invokerSecret)).build())
+        .create();
+  }
+
   // ---- for the tests
+
+  /** The ServiceAccount the tests invoke as (a Role grants it verb invoke on functions). */
+  String invoker() {
+    return INVOKER;
+  }
 
   String namespace() {
     return namespace;
