@@ -78,11 +78,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/* Namespaces that get a NetworkPolicy. */}}
 {{- define "klambda.networkPolicyNamespaces" -}}
-{{- $namespaces := .Values.networkPolicy.namespaces | default .Values.namespaces }}
-{{- if not $namespaces }}
-{{- fail "networkPolicy.enabled needs networkPolicy.namespaces or namespaces: a NetworkPolicy protects only the pods of its own namespace" }}
-{{- end }}
-{{- toJson $namespaces }}
+{{- toJson (.Values.networkPolicy.namespaces | default .Values.namespaces | default list) }}
 {{- end }}
 
 {{/*

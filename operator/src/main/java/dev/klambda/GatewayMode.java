@@ -157,7 +157,7 @@ public final class GatewayMode implements AutoCloseable {
         new FunctionValidator(options.sizing()), registry, LOAD_GRACE);
     AtomicBoolean leaving = new AtomicBoolean();
     MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
-        metrics, () -> !leaving.get() && members.joined() && catalog.loaded());
+        metrics, () -> !leaving.get() && members.joined() && catalog.loaded(), InCluster.metricsReaders(options, client));
     metricsServer.start();
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
         options.usageInterval());

@@ -1,5 +1,6 @@
 package dev.klambda;
 
+import dev.klambda.auth.MetricsReaders;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
@@ -54,5 +55,12 @@ final class InCluster {
       }
     }, "klambda-shutdown"));
     return Klambda.waitForShutdown();
+  }
+
+  /** Who may read {@code /metrics}: {@code --metrics-auth}. */
+  static MetricsReaders metricsReaders(Options options, KubernetesClient client) {
+    return options.auth().metricsAuth()
+        ? MetricsReaders.kubernetes(client, options.auth().allowedTtl(), options.auth().deniedTtl())
+        : MetricsReaders.anyone();
   }
 }

@@ -56,7 +56,7 @@ public final class OperatorMode implements AutoCloseable {
     AtomicBoolean leading = new AtomicBoolean(election == null);
     AtomicBoolean closing = new AtomicBoolean();
     MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
-        metrics, leading::get);
+        metrics, leading::get, InCluster.metricsReaders(options, client));
     metricsServer.start();
 
     String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()

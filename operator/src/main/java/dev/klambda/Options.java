@@ -49,7 +49,7 @@ public record Options(
    * and the token the operator's pollers show the gateway.
    */
   public record Auth(Set<AuthMethods> methods, List<String> tokenAudiences, Duration allowedTtl,
-      Duration deniedTtl, Path gatewayKeyFile, boolean auditLog, Path gatewayTokenFile) {}
+      Duration deniedTtl, Path gatewayKeyFile, boolean auditLog, Path gatewayTokenFile, boolean metricsAuth) {}
 
   /** The runtime image of this version (built from runtime-image/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -79,6 +79,10 @@ public record Options(
 
   private static final String CLUSTER = """
         --namespaces A,B            namespaces to serve (default: all)
+        --metrics-auth none|kubernetes
+                                    kubernetes: /metrics only for a bearer token whose user RBAC
+                                    lets get the non-resource URL /metrics (TokenReview and
+                                    SubjectAccessReview, as kube-rbac-proxy); default none
         --default-namespace NAME    namespace of a FunctionName without one (default 'default')
         --min-memory-mb N           sizing policy: smallest memoryMB (default 128)
         --max-memory-mb N           sizing policy: largest memoryMB (default 3008)
@@ -186,7 +190,8 @@ public record Options(
       Map.entry("--gateway-url", OPERATOR), Map.entry("--leader-election", OPERATOR),
       Map.entry("--auth", SERVES), Map.entry("--audit-log", SERVES), Map.entry("--token-audiences", GATEWAY),
       Map.entry("--auth-cache-seconds", GATEWAY), Map.entry("--auth-denied-cache-seconds", GATEWAY),
-      Map.entry("--gateway-key-file", GATEWAY), Map.entry("--gateway-token-file", OPERATOR));
+      Map.entry("--gateway-key-file", GATEWAY), Map.entry("--gateway-token-file", OPERATOR),
+      Map.entry("--metrics-auth", IN_CLUSTER));
 
   public static Options parseLocal(List<String> args) {
     Options options = parse(args, Mode.LOCAL);
@@ -245,6 +250,7 @@ public record Options(
     Path gatewayKeyFile = null;
     boolean auditLog = false;
     Path gatewayTokenFile = null;
+    boolean metricsAuth = false;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -309,6 +315,11 @@ public record Options(
         case "--auth-denied-cache-seconds" -> deniedTtl = number(arg, value, 0, 3600);
         case "--gateway-key-file" -> gatewayKeyFile = Path.of(value);
         case "--gateway-token-file" -> gatewayTokenFile = Path.of(value);
+        case "--metrics-auth" -> metricsAuth = switch (value) {
+          case "none" -> false;
+          case "kubernetes" -> true;
+          default -> throw new IllegalArgumentException(arg + " must be none or kubernetes (got '" + value + "')");
+        };
         default -> throw new IllegalStateException("option " + arg + " is listed but not parsed");
       }
     }
@@ -341,7 +352,7 @@ public record Options(
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
         pools, identity, advertiseUrl, new Auth(Set.copyOf(auth), audiences, Duration.ofSeconds(allowedTtl),
-            Duration.ofSeconds(deniedTtl), gatewayKeyFile, auditLog, gatewayTokenFile));
+            Duration.ofSeconds(deniedTtl), gatewayKeyFile, auditLog, gatewayTokenFile, metricsAuth));
   }
 
   private static boolean bool(String option, String value) {

@@ -1,5 +1,6 @@
 package dev.klambda.metering;
 
+import dev.klambda.auth.MetricsReaders;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -19,9 +20,24 @@ public final class MetricsServer implements AutoCloseable {
   private final HttpServer server;
 
   public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready) throws IOException {
+    this(address, metrics, ready, MetricsReaders.anyone());
+  }
+
+  /** @param readers who may read {@code /metrics}; the probes' paths are open (the kubelet asks) */
+  public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready,
+      MetricsReaders readers) throws IOException {
     server = HttpServer.create(address, 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/metrics", exchange -> {
+      int status = readers.status(exchange.getRequestHeaders().getFirst("Authorization"));
+      if (status != 200) {
+        if (status == 401) {
+          exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        }
+        text(exchange, status, status == 401 ? "a bearer token is required (--metrics-auth kubernetes)\n"
+            : status == 403 ? "RBAC does not let this token get /metrics\n" : "the API server cannot be asked\n");
+        return;
+      }
       try (exchange) {
         byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);

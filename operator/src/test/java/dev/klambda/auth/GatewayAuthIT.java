@@ -47,7 +47,8 @@ class GatewayAuthIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Map<String, String> TOKENS = Map.of(
       "token-of-team-a", "system:serviceaccount:team-a:invoker",
-      "token-of-team-b", "system:serviceaccount:team-b:invoker");
+      "token-of-team-b", "system:serviceaccount:team-b:invoker",
+      "token-of-prometheus", "system:serviceaccount:monitoring:prometheus");
 
   @TempDir Path dir;
   private MockCluster cluster;
@@ -64,6 +65,11 @@ class GatewayAuthIT {
     client = cluster.client();
     MockCluster.answerAuthReviews(cluster.server(), TOKENS, review -> {
       accessReviews.incrementAndGet();
+      if (review.getNonResourceAttributes() != null) { // the metrics reader ClusterRole, bound to Prometheus
+        return review.getNonResourceAttributes().getPath().equals("/metrics")
+            && review.getNonResourceAttributes().getVerb().equals("get")
+            && review.getUser().equals("system:serviceaccount:monitoring:prometheus");
+      }
       var resource = review.getResourceAttributes();
       return resource.getVerb().equals("invoke") && resource.getGroup().equals("klambda.dev")
           && resource.getResource().equals("functions")
@@ -73,7 +79,8 @@ class GatewayAuthIT {
         .create();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
     String key = Files.writeString(dir.resolve("gateway-key"), "the-key-both-replicas-share").toString();
-    gatewayA = cluster.startGateway("gateway-a", "--auth", "kubernetes,sigv4", "--gateway-key-file", key);
+    gatewayA = cluster.startGateway("gateway-a", "--auth", "kubernetes,sigv4", "--gateway-key-file", key,
+        "--metrics-auth", "kubernetes");
     gatewayB = cluster.startGateway("gateway-b", "--auth", "kubernetes,sigv4", "--gateway-key-file", key);
     operator = cluster.startControlPlane(gatewayA);
     client.resource(JSON.convertValue(Manifests.provided("echo", bashRuntime("", "  respond \"$1\" \"$2\""), Map.of()),
@@ -154,6 +161,26 @@ class GatewayAuthIT {
         .header("X-Klambda-Function", "team-a/echo").header("X-Klambda-Request-Id", "forged-event")
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(copy.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void withMetricsAuthOnlyWhomRbacLetsGetMetricsReadsThem() throws Exception {
+    assertThat(metrics(null).statusCode()).isEqualTo(401);
+    assertThat(metrics("Bearer not-a-token").statusCode()).isEqualTo(401);
+    assertThat(metrics("Bearer token-of-team-a").statusCode()).as("an invoker is no metrics reader").isEqualTo(403);
+    HttpResponse<String> scraped = metrics("Bearer token-of-prometheus");
+    assertThat(scraped.statusCode()).isEqualTo(200);
+    assertThat(scraped.body()).contains("klambda_");
+    assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(gatewayA.readinessUrl())).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode()).as("the kubelet's probe needs no token").isEqualTo(200);
+  }
+
+  private HttpResponse<String> metrics(String authorization) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gatewayA.metricsUrl()));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static void assertRefused(HttpResponse<String> answer, int status, String type) {

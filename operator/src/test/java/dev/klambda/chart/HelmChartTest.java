@@ -154,7 +154,8 @@ class HelmChartTest {
     assertThat(servicePorts(chart)).isEqualTo(Map.of("klambda-gateway", 8080, "klambda-metrics", 9090));
     assertThat(Rendered.ofKind(chart, "ClusterRole")).extracting(r -> value(r, "metadata", "name"))
         .containsExactlyInAnyOrder("klambda", "klambda-gateway", "klambda-gateway-auth");
-    assertThat(Rendered.ofKind(chart, "NetworkPolicy")).isEmpty();
+    // on by default: klambda's own pods (every namespace served, so no environment policy)
+    assertThat(Rendered.ofKind(chart, "NetworkPolicy")).extracting(Rendered::namespace).containsExactly((String) null);
     assertThat(Rendered.ofKind(chart, "ServiceMonitor")).isEmpty();
   }
 
@@ -265,9 +266,9 @@ class HelmChartTest {
 
   @Test
   void theNetworkPolicyLetsOnlyTheGatewayReachEnvironmentPods() {
-    List<Map<String, Object>> chart = Helm.template("--set", "networkPolicy.enabled=true",
-        "--set", "namespaces={team-a,team-b}");
-    List<Map<String, Object>> policies = Rendered.ofKind(chart, "NetworkPolicy");
+    List<Map<String, Object>> chart = Helm.template("--set", "namespaces={team-a,team-b}");
+    List<Map<String, Object>> policies = Rendered.ofKind(chart, "NetworkPolicy").stream()
+        .filter(p -> Rendered.namespace(p) != null).toList();
     Map<String, Object> gatewayPodLabels = podLabels(Rendered.gatewayDeployment(chart));
 
     assertThat(policies).extracting(Rendered::namespace).containsExactly("team-a", "team-b");
@@ -285,10 +286,25 @@ class HelmChartTest {
           Rendered.operatorDeployment(chart))).as("the operator pods do not invoke environments").isFalse();
     }
 
-    Helm.Result everywhere = Helm.run(List.of("template", "klambda", Helm.CHART.toString(),
-        "--set", "networkPolicy.enabled=true"));
-    assertThat(everywhere.exit()).isNotZero();
-    assertThat(everywhere.output()).contains("a NetworkPolicy protects only the pods of its own namespace");
+    // every namespace served: no environment policy (one protects only its own namespace); the
+    // agents' invoke tokens still do
+    assertThat(Rendered.ofKind(Helm.template(), "NetworkPolicy")).extracting(Rendered::namespace)
+        .containsExactly((String) null);
+    assertThat(Rendered.ofKind(Helm.template("--set", "networkPolicy.enabled=false"), "NetworkPolicy")).isEmpty();
+  }
+
+  @Test
+  void klambdasOwnPodsTakeTheInvokeApiFromAnyoneAndMetricsOnlyFromPrometheus() {
+    List<Map<String, Object>> chart = Helm.template();
+    Map<String, Object> policy = Rendered.ofKind(chart, "NetworkPolicy").getFirst();
+    assertThat(selects(at(policy, "spec", "podSelector", "matchLabels"), Rendered.gatewayDeployment(chart))).isTrue();
+    assertThat(selects(at(policy, "spec", "podSelector", "matchLabels"), Rendered.operatorDeployment(chart))).isTrue();
+    List<Map<String, Object>> ingress = at(policy, "spec", "ingress");
+    assertThat(ingress).hasSize(2);
+    assertThat(ingress.get(0)).isEqualTo(Map.of("ports", List.of(Map.of("port", 8080, "protocol", "TCP"))));
+    assertThat(value(ingress.get(1), "ports")).isEqualTo(List.of(Map.of("port", 9090, "protocol", "TCP")));
+    assertThat(value(ingress.get(1), "from")).isEqualTo(List.of(Map.of("podSelector", Map.of()),
+        Map.of("namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))));
   }
 
   @Test
@@ -305,6 +321,23 @@ class HelmChartTest {
         .containsAllEntriesOf(at(monitor, "spec", "selector", "matchLabels"));
     assertThat(value(monitor, "spec", "endpoints", 0, "port")).isEqualTo("metrics");
     assertThat(value(monitor, "spec", "endpoints", 0, "path")).isEqualTo("/metrics");
+  }
+
+  @Test
+  void metricsBehindRbacComeWithAReaderRoleAndAScraperThatShowsItsToken() {
+    List<Map<String, Object>> chart = Helm.template("--set", "metrics.auth=kubernetes",
+        "--set", "metrics.serviceMonitor.enabled=true");
+    assertThat(Rendered.gatewayArgs(chart)).containsSubsequence("--metrics-auth", "kubernetes");
+    assertThat(Rendered.operatorArgs(chart)).containsSubsequence("--metrics-auth", "kubernetes");
+    Map<String, Object> reader = Rendered.ofKind(chart, "ClusterRole").stream()
+        .filter(r -> "klambda-metrics-reader".equals(at(r, "metadata", "name"))).findFirst().orElseThrow();
+    assertThat(value(reader, "rules")).isEqualTo(List.of(Map.of("nonResourceURLs", List.of("/metrics"),
+        "verbs", List.of("get"))));
+    assertThat(Grants.of(chart, "klambda", Helm.RELEASE_NAMESPACE).all())
+        .as("the operator reviews scrapers' tokens too")
+        .contains("authentication.k8s.io tokenreviews create", "authorization.k8s.io subjectaccessreviews create");
+    assertThat(value(Rendered.single(chart, "ServiceMonitor"), "spec", "endpoints", 0, "bearerTokenFile"))
+        .isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount/token");
   }
 
   @Test
