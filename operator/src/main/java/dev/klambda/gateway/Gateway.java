@@ -3,7 +3,9 @@ package dev.klambda.gateway;
 import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.PeerKey;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -13,13 +15,22 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,7 +103,7 @@ public final class Gateway implements AutoCloseable {
             protected void initChannel(SocketChannel channel) {
               connections.add(channel);
               // flow control: a pipelined request waits until the one before it is answered
-              channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
+              channel.pipeline().addLast(new HttpServerCodec(), new Aggregator(),
                   new FlowControlHandler(), new Dispatcher());
             }
           })
@@ -147,6 +158,48 @@ public final class Gateway implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
       LOG.debug("connection from {} failed: {}", context.channel().remoteAddress(), cause.toString());
       context.close();
+    }
+  }
+
+  /**
+   * Netty's aggregator, answering a request past what it holds as the Lambda service does: the
+   * Invoke API's 413 {@code RequestEntityTooLargeException} (a function URL's "Request Too Long"),
+   * not a bare 413. As Netty does, a keep-alive connection stays open and the rest of the body is
+   * read and dropped, so the client, still sending, gets to read the answer; others close.
+   */
+  private static final class Aggregator extends HttpObjectAggregator {
+    Aggregator() {
+      super(MAX_REQUEST);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext context, HttpMessage oversized) throws Exception {
+      if (!(oversized instanceof HttpRequest request)) {
+        super.handleOversizedMessage(context, oversized);
+        return;
+      }
+      String host = request.headers().get(HttpHeaderNames.HOST);
+      boolean invoke = request.uri().startsWith(InvokeApi.PATH_PREFIX)
+          && (host == null || !host.toLowerCase(java.util.Locale.ROOT).contains(".lambda-url."));
+      FullHttpResponse response;
+      if (invoke) {
+        ServiceException tooLarge = ServiceException.tooLarge("Event".equals(request.headers().get("X-Amz-Invocation-Type"))
+            ? InvokeApi.MAX_ASYNC_PAYLOAD : InvokeApi.MAX_SYNC_PAYLOAD);
+        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            Unpooled.wrappedBuffer(InvokeApi.errorBody(tooLarge)));
+        response.headers().set("x-amzn-ErrorType", tooLarge.type());
+      } else {
+        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            Unpooled.wrappedBuffer("{\"Message\":\"Request Too Long\"}".getBytes(StandardCharsets.UTF_8)));
+      }
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      HttpUtil.setContentLength(response, response.content().readableBytes());
+      if (HttpUtil.isKeepAlive(request)) {
+        context.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      } else {
+        response.headers().set(HttpHeaderNames.CONNECTION, "close");
+        context.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      }
     }
   }
 

@@ -322,15 +322,20 @@ final class InvokeApi {
 
   static void sendError(GatewayExchange exchange, ServiceException e) {
     exchange.responseHeaders().set("x-amzn-ErrorType", e.type());
+    if (e.status() == 429) {
+      exchange.responseHeaders().set("Retry-After", "1");
+    }
+    send(exchange, e.status(), errorBody(e));
+  }
+
+  /** Lambda's error body: {@code {"Type":"User","message":"...","Reason":"..."}}. */
+  static byte[] errorBody(ServiceException e) {
     StringBuilder body = new StringBuilder("{\"Type\":\"").append(e.blame()).append("\",\"message\":")
         .append(quote(e.getMessage()));
     if (e.reason() != null) {
       body.append(",\"Reason\":").append(quote(e.reason()));
     }
-    if (e.status() == 429) {
-      exchange.responseHeaders().set("Retry-After", "1");
-    }
-    send(exchange, e.status(), body.append('}').toString().getBytes(StandardCharsets.UTF_8));
+    return body.append('}').toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static void send(GatewayExchange exchange, int status, byte[] body) {

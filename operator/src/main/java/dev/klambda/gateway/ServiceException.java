@@ -25,8 +25,13 @@ public final class ServiceException extends Exception {
     return new ServiceException(404, "ResourceNotFoundException", "Function not found: " + arn, null);
   }
 
+  /**
+   * What the service sends for an oversize request: {@code RequestEntityTooLargeException}, though
+   * the API reference names {@code RequestTooLargeException} (the SDKs then raise their generic
+   * service exception with this code and status 413).
+   */
   public static ServiceException tooLarge(int limit) {
-    return new ServiceException(413, "RequestTooLargeException",
+    return new ServiceException(413, "RequestEntityTooLargeException",
         "Request must be smaller than " + limit + " bytes for the InvokeFunction operation", null);
   }
 

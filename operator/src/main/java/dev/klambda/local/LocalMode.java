@@ -53,10 +53,16 @@ public final class LocalMode implements AutoCloseable {
   private final List<FunctionConfig> functions;
   private final List<MappingConfig> mappings;
   private final Duration shutdownGrace;
+  /** Whether requests must be signed (--auth sigv4): the printed aws line says so. */
+  private final boolean signed;
+  private final String region;
 
   private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
       MetricsServer metricsServer,
-      UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace) {
+      UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace,
+      boolean signed, String region) {
+    this.signed = signed;
+    this.region = region;
     this.usage = usage;
     this.usageFile = usageFile;
     this.gateway = gateway;
@@ -119,7 +125,8 @@ public final class LocalMode implements AutoCloseable {
       }
     }
     UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
-    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2));
+    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2),
+        !options.auth().methods().isEmpty(), options.region());
   }
 
   /** Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace. */
@@ -162,9 +169,11 @@ public final class LocalMode implements AutoCloseable {
           + f.timeout().toSeconds() + " s)");
       out.println("    invoke URL: " + url);
       out.println("    curl -s -X POST '" + url + "' -d '{\"hello\":\"world\"}'");
-      out.println("    aws lambda invoke --endpoint-url " + base + " --no-sign-request --region us-east-1"
-          + " --function-name " + cliName + " --cli-binary-format raw-in-base64-out"
-          + " --payload '{\"hello\":\"world\"}' /dev/stdout");
+      // fileb:// is raw bytes in the CLI v1 and v2 alike (v2 reads a --payload string as base64)
+      out.println("    echo '{\"hello\":\"world\"}' | aws lambda invoke --endpoint-url " + base
+          + (signed ? "" : " --no-sign-request") + " --region " + region + " --function-name " + cliName
+          + " --payload fileb:///dev/stdin /dev/stdout" + (signed ? "   (AWS_ACCESS_KEY_ID and "
+          + "AWS_SECRET_ACCESS_KEY of an access key in the manifests)" : ""));
       if (f.url() != null) {
         out.println("    function URL: " + base + f.urlPath() + "   (curl -s " + base + f.urlPath() + ")");
       }

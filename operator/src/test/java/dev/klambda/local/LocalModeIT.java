@@ -42,9 +42,9 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvalidRequestContentException;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
-import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
@@ -304,6 +304,24 @@ class LocalModeIT {
     assertThat(response.statusCode()).isEqualTo(204);
   }
 
+  /** The line local mode prints for each function works as pasted, with the CLI v1 or v2. */
+  @Test
+  void thePrintedAwsCliLineInvokes() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        new ProcessBuilder("sh", "-c", "command -v aws").start().waitFor() == 0, "the AWS CLI is not installed");
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    local.printFunctions(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    String line = printed.toString(StandardCharsets.UTF_8).lines().map(String::trim)
+        .filter(l -> l.startsWith("echo ") && l.contains("--function-name echo ")).findFirst().orElseThrow();
+    ProcessBuilder cli = new ProcessBuilder("bash", "-c", line).redirectErrorStream(true);
+    cli.environment().putAll(Map.of("AWS_CONFIG_FILE", dir.resolve("no-config").toString(),
+        "AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-credentials").toString()));
+    Process process = cli.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(line + "\n" + output).isZero();
+    assertThat(output).contains("\"event\":{\"hello\":\"world\"}").contains("\"StatusCode\": 200");
+  }
+
   @Test
   void serviceErrorsRaiseTheSdksExceptions() {
     assertThatThrownBy(() -> invoke("nope", "{}"))
@@ -314,13 +332,32 @@ class LocalModeIT {
         });
     assertThatThrownBy(() -> invoke("echo", "{not json"))
         .isInstanceOfSatisfying(InvalidRequestContentException.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+    // the code the service sends (not the API reference's RequestTooLargeException), which the
+    // SDK raises as its generic LambdaException
     String sixMegabytes = "\"" + "x".repeat(6 * 1024 * 1024) + "\"";
     assertThatThrownBy(() -> invoke("echo", sixMegabytes))
-        .isInstanceOfSatisfying(RequestTooLargeException.class, e -> assertThat(e.statusCode()).isEqualTo(413));
+        .isInstanceOfSatisfying(LambdaException.class, e -> {
+          assertThat(e.statusCode()).isEqualTo(413);
+          assertThat(e.awsErrorDetails().errorCode()).isEqualTo("RequestEntityTooLargeException");
+          assertThat(e.awsErrorDetails().errorMessage())
+              .isEqualTo("Request must be smaller than 6291456 bytes for the InvokeFunction operation");
+        });
     String oneMegabyte = "\"" + "x".repeat(1024 * 1024) + "\"";
     assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("echo").invocationType(InvocationType.EVENT)
         .payload(SdkBytes.fromUtf8String(oneMegabyte))))
-        .isInstanceOf(RequestTooLargeException.class);
+        .isInstanceOfSatisfying(LambdaException.class, e -> {
+          assertThat(e.statusCode()).isEqualTo(413);
+          assertThat(e.awsErrorDetails().errorCode()).isEqualTo("RequestEntityTooLargeException");
+          assertThat(e.awsErrorDetails().errorMessage())
+              .isEqualTo("Request must be smaller than 1048576 bytes for the InvokeFunction operation");
+        });
+    // past what the gateway reads at all: the same answer, not a bare 413
+    String eightMegabytes = "\"" + "x".repeat(8 * 1024 * 1024) + "\"";
+    assertThatThrownBy(() -> invoke("echo", eightMegabytes))
+        .isInstanceOfSatisfying(LambdaException.class, e -> {
+          assertThat(e.statusCode()).isEqualTo(413);
+          assertThat(e.awsErrorDetails().errorCode()).isEqualTo("RequestEntityTooLargeException");
+        });
     assertThatThrownBy(() -> invoke("never", "{}"))
         .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
           assertThat(e.statusCode()).isEqualTo(429);

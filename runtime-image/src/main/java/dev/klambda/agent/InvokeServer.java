@@ -68,7 +68,7 @@ final class InvokeServer {
     }
     byte[] payload = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
     if (payload == null) {
-      Exchanges.json(exchange, 413, Json.error("RequestTooLargeException", "Payload over 6 MB"));
+      Exchanges.json(exchange, 413, Json.error("RequestEntityTooLargeException", "Payload over 6 MB"));
       return;
     }
     Headers in = exchange.getRequestHeaders();

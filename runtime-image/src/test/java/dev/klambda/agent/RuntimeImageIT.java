@@ -119,6 +119,47 @@ class RuntimeImageIT {
         "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
   }
 
+  /**
+   * AWS's "Building a custom runtime" tutorial as written there: a {@code #!/bin/sh} bootstrap with
+   * {@code set -euo pipefail} that sources {@code function.sh} and calls its handler. /bin/sh is
+   * bash in the image, as on Amazon Linux (Debian's dash refuses {@code pipefail}).
+   */
+  @Test
+  void awsCustomRuntimeTutorialBootstrapRunsUnchanged() throws Exception {
+    Files.writeString(code.resolve("function.sh"), """
+        function handler () {
+          EVENT_DATA=$1
+          echo "$EVENT_DATA" 1>&2;
+          RESPONSE="Echoing request: '$EVENT_DATA'"
+          echo $RESPONSE
+        }
+        """);
+    container = provided("""
+        #!/bin/sh
+        set -euo pipefail
+        # Initialization - load function handler
+        source $LAMBDA_TASK_ROOT/"$(echo $_HANDLER | cut -d. -f1).sh"
+        # Processing
+        while true
+        do
+          HEADERS="$(mktemp)"
+          # Get an event. The HTTP request will block until one is received
+          EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
+          # Extract request ID by scraping response headers received above
+          REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
+          # Run the handler function from the script
+          RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
+          # Send the response
+          curl "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"
+        done
+        """).start();
+
+    assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
+    Response answer = container.invoke("{\"key1\":\"value1\"}", REQUEST_ID, "r-tutorial");
+    assertThat(answer.outcome()).as(container.logs()).isEqualTo("success");
+    assertThat(answer.body()).isEqualTo("Echoing request: '{\"key1\":\"value1\"}'");
+  }
+
   @Test
   void java21HandlerRunsOnTheImagesJreWithAHeapWithinTheFunctionsMemory() throws Exception {
     functionJar(GreetingHandler.class);
