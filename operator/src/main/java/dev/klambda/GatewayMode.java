@@ -126,7 +126,7 @@ public final class GatewayMode implements AutoCloseable {
     GatewayMembers members = new GatewayMembers(client, leaseNamespace, options.identity(), memberDuration,
         memberRenew, System::nanoTime, () -> followMembers.get().run());
     FunctionRegistry registry = new FunctionRegistry(environments, agent, metering, options.defaultNamespace(),
-        options.region(), options.concurrencyLimit(), members, peers);
+        options.region(), options.concurrencyLimit(), options.queueAtLimit(), members, peers);
     metrics.watch(registry);
     metrics.watch(pool);
     PeerEventJournal journal = new PeerEventJournal(members, memberRenew, peers);

@@ -41,7 +41,8 @@ public record Options(
     List<PoolSpec> warmPools,
     String identity,
     String advertiseUrl,
-    Auth auth) {
+    Auth auth,
+    boolean queueAtLimit) {
 
   /**
    * Who may invoke: the methods of {@code --auth} (none: everyone), the audiences a bearer token
@@ -64,6 +65,9 @@ public record Options(
                                     wait before retrying a failed Event invocation (default 60; the
                                     second retry waits twice as long)
         --concurrency-limit N       environments per function without reservedConcurrency (default 1000)
+        --queue-at-limit true|false at a function's concurrency limit, wait in the queue (up to
+                                    --queue-timeout-seconds) instead of Lambda's immediate 429, for
+                                    functions that do not set spec.queueAtLimit (default false)
         --usage-interval-seconds N  how often usage is written down (default 15; also at shutdown)
         --billing-granularity-ms N  billed duration is rounded up to a multiple of this (default 1)
         --bill-init true|false      bill the Init of cold starts, as AWS does since 2025 (default true)
@@ -191,7 +195,7 @@ public record Options(
       Map.entry("--auth", SERVES), Map.entry("--audit-log", SERVES), Map.entry("--token-audiences", GATEWAY),
       Map.entry("--auth-cache-seconds", GATEWAY), Map.entry("--auth-denied-cache-seconds", GATEWAY),
       Map.entry("--gateway-key-file", GATEWAY), Map.entry("--gateway-token-file", OPERATOR),
-      Map.entry("--metrics-auth", IN_CLUSTER));
+      Map.entry("--metrics-auth", IN_CLUSTER), Map.entry("--queue-at-limit", SERVES));
 
   public static Options parseLocal(List<String> args) {
     Options options = parse(args, Mode.LOCAL);
@@ -251,6 +255,7 @@ public record Options(
     boolean auditLog = false;
     Path gatewayTokenFile = null;
     boolean metricsAuth = false;
+    boolean queueAtLimit = false;
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--")) {
@@ -315,6 +320,7 @@ public record Options(
         case "--auth-denied-cache-seconds" -> deniedTtl = number(arg, value, 0, 3600);
         case "--gateway-key-file" -> gatewayKeyFile = Path.of(value);
         case "--gateway-token-file" -> gatewayTokenFile = Path.of(value);
+        case "--queue-at-limit" -> queueAtLimit = bool(arg, value);
         case "--metrics-auth" -> metricsAuth = switch (value) {
           case "none" -> false;
           case "kubernetes" -> true;
@@ -352,7 +358,7 @@ public record Options(
         new Billing(granularity, billInit, pricePerGbSecond, pricePerMillionRequests),
         Duration.ofSeconds(usageInterval), usageFile, leaderElection, leaseNamespace,
         pools, identity, advertiseUrl, new Auth(Set.copyOf(auth), audiences, Duration.ofSeconds(allowedTtl),
-            Duration.ofSeconds(deniedTtl), gatewayKeyFile, auditLog, gatewayTokenFile, metricsAuth));
+            Duration.ofSeconds(deniedTtl), gatewayKeyFile, auditLog, gatewayTokenFile, metricsAuth), queueAtLimit);
   }
 
   private static boolean bool(String option, String value) {

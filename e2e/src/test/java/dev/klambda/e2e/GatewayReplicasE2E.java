@@ -74,7 +74,8 @@ class GatewayReplicasE2E {
 
   @Test
   void reservedConcurrencyHoldsAcrossReplicas() throws Exception {
-    deploy("capped", Map.of("reservedConcurrency", 2));
+    // queueing at the limit: every caller is answered, and the limit is what is measured
+    deploy("capped", Map.of("reservedConcurrency", 2, "queueAtLimit", true));
     awaitGateways();
     AtomicInteger mostEnvironments = new AtomicInteger();
     InvocationLoad load = load("capped", 6);

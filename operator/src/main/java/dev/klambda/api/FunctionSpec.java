@@ -46,10 +46,17 @@ public class FunctionSpec {
   @JsonPropertyDescription("Environment variables of the function.")
   private FunctionEnvironment environment;
 
-  @JsonPropertyDescription("Maximum number of environments running at once; invocations past it "
-      + "queue and then get 429 TooManyRequestsException. 0 throttles every invocation.")
+  @JsonPropertyDescription("Maximum number of environments running at once; a synchronous invocation past "
+      + "it gets 429 TooManyRequestsException at once, as in Lambda (unless queueAtLimit). 0 throttles every "
+      + "invocation.")
   @Min(0)
   private Integer reservedConcurrency;
+
+  @JsonPropertyDescription("At the concurrency limit, let a synchronous invocation wait in the gateway's queue "
+      + "(up to its queue timeout) for an environment to free up, instead of Lambda's immediate 429 "
+      + "TooManyRequestsException. Not Lambda's behaviour: for callers that do not retry. Default: the "
+      + "gateway's --queue-at-limit (false).")
+  private Boolean queueAtLimit;
 
   @JsonPropertyDescription("Number of environments kept initialised even without work (default 0).")
   @Min(0)
@@ -128,6 +135,14 @@ public class FunctionSpec {
 
   public void setReservedConcurrency(Integer reservedConcurrency) {
     this.reservedConcurrency = reservedConcurrency;
+  }
+
+  public Boolean getQueueAtLimit() {
+    return queueAtLimit;
+  }
+
+  public void setQueueAtLimit(Boolean queueAtLimit) {
+    this.queueAtLimit = queueAtLimit;
   }
 
   public Integer getProvisionedConcurrency() {

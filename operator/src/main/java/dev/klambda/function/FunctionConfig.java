@@ -22,7 +22,16 @@ public record FunctionConfig(
     Integer reservedConcurrency,
     int provisionedConcurrency,
     Duration idleTimeout,
-    FunctionUrl url) {
+    FunctionUrl url,
+    Boolean queueAtLimit) {
+
+  /** A function that throttles at its limit as the gateway's default says. */
+  public FunctionConfig(String namespace, String name, String uid, long generation, String runtime, String handler,
+      CodeSource code, int memoryMB, Duration timeout, Duration initTimeout, Map<String, String> variables,
+      Integer reservedConcurrency, int provisionedConcurrency, Duration idleTimeout, FunctionUrl url) {
+    this(namespace, name, uid, generation, runtime, handler, code, memoryMB, timeout, initTimeout, variables,
+        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null);
+  }
 
   public static final int DEFAULT_MEMORY_MB = 128;
   public static final int DEFAULT_TIMEOUT_SECONDS = 3;

@@ -107,7 +107,7 @@ public final class FunctionValidator {
     Long generation = function.getMetadata().getGeneration();
     return new FunctionConfig(namespace == null ? "default" : namespace, name,
         function.getMetadata().getUid(), generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
-        reserved, provisioned, Duration.ofSeconds(idleTimeout), url);
+        reserved, provisioned, Duration.ofSeconds(idleTimeout), url, spec.getQueueAtLimit());
   }
 
   private static FunctionUrl url(FunctionUrlConfig url, List<Violation> violations) {

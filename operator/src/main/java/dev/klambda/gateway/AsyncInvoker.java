@@ -95,7 +95,7 @@ public final class AsyncInvoker {
     int failures = 0;
     while (System.nanoTime() < expires) {
       try {
-        InvocationResult result = registry.invoke(key, request, System.nanoTime() + queueTimeout.toNanos());
+        InvocationResult result = registry.invokeQueued(key, request, System.nanoTime() + queueTimeout.toNanos());
         if (!result.functionError()) {
           return;
         }

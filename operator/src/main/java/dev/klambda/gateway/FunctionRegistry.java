@@ -37,6 +37,7 @@ public final class FunctionRegistry implements AutoCloseable {
   private final String defaultNamespace;
   private final String region;
   private final int defaultConcurrencyLimit;
+  private final boolean queueAtLimit;
   private final Ownership ownership;
   private final RemoteInvoker remote;
   /** Every function served, owned here or not. */
@@ -49,20 +50,25 @@ public final class FunctionRegistry implements AutoCloseable {
   /** A registry that routes every function itself. */
   public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
-    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, Ownership.ALONE,
+    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, false, Ownership.ALONE,
         PeerKey.random());
   }
 
-  /** @param peers the replicas' shared key, which a forwarded invocation carries */
+  /**
+   * @param queueAtLimit whether a function that does not say waits at its concurrency limit
+   *     instead of Lambda's immediate 429 ({@code --queue-at-limit})
+   * @param peers the replicas' shared key, which a forwarded invocation carries
+   */
   public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit,
-      Ownership ownership, PeerKey peers) {
+      boolean queueAtLimit, Ownership ownership, PeerKey peers) {
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
     this.defaultNamespace = defaultNamespace;
     this.region = region;
     this.defaultConcurrencyLimit = defaultConcurrencyLimit;
+    this.queueAtLimit = queueAtLimit;
     this.ownership = ownership;
     this.remote = new RemoteInvoker(peers);
     sweeper.scheduleWithFixedDelay(this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
@@ -81,7 +87,8 @@ public final class FunctionRegistry implements AutoCloseable {
     if (current == null && ownership.ownerOf(function.key()) != null) {
       return;
     }
-    FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit);
+    FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit,
+        queueAtLimit);
     routers.put(function.key(), router);
     if (current != null) {
       current.close();
@@ -138,11 +145,25 @@ public final class FunctionRegistry implements AutoCloseable {
    */
   public InvocationResult invoke(String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
+    return invoke(key, request, queueDeadlineNanos, false);
+  }
+
+  /**
+   * {@link #invoke}, waiting at the function's concurrency limit whatever it says (an Event's
+   * invocation, which Lambda queues; routed elsewhere, the owner decides and a 429 comes back).
+   */
+  public InvocationResult invokeQueued(String key, InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    return invoke(key, request, queueDeadlineNanos, true);
+  }
+
+  private InvocationResult invoke(String key, InvocationRequest request, long queueDeadlineNanos, boolean queue)
+      throws ServiceException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       FunctionRouter router = routers.get(key);
       try {
         if (router != null) {
-          return router.invoke(request, queueDeadlineNanos);
+          return queue ? router.invokeQueued(request, queueDeadlineNanos) : router.invoke(request, queueDeadlineNanos);
         }
         URI owner = ownership.ownerOf(key);
         if (owner == null) {

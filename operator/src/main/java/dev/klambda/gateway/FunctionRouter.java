@@ -24,9 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Routes one function's invocations to its environments. An environment is idle, busy (exactly one
  * invocation) or starting; a request takes the most recently idle one, or waits in a FIFO queue
  * while the router starts environments (one per waiting request, up to the concurrency limit); an
- * environment that frees up goes to the head of the queue. A request still waiting at its queue
- * deadline gets 429, unless an environment is starting for it: waiting for a cold start is not
- * throttling (the start is bounded by the function's Init timeout and the start allowance). Only
+ * environment that frees up goes to the head of the queue. At the concurrency limit a request for
+ * which no environment is starting gets 429 at once, as Lambda throttles; a function that queues
+ * at its limit ({@code queueAtLimit}) lets it wait instead, and a request still waiting at its
+ * queue deadline gets 429. Waiting for a cold start is never throttling (the start is bounded by
+ * the function's Init timeout and the start allowance). Only
  * idle environments are ever stopped: after the idle timeout (down to the provisioned count, which
  * is how a function scales to zero) or when the router closes.
  */
@@ -44,6 +46,7 @@ public final class FunctionRouter {
   private final EnvironmentInvoker invoker;
   private final InvocationObserver observer;
   private final int limit;
+  private final boolean queueAtLimit;
   private final ReentrantLock lock = new ReentrantLock();
   // guarded by lock
   private final Deque<Idle> idle = new ArrayDeque<>();
@@ -54,28 +57,50 @@ public final class FunctionRouter {
   /** Closed by handing the function to another replica: environments are left running for it. */
   private boolean released;
 
-  /**
-   * @param defaultLimit the concurrency limit of a function without reserved concurrency
-   */
+  /** A router that throttles at the limit as Lambda does, unless the function queues. */
   public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, int defaultLimit) {
+    this(function, manager, invoker, observer, defaultLimit, false);
+  }
+
+  /**
+   * @param defaultLimit the concurrency limit of a function without reserved concurrency
+   * @param queueAtLimitByDefault whether a function that does not say queues at its limit
+   */
+  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
+      InvocationObserver observer, int defaultLimit, boolean queueAtLimitByDefault) {
     this.function = function;
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
     this.limit = function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
+    this.queueAtLimit = function.queueAtLimit() != null ? function.queueAtLimit() : queueAtLimitByDefault;
   }
 
   public FunctionConfig function() {
     return function;
   }
 
-  /** Runs one invocation, waiting for an environment until {@code queueDeadlineNanos}. */
+  /**
+   * Runs one synchronous invocation: at the limit, 429 at once unless the function queues at its
+   * limit; else it waits for an environment until {@code queueDeadlineNanos}.
+   */
   public InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    return invoke(request, queueDeadlineNanos, queueAtLimit);
+  }
+
+  /** Runs one invocation that waits at the limit whatever the function says: an Event's. */
+  public InvocationResult invokeQueued(InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    return invoke(request, queueDeadlineNanos, true);
+  }
+
+  private InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos, boolean queue)
       throws ServiceException, InterruptedException {
     long queued = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
-      Environment environment = acquireOrThrottle(queueDeadlineNanos);
+      Environment environment = acquireOrThrottle(queueDeadlineNanos, queue);
       long queueWait = System.nanoTime() - queued;
       boolean reusable = false;
       try {
@@ -243,9 +268,10 @@ public final class FunctionRouter {
     }
   }
 
-  private Environment acquireOrThrottle(long deadlineNanos) throws ServiceException, InterruptedException {
+  private Environment acquireOrThrottle(long deadlineNanos, boolean queue)
+      throws ServiceException, InterruptedException {
     try {
-      return acquire(deadlineNanos);
+      return acquire(deadlineNanos, queue);
     } catch (ServiceException e) {
       if (e.status() == 429) {
         observer.throttled(function);
@@ -254,7 +280,7 @@ public final class FunctionRouter {
     }
   }
 
-  private Environment acquire(long deadlineNanos) throws ServiceException, InterruptedException {
+  private Environment acquire(long deadlineNanos, boolean queue) throws ServiceException, InterruptedException {
     CompletableFuture<Environment> waiter = new CompletableFuture<>();
     lock.lock();
     try {
@@ -270,6 +296,12 @@ public final class FunctionRouter {
       }
       waiters.addLast(waiter);
       startWhileNeeded();
+      if (!queue && !waiter.isDone() && !startingFor(waiter)) {
+        // at the limit with nothing starting for it (a start that completed at once has served
+        // it already): Lambda answers 429 at once, so clients back off
+        waiters.remove(waiter);
+        throw throttled();
+      }
     } finally {
       lock.unlock();
     }

@@ -21,6 +21,7 @@ import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.EventJournal;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.gateway.Ownership;
 import dev.klambda.metering.FileUsageStore;
 import dev.klambda.metering.Metering;
 import dev.klambda.metering.MetricsServer;
@@ -95,8 +96,8 @@ public final class LocalMode implements AutoCloseable {
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
         options.warmPools());
-    FunctionRegistry registry = new FunctionRegistry(environments,
-        agentClient, metering, "default", options.region(), options.concurrencyLimit());
+    FunctionRegistry registry = new FunctionRegistry(environments, agentClient, metering, "default",
+        options.region(), options.concurrencyLimit(), options.queueAtLimit(), Ownership.ALONE, PeerKey.random());
     loaded.functions().forEach(registry::deploy);
     metrics.watch(registry);
     metrics.watch(environments.pool());

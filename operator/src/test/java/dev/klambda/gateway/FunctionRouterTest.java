@@ -50,6 +50,11 @@ class FunctionRouterTest {
     return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, accountLimit);
   }
 
+  /** A router whose functions wait in the queue at their limit ({@code --queue-at-limit true}). */
+  private FunctionRouter queueing(FunctionConfig function, EnvironmentInvoker invoker) {
+    return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, 1000, true);
+  }
+
   @Test
   void aBurstWaitingForItsColdStartsIsNotThrottledAtTheQueueDeadline() throws Exception {
     manager.startsDone = new CompletableFuture<>();
@@ -75,20 +80,54 @@ class FunctionRouterTest {
   @Test
   void atTheAccountLimitA429NamesTheAccountLimit() throws Exception {
     assertThrottledAtTheLimit(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), 1,
-        "ConcurrentInvocationLimitExceeded");
+        "ConcurrentInvocationLimitExceeded", false);
+  }
+
+  @Test
+  void atItsLimitAFunctionThrottlesAtOnceAsLambdaDoesNotAtTheQueueDeadline() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
+      release.await();
+      return result(Outcome.SUCCESS);
+    });
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofMinutes(1))));
+      while (router.counts().busy() == 0) {
+        Thread.sleep(1);
+      }
+      // a minute of queue time left, and the only environment busy until released below: a
+      // queueing router would still be waiting when get() gives up
+      Future<InvocationResult> second = pool.submit(() -> router.invoke(request(2), in(Duration.ofMinutes(1))));
+      assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ServiceException.class)
+          .satisfies(e -> assertThat(((ServiceException) e.getCause()).reason())
+              .isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded"));
+      release.countDown();
+      assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+  }
+
+  @Test
+  void aFunctionThatQueuesAtItsLimitSaysSoItself() throws Exception {
+    FunctionConfig plain = TestFunctions.config("f", 1, 0, Duration.ofMinutes(5));
+    FunctionConfig queues = new FunctionConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
+        plain.runtime(), plain.handler(), plain.code(), plain.memoryMB(), plain.timeout(), plain.initTimeout(),
+        plain.variables(), plain.reservedConcurrency(), plain.provisionedConcurrency(), plain.idleTimeout(),
+        plain.url(), true);
+    assertThrottledAtTheLimit(queues, 1000, "ReservedFunctionConcurrentInvocationLimitExceeded", false);
   }
 
   /**
-   * One invocation holds the only environment the limit allows; a second one gets 429 at its queue
-   * deadline, with Lambda's reason for that limit.
+   * One invocation holds the only environment the limit allows; a second one gets 429 (at its
+   * queue deadline, where it queues), with Lambda's reason for that limit.
    */
-  private void assertThrottledAtTheLimit(FunctionConfig function, int accountLimit, String reason)
+  private void assertThrottledAtTheLimit(FunctionConfig function, int accountLimit, String reason, boolean queueing)
       throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = router(function, (env, req) -> {
+    EnvironmentInvoker held = (env, req) -> {
       release.await();
       return result(Outcome.SUCCESS);
-    }, accountLimit);
+    };
+    FunctionRouter router = queueing ? queueing(function, held) : router(function, held, accountLimit);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
       while (router.counts().busy() == 0) {
@@ -122,7 +161,7 @@ class FunctionRouterTest {
   void neverGivesOneEnvironmentTwoInvocationsAndStaysWithinTheLimit() throws Exception {
     Set<Environment> inUse = ConcurrentHashMap.newKeySet();
     AtomicInteger overlaps = new AtomicInteger();
-    FunctionRouter router = router(TestFunctions.config("f", 3, 0, Duration.ofMinutes(5)), (env, req) -> {
+    FunctionRouter router = queueing(TestFunctions.config("f", 3, 0, Duration.ofMinutes(5)), (env, req) -> {
       if (!inUse.add(env)) {
         overlaps.incrementAndGet();
       }
@@ -146,15 +185,15 @@ class FunctionRouterTest {
   }
 
   @Test
-  void answers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline() throws Exception {
+  void aQueueingFunctionAnswers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline() throws Exception {
     assertThrottledAtTheLimit(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), 1000,
-        "ReservedFunctionConcurrentInvocationLimitExceeded");
+        "ReservedFunctionConcurrentInvocationLimitExceeded", true);
   }
 
   @Test
   void aWaitingRequestGetsTheEnvironmentThatFreesUp() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
+    FunctionRouter router = queueing(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
       if (req.requestId().equals("r1")) {
         release.await();
       }

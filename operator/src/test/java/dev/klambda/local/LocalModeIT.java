@@ -99,7 +99,7 @@ class LocalModeIT {
         provided("pair", bashRuntime("", """
               echo "$2" >> "$ATTEMPTS"
               respond "$1" "{\\"echo\\":$2}"
-            """), Map.of("reservedConcurrency", 2,
+            """), Map.of("reservedConcurrency", 2, "queueAtLimit", true,
             "environment", Map.of("variables", Map.of("ATTEMPTS", dir.resolve("pair.log").toString())))),
         provided("never", bashRuntime("", "  respond \"$1\" '{}'"), Map.of("reservedConcurrency", 0)),
         provided("metered", bashRuntime("", "  respond \"$1\" '{}'"), Map.of()),

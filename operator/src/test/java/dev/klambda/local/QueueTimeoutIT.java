@@ -23,14 +23,18 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
-/** A request that waits past the queue timeout at the reserved limit gets 429, the busy one completes. */
+/**
+ * At the reserved limit Lambda throttles a synchronous request at once; a function that queues at
+ * its limit lets it wait, and past the queue timeout it gets 429. The busy one completes either way.
+ */
 class QueueTimeoutIT {
   @TempDir Path dir;
 
   @Test
   void aRequestQueuedPastTheDeadlineIsThrottled() throws Exception {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
-        bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"), Map.of("reservedConcurrency", 1))));
+        bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"),
+        Map.of("reservedConcurrency", 1, "queueAtLimit", true))));
     try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "1",
             "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
             "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
@@ -48,6 +52,31 @@ class QueueTimeoutIT {
           });
       assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited in the queue first")
           .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+      assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
+    }
+  }
+
+  @Test
+  void atTheLimitARequestIsThrottledAtOnceAsLambdaDoes() throws Exception {
+    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
+        bashRuntime("", "  sleep 5\n  respond \"$1\" '{\"done\":true}'"),
+        Map.of("reservedConcurrency", 1, "timeoutSeconds", 10))));
+    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
+            "--queue-timeout-seconds", "60", "--work-dir", dir.resolve("work").toString(),
+            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
+            new PrintStream(OutputStream.nullOutputStream()), System.err);
+        LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
+      CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
+          () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
+      await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+
+      assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
+          .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
+            assertThat(e.statusCode()).isEqualTo(429);
+            assertThat(e.reasonAsString()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
+          });
+      // answered while the only environment was still busy, a minute of queue time notwithstanding
+      assertThat(busy).isNotDone();
       assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
     }
   }

@@ -165,7 +165,8 @@ class GatewayReplicasIT {
 
   @Test
   void reservedConcurrencyHoldsAcrossReplicasAndScaleToZeroHappensOnce() throws Exception {
-    apply("capped", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 2));
+    // queueing at the limit: every caller is answered, and the limit is what is measured
+    apply("capped", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 2, "queueAtLimit", true));
     assertThat(routing("default/capped")).hasSize(1);
     List<LambdaClient> clients = replicas.values().stream().map(this::lambda).toList();
     AtomicInteger answered = new AtomicInteger();
