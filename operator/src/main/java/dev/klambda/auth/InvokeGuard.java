@@ -70,41 +70,65 @@ public final class InvokeGuard {
    * the API server (call {@link #check} off the event loop).
    */
   public Identity checkNow(AuthRequest request, String namespace, String name, String arn) throws Refusal {
-    return decide(request, namespace, name, arn, false);
+    return decide(request, Action.INVOKE, namespace, name, arn, false);
   }
 
   /** The caller if it may invoke the function; may ask the API server (blocking). */
   public Identity check(AuthRequest request, String namespace, String name, String arn) throws Refusal {
-    return decide(request, namespace, name, arn, true);
+    return decide(request, Action.INVOKE, namespace, name, arn, true);
   }
 
-  private Identity decide(AuthRequest request, String namespace, String name, String arn, boolean mayWait)
+  /** The caller if it may do {@code action} with the function; may ask the API server (blocking). */
+  public Identity check(AuthRequest request, Action action, String namespace, String name, String arn)
       throws Refusal {
+    return decide(request, action, namespace, name, arn, true);
+  }
+
+  /** The caller, authenticated (blocking): for a request that asks about many namespaces (a listing). */
+  public Identity caller(AuthRequest request) throws Refusal {
     if (methods.isEmpty()) {
       return ANONYMOUS;
     }
     try {
-      return decideOrRefuse(request, namespace, name, arn, mayWait);
+      return authenticate(request, true);
     } catch (Refusal refusal) {
       refused.accept(refusal.reason());
       throw refusal;
     }
   }
 
-  private Identity decideOrRefuse(AuthRequest request, String namespace, String name, String arn, boolean mayWait)
-      throws Refusal {
+  /** Whether {@code who} may do {@code action} with the functions of {@code namespace} (blocking). */
+  public boolean allows(Identity who, Action action, String namespace) throws Refusal {
+    return methods.isEmpty() || permissions.allows(who, action, namespace, null);
+  }
+
+  private Identity decide(AuthRequest request, Action action, String namespace, String name, String arn,
+      boolean mayWait) throws Refusal {
+    if (methods.isEmpty()) {
+      return ANONYMOUS;
+    }
+    try {
+      return decideOrRefuse(request, action, namespace, name, arn, mayWait);
+    } catch (Refusal refusal) {
+      refused.accept(refusal.reason());
+      throw refusal;
+    }
+  }
+
+  private Identity decideOrRefuse(AuthRequest request, Action action, String namespace, String name, String arn,
+      boolean mayWait) throws Refusal {
     Identity who = authenticate(request, mayWait);
     if (who == null) {
       return null;
     }
-    Boolean allowed = mayWait ? Boolean.valueOf(permissions.mayInvoke(who, namespace, name))
-        : permissions.known(who, namespace, name);
+    Boolean allowed = mayWait ? Boolean.valueOf(permissions.allows(who, action, namespace, name))
+        : permissions.known(who, action, namespace, name);
     if (allowed == null) {
       return null;
     }
     if (!allowed) {
-      LOG.debug("function {}/{}: {} may not invoke", namespace, name, who.display());
-      throw Refusal.denied(who.display(), arn, namespace, name);
+      LOG.debug("function {}/{}: {} may not {}", namespace, name, who.display(), action.verb());
+      throw Refusal.denied(who.display(), action, arn, namespace, name);
     }
     return who;
   }

@@ -7,16 +7,16 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 
 /**
- * Kubernetes RBAC decides: a SubjectAccessReview of verb {@code invoke} on {@code functions} in
- * group {@code klambda.dev}, the function's namespace and name; so {@code kubectl auth can-i invoke
- * functions.klambda.dev/NAME --as=...} tells the truth about the gateway.
+ * Kubernetes RBAC decides: a SubjectAccessReview of the action's verb ({@code invoke}, {@code get},
+ * {@code list}) on {@code functions} in group {@code klambda.dev}, the function's namespace and name;
+ * so {@code kubectl auth can-i invoke functions.klambda.dev/NAME --as=...} tells the truth about the
+ * gateway.
  */
 public final class RbacPermissions implements Permissions {
-  public static final String VERB = "invoke";
   public static final String GROUP = "klambda.dev";
   public static final String RESOURCE = "functions";
 
-  private record Question(Identity who, String namespace, String name) {}
+  private record Question(Identity who, Action action, String namespace, String name) {}
 
   private final KubernetesClient client;
   private final Decisions<Question, Boolean> decisions;
@@ -27,13 +27,13 @@ public final class RbacPermissions implements Permissions {
   }
 
   @Override
-  public Boolean known(Identity who, String namespace, String name) {
-    return decisions.known(new Question(who, namespace, name));
+  public Boolean known(Identity who, Action action, String namespace, String name) {
+    return decisions.known(new Question(who, action, namespace, name));
   }
 
   @Override
-  public boolean mayInvoke(Identity who, String namespace, String name) throws Refusal {
-    Question question = new Question(who, namespace, name);
+  public boolean allows(Identity who, Action action, String namespace, String name) throws Refusal {
+    Question question = new Question(who, action, namespace, name);
     Boolean known = decisions.known(question);
     if (known != null) {
       return known;
@@ -42,7 +42,7 @@ public final class RbacPermissions implements Permissions {
         .withNewSpec()
         .withUser(who.username()).withUid(who.uid()).withGroups(who.groups()).withExtra(who.extra())
         .withNewResourceAttributes()
-        .withVerb(VERB).withGroup(GROUP).withResource(RESOURCE).withNamespace(namespace).withName(name)
+        .withVerb(action.verb()).withGroup(GROUP).withResource(RESOURCE).withNamespace(namespace).withName(name)
         .endResourceAttributes()
         .endSpec()
         .build();
@@ -52,7 +52,7 @@ public final class RbacPermissions implements Permissions {
       allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
     } catch (KubernetesClientException e) {
       throw Refusal.unavailable("The gateway could not ask the Kubernetes API server whether " + who.display()
-          + " may invoke (SubjectAccessReview): " + e.getMessage());
+          + " may " + action.verb() + " (SubjectAccessReview): " + e.getMessage());
     }
     decisions.remember(question, allowed);
     return allowed;

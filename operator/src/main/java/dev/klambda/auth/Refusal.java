@@ -61,11 +61,11 @@ public final class Refusal extends Exception {
         "The security token included in the request is invalid: " + why);
   }
 
-  static Refusal denied(String who, String arn, String namespace, String name) {
+  static Refusal denied(String who, Action action, String arn, String namespace, String name) {
     return new Refusal(Reason.DENIED, 403, "AccessDeniedException", "User: " + who
-        + " is not authorized to perform: lambda:InvokeFunction on resource: " + arn
-        + " because no RBAC rule grants verb 'invoke' on functions.klambda.dev '" + name + "' in namespace '"
-        + namespace + "'");
+        + " is not authorized to perform: " + action.operation() + " on resource: " + arn
+        + " because no RBAC rule grants verb '" + action.verb() + "' on functions.klambda.dev"
+        + (name == null ? "" : " '" + name + "'") + " in namespace '" + namespace + "'");
   }
 
   static Refusal unavailable(String message) {

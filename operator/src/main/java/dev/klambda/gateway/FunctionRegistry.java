@@ -225,6 +225,11 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /** The routers of the functions this replica owns. */
+  /** Every function served (routed here or not), in namespace/name order. */
+  public List<FunctionConfig> functions() {
+    return functions.values().stream().sorted(java.util.Comparator.comparing(FunctionConfig::key)).toList();
+  }
+
   public Collection<FunctionRouter> routers() {
     return routers.values();
   }

@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
   private final AsyncInvoker async;
   private final InvokeApi invokeApi;
   private final FunctionUrlApi urls;
+  private final FunctionReadApi reads;
   private final Map<String, Route> routes = new ConcurrentHashMap<>();
   private final EventLoopGroup group;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
@@ -84,6 +85,7 @@ public final class Gateway implements AutoCloseable {
     this.async = async;
     this.invokeApi = new InvokeApi(registry, async, queueTimeout, guard, peers);
     this.urls = new FunctionUrlApi(registry, queueTimeout, guard);
+    this.reads = new FunctionReadApi(registry, guard);
   }
 
   /** Serves {@code route} under {@code pathPrefix} too (before {@link #start()}). */
@@ -205,12 +207,16 @@ public final class Gateway implements AutoCloseable {
 
   /** A function URL host serves that function's URL only, whatever the path: never the Invoke API. */
   private static boolean isInvoke(GatewayExchange exchange) {
-    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX) && !FunctionUrlApi.byHost(exchange);
+    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX) && !FunctionReadApi.handles(exchange)
+        && !FunctionUrlApi.byHost(exchange);
   }
 
   private Route route(GatewayExchange exchange) {
     if (isInvoke(exchange)) {
       return invokeApi::handle;
+    }
+    if (FunctionReadApi.handles(exchange) && !FunctionUrlApi.byHost(exchange)) {
+      return reads::handle;
     }
     if (FunctionUrlApi.byHost(exchange)) {
       return urls::handle;

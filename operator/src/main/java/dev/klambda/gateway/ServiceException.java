@@ -54,6 +54,11 @@ public final class ServiceException extends Exception {
             : "ConcurrentInvocationLimitExceeded");
   }
 
+  /** A Lambda API operation klambda leaves to Kubernetes (a write): 400, saying where it is done. */
+  public static ServiceException unsupported(String message) {
+    return new ServiceException(400, "InvalidRequestContentException", message, null);
+  }
+
   public static ServiceException unknownOperation(String method, String path) {
     return new ServiceException(404, "UnknownOperationException",
         "No operation at " + method + " " + path, null);

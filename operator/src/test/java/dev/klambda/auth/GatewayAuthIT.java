@@ -71,7 +71,7 @@ class GatewayAuthIT {
             && review.getUser().equals("system:serviceaccount:monitoring:prometheus");
       }
       var resource = review.getResourceAttributes();
-      return resource.getVerb().equals("invoke") && resource.getGroup().equals("klambda.dev")
+      return List.of("invoke", "get", "list").contains(resource.getVerb()) && resource.getGroup().equals("klambda.dev")
           && resource.getResource().equals("functions")
           && review.getUser().equals("system:serviceaccount:" + resource.getNamespace() + ":invoker");
     });
@@ -161,6 +161,26 @@ class GatewayAuthIT {
         .header("X-Klambda-Function", "team-a/echo").header("X-Klambda-Request-Id", "forged-event")
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(copy.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void readsAskRbacForGetAndListAsInvocationsAskForInvoke() throws Exception {
+    HttpResponse<String> config = read(gatewayB, "/2015-03-31/functions/team-a%2Fecho/configuration",
+        "Bearer token-of-team-a");
+    assertThat(config.statusCode()).as(config.body()).isEqualTo(200);
+    assertThat(config.body()).contains("\"FunctionArn\":\"arn:aws:lambda:us-east-1:team-a:function:echo\"");
+    HttpResponse<String> denied = read(gatewayB, "/2015-03-31/functions/team-a%2Fecho", "Bearer token-of-team-b");
+    assertRefused(denied, 403, "AccessDeniedException");
+    assertThat(denied.body()).contains("lambda:GetFunction").contains("verb 'get'");
+    assertThat(read(gatewayA, "/2015-03-31/functions/", "Bearer token-of-team-a").body())
+        .contains("\"FunctionName\":\"echo\"");
+    assertThat(read(gatewayA, "/2015-03-31/functions/", "Bearer token-of-team-b").body())
+        .isEqualTo("{\"Functions\":[]}");
+  }
+
+  private static HttpResponse<String> read(GatewayMode gateway, String path, String authorization) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.gateway().baseUrl() + path))
+        .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
