@@ -1,5 +1,6 @@
 package dev.klambda.auth;
 
+import dev.klambda.informers.LatestState;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -28,25 +29,7 @@ public final class SecretAccessKeys implements AccessKeys, AutoCloseable {
 
   /** @param namespaces the served namespaces; empty for all */
   public SecretAccessKeys(KubernetesClient client, Set<String> namespaces) {
-    ResourceEventHandler<Secret> handler = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Secret secret) {
-        put(secret);
-      }
-
-      @Override
-      public void onUpdate(Secret before, Secret secret) {
-        put(secret);
-      }
-
-      @Override
-      public void onDelete(Secret secret, boolean finalStateUnknown) {
-        if (bySecret.remove(name(secret)) != null) {
-          LOG.info("access key of Secret {}: removed", name(secret));
-          index();
-        }
-      }
-    };
+    ResourceEventHandler<Secret> handler = LatestState.of(this::put, this::remove);
     if (namespaces.isEmpty()) {
       informers.add(client.secrets().inAnyNamespace().withField("type", AccessKey.SECRET_TYPE).inform(handler));
     } else {
@@ -73,6 +56,13 @@ public final class SecretAccessKeys implements AccessKeys, AutoCloseable {
       LOG.warn("access key of Secret {}: ignored: {}", name(secret), e.getMessage());
     }
     index();
+  }
+
+  private void remove(Secret secret) {
+    if (bySecret.remove(name(secret)) != null) {
+      LOG.info("access key of Secret {}: removed", name(secret));
+      index();
+    }
   }
 
   private synchronized void index() {

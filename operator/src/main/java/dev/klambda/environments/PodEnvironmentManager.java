@@ -1,5 +1,6 @@
 package dev.klambda.environments;
 
+import dev.klambda.informers.LatestState;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.PoolClaim;
 import dev.klambda.function.CodeSource;
@@ -65,22 +66,7 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     this.boost = new InitCpuBoost(client, this.template);
     this.agent = agent;
     this.startAllowance = startAllowance;
-    ResourceEventHandler<Pod> handler = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        observed(pod);
-      }
-
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        observed(pod);
-      }
-
-      @Override
-      public void onDelete(Pod pod, boolean finalStateUnknown) {
-        gone(key(pod));
-      }
-    };
+    ResourceEventHandler<Pod> handler = LatestState.of(this::observed, pod -> gone(key(pod)));
     if (namespaces.isEmpty()) {
       informers.add(client.pods().inAnyNamespace()
           .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda").inform(handler));

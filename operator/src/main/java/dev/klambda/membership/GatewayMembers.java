@@ -1,11 +1,11 @@
 package dev.klambda.membership;
 
+import dev.klambda.informers.LatestState;
 import dev.klambda.gateway.Ownership;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -73,23 +73,10 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     this.renewEvery = renewEvery;
     this.nanoTime = nanoTime;
     this.changed = changed;
-    this.informer = client.leases().inNamespace(namespace).withLabel(LABEL, "true").inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Lease lease) {
-        observed(lease);
-      }
-
-      @Override
-      public void onUpdate(Lease old, Lease lease) {
-        observed(lease);
-      }
-
-      @Override
-      public void onDelete(Lease lease, boolean finalStateUnknown) {
-        seen.remove(lease.getMetadata().getName());
-        timer.execute(GatewayMembers.this::evaluate);
-      }
-    });
+    this.informer = client.leases().inNamespace(namespace).withLabel(LABEL, "true").inform(LatestState.of(this::observed, lease -> {
+      seen.remove(lease.getMetadata().getName());
+      timer.execute(this::evaluate);
+    }));
   }
 
   /** Takes part from now on, reached at {@code url}: the Lease is created and renewed. */

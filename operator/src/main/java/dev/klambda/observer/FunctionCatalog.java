@@ -1,5 +1,6 @@
 package dev.klambda.observer;
 
+import dev.klambda.informers.LatestState;
 import dev.klambda.api.Function;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.function.FunctionConfig;
@@ -39,29 +40,18 @@ public final class FunctionCatalog implements AutoCloseable {
     this.validator = validator;
     this.registry = registry;
     this.loaded = new FunctionsLoaded(this::known, loadGrace, System::nanoTime);
-    ResourceEventHandler<Function> handler = new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Function function) {
-        serve(function);
-      }
-
-      @Override
-      public void onUpdate(Function old, Function function) {
-        serve(function);
-      }
-
-      @Override
-      public void onDelete(Function function, boolean finalStateUnknown) {
-        LOG.info("function {}: deleted, no longer served", key(function));
-        registry.remove(key(function));
-      }
-    };
+    ResourceEventHandler<Function> handler = LatestState.of(this::serve, this::deleted);
     if (namespaces.isEmpty()) {
       informers.add(client.resources(Function.class).inAnyNamespace().inform(handler));
     } else {
       namespaces.forEach(ns -> informers.add(client.resources(Function.class).inNamespace(ns).inform(handler)));
     }
     loaded.serving();
+  }
+
+  private void deleted(Function function) {
+    LOG.info("function {}: deleted, no longer served", key(function));
+    registry.remove(key(function));
   }
 
   private void serve(Function function) {

@@ -32,17 +32,9 @@ class QueueTimeoutIT {
 
   @Test
   void aRequestQueuedPastTheDeadlineIsThrottled() throws Exception {
-    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
-        bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"done\":true}'"),
-        Map.of("reservedConcurrency", 1, "queueAtLimit", true))));
-    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0", "--queue-timeout-seconds", "1",
-            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
-            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
-            new PrintStream(OutputStream.nullOutputStream()), System.err);
+    try (LocalMode local = single(2, Map.of("reservedConcurrency", 1, "queueAtLimit", true), 1);
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
-      CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
-          () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
-      await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+      CompletableFuture<InvokeResponse> busy = busy(local, lambda);
 
       long started = System.nanoTime();
       assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
@@ -58,17 +50,9 @@ class QueueTimeoutIT {
 
   @Test
   void atTheLimitARequestIsThrottledAtOnceAsLambdaDoes() throws Exception {
-    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
-        bashRuntime("", "  sleep 5\n  respond \"$1\" '{\"done\":true}'"),
-        Map.of("reservedConcurrency", 1, "timeoutSeconds", 10))));
-    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--queue-timeout-seconds", "60", "--work-dir", dir.resolve("work").toString(),
-            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
-            new PrintStream(OutputStream.nullOutputStream()), System.err);
+    try (LocalMode local = single(5, Map.of("reservedConcurrency", 1, "timeoutSeconds", 10), 60);
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
-      CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
-          () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
-      await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+      CompletableFuture<InvokeResponse> busy = busy(local, lambda);
 
       assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
           .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
@@ -79,5 +63,24 @@ class QueueTimeoutIT {
       assertThat(busy).isNotDone();
       assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
     }
+  }
+
+  /** Local mode serving "single", which answers after {@code seconds}, with the spec's settings. */
+  private LocalMode single(int seconds, Map<String, Object> spec, int queueTimeoutSeconds) throws Exception {
+    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
+        bashRuntime("", "  sleep " + seconds + "\n  respond \"$1\" '{\"done\":true}'"), spec)));
+    return LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
+            "--queue-timeout-seconds", Integer.toString(queueTimeoutSeconds), "--async-retry-delay-seconds", "0",
+            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
+            manifest.toString())),
+        new PrintStream(OutputStream.nullOutputStream()), System.err);
+  }
+
+  /** An invocation that holds the only environment, once it does. */
+  private static CompletableFuture<InvokeResponse> busy(LocalMode local, LambdaClient lambda) {
+    CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
+        () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
+    await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+    return busy;
   }
 }
