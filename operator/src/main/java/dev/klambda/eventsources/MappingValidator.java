@@ -34,6 +34,9 @@ public final class MappingValidator {
     range(violations, "spec.batchSize", batchSize, 1, 10_000);
     int window = spec.getMaximumBatchingWindowSeconds() != null ? spec.getMaximumBatchingWindowSeconds() : 0;
     range(violations, "spec.maximumBatchingWindowSeconds", window, 0, 300);
+    if (source instanceof MappingConfig.Sqs sqs) {
+      sqsBatchRules(sqs, batchSize, window, violations);
+    }
     int retries = spec.getMaximumRetryAttempts() != null ? spec.getMaximumRetryAttempts() : -1;
     range(violations, "spec.maximumRetryAttempts", retries, -1, 10_000);
     int maxAge = spec.getMaximumRecordAgeSeconds() != null ? spec.getMaximumRecordAgeSeconds() : -1;
@@ -64,6 +67,21 @@ public final class MappingValidator {
         spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
         Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
         maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, filter, source, onFailure);
+  }
+
+  /**
+   * Lambda's CreateEventSourceMapping rules for SQS batches: a batch of more than 10 needs a
+   * batching window of at least 1 s, and a FIFO queue's batch is at most 10.
+   */
+  private static void sqsBatchRules(MappingConfig.Sqs sqs, int batchSize, int window, List<Violation> violations) {
+    if (batchSize > 10 && window < 1) {
+      violations.add(new Violation("spec.maximumBatchingWindowSeconds", "must be at least 1 when spec.batchSize "
+          + "is over 10 for an SQS source (got " + window + " with a batch size of " + batchSize + ")"));
+    }
+    if (sqs.queueUrl() != null && sqs.queueUrl().endsWith(".fifo") && batchSize > 10) {
+      violations.add(new Violation("spec.batchSize", "must be between 1 and 10 for a FIFO queue (got " + batchSize
+          + ")"));
+    }
   }
 
   private static RecordFilter filter(EventSourceMappingSpec spec, List<Violation> violations) {

@@ -1,0 +1,50 @@
+package dev.klambda.eventsources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.klambda.api.EventSource;
+import dev.klambda.api.EventSourceMapping;
+import dev.klambda.api.EventSourceMappingSpec;
+import dev.klambda.api.SqsSource;
+import dev.klambda.function.InvalidFunctionException;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import org.junit.jupiter.api.Test;
+
+/** CreateEventSourceMapping's rules that klambda checks when a mapping is applied. */
+class MappingValidatorTest {
+  private final MappingValidator validator = new MappingValidator();
+
+  @Test
+  void anSqsBatchOverTenNeedsABatchingWindowOfASecond() throws Exception {
+    assertThatThrownBy(() -> validator.validate(sqs("https://sqs.example/queue", 100, null)))
+        .isInstanceOf(InvalidFunctionException.class)
+        .hasMessageContaining("spec.maximumBatchingWindowSeconds: must be at least 1 when spec.batchSize is over 10 "
+            + "for an SQS source (got 0 with a batch size of 100)");
+    assertThat(validator.validate(sqs("https://sqs.example/queue", 100, 1)).batchSize()).isEqualTo(100);
+    assertThat(validator.validate(sqs("https://sqs.example/queue", 10, null)).batchSize()).isEqualTo(10);
+  }
+
+  @Test
+  void aFifoQueuesBatchIsAtMostTen() {
+    assertThatThrownBy(() -> validator.validate(sqs("https://sqs.example/orders.fifo", 20, 5)))
+        .isInstanceOf(InvalidFunctionException.class)
+        .hasMessageContaining("spec.batchSize: must be between 1 and 10 for a FIFO queue (got 20)");
+  }
+
+  private static EventSourceMapping sqs(String queueUrl, int batchSize, Integer window) {
+    SqsSource sqs = new SqsSource();
+    sqs.setQueueUrl(queueUrl);
+    EventSource source = new EventSource();
+    source.setSqs(sqs);
+    EventSourceMappingSpec spec = new EventSourceMappingSpec();
+    spec.setFunctionName("consumer");
+    spec.setSource(source);
+    spec.setBatchSize(batchSize);
+    spec.setMaximumBatchingWindowSeconds(window);
+    EventSourceMapping mapping = new EventSourceMapping();
+    mapping.setMetadata(new ObjectMetaBuilder().withName("orders").withNamespace("default").build());
+    mapping.setSpec(spec);
+    return mapping;
+  }
+}
