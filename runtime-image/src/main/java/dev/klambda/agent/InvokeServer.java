@@ -16,6 +16,9 @@ import java.util.concurrent.CompletionException;
  * {@link AgentProtocol}).
  */
 final class InvokeServer {
+  /** The gateway's request ids: UUIDs. */
+  private static final java.util.regex.Pattern REQUEST_ID_SHAPE = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
+
   private final EnvironmentSlot slot;
   private final byte[] token;
   private final HttpServer server;
@@ -71,7 +74,21 @@ final class InvokeServer {
       Exchanges.json(exchange, 413, Json.error("RequestEntityTooLargeException", "Payload over 6 MB"));
       return;
     }
+    // what only the gateway may send, checked as the gateway checks it: one JSON value, and an id
+    // of the gateway's making
+    String problem = JsonCheck.problem(payload);
+    if (problem != null) {
+      Exchanges.json(exchange, 400, Json.error("InvalidRequestContentException",
+          "Could not parse request body into json: " + problem));
+      return;
+    }
     Headers in = exchange.getRequestHeaders();
+    String requestId = in.getFirst(REQUEST_ID);
+    if (requestId != null && !REQUEST_ID_SHAPE.matcher(requestId).matches()) {
+      Exchanges.json(exchange, 400, Json.error("InvalidParameterValueException",
+          REQUEST_ID + " must be 1-64 letters, digits and dashes"));
+      return;
+    }
     Invocation.Request request = new Invocation.Request(
         orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
         orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),

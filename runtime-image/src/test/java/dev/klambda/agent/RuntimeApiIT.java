@@ -274,6 +274,20 @@ class RuntimeApiIT {
         .doesNotContain("START RequestId: guessed");
   }
 
+  @Test
+  void whatTheGatewayWouldRefuseTheAgentRefusesToo() throws Exception {
+    agent = agent(ECHO).start();
+
+    Invoked notJson = agent.invoke("not json", REQUEST_ID, "not-json");
+    Invoked badId = agent.invoke("{}", REQUEST_ID, "chosen by the caller");
+
+    assertThat(notJson.status()).isEqualTo(400);
+    assertThat(notJson.body()).contains("InvalidRequestContentException").contains("Could not parse request body");
+    assertThat(badId.status()).isEqualTo(400);
+    assertThat(agent.log()).doesNotContain("START RequestId: not-json");
+    assertSuccess(agent.invoke("{\"ok\":1}", REQUEST_ID, "fine-1"));
+  }
+
   // ---- invocation failures reset the environment ----
 
   @Test
