@@ -63,6 +63,10 @@ public class FunctionSpec {
   @Default("0")
   private Integer provisionedConcurrency;
 
+  @JsonPropertyDescription("How Event (asynchronous) invocations are retried, as Lambda's "
+      + "PutFunctionEventInvokeConfig: maximumRetryAttempts and maximumEventAgeInSeconds.")
+  private AsyncInvokeConfig asyncInvokeConfig;
+
   @JsonPropertyDescription("A function URL: the function answers HTTP requests at "
       + "<gateway>/url/<namespace>/<name>/<path> (shown in status.functionUrl) with Lambda's payload format 2.0.")
   private FunctionUrlConfig url;
@@ -135,6 +139,14 @@ public class FunctionSpec {
 
   public void setReservedConcurrency(Integer reservedConcurrency) {
     this.reservedConcurrency = reservedConcurrency;
+  }
+
+  public AsyncInvokeConfig getAsyncInvokeConfig() {
+    return asyncInvokeConfig;
+  }
+
+  public void setAsyncInvokeConfig(AsyncInvokeConfig asyncInvokeConfig) {
+    this.asyncInvokeConfig = asyncInvokeConfig;
   }
 
   public Boolean getQueueAtLimit() {

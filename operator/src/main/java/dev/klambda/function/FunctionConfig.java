@@ -23,14 +23,18 @@ public record FunctionConfig(
     int provisionedConcurrency,
     Duration idleTimeout,
     FunctionUrl url,
-    Boolean queueAtLimit) {
+    Boolean queueAtLimit,
+    EventRetries eventRetries) {
 
-  /** A function that throttles at its limit as the gateway's default says. */
+  /**
+   * A function that throttles at its limit as the gateway's default says, and retries Events as
+   * Lambda does.
+   */
   public FunctionConfig(String namespace, String name, String uid, long generation, String runtime, String handler,
       CodeSource code, int memoryMB, Duration timeout, Duration initTimeout, Map<String, String> variables,
       Integer reservedConcurrency, int provisionedConcurrency, Duration idleTimeout, FunctionUrl url) {
     this(namespace, name, uid, generation, runtime, handler, code, memoryMB, timeout, initTimeout, variables,
-        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null);
+        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null, EventRetries.LAMBDA);
   }
 
   public static final int DEFAULT_MEMORY_MB = 128;

@@ -1,5 +1,6 @@
 package dev.klambda.function;
 
+import dev.klambda.api.AsyncInvokeConfig;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCode;
 import dev.klambda.api.FunctionUrlConfig;
@@ -100,6 +101,7 @@ public final class FunctionValidator {
     }
     Map<String, String> variables = variables(spec.getEnvironment(), violations);
     FunctionUrl url = url(spec.getUrl(), violations);
+    EventRetries eventRetries = eventRetries(spec.getAsyncInvokeConfig(), violations);
 
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
@@ -107,7 +109,21 @@ public final class FunctionValidator {
     Long generation = function.getMetadata().getGeneration();
     return new FunctionConfig(namespace == null ? "default" : namespace, name,
         function.getMetadata().getUid(), generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
-        reserved, provisioned, Duration.ofSeconds(idleTimeout), url, spec.getQueueAtLimit());
+        reserved, provisioned, Duration.ofSeconds(idleTimeout), url, spec.getQueueAtLimit(),
+        eventRetries);
+  }
+
+  private static EventRetries eventRetries(AsyncInvokeConfig config, List<Violation> violations) {
+    if (config == null) {
+      return EventRetries.LAMBDA;
+    }
+    int retries = config.getMaximumRetryAttempts() != null ? config.getMaximumRetryAttempts()
+        : EventRetries.LAMBDA.maximumRetryAttempts();
+    long age = config.getMaximumEventAgeInSeconds() != null ? config.getMaximumEventAgeInSeconds()
+        : EventRetries.LAMBDA.maximumEventAge().toSeconds();
+    checkRange(violations, "spec.asyncInvokeConfig.maximumRetryAttempts", retries, 0, 2);
+    checkRange(violations, "spec.asyncInvokeConfig.maximumEventAgeInSeconds", (int) age, 60, 21_600);
+    return new EventRetries(retries, Duration.ofSeconds(age));
   }
 
   private static FunctionUrl url(FunctionUrlConfig url, List<Violation> violations) {

@@ -1,5 +1,6 @@
 package dev.klambda.gateway;
 
+import dev.klambda.function.EventRetries;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import java.time.Duration;
@@ -19,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AsyncInvoker {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncInvoker.class);
-  private static final int RETRIES = 2;
   private static final Duration THROTTLE_BACKOFF = Duration.ofSeconds(1);
 
   private final FunctionRegistry registry;
@@ -39,6 +39,7 @@ public final class AsyncInvoker {
 
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
+   * @param maxEventAge the longest an event is kept, whatever its function says
    */
   public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal,
       Duration retryDelay, Duration maxEventAge, Duration queueTimeout) {
@@ -91,7 +92,9 @@ public final class AsyncInvoker {
   }
 
   private void run(String key, InvocationRequest request, long received) throws InterruptedException {
-    long expires = received + maxEventAge.toNanos();
+    EventRetries retries = retries(key);
+    Duration maxAge = retries.maximumEventAge().compareTo(maxEventAge) < 0 ? retries.maximumEventAge() : maxEventAge;
+    long expires = received + maxAge.toNanos();
     int failures = 0;
     while (System.nanoTime() < expires) {
       try {
@@ -99,8 +102,9 @@ public final class AsyncInvoker {
         if (!result.functionError()) {
           return;
         }
-        if (failures == RETRIES) {
-          drop(key, request, received, "function error " + result.errorType() + " after " + (RETRIES + 1) + " attempts");
+        if (failures == retries.maximumRetryAttempts()) {
+          drop(key, request, received, "function error " + result.errorType() + " after "
+              + (retries.maximumRetryAttempts() + 1) + " attempt(s)");
           return;
         }
         failures++;
@@ -114,7 +118,17 @@ public final class AsyncInvoker {
         pause(THROTTLE_BACKOFF);
       }
     }
-    drop(key, request, received, "older than the maximum event age " + maxEventAge);
+    drop(key, request, received, "older than the maximum event age " + maxAge);
+  }
+
+  /** The function's asyncInvokeConfig; Lambda's defaults for a function not (or no longer) served. */
+  private EventRetries retries(String key) {
+    try {
+      EventRetries retries = registry.find(key).eventRetries();
+      return retries != null ? retries : EventRetries.LAMBDA;
+    } catch (ServiceException notServed) {
+      return EventRetries.LAMBDA;
+    }
   }
 
   private void pause(Duration duration) throws InterruptedException {

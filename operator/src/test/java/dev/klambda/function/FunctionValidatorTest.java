@@ -77,6 +77,24 @@ class FunctionValidatorTest {
   }
 
   @Test
+  void asyncInvokeConfigHasLambdasRangesAndDefaults() throws Exception {
+    FunctionSpec spec = provided();
+    assertThat(validator.validate(function("f", spec)).eventRetries())
+        .isEqualTo(new EventRetries(2, Duration.ofHours(6)));
+    dev.klambda.api.AsyncInvokeConfig config = new dev.klambda.api.AsyncInvokeConfig();
+    config.setMaximumRetryAttempts(0);
+    config.setMaximumEventAgeInSeconds(120);
+    spec.setAsyncInvokeConfig(config);
+    assertThat(validator.validate(function("f", spec)).eventRetries())
+        .isEqualTo(new EventRetries(0, Duration.ofSeconds(120)));
+    config.setMaximumRetryAttempts(3);
+    config.setMaximumEventAgeInSeconds(30);
+    assertThat(violations(spec))
+        .contains("spec.asyncInvokeConfig.maximumRetryAttempts: must be between 0 and 2 (got 3)")
+        .contains("spec.asyncInvokeConfig.maximumEventAgeInSeconds: must be between 60 and 21600 (got 30)");
+  }
+
+  @Test
   void memoryFollowsTheSizingPolicy() {
     FunctionSpec spec = provided();
     spec.setMemoryMB(100);

@@ -1,5 +1,7 @@
 package dev.klambda.gateway;
 
+import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.EventRetries;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -49,8 +51,12 @@ class AsyncInvokerTest {
   }
 
   private AsyncInvoker invoker(EnvironmentInvoker environments) {
+    return invoker(environments, TestFunctions.config("f", null, 0, Duration.ofMinutes(5)));
+  }
+
+  private AsyncInvoker invoker(EnvironmentInvoker environments, FunctionConfig function) {
     registry = new FunctionRegistry(manager, environments, InvocationObserver.NONE, "default", "us-east-1", 10);
-    registry.deploy(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)));
+    registry.deploy(function);
     return new AsyncInvoker(registry, InvocationObserver.NONE, journal, Duration.ZERO, Duration.ofMinutes(5),
         Duration.ofSeconds(5));
   }
@@ -113,6 +119,25 @@ class AsyncInvokerTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.equals(List.of("e1")));
     assertThat(attempts).as("the first attempt and Lambda's two retries").hasValue(3);
+  }
+
+  @Test
+  void aFunctionsAsyncInvokeConfigSetsItsRetries() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    FunctionConfig plain = TestFunctions.config("f", null, 0, Duration.ofMinutes(5));
+    FunctionConfig noRetries = new FunctionConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
+        plain.runtime(), plain.handler(), plain.code(), plain.memoryMB(), plain.timeout(), plain.initTimeout(),
+        plain.variables(), plain.reservedConcurrency(), plain.provisionedConcurrency(), plain.idleTimeout(),
+        plain.url(), null, new EventRetries(0, Duration.ofMinutes(1)));
+    AsyncInvoker async = invoker((environment, request) -> {
+      attempts.incrementAndGet();
+      return result(Outcome.ERROR);
+    }, noRetries);
+
+    async.submit("default/f", event("e1"));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.equals(List.of("e1")));
+    assertThat(attempts).as("maximumRetryAttempts 0: the first attempt only").hasValue(1);
   }
 
   @Test

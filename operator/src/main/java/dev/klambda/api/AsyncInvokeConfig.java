@@ -1,0 +1,36 @@
+package dev.klambda.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** Lambda's asynchronous invocation configuration (PutFunctionEventInvokeConfig): how Events are retried. */
+public class AsyncInvokeConfig {
+  @JsonPropertyDescription("Retries of an Event invocation that returned a function error, 0-2 (default 2, "
+      + "as Lambda).")
+  @Min(0)
+  @Max(2)
+  private Integer maximumRetryAttempts;
+
+  @JsonPropertyDescription("How long an Event is kept and retried before it is dropped, 60-21600 seconds "
+      + "(default 21600: six hours, as Lambda).")
+  @Min(60)
+  @Max(21600)
+  private Integer maximumEventAgeInSeconds;
+
+  public Integer getMaximumRetryAttempts() {
+    return maximumRetryAttempts;
+  }
+
+  public void setMaximumRetryAttempts(Integer maximumRetryAttempts) {
+    this.maximumRetryAttempts = maximumRetryAttempts;
+  }
+
+  public Integer getMaximumEventAgeInSeconds() {
+    return maximumEventAgeInSeconds;
+  }
+
+  public void setMaximumEventAgeInSeconds(Integer maximumEventAgeInSeconds) {
+    this.maximumEventAgeInSeconds = maximumEventAgeInSeconds;
+  }
+}
