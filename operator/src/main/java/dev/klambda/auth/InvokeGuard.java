@@ -78,10 +78,13 @@ public final class InvokeGuard {
     return decide(request, Action.INVOKE, namespace, name, arn, true);
   }
 
-  /** The caller if it may do {@code action} with the function; may ask the API server (blocking). */
-  public Identity check(AuthRequest request, Action action, String namespace, String name, String arn)
-      throws Refusal {
-    return decide(request, action, namespace, name, arn, true);
+  /**
+   * The caller if it may do {@code action} with the function; null when deciding needs the API
+   * server and {@code mayWait} is false (else it asks, blocking).
+   */
+  public Identity check(AuthRequest request, Action action, String namespace, String name, String arn,
+      boolean mayWait) throws Refusal {
+    return decide(request, action, namespace, name, arn, mayWait);
   }
 
   /** The caller, authenticated (blocking): for a request that asks about many namespaces (a listing). */

@@ -1,12 +1,9 @@
 package dev.klambda.auth;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The secret the gateway replicas share (the chart keeps it in a Secret): tokens derived from it
@@ -66,12 +63,6 @@ public final class PeerKey {
   }
 
   private String token(String purpose) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(Digests.hmacSha256(key, purpose));
   }
 }

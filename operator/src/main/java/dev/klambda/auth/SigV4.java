@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,8 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AWS Signature Version 4 in the {@code Authorization} header, as the AWS SDKs and CLI send it,
@@ -90,8 +87,8 @@ public final class SigV4 {
     }
     String canonical = canonicalRequest(request, parsed.signedHeaders);
     String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + parsed.date + "/" + parsed.region + "/" + SERVICE
-        + "/aws4_request\n" + HEX.formatHex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
-    byte[] expected = hmac(signingKey(key, parsed.date), stringToSign);
+        + "/aws4_request\n" + HEX.formatHex(Digests.sha256(canonical.getBytes(StandardCharsets.UTF_8)));
+    byte[] expected = Digests.hmacSha256(signingKey(key, parsed.date), stringToSign);
     byte[] given;
     try {
       given = HEX.parseHex(parsed.signature);
@@ -152,7 +149,7 @@ public final class SigV4 {
       canonical.append('\n');
     }
     canonical.append('\n').append(String.join(";", signedHeaders)).append('\n');
-    String bodyHash = HEX.formatHex(sha256(request.body()));
+    String bodyHash = HEX.formatHex(Digests.sha256(request.body()));
     String declared = request.header("X-Amz-Content-Sha256");
     if (declared != null && !declared.trim().equalsIgnoreCase(bodyHash)) {
       throw Refusal.badSignature("X-Amz-Content-Sha256 must be the SHA-256 of the body (unsigned payloads are not "
@@ -249,27 +246,9 @@ public final class SigV4 {
 
   private byte[] signingKey(AccessKey key, String date) {
     return signingKeys.get(new Scope(key, date), scope -> {
-      byte[] dated = hmac(("AWS4" + key.secretAccessKey()).getBytes(StandardCharsets.UTF_8), date);
-      return hmac(hmac(hmac(dated, region), SERVICE), "aws4_request");
+      byte[] dated = Digests.hmacSha256(("AWS4" + key.secretAccessKey()).getBytes(StandardCharsets.UTF_8), date);
+      return Digests.hmacSha256(Digests.hmacSha256(Digests.hmacSha256(dated, region), SERVICE), "aws4_request");
     });
-  }
-
-  private static byte[] hmac(byte[] key, String data) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
-  }
-
-  private static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 
   /** The parts of {@code AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...}. */

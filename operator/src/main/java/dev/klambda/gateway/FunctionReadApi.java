@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -96,23 +95,16 @@ final class FunctionReadApi {
 
   /** The function, once the caller may get it: refused before its existence is told. */
   private FunctionConfig readable(GatewayExchange exchange, String functionName) throws ServiceException {
-    String key = registry.keyOf(functionName);
-    int slash = key.indexOf('/');
-    try {
-      guard.check(exchange, Action.GET, key.substring(0, slash), key.substring(slash + 1),
-          registry.arnOf(functionName));
-    } catch (Refusal refusal) {
-      throw ServiceException.refused(refusal);
-    }
+    InvokeApi.authorize(registry, guard, exchange, Action.GET, functionName, true);
     return registry.find(functionName);
   }
 
   private void list(GatewayExchange exchange) throws ServiceException {
-    Map<String, String> query = query(exchange.rawQuery());
+    String maxItemsParameter = InvokeApi.queryParameter(exchange, "MaxItems");
     int maxItems = DEFAULT_MAX_ITEMS;
-    if (query.containsKey("MaxItems")) {
+    if (maxItemsParameter != null) {
       try {
-        maxItems = Integer.parseInt(query.get("MaxItems"));
+        maxItems = Integer.parseInt(maxItemsParameter);
       } catch (NumberFormatException e) {
         maxItems = -1;
       }
@@ -120,7 +112,7 @@ final class FunctionReadApi {
         throw ServiceException.invalidParameter("MaxItems must be a number from 1 to " + MAX_ITEMS);
       }
     }
-    String marker = query.get("Marker");
+    String marker = InvokeApi.queryParameter(exchange, "Marker");
     Identity caller;
     try {
       caller = guard.caller(exchange);
@@ -216,19 +208,6 @@ final class FunctionReadApi {
   private static ServiceException writesStayWithKubectl(String operation) {
     return ServiceException.unsupported("klambda does not serve " + operation
         + ": Functions are created and changed with kubectl apply (kind: Function, apiVersion: klambda.dev/v1alpha1)");
-  }
-
-  private static Map<String, String> query(String rawQuery) {
-    Map<String, String> values = new TreeMap<>();
-    if (rawQuery != null) {
-      for (String pair : rawQuery.split("&")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0) {
-          values.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-      }
-    }
-    return values;
   }
 
   private static void send(GatewayExchange exchange, int status, ObjectNode body) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.klambda.auth.Action;
 import dev.klambda.auth.Identity;
 import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.PeerKey;
@@ -146,7 +147,7 @@ final class InvokeApi {
     }
     boolean forwarded = forwarded(exchange);
     if (!forwarded) {
-      Identity caller = authorize(exchange, functionName, mayWait);
+      Identity caller = authorize(registry, guard, exchange, Action.INVOKE, functionName, mayWait);
       if (caller == null) {
         return null;
       }
@@ -181,19 +182,17 @@ final class InvokeApi {
   }
 
   /**
-   * The caller, if it may invoke the function; decided before looking the function up, so that a
-   * function the caller may not invoke cannot be told from one that does not exist. Null when the
-   * decision needs the API server and {@code mayWait} is false.
+   * The caller, if it may do {@code action} with the function; decided before looking the function
+   * up, so that a function the caller may not see cannot be told from one that does not exist.
+   * Null when the decision needs the API server and {@code mayWait} is false.
    */
-  private Identity authorize(GatewayExchange exchange, String functionName, boolean mayWait)
-      throws ServiceException {
+  static Identity authorize(FunctionRegistry registry, InvokeGuard guard, GatewayExchange exchange, Action action,
+      String functionName, boolean mayWait) throws ServiceException {
     String key = registry.keyOf(functionName);
     int slash = key.indexOf('/');
-    String namespace = key.substring(0, slash);
-    String name = key.substring(slash + 1);
-    String arn = registry.arnOf(functionName);
     try {
-      return mayWait ? guard.check(exchange, namespace, name, arn) : guard.checkNow(exchange, namespace, name, arn);
+      return guard.check(exchange, action, key.substring(0, slash), key.substring(slash + 1),
+          registry.arnOf(functionName), mayWait);
     } catch (Refusal refusal) {
       if (guard.audits()) {
         AUDIT.info("function {}: refused ({}): {}", key, refusal.reason().label(), refusal.getMessage());
@@ -347,7 +346,8 @@ final class InvokeApi {
     return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + "\"";
   }
 
-  private static String queryParameter(GatewayExchange exchange, String name) {
+  /** A query parameter of the request, decoded; null when absent. */
+  static String queryParameter(GatewayExchange exchange, String name) {
     String query = exchange.rawQuery();
     if (query == null) {
       return null;
