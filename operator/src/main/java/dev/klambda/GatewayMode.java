@@ -108,10 +108,10 @@ public final class GatewayMode implements AutoCloseable {
   public static GatewayMode start(Options options, KubernetesClient client, Duration memberDuration,
       Duration memberRenew) throws IOException {
     PeerKey peers = peerKey(options.auth());
-    AgentClient agent = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     Metering metering = new Metering(options.billing(), ledger, metrics);
+    AgentClient agent = new AgentClient(metering);
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new PodEnvironmentManager(client, options.namespaces(),
             new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),

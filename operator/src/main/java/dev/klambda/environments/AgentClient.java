@@ -3,6 +3,7 @@ package dev.klambda.environments;
 import static dev.klambda.agent.AgentProtocol.*;
 
 import dev.klambda.agent.PoolClaim;
+import dev.klambda.agent.Settlement;
 import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
@@ -18,7 +19,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -39,7 +42,22 @@ public final class AgentClient implements EnvironmentInvoker {
   /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
   private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
+  /**
+   * How long after an answer whose phase was still open the gateway asks for its settlement, unless
+   * another invocation's answer brought it first: a busy environment settles on the way, an idle
+   * one once.
+   */
+  private static final Duration SETTLE_DELAY = Duration.ofSeconds(1);
+
   private final HttpConnections http = new HttpConnections("gateway", Duration.ofSeconds(2));
+  private final Settlements settlements;
+  /** The environments with a settlement asked for or about to be. */
+  private final Set<Environment> settling = ConcurrentHashMap.newKeySet();
+
+  /** @param settlements told the rest of the phases of invocations answered early */
+  public AgentClient(Settlements settlements) {
+    this.settlements = settlements;
+  }
 
   /** The event loops of the agents' connections, for the gateway's server to share; they end with this client. */
   public EventLoopGroup eventLoops() {
@@ -172,6 +190,10 @@ public final class AgentClient implements EnvironmentInvoker {
         throw failed instanceof CompletionException c ? c : new CompletionException(failed);
       }
       HttpHeaders headers = answer.headers();
+      settle(environment, headers);
+      if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
+        settleLater(environment);
+      }
       String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
       if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
         throw new CompletionException(new EnvironmentUnavailableException(environment + " answered "
@@ -187,6 +209,39 @@ public final class AgentClient implements EnvironmentInvoker {
           number(headers, BILLED_MILLIS),
           number(headers, MAX_MEMORY_MB));
     });
+  }
+
+  private void settle(Environment environment, HttpHeaders headers) {
+    for (Settlement settlement : Settlement.decode(headers.get(SETTLED))) {
+      settlements.settled(environment.function(), settlement);
+    }
+  }
+
+  /**
+   * Asks the environment for its settlements after {@link #SETTLE_DELAY}, waiting up to the
+   * function's timeout for the phase to end; at most one such request per environment at a time.
+   * A settlement lost with its environment (gone within the delay) leaves that invocation billed
+   * up to its answer.
+   */
+  private void settleLater(Environment environment) {
+    if (!settling.add(environment)) {
+      return;
+    }
+    long waitMillis = environment.function().timeout().toMillis();
+    http.eventLoops().schedule(() -> {
+      FullHttpRequest request = request(HttpMethod.GET,
+          SETTLED_PATH + "?" + READY_WAIT_PARAMETER + "=" + waitMillis, new byte[0]);
+      if (environment.invokeToken() != null) {
+        request.headers().set(INVOKE_TOKEN, environment.invokeToken());
+      }
+      http.exchangeAsync(environment.address(), request, Duration.ofMillis(waitMillis).plus(RESPONSE_MARGIN))
+          .whenComplete((answer, failed) -> {
+            settling.remove(environment);
+            if (answer != null) {
+              settle(environment, answer.headers());
+            }
+          });
+    }, SETTLE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** A measurement header of the agent's; 0 when absent. */

@@ -87,12 +87,12 @@ public final class LocalMode implements AutoCloseable {
     Path workDir = options.workDir() != null
         ? Files.createDirectories(options.workDir())
         : Files.createTempDirectory("klambda-local-");
-    AgentClient agentClient = new AgentClient();
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
     usageStore.load();
     Metering metering = new Metering(options.billing(), ledger, metrics);
+    AgentClient agentClient = new AgentClient(metering);
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
         options.warmPools());

@@ -1,6 +1,8 @@
 package dev.klambda.metering;
 
+import dev.klambda.agent.Settlement;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.Settlements;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.InvocationObserver;
 import java.util.concurrent.TimeUnit;
@@ -9,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * Meters every invocation: billed duration and compute (exact, into the usage ledger) and the
  * Prometheus metrics (durations, cold starts, queue waits, billing and cost counters).
  */
-public final class Metering implements InvocationObserver {
+public final class Metering implements InvocationObserver, Settlements {
   private static final double MB_MS_PER_GB_SECOND = 1024.0 * 1000.0;
 
   private final Billing billing;
@@ -48,6 +50,26 @@ public final class Metering implements InvocationObserver {
     meters.billedSeconds.increment(billedMillis / 1000.0);
     meters.gbSeconds.increment(gbSeconds);
     meters.estimatedCost.increment(gbSeconds * pricePerGbSecond + pricePerRequest);
+  }
+
+  /**
+   * The rest of an invocation answered before its Invoke phase ended: the billed duration (and its
+   * compute and cost) of the whole phase less what was billed at the answer, as its REPORT says.
+   */
+  @Override
+  public void settled(FunctionConfig function, Settlement settlement) {
+    long billedMillis = billing.billedMillis(settlement.durationMicros(), settlement.initDurationMicros())
+        - billing.billedMillis(settlement.answeredMicros(), settlement.initDurationMicros());
+    if (billedMillis <= 0) {
+      return;
+    }
+    long megabyteMillis = Billing.megabyteMillis(function.memoryMB(), billedMillis);
+    ledger.billed(function.key(), billedMillis, megabyteMillis);
+    FunctionMeters meters = metrics.meters(function.key());
+    double gbSeconds = megabyteMillis / MB_MS_PER_GB_SECOND;
+    meters.billedSeconds.increment(billedMillis / 1000.0);
+    meters.gbSeconds.increment(gbSeconds);
+    meters.estimatedCost.increment(gbSeconds * pricePerGbSecond);
   }
 
   @Override

@@ -47,6 +47,13 @@ public final class UsageLedger {
     account.megabyteMillis.add(megabyteMillis);
   }
 
+  /** Billed time of an invocation counted already (the rest of its phase, after its answer). */
+  public void billed(String key, long billedMillis, long megabyteMillis) {
+    Account account = account(key);
+    account.billedMillis.add(billedMillis);
+    account.megabyteMillis.add(megabyteMillis);
+  }
+
   public void throttled(String key) {
     account(key).throttles.increment();
   }

@@ -18,6 +18,7 @@ import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.Settlements;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
@@ -120,7 +121,7 @@ class PodPathBenchmark {
   private final EnvironmentPodTemplate template = new EnvironmentPodTemplate(IMAGE,
       EnvironmentResources.defaults(SizingPolicy.DEFAULT).withInitBoost(INIT_BOOST_MILLIS), REGION,
       dev.klambda.auth.PeerKey.random());
-  private final AgentClient agent = new AgentClient();
+  private final AgentClient agent = new AgentClient(Settlements.NONE);
 
   /**
    * One cold start; nanoseconds, offsets from just before the first docker run.

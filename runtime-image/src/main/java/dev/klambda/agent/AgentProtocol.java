@@ -52,6 +52,24 @@ public final class AgentProtocol {
   public static final String INIT_DURATION_MICROS = "Klambda-Init-Duration-Micros";
   public static final String BILLED_MILLIS = "Klambda-Billed-Millis";
   public static final String MAX_MEMORY_MB = "Klambda-Max-Memory-MB";
+  /**
+   * {@link #PHASE_OPEN_VALUE} when the answer came before the invocation's Invoke phase ended (the
+   * runtime had not yet asked for its next event): its duration is the one so far, and the rest
+   * follows in a later {@link #SETTLED}.
+   */
+  public static final String PHASE = "Klambda-Phase";
+  public static final String PHASE_OPEN_VALUE = "open";
+  /**
+   * On any answer of the agent: the invocations answered early whose phase has ended since the
+   * last answer ({@link Settlement#encode}); each is given out once.
+   */
+  public static final String SETTLED = "Klambda-Settled";
+  /**
+   * {@code GET} (with {@link #READY_WAIT_PARAMETER}): 204 with {@link #SETTLED} once no answered
+   * invocation's phase is open or the wait is over; how the gateway settles an environment that
+   * got no further invocation.
+   */
+  public static final String SETTLED_PATH = "/klambda/settled";
   /** Base64 of the last 4 KB of the invocation's log. */
   public static final String LOG_RESULT = "Klambda-Log-Result";
   public static final String OUTCOME_UNAVAILABLE = "unavailable";

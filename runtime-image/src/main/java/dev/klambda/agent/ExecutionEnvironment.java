@@ -5,11 +5,14 @@ import dev.klambda.agent.InvokeResult.Outcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -69,6 +72,7 @@ final class ExecutionEnvironment {
   private final Extensions extensions;
   private final Semaphore permit = new Semaphore(1, true);
   private final ReentrantLock lock = new ReentrantLock();
+  private final Queue<Settlement> settled = new ConcurrentLinkedQueue<>();
 
   // guarded by lock
   private Init init;
@@ -77,6 +81,8 @@ final class ExecutionEnvironment {
   private CompletableFuture<Invocation> waiter;
   private Invocation pending;
   private Invocation current;
+  /** Answered, its Invoke phase open until the runtime asks for the next event. */
+  private Invocation closing;
   private boolean shuttingDown;
 
   ExecutionEnvironment(AgentConfig config, LogSink logs, ProcessStarter processes) {
@@ -98,14 +104,16 @@ final class ExecutionEnvironment {
   // ---- the runtime's side (Runtime API) ----
 
   /**
-   * {@code GET /runtime/invocation/next}: the first call completes Init. The future completes with
-   * the next event (at once if one is pending), or is cancelled when the runtime is reset or asks
-   * again.
+   * {@code GET /runtime/invocation/next}: the first call completes Init; a call after an answer
+   * ends that invocation's Invoke phase. The future completes with the next event (at once if one
+   * is pending), or is cancelled when the runtime is reset or asks again.
    */
   CompletableFuture<Invocation> next() {
     CompletableFuture<Invocation> next;
     CompletableFuture<Invocation> replaced = null;
     CompletableFuture<Long> initEnds = null;
+    Invocation answered;
+    Invocation delivered = null;
     long initNanos = 0;
     lock.lock();
     try {
@@ -113,17 +121,24 @@ final class ExecutionEnvironment {
         initEnds = init.done;
         initNanos = System.nanoTime() - init.startNanos;
       }
+      answered = closing;
       if (pending != null) {
-        current = pending;
+        delivered = current = pending;
         pending = null;
-        current.deliveredNanos = System.nanoTime();
-        next = CompletableFuture.completedFuture(current);
+        next = CompletableFuture.completedFuture(delivered);
       } else {
         replaced = waiter;
         next = waiter = new CompletableFuture<>();
       }
     } finally {
       lock.unlock();
+    }
+    // the answered invocation's END and REPORT come before the next one's START
+    if (answered != null) {
+      endPhase(answered, Ending.NEXT, null);
+    }
+    if (delivered != null) {
+      delivering(delivered);
     }
     // completed outside the lock: their dependents answer HTTP exchanges
     if (replaced != null) {
@@ -135,9 +150,14 @@ final class ExecutionEnvironment {
     return next;
   }
 
-  /** {@code POST /runtime/invocation/{id}/response} or {@code /error}. */
+  /**
+   * {@code POST /runtime/invocation/{id}/response} or {@code /error}. The caller gets the answer
+   * now, unless it asked for the log tail: the tail ends with END and REPORT, so it waits for the
+   * end of the phase (as Lambda's {@code LogType: Tail} does).
+   */
   void answer(String requestId, Answer answer) throws InvalidRequestId {
     Invocation invocation;
+    long answeredNanos = System.nanoTime();
     lock.lock();
     try {
       if (current == null || !current.requestId().equals(requestId)) {
@@ -145,10 +165,20 @@ final class ExecutionEnvironment {
       }
       invocation = current;
       current = null;
+      closing = invocation;
+      invocation.answer = answer;
+      invocation.answeredNanos = answeredNanos;
     } finally {
       lock.unlock();
     }
-    invocation.answer.complete(answer);
+    if (!invocation.request.logTail()) {
+      invocation.result.complete(finish(invocation, answer,
+          (answeredNanos - invocation.deliveredNanos) / 1000, 0, null, true));
+    }
+    if (!config.hasExtensions()) {
+      // the next event may wait as pending; it is handed out once this phase has ended
+      releasePermit(invocation);
+    }
   }
 
   /** {@code POST /runtime/init/error}: Init fails with the runtime's error. */
@@ -221,30 +251,21 @@ final class ExecutionEnvironment {
     }, WAITING).thenCompose(acquired -> invokeHolding(request));
   }
 
-  /** {@link #invoke} with the permit taken; releases it when the environment is free again. */
+  /**
+   * {@link #invoke} with the permit taken. An invocation that runs gives it back when its phase
+   * ends (or at its answer, see {@link #answer}); one that cannot run, at once.
+   */
   private CompletableFuture<InvokeResult> invokeHolding(Invocation.Request request) {
-    CompletableFuture<InvokeResult> result;
     try {
-      result = admit(request);
+      if (isShuttingDown()) {
+        throw new Unavailable("environment shutting down");
+      }
+      if (!processes.usable()) {
+        throw new Unavailable("the function's container is gone");
+      }
     } catch (Unavailable e) {
       permit.release();
       return CompletableFuture.failedFuture(e);
-    }
-    return result.handle((done, failure) -> {
-      if (failure != null) {
-        permit.release();
-        throw failure instanceof CompletionException c ? c : new CompletionException(failure);
-      }
-      return done;
-    }).thenCompose(this::release);
-  }
-
-  private CompletableFuture<InvokeResult> admit(Invocation.Request request) throws Unavailable {
-    if (isShuttingDown()) {
-      throw new Unavailable("environment shutting down");
-    }
-    if (!processes.usable()) {
-      throw new Unavailable("the function's container is gone");
     }
     Init init = currentInit();
     if (init.done.isDone()) {
@@ -257,45 +278,15 @@ final class ExecutionEnvironment {
 
   private CompletableFuture<InvokeResult> afterInit(Init init, Invocation.Request request) {
     if (init.done.isCompletedExceptionally()) {
+      permit.release();
       return CompletableFuture.completedFuture(initFailed(request, (InitFailure) init.done.exceptionNow()));
     }
     return run(request, takeInitReport(init, init.done.resultNow()));
   }
 
-  /**
-   * Frees the environment for the next invocation: at once; after the reset that a timeout or a
-   * crash needs (stopping a runtime waits, so on a virtual thread); or, with extensions, when
-   * every extension is back in {@code /event/next}.
-   */
-  private CompletableFuture<InvokeResult> release(InvokeResult result) {
-    if (result.outcome() == Outcome.TIMEOUT || result.outcome() == Outcome.CRASH) {
-      return CompletableFuture.supplyAsync(() -> {
-        try {
-          reset();
-        } finally {
-          permit.release();
-        }
-        return result;
-      }, WAITING);
-    }
-    if (result.outcome() != Outcome.INIT_ERROR && config.hasExtensions()) {
-      long idleBy = System.nanoTime() + config.timeout().toNanos();
-      WAITING.execute(() -> {
-        extensions.awaitIdle(idleBy);
-        permit.release();
-      });
-    } else {
-      permit.release();
-    }
-    return CompletableFuture.completedFuture(result);
-  }
-
   private CompletableFuture<InvokeResult> run(Invocation.Request request, long initNanos) {
-    long submitted = System.nanoTime();
-    long deadlineMs = System.currentTimeMillis() + config.timeout().toMillis();
-    Invocation invocation = new Invocation(request, deadlineMs);
-    logs.startCapture();
-    logs.line("START RequestId: " + request.requestId() + " Version: " + config.functionVersion());
+    Invocation invocation = new Invocation(request, System.currentTimeMillis() + config.timeout().toMillis(),
+        initNanos);
     CompletableFuture<Invocation> runtimeWaiting;
     lock.lock();
     try {
@@ -303,7 +294,6 @@ final class ExecutionEnvironment {
       waiter = null;
       if (runtimeWaiting != null) {
         current = invocation;
-        invocation.deliveredNanos = System.nanoTime();
       } else {
         pending = invocation;
       }
@@ -311,67 +301,153 @@ final class ExecutionEnvironment {
       lock.unlock();
     }
     if (runtimeWaiting != null) {
+      delivering(invocation);
       runtimeWaiting.complete(invocation); // the event goes out to the runtime on this thread
     }
-    extensions.invoke(request.requestId(), deadlineMs, request.traceId());
-    return invocation.answer
-        .completeOnTimeout(new Invocation.Timeout(), config.timeout().toNanos(), TimeUnit.NANOSECONDS)
-        .thenApply(answer -> ended(invocation, answer, submitted, initNanos));
+    extensions.invoke(request.requestId(), invocation.deadlineMs, request.traceId());
+    // one timer for the whole phase: no answer in time, or no next request in time after one
+    invocation.deadline.completeOnTimeout(null, config.timeout().toNanos(), TimeUnit.NANOSECONDS)
+        .thenRun(() -> endPhase(invocation, Ending.DEADLINE, null));
+    return invocation.result;
   }
 
-  private InvokeResult ended(Invocation invocation, Answer answer, long submitted, long initNanos) {
-    long end = System.nanoTime();
+  /** The event is handed to the runtime now: its log and its Duration begin. */
+  private void delivering(Invocation invocation) {
+    invocation.deliveredNanos = System.nanoTime();
+    logs.startCapture();
+    logs.line("START RequestId: " + invocation.requestId() + " Version: " + config.functionVersion());
+  }
+
+  /** How an Invoke phase ended. */
+  private enum Ending { NEXT, EXIT, DEADLINE }
+
+  /**
+   * Ends the invocation's Invoke phase (once; later calls do nothing): END and REPORT with the
+   * whole phase's Duration, the caller's result if it is still waiting (no answer, or a log
+   * tail), a settlement if it is not; then the environment is freed, after a reset when the
+   * runtime did not come back by itself. With extensions the phase ends when they, too, are back
+   * in {@code /event/next} (AWS: the Invoke phase ends after the runtime and all extensions
+   * signal they are done by sending a Next request).
+   */
+  private void endPhase(Invocation invocation, Ending ending, ChildProcess.Exit exit) {
+    Answer answer;
     lock.lock();
-    ChildProcess process;
     try {
-      if (pending == invocation) {
-        pending = null;
+      if (invocation.ended) {
+        return;
       }
+      invocation.ended = true;
       if (current == invocation) {
         current = null;
       }
-      process = runtime;
+      if (pending == invocation) {
+        pending = null;
+      }
+      if (closing == invocation) {
+        closing = null;
+      }
+      answer = invocation.answer;
     } finally {
       lock.unlock();
     }
-    long started = invocation.deliveredNanos != 0 ? invocation.deliveredNanos : submitted;
-    long durationMicros = (end - started) / 1000;
+    invocation.deadline.cancel(false);
+    if (ending == Ending.NEXT && config.hasExtensions()) {
+      long idleBy = TimeUnit.MILLISECONDS.toNanos(invocation.deadlineMs - System.currentTimeMillis()) + System.nanoTime();
+      WAITING.execute(() -> {
+        extensions.awaitIdle(idleBy);
+        closePhase(invocation, answer, ending, exit);
+        releasePermit(invocation);
+      });
+    } else if (ending == Ending.NEXT) {
+      closePhase(invocation, answer, ending, exit);
+      releasePermit(invocation);
+    } else {
+      closePhase(invocation, answer, ending, exit);
+      // stopping a runtime waits: not on the thread that noticed
+      WAITING.execute(() -> {
+        try {
+          reset();
+        } finally {
+          releasePermit(invocation);
+        }
+      });
+    }
+  }
+
+  private void closePhase(Invocation invocation, Answer answer, Ending ending, ChildProcess.Exit exit) {
+    long end = System.nanoTime();
+    if (invocation.deliveredNanos == 0) {
+      delivering(invocation); // the runtime went before it took the event: its log still has one
+    }
+    // what the REPORT says: how the phase ended (the caller may have had a good answer before)
+    Answer outcome = switch (ending) {
+      case EXIT -> new Invocation.Exit(exit);
+      case DEADLINE -> new Invocation.Timeout();
+      case NEXT -> answer;
+    };
+    ChildProcess process = currentRuntime();
     long maxMemoryMB = 0;
     if (process != null) {
-      process.drainOutput();
+      process.drainOutput(); // what the runtime printed up to now belongs to this invocation
       maxMemoryMB = process.peakMemoryMB();
     }
-    if (answer instanceof Invocation.Exit x && x.exit().oomKilled()) {
+    if (outcome instanceof Invocation.Exit x && x.exit().oomKilled()) {
       maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
-    return finish(invocation.request, answer, durationMicros, initNanos / 1000, maxMemoryMB);
-  }
-
-  private InvokeResult finish(Invocation.Request request, Answer answer, long durationMicros,
-      long initMicros, long maxMemoryMB) {
-    String id = request.requestId();
-    String timeoutText = String.format(Locale.ROOT, "%.2f", config.timeout().toMillis() / 1000.0);
-    InvokeResult partial = switch (answer) {
-      case Invocation.Response r -> result(Outcome.SUCCESS, r.body(), null);
-      case Invocation.Error e -> result(Outcome.ERROR, e.body(), e.errorType());
-      case Invocation.Timeout t -> result(Outcome.TIMEOUT, Json.error("Sandbox.Timedout",
-          "RequestId: " + id + " Error: Task timed out after " + timeoutText + " seconds")
-          .getBytes(StandardCharsets.UTF_8), "Sandbox.Timedout");
-      case Invocation.Exit x -> result(Outcome.CRASH, Json.error("Runtime.ExitError",
-          "RequestId: " + id + " Error: Runtime exited with error: " + ChildProcess.describeExit(x.exit().code()))
-          .getBytes(StandardCharsets.UTF_8), "Runtime.ExitError");
-    };
-    InvokeResult result = new InvokeResult(partial.outcome(), partial.payload(), partial.errorType(),
-        durationMicros, initMicros, maxMemoryMB, null);
-    logs.line("END RequestId: " + id);
-    logs.line(report(id, result));
+    long durationMicros = (end - invocation.deliveredNanos) / 1000;
+    logs.line("END RequestId: " + invocation.requestId());
+    logs.line(report(invocation.requestId(), finish(invocation, outcome, durationMicros, maxMemoryMB, null, false)));
     String tail = logs.endCapture();
-    return new InvokeResult(result.outcome(), result.payload(), result.errorType(),
-        durationMicros, initMicros, maxMemoryMB, request.logTail() ? tail : null);
+    // a caller still waiting gets the runtime's answer if there was one; one answered already is
+    // settled with the gateway later
+    InvokeResult whole = finish(invocation, answer != null ? answer : outcome, durationMicros, maxMemoryMB,
+        tail, false);
+    if (!invocation.result.complete(whole)) {
+      settled.add(new Settlement(invocation.requestId(),
+          (invocation.answeredNanos - invocation.deliveredNanos) / 1000, durationMicros,
+          invocation.initNanos / 1000));
+    }
+    invocation.phaseEnded.complete(null);
   }
 
-  private static InvokeResult result(Outcome outcome, byte[] payload, String errorType) {
-    return new InvokeResult(outcome, payload, errorType, 0, 0, 0, null);
+  /**
+   * The caller's result of an answer (or of how the phase ended).
+   *
+   * @param logTail the base64 log tail, or null; given to the caller only when it asked
+   */
+  private InvokeResult finish(Invocation invocation, Answer answer, long durationMicros, long maxMemoryMB,
+      String logTail, boolean phaseOpen) {
+    String id = invocation.requestId();
+    Outcome outcome;
+    byte[] payload;
+    String errorType;
+    switch (answer) {
+      case Invocation.Response r -> {
+        outcome = Outcome.SUCCESS;
+        payload = r.body();
+        errorType = null;
+      }
+      case Invocation.Error e -> {
+        outcome = Outcome.ERROR;
+        payload = e.body();
+        errorType = e.errorType();
+      }
+      case Invocation.Timeout t -> {
+        outcome = Outcome.TIMEOUT;
+        errorType = "Sandbox.Timedout";
+        payload = Json.error(errorType, String.format(Locale.ROOT,
+            "RequestId: %s Error: Task timed out after %.2f seconds", id, config.timeout().toMillis() / 1000.0))
+            .getBytes(StandardCharsets.UTF_8);
+      }
+      case Invocation.Exit x -> {
+        outcome = Outcome.CRASH;
+        errorType = "Runtime.ExitError";
+        payload = Json.error(errorType, "RequestId: " + id + " Error: Runtime exited with error: "
+            + ChildProcess.describeExit(x.exit().code())).getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    return new InvokeResult(outcome, payload, errorType, durationMicros, invocation.initNanos / 1000,
+        maxMemoryMB, invocation.request.logTail() ? logTail : null, phaseOpen);
   }
 
   private String report(String requestId, InvokeResult result) {
@@ -397,7 +473,44 @@ final class ExecutionEnvironment {
     logs.line("REPORT RequestId: " + request.requestId() + "\tStatus: error\tError Type: " + failure.errorType());
     String tail = logs.endCapture();
     return new InvokeResult(Outcome.INIT_ERROR, failure.errorJson().getBytes(StandardCharsets.UTF_8),
-        failure.errorType(), 0, 0, 0, request.logTail() ? tail : null);
+        failure.errorType(), 0, 0, 0, request.logTail() ? tail : null, false);
+  }
+
+  /** Frees the environment for the next invocation, once per invocation. */
+  private void releasePermit(Invocation invocation) {
+    lock.lock();
+    try {
+      if (!invocation.holdsPermit) {
+        return;
+      }
+      invocation.holdsPermit = false;
+    } finally {
+      lock.unlock();
+    }
+    permit.release();
+  }
+
+  /**
+   * The settlements not yet handed to the gateway, as {@link AgentProtocol#SETTLED}'s value; null
+   * when there are none. First waits up to {@code waitMillis} for an answered invocation's phase to
+   * end.
+   */
+  String takeSettled(long waitMillis) {
+    Invocation open = waitMillis > 0 ? closingInvocation() : null;
+    if (open != null) {
+      try {
+        open.phaseEnded.get(waitMillis, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // still open: what has settled meanwhile
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<Settlement> taken = new ArrayList<>();
+    for (Settlement s; (s = settled.poll()) != null; ) {
+      taken.add(s);
+    }
+    return taken.isEmpty() ? null : Settlement.encode(taken);
   }
 
   /** Shutdown: take no more work, let the in-flight invocation finish, stop runtime and extensions. */
@@ -411,8 +524,15 @@ final class ExecutionEnvironment {
     try {
       permit.tryAcquire(config.timeout().plus(config.initTimeout()).plusSeconds(1).toMillis(),
           TimeUnit.MILLISECONDS);
+      // an answered invocation gave the permit back at its answer: its phase may still be open
+      Invocation open = closingInvocation();
+      if (open != null) {
+        open.phaseEnded.get(Math.max(0, open.deadlineMs - System.currentTimeMillis()) + 100, TimeUnit.MILLISECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (TimeoutException | ExecutionException e) {
+      // its deadline ends it meanwhile
     }
     // after the in-flight invocation's REPORT, not inside its log tail; the reason is the one
     // extensions get in their SHUTDOWN event
@@ -524,33 +644,30 @@ final class ExecutionEnvironment {
   }
 
   private void onRuntimeExit(int epoch, ChildProcess.Exit exit) {
-    int code = exit.code();
     Invocation interrupted;
     Init failedInit = null;
-    boolean idleCrash = false;
     lock.lock();
     try {
       if (epoch != runtimeEpoch || shuttingDown || runtime == null) {
         return;
       }
-      interrupted = current != null ? current : pending;
+      // the event it held, else the answered one whose phase it never closed, else one it never took
+      interrupted = current != null ? current : closing != null ? closing : pending;
       if (!init.done.isDone()) {
         failedInit = init;
       } else if (init.done.isCompletedExceptionally()) {
         return;
-      } else if (interrupted == null) {
-        idleCrash = true;
       }
     } finally {
       lock.unlock();
     }
     if (failedInit != null) {
       failInit(failedInit, new InitFailure("Runtime.ExitError",
-          "Runtime exited with error: " + ChildProcess.describeExit(code)));
+          "Runtime exited with error: " + ChildProcess.describeExit(exit.code())));
     } else if (interrupted != null) {
-      interrupted.answer.complete(new Invocation.Exit(exit));
-    } else if (idleCrash) {
-      logs.line("Runtime exited while idle (" + ChildProcess.describeExit(code) + "): re-initialising");
+      endPhase(interrupted, Ending.EXIT, exit);
+    } else {
+      logs.line("Runtime exited while idle (" + ChildProcess.describeExit(exit.code()) + "): re-initialising");
       reset();
     }
   }
@@ -593,6 +710,15 @@ final class ExecutionEnvironment {
       }
       init.reported = true;
       return initNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Invocation closingInvocation() {
+    lock.lock();
+    try {
+      return closing;
     } finally {
       lock.unlock();
     }

@@ -2,7 +2,11 @@ package dev.klambda.agent;
 
 import java.util.concurrent.CompletableFuture;
 
-/** One invocation inside the environment: the gateway's request and the runtime's answer. */
+/**
+ * One invocation inside the environment: the gateway's request, the runtime's answer, and its
+ * Invoke phase, which ends only when the runtime asks for the next event (or exits, or runs out of
+ * time): what the runtime does after answering still belongs to it, in its log and its Duration.
+ */
 final class Invocation {
   /** What the gateway sent to the agent's invoke endpoint. */
   record Request(String requestId, byte[] payload, String traceId, String clientContext,
@@ -22,12 +26,25 @@ final class Invocation {
 
   final Request request;
   final long deadlineMs;
-  final CompletableFuture<Answer> answer = new CompletableFuture<>();
+  /** The Init before it (a cold start's first invocation), else 0. */
+  final long initNanos;
+  /** The caller's result: at the runtime's answer, or at the end of the phase (see ExecutionEnvironment). */
+  final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
+  /** Completed at the function's timeout unless the phase ended first (then cancelled). */
+  final CompletableFuture<Void> deadline = new CompletableFuture<>();
+  /** Completes when the Invoke phase has ended and END/REPORT are written. */
+  final CompletableFuture<Void> phaseEnded = new CompletableFuture<>();
   volatile long deliveredNanos;
+  // guarded by the environment's lock
+  Answer answer;
+  long answeredNanos;
+  boolean ended;
+  boolean holdsPermit = true;
 
-  Invocation(Request request, long deadlineMs) {
+  Invocation(Request request, long deadlineMs, long initNanos) {
     this.request = request;
     this.deadlineMs = deadlineMs;
+    this.initNanos = initNanos;
   }
 
   String requestId() {

@@ -32,6 +32,7 @@ final class InvokeServer {
     server.createContext(READY_PATH, Exchanges.onVirtualThread(this::ready));
     server.createContext(INVOKE_PATH, exchange -> Exchanges.readingBody(exchange, this::invoke));
     server.createContext(CLAIM_PATH, Exchanges.onVirtualThread(this::claim));
+    server.createContext(SETTLED_PATH, Exchanges.onVirtualThread(this::settled));
   }
 
   void start() {
@@ -99,10 +100,26 @@ final class InvokeServer {
       return;
     }
     environment.invoke(request).whenComplete((result, failure) -> Exchanges.guarded(exchange,
-        answered -> answer(answered, result, failure)));
+        answered -> answer(answered, environment, result, failure)));
   }
 
-  private static void answer(HttpExchange exchange, InvokeResult result, Throwable failure) throws IOException {
+  /** Settles the phases of invocations answered early (see {@link AgentProtocol#SETTLED_PATH}). */
+  private void settled(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      if (!fromTheGateway(exchange)) {
+        return;
+      }
+      ExecutionEnvironment environment = slot.environment();
+      String settled = environment == null ? null : environment.takeSettled(waitMillis(exchange));
+      if (settled != null) {
+        exchange.getResponseHeaders().set(SETTLED, settled);
+      }
+      Exchanges.send(exchange, 204, new byte[0]);
+    }
+  }
+
+  private static void answer(HttpExchange exchange, ExecutionEnvironment environment, InvokeResult result,
+      Throwable failure) throws IOException {
     if (failure != null) {
       Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
       if (cause instanceof ExecutionEnvironment.Unavailable) {
@@ -122,6 +139,13 @@ final class InvokeServer {
     out.set(MAX_MEMORY_MB, Long.toString(result.maxMemoryMB()));
     if (result.logTail() != null) {
       out.set(LOG_RESULT, result.logTail());
+    }
+    if (result.phaseOpen()) {
+      out.set(PHASE, PHASE_OPEN_VALUE);
+    }
+    String settled = environment.takeSettled(0);
+    if (settled != null) {
+      out.set(SETTLED, settled);
     }
     Exchanges.send(exchange, 200, result.payload());
   }

@@ -193,6 +193,20 @@ final class AgentProcess implements AutoCloseable {
     return ready(START_TIMEOUT);
   }
 
+  /** {@code GET /klambda/settled?waitMs=N}: the settlements of invocations answered early. */
+  java.util.List<Settlement> settled(Duration wait) throws IOException, InterruptedException {
+    HttpResponse<Void> answer = HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.SETTLED_PATH + "?"
+            + AgentProtocol.READY_WAIT_PARAMETER + "=" + wait.toMillis()))
+        .timeout(wait.plusSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+    return Settlement.decode(answer.headers().firstValue(AgentProtocol.SETTLED).orElse(null));
+  }
+
+  /** Waits until the log holds {@code lines} in this order (what ends a phase comes after its answer). */
+  void awaitLog(String... lines) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(log()).containsSubsequence(lines));
+  }
+
   /** {@code GET /klambda/claim?waitMs=N}: 204 claimable, 409 not (any more), 503 not yet. */
   int claimable(Duration wait) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH + "?"

@@ -54,7 +54,7 @@ class PoolMemberIT {
     assertThat(invoked.outcome()).isEqualTo("success");
     assertThat(invoked.body()).isEqualTo("{\"n\":1}|echo|hello");
     assertThat(Long.parseLong(invoked.header(AgentProtocol.INIT_DURATION_MICROS))).as("Init from the claim").isPositive();
-    assertThat(agent.log()).contains("REPORT RequestId:");
+    agent.awaitLog("REPORT RequestId:");
     Path config = agent.taskRoot().resolve("data/config.txt");
     assertThat(Files.readString(config)).isEqualTo("x");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("r--r--r--");

@@ -116,6 +116,60 @@ class RuntimeApiIT {
 
   // ---- a bash runtime ----
 
+  /**
+   * A runtime that answers, then logs and works on before asking for the next event (as the Java
+   * runtime client logs a handler's exception after posting it).
+   */
+  private static final String LATE_LOGGER = BashRuntime.loop("", """
+          printf '%s' "$event" | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+          echo "after the answer of $request_id"
+          sleep 0.3""");
+
+  @Test
+  void theInvokePhaseEndsWhenTheRuntimeAsksForTheNextEvent() throws Exception {
+    agent = agent(LATE_LOGGER).start();
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(200);
+
+    // the caller gets the answer at /response, measured so far; the phase is still open
+    Invoked first = agent.invoke("{}", REQUEST_ID, "late-1");
+    assertSuccess(first);
+    assertThat(first.header(AgentProtocol.PHASE)).isEqualTo(AgentProtocol.PHASE_OPEN_VALUE);
+    long answeredMicros = Long.parseLong(first.header(AgentProtocol.DURATION_MICROS));
+
+    // the whole phase, once the runtime is back in /next: what it logged after answering is its
+    Settlement settlement = agent.settled(Duration.ofSeconds(5)).getFirst();
+    assertThat(settlement.requestId()).isEqualTo("late-1");
+    assertThat(settlement.answeredMicros()).isEqualTo(answeredMicros);
+    assertThat(settlement.durationMicros()).isGreaterThanOrEqualTo(300_000);
+    agent.awaitLog("START RequestId: late-1", "after the answer of late-1", "END RequestId: late-1",
+        "REPORT RequestId: late-1");
+    assertThat(reportDuration(agent.log(), "late-1")).isGreaterThanOrEqualTo(300.0);
+    assertThat(agent.settled(Duration.ZERO)).as("each settlement is given once").isEmpty();
+
+    // a settlement rides on the next answer when one comes
+    agent.invoke("{}", REQUEST_ID, "late-2");
+    Invoked third = agent.invoke("{}", REQUEST_ID, "late-3");
+    assertThat(Settlement.decode(third.header(AgentProtocol.SETTLED))).extracting(Settlement::requestId)
+        .containsExactly("late-2");
+
+    // a log tail ends with END and REPORT: that answer waits for the end of the phase
+    Invoked tailed = agent.invoke("{}", REQUEST_ID, "late-4", LOG_TYPE, "Tail");
+    assertSuccess(tailed);
+    assertThat(tailed.header(AgentProtocol.PHASE)).isNull();
+    assertThat(Long.parseLong(tailed.header(AgentProtocol.DURATION_MICROS))).isGreaterThanOrEqualTo(300_000);
+    assertThat(tailed.logTail()).containsSubsequence("START RequestId: late-4", "after the answer of late-4",
+        "END RequestId: late-4", "REPORT RequestId: late-4").doesNotContain("late-3");
+  }
+
+  /** The Duration of the request's REPORT line, in ms. */
+  private static double reportDuration(String log, String requestId) {
+    String report = log.lines().filter(line -> line.startsWith("REPORT RequestId: " + requestId + "\t"))
+        .findFirst().orElseThrow();
+    java.util.regex.Matcher duration = java.util.regex.Pattern.compile("Duration: ([0-9.]+) ms").matcher(report);
+    assertThat(duration.find()).isTrue();
+    return Double.parseDouble(duration.group(1));
+  }
+
   @Test
   void echoRuntimeReturnsTheEventAndSeesLambdasEnvironment() throws Exception {
     agent = agent(ECHO_WITH_ENVIRONMENT)
