@@ -210,16 +210,33 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     });
   }
 
+  /** The agent's lines, split at {@code \n} alone: a log record's own line breaks are {@code \r}. */
   private void copyLogs(Process process, AtomicReference<String> prefix) {
-    try (BufferedReader lines = new BufferedReader(
+    try (BufferedReader in = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = lines.readLine()) != null) {
-        logs.println(prefix.get() + line);
+      StringBuilder line = new StringBuilder();
+      for (int c; (c = in.read()) != -1; ) {
+        if (c == '\n') {
+          print(prefix.get(), line);
+          line.setLength(0);
+        } else {
+          line.append((char) c);
+        }
+      }
+      if (!line.isEmpty()) {
+        print(prefix.get(), line);
       }
     } catch (IOException gone) {
       // the agent exited
     }
+  }
+
+  /**
+   * One record: a terminal would go back over the line at each {@code \r}, so its lines after
+   * the first are shown indented under the prefix, as one block.
+   */
+  private void print(String prefix, CharSequence record) {
+    logs.println(prefix + record.toString().replace("\r", "\n" + " ".repeat(prefix.length())));
   }
 
   @Override

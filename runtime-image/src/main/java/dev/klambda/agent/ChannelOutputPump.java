@@ -16,21 +16,21 @@ import java.nio.channels.SocketChannel;
 final class ChannelOutputPump {
   private final SocketChannel channel;
   private final Selector selector;
-  private final LogLines lines;
+  private final LogDecoder lines;
   private final ByteBuffer buffer = ByteBuffer.allocate(8192);
   private boolean ended;
 
-  private ChannelOutputPump(SocketChannel channel, Selector selector, LogSink logs) {
+  private ChannelOutputPump(SocketChannel channel, Selector selector, LogDecoder lines) {
     this.channel = channel;
     this.selector = selector;
-    this.lines = new LogLines(logs);
+    this.lines = lines;
   }
 
-  static ChannelOutputPump start(String name, SocketChannel channel, LogSink logs) throws IOException {
+  static ChannelOutputPump start(String name, SocketChannel channel, LogDecoder decoder) throws IOException {
     channel.configureBlocking(false);
     Selector selector = Selector.open();
     channel.register(selector, SelectionKey.OP_READ);
-    ChannelOutputPump pump = new ChannelOutputPump(channel, selector, logs);
+    ChannelOutputPump pump = new ChannelOutputPump(channel, selector, decoder);
     Thread.ofPlatform().daemon().name("output-" + name).start(pump::run);
     return pump;
   }
@@ -42,8 +42,12 @@ final class ChannelOutputPump {
         selector.selectedKeys().clear();
       }
     } catch (IOException closed) {
-      drain();
+      end();
     }
+  }
+
+  private synchronized void end() {
+    lines.end();
   }
 
   /** Copies what can be read now; false once the stream has ended. */
@@ -57,7 +61,7 @@ final class ChannelOutputPump {
     }
     if (n < 0) {
       ended = true;
-      lines.flush();
+      lines.end();
     }
     return !ended;
   }

@@ -595,7 +595,8 @@ final class ExecutionEnvironment {
         extensions.awaitInitialised(deadline);
       }
       List<String> command = RuntimeCommand.of(config);
-      ChildProcess process = processes.start("runtime", command, env, config.taskRoot());
+      ChildProcess process = processes.start("runtime", command, RuntimeCommand.withTelemetryLog(env),
+          config.taskRoot(), true);
       if (!attachRuntime(process, epoch)) {
         process.stop(Duration.ZERO);
         return;

@@ -66,7 +66,7 @@ final class Extensions {
     for (Path executable : executables) {
       try {
         ChildProcess process = starter.start("extension-" + executable.getFileName(),
-            List.of(executable.toString()), env, config.taskRoot());
+            List.of(executable.toString()), env, config.taskRoot(), false);
         process.exit().thenRun(this::signal);
         lock.lock();
         try {

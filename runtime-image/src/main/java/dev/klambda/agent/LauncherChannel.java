@@ -73,8 +73,8 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   @Override
-  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir)
-      throws IOException, InterruptedException {
+  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
+      boolean telemetryLog) throws IOException, InterruptedException {
     connected(CONNECT_LIMIT);
     if (lost) {
       throw new IOException("the function's container is gone");
@@ -82,7 +82,8 @@ final class LauncherChannel implements ProcessStarter {
     String id = name.replaceAll("\\s", "_") + "-" + ids.incrementAndGet();
     Launched child = new Launched(id);
     byId.put(id, child);
-    List<String> fields = new java.util.ArrayList<>(List.of("start", id, workDir.toString()));
+    List<String> fields = new java.util.ArrayList<>(List.of("start", id, workDir.toString(),
+        telemetryLog ? "1" : "0"));
     fields.add(Integer.toString(env.size()));
     env.forEach((k, v) -> fields.add(k + "=" + v));
     fields.add(Integer.toString(command.size()));
@@ -150,7 +151,13 @@ final class LauncherChannel implements ProcessStarter {
       } else if (greeting.startsWith("output ")) {
         Launched child = byId.get(greeting.substring("output ".length()));
         if (child != null) {
-          child.output(connection);
+          child.output(connection, new LogLines(logs));
+          return;
+        }
+      } else if (greeting.startsWith("telemetry ")) {
+        Launched child = byId.get(greeting.substring("telemetry ".length()));
+        if (child != null) {
+          child.output(connection, new LogFrames(logs));
           return;
         }
       }
@@ -261,14 +268,14 @@ final class LauncherChannel implements ProcessStarter {
     final CompletableFuture<Long> pid = new CompletableFuture<>();
     final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private final PeakMemory peak = new PeakMemory();
-    private volatile ChannelOutputPump output;
+    private final List<ChannelOutputPump> output = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Launched(String id) {
       this.id = id;
     }
 
-    void output(SocketChannel connection) throws IOException {
-      output = ChannelOutputPump.start(id, connection, logs);
+    void output(SocketChannel connection, LogDecoder decoder) throws IOException {
+      output.add(ChannelOutputPump.start(id, connection, decoder));
     }
 
     @Override
@@ -283,10 +290,7 @@ final class LauncherChannel implements ProcessStarter {
 
     @Override
     public void drainOutput() {
-      ChannelOutputPump pump = output;
-      if (pump != null) {
-        pump.drain();
-      }
+      output.forEach(ChannelOutputPump::drain);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +25,36 @@ final class LocalProcesses implements ProcessStarter {
   }
 
   @Override
-  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir)
-      throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command)
+  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
+      boolean telemetryLog) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(telemetryLog ? withTelemetryLog(command) : command)
         .directory(workDir.toFile())
-        .redirectErrorStream(true)
+        .redirectErrorStream(!telemetryLog)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().clear();
     builder.environment().putAll(env);
     long oomKillsBefore = oomKills.count();
     Process process = builder.start();
     preferredByTheOomKiller(process.pid());
-    OutputPump output = OutputPump.start(name, process, logs);
+    List<OutputPump> output = new ArrayList<>();
+    output.add(OutputPump.start(name, process, process.getInputStream(), new LogLines(logs)));
+    if (telemetryLog) {
+      output.add(OutputPump.start(name + "-telemetry", process, process.getErrorStream(), new LogFrames(logs)));
+    }
     return new Child(process, output, process.onExit()
         .thenApply(p -> new ChildProcess.Exit(p.exitValue(), oomKills.since(oomKillsBefore))));
+  }
+
+  /**
+   * A process started from Java has only stdin, stdout and stderr: a shell gives the command
+   * stderr's pipe as its telemetry descriptor and stdout's as its stderr, then becomes the command
+   * (same process, so its pid, exit and memory stay the command's).
+   */
+  private static List<String> withTelemetryLog(List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
+        "exec \"$@\" " + TELEMETRY_LOG_FD + ">&2 2>&1", "sh"));
+    wrapped.addAll(command);
+    return wrapped;
   }
 
   /**
@@ -53,9 +70,9 @@ final class LocalProcesses implements ProcessStarter {
     }
   }
 
-  private record Child(Process process, OutputPump output, CompletableFuture<ChildProcess.Exit> exit,
+  private record Child(Process process, List<OutputPump> output, CompletableFuture<ChildProcess.Exit> exit,
       PeakMemory peak) implements ChildProcess {
-    Child(Process process, OutputPump output, CompletableFuture<ChildProcess.Exit> exit) {
+    Child(Process process, List<OutputPump> output, CompletableFuture<ChildProcess.Exit> exit) {
       this(process, output, exit, new PeakMemory());
     }
 
@@ -66,7 +83,7 @@ final class LocalProcesses implements ProcessStarter {
 
     @Override
     public void drainOutput() {
-      output.drain();
+      output.forEach(OutputPump::drain);
     }
 
     @Override
@@ -91,7 +108,7 @@ final class LocalProcesses implements ProcessStarter {
         alive.forEach(ProcessHandle::destroyForcibly);
         alive.forEach(p -> p.onExit().orTimeout(100, TimeUnit.MILLISECONDS).exceptionally(t -> p).join());
       }
-      output.drain();
+      drainOutput();
     }
 
     private List<ProcessHandle> tree() {

@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** A process's output bytes as log lines: each line goes to the sink once it is complete. */
-final class LogLines {
+final class LogLines implements LogDecoder {
   private final LogSink logs;
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
 
@@ -12,8 +12,13 @@ final class LogLines {
     this.logs = logs;
   }
 
-  void write(byte[] bytes, int length) {
-    for (int i = 0; i < length; i++) {
+  @Override
+  public void write(byte[] bytes, int length) {
+    write(bytes, 0, length);
+  }
+
+  void write(byte[] bytes, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
       if (bytes[i] == '\n') {
         logs.line(partial.toString(StandardCharsets.UTF_8));
         partial.reset();
@@ -24,7 +29,8 @@ final class LogLines {
   }
 
   /** The line so far, without its newline (the process ended, or answered, without one). */
-  void flush() {
+  @Override
+  public void flush() {
     if (partial.size() > 0) {
       logs.line(partial.toString(StandardCharsets.UTF_8));
       partial.reset();

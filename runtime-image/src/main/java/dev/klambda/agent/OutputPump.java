@@ -18,17 +18,18 @@ final class OutputPump {
 
   private final Process process;
   private final InputStream in;
-  private final LogLines lines;
+  private final LogDecoder lines;
   private final byte[] buffer = new byte[8192];
 
-  private OutputPump(Process process, LogSink logs) {
+  private OutputPump(Process process, InputStream in, LogDecoder lines) {
     this.process = process;
-    this.in = process.getInputStream();
-    this.lines = new LogLines(logs);
+    this.in = in;
+    this.lines = lines;
   }
 
-  static OutputPump start(String name, Process process, LogSink logs) {
-    OutputPump pump = new OutputPump(process, logs);
+  /** Copies {@code in}, one of the process's output streams, through {@code decoder}. */
+  static OutputPump start(String name, Process process, InputStream in, LogDecoder decoder) {
+    OutputPump pump = new OutputPump(process, in, decoder);
     Thread.ofPlatform().daemon().name("output-" + name).start(pump::run);
     return pump;
   }
@@ -48,7 +49,7 @@ final class OutputPump {
         }
       }
     } catch (IOException closed) {
-      flushPartial();
+      end();
     }
   }
 
@@ -70,7 +71,11 @@ final class OutputPump {
     while ((n = in.read(buffer)) > 0) {
       lines.write(buffer, n);
     }
-    flushPartial();
+    end();
+  }
+
+  private synchronized void end() {
+    lines.end();
   }
 
   private synchronized void flushPartial() {

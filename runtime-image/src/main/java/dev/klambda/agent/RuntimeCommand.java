@@ -59,7 +59,10 @@ final class RuntimeCommand {
         "-XX:TieredStopAtLevel=1",
         "-Djava.net.preferIPv4Stack=true",
         // the runtime interface client's JNI library; without this JDK 24+ warns at every start
-        "--enable-native-access=ALL-UNNAMED"));
+        "--enable-native-access=ALL-UNNAMED",
+        // the client makes a FileDescriptor of _LAMBDA_TELEMETRY_LOG_FD by reflection (AWS's own
+        // java21 runtime opens java.io for it); without it the client falls back to stdout
+        "--add-opens=java.base/java.io=ALL-UNNAMED"));
     Path jni = jniLibrary(config.javaRuntimeClassPath());
     if (jni != null) {
       command.add(JNI_PROPERTY + jni);
@@ -88,6 +91,17 @@ final class RuntimeCommand {
     boolean musl = Files.exists(Path.of("/etc/alpine-release"));
     Path library = runtimeClassPath.resolve("jni/libaws-lambda-jni.linux" + (musl ? "_musl-" : "-") + arch + ".so");
     return Files.isRegularFile(library) ? library : null;
+  }
+
+  /**
+   * The runtime's variables: {@code env} and the descriptor its runtime interface client writes
+   * framed log records to (the Java, Python and Node.js clients read this variable; extensions do
+   * not get it, nor the descriptor).
+   */
+  static Map<String, String> withTelemetryLog(Map<String, String> env) {
+    Map<String, String> runtime = new LinkedHashMap<>(env);
+    runtime.put("_LAMBDA_TELEMETRY_LOG_FD", Integer.toString(ProcessStarter.TELEMETRY_LOG_FD));
+    return runtime;
   }
 
   /** Lambda's defined runtime environment variables over the function's own variables. */
