@@ -257,7 +257,8 @@ class LocalModeIT {
 
     assertThat(response.functionError()).isEqualTo("Unhandled");
     assertThat(json(response).get("errorType").asText()).isEqualTo("Sandbox.Timedout");
-    assertThat(json(response).get("errorMessage").asText()).isEqualTo("Init timed out after 1.00 seconds");
+    assertThat(json(response).get("errorMessage").asText())
+        .isEqualTo("RequestId: " + response.responseMetadata().requestId() + " Error: Init timed out after 1.00 seconds");
   }
 
   @Test

@@ -38,6 +38,8 @@ final class ExecutionEnvironment {
   private static final Duration EXTENSIONS_SHUTDOWN_GRACE = Duration.ofSeconds(2);
   /** How long the first Init waits for the function's container to come up. */
   private static final Duration LAUNCHER_READY_LIMIT = Duration.ofSeconds(30);
+  /** Lambda's error type for a phase that ran out of time. */
+  private static final String TIMED_OUT = "Sandbox.Timedout";
   /** For work that waits, never on a server's dispatcher thread. */
   private static final Executor WAITING = task -> Thread.ofVirtual().start(task);
 
@@ -434,7 +436,7 @@ final class ExecutionEnvironment {
       }
       case Invocation.Timeout t -> {
         outcome = Outcome.TIMEOUT;
-        errorType = "Sandbox.Timedout";
+        errorType = TIMED_OUT;
         payload = Json.error(errorType, String.format(Locale.ROOT,
             "RequestId: %s Error: Task timed out after %.2f seconds", id, config.timeout().toMillis() / 1000.0))
             .getBytes(StandardCharsets.UTF_8);
@@ -472,7 +474,8 @@ final class ExecutionEnvironment {
     logs.line("END RequestId: " + request.requestId());
     logs.line("REPORT RequestId: " + request.requestId() + "\tStatus: error\tError Type: " + failure.errorType());
     String tail = logs.endCapture();
-    return new InvokeResult(Outcome.INIT_ERROR, failure.errorJson().getBytes(StandardCharsets.UTF_8),
+    return new InvokeResult(Outcome.INIT_ERROR,
+        failure.errorJson(request.requestId()).getBytes(StandardCharsets.UTF_8),
         failure.errorType(), 0, 0, 0, request.logTail() ? tail : null, false);
   }
 
@@ -615,7 +618,7 @@ final class ExecutionEnvironment {
     try {
       init.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      failInit(init, new InitFailure("Sandbox.Timedout", String.format(Locale.ROOT,
+      failInit(init, new InitFailure(TIMED_OUT, String.format(Locale.ROOT,
           "Init timed out after %.2f seconds", config.initTimeout().toMillis() / 1000.0)));
     } catch (InterruptedException | ExecutionException e) {
       // failed already, and reported where it failed
@@ -626,9 +629,10 @@ final class ExecutionEnvironment {
     if (!failed.done.completeExceptionally(failure)) {
       return;
     }
-    logs.line(String.format(Locale.ROOT,
-        "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: error\tError Type: %s",
-        (System.nanoTime() - failed.startNanos) / 1e6, failure.errorType()));
+    // Lambda's INIT_REPORT: a timeout is a status of its own
+    String status = failure.errorType().equals(TIMED_OUT) ? "timeout" : "error\tError Type: " + failure.errorType();
+    logs.line(String.format(Locale.ROOT, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
+        (System.nanoTime() - failed.startNanos) / 1e6, status));
     ChildProcess process = null;
     lock.lock();
     try {

@@ -282,9 +282,24 @@ class RuntimeApiIT {
 
     assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(500);
 
-    Invoked answer = agent.invoke("{}");
+    Invoked answer = agent.invoke("{}", REQUEST_ID, "init-exit");
     assertInitError(answer, "Runtime.ExitError");
-    assertThat(answer.body()).contains("exit status 3");
+    // as Lambda words it, for Init as for an invocation
+    assertThat(answer.body()).isEqualTo("{\"errorMessage\":\"RequestId: init-exit Error: Runtime exited with error: "
+        + "exit status 3\",\"errorType\":\"Runtime.ExitError\"}");
+    assertThat(agent.log()).contains("INIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError");
+  }
+
+  @Test
+  void noBootstrapIsAnInvalidEntrypoint() throws Exception {
+    agent = AgentProcess.builder(dir, testName).start();
+
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(500);
+
+    Invoked answer = agent.invoke("{}", REQUEST_ID, "no-bootstrap");
+    assertInitError(answer, "Runtime.InvalidEntrypoint");
+    assertThat(answer.body()).isEqualTo("{\"errorMessage\":\"RequestId: no-bootstrap Error: Couldn't find valid "
+        + "bootstrap(s): [" + agent.taskRoot().resolve("bootstrap") + "]\",\"errorType\":\"Runtime.InvalidEntrypoint\"}");
   }
 
   @Test
@@ -293,7 +308,10 @@ class RuntimeApiIT {
 
     assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(500);
 
-    assertInitError(agent.invoke("{}"), "Sandbox.Timedout");
+    Invoked answer = agent.invoke("{}", REQUEST_ID, "init-slow");
+    assertInitError(answer, "Sandbox.Timedout");
+    assertThat(answer.body()).contains("\"RequestId: init-slow Error: Init timed out after 1.00 seconds\"");
+    assertThat(agent.log()).contains("\tPhase: init\tStatus: timeout");
   }
 
   @Test
