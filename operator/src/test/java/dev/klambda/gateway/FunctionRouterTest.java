@@ -145,6 +145,21 @@ class FunctionRouterTest {
     }
   }
 
+  /** The agent's connection broke with the invocation on it: Lambda's 500 ServiceException, not a retry. */
+  @Test
+  void anEnvironmentLostDuringTheInvocationIsAServiceException() {
+    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
+      throw new java.io.IOException("connection reset");
+    }, 1000);
+
+    assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
+        .isInstanceOfSatisfying(ServiceException.class, e -> {
+          assertThat(e.status()).isEqualTo(500);
+          assertThat(e.type()).isEqualTo("ServiceException");
+          assertThat(e.getMessage()).startsWith("The execution environment was lost during the invocation: ");
+        });
+  }
+
   @Test
   void reusesTheIdleEnvironment() throws Exception {
     FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),

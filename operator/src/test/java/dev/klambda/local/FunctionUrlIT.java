@@ -39,7 +39,9 @@ class FunctionUrlIT {
                 "exposeHeaders", List.of("x-handled-by"), "maxAge", 600)))),
         Manifests.provided("plain", Manifests.bashRuntime("", "  respond \"$1\" '{\"hello\":\"world\"}'"),
             Map.of("url", Map.of())),
-        Manifests.provided("no-url", Manifests.bashRuntime("", "  respond \"$1\" '{}'"), Map.of())));
+        Manifests.provided("no-url", Manifests.bashRuntime("", "  respond \"$1\" '{}'"), Map.of()),
+        Manifests.provided("closed", Manifests.bashRuntime("", "  respond \"$1\" '{}'"),
+            Map.of("url", Map.of(), "reservedConcurrency", 0))));
     local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
             "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
             manifest.toString())),
@@ -140,5 +142,13 @@ class FunctionUrlIT {
     assertThat(noUrl.statusCode()).isEqualTo(404);
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).isEqualTo("{\"Message\":\"Not Found\"}");
+
+    HttpResponse<String> throttled = send(HttpRequest.newBuilder(URI.create(base + "/url/default/closed/")).GET());
+    assertThat(throttled.statusCode()).isEqualTo(429);
+    assertThat(throttled.body()).isEqualTo("{\"Message\":\"Rate Exceeded.\"}");
+    HttpResponse<String> tooLong = send(HttpRequest.newBuilder(URI.create(base + "/url/default/plain/"))
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(6 * 1024 * 1024 + 1))));
+    assertThat(tooLong.statusCode()).isEqualTo(413);
+    assertThat(tooLong.body()).isEqualTo("{\"Message\":\"Request Too Long\"}");
   }
 }

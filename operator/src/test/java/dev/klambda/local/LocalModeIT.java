@@ -40,6 +40,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
 import software.amazon.awssdk.services.lambda.model.InvalidRequestContentException;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
@@ -332,7 +333,16 @@ class LocalModeIT {
               .isEqualTo("Function not found: arn:aws:lambda:us-east-1:default:function:nope");
         });
     assertThatThrownBy(() -> invoke("echo", "{not json"))
-        .isInstanceOfSatisfying(InvalidRequestContentException.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+        .isInstanceOfSatisfying(InvalidRequestContentException.class, e -> {
+          assertThat(e.statusCode()).isEqualTo(400);
+          assertThat(e.awsErrorDetails().errorMessage()).startsWith("Could not parse request body into json: ");
+        });
+    assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("echo").invocationType("Later")
+        .payload(SdkBytes.fromUtf8String("{}"))))
+        .isInstanceOfSatisfying(InvalidParameterValueException.class, e -> {
+          assertThat(e.statusCode()).isEqualTo(400);
+          assertThat(e.awsErrorDetails().errorMessage()).startsWith("X-Amz-Invocation-Type must be RequestResponse, Event");
+        });
     // the code the service sends (not the API reference's RequestTooLargeException), which the
     // SDK raises as its generic LambdaException
     String sixMegabytes = "\"" + "x".repeat(6 * 1024 * 1024) + "\"";
@@ -362,8 +372,21 @@ class LocalModeIT {
     assertThatThrownBy(() -> invoke("never", "{}"))
         .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
           assertThat(e.statusCode()).isEqualTo(429);
+          assertThat(e.awsErrorDetails().errorMessage()).isEqualTo("Rate Exceeded.");
           assertThat(e.reasonAsString()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
         });
+  }
+
+  /** An operation the gateway does not have: Lambda's 404 UnknownOperationException, as JSON. */
+  @Test
+  void anUnknownOperationIsLambdas404() throws Exception {
+    HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(local.gateway().baseUrl() + "/2015-03-31/functions/echo/no-such-thing")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(answer.statusCode()).isEqualTo(404);
+    assertThat(answer.headers().firstValue("X-Amzn-ErrorType")).hasValue("UnknownOperationException");
+    assertThat(answer.body()).contains("\"Type\":\"User\"", "No operation at GET /2015-03-31/functions/echo/no-such-thing");
   }
 
   @Test
