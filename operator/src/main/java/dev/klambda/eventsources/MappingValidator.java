@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -95,6 +96,25 @@ public final class MappingValidator {
       violations.add(new Violation("spec.maximumBatchingWindowSeconds", "must be 0 for a FIFO queue: Lambda has no "
           + "batching window for FIFO queues (got " + window + ")"));
     }
+  }
+
+  /**
+   * Lambda's rule for an SQS source: the queue's visibility timeout is at least the function's
+   * timeout. A shorter one lets a message come back while the function still runs on it, to be
+   * handled again (and again) before it can be deleted; Lambda's CreateEventSourceMapping and
+   * UpdateEventSourceMapping refuse it, in these words
+   * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). The attribute is
+   * read where the queue is reached ({@link EventSourceManager}); this is the rule alone.
+   *
+   * @return the violation, empty when the visibility timeout is long enough
+   */
+  public static Optional<Violation> queueVisibility(int visibilityTimeoutSeconds, Duration functionTimeout) {
+    if (Duration.ofSeconds(visibilityTimeoutSeconds).compareTo(functionTimeout) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new Violation("spec.source.sqs.queueUrl", "Queue visibility timeout: " + visibilityTimeoutSeconds
+        + " seconds is less than Function timeout: " + functionTimeout.toSeconds() + " seconds (the queue's "
+        + "VisibilityTimeout must be at least the Function's timeoutSeconds)"));
   }
 
   private static RecordFilter filter(EventSourceMappingSpec spec, List<Violation> violations) {

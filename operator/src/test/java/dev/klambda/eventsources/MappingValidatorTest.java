@@ -15,6 +15,7 @@ import dev.klambda.api.OnFailureDestination;
 import dev.klambda.api.SqsSource;
 import dev.klambda.function.InvalidFunctionException;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,17 @@ class MappingValidatorTest {
     assertThatThrownBy(() -> validator.validate(sqs("https://sqs.example/orders.fifo", 20, 5)))
         .isInstanceOf(InvalidFunctionException.class)
         .hasMessageContaining("spec.batchSize: must be between 1 and 10 for a FIFO queue (got 20)");
+  }
+
+  @Test
+  void aQueuesVisibilityTimeoutIsAtLeastTheFunctionsTimeout() {
+    assertThat(MappingValidator.queueVisibility(2, Duration.ofSeconds(10))).hasValueSatisfying(violation -> {
+      assertThat(violation.field()).isEqualTo("spec.source.sqs.queueUrl");
+      assertThat(violation.rule()).isEqualTo("Queue visibility timeout: 2 seconds is less than Function timeout: "
+          + "10 seconds (the queue's VisibilityTimeout must be at least the Function's timeoutSeconds)");
+    });
+    assertThat(MappingValidator.queueVisibility(10, Duration.ofSeconds(10))).as("equal is enough").isEmpty();
+    assertThat(MappingValidator.queueVisibility(30, Duration.ofSeconds(3))).isEmpty();
   }
 
   @Test
