@@ -108,7 +108,8 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
   private static MappingCounts counts(Map<MappingObserver.Event, Long> counts) {
     return new MappingCounts(count(counts, MappingObserver.Event.POLLED), count(counts, MappingObserver.Event.FILTERED),
         count(counts, MappingObserver.Event.INVOKED), count(counts, MappingObserver.Event.FAILED),
-        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH));
+        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH),
+        count(counts, MappingObserver.Event.DELETE_FAILED));
   }
 
   private static Map<MappingObserver.Event, Long> earlierCounts(EventSourceMappingStatus status) {
@@ -119,7 +120,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     return Map.of(MappingObserver.Event.POLLED, counts.getPolled(), MappingObserver.Event.FILTERED, counts.getFiltered(),
         MappingObserver.Event.INVOKED, counts.getInvoked(), MappingObserver.Event.FAILED, counts.getFailed(),
         MappingObserver.Event.SENT_TO_DESTINATION, counts.getSentToDestination(),
-        MappingObserver.Event.BATCH, counts.getBatches());
+        MappingObserver.Event.BATCH, counts.getBatches(), MappingObserver.Event.DELETE_FAILED, counts.getDeleteFailures());
   }
 
   private static long count(Map<MappingObserver.Event, Long> counts, MappingObserver.Event event) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import dev.klambda.metering.PrometheusMetrics;
@@ -27,9 +28,15 @@ import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
@@ -60,7 +67,13 @@ class SqsSourceIT {
   }
 
   private EventSourceManager newManager() {
-    return new EventSourceManager((key, payload) -> { }, (key, payload) -> {
+    return new EventSourceManager((key, payload) -> { }, invoker(), metrics.mappings(), SecretSource.NONE,
+        "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+  }
+
+  /** The stand-in function: records each batch, answers as {@link #function} says. */
+  private BatchInvoker invoker() {
+    return (key, payload) -> {
       List<JsonNode> records = new ArrayList<>();
       try {
         JSON.readTree(payload).get("Records").forEach(records::add);
@@ -69,7 +82,37 @@ class SqsSourceIT {
       }
       batches.add(records);
       return function.apply(records);
-    }, metrics.mappings(), SecretSource.NONE, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    };
+  }
+
+  /** One poller of the queue, alone, through {@code client}: for a test that changes what the queue answers. */
+  private SqsPoller poller(String queueUrl, SqsClient client, MappingObserver observer) {
+    MappingConfig mapping = mapping(queueUrl, 10, 1, -1, false, false, null, 1);
+    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), FailureDestination.NONE,
+        "us-east-1", observer);
+  }
+
+  /** The test's client, with each DeleteMessageBatch answered by {@code delete} (given the real client). */
+  private SqsClient deletingWith(BiFunction<SqsClient, DeleteMessageBatchRequest, DeleteMessageBatchResponse> delete) {
+    return new SqsClient() {
+      @Override
+      public ReceiveMessageResponse receiveMessage(ReceiveMessageRequest request) {
+        return sqs.receiveMessage(request);
+      }
+
+      @Override
+      public DeleteMessageBatchResponse deleteMessageBatch(DeleteMessageBatchRequest request) {
+        return delete.apply(sqs, request);
+      }
+
+      @Override
+      public String serviceName() {
+        return sqs.serviceName();
+      }
+
+      @Override
+      public void close() {} // the test's client is closed after the test
+    };
   }
 
   private void startServer() {
@@ -325,6 +368,68 @@ class SqsSourceIT {
     assertThat(PrometheusText.value(samples, "klambda_esm_events_invoked_total", labels))
         .isEqualTo(batches.stream().mapToInt(List::size).sum());
     assertThat(samples).anyMatch(sample -> sample.name().equals("klambda_esm_lag_seconds"));
+  }
+
+  @Test
+  void aDeleteEntryThatFailedOnSqsSideIsTriedAgainAndNotTakenForDone() throws Exception {
+    String queue = queue("flaky");
+    send(queue, "a", "b");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(MappingObserver.NONE);
+    // SQS's partial failure: the request succeeds, its entries fail, not for anything the poller sent
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> deletes.incrementAndGet() > 1
+        ? real.deleteMessageBatch(request)
+        : DeleteMessageBatchResponse.builder().failed(request.entries().stream().map(entry -> BatchResultErrorEntry
+            .builder().id(entry.id()).code("InternalError").senderFault(false).build()).toList()).build()), tally)) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> visibleAndInFlight(queue) == 0);
+      assertThat(poller.lastProcessingResult()).isEqualTo("OK");
+    }
+    assertThat(deletes).as("the failed entries tried again").hasValue(2);
+    assertThat(bodies()).as("deleted by the retry, before they came back").containsExactlyInAnyOrder("a", "b");
+    assertThat(tally.counts("default/orders")).containsEntry(MappingObserver.Event.DELETE_FAILED, 0L);
+  }
+
+  @Test
+  void aDeleteRequestThatKeepsFailingIsTriedAFewTimesThenCounted() throws Exception {
+    String queue = queue("unreachable");
+    send(queue, "once");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(MappingObserver.NONE);
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> {
+      deletes.incrementAndGet();
+      throw SdkClientException.create("Connection reset"); // after the SDK's own retries
+    }), tally)) {
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> tally.counts("default/orders").getOrDefault(MappingObserver.Event.DELETE_FAILED, 0L) == 1);
+      assertThat(deletes).hasValue(3);
+      assertThat(poller.lastProcessingResult()).endsWith(" not deleted: Connection reset");
+    }
+  }
+
+  @Test
+  void aDeleteTheQueueRefusesIsCountedAndReportedAndTheMessageComesBack() throws Exception {
+    String queue = queue("refused");
+    send(queue, "once");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(metrics.mappings());
+    // a receipt handle the queue cannot read: ElasticMQ fails that entry as the sender's fault, as SQS does
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> {
+      deletes.incrementAndGet();
+      return real.deleteMessageBatch(request.toBuilder().entries(request.entries().stream()
+          .map(entry -> entry.toBuilder().receiptHandle("not-a-receipt-handle").build()).toList()).build());
+    }), tally)) {
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> tally.counts("default/orders").getOrDefault(MappingObserver.Event.DELETE_FAILED, 0L) == 1);
+      assertThat(deletes).as("a sender fault fails the same way again: not retried").hasValue(1);
+      String messageId = batches.getFirst().getFirst().get("messageId").asText();
+      assertThat(poller.lastProcessingResult()).startsWith("PROBLEM: message " + messageId + " not deleted: ");
+      assertThat(PrometheusText.value(PrometheusText.parse(metrics.scrape()), "klambda_esm_delete_failures_total",
+          Map.of("mapping", "orders"))).isEqualTo(1.0);
+
+      // not taken for deleted: after its visibility timeout (5 s) it is handled again
+      await().atMost(Duration.ofSeconds(20)).until(() -> bodies().size() == 2);
+      assertThat(bodies()).containsExactly("once", "once");
+    }
   }
 
   @Test
