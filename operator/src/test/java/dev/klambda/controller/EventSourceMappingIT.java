@@ -168,6 +168,9 @@ class EventSourceMappingIT {
       sqs.setQueueAttributes(r -> r.queueUrl(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "10")));
       assertThat(awaitCondition("short", "Ready", "True").getMessage()).isEqualTo("Polling queue " + queue);
       assertThat(awaitCondition("short", "Invalid", "False").getMessage()).isEmpty();
+      // its pollers stop before the queue does, not in the middle of a receive
+      cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName("short").delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !operator.polls("default/short"));
     } finally {
       server.stopAndGetFuture().apply();
     }
