@@ -1,10 +1,10 @@
 package dev.klambda.eventsources;
 
 import dev.klambda.environments.InvocationRequest;
+import dev.klambda.function.Violation;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.ServiceException;
-import dev.klambda.function.Violation;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -156,7 +156,7 @@ public final class EventSourceManager implements AutoCloseable {
     try (SqsClient client = sqsClient(sqs, secret)) {
       visibilityTimeout = SqsClients.visibilityTimeoutSeconds(client, sqs.queueUrl());
     } catch (SdkException | NumberFormatException e) {
-      if (!Objects.equals(visibilityUnchecked(mapping.key()), e.getMessage())) { // once, not every reconcile
+      if (visibilityUnchecked(mapping.key()) == null) { // when it starts failing, not on every reconcile
         LOG.warn("mapping {}: the queue's VisibilityTimeout could not be read, checked again on the next apply: {}",
             mapping.key(), e.getMessage());
       }

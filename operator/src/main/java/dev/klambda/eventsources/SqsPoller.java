@@ -346,10 +346,10 @@ final class SqsPoller implements Poller {
           .receiptHandle(message.receiptHandle()).build());
     }
     try {
-      // a sender fault (a receipt handle SQS does not take, say) fails the same way every time
       return sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries)).failed().stream()
           .map(failed -> new DeleteFailure(messages.get(Integer.parseInt(failed.id())),
               failed.code() + (failed.message() == null ? "" : ": " + failed.message()),
+              // a sender fault (a receipt handle the queue cannot read, say) fails the same way again
               !Boolean.TRUE.equals(failed.senderFault())))
           .toList();
     } catch (SdkException e) {
