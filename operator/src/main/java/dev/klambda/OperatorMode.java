@@ -6,6 +6,7 @@ import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.GatewayInvoker;
+import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.metering.MetricsServer;
 import dev.klambda.metering.PrometheusMetrics;
@@ -20,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -87,7 +89,7 @@ public final class OperatorMode implements AutoCloseable {
     FunctionValidator validator = new FunctionValidator(options.sizing());
     operator.register(new FunctionReconciler(validator, client, gatewayUrl, STATUS_REFRESH),
         c -> watch(c, options.namespaces()));
-    operator.register(new EventSourceMappingReconciler(eventSources, key -> functionExists(client, key),
+    operator.register(new EventSourceMappingReconciler(eventSources, key -> functionTimeout(client, key),
         client, options.region()), c -> watch(c, options.namespaces()));
     operator.start();
     return new OperatorMode(operator, eventSources, metricsServer, closing);
@@ -101,10 +103,13 @@ public final class OperatorMode implements AutoCloseable {
     }
   }
 
-  private static boolean functionExists(KubernetesClient client, String key) {
+  /** The Function's timeout (Lambda's default when it sets none); empty when there is no such Function. */
+  private static Optional<Duration> functionTimeout(KubernetesClient client, String key) {
     int slash = key.indexOf('/');
-    return client.resources(Function.class).inNamespace(key.substring(0, slash))
-        .withName(key.substring(slash + 1)).get() != null;
+    Function function = client.resources(Function.class).inNamespace(key.substring(0, slash))
+        .withName(key.substring(slash + 1)).get();
+    return Optional.ofNullable(function).map(f -> Duration.ofSeconds(f.getSpec() == null
+        || f.getSpec().getTimeoutSeconds() == null ? FunctionConfig.DEFAULT_TIMEOUT_SECONDS : f.getSpec().getTimeoutSeconds()));
   }
 
   /** Where a Pod's readiness probe asks whether this replica leads. */

@@ -23,15 +23,21 @@ public class MappingCounts {
   @JsonPropertyDescription("Invocations with a batch.")
   private long batches;
 
+  @JsonPropertyDescription("SQS messages the queue did not delete, after retries (each is logged): they come back "
+      + "after their visibility timeout and are handled again.")
+  private long deleteFailures;
+
   public MappingCounts() {}
 
-  public MappingCounts(long polled, long filtered, long invoked, long failed, long sentToDestination, long batches) {
+  public MappingCounts(long polled, long filtered, long invoked, long failed, long sentToDestination, long batches,
+      long deleteFailures) {
     this.polled = polled;
     this.filtered = filtered;
     this.invoked = invoked;
     this.failed = failed;
     this.sentToDestination = sentToDestination;
     this.batches = batches;
+    this.deleteFailures = deleteFailures;
   }
 
   public long getPolled() {
@@ -82,15 +88,23 @@ public class MappingCounts {
     this.batches = batches;
   }
 
+  public long getDeleteFailures() {
+    return deleteFailures;
+  }
+
+  public void setDeleteFailures(long deleteFailures) {
+    this.deleteFailures = deleteFailures;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof MappingCounts other && polled == other.polled && filtered == other.filtered
         && invoked == other.invoked && failed == other.failed && sentToDestination == other.sentToDestination
-        && batches == other.batches;
+        && batches == other.batches && deleteFailures == other.deleteFailures;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(polled, filtered, invoked, failed, sentToDestination, batches);
+    return Objects.hash(polled, filtered, invoked, failed, sentToDestination, batches, deleteFailures);
   }
 }

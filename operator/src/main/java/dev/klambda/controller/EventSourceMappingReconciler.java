@@ -20,12 +20,15 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Thin, like the Function reconciler: validate the mapping, check its function is served, run its
  * poller in this process (one owner: this operator), report state and conditions. A mapping whose
- * function is missing is retried until the function appears.
+ * function is missing is retried until the function appears; one made Invalid by what is not in
+ * its spec (its Secret's keys, its SQS queue's visibility timeout) is judged again every time too,
+ * since nothing here watches those.
  */
 @ControllerConfiguration(name = "eventsourcemapping")
 public class EventSourceMappingReconciler implements Reconciler<EventSourceMapping>, Cleaner<EventSourceMapping> {
@@ -33,18 +36,19 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
 
   private final MappingValidator validator = new MappingValidator();
   private final EventSourceManager eventSources;
-  private final Predicate<String> functionExists;
+  private final Function<String, Optional<Duration>> functionTimeout;
   private final KubernetesClient client;
   private final String region;
 
   /**
-   * @param functionExists whether the Function {@code namespace/name} exists
+   * @param functionTimeout the timeout of the Function {@code namespace/name}; empty when there is
+   *     no such Function
    * @param region the region of the ARNs in messages
    */
-  public EventSourceMappingReconciler(EventSourceManager eventSources, Predicate<String> functionExists,
-      KubernetesClient client, String region) {
+  public EventSourceMappingReconciler(EventSourceManager eventSources,
+      Function<String, Optional<Duration>> functionTimeout, KubernetesClient client, String region) {
     this.eventSources = eventSources;
-    this.functionExists = functionExists;
+    this.functionTimeout = functionTimeout;
     this.client = client;
     this.region = region;
   }
@@ -57,29 +61,31 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     eventSources.seedCounts(key(resource), earlierCounts(resource.getStatus()));
     try {
       MappingConfig mapping = validator.validate(resource);
-      if (!functionExists.test(mapping.functionKey())) {
+      Optional<Duration> timeout = functionTimeout.apply(mapping.functionKey());
+      if (timeout.isEmpty()) {
         stop(resource, status, "FunctionMissing", "spec.functionName: Function not found: "
             + FunctionConfig.arn(region, mapping.namespace(), mapping.functionName()),
             "False");
         patchIfChanged(resource, status);
         return UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       }
-      eventSources.apply(mapping);
+      eventSources.apply(mapping, timeout.get());
       status.setState(mapping.enabled() ? "Enabled" : "Disabled");
       status.setLastProcessingResult(eventSources.lastProcessingResult(mapping.key()));
       status.setCounts(counts(eventSources.counts(mapping.key())));
       control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
-          ? "Polling " + describe(mapping) : "Disabled", "False", ""));
+          ? "Polling " + describe(mapping) + unchecked(eventSources.visibilityUnchecked(mapping.key())) : "Disabled",
+          "False", ""));
     } catch (InvalidFunctionException e) {
       stop(resource, status, "Invalid", e.getMessage(), "True");
     } catch (EventSourceManager.CannotStartException e) {
       if (e.retry()) {
         stop(resource, status, "SecretMissing", e.getMessage(), "False");
-        control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
       } else {
         stop(resource, status, "Invalid", e.getMessage(), "True");
       }
+      control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY); // see the class comment
     }
     patchIfChanged(resource, status);
     return control;
@@ -102,7 +108,8 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
   private static MappingCounts counts(Map<MappingObserver.Event, Long> counts) {
     return new MappingCounts(count(counts, MappingObserver.Event.POLLED), count(counts, MappingObserver.Event.FILTERED),
         count(counts, MappingObserver.Event.INVOKED), count(counts, MappingObserver.Event.FAILED),
-        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH));
+        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH),
+        count(counts, MappingObserver.Event.DELETE_FAILED));
   }
 
   private static Map<MappingObserver.Event, Long> earlierCounts(EventSourceMappingStatus status) {
@@ -113,11 +120,15 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     return Map.of(MappingObserver.Event.POLLED, counts.getPolled(), MappingObserver.Event.FILTERED, counts.getFiltered(),
         MappingObserver.Event.INVOKED, counts.getInvoked(), MappingObserver.Event.FAILED, counts.getFailed(),
         MappingObserver.Event.SENT_TO_DESTINATION, counts.getSentToDestination(),
-        MappingObserver.Event.BATCH, counts.getBatches());
+        MappingObserver.Event.BATCH, counts.getBatches(), MappingObserver.Event.DELETE_FAILED, counts.getDeleteFailures());
   }
 
   private static long count(Map<MappingObserver.Event, Long> counts, MappingObserver.Event event) {
     return counts.getOrDefault(event, 0L);
+  }
+
+  private static String unchecked(String reason) {
+    return reason == null ? "" : " (its visibility timeout is not checked yet: " + reason + ")";
   }
 
   private static String describe(MappingConfig mapping) {

@@ -1,22 +1,29 @@
 package dev.klambda.eventsources;
 
 import dev.klambda.environments.InvocationRequest;
+import dev.klambda.function.Violation;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.ServiceException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Runs one poller per enabled mapping, in this process: a new generation replaces the poller, a
  * disabled or removed mapping stops it. Sources keep their position while stopped (an SQS queue
  * keeps its messages, a Kafka group its committed offsets), so re-enabling resumes where it
  * stopped. Credentials come from the mapping's Secret, read again on every apply: a rotated
- * Secret restarts the poller with the new credentials (the position is kept, as above).
+ * Secret restarts the poller with the new credentials (the position is kept, as above). An SQS
+ * queue's visibility timeout is checked against the function's timeout, as Lambda does, whenever
+ * the mapping, its Secret or the function's timeout changed (and until the queue could be read).
  */
 public final class EventSourceManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventSourceManager.class);
@@ -35,8 +42,18 @@ public final class EventSourceManager implements AutoCloseable {
     }
   }
 
-  /** A poller, and what it was started with: the mapping and the data of its Secret (null: none). */
-  private record Running(MappingConfig mapping, Map<String, String> secret, Poller poller) {}
+  /**
+   * A poller, what it was started with (the mapping, the data of its Secret: null for none), and
+   * for an SQS source the last check of its queue's visibility timeout (null for other sources).
+   */
+  private record Running(MappingConfig mapping, Map<String, String> secret, VisibilityCheck visibility,
+      Poller poller) {}
+
+  /**
+   * A check of an SQS queue's visibility timeout against a function timeout: passed, or the queue
+   * could not be read ({@code unread} says why), which the next apply tries again.
+   */
+  private record VisibilityCheck(Duration functionTimeout, String unread) {}
 
   private final EventSink sink;
   private final BatchInvoker invoker;
@@ -64,7 +81,7 @@ public final class EventSourceManager implements AutoCloseable {
    * (waiting up to the queue timeout for an environment), schedules and destinations as Events.
    */
   public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
-      java.time.Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {
+      Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {
     return new EventSourceManager(
         (key, payload) -> {
           try {
@@ -95,15 +112,21 @@ public final class EventSourceManager implements AutoCloseable {
   /**
    * Starts, replaces or stops the mapping's poller to match its configuration and its Secret.
    *
-   * @throws CannotStartException the Secret is missing (retry) or holds the wrong keys; the
-   *     mapping's poller is stopped then
+   * @param functionTimeout the timeout of the mapping's function, for an SQS queue's check
+   * @throws CannotStartException the Secret is missing (retry), holds the wrong keys, or the SQS
+   *     queue's visibility timeout is shorter than the function's timeout; the mapping's poller is
+   *     stopped then
    */
-  public void apply(MappingConfig mapping) throws CannotStartException {
+  public void apply(MappingConfig mapping, Duration functionTimeout) throws CannotStartException {
     Map<String, String> secret = null;
+    VisibilityCheck visibility = null;
     if (mapping.enabled()) {
-      // read outside the lock: a slow API server must not hold up every other mapping
+      // read outside the lock: a slow API server or queue must not hold up every other mapping
       try {
         secret = SourceCredentials.read(secrets, mapping);
+        if (mapping.source() instanceof MappingConfig.Sqs sqs) {
+          visibility = checkVisibility(mapping, sqs, secret, functionTimeout);
+        }
       } catch (CannotStartException e) {
         remove(mapping.key());
         throw e;
@@ -114,7 +137,45 @@ public final class EventSourceManager implements AutoCloseable {
         throw apiServerUnreachable;
       }
     }
-    apply(mapping, secret);
+    apply(mapping, secret, visibility);
+  }
+
+  /**
+   * Reads the queue's visibility timeout and judges it ({@link MappingValidator#queueVisibility}),
+   * unless the running poller's check already passed for this generation, Secret and function
+   * timeout. A queue that cannot be read now does not make the mapping Invalid: the poller starts
+   * (or keeps running) as for a queue that is down, and the next apply reads it again.
+   */
+  private VisibilityCheck checkVisibility(MappingConfig mapping, MappingConfig.Sqs sqs, Map<String, String> secret,
+      Duration functionTimeout) throws CannotStartException {
+    VisibilityCheck passed = passedCheck(mapping, secret, functionTimeout);
+    if (passed != null) {
+      return passed;
+    }
+    int visibilityTimeout;
+    try (SqsClient client = sqsClient(sqs, secret)) {
+      visibilityTimeout = SqsClients.visibilityTimeoutSeconds(client, sqs.queueUrl());
+    } catch (SdkException | NumberFormatException e) {
+      if (visibilityUnchecked(mapping.key()) == null) { // when it starts failing, not on every reconcile
+        LOG.warn("mapping {}: the queue's VisibilityTimeout could not be read, checked again on the next apply: {}",
+            mapping.key(), e.getMessage());
+      }
+      return new VisibilityCheck(functionTimeout, e.getMessage());
+    }
+    Optional<Violation> violation = MappingValidator.queueVisibility(visibilityTimeout, functionTimeout);
+    if (violation.isPresent()) {
+      throw new CannotStartException(violation.get().toString(), false);
+    }
+    return new VisibilityCheck(functionTimeout, null);
+  }
+
+  private synchronized VisibilityCheck passedCheck(MappingConfig mapping, Map<String, String> secret,
+      Duration functionTimeout) {
+    Running current = running.get(mapping.key());
+    boolean passed = current != null && current.mapping().sameGeneration(mapping)
+        && Objects.equals(current.secret(), secret) && current.visibility() != null
+        && current.visibility().unread() == null && current.visibility().functionTimeout().equals(functionTimeout);
+    return passed ? current.visibility() : null;
   }
 
   private synchronized boolean runsGeneration(MappingConfig mapping) {
@@ -122,27 +183,28 @@ public final class EventSourceManager implements AutoCloseable {
     return current != null && current.mapping().sameGeneration(mapping);
   }
 
-  private synchronized void apply(MappingConfig mapping, Map<String, String> secret) throws CannotStartException {
+  private synchronized void apply(MappingConfig mapping, Map<String, String> secret, VisibilityCheck visibility)
+      throws CannotStartException {
     if (!mapping.enabled() || suspended) {
       remove(mapping.key());
       return;
     }
     Running current = running.get(mapping.key());
     if (current != null && current.mapping().sameGeneration(mapping) && Objects.equals(current.secret(), secret)) {
+      // the same poller; only the check may be newer
+      running.put(mapping.key(), new Running(current.mapping(), secret, visibility, current.poller()));
       return;
     }
     remove(mapping.key());
-    running.put(mapping.key(), new Running(mapping, secret, start(mapping, secret)));
+    running.put(mapping.key(), new Running(mapping, secret, visibility, start(mapping, secret)));
   }
 
   private Poller start(MappingConfig mapping, Map<String, String> secret) throws CannotStartException {
     return switch (mapping.source()) {
       case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
-        var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret());
-        FailureDestination destination = destination(mapping, Map.of());
-        yield new SqsPoller(mapping, sqs, SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials),
-            invoker, destination, region, observer);
+        SqsClient client = sqsClient(sqs, secret);
+        yield new SqsPoller(mapping, sqs, client, invoker, destination(mapping, Map.of()), region, observer);
       }
       case MappingConfig.Kafka kafka -> {
         Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret());
@@ -153,6 +215,11 @@ public final class EventSourceManager implements AutoCloseable {
             destination, observer);
       }
     };
+  }
+
+  private SqsClient sqsClient(MappingConfig.Sqs sqs, Map<String, String> secret) throws CannotStartException {
+    var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret());
+    return SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials);
   }
 
   private String regionOf(String configured) {
@@ -191,6 +258,15 @@ public final class EventSourceManager implements AutoCloseable {
   public synchronized String lastProcessingResult(String key) {
     Running r = running.get(key);
     return r == null ? null : r.poller().lastProcessingResult();
+  }
+
+  /**
+   * Why the SQS queue's visibility timeout is not checked yet (it could not be read); null when
+   * it was, or there is nothing to check.
+   */
+  public synchronized String visibilityUnchecked(String key) {
+    Running r = running.get(key);
+    return r == null || r.visibility() == null ? null : r.visibility().unread();
   }
 
   public synchronized void remove(String key) {

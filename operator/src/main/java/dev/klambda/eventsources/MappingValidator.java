@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Checks an EventSourceMapping against Lambda's rules and resolves it, every broken rule reported
@@ -18,6 +20,12 @@ import java.util.List;
 public final class MappingValidator {
   /** Lambda's default quota of filters per mapping. */
   private static final int MAX_FILTERS = 5;
+  /** CreateEventSourceMapping's longest filter pattern, in characters. */
+  private static final int MAX_PATTERN_LENGTH = 4096;
+  /** A topic name as Kafka allows it (at most 249 of these), and not starting with a dot, as Lambda's Topics. */
+  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,248}");
+  /** SelfManagedKafkaEventSourceConfig.ConsumerGroupId: 1 to 200 of these. */
+  private static final Pattern CONSUMER_GROUP = Pattern.compile("[a-zA-Z0-9/*:_+=.@-]{1,200}");
 
   public MappingConfig validate(EventSourceMapping mapping) throws InvalidFunctionException {
     List<Violation> violations = new ArrayList<>();
@@ -71,17 +79,42 @@ public final class MappingValidator {
 
   /**
    * Lambda's CreateEventSourceMapping rules for SQS batches: a batch of more than 10 needs a
-   * batching window of at least 1 s, and a FIFO queue's batch is at most 10.
+   * batching window of at least 1 s; a FIFO queue's batch is at most 10 and it has no batching
+   * window (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
    */
   private static void sqsBatchRules(MappingConfig.Sqs sqs, int batchSize, int window, List<Violation> violations) {
     if (batchSize > 10 && window < 1) {
       violations.add(new Violation("spec.maximumBatchingWindowSeconds", "must be at least 1 when spec.batchSize "
           + "is over 10 for an SQS source (got " + window + " with a batch size of " + batchSize + ")"));
     }
-    if (sqs.queueUrl() != null && sqs.queueUrl().endsWith(".fifo") && batchSize > 10) {
+    boolean fifo = sqs.queueUrl() != null && sqs.queueUrl().endsWith(".fifo");
+    if (fifo && batchSize > 10) {
       violations.add(new Violation("spec.batchSize", "must be between 1 and 10 for a FIFO queue (got " + batchSize
           + ")"));
     }
+    if (fifo && window != 0) {
+      violations.add(new Violation("spec.maximumBatchingWindowSeconds", "must be 0 for a FIFO queue: Lambda has no "
+          + "batching window for FIFO queues (got " + window + ")"));
+    }
+  }
+
+  /**
+   * Lambda's rule for an SQS source: the queue's visibility timeout is at least the function's
+   * timeout. A shorter one lets a message come back while the function still runs on it, to be
+   * handled again (and again) before it can be deleted; Lambda's CreateEventSourceMapping and
+   * UpdateEventSourceMapping refuse it, in these words
+   * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). The attribute is
+   * read where the queue is reached ({@link EventSourceManager}); this is the rule alone.
+   *
+   * @return the violation, empty when the visibility timeout is long enough
+   */
+  public static Optional<Violation> queueVisibility(int visibilityTimeoutSeconds, Duration functionTimeout) {
+    if (Duration.ofSeconds(visibilityTimeoutSeconds).compareTo(functionTimeout) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new Violation("spec.source.sqs.queueUrl", "Queue visibility timeout: " + visibilityTimeoutSeconds
+        + " seconds is less than Function timeout: " + functionTimeout.toSeconds() + " seconds (the queue's "
+        + "VisibilityTimeout must be at least the Function's timeoutSeconds)"));
   }
 
   private static RecordFilter filter(EventSourceMappingSpec spec, List<Violation> violations) {
@@ -94,6 +127,13 @@ public final class MappingValidator {
         return null;
       }
       criteria.getFilters().forEach(f -> patterns.add(f == null ? null : f.getPattern()));
+      for (int i = 0; i < patterns.size(); i++) {
+        if (patterns.get(i) != null && patterns.get(i).length() > MAX_PATTERN_LENGTH) {
+          violations.add(new Violation("spec.filterCriteria.filters[" + i + "].pattern", "may be at most "
+              + MAX_PATTERN_LENGTH + " characters long (got " + patterns.get(i).length() + ")"));
+          return null;
+        }
+      }
     }
     try {
       return RecordFilter.of(patterns);
@@ -171,17 +211,33 @@ public final class MappingValidator {
     if (kafka.getBootstrapServers() == null || kafka.getBootstrapServers().isBlank()) {
       violations.add(new Violation("spec.source.kafka.bootstrapServers", "is required"));
     }
-    if (kafka.getTopic() == null || kafka.getTopic().isBlank()) {
-      violations.add(new Violation("spec.source.kafka.topic", "is required"));
-    }
+    topic(violations, "spec.source.kafka.topic", kafka.getTopic());
     if (spec.getDestinationConfig() != null && spec.getDestinationConfig().getOnFailure() != null
-        && spec.getDestinationConfig().getOnFailure().getKafka() != null
-        && isBlank(spec.getDestinationConfig().getOnFailure().getKafka().getTopic())) {
-      violations.add(new Violation("spec.destinationConfig.onFailure.kafka.topic", "is required"));
+        && spec.getDestinationConfig().getOnFailure().getKafka() != null) {
+      topic(violations, "spec.destinationConfig.onFailure.kafka.topic",
+          spec.getDestinationConfig().getOnFailure().getKafka().getTopic());
+    }
+    if (kafka.getConsumerGroupId() != null && !CONSUMER_GROUP.matcher(kafka.getConsumerGroupId()).matches()) {
+      violations.add(new Violation("spec.source.kafka.consumerGroupId", "must be 1 to 200 of the characters a-z, "
+          + "A-Z, 0-9 and -/*:_+=.@ (got '" + kafka.getConsumerGroupId() + "')"));
+    }
+    String startingPosition = spec.getStartingPosition() == null ? "LATEST" : spec.getStartingPosition();
+    if (!startingPosition.equals("LATEST") && !startingPosition.equals("TRIM_HORIZON")) {
+      // the CRD's schema says so too, but local mode's manifests do not pass through it
+      violations.add(new Violation("spec.startingPosition", "must be LATEST or TRIM_HORIZON (got '"
+          + startingPosition + "')"));
     }
     return new MappingConfig.Kafka(kafka.getBootstrapServers(), kafka.getTopic(), kafka.getConsumerGroupId(),
-        kafka.getAuthSecretRef() == null ? null : kafka.getAuthSecretRef().getName(),
-        spec.getStartingPosition() == null ? "LATEST" : spec.getStartingPosition());
+        kafka.getAuthSecretRef() == null ? null : kafka.getAuthSecretRef().getName(), startingPosition);
+  }
+
+  private static void topic(List<Violation> violations, String field, String topic) {
+    if (isBlank(topic)) {
+      violations.add(new Violation(field, "is required"));
+    } else if (!TOPIC.matcher(topic).matches()) {
+      violations.add(new Violation(field, "must be at most 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-', "
+          + "not starting with '.' (got '" + topic + "')"));
+    }
   }
 
   private static boolean isBlank(String value) {

@@ -10,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** SQS clients for sources and destinations: a Secret's credentials or AWS's default chain, an optional endpoint. */
 final class SqsClients {
@@ -34,5 +35,11 @@ final class SqsClients {
       builder.endpointOverride(URI.create(endpoint));
     }
     return builder.build();
+  }
+
+  /** The queue's VisibilityTimeout attribute, in seconds. */
+  static int visibilityTimeoutSeconds(SqsClient sqs, String queueUrl) {
+    return Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
+        .attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT)).attributes().get(QueueAttributeName.VISIBILITY_TIMEOUT));
   }
 }

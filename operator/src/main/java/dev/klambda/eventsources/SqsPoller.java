@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -37,6 +39,10 @@ final class SqsPoller implements Poller {
   private static final int INITIAL_POLLERS = 5;
   /** Between receives that found nothing in the window's last second: gathering, not spinning. */
   private static final Duration SHORT_RECEIVE_PAUSE = Duration.ofMillis(50);
+  /** Tries of a DeleteMessageBatch entry, beyond the SDK's own retries of a request. */
+  private static final int DELETE_ATTEMPTS = 3;
+  private static final Duration DELETE_RETRY_WAIT = Duration.ofMillis(200);
+  private static final Logger LOG = LoggerFactory.getLogger(SqsPoller.class);
 
   private final MappingConfig mapping;
   private final MappingConfig.Sqs source;
@@ -248,10 +254,11 @@ final class SqsPoller implements Poller {
         Set<String> failed = mapping.reportBatchItemFailures() ? SqsRecords.batchItemFailures(result.payload()) : Set.of();
         Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
         if (failed != null && ids.containsAll(failed)) {
+          // before the deletes, so that one that fails is what the status shows
+          lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
           delete(batch.stream().filter(m -> !failed.contains(m.messageId())).toList());
           List<Message> reported = batch.stream().filter(m -> failed.contains(m.messageId())).toList();
           afterFailure(reported, "Unhandled");
-          lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
           return Pace.KEEP;
         }
         // Lambda: a malformed response, or one naming a message not in the batch, fails the batch
@@ -300,15 +307,61 @@ final class SqsPoller implements Poller {
     delete(List.of(message));
   }
 
+  /**
+   * Deletes the messages, ten to a DeleteMessageBatch. SQS answers each entry on its own (the
+   * request succeeds while entries fail), so every failed entry is looked at: tried again with
+   * backoff when the fault was not ours, and one that still failed is logged, counted
+   * ({@code DELETE_FAILED}) and reported. It is never taken for deleted: it comes back after its
+   * visibility timeout and is handled again (at least once, as everywhere here).
+   */
   private void delete(List<Message> messages) {
     for (int from = 0; from < messages.size(); from += MAX_RECEIVE) {
-      List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
-      for (Message message : messages.subList(from, Math.min(messages.size(), from + MAX_RECEIVE))) {
-        entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-            .receiptHandle(message.receiptHandle()).build());
+      List<Message> pending = messages.subList(from, Math.min(messages.size(), from + MAX_RECEIVE));
+      Backoff backoff = new Backoff(DELETE_RETRY_WAIT, DELETE_RETRY_WAIT.multipliedBy(4));
+      for (int attempt = 1; !pending.isEmpty(); attempt++) {
+        List<DeleteFailure> failures = deleteOnce(pending);
+        List<Message> retry = failures.stream().filter(DeleteFailure::retryable).map(DeleteFailure::message).toList();
+        boolean again = !retry.isEmpty() && attempt < DELETE_ATTEMPTS && !closed && Backoff.sleep(backoff.next());
+        for (DeleteFailure failure : failures) {
+          if (again && failure.retryable()) {
+            LOG.warn("mapping {}: message {} was not deleted, trying again: {}", mapping.key(),
+                failure.message().messageId(), failure.reason());
+          } else {
+            notDeleted(failure);
+          }
+        }
+        pending = again ? retry : List.of();
       }
-      sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries));
     }
+  }
+
+  /** A message SQS did not delete, why, and whether trying again may help. */
+  private record DeleteFailure(Message message, String reason, boolean retryable) {}
+
+  /** One DeleteMessageBatch: the entries that failed (all of them when the request did). */
+  private List<DeleteFailure> deleteOnce(List<Message> messages) {
+    List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
+    for (Message message : messages) {
+      entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+          .receiptHandle(message.receiptHandle()).build());
+    }
+    try {
+      return sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries)).failed().stream()
+          .map(failed -> new DeleteFailure(messages.get(Integer.parseInt(failed.id())),
+              failed.code() + (failed.message() == null ? "" : ": " + failed.message()),
+              // a sender fault (a receipt handle the queue cannot read, say) fails the same way again
+              !Boolean.TRUE.equals(failed.senderFault())))
+          .toList();
+    } catch (SdkException e) {
+      return messages.stream().map(message -> new DeleteFailure(message, e.getMessage(), true)).toList();
+    }
+  }
+
+  private void notDeleted(DeleteFailure failure) {
+    LOG.warn("mapping {}: message {} was not deleted, it comes back after its visibility timeout: {}",
+        mapping.key(), failure.message().messageId(), failure.reason());
+    count(MappingObserver.Event.DELETE_FAILED, 1);
+    lastProcessingResult = "PROBLEM: message " + failure.message().messageId() + " not deleted: " + failure.reason();
   }
 
   private void count(MappingObserver.Event event, long n) {

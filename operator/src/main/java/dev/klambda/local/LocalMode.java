@@ -120,7 +120,9 @@ public final class LocalMode implements AutoCloseable {
             metrics.mappings(), loaded.secretSource());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
-        eventSources.apply(mapping);
+        Duration timeout = loaded.functions().stream().filter(f -> f.key().equals(mapping.functionKey()))
+            .findFirst().orElseThrow().timeout(); // the loader kept only mappings whose function it has
+        eventSources.apply(mapping, timeout);
       } catch (EventSourceManager.CannotStartException e) {
         err.println("klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
       }

@@ -56,6 +56,8 @@ final class MappingMeters implements MappingObserver {
       counters.put(Event.SENT_TO_DESTINATION, counter("klambda.esm.events.sent.to.destination",
           "Records sent to the on-failure destination", tags));
       counters.put(Event.BATCH, counter("klambda.esm.batches", "Invocations with a batch", tags));
+      counters.put(Event.DELETE_FAILED, counter("klambda.esm.delete.failures",
+          "SQS messages the queue did not delete (after retries): they come back and are handled again", tags));
       AtomicReference<Double> lag = new AtomicReference<>(0.0);
       Gauge.builder("klambda.esm.lag", lag, AtomicReference::get).baseUnit("seconds").tags(tags)
           .description("Age of the oldest record of the latest batch").register(registry);

@@ -12,12 +12,22 @@ import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.elasticmq.NodeAddress;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** EventSourceMappings on the mock API server: state and conditions as the operator reports them. */
 class EventSourceMappingIT {
@@ -127,5 +137,42 @@ class EventSourceMappingIT {
         "credentialsSecretRef", Map.of("name", "broker"))), Map.of());
     assertThat(awaitCondition("queue", "Invalid", "True").getMessage()).isEqualTo("spec.source.sqs.credentialsSecretRef: "
         + "Secret broker has an unknown key password (allowed: [accessKeyId, secretAccessKey, sessionToken])");
+  }
+
+  @Test
+  void anSqsQueueWithAVisibilityTimeoutShorterThanTheFunctionsIsInvalidUntilItIsRaised() throws Exception {
+    cluster.client().resource(JSON.convertValue(Manifests.provided("slow", "#!/bin/sh\nexec sleep 1000\n",
+        Map.of("timeoutSeconds", 10)), Function.class)).inNamespace("default").create();
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    SQSRestServer server = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
+        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, "")).start();
+    server.waitUntilStarted();
+    String endpoint = "http://127.0.0.1:" + port;
+    try (SqsClient sqs = SqsClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create(endpoint))
+        .credentialsProvider(AnonymousCredentialsProvider.create()).httpClient(UrlConnectionHttpClient.create())
+        .build()) {
+      String queue = sqs.createQueue(r -> r.queueName("short")
+          .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "2"))).queueUrl();
+      apply("short", "slow", Map.of("sqs", Map.of("queueUrl", queue, "endpoint", endpoint, "region", "us-east-1")),
+          Map.of());
+
+      assertThat(awaitCondition("short", "Invalid", "True").getMessage()).isEqualTo("spec.source.sqs.queueUrl: "
+          + "Queue visibility timeout: 2 seconds is less than Function timeout: 10 seconds (the queue's "
+          + "VisibilityTimeout must be at least the Function's timeoutSeconds)");
+      assertThat(operator.polls("default/short")).isFalse();
+
+      // not a change of the mapping: the reconciler judges it again on its own
+      sqs.setQueueAttributes(r -> r.queueUrl(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "10")));
+      assertThat(awaitCondition("short", "Ready", "True").getMessage()).isEqualTo("Polling queue " + queue);
+      assertThat(awaitCondition("short", "Invalid", "False").getMessage()).isEmpty();
+      // its pollers stop before the queue does, not in the middle of a receive
+      cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName("short").delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !operator.polls("default/short"));
+    } finally {
+      server.stopAndGetFuture().apply();
+    }
   }
 }

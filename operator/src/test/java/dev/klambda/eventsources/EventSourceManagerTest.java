@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class EventSourceManagerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Lambda's default: what the stand-in function is given. */
+  private static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(3);
 
   /** A clock the sleeper moves forward: each tick the test allows jumps to the next fire time. */
   private static final class SteppedTime extends Clock {
@@ -68,7 +70,7 @@ class EventSourceManagerTest {
 
   @Test
   void aScheduleInvokesTheFunctionWithAScheduledEventAtEachTime() throws Exception {
-    manager.apply(schedule("every-quarter", "cron(0/15 * * * ? *)", null, true, 1));
+    manager.apply(schedule("every-quarter", "cron(0/15 * * * ? *)", null, true, 1), FUNCTION_TIMEOUT);
     time.ticks.release(2);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
@@ -85,7 +87,7 @@ class EventSourceManagerTest {
 
   @Test
   void theInputIsTheEventWhenGiven() throws Exception {
-    manager.apply(schedule("nightly", "rate(1 day)", "{\"job\":\"cleanup\"}", true, 1));
+    manager.apply(schedule("nightly", "rate(1 day)", "{\"job\":\"cleanup\"}", true, 1), FUNCTION_TIMEOUT);
     time.ticks.release(1);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
@@ -95,13 +97,13 @@ class EventSourceManagerTest {
 
   @Test
   void disablingStopsThePollerAndEnablingStartsItAgain() throws Exception {
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("team-a/s")).isTrue();
 
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", false, 2));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", false, 2), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("team-a/s")).isFalse();
 
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("team-a/s")).isTrue();
     manager.close();
     assertThat(manager.isRunning("team-a/s")).isFalse();
@@ -109,17 +111,17 @@ class EventSourceManagerTest {
 
   @Test
   void aSuspendedManagerStartsNothingUntilResumed() throws Exception {
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1), FUNCTION_TIMEOUT);
     manager.suspend(); // another replica leads now
 
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2)); // a reconcile still running here
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2), FUNCTION_TIMEOUT); // a reconcile still running here
     assertThat(manager.isRunning("team-a/s")).isFalse();
 
     manager.resume();
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("team-a/s")).isTrue();
     manager.close();
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3));
+    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 3), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("team-a/s")).as("closed is final for apply").isFalse();
   }
 
@@ -138,14 +140,14 @@ class EventSourceManagerTest {
         false, null, 2, RecordFilter.of(List.of()),
         new MappingConfig.Sqs("http://127.0.0.1:9/1/orders", "eu-west-1", "http://127.0.0.1:9", "creds"), null);
     try {
-      withSecrets.apply(queue);
+      withSecrets.apply(queue, FUNCTION_TIMEOUT);
       apiServerDown.set(true);
 
-      withSecrets.apply(queue); // the next reconcile
+      withSecrets.apply(queue, FUNCTION_TIMEOUT); // the next reconcile
       assertThat(withSecrets.isRunning("team-a/q")).isTrue();
       MappingConfig changed = new MappingConfig("team-a", "q", "uid-q", 2, "report", true, 20, Duration.ZERO, -1,
           false, false, null, 2, RecordFilter.of(List.of()), queue.source(), null);
-      assertThatThrownBy(() -> withSecrets.apply(changed)).as("a new generation needs its Secret")
+      assertThatThrownBy(() -> withSecrets.apply(changed, FUNCTION_TIMEOUT)).as("a new generation needs its Secret")
           .hasMessageContaining("timed out");
     } finally {
       withSecrets.close();

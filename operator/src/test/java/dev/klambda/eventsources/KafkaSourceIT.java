@@ -55,6 +55,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaSourceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Lambda's default: what the stand-in function is given. */
+  private static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(3);
 
   private final EmbeddedKafka kafka = new EmbeddedKafka();
   private final List<List<JsonNode>> batches = new CopyOnWriteArrayList<>();
@@ -192,7 +194,7 @@ class KafkaSourceIT {
       produced.add(new ProducerRecord<>(topic, "key-" + (i % 7), "m" + i));
     }
     sendAll(produced);
-    manager().apply(mapping(100, 0, -1, false, false, null));
+    manager().apply(mapping(100, 0, -1, false, false, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 250);
     assertThat(delivered()).hasSize(250).doesNotHaveDuplicates();
@@ -240,7 +242,7 @@ class KafkaSourceIT {
       inFlight.decrementAndGet();
       return ok("{}");
     };
-    manager().apply(mapping(5, 0, -1, false, false, null)); // maximumConcurrency 2
+    manager().apply(mapping(5, 0, -1, false, false, null), FUNCTION_TIMEOUT); // maximumConcurrency 2
 
     try {
       await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 400);
@@ -259,7 +261,7 @@ class KafkaSourceIT {
   @Test
   void theBatchingWindowGathersRecordsIntoOneInvocation() throws Exception {
     newTopic(1);
-    manager().apply(mapping(100, 3, -1, false, false, null));
+    manager().apply(mapping(100, 3, -1, false, false, null), FUNCTION_TIMEOUT);
     Thread.sleep(1500); // the consumer has joined the group and waits at the end of the topic
     send("a", "b", "c");
 
@@ -281,7 +283,7 @@ class KafkaSourceIT {
       }
       return ok("{\"batchItemFailures\":[]}");
     };
-    manager().apply(mapping(10, 1, 3, false, true, null));
+    manager().apply(mapping(10, 1, 3, false, true, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 4);
     assertThat(firstAttempt).containsExactly("r0", "r1", "r2", "r3");
@@ -296,7 +298,7 @@ class KafkaSourceIT {
     kafka.createTopic(dlq, 1);
     send("ok-1", "ok-2", "poison", "ok-3");
     function = records -> records.stream().anyMatch(r -> value(r).equals("poison")) ? error() : ok("null");
-    manager().apply(mapping(10, 1, 1, true, false, new MappingConfig.ToTopic(dlq)));
+    manager().apply(mapping(10, 1, 1, true, false, new MappingConfig.ToTopic(dlq)), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 4);
     assertThat(delivered()).contains("ok-1", "ok-2", "ok-3");
@@ -329,7 +331,7 @@ class KafkaSourceIT {
       return ok("{}");
     };
     EventSourceManager first = manager();
-    first.apply(mapping(10, 0, -1, false, false, null));
+    first.apply(mapping(10, 0, -1, false, false, null), FUNCTION_TIMEOUT);
     assertThat(invoked.await(20, TimeUnit.SECONDS)).isTrue();
     first.close();
     assertThat(committed()).isZero();
@@ -337,7 +339,7 @@ class KafkaSourceIT {
     batches.clear();
     function = records -> ok("{}");
     metrics = new PrometheusMetrics();
-    manager().apply(mapping(10, 0, -1, false, false, null));
+    manager().apply(mapping(10, 0, -1, false, false, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 3);
     assertThat(delivered()).containsExactly("x1", "x2", "x3");
@@ -347,17 +349,17 @@ class KafkaSourceIT {
   void disablingKeepsThePositionAndEnablingResumesFromIt() throws Exception {
     newTopic(1);
     EventSourceManager manager = manager();
-    manager.apply(mapping(1, true, 10, 0, -1, false, false, null, List.of()));
+    manager.apply(mapping(1, true, 10, 0, -1, false, false, null, List.of()), FUNCTION_TIMEOUT);
     send("before");
     await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 1);
 
-    manager.apply(mapping(2, false, 10, 0, -1, false, false, null, List.of()));
+    manager.apply(mapping(2, false, 10, 0, -1, false, false, null, List.of()), FUNCTION_TIMEOUT);
     assertThat(manager.isRunning("default/orders")).isFalse();
     send("while-disabled-1", "while-disabled-2");
     Thread.sleep(1000);
     assertThat(delivered()).containsExactly("before");
 
-    manager.apply(mapping(3, true, 10, 0, -1, false, false, null, List.of()));
+    manager.apply(mapping(3, true, 10, 0, -1, false, false, null, List.of()), FUNCTION_TIMEOUT);
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 3);
     assertThat(delivered()).containsExactly("before", "while-disabled-1", "while-disabled-2");
   }
@@ -368,7 +370,7 @@ class KafkaSourceIT {
     send("{\"type\":\"order\",\"amount\":150}", "{\"type\":\"refund\",\"amount\":150}", "not json",
         "{\"type\":\"order\",\"amount\":5}");
     manager().apply(mapping(1, true, 10, 1, -1, false, false, null,
-        List.of("{\"value\":{\"type\":[\"order\"],\"amount\":[{\"numeric\":[\">\",100]}]}}")));
+        List.of("{\"value\":{\"type\":[\"order\"],\"amount\":[{\"numeric\":[\">\",100]}]}}")), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 4);
     assertThat(delivered()).containsExactly("{\"type\":\"order\",\"amount\":150}");
@@ -384,7 +386,7 @@ class KafkaSourceIT {
           Duration.ZERO, -1, false, false, null, 2, RecordFilter.of(List.of()),
           new MappingConfig.Kafka(later.bootstrapServers(), "late", null, null, "TRIM_HORIZON"), null);
       EventSourceManager manager = manager();
-      manager.apply(mapping);
+      manager.apply(mapping, FUNCTION_TIMEOUT);
       Thread.sleep(2000);
       assertThat(batches).isEmpty();
 
@@ -427,8 +429,8 @@ class KafkaSourceIT {
               "username", "alice", "password", "guessed")));
       SecretSource secrets = (namespace, name) -> stored.get(name);
       EventSourceManager manager = manager(secrets);
-      manager.apply(kafkaMapping("trusted", secured, "alice"));
-      manager.apply(kafkaMapping("guessing", secured, "mallory"));
+      manager.apply(kafkaMapping("trusted", secured, "alice"), FUNCTION_TIMEOUT);
+      manager.apply(kafkaMapping("guessing", secured, "mallory"), FUNCTION_TIMEOUT);
 
       await().atMost(Duration.ofSeconds(30)).until(() -> delivered().contains("secret-order"));
       await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(manager.lastProcessingResult("default/guessing"))
@@ -437,7 +439,7 @@ class KafkaSourceIT {
 
       // the Secret is corrected (rotated): the next apply of the same generation picks it up
       stored.put("mallory", alice);
-      manager.apply(kafkaMapping("guessing", secured, "mallory"));
+      manager.apply(kafkaMapping("guessing", secured, "mallory"), FUNCTION_TIMEOUT);
       await().atMost(Duration.ofSeconds(30)).until(() -> delivered().size() == 2);
       assertThat(delivered()).containsExactly("secret-order", "secret-order");
       manager.close();

@@ -1,6 +1,7 @@
 package dev.klambda.eventsources;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import dev.klambda.metering.PrometheusMetrics;
@@ -26,9 +28,15 @@ import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
@@ -37,6 +45,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  */
 class SqsSourceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Lambda's default: what the stand-in function is given. */
+  private static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(3);
 
   private int port;
   private SQSRestServer server;
@@ -57,7 +67,13 @@ class SqsSourceIT {
   }
 
   private EventSourceManager newManager() {
-    return new EventSourceManager((key, payload) -> { }, (key, payload) -> {
+    return new EventSourceManager((key, payload) -> { }, invoker(), metrics.mappings(), SecretSource.NONE,
+        "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+  }
+
+  /** The stand-in function: records each batch, answers as {@link #function} says. */
+  private BatchInvoker invoker() {
+    return (key, payload) -> {
       List<JsonNode> records = new ArrayList<>();
       try {
         JSON.readTree(payload).get("Records").forEach(records::add);
@@ -66,7 +82,37 @@ class SqsSourceIT {
       }
       batches.add(records);
       return function.apply(records);
-    }, metrics.mappings(), SecretSource.NONE, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    };
+  }
+
+  /** One poller of the queue, alone, through {@code client}: for a test that changes what the queue answers. */
+  private SqsPoller poller(String queueUrl, SqsClient client, MappingObserver observer) {
+    MappingConfig mapping = mapping(queueUrl, 10, 1, -1, false, false, null, 1);
+    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), FailureDestination.NONE,
+        "us-east-1", observer);
+  }
+
+  /** The test's client, with each DeleteMessageBatch answered by {@code delete} (given the real client). */
+  private SqsClient deletingWith(BiFunction<SqsClient, DeleteMessageBatchRequest, DeleteMessageBatchResponse> delete) {
+    return new SqsClient() {
+      @Override
+      public ReceiveMessageResponse receiveMessage(ReceiveMessageRequest request) {
+        return sqs.receiveMessage(request);
+      }
+
+      @Override
+      public DeleteMessageBatchResponse deleteMessageBatch(DeleteMessageBatchRequest request) {
+        return delete.apply(sqs, request);
+      }
+
+      @Override
+      public String serviceName() {
+        return sqs.serviceName();
+      }
+
+      @Override
+      public void close() {} // the test's client is closed after the test
+    };
   }
 
   private void startServer() {
@@ -145,7 +191,7 @@ class SqsSourceIT {
       }
       return ok("{}");
     };
-    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null), FUNCTION_TIMEOUT);
     assertThat(invoked.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     manager.close();
     assertThat(visibleAndInFlight(queue)).isEqualTo(2);
@@ -153,7 +199,7 @@ class SqsSourceIT {
     batches.clear();
     function = records -> ok("{}");
     manager = newManager();
-    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null), FUNCTION_TIMEOUT);
 
     // back after the visibility timeout (5 s), delivered, then deleted
     await().atMost(Duration.ofSeconds(30)).until(() -> visibleAndInFlight(queue) == 0);
@@ -167,7 +213,7 @@ class SqsSourceIT {
     MappingConfig all = mapping(queue, 10, 1, -1, false, false, null);
     manager.apply(new MappingConfig(all.namespace(), all.name(), all.uid(), all.generation(), all.functionName(),
         true, 10, all.batchingWindow(), -1, false, false, null, 2,
-        RecordFilter.of(List.of("{\"body\":{\"type\":[\"order\"]}}")), all.source(), null));
+        RecordFilter.of(List.of("{\"body\":{\"type\":[\"order\"]}}")), all.source(), null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> visibleAndInFlight(queue) == 0);
     assertThat(bodies()).containsExactly("{\"type\":\"order\"}");
@@ -179,7 +225,7 @@ class SqsSourceIT {
   void batchesInLambdasShapeAndDeletesWhatSucceeded() throws Exception {
     String queue = queue("orders");
     send(queue, "a", "b", "c");
-    manager.apply(mapping(queue, 10, 1, -1, false, false, null));
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().size() == 3 && visibleAndInFlight(queue) == 0);
     JsonNode record = batches.getFirst().getFirst();
@@ -215,7 +261,7 @@ class SqsSourceIT {
       inFlight.decrementAndGet();
       return ok("{}");
     };
-    manager.apply(mapping(queue, 10, 0, -1, false, false, null, 8));
+    manager.apply(mapping(queue, 10, 0, -1, false, false, null, 8), FUNCTION_TIMEOUT);
 
     // growth itself (steps kept or given back, the cap) is PollerScalingTest's; here: it happens,
     // against a real queue, within maximumConcurrency, and goes back when the queue is empty
@@ -235,7 +281,7 @@ class SqsSourceIT {
   @Test
   void theBatchingWindowGathersUpToTheBatchSize() throws Exception {
     String queue = queue("windowed");
-    manager.apply(mapping(queue, 4, 3, -1, false, false, null));
+    manager.apply(mapping(queue, 4, 3, -1, false, false, null), FUNCTION_TIMEOUT);
     send(queue, "1", "2");
     Thread.sleep(300);
     send(queue, "3", "4", "5");
@@ -249,7 +295,7 @@ class SqsSourceIT {
   void aOneSecondWindowGathersWhatArrivesWithinItNotJustTheFirstReceive() throws Exception {
     String queue = queue("one-second");
     send(queue, "a");
-    manager.apply(mapping(queue, 10, 1, -1, false, false, null, 1)); // one poller: the window is its own
+    manager.apply(mapping(queue, 10, 1, -1, false, false, null, 1), FUNCTION_TIMEOUT); // one poller: the window is its own
     Thread.sleep(300);
     send(queue, "b", "c");
 
@@ -266,7 +312,7 @@ class SqsSourceIT {
       return ok("{\"batchItemFailures\":[" + String.join(",", failed) + "]}");
     };
     send(queue, "good-1", "bad-1", "good-2");
-    manager.apply(mapping(queue, 10, 0, -1, false, true, null));
+    manager.apply(mapping(queue, 10, 0, -1, false, true, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().stream().filter("bad-1"::equals).count() >= 2);
     assertThat(bodies().stream().filter(b -> b.startsWith("good"))).as("each good one once").hasSize(2);
@@ -278,7 +324,7 @@ class SqsSourceIT {
     String queue = queue("unknown-id");
     function = records -> ok("{\"batchItemFailures\":[{\"itemIdentifier\":\"no-such-message\"}]}");
     send(queue, "a", "b");
-    manager.apply(mapping(queue, 10, 0, -1, false, true, null));
+    manager.apply(mapping(queue, 10, 0, -1, false, true, null), FUNCTION_TIMEOUT);
 
     // as Lambda does: nothing of the batch is deleted, both messages come back
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().stream().filter("a"::equals).count() >= 2
@@ -292,7 +338,7 @@ class SqsSourceIT {
     String failures = queue("failures");
     function = records -> records.stream().anyMatch(r -> r.get("body").asText().equals("poison")) ? error() : ok("{}");
     send(queue, "fine-1", "poison", "fine-2", "fine-3");
-    manager.apply(mapping(queue, 10, 1, 1, true, false, new MappingConfig.ToQueue(failures, endpoint(), "us-east-1")));
+    manager.apply(mapping(queue, 10, 1, 1, true, false, new MappingConfig.ToQueue(failures, endpoint(), "us-east-1")), FUNCTION_TIMEOUT);
     // all four in one batch: the window gathers them before the first invocation
 
     List<Message> failed = new ArrayList<>();
@@ -325,10 +371,75 @@ class SqsSourceIT {
   }
 
   @Test
+  void aDeleteEntryThatFailedOnSqsSideIsTriedAgainAndNotTakenForDone() throws Exception {
+    String queue = queue("flaky");
+    send(queue, "a", "b");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(MappingObserver.NONE);
+    // SQS's partial failure: the request succeeds, its entries fail, not for anything the poller sent
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> deletes.incrementAndGet() > 1
+        ? real.deleteMessageBatch(request)
+        : DeleteMessageBatchResponse.builder().failed(request.entries().stream().map(entry -> BatchResultErrorEntry
+            .builder().id(entry.id()).code("InternalError").senderFault(false).build()).toList()).build()), tally)) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> visibleAndInFlight(queue) == 0);
+      assertThat(poller.lastProcessingResult()).isEqualTo("OK");
+    }
+    assertThat(deletes).as("the failed entries tried again").hasValue(2);
+    assertThat(bodies()).as("deleted by the retry, before they came back").containsExactlyInAnyOrder("a", "b");
+    assertThat(tally.counts("default/orders")).containsEntry(MappingObserver.Event.DELETE_FAILED, 0L);
+  }
+
+  @Test
+  void aDeleteRequestThatKeepsFailingIsTriedAFewTimesThenCounted() throws Exception {
+    String queue = queue("unreachable");
+    send(queue, "once");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(MappingObserver.NONE);
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> {
+      deletes.incrementAndGet();
+      throw SdkClientException.create("Connection reset"); // after the SDK's own retries
+    }), tally)) {
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> tally.counts("default/orders").getOrDefault(MappingObserver.Event.DELETE_FAILED, 0L) == 1);
+      assertThat(deletes).hasValue(3);
+      assertThat(poller.lastProcessingResult()).endsWith(" not deleted: Connection reset");
+    }
+  }
+
+  @Test
+  void aDeleteTheQueueRefusesIsCountedAndReportedAndTheMessageComesBack() throws Exception {
+    String queue = queue("refused");
+    send(queue, "once");
+    AtomicInteger deletes = new AtomicInteger();
+    MappingTally tally = new MappingTally(metrics.mappings());
+    // a receipt handle the queue cannot read: ElasticMQ fails that entry as the sender's fault, as SQS does
+    try (SqsPoller poller = poller(queue, deletingWith((real, request) -> {
+      deletes.incrementAndGet();
+      return real.deleteMessageBatch(request.toBuilder().entries(request.entries().stream()
+          .map(entry -> entry.toBuilder().receiptHandle("not-a-receipt-handle").build()).toList()).build());
+    }), tally)) {
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> tally.counts("default/orders").getOrDefault(MappingObserver.Event.DELETE_FAILED, 0L) == 1);
+      assertThat(deletes).as("a sender fault fails the same way again: not retried").hasValue(1);
+      String messageId = batches.getFirst().getFirst().get("messageId").asText();
+      assertThat(poller.lastProcessingResult()).startsWith("PROBLEM: message " + messageId + " not deleted: ");
+      assertThat(PrometheusText.value(PrometheusText.parse(metrics.scrape()), "klambda_esm_delete_failures_total",
+          Map.of("mapping", "orders"))).isEqualTo(1.0);
+
+      // not taken for deleted: after its visibility timeout (5 s) it is handled again
+      await().atMost(Duration.ofSeconds(20)).until(() -> bodies().size() == 2);
+      assertThat(bodies()).containsExactly("once", "once");
+    }
+  }
+
+  @Test
   void aSourceThatIsDownAtStartIsPolledOnceItIsUp() throws Exception {
     String queue = queue("late");
     server.stopAndWait();
-    manager.apply(mapping(queue, 10, 0, -1, false, false, null));
+    MappingConfig mapping = mapping(queue, 10, 0, -1, false, false, null);
+    manager.apply(mapping, FUNCTION_TIMEOUT);
+    assertThat(manager.visibilityUnchecked("default/orders")).as("not Invalid: the next apply reads again")
+        .isNotNull();
     await().atMost(Duration.ofSeconds(10)).until(() -> manager.lastProcessingResult("default/orders") != null
         && manager.lastProcessingResult("default/orders").startsWith("PROBLEM: source unreachable"));
 
@@ -338,25 +449,55 @@ class SqsSourceIT {
 
     await().atMost(Duration.ofSeconds(30)).until(() -> bodies().contains("finally"));
     await().atMost(Duration.ofSeconds(10)).until(() -> "OK".equals(manager.lastProcessingResult("default/orders")));
+    manager.apply(mapping, FUNCTION_TIMEOUT); // the next reconcile
+    assertThat(manager.visibilityUnchecked("default/orders")).isNull();
+  }
+
+  @Test
+  void aVisibilityTimeoutShorterThanTheFunctionsTimeoutIsRefusedUntilItIsLongEnough() throws Exception {
+    // Lambda's example of why: a 2 s visibility and a 10 s function had one message redelivered 8 times
+    String queue = sqs.createQueue(r -> r.queueName("short").attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
+        "2"))).queueUrl();
+    send(queue, "first");
+    MappingConfig mapping = mapping(queue, 10, 0, -1, false, false, null);
+
+    assertThatThrownBy(() -> manager.apply(mapping, Duration.ofSeconds(10)))
+        .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
+        .hasMessage("spec.source.sqs.queueUrl: Queue visibility timeout: 2 seconds is less than Function timeout: "
+            + "10 seconds (the queue's VisibilityTimeout must be at least the Function's timeoutSeconds)");
+    assertThat(manager.isRunning("default/orders")).isFalse();
+
+    manager.apply(mapping, Duration.ofSeconds(2)); // the function's timeout lowered to the queue's
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("first"));
+
+    assertThatThrownBy(() -> manager.apply(mapping, Duration.ofSeconds(10))).as("the function's timeout raised again")
+        .hasMessageContaining("Queue visibility timeout: 2 seconds is less than Function timeout: 10 seconds");
+    assertThat(manager.isRunning("default/orders")).as("a running poller stops").isFalse();
+
+    sqs.setQueueAttributes(r -> r.queueUrl(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "10")));
+    manager.apply(mapping, Duration.ofSeconds(10)); // the next reconcile reads the queue again
+    send(queue, "second");
+    await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("second"));
+    assertThat(bodies()).containsExactly("first", "second");
   }
 
   @Test
   void disablingKeepsThePositionAndReEnablingResumes() throws Exception {
     String queue = queue("paused");
     MappingConfig enabled = mapping(queue, 10, 0, -1, false, false, null);
-    manager.apply(enabled);
+    manager.apply(enabled, FUNCTION_TIMEOUT);
     send(queue, "before");
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("before"));
 
     manager.apply(new MappingConfig("default", "orders", "uid", 2, "report", false, 10, Duration.ZERO, -1, false,
-        false, null, 2, enabled.filter(), enabled.source(), null));
+        false, null, 2, enabled.filter(), enabled.source(), null), FUNCTION_TIMEOUT);
     send(queue, "while-disabled");
     Thread.sleep(1500);
     assertThat(bodies()).doesNotContain("while-disabled");
     assertThat(visibleAndInFlight(queue)).isEqualTo(1);
 
     manager.apply(new MappingConfig("default", "orders", "uid", 3, "report", true, 10, Duration.ZERO, -1, false,
-        false, null, 2, enabled.filter(), enabled.source(), null));
+        false, null, 2, enabled.filter(), enabled.source(), null), FUNCTION_TIMEOUT);
     await().atMost(Duration.ofSeconds(20)).until(() -> bodies().contains("while-disabled"));
   }
 }
