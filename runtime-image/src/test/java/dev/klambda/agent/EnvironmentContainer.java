@@ -172,6 +172,15 @@ final class EnvironmentContainer implements AutoCloseable {
     return agent.stdout() + agent.stderr() + function.stdout() + function.stderr();
   }
 
+  /**
+   * Waits until the logs hold {@code lines} in this order: an invocation's END and REPORT come when
+   * its runtime asks for the next event, after its answer.
+   */
+  void awaitLogs(String... lines) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+        .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(logs()).containsSubsequence(lines));
+  }
+
   /** Whether both containers run. */
   boolean running() {
     return running(name) && running(agent());

@@ -115,7 +115,7 @@ class RuntimeImageIT {
         // the runtime lives in the function's container: its cgroup has exactly the 128 MB
         + "\"tmpWritable\":true,\"rootWritable\":false,\"memoryLimit\":" + 128 * 1024 * 1024
         + ",\"taskRoot\":\"/var/task\"}");
-    assertThat(container.logs()).containsSubsequence("START RequestId: r-provided",
+    container.awaitLogs("START RequestId: r-provided",
         "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
   }
 
@@ -160,6 +160,30 @@ class RuntimeImageIT {
     assertThat(answer.body()).isEqualTo("Echoing request: '{\"key1\":\"value1\"}'");
   }
 
+  /**
+   * The launcher's telemetry connection: a text frame (a55a0003, its length, a timestamp, then the
+   * message) on the runtime's descriptor is one line; and a line logged after the answer is still
+   * that invocation's.
+   */
+  @Test
+  void framedRecordsAreOneLineAndTheLogAfterTheAnswerIsTheInvocations() throws Exception {
+    container = provided(BashRuntime.loop("", """
+          printf '\\xa5\\x5a\\x00\\x03\\x00\\x00\\x00\\x15\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00a record of\\ntwo lines' \\
+            >&"$_LAMBDA_TELEMETRY_LOG_FD"
+          printf '{}' | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+          echo "after the answer of $request_id\"""")).start();
+    assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
+
+    Response answer = container.invoke("{}", REQUEST_ID, "r-framed", AgentProtocol.LOG_TYPE, "Tail");
+
+    assertThat(answer.outcome()).isEqualTo("success");
+    String tail = new String(java.util.Base64.getDecoder().decode(answer.headers().get(AgentProtocol.LOG_RESULT)),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(tail.split("\n")).containsSubsequence("START RequestId: r-framed Version: $LATEST", "a record of\rtwo lines",
+        "after the answer of r-framed", "END RequestId: r-framed");
+    assertThat(container.logs().split("\n")).contains("a record of\rtwo lines");
+  }
+
   @Test
   void java21HandlerRunsOnTheImagesJreWithAHeapWithinTheFunctionsMemory() throws Exception {
     functionJar(GreetingHandler.class);
@@ -176,7 +200,7 @@ class RuntimeImageIT {
     assertThat(heap.find()).isTrue();
     assertThat(Long.parseLong(heap.group(1))).as("heap: 85% of the memory, as Lambda's java runtime")
         .isLessThanOrEqualTo(256 * 85 / 100);
-    assertThat(container.logs()).contains("greeting klambda", "REPORT RequestId: r-java");
+    container.awaitLogs("greeting klambda", "REPORT RequestId: r-java");
   }
 
   @Test
@@ -195,7 +219,7 @@ class RuntimeImageIT {
     Response after = container.invoke("{\"after\":\"oom\"}", REQUEST_ID, "r-after");
     assertThat(after.outcome()).isEqualTo("success");
     assertThat(after.body()).startsWith("{\"event\":{\"after\":\"oom\"}");
-    assertThat(container.logs()).containsSubsequence("handling r-oom",
+    container.awaitLogs("handling r-oom",
         "REPORT RequestId: r-oom", "Status: error\tError Type: Runtime.ExitError",
         "handling r-after", "REPORT RequestId: r-after");
     // as Lambda reports an out-of-memory invocation: it used all of its memory
