@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.destinations.SecretSource;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
 import dev.klambda.metering.PrometheusMetrics;

@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.destinations;
 
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -12,16 +12,16 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /** SQS clients for sources and destinations: a Secret's credentials or AWS's default chain, an optional endpoint. */
-final class SqsClients {
+public final class SqsClients {
   private SqsClients() {}
 
   /**
-   * @param credentials from the mapping's Secret; null for the AWS default credential chain, and
+   * @param credentials from a Secret; null for the AWS default credential chain, and
    *     without AWS credentials the requests go unsigned, which SQS-compatible servers like
    *     ElasticMQ accept
    * @param endpoint any SQS-compatible server, or null for AWS
    */
-  static SqsClient of(String region, String endpoint, AwsCredentials credentials) {
+  public static SqsClient of(String region, String endpoint, AwsCredentials credentials) {
     AwsCredentialsProvider provider = credentials != null
         ? StaticCredentialsProvider.create(credentials)
         : AwsCredentialsProviderChain.builder().credentialsProviders(

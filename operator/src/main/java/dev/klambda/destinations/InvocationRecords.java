@@ -1,17 +1,20 @@
-package dev.klambda.eventsources;
+package dev.klambda.destinations;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 
-/** The envelope Lambda puts around records it sends to an on-failure destination, for every source. */
-final class OnFailureRecords {
+/**
+ * The envelope of Lambda's invocation records: what it puts around the records of a mapping that
+ * go to its on-failure destination, for every source.
+ */
+public final class InvocationRecords {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private OnFailureRecords() {}
+  private InvocationRecords() {}
 
   /** Version, time, request context (the condition, how often it was tried) and response context. */
-  static ObjectNode envelope(String requestId, String functionArn, String condition, int invokeCount,
+  public static ObjectNode envelope(String requestId, String functionArn, String condition, int invokeCount,
       String functionError) {
     ObjectNode failure = JSON.createObjectNode();
     failure.put("version", "1.0");
