@@ -5,6 +5,7 @@ import dev.klambda.destinations.RecordSender;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationRequest;
+import dev.klambda.function.Destination;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.ServiceException;
@@ -168,11 +169,11 @@ public final class EventSourceManager implements AutoCloseable {
   private RecordSender destination(MappingConfig mapping, Map<String, String> kafkaAuth) {
     return switch (mapping.onFailure()) {
       case null -> RecordSender.NONE;
-      case MappingConfig.ToQueue queue ->
+      case Destination.ToQueue queue ->
           RecordSender.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
-      case MappingConfig.ToFunction function -> record ->
+      case Destination.ToFunction function -> record ->
           sink.submitEvent(mapping.namespace() + "/" + function.name(), record.getBytes(StandardCharsets.UTF_8));
-      case MappingConfig.ToTopic topic -> RecordSender.topic(KafkaConnection.producer(
+      case Destination.ToTopic topic -> RecordSender.topic(KafkaConnection.producer(
           ((MappingConfig.Kafka) mapping.source()).bootstrapServers(), kafkaAuth,
           "klambda-" + mapping.key() + "-on-failure"), topic.topic());
     };

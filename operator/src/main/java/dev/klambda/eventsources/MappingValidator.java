@@ -3,6 +3,7 @@ package dev.klambda.eventsources;
 import dev.klambda.api.EventSource;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.EventSourceMappingSpec;
+import dev.klambda.function.Destination;
 import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.function.Violation;
 import java.time.DateTimeException;
@@ -51,8 +52,9 @@ public final class MappingValidator {
         violations.add(new Violation("spec.functionResponseTypes", "may hold only ReportBatchItemFailures (got '" + type + "')"));
       }
     }
-    MappingConfig.Destination onFailure = destination(spec, violations);
-    if (onFailure instanceof MappingConfig.ToTopic && source != null && !kafka) {
+    Destination onFailure = Destination.of(spec.getDestinationConfig() == null ? null
+        : spec.getDestinationConfig().getOnFailure(), "spec.destinationConfig.onFailure", violations);
+    if (onFailure instanceof Destination.ToTopic && source != null && !kafka) {
       violations.add(new Violation("spec.destinationConfig.onFailure.kafka",
           "needs a Kafka source: the topic is on the source's cluster"));
     }
@@ -104,35 +106,6 @@ public final class MappingValidator {
     }
   }
 
-  private static MappingConfig.Destination destination(EventSourceMappingSpec spec, List<Violation> violations) {
-    var config = spec.getDestinationConfig();
-    if (config == null || config.getOnFailure() == null) {
-      return null;
-    }
-    var onFailure = config.getOnFailure();
-    int count = (onFailure.getSqs() != null ? 1 : 0) + (onFailure.getKafka() != null ? 1 : 0)
-        + (onFailure.getFunction() != null ? 1 : 0);
-    if (count != 1) {
-      violations.add(new Violation("spec.destinationConfig.onFailure",
-          "must set exactly one of sqs, kafka and function (got " + count + ")"));
-      return null;
-    }
-    if (onFailure.getSqs() != null) {
-      if (onFailure.getSqs().getQueueUrl() == null || onFailure.getSqs().getQueueUrl().isBlank()) {
-        violations.add(new Violation("spec.destinationConfig.onFailure.sqs.queueUrl", "is required"));
-      }
-      return new MappingConfig.ToQueue(onFailure.getSqs().getQueueUrl(), onFailure.getSqs().getEndpoint(),
-          onFailure.getSqs().getRegion());
-    }
-    if (onFailure.getKafka() != null) {
-      return new MappingConfig.ToTopic(onFailure.getKafka().getTopic());
-    }
-    if (onFailure.getFunction().getName() == null || onFailure.getFunction().getName().isBlank()) {
-      violations.add(new Violation("spec.destinationConfig.onFailure.function.name", "is required"));
-    }
-    return new MappingConfig.ToFunction(onFailure.getFunction().getName());
-  }
-
   private static MappingConfig.Source source(EventSource source, EventSourceMappingSpec spec, List<Violation> violations) {
     int count = source == null ? 0
         : (source.getSqs() != null ? 1 : 0) + (source.getKafka() != null ? 1 : 0) + (source.getSchedule() != null ? 1 : 0);
@@ -174,18 +147,9 @@ public final class MappingValidator {
     if (kafka.getTopic() == null || kafka.getTopic().isBlank()) {
       violations.add(new Violation("spec.source.kafka.topic", "is required"));
     }
-    if (spec.getDestinationConfig() != null && spec.getDestinationConfig().getOnFailure() != null
-        && spec.getDestinationConfig().getOnFailure().getKafka() != null
-        && isBlank(spec.getDestinationConfig().getOnFailure().getKafka().getTopic())) {
-      violations.add(new Violation("spec.destinationConfig.onFailure.kafka.topic", "is required"));
-    }
     return new MappingConfig.Kafka(kafka.getBootstrapServers(), kafka.getTopic(), kafka.getConsumerGroupId(),
         kafka.getAuthSecretRef() == null ? null : kafka.getAuthSecretRef().getName(),
         spec.getStartingPosition() == null ? "LATEST" : spec.getStartingPosition());
-  }
-
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
   }
 
   private static void range(List<Violation> violations, String field, int value, int min, int max) {

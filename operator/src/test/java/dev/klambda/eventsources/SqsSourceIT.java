@@ -9,6 +9,7 @@ import dev.klambda.destinations.SecretSource;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.function.Destination;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -104,12 +105,12 @@ class SqsSourceIT {
   }
 
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
-      boolean reportFailures, MappingConfig.Destination onFailure) {
+      boolean reportFailures, Destination onFailure) {
     return mapping(queueUrl, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, 2);
   }
 
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
-      boolean reportFailures, MappingConfig.Destination onFailure, int maximumConcurrency) {
+      boolean reportFailures, Destination onFailure, int maximumConcurrency) {
     return new MappingConfig("default", "orders", "uid", 1, "report", true, batchSize,
         Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, maximumConcurrency,
         RecordFilter.of(List.of()), new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
@@ -294,7 +295,7 @@ class SqsSourceIT {
     String failures = queue("failures");
     function = records -> records.stream().anyMatch(r -> r.get("body").asText().equals("poison")) ? error() : ok("{}");
     send(queue, "fine-1", "poison", "fine-2", "fine-3");
-    manager.apply(mapping(queue, 10, 1, 1, true, false, new MappingConfig.ToQueue(failures, endpoint(), "us-east-1")));
+    manager.apply(mapping(queue, 10, 1, 1, true, false, new Destination.ToQueue(failures, endpoint(), "us-east-1")));
     // all four in one batch: the window gathers them before the first invocation
 
     List<Message> failed = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.klambda.api;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** Exactly one of sqs, kafka and function. */
-public class OnFailureDestination {
+public class EventDestination {
   @JsonPropertyDescription("An SQS queue.")
   private SqsDestination sqs;
 
