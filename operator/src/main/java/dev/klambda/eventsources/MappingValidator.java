@@ -58,6 +58,7 @@ public final class MappingValidator {
       violations.add(new Violation("spec.destinationConfig.onFailure.kafka",
           "needs a Kafka source: the topic is on the source's cluster"));
     }
+    functionOnly(onFailure, violations);
     RecordFilter filter = filter(spec, violations);
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
@@ -69,6 +70,26 @@ public final class MappingValidator {
         spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
         Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
         maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, filter, source, onFailure);
+  }
+
+  /**
+   * What only a Function's destinations name: a mapping sends to its queue with the operator's AWS
+   * credentials and to a topic on its source's cluster, with the source's auth Secret.
+   */
+  private static void functionOnly(Destination onFailure, List<Violation> violations) {
+    String field = "spec.destinationConfig.onFailure.";
+    if (onFailure instanceof Destination.ToQueue queue && queue.credentialsSecret() != null) {
+      violations.add(new Violation(field + "sqs.credentialsSecretRef", "is for a Function's destinations: a "
+          + "mapping's queue is sent to with the operator's AWS credentials"));
+    }
+    if (onFailure instanceof Destination.ToTopic topic && topic.bootstrapServers() != null) {
+      violations.add(new Violation(field + "kafka.bootstrapServers", "is for a Function's destinations: a "
+          + "mapping's topic is on its source's cluster"));
+    }
+    if (onFailure instanceof Destination.ToTopic topic && topic.authSecret() != null) {
+      violations.add(new Violation(field + "kafka.authSecretRef", "is for a Function's destinations: a "
+          + "mapping's topic is reached with its source's authSecretRef"));
+    }
   }
 
   /**

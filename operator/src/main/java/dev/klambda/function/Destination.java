@@ -1,6 +1,7 @@
 package dev.klambda.function;
 
 import dev.klambda.api.EventDestination;
+import dev.klambda.api.SecretRef;
 import java.util.List;
 
 /**
@@ -8,9 +9,14 @@ import java.util.List;
  * Event invocation records. Exactly one target.
  */
 public sealed interface Destination {
-  record ToQueue(String queueUrl, String endpoint, String region) implements Destination {}
+  /** @param credentialsSecret the Secret to send with; null for the AWS default credential chain */
+  record ToQueue(String queueUrl, String endpoint, String region, String credentialsSecret) implements Destination {}
 
-  record ToTopic(String topic) implements Destination {}
+  /**
+   * @param bootstrapServers the topic's cluster; null for a mapping's (its source's cluster)
+   * @param authSecret the Secret with the connection settings of bootstrapServers; null for none
+   */
+  record ToTopic(String topic, String bootstrapServers, String authSecret) implements Destination {}
 
   /** A Function of the same namespace, invoked asynchronously with the record. */
   record ToFunction(String name) implements Destination {}
@@ -30,15 +36,21 @@ public sealed interface Destination {
       return null;
     }
     if (spec.getSqs() != null) {
-      required(violations, field + ".sqs.queueUrl", spec.getSqs().getQueueUrl());
-      return new ToQueue(spec.getSqs().getQueueUrl(), spec.getSqs().getEndpoint(), spec.getSqs().getRegion());
+      var sqs = spec.getSqs();
+      required(violations, field + ".sqs.queueUrl", sqs.getQueueUrl());
+      return new ToQueue(sqs.getQueueUrl(), sqs.getEndpoint(), sqs.getRegion(), secret(sqs.getCredentialsSecretRef()));
     }
     if (spec.getKafka() != null) {
-      required(violations, field + ".kafka.topic", spec.getKafka().getTopic());
-      return new ToTopic(spec.getKafka().getTopic());
+      var kafka = spec.getKafka();
+      required(violations, field + ".kafka.topic", kafka.getTopic());
+      return new ToTopic(kafka.getTopic(), kafka.getBootstrapServers(), secret(kafka.getAuthSecretRef()));
     }
     required(violations, field + ".function.name", spec.getFunction().getName());
     return new ToFunction(spec.getFunction().getName());
+  }
+
+  private static String secret(SecretRef ref) {
+    return ref == null ? null : ref.getName();
   }
 
   private static void required(List<Violation> violations, String field, String value) {

@@ -1,6 +1,6 @@
 package dev.klambda.gateway;
 
-import dev.klambda.function.EventRetries;
+import dev.klambda.function.EventInvokeConfig;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import java.time.Duration;
@@ -92,8 +92,8 @@ public final class AsyncInvoker {
   }
 
   private void run(String key, InvocationRequest request, long received) throws InterruptedException {
-    EventRetries retries = retries(key);
-    Duration maxAge = retries.maximumEventAge().compareTo(maxEventAge) < 0 ? retries.maximumEventAge() : maxEventAge;
+    EventInvokeConfig config = config(key);
+    Duration maxAge = config.maximumEventAge().compareTo(maxEventAge) < 0 ? config.maximumEventAge() : maxEventAge;
     long expires = received + maxAge.toNanos();
     int failures = 0;
     while (System.nanoTime() < expires) {
@@ -102,9 +102,9 @@ public final class AsyncInvoker {
         if (!result.functionError()) {
           return;
         }
-        if (failures == retries.maximumRetryAttempts()) {
+        if (failures == config.maximumRetryAttempts()) {
           drop(key, request, received, "function error " + result.errorType() + " after "
-              + (retries.maximumRetryAttempts() + 1) + " attempt(s)");
+              + (config.maximumRetryAttempts() + 1) + " attempt(s)");
           return;
         }
         failures++;
@@ -122,12 +122,12 @@ public final class AsyncInvoker {
   }
 
   /** The function's asyncInvokeConfig; Lambda's defaults for a function not (or no longer) served. */
-  private EventRetries retries(String key) {
+  private EventInvokeConfig config(String key) {
     try {
-      EventRetries retries = registry.find(key).eventRetries();
-      return retries != null ? retries : EventRetries.LAMBDA;
+      EventInvokeConfig config = registry.find(key).eventInvokeConfig();
+      return config != null ? config : EventInvokeConfig.LAMBDA;
     } catch (ServiceException notServed) {
-      return EventRetries.LAMBDA;
+      return EventInvokeConfig.LAMBDA;
     }
   }
 

@@ -298,7 +298,7 @@ class KafkaSourceIT {
     kafka.createTopic(dlq, 1);
     send("ok-1", "ok-2", "poison", "ok-3");
     function = records -> records.stream().anyMatch(r -> value(r).equals("poison")) ? error() : ok("null");
-    manager().apply(mapping(10, 1, 1, true, false, new Destination.ToTopic(dlq)));
+    manager().apply(mapping(10, 1, 1, true, false, new Destination.ToTopic(dlq, null, null)));
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 4);
     assertThat(delivered()).contains("ok-1", "ok-2", "ok-3");

@@ -295,7 +295,8 @@ class SqsSourceIT {
     String failures = queue("failures");
     function = records -> records.stream().anyMatch(r -> r.get("body").asText().equals("poison")) ? error() : ok("{}");
     send(queue, "fine-1", "poison", "fine-2", "fine-3");
-    manager.apply(mapping(queue, 10, 1, 1, true, false, new Destination.ToQueue(failures, endpoint(), "us-east-1")));
+    manager.apply(mapping(queue, 10, 1, 1, true, false,
+        new Destination.ToQueue(failures, endpoint(), "us-east-1", null)));
     // all four in one batch: the window gathers them before the first invocation
 
     List<Message> failed = new ArrayList<>();

@@ -1,7 +1,7 @@
 package dev.klambda.gateway;
 
 import dev.klambda.function.FunctionConfig;
-import dev.klambda.function.EventRetries;
+import dev.klambda.function.EventInvokeConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -128,7 +128,7 @@ class AsyncInvokerTest {
     FunctionConfig noRetries = new FunctionConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
         plain.runtime(), plain.handler(), plain.code(), plain.memoryMB(), plain.timeout(), plain.initTimeout(),
         plain.variables(), plain.reservedConcurrency(), plain.provisionedConcurrency(), plain.idleTimeout(),
-        plain.url(), null, new EventRetries(0, Duration.ofMinutes(1)));
+        plain.url(), null, new EventInvokeConfig(0, Duration.ofMinutes(1), null, null));
     AsyncInvoker async = invoker((environment, request) -> {
       attempts.incrementAndGet();
       return result(Outcome.ERROR);
