@@ -71,4 +71,9 @@ public final class Metering implements InvocationObserver {
       }
     }
   }
+
+  @Override
+  public void invocationRecord(String key, String destination, boolean sent) {
+    metrics.meters(key).invocationRecords(destination, sent).increment();
+  }
 }
