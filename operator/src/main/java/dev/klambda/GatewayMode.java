@@ -8,6 +8,8 @@ import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.RbacPermissions;
 import dev.klambda.auth.SecretAccessKeys;
 import dev.klambda.auth.SigV4;
+import dev.klambda.destinations.ClusterSecrets;
+import dev.klambda.destinations.DestinationClients;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
@@ -78,11 +80,12 @@ public final class GatewayMode implements AutoCloseable {
   private final MetricsServer metricsServer;
   private final AtomicBoolean leaving;
   private final SecretAccessKeys accessKeys;
+  private final DestinationClients destinations;
 
   private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
       AsyncInvoker async, PeerEventJournal journal, EventCopies copies, WarmPool pool, UsageRollup usage,
       EnvironmentCountsWriter counts, MetricsServer metricsServer, AtomicBoolean leaving,
-      SecretAccessKeys accessKeys) {
+      SecretAccessKeys accessKeys, DestinationClients destinations) {
     this.gateway = gateway;
     this.registry = registry;
     this.members = members;
@@ -96,6 +99,7 @@ public final class GatewayMode implements AutoCloseable {
     this.metricsServer = metricsServer;
     this.leaving = leaving;
     this.accessKeys = accessKeys;
+    this.destinations = destinations;
   }
 
   public static GatewayMode start(Options options, KubernetesClient client) throws IOException {
@@ -130,8 +134,9 @@ public final class GatewayMode implements AutoCloseable {
     metrics.watch(registry);
     metrics.watch(pool);
     PeerEventJournal journal = new PeerEventJournal(members, memberRenew, peers);
+    DestinationClients destinations = new DestinationClients(new ClusterSecrets(client), options.region());
     AsyncInvoker async = new AsyncInvoker(registry, metering, journal, options.asyncRetryDelay(), MAX_EVENT_AGE,
-        options.queueTimeout());
+        options.queueTimeout(), destinations);
     EventCopies copies = new EventCopies(members, async, memberDuration, System::nanoTime);
     SecretAccessKeys accessKeys = options.auth().methods().contains(AuthMethods.SIGV4)
         ? new SecretAccessKeys(client, options.namespaces()) : null;
@@ -163,7 +168,7 @@ public final class GatewayMode implements AutoCloseable {
         options.usageInterval());
     EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, registry, STATUS_REFRESH);
     return new GatewayMode(gateway, registry, members, catalog, async, journal, copies, pool, usage, counts,
-        metricsServer, leaving, accessKeys);
+        metricsServer, leaving, accessKeys, destinations);
   }
 
   private static PeerKey peerKey(Options.Auth auth) throws IOException {
@@ -235,6 +240,7 @@ public final class GatewayMode implements AutoCloseable {
     members.leave();
     async.handOver();
     gateway.stop(SHUTDOWN_GRACE);
+    destinations.close();
     journal.flushAndClose();
     copies.close();
     usage.close();
@@ -260,6 +266,7 @@ public final class GatewayMode implements AutoCloseable {
     journal.close();
     copies.close();
     gateway.stop(Duration.ZERO);
+    destinations.close();
     usage.close();
     counts.close();
     catalog.close();

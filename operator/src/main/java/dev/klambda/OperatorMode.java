@@ -1,9 +1,9 @@
 package dev.klambda;
 
 import dev.klambda.api.Function;
-import dev.klambda.controller.ClusterSecrets;
 import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
+import dev.klambda.destinations.ClusterSecrets;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.GatewayInvoker;
 import dev.klambda.function.FunctionConfig;

@@ -32,9 +32,10 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
  * The chart's two gateway replicas: each holds its Lease and serves every function (one routes
- * it, the other forwards), a limit holds across both, and deleting a gateway Pod or rolling the
- * Deployment under load loses no request. Requests go to a Running, Ready gateway Pod picked per
- * request, as the Service's endpoints would pick one.
+ * it, the other forwards), a limit holds across both, Events' records reach their destinations
+ * through either, and deleting a gateway Pod or rolling the Deployment under load loses no
+ * request. Requests go to a Running, Ready gateway Pod picked per request, as the Service's
+ * endpoints would pick one.
  */
 @KlambdaE2E
 class GatewayReplicasE2E {
@@ -114,6 +115,45 @@ class GatewayReplicasE2E {
               .reduce("", String::concat);
           for (int n = 0; n < events; n++) {
             assertThat(logs).contains("recorded {\"n\":" + n + "}");
+          }
+        });
+  }
+
+  /** The replica that accepts an Event sends its record, whichever replica routes the function. */
+  @Test
+  void eventsRecordsReachTheirDestinationsFromEitherReplica() {
+    functions.addAll(List.of("recorder", "fails", "succeeds"));
+    cluster.apply(Manifests.provided("recorder", RECORDER, Map.of()));
+    cluster.apply(Manifests.provided("fails", Manifests.bashRuntime("", "  fail \"$1\" Boom \"on purpose\""),
+        Map.of("asyncInvokeConfig", Map.of("maximumRetryAttempts", 0,
+            "destinationConfig", Map.of("onFailure", Map.of("function", Map.of("name", "recorder")))))));
+    cluster.apply(Manifests.provided("succeeds", SLOW_ECHO, Map.of("asyncInvokeConfig",
+        Map.of("destinationConfig", Map.of("onSuccess", Map.of("function", Map.of("name", "recorder")))))));
+    for (String function : functions) {
+      cluster.awaitReady("Function", function);
+    }
+    List<String> via = new ArrayList<>();
+    for (Pod gateway : awaitGateways()) {
+      String name = gateway.getMetadata().getName();
+      via.add(name);
+      for (String function : List.of("fails", "succeeds")) {
+        assertThat(through(gateway).invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
+            .payload(SdkBytes.fromUtf8String("{\"via\":\"" + name + "\"}"))).statusCode()).isEqualTo(202);
+      }
+    }
+
+    await("each Event's record at its destination").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          List<String> records = cluster.environments("recorder").stream()
+              .map(pod -> cluster.client().pods().inNamespace(cluster.namespace()).withName(pod.getMetadata().getName())
+                  .inContainer("agent").getLog())
+              .flatMap(String::lines).filter(line -> line.contains("recorded ")).toList();
+          for (String name : via) {
+            String payload = "\"requestPayload\":{\"via\":\"" + name + "\"}";
+            assertThat(records).anyMatch(r -> r.contains(payload) && r.contains("\"condition\":\"RetriesExhausted\"")
+                && r.contains(":function:fails:$LATEST") && r.contains("\"functionError\":\"Unhandled\""));
+            assertThat(records).anyMatch(r -> r.contains(payload) && r.contains("\"condition\":\"Success\"")
+                && r.contains(":function:succeeds:$LATEST") && r.contains("\"responsePayload\":{\"via\":\"" + name));
           }
         });
   }

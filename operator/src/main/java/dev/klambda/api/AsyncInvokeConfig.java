@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
-/** Lambda's asynchronous invocation configuration (PutFunctionEventInvokeConfig): how Events are retried. */
+/**
+ * Lambda's asynchronous invocation configuration (PutFunctionEventInvokeConfig): how Events are
+ * retried, and where their invocation records go.
+ */
 public class AsyncInvokeConfig {
   @JsonPropertyDescription("Retries of an Event invocation that returned a function error, 0-2 (default 2, "
       + "as Lambda).")
@@ -17,6 +20,10 @@ public class AsyncInvokeConfig {
   @Min(60)
   @Max(21600)
   private Integer maximumEventAgeInSeconds;
+
+  @JsonPropertyDescription("Where Events' invocation records go: onSuccess after an Event succeeded, onFailure "
+      + "when one is dropped. Each names exactly one of sqs, kafka and function.")
+  private EventDestinationConfig destinationConfig;
 
   public Integer getMaximumRetryAttempts() {
     return maximumRetryAttempts;
@@ -32,5 +39,13 @@ public class AsyncInvokeConfig {
 
   public void setMaximumEventAgeInSeconds(Integer maximumEventAgeInSeconds) {
     this.maximumEventAgeInSeconds = maximumEventAgeInSeconds;
+  }
+
+  public EventDestinationConfig getDestinationConfig() {
+    return destinationConfig;
+  }
+
+  public void setDestinationConfig(EventDestinationConfig destinationConfig) {
+    this.destinationConfig = destinationConfig;
   }
 }

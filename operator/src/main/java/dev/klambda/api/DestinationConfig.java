@@ -5,13 +5,13 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** Where records go after the retries are exhausted. */
 public class DestinationConfig {
   @JsonPropertyDescription("The on-failure destination.")
-  private OnFailureDestination onFailure;
+  private EventDestination onFailure;
 
-  public OnFailureDestination getOnFailure() {
+  public EventDestination getOnFailure() {
     return onFailure;
   }
 
-  public void setOnFailure(OnFailureDestination onFailure) {
+  public void setOnFailure(EventDestination onFailure) {
     this.onFailure = onFailure;
   }
 }

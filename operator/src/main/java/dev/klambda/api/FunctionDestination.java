@@ -2,7 +2,7 @@ package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** A Function for failed records. */
+/** A Function that invocation records are sent to, as Event invocations. */
 public class FunctionDestination {
   @JsonPropertyDescription("The Function's name in this namespace.")
   private String name;

@@ -63,8 +63,9 @@ public class FunctionSpec {
   @Default("0")
   private Integer provisionedConcurrency;
 
-  @JsonPropertyDescription("How Event (asynchronous) invocations are retried, as Lambda's "
-      + "PutFunctionEventInvokeConfig: maximumRetryAttempts and maximumEventAgeInSeconds.")
+  @JsonPropertyDescription("How Event (asynchronous) invocations are retried and where their invocation "
+      + "records go, as Lambda's PutFunctionEventInvokeConfig: maximumRetryAttempts, maximumEventAgeInSeconds "
+      + "and destinationConfig.")
   private AsyncInvokeConfig asyncInvokeConfig;
 
   @JsonPropertyDescription("A function URL: the function answers HTTP requests at "

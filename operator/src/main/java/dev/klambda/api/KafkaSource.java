@@ -13,7 +13,9 @@ public class KafkaSource {
   @JsonPropertyDescription("The consumer group (default: the mapping's uid).")
   private String consumerGroupId;
 
-  @JsonPropertyDescription("A Secret of Kafka client properties for SASL/TLS (e.g. security.protocol, sasl.mechanism, sasl.jaas.config).")
+  @JsonPropertyDescription("A Secret with the connection settings for SASL/TLS: the keys securityProtocol "
+      + "(PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), saslMechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with "
+      + "username and password, and caCertificate (PEM).")
   private SecretRef authSecretRef;
 
   public String getBootstrapServers() {

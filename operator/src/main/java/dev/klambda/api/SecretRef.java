@@ -2,7 +2,7 @@ package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** A Secret in the mapping's namespace. */
+/** A Secret in the namespace of the resource that names it. */
 public class SecretRef {
   @JsonPropertyDescription("The Secret's name.")
   private String name;

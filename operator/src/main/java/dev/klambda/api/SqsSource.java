@@ -13,7 +13,7 @@ public class SqsSource {
   @JsonPropertyDescription("Overrides the AWS endpoint, for any SQS-compatible server (e.g. http://elasticmq:9324).")
   private String endpoint;
 
-  @JsonPropertyDescription("A Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and optionally AWS_SESSION_TOKEN).")
+  @JsonPropertyDescription("A Secret with the keys accessKeyId and secretAccessKey (and optionally sessionToken).")
   private SecretRef credentialsSecretRef;
 
   public String getQueueUrl() {

@@ -1,10 +1,16 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.destinations.KafkaConnection;
+import dev.klambda.destinations.RecordSender;
+import dev.klambda.destinations.SecretSource;
+import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.function.Violation;
+import dev.klambda.function.Destination;
 import dev.klambda.gateway.AsyncInvoker;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.ServiceException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -204,11 +210,12 @@ public final class EventSourceManager implements AutoCloseable {
       case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
         SqsClient client = sqsClient(sqs, secret);
-        yield new SqsPoller(mapping, sqs, client, invoker, destination(mapping, Map.of()), region, observer);
+        RecordSender destination = destination(mapping, Map.of());
+        yield new SqsPoller(mapping, sqs, client, invoker, destination, region, observer);
       }
       case MappingConfig.Kafka kafka -> {
         Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret());
-        FailureDestination destination = destination(mapping, auth);
+        RecordSender destination = destination(mapping, auth);
         var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
         yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,
             consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
@@ -227,14 +234,16 @@ public final class EventSourceManager implements AutoCloseable {
   }
 
   /** The on-failure destination; a topic is on the Kafka source's cluster, with its credentials. */
-  private FailureDestination destination(MappingConfig mapping, Map<String, String> kafkaAuth) {
+  private RecordSender destination(MappingConfig mapping, Map<String, String> kafkaAuth) {
     return switch (mapping.onFailure()) {
-      case null -> FailureDestination.NONE;
-      case MappingConfig.ToQueue queue ->
-          FailureDestination.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
-      case MappingConfig.ToFunction function -> FailureDestination.function(sink, mapping.namespace() + "/" + function.name());
-      case MappingConfig.ToTopic topic -> FailureDestination.topic(
-          KafkaClients.producer(mapping, (MappingConfig.Kafka) mapping.source(), kafkaAuth), topic.topic());
+      case null -> RecordSender.NONE;
+      case Destination.ToQueue queue ->
+          RecordSender.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
+      case Destination.ToFunction function -> record ->
+          sink.submitEvent(mapping.namespace() + "/" + function.name(), record.getBytes(StandardCharsets.UTF_8));
+      case Destination.ToTopic topic -> RecordSender.topic(KafkaConnection.producer(
+          ((MappingConfig.Kafka) mapping.source()).bootstrapServers(), kafkaAuth,
+          "klambda-" + mapping.key() + "-on-failure"), topic.topic());
     };
   }
 

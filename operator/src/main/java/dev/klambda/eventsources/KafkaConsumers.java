@@ -1,5 +1,6 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.destinations.RecordSender;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +23,13 @@ final class KafkaConsumers implements Poller {
 
   private final MappingConfig mapping;
   private final Factory factory;
-  private final FailureDestination destination;
+  private final RecordSender destination;
   private final MappingObserver observer;
   private final List<KafkaPoller> consumers = new ArrayList<>();
   private final Map<Integer, Long> lags = new ConcurrentHashMap<>();
   private boolean closed;
 
-  KafkaConsumers(MappingConfig mapping, Factory factory, FailureDestination destination, MappingObserver observer) {
+  KafkaConsumers(MappingConfig mapping, Factory factory, RecordSender destination, MappingObserver observer) {
     this.mapping = mapping;
     this.factory = factory;
     this.destination = destination;

@@ -1,5 +1,7 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.destinations.Backoff;
+import dev.klambda.destinations.RecordSender;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.ServiceException;
@@ -55,7 +57,7 @@ final class KafkaPoller implements Poller {
   private final MappingConfig.Kafka source;
   private final Properties consumerProps;
   private final BatchInvoker invoker;
-  private final FailureDestination destination;
+  private final RecordSender destination;
   private final RecordFilter filter;
   private final MappingObserver observer;
   private final String functionArn;
@@ -77,7 +79,7 @@ final class KafkaPoller implements Poller {
    * @param offsetLag told the records of its partitions not yet read, after every poll
    */
   KafkaPoller(MappingConfig mapping, MappingConfig.Kafka source, Properties consumerProps, BatchInvoker invoker,
-      FailureDestination destination, RecordFilter filter, String region, MappingObserver observer, int index,
+      RecordSender destination, RecordFilter filter, String region, MappingObserver observer, int index,
       IntConsumer partitions, LongConsumer offsetLag) {
     this.mapping = mapping;
     this.source = source;

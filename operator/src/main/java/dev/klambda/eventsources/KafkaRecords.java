@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.klambda.destinations.InvocationRecords;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Base64;
@@ -107,7 +108,7 @@ final class KafkaRecords {
       String functionArn, String condition, int invokeCount, String functionError) {
     ConsumerRecord<byte[], byte[]> first = records.getFirst();
     ConsumerRecord<byte[], byte[]> last = records.getLast();
-    ObjectNode failure = OnFailureRecords.envelope(first.topic() + "-" + first.partition() + "@" + first.offset(), functionArn, condition, invokeCount,
+    ObjectNode failure = InvocationRecords.envelope(first.topic() + "-" + first.partition() + "@" + first.offset(), functionArn, condition, invokeCount,
         functionError);
     ObjectNode info = failure.putObject("KafkaBatchInfo");
     info.put("batchSize", records.size());

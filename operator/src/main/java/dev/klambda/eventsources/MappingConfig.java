@@ -1,9 +1,13 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.function.Destination;
 import java.time.Duration;
 import java.time.ZoneId;
 
-/** A validated EventSourceMapping with Lambda's defaults applied. */
+/**
+ * A validated EventSourceMapping with Lambda's defaults applied; {@code onFailure} null drops the
+ * records that failed every retry (logged).
+ */
 public record MappingConfig(
     String namespace,
     String name,
@@ -32,15 +36,6 @@ public record MappingConfig(
 
   public record Kafka(String bootstrapServers, String topic, String consumerGroupId, String authSecret,
       String startingPosition) implements Source {}
-
-  /** Where records go after the retries; null drops them (logged). */
-  public sealed interface Destination {}
-
-  public record ToQueue(String queueUrl, String endpoint, String region) implements Destination {}
-
-  public record ToTopic(String topic) implements Destination {}
-
-  public record ToFunction(String name) implements Destination {}
 
   /** {@code namespace/name} of the mapping. */
   public String key() {

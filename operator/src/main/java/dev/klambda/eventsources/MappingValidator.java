@@ -3,6 +3,7 @@ package dev.klambda.eventsources;
 import dev.klambda.api.EventSource;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.EventSourceMappingSpec;
+import dev.klambda.function.Destination;
 import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.function.Violation;
 import java.time.DateTimeException;
@@ -59,11 +60,13 @@ public final class MappingValidator {
         violations.add(new Violation("spec.functionResponseTypes", "may hold only ReportBatchItemFailures (got '" + type + "')"));
       }
     }
-    MappingConfig.Destination onFailure = destination(spec, violations);
-    if (onFailure instanceof MappingConfig.ToTopic && source != null && !kafka) {
+    Destination onFailure = Destination.of(spec.getDestinationConfig() == null ? null
+        : spec.getDestinationConfig().getOnFailure(), "spec.destinationConfig.onFailure", violations);
+    if (onFailure instanceof Destination.ToTopic && source != null && !kafka) {
       violations.add(new Violation("spec.destinationConfig.onFailure.kafka",
           "needs a Kafka source: the topic is on the source's cluster"));
     }
+    functionOnly(onFailure, violations);
     RecordFilter filter = filter(spec, violations);
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
@@ -75,6 +78,26 @@ public final class MappingValidator {
         spec.getEnabled() == null || spec.getEnabled(), batchSize, Duration.ofSeconds(window), retries,
         Boolean.TRUE.equals(spec.getBisectBatchOnFunctionError()), responseTypes.contains("ReportBatchItemFailures"),
         maxAge == -1 ? null : Duration.ofSeconds(maxAge), concurrency, filter, source, onFailure);
+  }
+
+  /**
+   * What only a Function's destinations name: a mapping sends to its queue with the operator's AWS
+   * credentials and to a topic on its source's cluster, with the source's auth Secret.
+   */
+  private static void functionOnly(Destination onFailure, List<Violation> violations) {
+    String field = "spec.destinationConfig.onFailure.";
+    if (onFailure instanceof Destination.ToQueue queue && queue.credentialsSecret() != null) {
+      violations.add(new Violation(field + "sqs.credentialsSecretRef", "is for a Function's destinations: a "
+          + "mapping's queue is sent to with the operator's AWS credentials"));
+    }
+    if (onFailure instanceof Destination.ToTopic topic && topic.bootstrapServers() != null) {
+      violations.add(new Violation(field + "kafka.bootstrapServers", "is for a Function's destinations: a "
+          + "mapping's topic is on its source's cluster"));
+    }
+    if (onFailure instanceof Destination.ToTopic topic && topic.authSecret() != null) {
+      violations.add(new Violation(field + "kafka.authSecretRef", "is for a Function's destinations: a "
+          + "mapping's topic is reached with its source's authSecretRef"));
+    }
   }
 
   /**
@@ -144,35 +167,6 @@ public final class MappingValidator {
     }
   }
 
-  private static MappingConfig.Destination destination(EventSourceMappingSpec spec, List<Violation> violations) {
-    var config = spec.getDestinationConfig();
-    if (config == null || config.getOnFailure() == null) {
-      return null;
-    }
-    var onFailure = config.getOnFailure();
-    int count = (onFailure.getSqs() != null ? 1 : 0) + (onFailure.getKafka() != null ? 1 : 0)
-        + (onFailure.getFunction() != null ? 1 : 0);
-    if (count != 1) {
-      violations.add(new Violation("spec.destinationConfig.onFailure",
-          "must set exactly one of sqs, kafka and function (got " + count + ")"));
-      return null;
-    }
-    if (onFailure.getSqs() != null) {
-      if (onFailure.getSqs().getQueueUrl() == null || onFailure.getSqs().getQueueUrl().isBlank()) {
-        violations.add(new Violation("spec.destinationConfig.onFailure.sqs.queueUrl", "is required"));
-      }
-      return new MappingConfig.ToQueue(onFailure.getSqs().getQueueUrl(), onFailure.getSqs().getEndpoint(),
-          onFailure.getSqs().getRegion());
-    }
-    if (onFailure.getKafka() != null) {
-      return new MappingConfig.ToTopic(onFailure.getKafka().getTopic());
-    }
-    if (onFailure.getFunction().getName() == null || onFailure.getFunction().getName().isBlank()) {
-      violations.add(new Violation("spec.destinationConfig.onFailure.function.name", "is required"));
-    }
-    return new MappingConfig.ToFunction(onFailure.getFunction().getName());
-  }
-
   private static MappingConfig.Source source(EventSource source, EventSourceMappingSpec spec, List<Violation> violations) {
     int count = source == null ? 0
         : (source.getSqs() != null ? 1 : 0) + (source.getKafka() != null ? 1 : 0) + (source.getSchedule() != null ? 1 : 0);
@@ -213,7 +207,9 @@ public final class MappingValidator {
     }
     topic(violations, "spec.source.kafka.topic", kafka.getTopic());
     if (spec.getDestinationConfig() != null && spec.getDestinationConfig().getOnFailure() != null
-        && spec.getDestinationConfig().getOnFailure().getKafka() != null) {
+        && spec.getDestinationConfig().getOnFailure().getKafka() != null
+        && !isBlank(spec.getDestinationConfig().getOnFailure().getKafka().getTopic())) {
+      // that it is there is the destination rules' to say
       topic(violations, "spec.destinationConfig.onFailure.kafka.topic",
           spec.getDestinationConfig().getOnFailure().getKafka().getTopic());
     }

@@ -1,23 +1,18 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.destinations.SecretCredentials;
+import dev.klambda.destinations.SecretSource;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
  * The credentials a mapping names, read from its Secret and checked before any client starts:
  * a missing Secret is waited for (it may be created after the mapping), a Secret with the wrong
- * keys is a configuration error naming the key.
+ * keys is a configuration error naming the key ({@link SecretCredentials}).
  */
 final class SourceCredentials {
   private static final String SQS_FIELD = "spec.source.sqs.credentialsSecretRef";
   private static final String KAFKA_FIELD = "spec.source.kafka.authSecretRef";
-  private static final Set<String> SQS_KEYS = Set.of("accessKeyId", "secretAccessKey", "sessionToken");
-  private static final Set<String> PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
-  private static final Set<String> MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
   private SourceCredentials() {}
 
@@ -36,40 +31,21 @@ final class SourceCredentials {
 
   /** AWS credentials from {@code accessKeyId}, {@code secretAccessKey} and optional {@code sessionToken}. */
   static AwsCredentials aws(Map<String, String> data, String secret) throws EventSourceManager.CannotStartException {
-    unknownKeys(data, SQS_KEYS, secret, SQS_FIELD);
-    for (String key : new String[] {"accessKeyId", "secretAccessKey"}) {
-      if (blank(data.get(key))) {
-        throw invalid(SQS_FIELD + ": Secret " + secret + " has no key " + key);
-      }
+    try {
+      return SecretCredentials.aws(data, secret, SQS_FIELD);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e);
     }
-    return blank(data.get("sessionToken"))
-        ? AwsBasicCredentials.create(data.get("accessKeyId"), data.get("secretAccessKey"))
-        : AwsSessionCredentials.create(data.get("accessKeyId"), data.get("secretAccessKey"), data.get("sessionToken"));
   }
 
-  /** Kafka connection settings (see {@link KafkaClients}); no Secret named: none. */
+  /** Kafka connection settings (see {@link dev.klambda.destinations.KafkaConnection}); no Secret named: none. */
   static Map<String, String> kafka(Map<String, String> data, String secret)
       throws EventSourceManager.CannotStartException {
-    if (data == null) {
-      return Map.of();
+    try {
+      return SecretCredentials.kafka(data, secret, KAFKA_FIELD);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e);
     }
-    unknownKeys(data, KafkaClients.SECRET_KEYS, secret, KAFKA_FIELD);
-    String protocol = data.get("securityProtocol");
-    if (protocol != null && !PROTOCOLS.contains(protocol)) {
-      throw invalid(KAFKA_FIELD + ": Secret " + secret + " key securityProtocol must be one of " + new TreeSet<>(PROTOCOLS)
-          + " (got '" + protocol + "')");
-    }
-    String mechanism = data.get("saslMechanism");
-    if (mechanism != null) {
-      if (!MECHANISMS.contains(mechanism)) {
-        throw invalid(KAFKA_FIELD + ": Secret " + secret + " key saslMechanism must be one of " + new TreeSet<>(MECHANISMS)
-            + " (got '" + mechanism + "')");
-      }
-      if (blank(data.get("username")) || blank(data.get("password"))) {
-        throw invalid(KAFKA_FIELD + ": Secret " + secret + " needs username and password for saslMechanism " + mechanism);
-      }
-    }
-    return data;
   }
 
   private static Map<String, String> read(SecretSource secrets, String namespace, String secret, String field)
@@ -84,21 +60,7 @@ final class SourceCredentials {
     return data;
   }
 
-  private static void unknownKeys(Map<String, String> data, Set<String> allowed, String secret, String field)
-      throws EventSourceManager.CannotStartException {
-    for (String key : new TreeSet<>(data.keySet())) {
-      if (!allowed.contains(key)) {
-        throw invalid(field + ": Secret " + secret + " has an unknown key " + key + " (allowed: "
-            + new TreeSet<>(allowed) + ")");
-      }
-    }
-  }
-
-  private static EventSourceManager.CannotStartException invalid(String message) {
-    return new EventSourceManager.CannotStartException(message, false);
-  }
-
-  private static boolean blank(String value) {
-    return value == null || value.isBlank();
+  private static EventSourceManager.CannotStartException invalid(IllegalArgumentException e) {
+    return new EventSourceManager.CannotStartException(e.getMessage(), false);
   }
 }

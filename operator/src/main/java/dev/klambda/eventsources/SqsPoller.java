@@ -1,6 +1,8 @@
 package dev.klambda.eventsources;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.klambda.destinations.Backoff;
+import dev.klambda.destinations.RecordSender;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.gateway.ServiceException;
@@ -48,7 +50,7 @@ final class SqsPoller implements Poller {
   private final MappingConfig.Sqs source;
   private final SqsClient sqs;
   private final BatchInvoker invoker;
-  private final FailureDestination destination;
+  private final RecordSender destination;
   private final String region;
   private final String functionArn;
   private final String queueArn;
@@ -62,7 +64,7 @@ final class SqsPoller implements Poller {
   private volatile boolean closed;
 
   SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
-      FailureDestination destination, String region, MappingObserver observer) {
+      RecordSender destination, String region, MappingObserver observer) {
     this.observer = observer;
     this.mapping = mapping;
     this.source = source;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.klambda.destinations.InvocationRecords;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Base64;
@@ -110,7 +111,7 @@ final class SqsRecords {
   /** Lambda's on-failure record: request and response context, the condition, the payload. */
   static String failureRecord(ObjectNode record, String functionArn, String condition, int invokeCount,
       String functionError) {
-    ObjectNode failure = OnFailureRecords.envelope(record.get("messageId").asText(), functionArn, condition, invokeCount,
+    ObjectNode failure = InvocationRecords.envelope(record.get("messageId").asText(), functionArn, condition, invokeCount,
         functionError);
     failure.putObject("requestPayload").putArray("Records").add(record);
     try {

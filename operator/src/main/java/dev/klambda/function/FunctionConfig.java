@@ -24,17 +24,17 @@ public record FunctionConfig(
     Duration idleTimeout,
     FunctionUrl url,
     Boolean queueAtLimit,
-    EventRetries eventRetries) {
+    EventInvokeConfig eventInvokeConfig) {
 
   /**
-   * A function that throttles at its limit as the gateway's default says, and retries Events as
-   * Lambda does.
+   * A function that throttles at its limit as the gateway's default says, and handles Events as
+   * Lambda does by default (retried, no destinations).
    */
   public FunctionConfig(String namespace, String name, String uid, long generation, String runtime, String handler,
       CodeSource code, int memoryMB, Duration timeout, Duration initTimeout, Map<String, String> variables,
       Integer reservedConcurrency, int provisionedConcurrency, Duration idleTimeout, FunctionUrl url) {
     this(namespace, name, uid, generation, runtime, handler, code, memoryMB, timeout, initTimeout, variables,
-        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null, EventRetries.LAMBDA);
+        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null, EventInvokeConfig.LAMBDA);
   }
 
   public static final int DEFAULT_MEMORY_MB = 128;

@@ -1,6 +1,8 @@
 package dev.klambda.function;
 
 import dev.klambda.api.AsyncInvokeConfig;
+import dev.klambda.api.EventDestination;
+import dev.klambda.api.EventDestinationConfig;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCode;
 import dev.klambda.api.FunctionUrlConfig;
@@ -101,7 +103,7 @@ public final class FunctionValidator {
     }
     Map<String, String> variables = variables(spec.getEnvironment(), violations);
     FunctionUrl url = url(spec.getUrl(), violations);
-    EventRetries eventRetries = eventRetries(spec.getAsyncInvokeConfig(), violations);
+    EventInvokeConfig eventInvokeConfig = eventInvokeConfig(name, spec.getAsyncInvokeConfig(), violations);
 
     if (!violations.isEmpty()) {
       throw new InvalidFunctionException(violations);
@@ -110,20 +112,45 @@ public final class FunctionValidator {
     return new FunctionConfig(namespace == null ? "default" : namespace, name,
         function.getMetadata().getUid(), generation == null ? 1 : generation, runtime, handler, code, memoryMB, Duration.ofSeconds(timeout), Duration.ofSeconds(initTimeout), variables,
         reserved, provisioned, Duration.ofSeconds(idleTimeout), url, spec.getQueueAtLimit(),
-        eventRetries);
+        eventInvokeConfig);
   }
 
-  private static EventRetries eventRetries(AsyncInvokeConfig config, List<Violation> violations) {
+  private static EventInvokeConfig eventInvokeConfig(String name, AsyncInvokeConfig config,
+      List<Violation> violations) {
     if (config == null) {
-      return EventRetries.LAMBDA;
+      return EventInvokeConfig.LAMBDA;
     }
     int retries = config.getMaximumRetryAttempts() != null ? config.getMaximumRetryAttempts()
-        : EventRetries.LAMBDA.maximumRetryAttempts();
+        : EventInvokeConfig.LAMBDA.maximumRetryAttempts();
     long age = config.getMaximumEventAgeInSeconds() != null ? config.getMaximumEventAgeInSeconds()
-        : EventRetries.LAMBDA.maximumEventAge().toSeconds();
+        : EventInvokeConfig.LAMBDA.maximumEventAge().toSeconds();
     checkRange(violations, "spec.asyncInvokeConfig.maximumRetryAttempts", retries, 0, 2);
     checkRange(violations, "spec.asyncInvokeConfig.maximumEventAgeInSeconds", (int) age, 60, 21_600);
-    return new EventRetries(retries, Duration.ofSeconds(age));
+    EventDestinationConfig destinations = config.getDestinationConfig();
+    return new EventInvokeConfig(retries, Duration.ofSeconds(age),
+        destination(name, destinations == null ? null : destinations.getOnSuccess(), "onSuccess", violations),
+        destination(name, destinations == null ? null : destinations.getOnFailure(), "onFailure", violations));
+  }
+
+  /**
+   * An Event destination: the rules of every destination, and what a Function's needs besides: a
+   * topic's cluster (there is no source cluster to default to), and another function than itself
+   * (its records would invoke it again without end).
+   */
+  private static Destination destination(String name, EventDestination spec, String which,
+      List<Violation> violations) {
+    String field = "spec.asyncInvokeConfig.destinationConfig." + which;
+    Destination destination = Destination.of(spec, field, violations);
+    if (destination instanceof Destination.ToTopic topic
+        && (topic.bootstrapServers() == null || topic.bootstrapServers().isBlank())) {
+      violations.add(new Violation(field + ".kafka.bootstrapServers", "is required: the topic's cluster"));
+    }
+    if (destination instanceof Destination.ToFunction function && function.name() != null
+        && function.name().equals(name)) {
+      violations.add(new Violation(field + ".function.name", "must name another function: a function's "
+          + "records invoking itself would never end (got '" + name + "')"));
+    }
+    return destination;
   }
 
   private static FunctionUrl url(FunctionUrlConfig url, List<Violation> violations) {

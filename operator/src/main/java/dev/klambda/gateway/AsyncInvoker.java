@@ -1,8 +1,10 @@
 package dev.klambda.gateway;
 
-import dev.klambda.function.EventRetries;
+import dev.klambda.destinations.RecordSenders;
+import dev.klambda.function.EventInvokeConfig;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.gateway.EventDestinations.Condition;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,10 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Event (asynchronous) invocations, as Lambda runs them: accepted at once, run in the background,
  * retried twice after a function error (after one, then two retry delays), and kept trying while
- * throttled until the maximum event age. Each event is kept in the {@link EventJournal} (a copy at
- * another gateway replica) before it is accepted and forgotten there once done with. A replica that
- * leaves hands the events waiting for a retry to a replica that stays and waits for those running
- * (up to a grace period); one that dies leaves its events to their copies.
+ * throttled until the maximum event age; then the invocation record goes to the function's
+ * onSuccess or onFailure destination ({@link EventDestinations}). Each event is kept in the
+ * {@link EventJournal} (a copy at another gateway replica) before it is accepted and forgotten
+ * there once done with, its record sent included. A replica that leaves hands the events waiting
+ * for a retry to a replica that stays and waits for those running (up to a grace period); one that
+ * dies leaves its events to their copies.
  */
 public final class AsyncInvoker {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncInvoker.class);
@@ -28,6 +32,7 @@ public final class AsyncInvoker {
   private final Duration retryDelay;
   private final Duration maxEventAge;
   private final Duration queueTimeout;
+  private final EventDestinations destinations;
   /** Events accepted and not yet done with here. */
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Events waiting between attempts, to be woken when the replica leaves. */
@@ -40,15 +45,23 @@ public final class AsyncInvoker {
   /**
    * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
    * @param maxEventAge the longest an event is kept, whatever its function says
+   * @param senders the clients of SQS and Kafka destinations
    */
   public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal,
-      Duration retryDelay, Duration maxEventAge, Duration queueTimeout) {
+      Duration retryDelay, Duration maxEventAge, Duration queueTimeout, RecordSenders senders) {
+    this(registry, observer, journal, retryDelay, maxEventAge, queueTimeout, senders, EventDestinations.FIRST_RETRY);
+  }
+
+  /** @param destinationRetry the pause before a failed send of a record is tried again (then doubling) */
+  AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal, Duration retryDelay,
+      Duration maxEventAge, Duration queueTimeout, RecordSenders senders, Duration destinationRetry) {
     this.registry = registry;
     this.observer = observer;
     this.journal = journal;
     this.retryDelay = retryDelay;
     this.maxEventAge = maxEventAge;
     this.queueTimeout = queueTimeout;
+    this.destinations = new EventDestinations(registry, senders, this::submit, observer, destinationRetry);
   }
 
   /**
@@ -92,19 +105,22 @@ public final class AsyncInvoker {
   }
 
   private void run(String key, InvocationRequest request, long received) throws InterruptedException {
-    EventRetries retries = retries(key);
-    Duration maxAge = retries.maximumEventAge().compareTo(maxEventAge) < 0 ? retries.maximumEventAge() : maxEventAge;
+    EventInvokeConfig config = config(key);
+    Duration maxAge = config.maximumEventAge().compareTo(maxEventAge) < 0 ? config.maximumEventAge() : maxEventAge;
     long expires = received + maxAge.toNanos();
     int failures = 0;
+    InvocationResult last = null;
     while (System.nanoTime() < expires) {
       try {
-        InvocationResult result = registry.invokeQueued(key, request, System.nanoTime() + queueTimeout.toNanos());
-        if (!result.functionError()) {
+        last = registry.invokeQueued(key, request, System.nanoTime() + queueTimeout.toNanos());
+        if (!last.functionError()) {
+          destinations.send(key, request, Condition.SUCCESS, failures + 1, last);
           return;
         }
-        if (failures == retries.maximumRetryAttempts()) {
-          drop(key, request, received, "function error " + result.errorType() + " after "
-              + (retries.maximumRetryAttempts() + 1) + " attempt(s)");
+        if (failures == config.maximumRetryAttempts()) {
+          drop(key, request, received, "function error " + last.errorType() + " after "
+              + (config.maximumRetryAttempts() + 1) + " attempt(s)");
+          destinations.send(key, request, Condition.RETRIES_EXHAUSTED, failures + 1, last);
           return;
         }
         failures++;
@@ -112,22 +128,26 @@ public final class AsyncInvoker {
         observer.event(key, InvocationObserver.EventOutcome.RETRIED, System.nanoTime() - received);
       } catch (ServiceException e) {
         if (e.status() != 429) {
+          // klambda gives up on it (no environment could run it): to onFailure as RetriesExhausted,
+          // the condition Lambda has for giving up (a function that is gone names no destination)
           drop(key, request, received, e.type() + ": " + e.getMessage());
+          destinations.send(key, request, Condition.RETRIES_EXHAUSTED, failures, last);
           return;
         }
         pause(THROTTLE_BACKOFF);
       }
     }
     drop(key, request, received, "older than the maximum event age " + maxAge);
+    destinations.send(key, request, Condition.EVENT_AGE_EXCEEDED, failures, last);
   }
 
   /** The function's asyncInvokeConfig; Lambda's defaults for a function not (or no longer) served. */
-  private EventRetries retries(String key) {
+  private EventInvokeConfig config(String key) {
     try {
-      EventRetries retries = registry.find(key).eventRetries();
-      return retries != null ? retries : EventRetries.LAMBDA;
+      EventInvokeConfig config = registry.find(key).eventInvokeConfig();
+      return config != null ? config : EventInvokeConfig.LAMBDA;
     } catch (ServiceException notServed) {
-      return EventRetries.LAMBDA;
+      return EventInvokeConfig.LAMBDA;
     }
   }
 

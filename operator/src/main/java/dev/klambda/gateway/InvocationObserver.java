@@ -3,7 +3,7 @@ package dev.klambda.gateway;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 
-/** Told about every invocation run or refused, and every event: where metering plugs in. */
+/** Told about every invocation run or refused, every event and its record: where metering plugs in. */
 public interface InvocationObserver {
   /** What became of an accepted Event invocation. */
   enum EventOutcome { RECEIVED, RETRIED, DROPPED }
@@ -17,6 +17,9 @@ public interface InvocationObserver {
 
     @Override
     public void event(String key, EventOutcome outcome, long ageNanos) {}
+
+    @Override
+    public void invocationRecord(String key, String destination, boolean sent) {}
   };
 
   /** An invocation ran; {@code queueWaitNanos} is how long it waited for an environment. */
@@ -27,4 +30,10 @@ public interface InvocationObserver {
 
   /** An Event for the function {@code key} was received, retried or dropped, {@code ageNanos} after it arrived. */
   void event(String key, EventOutcome outcome, long ageNanos);
+
+  /**
+   * An Event's invocation record for the function {@code key} went to its {@code destination}
+   * ({@code onSuccess} or {@code onFailure}), or could not be sent there.
+   */
+  void invocationRecord(String key, String destination, boolean sent);
 }

@@ -8,6 +8,7 @@ import dev.klambda.auth.Permissions;
 import dev.klambda.auth.SigV4;
 import dev.klambda.Klambda;
 import dev.klambda.Options;
+import dev.klambda.destinations.DestinationClients;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
@@ -57,11 +58,12 @@ public final class LocalMode implements AutoCloseable {
   /** Whether requests must be signed (--auth sigv4): the printed aws line says so. */
   private final boolean signed;
   private final String region;
+  private final DestinationClients destinations;
 
   private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
       MetricsServer metricsServer,
       UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace,
-      boolean signed, String region) {
+      boolean signed, String region, DestinationClients destinations) {
     this.signed = signed;
     this.region = region;
     this.usage = usage;
@@ -73,6 +75,7 @@ public final class LocalMode implements AutoCloseable {
     this.functions = loaded.functions();
     this.mappings = loaded.mappings();
     this.shutdownGrace = shutdownGrace;
+    this.destinations = destinations;
   }
 
   /** Loads the manifests and starts serving; errors in manifests are printed to {@code err}. */
@@ -104,9 +107,9 @@ public final class LocalMode implements AutoCloseable {
     environments.pool().start();
     MetricsServer metricsServer =
         new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
+    DestinationClients destinations = new DestinationClients(loaded.secretSource(), options.region());
     AsyncInvoker async = new AsyncInvoker(registry, metering, EventJournal.IN_MEMORY, options.asyncRetryDelay(),
-        MAX_EVENT_AGE,
-        options.queueTimeout());
+        MAX_EVENT_AGE, options.queueTimeout(), destinations);
     Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
         async, options.queueTimeout(), agentClient.eventLoops(), guard(options, loaded, err).observed(metrics.authRefusals(), options.auth().auditLog()),
         PeerKey.random());
@@ -129,7 +132,7 @@ public final class LocalMode implements AutoCloseable {
     }
     UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
     return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2),
-        !options.auth().methods().isEmpty(), options.region());
+        !options.auth().methods().isEmpty(), options.region(), destinations);
   }
 
   /** Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace. */
@@ -196,6 +199,7 @@ public final class LocalMode implements AutoCloseable {
   public void close() {
     eventSources.close();
     gateway.stop(shutdownGrace);
+    destinations.close();
     registry.close();
     usage.close();
     metricsServer.close();

@@ -17,7 +17,7 @@ import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.auth.AccessKey;
-import dev.klambda.eventsources.SecretSource;
+import dev.klambda.destinations.SecretSource;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

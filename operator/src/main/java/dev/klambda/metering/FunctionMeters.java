@@ -34,6 +34,10 @@ final class FunctionMeters {
   final Counter eventsRetried;
   final Counter eventsDropped;
   final Timer eventAge;
+  private final Counter onSuccessSent;
+  private final Counter onSuccessFailed;
+  private final Counter onFailureSent;
+  private final Counter onFailureFailed;
 
   FunctionMeters(MeterRegistry registry, String namespace, String function) {
     Tags tags = Tags.of("namespace", namespace, "function", function);
@@ -58,6 +62,16 @@ final class FunctionMeters {
     eventsDropped = events(registry, tags, "dropped");
     eventAge = histogram(registry, tags, "klambda.async.event.age",
         "Age of an Event when it is retried or dropped");
+    onSuccessSent = records(registry, tags, "onSuccess", "sent");
+    onSuccessFailed = records(registry, tags, "onSuccess", "failed");
+    onFailureSent = records(registry, tags, "onFailure", "sent");
+    onFailureFailed = records(registry, tags, "onFailure", "failed");
+  }
+
+  /** Events' invocation records sent to (or not) the {@code onSuccess} or {@code onFailure} destination. */
+  Counter invocationRecords(String destination, boolean sent) {
+    return "onSuccess".equals(destination) ? (sent ? onSuccessSent : onSuccessFailed)
+        : (sent ? onFailureSent : onFailureFailed);
   }
 
   private static Counter invocations(MeterRegistry registry, Tags tags, String result) {
@@ -68,6 +82,12 @@ final class FunctionMeters {
   private static Counter events(MeterRegistry registry, Tags tags, String outcome) {
     return Counter.builder("klambda.async.events").tags(tags).tag("outcome", outcome)
         .description("Event invocations: received, retried, dropped").register(registry);
+  }
+
+  private static Counter records(MeterRegistry registry, Tags tags, String destination, String result) {
+    return Counter.builder("klambda.async.destination.records").tags(tags).tag("destination", destination)
+        .tag("result", result).description("Events' invocation records sent to their destinations, or failed")
+        .register(registry);
   }
 
   private static Timer histogram(MeterRegistry registry, Tags tags, String name, String description) {

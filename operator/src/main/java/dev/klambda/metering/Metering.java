@@ -93,4 +93,9 @@ public final class Metering implements InvocationObserver, Settlements {
       }
     }
   }
+
+  @Override
+  public void invocationRecord(String key, String destination, boolean sent) {
+    metrics.meters(key).invocationRecords(destination, sent).increment();
+  }
 }

@@ -350,9 +350,10 @@ class HelmChartTest {
         .containsExactlyInAnyOrder("klambda", "klambda-gateway");
     assertThat(Grants.of(chart, "klambda", Helm.RELEASE_NAMESPACE).all()).contains(secrets);
     assertThat(Grants.of(chart, "klambda-gateway", Helm.RELEASE_NAMESPACE).all())
-        .as("the gateway reads no event source credentials").doesNotContain(secrets);
-    assertThat(Grants.of(Helm.template("--set", "rbac.readSecrets=false"), "klambda", Helm.RELEASE_NAMESPACE).all())
-        .doesNotContain(secrets);
+        .as("the gateway reads Event destinations' credentials").contains(secrets);
+    List<Map<String, Object>> noSecrets = Helm.template("--set", "rbac.readSecrets=false");
+    assertThat(Grants.of(noSecrets, "klambda", Helm.RELEASE_NAMESPACE).all()).doesNotContain(secrets);
+    assertThat(Grants.of(noSecrets, "klambda-gateway", Helm.RELEASE_NAMESPACE).all()).doesNotContain(secrets);
     // authentication: the gateway reviews tokens and asks RBAC; the operator's pollers may invoke
     assertThat(Grants.of(chart, "klambda-gateway", Helm.RELEASE_NAMESPACE).all()).contains(
         "authentication.k8s.io tokenreviews create", "authorization.k8s.io subjectaccessreviews create",

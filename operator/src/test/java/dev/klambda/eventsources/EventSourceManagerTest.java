@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.destinations.SecretSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.destinations.SecretSource;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.function.Destination;
 import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.testing.EmbeddedKafka;
 import dev.klambda.testing.PrometheusText;
@@ -121,12 +123,12 @@ class KafkaSourceIT {
   }
 
   private MappingConfig mapping(int batchSize, int windowSeconds, int retries, boolean bisect, boolean reportFailures,
-      MappingConfig.Destination onFailure) {
+      Destination onFailure) {
     return mapping(1, true, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, List.of());
   }
 
   private MappingConfig mapping(long generation, boolean enabled, int batchSize, int windowSeconds, int retries,
-      boolean bisect, boolean reportFailures, MappingConfig.Destination onFailure, List<String> filters) {
+      boolean bisect, boolean reportFailures, Destination onFailure, List<String> filters) {
     return new MappingConfig("default", "orders", "group-" + topic, generation, "report", enabled, batchSize,
         Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2, RecordFilter.of(filters),
         new MappingConfig.Kafka(kafka.bootstrapServers(), topic, null, null, "TRIM_HORIZON"), onFailure);
@@ -298,7 +300,7 @@ class KafkaSourceIT {
     kafka.createTopic(dlq, 1);
     send("ok-1", "ok-2", "poison", "ok-3");
     function = records -> records.stream().anyMatch(r -> value(r).equals("poison")) ? error() : ok("null");
-    manager().apply(mapping(10, 1, 1, true, false, new MappingConfig.ToTopic(dlq)), FUNCTION_TIMEOUT);
+    manager().apply(mapping(10, 1, 1, true, false, new Destination.ToTopic(dlq, null, null)), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 4);
     assertThat(delivered()).contains("ok-1", "ok-2", "ok-3");

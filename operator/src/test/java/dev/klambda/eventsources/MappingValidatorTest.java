@@ -3,6 +3,7 @@ package dev.klambda.eventsources;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.api.DestinationConfig;
 import dev.klambda.api.EventFilter;
 import dev.klambda.api.EventSource;
@@ -11,12 +12,13 @@ import dev.klambda.api.EventSourceMappingSpec;
 import dev.klambda.api.FilterCriteria;
 import dev.klambda.api.KafkaDestination;
 import dev.klambda.api.KafkaSource;
-import dev.klambda.api.OnFailureDestination;
+import dev.klambda.api.EventDestination;
 import dev.klambda.api.SqsSource;
 import dev.klambda.function.InvalidFunctionException;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** CreateEventSourceMapping's rules that klambda checks when a mapping is applied. */
@@ -88,7 +90,7 @@ class MappingValidatorTest {
     EventSourceMapping toBadTopic = kafka("orders", null);
     KafkaDestination topic = new KafkaDestination();
     topic.setTopic("dead letters");
-    OnFailureDestination onFailure = new OnFailureDestination();
+    EventDestination onFailure = new EventDestination();
     onFailure.setKafka(topic);
     DestinationConfig destination = new DestinationConfig();
     destination.setOnFailure(onFailure);
@@ -126,6 +128,18 @@ class MappingValidatorTest {
     EventSourceMapping mapping = sqs("https://sqs.example/queue", 10, null);
     mapping.getSpec().setFilterCriteria(criteria);
     return mapping;
+  }
+
+  @Test
+  void aMappingsDestinationHasNoFieldsOfAFunctionsOwn() {
+    EventSourceMapping mapping = sqs("https://sqs.example/queue", 10, null);
+    mapping.getSpec().setDestinationConfig(new ObjectMapper().convertValue(Map.of("onFailure", Map.of("sqs",
+        Map.of("queueUrl", "https://sqs.example/failed", "credentialsSecretRef", Map.of("name", "creds")))),
+        DestinationConfig.class));
+
+    assertThatThrownBy(() -> validator.validate(mapping))
+        .hasMessageContaining("spec.destinationConfig.onFailure.sqs.credentialsSecretRef: is for a Function's "
+            + "destinations: a mapping's queue is sent to with the operator's AWS credentials");
   }
 
   private static EventSourceMapping sqs(String queueUrl, int batchSize, Integer window) {

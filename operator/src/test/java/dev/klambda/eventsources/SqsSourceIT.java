@@ -6,8 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.destinations.RecordSender;
+import dev.klambda.destinations.SecretSource;
+import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.function.Destination;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -88,7 +92,7 @@ class SqsSourceIT {
   /** One poller of the queue, alone, through {@code client}: for a test that changes what the queue answers. */
   private SqsPoller poller(String queueUrl, SqsClient client, MappingObserver observer) {
     MappingConfig mapping = mapping(queueUrl, 10, 1, -1, false, false, null, 1);
-    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), FailureDestination.NONE,
+    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), RecordSender.NONE,
         "us-east-1", observer);
   }
 
@@ -148,12 +152,12 @@ class SqsSourceIT {
   }
 
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
-      boolean reportFailures, MappingConfig.Destination onFailure) {
+      boolean reportFailures, Destination onFailure) {
     return mapping(queueUrl, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, 2);
   }
 
   private MappingConfig mapping(String queueUrl, int batchSize, int windowSeconds, int retries, boolean bisect,
-      boolean reportFailures, MappingConfig.Destination onFailure, int maximumConcurrency) {
+      boolean reportFailures, Destination onFailure, int maximumConcurrency) {
     return new MappingConfig("default", "orders", "uid", 1, "report", true, batchSize,
         Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, maximumConcurrency,
         RecordFilter.of(List.of()), new MappingConfig.Sqs(queueUrl, "us-east-1", endpoint(), null), onFailure);
@@ -338,7 +342,8 @@ class SqsSourceIT {
     String failures = queue("failures");
     function = records -> records.stream().anyMatch(r -> r.get("body").asText().equals("poison")) ? error() : ok("{}");
     send(queue, "fine-1", "poison", "fine-2", "fine-3");
-    manager.apply(mapping(queue, 10, 1, 1, true, false, new MappingConfig.ToQueue(failures, endpoint(), "us-east-1")), FUNCTION_TIMEOUT);
+    manager.apply(mapping(queue, 10, 1, 1, true, false,
+        new Destination.ToQueue(failures, endpoint(), "us-east-1", null)), FUNCTION_TIMEOUT);
     // all four in one batch: the window gathers them before the first invocation
 
     List<Message> failed = new ArrayList<>();

@@ -3,6 +3,8 @@ package dev.klambda.function;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.klambda.api.AsyncInvokeConfig;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCode;
 import dev.klambda.api.FunctionSpec;
@@ -14,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FunctionValidatorTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final FunctionValidator validator = new FunctionValidator(SizingPolicy.DEFAULT);
 
   private static Function function(String name, FunctionSpec spec) {
@@ -79,19 +82,59 @@ class FunctionValidatorTest {
   @Test
   void asyncInvokeConfigHasLambdasRangesAndDefaults() throws Exception {
     FunctionSpec spec = provided();
-    assertThat(validator.validate(function("f", spec)).eventRetries())
-        .isEqualTo(new EventRetries(2, Duration.ofHours(6)));
-    dev.klambda.api.AsyncInvokeConfig config = new dev.klambda.api.AsyncInvokeConfig();
+    assertThat(validator.validate(function("f", spec)).eventInvokeConfig())
+        .isEqualTo(new EventInvokeConfig(2, Duration.ofHours(6), null, null));
+    AsyncInvokeConfig config = new AsyncInvokeConfig();
     config.setMaximumRetryAttempts(0);
     config.setMaximumEventAgeInSeconds(120);
     spec.setAsyncInvokeConfig(config);
-    assertThat(validator.validate(function("f", spec)).eventRetries())
-        .isEqualTo(new EventRetries(0, Duration.ofSeconds(120)));
+    assertThat(validator.validate(function("f", spec)).eventInvokeConfig())
+        .isEqualTo(new EventInvokeConfig(0, Duration.ofSeconds(120), null, null));
     config.setMaximumRetryAttempts(3);
     config.setMaximumEventAgeInSeconds(30);
     assertThat(violations(spec))
         .contains("spec.asyncInvokeConfig.maximumRetryAttempts: must be between 0 and 2 (got 3)")
         .contains("spec.asyncInvokeConfig.maximumEventAgeInSeconds: must be between 60 and 21600 (got 30)");
+  }
+
+  @Test
+  void eventDestinationsNameOneTargetEach() throws Exception {
+    FunctionSpec spec = provided();
+    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
+        "onSuccess", Map.of("function", Map.of("name", "audit")),
+        "onFailure", Map.of("sqs", Map.of("queueUrl", "http://q/1/failed", "endpoint", "http://q",
+            "credentialsSecretRef", Map.of("name", "sqs-creds"))))), AsyncInvokeConfig.class));
+
+    EventInvokeConfig config = validator.validate(function("f", spec)).eventInvokeConfig();
+
+    assertThat(config.onSuccess()).isEqualTo(new Destination.ToFunction("audit"));
+    assertThat(config.onFailure())
+        .isEqualTo(new Destination.ToQueue("http://q/1/failed", "http://q", null, "sqs-creds"));
+    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
+        "onSuccess", Map.of("kafka", Map.of("topic", "done", "authSecretRef", Map.of("name", "broker"))))),
+        AsyncInvokeConfig.class));
+    assertThat(violations(spec)).as("a Function's topic names its cluster")
+        .contains("spec.asyncInvokeConfig.destinationConfig.onSuccess.kafka.bootstrapServers: is required: the "
+            + "topic's cluster");
+  }
+
+  @Test
+  void anEventDestinationBreakingARuleIsReportedWithItsField() {
+    FunctionSpec spec = provided();
+    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
+        "onSuccess", Map.of("function", Map.of("name", "f")),
+        "onFailure", Map.of("sqs", Map.of("queueUrl", "http://q/1/a"), "function", Map.of("name", "audit")))),
+        AsyncInvokeConfig.class));
+
+    assertThat(violations(spec))
+        .contains("spec.asyncInvokeConfig.destinationConfig.onSuccess.function.name: must name another function: "
+            + "a function's records invoking itself would never end (got 'f')")
+        .contains("spec.asyncInvokeConfig.destinationConfig.onFailure: must set exactly one of sqs, kafka and "
+            + "function (got 2)");
+    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
+        "onFailure", Map.of("sqs", Map.of()))), AsyncInvokeConfig.class));
+    assertThat(violations(spec))
+        .contains("spec.asyncInvokeConfig.destinationConfig.onFailure.sqs.queueUrl: is required");
   }
 
   @Test

@@ -11,4 +11,11 @@ public final class TestFunctions {
     return new FunctionConfig("default", name, null, 1, "provided", "", new CodeSource.Inline(Map.of()), 128,
         Duration.ofSeconds(3), Duration.ofSeconds(10), Map.of(), reserved, provisioned, idleTimeout, null);
   }
+
+  /** The function with another asyncInvokeConfig. */
+  public static FunctionConfig withEvents(FunctionConfig f, EventInvokeConfig events) {
+    return new FunctionConfig(f.namespace(), f.name(), f.uid(), f.generation(), f.runtime(), f.handler(), f.code(),
+        f.memoryMB(), f.timeout(), f.initTimeout(), f.variables(), f.reservedConcurrency(), f.provisionedConcurrency(),
+        f.idleTimeout(), f.url(), f.queueAtLimit(), events);
+  }
 }

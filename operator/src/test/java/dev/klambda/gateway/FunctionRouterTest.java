@@ -112,7 +112,7 @@ class FunctionRouterTest {
     FunctionConfig queues = new FunctionConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
         plain.runtime(), plain.handler(), plain.code(), plain.memoryMB(), plain.timeout(), plain.initTimeout(),
         plain.variables(), plain.reservedConcurrency(), plain.provisionedConcurrency(), plain.idleTimeout(),
-        plain.url(), true, plain.eventRetries());
+        plain.url(), true, plain.eventInvokeConfig());
     assertThrottledAtTheLimit(queues, 1000, "ReservedFunctionConcurrentInvocationLimitExceeded", false);
   }
 

@@ -428,7 +428,7 @@ class LocalModeIT {
     assertThat(samples).anyMatch(s -> s.name().startsWith("jvm_memory_used_bytes"));
     assertThat(samples).anyMatch(s -> s.name().startsWith("process_cpu_usage"));
     assertThat(samples).filteredOn(s -> s.name().startsWith("klambda_"))
-        .allSatisfy(s -> assertThat(s.labels().keySet()).isSubsetOf("namespace", "function", "result", "state", "outcome", "le"));
+        .allSatisfy(s -> assertThat(s.labels().keySet()).isSubsetOf("namespace", "function", "result", "state", "outcome", "destination", "le"));
   }
 
   private List<PrometheusText.Sample> scrape() throws Exception {

@@ -1,6 +1,5 @@
-package dev.klambda.eventsources;
+package dev.klambda.destinations;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -9,18 +8,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-/** Where records go that failed every retry. */
-interface FailureDestination extends AutoCloseable {
+/**
+ * Sends records (JSON text) to a destination: a mapping's records that failed every retry, a
+ * function's invocation records. A send that returns has been accepted; one that fails throws.
+ */
+public interface RecordSender extends AutoCloseable {
   void send(String record);
 
   @Override
   default void close() {}
 
   /** Records are dropped (and the drop is logged): no destination was configured. */
-  FailureDestination NONE = record -> System.err.println("klambda: dropped a record that failed all retries: " + record);
+  RecordSender NONE = record -> System.err.println("klambda: dropped a record that failed all retries: " + record);
 
-  static FailureDestination queue(SqsClient sqs, String queueUrl) {
-    return new FailureDestination() {
+  static RecordSender queue(SqsClient sqs, String queueUrl) {
+    return new RecordSender() {
       @Override
       public void send(String record) {
         sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(record));
@@ -33,9 +35,9 @@ interface FailureDestination extends AutoCloseable {
     };
   }
 
-  /** A topic on the source's cluster; a send waits for the broker's acknowledgement. */
-  static FailureDestination topic(Properties producerProps, String topic) {
-    return new FailureDestination() {
+  /** A topic; a send waits for the broker's acknowledgement. */
+  static RecordSender topic(Properties producerProps, String topic) {
+    return new RecordSender() {
       private final KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps);
 
       @Override
@@ -55,9 +57,5 @@ interface FailureDestination extends AutoCloseable {
         producer.close(Duration.ofSeconds(5));
       }
     };
-  }
-
-  static FailureDestination function(EventSink sink, String functionKey) {
-    return record -> sink.submitEvent(functionKey, record.getBytes(StandardCharsets.UTF_8));
   }
 }

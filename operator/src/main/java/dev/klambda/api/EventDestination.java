@@ -2,15 +2,16 @@ package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** Exactly one of sqs, kafka and function. */
-public class OnFailureDestination {
+/** Where invocation records go: exactly one of sqs, kafka and function. */
+public class EventDestination {
   @JsonPropertyDescription("An SQS queue.")
   private SqsDestination sqs;
 
-  @JsonPropertyDescription("A topic of the same Kafka cluster as the source.")
+  @JsonPropertyDescription("A Kafka topic: an EventSourceMapping's is on its source's cluster, a Function's on "
+      + "the cluster it names.")
   private KafkaDestination kafka;
 
-  @JsonPropertyDescription("A Function in this namespace, invoked asynchronously.")
+  @JsonPropertyDescription("A Function in this namespace, invoked asynchronously (Event) with the record.")
   private FunctionDestination function;
 
   public SqsDestination getSqs() {

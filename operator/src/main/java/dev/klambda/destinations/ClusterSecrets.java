@@ -1,6 +1,5 @@
-package dev.klambda.controller;
+package dev.klambda.destinations;
 
-import dev.klambda.eventsources.SecretSource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +7,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Mappings' credentials from the cluster's Secrets, read when a poller starts (get only: no watch). */
+/**
+ * Credentials from the cluster's Secrets: a mapping's, read when its poller starts; a Function's
+ * destination's, read when a record is sent (get only: no watch).
+ */
 public final class ClusterSecrets implements SecretSource {
   private final KubernetesClient client;
 

@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.destinations;
 
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -13,16 +13,16 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** SQS clients for sources and destinations: a Secret's credentials or AWS's default chain, an optional endpoint. */
-final class SqsClients {
+public final class SqsClients {
   private SqsClients() {}
 
   /**
-   * @param credentials from the mapping's Secret; null for the AWS default credential chain, and
+   * @param credentials from a Secret; null for the AWS default credential chain, and
    *     without AWS credentials the requests go unsigned, which SQS-compatible servers like
    *     ElasticMQ accept
    * @param endpoint any SQS-compatible server, or null for AWS
    */
-  static SqsClient of(String region, String endpoint, AwsCredentials credentials) {
+  public static SqsClient of(String region, String endpoint, AwsCredentials credentials) {
     AwsCredentialsProvider provider = credentials != null
         ? StaticCredentialsProvider.create(credentials)
         : AwsCredentialsProviderChain.builder().credentialsProviders(
@@ -38,7 +38,7 @@ final class SqsClients {
   }
 
   /** The queue's VisibilityTimeout attribute, in seconds. */
-  static int visibilityTimeoutSeconds(SqsClient sqs, String queueUrl) {
+  public static int visibilityTimeoutSeconds(SqsClient sqs, String queueUrl) {
     return Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
         .attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT)).attributes().get(QueueAttributeName.VISIBILITY_TIMEOUT));
   }

@@ -1,8 +1,8 @@
-package dev.klambda.eventsources;
+package dev.klambda.destinations;
 
 import java.util.Map;
 
-/** Reads a Secret of a mapping's namespace: the cluster's Secrets, or local mode's manifests. */
+/** Reads a Secret of a resource's namespace: the cluster's Secrets, or local mode's manifests. */
 @FunctionalInterface
 public interface SecretSource {
   SecretSource NONE = (namespace, name) -> null;
