@@ -173,13 +173,14 @@ final class ExecutionEnvironment {
     } finally {
       lock.unlock();
     }
+    if (!config.hasExtensions()) {
+      // the next event may wait as pending (it is handed out once this phase has ended); freed
+      // before the answer goes out, so the gateway's next invocation finds the environment free
+      releasePermit(invocation);
+    }
     if (!invocation.request.logTail()) {
       invocation.result.complete(finish(invocation, answer,
           (answeredNanos - invocation.deliveredNanos) / 1000, 0, null, true));
-    }
-    if (!config.hasExtensions()) {
-      // the next event may wait as pending; it is handed out once this phase has ended
-      releasePermit(invocation);
     }
   }
 
