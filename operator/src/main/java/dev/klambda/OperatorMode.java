@@ -38,13 +38,15 @@ public final class OperatorMode implements AutoCloseable {
   private final EventSourceManager eventSources;
   private final MetricsServer metricsServer;
   private final AtomicBoolean closing;
+  private final String gatewayUrl;
 
   private OperatorMode(Operator operator, EventSourceManager eventSources, MetricsServer metricsServer,
-      AtomicBoolean closing) {
+      AtomicBoolean closing, String gatewayUrl) {
     this.operator = operator;
     this.eventSources = eventSources;
     this.metricsServer = metricsServer;
     this.closing = closing;
+    this.gatewayUrl = gatewayUrl;
   }
 
   public static OperatorMode start(Options options, KubernetesClient client) throws IOException {
@@ -61,8 +63,7 @@ public final class OperatorMode implements AutoCloseable {
         metrics, leading::get, InCluster.metricsReaders(options, client));
     metricsServer.start();
 
-    String gatewayUrl = options.gatewayUrl() != null ? options.gatewayUrl()
-        : "http://klambda-gateway." + client.getNamespace() + ".svc:8080";
+    String gatewayUrl = gatewayUrl(options, client);
     EventSourceManager eventSources = EventSourceManager.through(new GatewayInvoker(URI.create(gatewayUrl),
         options.auth().gatewayTokenFile()),
         options.region(), metrics.mappings(), new ClusterSecrets(client));
@@ -92,7 +93,29 @@ public final class OperatorMode implements AutoCloseable {
     operator.register(new EventSourceMappingReconciler(eventSources, key -> functionTimeout(client, key),
         client, options.region()), c -> watch(c, options.namespaces()));
     operator.start();
-    return new OperatorMode(operator, eventSources, metricsServer, closing);
+    return new OperatorMode(operator, eventSources, metricsServer, closing, gatewayUrl);
+  }
+
+  /**
+   * {@code --gateway-url}, else the chart's gateway Service in the operator's own namespace. With
+   * neither (no POD_NAMESPACE, no namespace in the kubeconfig) there is no address to derive: an
+   * error naming the flag, not a URL with "null" in it.
+   */
+  static String gatewayUrl(Options options, KubernetesClient client) {
+    if (options.gatewayUrl() != null) {
+      return options.gatewayUrl();
+    }
+    String namespace = client.getNamespace();
+    if (namespace == null || namespace.isBlank()) {
+      throw new IllegalArgumentException("--gateway-url is required: the operator's namespace is unknown (no "
+          + "POD_NAMESPACE and no namespace in the kubeconfig), so the gateway Service's address cannot be derived");
+    }
+    return "http://klambda-gateway." + namespace + ".svc:8080";
+  }
+
+  /** Where invocations go (status.invokeUrl, the pollers). */
+  String gatewayUrl() {
+    return gatewayUrl;
   }
 
   /** All namespaces unless some are named. */
@@ -138,6 +161,6 @@ public final class OperatorMode implements AutoCloseable {
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
     return InCluster.run("operator", args, Options::parseOperator, Options.OPERATOR_USAGE, OperatorMode::start,
-        (options, running) -> "klambda operator: reconciling; invocations go through " + options.gatewayUrl(), out, err);
+        (options, running) -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), out, err);
   }
 }
