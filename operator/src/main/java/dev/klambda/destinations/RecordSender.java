@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -18,8 +19,11 @@ public interface RecordSender extends AutoCloseable {
   @Override
   default void close() {}
 
-  /** Records are dropped (and the drop is logged): no destination was configured. */
-  RecordSender NONE = record -> System.err.println("klambda: dropped a record that failed all retries: " + record);
+  /** Records of {@code owner} (a mapping or function) are dropped and the drop logged: no destination was configured. */
+  static RecordSender dropping(String owner) {
+    return record -> LoggerFactory.getLogger(RecordSender.class)
+        .warn("{}: dropped a record that failed all retries (no destination): {}", owner, record);
+  }
 
   static RecordSender queue(SqsClient sqs, String queueUrl) {
     return new RecordSender() {

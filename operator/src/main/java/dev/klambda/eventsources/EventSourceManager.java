@@ -236,7 +236,7 @@ public final class EventSourceManager implements AutoCloseable {
   /** The on-failure destination; a topic is on the Kafka source's cluster, with its credentials. */
   private RecordSender destination(MappingConfig mapping, Map<String, String> kafkaAuth) {
     return switch (mapping.onFailure()) {
-      case null -> RecordSender.NONE;
+      case null -> RecordSender.dropping(mapping.key());
       case Destination.ToQueue queue ->
           RecordSender.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
       case Destination.ToFunction function -> record ->
@@ -281,7 +281,7 @@ public final class EventSourceManager implements AutoCloseable {
   public synchronized void remove(String key) {
     Running stopped = running.remove(key);
     if (stopped != null) {
-      closeQuietly(stopped.poller());
+      closeQuietly(key, stopped.poller());
     }
   }
 
@@ -295,7 +295,7 @@ public final class EventSourceManager implements AutoCloseable {
    */
   public synchronized void suspend() {
     suspended = true;
-    running.values().forEach(r -> closeQuietly(r.poller()));
+    running.forEach((key, r) -> closeQuietly(key, r.poller()));
     running.clear();
   }
 
@@ -309,11 +309,11 @@ public final class EventSourceManager implements AutoCloseable {
     suspend();
   }
 
-  private static void closeQuietly(Poller poller) {
+  private static void closeQuietly(String key, Poller poller) {
     try {
       poller.close();
     } catch (RuntimeException e) {
-      System.err.println("klambda: stopping a poller failed: " + e);
+      LOG.warn("mapping {}: stopping its poller failed", key, e);
     }
   }
 }

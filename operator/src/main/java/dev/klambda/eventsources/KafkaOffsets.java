@@ -15,6 +15,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A Kafka poller's position: the partitions the group gave its consumer, and the offsets of
@@ -26,6 +28,7 @@ import org.apache.kafka.common.errors.WakeupException;
  * thread only, but for {@link #owns}.
  */
 final class KafkaOffsets {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaOffsets.class);
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
   private final String mappingKey;
@@ -115,7 +118,7 @@ final class KafkaOffsets {
       }
       commitFailed = true;
       if (!(e instanceof RebalanceInProgressException) && !(e instanceof CommitFailedException)) {
-        System.err.println("klambda: " + mappingKey + ": an offset commit failed (it is retried): " + e);
+        LOG.warn("mapping {}: an offset commit failed (it is retried): {}", mappingKey, e.toString());
       }
     });
   }
@@ -146,9 +149,9 @@ final class KafkaOffsets {
       }
     } catch (CommitFailedException | RebalanceInProgressException e) {
       // the group moved them already: their next owner reads from the last commit (duplicates, no loss)
-      System.err.println("klambda: " + mappingKey + ": offsets not committed, the partitions moved: " + e.getMessage());
+      LOG.info("mapping {}: offsets not committed, the partitions moved: {}", mappingKey, e.getMessage());
     } catch (KafkaException e) {
-      System.err.println("klambda: " + mappingKey + ": offsets not committed: " + e);
+      LOG.warn("mapping {}: offsets not committed: {}", mappingKey, e.toString());
     }
   }
 }

@@ -30,6 +30,8 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One consumer of a Kafka mapping ({@link KafkaConsumers} runs one per partition, up to the
@@ -42,6 +44,7 @@ import org.apache.kafka.common.errors.WakeupException;
  * reads the batch again (at least once).
  */
 final class KafkaPoller implements Poller {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaPoller.class);
   /** With a destination and no retry limit, Lambda stops after 10 retries rather than never. */
   private static final int RETRIES_WITH_DESTINATION = 10;
   private static final Duration IDLE_POLL = Duration.ofMillis(500);
@@ -147,7 +150,7 @@ final class KafkaPoller implements Poller {
         offsets.close(c);
         c.close(CloseOptions.timeout(LEAVE_TIMEOUT));
       } catch (KafkaException e) {
-        System.err.println("klambda: closing the Kafka consumer of " + mapping.key() + " failed: " + e);
+        LOG.warn("mapping {}: closing its Kafka consumer failed: {}", mapping.key(), e.toString());
       }
       if (interrupted) {
         Thread.currentThread().interrupt();

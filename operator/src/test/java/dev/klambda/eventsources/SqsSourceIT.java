@@ -92,7 +92,7 @@ class SqsSourceIT {
   /** One poller of the queue, alone, through {@code client}: for a test that changes what the queue answers. */
   private SqsPoller poller(String queueUrl, SqsClient client, MappingObserver observer) {
     MappingConfig mapping = mapping(queueUrl, 10, 1, -1, false, false, null, 1);
-    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), RecordSender.NONE,
+    return new SqsPoller(mapping, (MappingConfig.Sqs) mapping.source(), client, invoker(), RecordSender.dropping(mapping.key()),
         "us-east-1", observer);
   }
 
