@@ -8,6 +8,7 @@ import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.RbacPermissions;
 import dev.klambda.auth.SecretAccessKeys;
 import dev.klambda.auth.SigV4;
+import dev.klambda.cli.Options;
 import dev.klambda.destinations.ClusterSecrets;
 import dev.klambda.destinations.DestinationClients;
 import dev.klambda.environments.AgentClient;

@@ -1,6 +1,7 @@
 package dev.klambda;
 
 import dev.klambda.auth.MetricsReaders;
+import dev.klambda.cli.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;

@@ -1,5 +1,6 @@
 package dev.klambda;
 
+import dev.klambda.cli.Options;
 import dev.klambda.local.LocalMode;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.klambda;
 
+import dev.klambda.cli.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;

@@ -1,6 +1,7 @@
 package dev.klambda;
 
 import dev.klambda.api.Function;
+import dev.klambda.cli.Options;
 import dev.klambda.controller.EventSourceMappingReconciler;
 import dev.klambda.controller.FunctionReconciler;
 import dev.klambda.destinations.ClusterSecrets;

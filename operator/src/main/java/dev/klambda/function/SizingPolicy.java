@@ -5,7 +5,12 @@ package dev.klambda.function;
  * design this project started from: 128–3,008 MB in 64 MB steps, 1,792 MB per vCPU.
  */
 public record SizingPolicy(int minMemoryMB, int maxMemoryMB, int stepMB, int mbPerVcpu) {
-  public static final SizingPolicy DEFAULT = new SizingPolicy(128, 3008, 64, 1792);
+  public static final int DEFAULT_MIN_MEMORY_MB = 128;
+  public static final int DEFAULT_MAX_MEMORY_MB = 3008;
+  public static final int DEFAULT_STEP_MB = 64;
+  public static final int DEFAULT_MB_PER_VCPU = 1792;
+  public static final SizingPolicy DEFAULT = new SizingPolicy(DEFAULT_MIN_MEMORY_MB, DEFAULT_MAX_MEMORY_MB,
+      DEFAULT_STEP_MB, DEFAULT_MB_PER_VCPU);
 
   public SizingPolicy {
     if (minMemoryMB < 1 || maxMemoryMB < minMemoryMB || stepMB < 1 || mbPerVcpu < 1) {

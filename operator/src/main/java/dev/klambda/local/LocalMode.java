@@ -7,7 +7,7 @@ import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.Permissions;
 import dev.klambda.auth.SigV4;
 import dev.klambda.Klambda;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.destinations.DestinationClients;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.eventsources.EventSourceManager;

@@ -17,7 +17,13 @@ import java.math.RoundingMode;
  */
 public record Billing(long granularityMillis, boolean billInit, BigDecimal pricePerGbSecond,
     BigDecimal pricePerMillionRequests) {
-  public static final Billing AWS = new Billing(1, true, new BigDecimal("0.0000166667"), new BigDecimal("0.20"));
+  public static final int AWS_GRANULARITY_MILLIS = 1;
+  public static final boolean AWS_BILLS_INIT = true;
+  /** AWS's x86 list prices, USD. */
+  public static final String AWS_PRICE_PER_GB_SECOND = "0.0000166667";
+  public static final String AWS_PRICE_PER_MILLION_REQUESTS = "0.20";
+  public static final Billing AWS = new Billing(AWS_GRANULARITY_MILLIS, AWS_BILLS_INIT,
+      new BigDecimal(AWS_PRICE_PER_GB_SECOND), new BigDecimal(AWS_PRICE_PER_MILLION_REQUESTS));
   private static final long MB_MS_PER_GB_SECOND = 1024L * 1000L;
 
   public Billing {

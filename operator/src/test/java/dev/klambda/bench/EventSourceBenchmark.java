@@ -2,7 +2,7 @@ package dev.klambda.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.local.LocalMode;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.PrometheusText;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.Docker;
 import dev.klambda.api.Function;

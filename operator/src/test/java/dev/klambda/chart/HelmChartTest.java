@@ -4,7 +4,7 @@ import static dev.klambda.chart.Rendered.at;
 import static dev.klambda.chart.Rendered.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.SizingPolicy;

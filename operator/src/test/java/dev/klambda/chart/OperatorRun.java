@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.auth.AccessKey;
 import dev.klambda.api.Function;

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;

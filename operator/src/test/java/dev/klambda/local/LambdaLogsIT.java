@@ -2,7 +2,7 @@ package dev.klambda.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import java.io.ByteArrayOutputStream;

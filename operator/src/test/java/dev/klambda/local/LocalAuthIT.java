@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import java.io.ByteArrayOutputStream;

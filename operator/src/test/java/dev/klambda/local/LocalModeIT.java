@@ -3,7 +3,7 @@ package dev.klambda.local;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.PrometheusText;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import static dev.klambda.testing.Manifests.bashRuntime;
 import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;

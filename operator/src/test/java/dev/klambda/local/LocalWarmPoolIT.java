@@ -5,7 +5,7 @@ import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.PrometheusText;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import java.io.OutputStream;

@@ -3,7 +3,7 @@ package dev.klambda.testing;
 import dev.klambda.LeaderElection;
 import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
-import dev.klambda.Options;
+import dev.klambda.cli.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
