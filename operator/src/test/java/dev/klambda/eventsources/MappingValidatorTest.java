@@ -120,6 +120,15 @@ class MappingValidatorTest {
         .hasMessage("spec.filterCriteria.filters[0].pattern: may be at most 4096 characters long (got 4097)");
   }
 
+  @Test
+  void aBadFilterPatternNamesItsFieldAndEventRulersReason() {
+    assertThatThrownBy(() -> validator.validate(filtered("{\"body\": {\"price\": [{\"numeric\": [\">\", \"5\"]}]}}")))
+        .isInstanceOf(InvalidFunctionException.class)
+        .hasMessage("spec.filterCriteria.filters[0].pattern: Value of > must be numeric (line 1, column 40)");
+    assertThatThrownBy(() -> validator.validate(filtered("{\"a\": [\"x\"]} {")))
+        .hasMessageStartingWith("spec.filterCriteria.filters[0].pattern: the pattern is not valid JSON: ");
+  }
+
   private static EventSourceMapping filtered(String pattern) {
     EventFilter filter = new EventFilter();
     filter.setPattern(pattern);
