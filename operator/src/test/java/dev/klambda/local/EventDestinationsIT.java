@@ -7,13 +7,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.cli.Options;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.PrometheusText;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,10 +82,7 @@ class EventDestinationsIT {
               echo "$2" >> "$RECORDS"
               respond "$1" '{}'
             """), Map.of("environment", Map.of("variables", Map.of("RECORDS", records.toString()))))));
-    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--async-retry-delay-seconds", "0", "--work-dir", dir.resolve("work").toString(),
-            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
-        new PrintStream(OutputStream.nullOutputStream()), System.err);
+    local = LocalModes.start(dir, LocalModes.discarded(), "--async-retry-delay-seconds", "0", manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 

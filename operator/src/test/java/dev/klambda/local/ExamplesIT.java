@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,11 +31,8 @@ class ExamplesIT {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            "../examples")),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-        new PrintStream(errors, true, StandardCharsets.UTF_8));
+    local = LocalModes.start(dir, LocalModes.discarded(), new PrintStream(errors, true, StandardCharsets.UTF_8),
+        "../examples");
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 

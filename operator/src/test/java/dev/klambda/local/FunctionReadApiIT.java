@@ -5,17 +5,14 @@ import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -45,11 +42,9 @@ class FunctionReadApiIT {
         provided("gamma", ECHO, Map.of()),
         Manifests.inNamespace("team-b", provided("delta", ECHO, Map.of())),
         Manifests.accessKey("default", "reader", "AKIDDEFAULT", "default-secret", "reader")));
-    List<String> args = new ArrayList<>(List.of("--port", "0", "--metrics-port", "0",
-        "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString()));
-    args.addAll(List.of(auth));
+    List<String> args = new ArrayList<>(List.of(auth));
     args.add(manifest.toString());
-    local = LocalMode.start(Options.parseLocal(args), new PrintStream(OutputStream.nullOutputStream()), System.err);
+    local = LocalModes.start(dir, LocalModes.discarded(), args.toArray(String[]::new));
   }
 
   @AfterEach

@@ -2,10 +2,8 @@ package dev.klambda.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.klambda.cli.Options;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,10 +40,7 @@ class FunctionUrlIT {
         Manifests.provided("no-url", Manifests.bashRuntime("", "  respond \"$1\" '{}'"), Map.of()),
         Manifests.provided("closed", Manifests.bashRuntime("", "  respond \"$1\" '{}'"),
             Map.of("url", Map.of(), "reservedConcurrency", 0))));
-    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            manifest.toString())),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err);
+    local = LocalModes.start(dir, LocalModes.discarded(), manifest.toString());
     base = local.gateway().baseUrl();
   }
 

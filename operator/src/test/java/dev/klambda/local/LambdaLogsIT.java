@@ -2,8 +2,8 @@ package dev.klambda.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -38,10 +38,7 @@ class LambdaLogsIT {
     Path manifest = Manifests.write(dir.resolve("functions.yaml"), List.of(
         Manifests.java21("logger", "dev.klambda.testfunctions.LoggingHandler", Manifests.testFunctionsJar(),
             Map.of())));
-    local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            manifest.toString())),
-        new PrintStream(output, true, StandardCharsets.UTF_8), System.err);
+    local = LocalModes.start(dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 

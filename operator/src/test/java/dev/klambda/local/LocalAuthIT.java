@@ -1,15 +1,12 @@
 package dev.klambda.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,10 +56,7 @@ class LocalAuthIT {
         Manifests.inNamespace("team-b", Manifests.provided("echo", echo, Map.of())),
         Manifests.accessKey("team-a", "invoker-key", "AKIDTEAMA", "team-a-secret", "invoker"),
         Manifests.accessKey("team-b", "invoker-key", "AKIDTEAMB", "team-b-secret", "invoker")));
-    local = LocalMode.start(Options.parseLocal(List.of("--auth", "sigv4", "--port", "0", "--metrics-port", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            manifest.toString())),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err);
+    local = LocalModes.start(dir, LocalModes.discarded(), "--auth", "sigv4", manifest.toString());
     base = local.gateway().baseUrl();
   }
 

@@ -5,8 +5,8 @@ import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.PrometheusText;
 import java.io.ByteArrayOutputStream;
@@ -36,10 +36,8 @@ class LocalWarmPoolIT {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("echo",
         bashRuntime("", "  respond \"$1\" \"{\\\"function\\\":\\\"$AWS_LAMBDA_FUNCTION_NAME\\\"}\""), Map.of())));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--warm-pool", "provided/128=1", "--work-dir", dir.resolve("work").toString(),
-            "--usage-file", dir.resolve("usage.json").toString(), manifest.toString())),
-            new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+    try (LocalMode local = LocalModes.start(dir, new PrintStream(out, true, StandardCharsets.UTF_8),
+            "--warm-pool", "provided/128=1", manifest.toString());
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       await().atMost(Duration.ofSeconds(20)).until(() -> pooled(local) == 1.0);
 

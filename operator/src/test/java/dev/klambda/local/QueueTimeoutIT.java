@@ -1,16 +1,14 @@
 package dev.klambda.local;
 
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.LambdaClients;
-import dev.klambda.cli.Options;
 import static dev.klambda.testing.Manifests.bashRuntime;
 import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -69,11 +67,8 @@ class QueueTimeoutIT {
   private LocalMode single(int seconds, Map<String, Object> spec, int queueTimeoutSeconds) throws Exception {
     Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
         bashRuntime("", "  sleep " + seconds + "\n  respond \"$1\" '{\"done\":true}'"), spec)));
-    return LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--queue-timeout-seconds", Integer.toString(queueTimeoutSeconds), "--async-retry-delay-seconds", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            manifest.toString())),
-        new PrintStream(OutputStream.nullOutputStream()), System.err);
+    return LocalModes.start(dir, LocalModes.discarded(), "--queue-timeout-seconds",
+        Integer.toString(queueTimeoutSeconds), "--async-retry-delay-seconds", "0", manifest.toString());
   }
 
   /** An invocation that holds the only environment, once it does. */

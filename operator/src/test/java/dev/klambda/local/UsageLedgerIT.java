@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.cli.Options;
 import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
 import dev.klambda.testing.Manifests;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,9 +45,7 @@ class UsageLedgerIT {
   }
 
   private void run(Path manifest, int invocations) throws Exception {
-    try (LocalMode local = LocalMode.start(Options.parseLocal(List.of("--port", "0", "--metrics-port", "0",
-            "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-            manifest.toString())), new PrintStream(OutputStream.nullOutputStream()), System.err);
+    try (LocalMode local = LocalModes.start(dir, LocalModes.discarded(), manifest.toString());
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       for (int i = 0; i < invocations; i++) {
         assertThat(lambda.invoke(r -> r.functionName("billed").payload(SdkBytes.fromUtf8String("{}")))
