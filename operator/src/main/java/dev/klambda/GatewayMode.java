@@ -160,7 +160,7 @@ public final class GatewayMode implements AutoCloseable {
     gateway.start();
     members.join(URI.create(options.advertiseUrl() != null ? options.advertiseUrl() : advertised(options, gateway)));
     FunctionCatalog catalog = new FunctionCatalog(client, options.namespaces(),
-        new FunctionValidator(options.sizing()), registry, LOAD_GRACE);
+        FunctionValidator.forCluster(options.sizing()), registry, LOAD_GRACE);
     AtomicBoolean leaving = new AtomicBoolean();
     MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
         metrics, () -> !leaving.get() && members.joined() && catalog.loaded(), InCluster.metricsReaders(options, client));

@@ -88,7 +88,7 @@ public final class OperatorMode implements AutoCloseable {
         }));
       }
     });
-    FunctionValidator validator = new FunctionValidator(options.sizing());
+    FunctionValidator validator = FunctionValidator.forCluster(options.sizing());
     operator.register(new FunctionReconciler(validator, client, gatewayUrl, STATUS_REFRESH),
         c -> watch(c, options.namespaces()));
     operator.register(new EventSourceMappingReconciler(eventSources, key -> functionTimeout(client, key),

@@ -54,7 +54,6 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     status.setObservedGeneration(function.getMetadata().getGeneration());
     try {
       FunctionConfig config = validator.validate(function);
-      CodeConfigMap.requireFits(config);
       status.setInvokeUrl(gatewayUrl + "/2015-03-31/functions/"
           + URLEncoder.encode(config.key(), StandardCharsets.UTF_8) + "/invocations");
       status.setFunctionUrl(config.url() == null ? null : gatewayUrl + config.urlPath());

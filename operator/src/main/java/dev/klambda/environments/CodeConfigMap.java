@@ -20,9 +20,6 @@ import java.util.TreeMap;
  * binaryData. Pure: the controller writes it, the Pod template mounts it.
  */
 public final class CodeConfigMap {
-  /** What a ConfigMap can hold (the API server's limit, 1 MiB, less room for metadata). */
-  public static final int MAX_BYTES = 1000 * 1024;
-
   private CodeConfigMap() {}
 
   public static String name(String functionName) {
@@ -65,21 +62,6 @@ public final class CodeConfigMap {
         .withMode(TaskRoot.executable(path, content) ? 0555 : 0444)
         .build()));
     return items;
-  }
-
-  /** A cluster's rule on inline code: it must fit in the ConfigMap that carries it to the Pods. */
-  public static void requireFits(dev.klambda.function.FunctionConfig function)
-      throws dev.klambda.function.InvalidFunctionException {
-    if (function.code() instanceof dev.klambda.function.CodeSource.Inline inline && size(inline.files()) > MAX_BYTES) {
-      throw new dev.klambda.function.InvalidFunctionException(java.util.List.of(new dev.klambda.function.Violation(
-          "spec.code.inline", "holds " + size(inline.files()) + " bytes, a ConfigMap at most " + MAX_BYTES
-              + ": put larger code in spec.code.image")));
-    }
-  }
-
-  /** Total size of the files, to check against {@link #MAX_BYTES}. */
-  public static long size(Map<String, byte[]> files) {
-    return files.values().stream().mapToLong(b -> b.length).sum();
   }
 
   private static String utf8(byte[] content) {

@@ -36,10 +36,28 @@ public final class FunctionValidator {
   private static final Pattern JAVA_HANDLER =
       Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
 
-  private final SizingPolicy sizing;
+  /**
+   * In a cluster, inline code reaches the Pods in a ConfigMap: at most this many bytes of files
+   * (the API server's 1 MiB for the object, less room for its metadata).
+   */
+  public static final int MAX_CLUSTER_INLINE_BYTES = 1000 * 1024;
 
+  private final SizingPolicy sizing;
+  private final long maxInlineBytes;
+
+  /** Local mode's: inline code is written to disk, no size limit of a carrier. */
   public FunctionValidator(SizingPolicy sizing) {
+    this(sizing, Long.MAX_VALUE);
+  }
+
+  private FunctionValidator(SizingPolicy sizing, long maxInlineBytes) {
     this.sizing = sizing;
+    this.maxInlineBytes = maxInlineBytes;
+  }
+
+  /** A cluster's: inline code must fit in the ConfigMap that carries it ({@link #MAX_CLUSTER_INLINE_BYTES}). */
+  public static FunctionValidator forCluster(SizingPolicy sizing) {
+    return new FunctionValidator(sizing, MAX_CLUSTER_INLINE_BYTES);
   }
 
   public FunctionConfig validate(Function function) throws InvalidFunctionException {
@@ -78,6 +96,13 @@ public final class FunctionValidator {
         && !inline.files().containsKey("bootstrap")) {
       violations.add(new Violation("spec.code.inline.files", "must contain an executable "
           + "'bootstrap' for the provided runtime"));
+    }
+    if (code instanceof CodeSource.Inline inline) {
+      long bytes = inline.files().values().stream().mapToLong(b -> b.length).sum();
+      if (bytes > maxInlineBytes) {
+        violations.add(new Violation("spec.code.inline", "holds " + bytes + " bytes, a ConfigMap at most "
+            + maxInlineBytes + ": put larger code in spec.code.image"));
+      }
     }
 
     int memoryMB = orDefault(spec.getMemoryMB(), FunctionConfig.DEFAULT_MEMORY_MB);

@@ -2,7 +2,6 @@ package dev.klambda.observer;
 
 import dev.klambda.informers.LatestState;
 import dev.klambda.api.Function;
-import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
@@ -57,7 +56,6 @@ public final class FunctionCatalog implements AutoCloseable {
   private void serve(Function function) {
     try {
       FunctionConfig config = validator.validate(function);
-      CodeConfigMap.requireFits(config);
       registry.deploy(config);
     } catch (InvalidFunctionException e) {
       LOG.info("function {}: not served, invalid: {}", key(function), e.getMessage());
