@@ -23,7 +23,7 @@ import dev.klambda.membership.EventCopyApi;
 import dev.klambda.membership.GatewayMembers;
 import dev.klambda.membership.PeerEventJournal;
 import dev.klambda.metering.Metering;
-import dev.klambda.metering.MetricsServer;
+import dev.klambda.operations.OperationsServer;
 import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.metering.StatusUsageStore;
 import dev.klambda.metering.UsageLedger;
@@ -78,14 +78,14 @@ public final class GatewayMode implements AutoCloseable {
   private final WarmPool pool;
   private final UsageRollup usage;
   private final EnvironmentCountsWriter counts;
-  private final MetricsServer metricsServer;
+  private final OperationsServer metricsServer;
   private final AtomicBoolean leaving;
   private final SecretAccessKeys accessKeys;
   private final DestinationClients destinations;
 
   private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
       AsyncInvoker async, PeerEventJournal journal, EventCopies copies, WarmPool pool, UsageRollup usage,
-      EnvironmentCountsWriter counts, MetricsServer metricsServer, AtomicBoolean leaving,
+      EnvironmentCountsWriter counts, OperationsServer metricsServer, AtomicBoolean leaving,
       SecretAccessKeys accessKeys, DestinationClients destinations) {
     this.gateway = gateway;
     this.registry = registry;
@@ -162,7 +162,7 @@ public final class GatewayMode implements AutoCloseable {
     FunctionCatalog catalog = new FunctionCatalog(client, options.namespaces(),
         FunctionValidator.forCluster(options.sizing()), registry, LOAD_GRACE);
     AtomicBoolean leaving = new AtomicBoolean();
-    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
+    OperationsServer metricsServer = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
         metrics, () -> !leaving.get() && members.joined() && catalog.loaded(), InCluster.metricsReaders(options, client));
     metricsServer.start();
     UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),

@@ -9,7 +9,7 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.GatewayInvoker;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
-import dev.klambda.metering.MetricsServer;
+import dev.klambda.operations.OperationsServer;
 import dev.klambda.metering.PrometheusMetrics;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,11 +37,11 @@ public final class OperatorMode implements AutoCloseable {
 
   private final Operator operator;
   private final EventSourceManager eventSources;
-  private final MetricsServer metricsServer;
+  private final OperationsServer metricsServer;
   private final AtomicBoolean closing;
   private final String gatewayUrl;
 
-  private OperatorMode(Operator operator, EventSourceManager eventSources, MetricsServer metricsServer,
+  private OperatorMode(Operator operator, EventSourceManager eventSources, OperationsServer metricsServer,
       AtomicBoolean closing, String gatewayUrl) {
     this.operator = operator;
     this.eventSources = eventSources;
@@ -60,7 +60,7 @@ public final class OperatorMode implements AutoCloseable {
     PrometheusMetrics metrics = new PrometheusMetrics();
     AtomicBoolean leading = new AtomicBoolean(election == null);
     AtomicBoolean closing = new AtomicBoolean();
-    MetricsServer metricsServer = new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
+    OperationsServer metricsServer = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
         metrics, leading::get, InCluster.metricsReaders(options, client));
     metricsServer.start();
 

@@ -25,7 +25,7 @@ import dev.klambda.gateway.Gateway;
 import dev.klambda.gateway.Ownership;
 import dev.klambda.metering.FileUsageStore;
 import dev.klambda.metering.Metering;
-import dev.klambda.metering.MetricsServer;
+import dev.klambda.operations.OperationsServer;
 import dev.klambda.metering.UsageLedger;
 import dev.klambda.metering.UsageRollup;
 import dev.klambda.metering.PrometheusMetrics;
@@ -49,7 +49,7 @@ public final class LocalMode implements AutoCloseable {
   private final Gateway gateway;
   private final FunctionRegistry registry;
   private final EventSourceManager eventSources;
-  private final MetricsServer metricsServer;
+  private final OperationsServer metricsServer;
   private final UsageRollup usage;
   private final java.nio.file.Path usageFile;
   private final List<FunctionConfig> functions;
@@ -61,7 +61,7 @@ public final class LocalMode implements AutoCloseable {
   private final DestinationClients destinations;
 
   private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
-      MetricsServer metricsServer,
+      OperationsServer metricsServer,
       UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace,
       boolean signed, String region, DestinationClients destinations) {
     this.signed = signed;
@@ -105,8 +105,8 @@ public final class LocalMode implements AutoCloseable {
     metrics.watch(registry);
     metrics.watch(environments.pool());
     environments.pool().start();
-    MetricsServer metricsServer =
-        new MetricsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
+    OperationsServer metricsServer =
+        new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
     DestinationClients destinations = new DestinationClients(loaded.secretSource(), options.region());
     AsyncInvoker async = new AsyncInvoker(registry, metering, EventJournal.IN_MEMORY, options.asyncRetryDelay(),
         MAX_EVENT_AGE, options.queueTimeout(), destinations);

@@ -1,8 +1,9 @@
-package dev.klambda.metering;
+package dev.klambda.operations;
 
-import dev.klambda.auth.MetricsReaders;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.klambda.auth.MetricsReaders;
+import dev.klambda.metering.PrometheusMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -15,16 +16,16 @@ import java.util.function.BooleanSupplier;
  * process answers: liveness) and {@code /readyz} (this replica serves: readiness, so a Service
  * sends invocations only to the replica that leads).
  */
-public final class MetricsServer implements AutoCloseable {
+public final class OperationsServer implements AutoCloseable {
   private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private final HttpServer server;
 
-  public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready) throws IOException {
+  public OperationsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready) throws IOException {
     this(address, metrics, ready, MetricsReaders.anyone());
   }
 
   /** @param readers who may read {@code /metrics}; the probes' paths are open (the kubelet asks) */
-  public MetricsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready,
+  public OperationsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready,
       MetricsReaders readers) throws IOException {
     server = HttpServer.create(address, 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
