@@ -205,9 +205,7 @@ public final class AgentClient implements EnvironmentInvoker {
           headers.get(ERROR_TYPE),
           headers.get(LOG_RESULT),
           number(headers, DURATION_MICROS),
-          number(headers, INIT_DURATION_MICROS),
-          number(headers, BILLED_MILLIS),
-          number(headers, MAX_MEMORY_MB));
+          number(headers, INIT_DURATION_MICROS));
     });
   }
 

@@ -12,9 +12,7 @@ public record InvocationResult(
     String errorType,
     String logResult,
     long durationMicros,
-    long initDurationMicros,
-    long billedMillis,
-    long maxMemoryMB) {
+    long initDurationMicros) {
 
   /** How an invocation ended, as the agent reports it. */
   public enum Outcome {

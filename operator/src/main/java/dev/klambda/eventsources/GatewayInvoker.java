@@ -60,7 +60,7 @@ public final class GatewayInvoker implements BatchInvoker, EventSink {
     }
     boolean failed = response.headers().firstValue("X-Amz-Function-Error").isPresent();
     return new InvocationResult(failed ? InvocationResult.Outcome.ERROR : InvocationResult.Outcome.SUCCESS,
-        response.body(), failed ? errorType(response.body()) : null, null, 0, 0, 0, 0);
+        response.body(), failed ? errorType(response.body()) : null, null, 0, 0);
   }
 
   /** Queues an Event; retried with a growing pause while the gateway cannot take it. */

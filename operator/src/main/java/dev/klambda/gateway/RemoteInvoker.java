@@ -54,7 +54,7 @@ final class RemoteInvoker implements AutoCloseable {
     HttpConnections.Answer answer = send(owner, key, request, "RequestResponse", queueMillis);
     HttpHeaders headers = answer.headers();
     return new InvocationResult(InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")), answer.body(),
-        headers.get(ERROR_TYPE), headers.get("X-Amz-Log-Result"), 0, 0, 0, 0);
+        headers.get(ERROR_TYPE), headers.get("X-Amz-Log-Result"), 0, 0);
   }
 
   /** Queues an event at another replica, which runs and retries it from then on. */

@@ -149,12 +149,12 @@ class KafkaSourceIT {
   }
 
   private static InvocationResult ok(String payload) {
-    return new InvocationResult(Outcome.SUCCESS, payload.getBytes(StandardCharsets.UTF_8), null, null, 1000, 0, 1, 10);
+    return new InvocationResult(Outcome.SUCCESS, payload.getBytes(StandardCharsets.UTF_8), null, null, 1000, 0);
   }
 
   private static InvocationResult error() {
     return new InvocationResult(Outcome.ERROR, "{\"errorType\":\"Boom\",\"errorMessage\":\"failed\"}"
-        .getBytes(StandardCharsets.UTF_8), "Boom", null, 1000, 0, 1, 10);
+        .getBytes(StandardCharsets.UTF_8), "Boom", null, 1000, 0);
   }
 
   private static String value(JsonNode record) {

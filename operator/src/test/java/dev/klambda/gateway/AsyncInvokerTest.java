@@ -138,7 +138,7 @@ class AsyncInvokerTest {
   }
 
   private static InvocationResult result(Outcome outcome) {
-    return new InvocationResult(outcome, "{}".getBytes(), outcome == Outcome.SUCCESS ? null : "Boom", null, 1, 0, 1, 1);
+    return new InvocationResult(outcome, "{}".getBytes(), outcome == Outcome.SUCCESS ? null : "Boom", null, 1, 0);
   }
 
   @AfterEach
@@ -210,7 +210,7 @@ class AsyncInvokerTest {
   @Test
   void anEventThatSucceededSendsItsRecordToOnSuccessBeforeItIsDoneWith() throws Exception {
     AsyncInvoker async = invoker((environment, request) -> new InvocationResult(Outcome.SUCCESS,
-        "{\"answer\":42}".getBytes(), null, null, 1, 0, 1, 1), f(2, QUEUE, null));
+        "{\"answer\":42}".getBytes(), null, null, 1, 0), f(2, QUEUE, null));
 
     async.submit("default/f", new InvocationRequest("e1", "{\"order\":7}".getBytes(), null, false));
 

@@ -31,7 +31,7 @@ class FunctionRouterTest {
   private final TestingEnvironmentManager manager = new TestingEnvironmentManager();
 
   private static InvocationResult result(Outcome outcome) {
-    return new InvocationResult(outcome, "{}".getBytes(), null, null, 1000, 0, 1, 10);
+    return new InvocationResult(outcome, "{}".getBytes(), null, null, 1000, 0);
   }
 
   private static InvocationRequest request(int n) {

@@ -22,7 +22,7 @@ class MeteringTest {
   private final PrometheusMetrics metrics = new PrometheusMetrics();
 
   private static InvocationResult answered(long durationMicros, long initMicros) {
-    return new InvocationResult(Outcome.SUCCESS, new byte[0], null, null, durationMicros, initMicros, 0, 0);
+    return new InvocationResult(Outcome.SUCCESS, new byte[0], null, null, durationMicros, initMicros);
   }
 
   /** 2.4 ms at the answer, 300.5 ms in all (it worked on after answering): 301 ms, as its REPORT. */

@@ -50,8 +50,6 @@ public final class AgentProtocol {
   public static final String ERROR_TYPE = "Klambda-Error-Type";
   public static final String DURATION_MICROS = "Klambda-Duration-Micros";
   public static final String INIT_DURATION_MICROS = "Klambda-Init-Duration-Micros";
-  public static final String BILLED_MILLIS = "Klambda-Billed-Millis";
-  public static final String MAX_MEMORY_MB = "Klambda-Max-Memory-MB";
   /**
    * {@link #PHASE_OPEN_VALUE} when the answer came before the invocation's Invoke phase ended (the
    * runtime had not yet asked for its next event): its duration is the one so far, and the rest

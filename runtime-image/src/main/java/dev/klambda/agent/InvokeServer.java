@@ -135,8 +135,6 @@ final class InvokeServer {
     }
     out.set(DURATION_MICROS, Long.toString(result.durationMicros()));
     out.set(INIT_DURATION_MICROS, Long.toString(result.initDurationMicros()));
-    out.set(BILLED_MILLIS, Long.toString(result.billedMillis()));
-    out.set(MAX_MEMORY_MB, Long.toString(result.maxMemoryMB()));
     if (result.logTail() != null) {
       out.set(LOG_RESULT, result.logTail());
     }

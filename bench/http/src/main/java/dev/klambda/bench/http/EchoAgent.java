@@ -65,9 +65,7 @@ final class EchoAgent implements AutoCloseable {
         response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
             .set(AgentProtocol.OUTCOME, "success")
-            .set(AgentProtocol.DURATION_MICROS, "1")
-            .set(AgentProtocol.BILLED_MILLIS, "1")
-            .set(AgentProtocol.MAX_MEMORY_MB, "1");
+            .set(AgentProtocol.DURATION_MICROS, "1");
       } else if (path.startsWith(AgentProtocol.READY_PATH)) {
         response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
       } else {

@@ -14,9 +14,7 @@ public final class StackServer {
   static final Map<String, String> HEADERS = Map.of(
       "Klambda-Outcome", "success",
       "Klambda-Duration-Micros", "412",
-      "Klambda-Init-Duration-Micros", "0",
-      "Klambda-Billed-Millis", "1",
-      "Klambda-Max-Memory-MB", "41");
+      "Klambda-Init-Duration-Micros", "0");
   static final String CONTENT_TYPE = "application/json";
 
   /** A server of one stack, answering on {@code address} until the JVM exits. */
