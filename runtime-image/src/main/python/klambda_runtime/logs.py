@@ -73,8 +73,10 @@ def set_request_id(request_id):
 
 def log_error(sink, error):
     """An error object as Lambda's runtime logs it: '[ERROR] TYPE: MESSAGE', then the trace."""
-    lines = ["[ERROR] {}: {}".format(error["errorType"], error["errorMessage"]),
-             "Traceback (most recent call last):"]
+    head = "[ERROR] " + error["errorType"]
+    if error["errorMessage"]:
+        head += ": " + error["errorMessage"]
+    lines = [head, "Traceback (most recent call last):"]
     for element in error["stackTrace"]:
         for line in element.splitlines():
             stripped = line.lstrip(" ")
