@@ -1,10 +1,14 @@
-"""The Lambda Runtime API as a runtime calls it, over one kept-alive HTTP/1.1 connection.
+"""The Lambda Runtime API as a runtime calls it: HTTP/1.1 on the loopback, a connection per call.
+
+Plain sockets, not http.client: that imports ssl and email, tens of milliseconds at each Init,
+which a function at 128 MB (a fourteenth of a CPU) pays fourteen times over (awslambdaric avoids
+it too). Connecting on the loopback costs a fraction of a millisecond.
 
 Kept to syntax every Python 3 parses: bootstrap.py reports a too old interpreter with it.
 """
-import http.client
 import json
 import os
+import socket
 
 API = "/2018-06-01/runtime"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
@@ -25,17 +29,17 @@ def error_object(error_type, message, stack_trace=None, request_id=""):
 
 
 class Invocation(object):
-    """One event from /invocation/next: its body and the headers the agent sent with it."""
+    """One event from /invocation/next: its body and the headers (names in lower case) it came with."""
 
     def __init__(self, body, headers):
         self.body = body
-        self.request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        self.deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
-        self.function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
-        self.trace_id = headers.get("Lambda-Runtime-Trace-Id")
-        self.client_context = headers.get("Lambda-Runtime-Client-Context")
-        self.cognito_identity = headers.get("Lambda-Runtime-Cognito-Identity")
-        self.content_type = headers.get("Content-Type")
+        self.request_id = headers.get("lambda-runtime-aws-request-id")
+        self.deadline_ms = int(headers.get("lambda-runtime-deadline-ms") or 0)
+        self.function_arn = headers.get("lambda-runtime-invoked-function-arn")
+        self.trace_id = headers.get("lambda-runtime-trace-id")
+        self.client_context = headers.get("lambda-runtime-client-context")
+        self.cognito_identity = headers.get("lambda-runtime-cognito-identity")
+        self.content_type = headers.get("content-type")
 
 
 class RuntimeApiError(Exception):
@@ -44,8 +48,8 @@ class RuntimeApiError(Exception):
 
 class RuntimeApi(object):
     def __init__(self, address):
-        # no timeout: /next is held until an event comes, however long that is
-        self.connection = http.client.HTTPConnection(address)
+        host, port = address.rsplit(":", 1)
+        self.address = (host, int(port))
 
     @classmethod
     def from_environment(cls):
@@ -70,9 +74,24 @@ class RuntimeApi(object):
                                         ERROR_TYPE_HEADER: error["errorType"]})
 
     def _call(self, method, path, body, headers):
-        self.connection.request(method, API + path, body, headers)
-        response = self.connection.getresponse()
-        answer = response.read()
-        if response.status >= 300:
-            raise RuntimeApiError("%s %s: %d %s" % (method, path, response.status, answer[:200]))
-        return answer, response.headers
+        """The body and headers of the answer. No timeout: /next is held until an event comes."""
+        body = body or b""
+        lines = ["%s %s%s HTTP/1.1" % (method, API, path), "Host: %s:%d" % self.address,
+                 "Content-Length: %d" % len(body), "Connection: close"]
+        lines += ["%s: %s" % header for header in headers.items()]
+        with socket.create_connection(self.address) as connection:
+            connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            with connection.makefile("rb") as answer:
+                status = int(answer.readline().split()[1])
+                answer_headers = {}
+                line = answer.readline()
+                while line.strip():  # up to the blank line (or the end, should the agent go away)
+                    name, _, value = line.decode("latin-1").partition(":")
+                    answer_headers[name.strip().lower()] = value.strip()
+                    line = answer.readline()
+                length = answer_headers.get("content-length")
+                # the agent closes the connection after answering (Connection: close)
+                answer_body = answer.read(int(length)) if length is not None else answer.read()
+        if status >= 300:
+            raise RuntimeApiError("%s %s: %d %s" % (method, path, status, answer_body[:200]))
+        return answer_body, answer_headers
