@@ -7,7 +7,8 @@ from .handler import Fault
 
 
 class LambdaContext(object):
-    def __init__(self, invocation):
+    def __init__(self, invocation, log):
+        self._log = log
         self.aws_request_id = invocation.request_id
         self.invoked_function_arn = invocation.function_arn
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
@@ -32,8 +33,12 @@ class LambdaContext(object):
     def get_remaining_time_in_millis(self):
         return max(self._deadline_ms - int(time.time() * 1000), 0)
 
+    def log(self, message):
+        """One record in the function's log, as awslambdaric's context.log writes it."""
+        self._log(str(message))
+
     def __repr__(self):
-        return "LambdaContext(%r)" % vars(self)
+        return "LambdaContext(%r)" % {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
 
 class _Fields(object):

@@ -23,7 +23,7 @@ def run(handler_name):
         _set_trace_id(invocation.trace_id)
         try:
             event = payloads.decode(invocation.body, invocation.content_type)
-            body, content_type = payloads.encode(function(event, LambdaContext(invocation)))
+            body, content_type = payloads.encode(function(event, LambdaContext(invocation, sink.record)))
         except Exception as e:
             error = handler.error_of(e, invocation.request_id)
             logs.log_error(sink, error)

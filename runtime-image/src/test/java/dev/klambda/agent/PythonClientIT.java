@@ -56,6 +56,7 @@ class PythonClientIT {
       def context(event, context):
           logger.info("info from %s", "logging")
           print("printed by the handler")
+          context.log("a record of\\ntwo lines from context.log\\n")
           cc = context.client_context
           return {
               "event": event.get("name"),
@@ -184,14 +185,14 @@ class PythonClientIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("clients")
-  void printIsRawAndLoggingHasLambdasFormatWithTheRequestId(Client client) throws Exception {
+  void printIsRawLoggingHasLambdasFormatAndContextLogIsOneRecord(Client client) throws Exception {
     agent = function(client, "app.context").start();
 
     Invoked answer = agent.invoke("{}", REQUEST_ID, "r-logs", LOG_TYPE, "Tail");
 
     assertThat(answer.outcome()).isEqualTo("success");
     List<String> tail = List.of(answer.logTail().split("\n"));
-    assertThat(tail).contains("printed by the handler");
+    assertThat(tail).contains("printed by the handler", "a record of\rtwo lines from context.log");
     assertThat(tail).anyMatch(line -> line.matches(
         "\\[INFO]\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\tr-logs\tinfo from logging"));
     assertThat(agent.log()).as("top-level code ran at Init, before the first START")
