@@ -15,7 +15,7 @@ public final class Bench {
       usage: java -jar bench/target/klambda-bench.jar COMMAND [options]
         warm          warm round trip of a trivial handler: gateway vs the agent reached directly,
                       p50/p99/throughput at each concurrency (goal 1)
-        cold          cold starts through local mode: provided (bash echo) and java21 (goal 2)
+        cold          cold starts through local mode: provided (bash echo), java21, python3.11 (goal 2)
         agent-start   the agent's start-up: process start to /klambda/ready 200 (goal 3)
         all           the three, one after the other
         proc-scan     what the /proc scan the agent did per invocation (until 8b8a92c) costs here
@@ -30,7 +30,7 @@ public final class Bench {
         --gateway-nice N        warm, experiment: renice local mode's threads (not its agents')
                                 to N once the environments run (negative needs root)
         --samples N             cold, agent-start: samples per runtime / variant (default 20)
-        --runtimes LIST         cold: comma-separated (default provided,java21)
+        --runtimes LIST         cold: comma-separated (default provided,java21; also python3.11)
         --await-quiet-seconds N before each benchmark (and each row of warm), wait up to N s for
                                 the machine to be idle (under 15% CPU busy over 1 s); default 0:
                                 only warn

@@ -37,6 +37,13 @@ final class ColdStart {
    * process start to its first /next) and the invocation's Duration (event handed over to the
    * answer); and a warm call right after, on the same connection.
    */
+  /** The python3.11 echo: the event back with the request id, as the bash echo answers. */
+  private static final String PYTHON_HANDLER = "app.handler";
+  private static final String PYTHON_ECHO = """
+      def handler(event, context):
+          return {"requestId": context.aws_request_id, "event": event}
+      """;
+
   record Sample(long coldNanos, long initNanos, long durationNanos, long warmNanos) {}
 
   record Result(String runtime, String path, List<Sample> samples, int discarded) {}
@@ -71,17 +78,24 @@ final class ColdStart {
           direct.put(runtime, new Setup.AgentFunction("cold-java21", runtime, HandlerJar.HANDLER,
               memoryMB(runtime), taskRoot, Map.of()));
         }
-        default -> throw new IllegalArgumentException("unknown runtime " + runtime + " (provided, java21)");
+        case "python3.11" -> {
+          spec.put("handler", PYTHON_HANDLER);
+          spec.put("code", Map.of("inline", Map.of("files", Map.of("app.py", PYTHON_ECHO))));
+          Files.writeString(taskRoot.resolve("app.py"), PYTHON_ECHO);
+          direct.put(runtime, new Setup.AgentFunction(name(runtime), runtime, PYTHON_HANDLER,
+              memoryMB(runtime), taskRoot, Map.of()));
+        }
+        default -> throw new IllegalArgumentException("unknown runtime " + runtime + " (provided, java21, python3.11)");
       }
-      Files.writeString(manifests.resolve("cold-" + runtime + ".yaml"),
-          Setup.manifest("cold-" + runtime, spec), StandardCharsets.UTF_8);
+      Files.writeString(manifests.resolve(name(runtime) + ".yaml"),
+          Setup.manifest(name(runtime), spec), StandardCharsets.UTF_8);
     }
 
     List<Result> results = new ArrayList<>();
     System.out.println("cold: starting klambda local");
     Setup.LocalMode local = setup.startLocalMode(manifests, 60, "cold-local-mode");
     try {
-      local.awaitServing("cold-" + runtimes.get(0), Duration.ofSeconds(60));
+      local.awaitServing(name(runtimes.get(0)), Duration.ofSeconds(60));
       ProcessHandle gateway = local.process().toHandle();
       for (String runtime : runtimes) {
         results.addAll(interleaved(setup, local, gateway, direct.get(runtime), samples));
@@ -90,6 +104,11 @@ final class ColdStart {
       local.stop();
     }
     return results;
+  }
+
+  /** The function's name: a DNS label (python3.11's dot is not). */
+  private static String name(String runtime) {
+    return "cold-" + runtime.replace('.', '-');
   }
 
   private static int memoryMB(String runtime) {
@@ -104,7 +123,7 @@ final class ColdStart {
   private static List<Result> interleaved(Setup setup, Setup.LocalMode local, ProcessHandle gateway,
       Setup.AgentFunction function, int samples) throws IOException, InterruptedException {
     String runtime = function.runtime();
-    String name = "cold-" + runtime;
+    String name = name(runtime);
     String path = local.invokePath(name);
     List<Sample> viaLocal = new ArrayList<>();
     List<Sample> atAgent = new ArrayList<>();

@@ -60,6 +60,12 @@ class ExamplesE2E {
               assertThat(body.path("function").asText()).isEqualTo("hello-java");
               assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(512);
             })),
+        new Example("python-hello/function.yaml", List.of("python-hello/function.yaml"),
+            invokes("hello-python", "{\"name\":\"Ada\"}", body -> {
+              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+              assertThat(body.path("function").asText()).isEqualTo("hello-python");
+              assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(128);
+            })),
         new Example("hello-url.yaml", List.of("hello-url.yaml"), cluster -> {
           String url = "/url/" + cluster.namespace() + "/hello-url/";
           JsonNode function = KlambdaCluster.JSON.valueToTree(cluster.get("Function", "hello-url"));

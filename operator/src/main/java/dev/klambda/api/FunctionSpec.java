@@ -10,14 +10,18 @@ import java.util.Map;
 
 /** What the user asks for; defaults are applied where the spec is resolved, not here. */
 public class FunctionSpec {
-  @JsonPropertyDescription("The runtime: 'provided' (an executable 'bootstrap' in the code speaks the "
-      + "Lambda Runtime API) or 'java21' (the AWS Java runtime interface client runs the handler).")
+  @JsonPropertyDescription("The runtime, by Lambda's identifier: 'provided' (an executable 'bootstrap' in "
+      + "the code speaks the Lambda Runtime API), 'java21' (AWS's Java runtime interface client runs the "
+      + "handler), 'python3.11' (Python 3.11 and a runtime client of the Lambda contract) or 'nodejs22.x' "
+      + "(Node.js 22 and AWS's aws-lambda-ric).")
   @Required
-  @Pattern("^(provided|java21)$")
+  @Pattern("^(provided|java21|python3\\.11|nodejs22\\.x)$")
   private String runtime;
 
-  @JsonPropertyDescription("The handler: for java21 'package.Class::method' or 'package.Class'; "
-      + "passed to the runtime as _HANDLER.")
+  @JsonPropertyDescription("The handler, passed to the runtime as _HANDLER: for java21 "
+      + "'package.Class::method' or 'package.Class'; for python3.11 'module.function' (the module's path "
+      + "from the code's root, packages with dots, e.g. 'app.handlers.main'); for nodejs22.x 'file.export' "
+      + "(the file without its .js, .mjs or .cjs, e.g. 'index.handler' or 'src/app.handler').")
   private String handler;
 
   @JsonPropertyDescription("The function's code: exactly one of inline, configMap or image.")

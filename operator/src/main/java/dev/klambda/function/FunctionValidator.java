@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * it into a {@link FunctionConfig}. Every broken rule is reported, each naming its field.
  */
 public final class FunctionValidator {
-  public static final Set<String> RUNTIMES = Set.of("provided", "java21");
+  public static final Set<String> RUNTIMES = Set.of("provided", "java21", "python3.11", "nodejs22.x");
   /** Variables Lambda sets itself; a function may not set them (AWS refuses them too). */
   static final Set<String> RESERVED_VARIABLES = Set.of("_HANDLER", "_X_AMZN_TRACE_ID",
       "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
@@ -35,6 +35,13 @@ public final class FunctionValidator {
   private static final Pattern VARIABLE_NAME = Pattern.compile("[a-zA-Z][a-zA-Z0-9_]*");
   private static final Pattern JAVA_HANDLER =
       Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*(::[\\p{L}_$][\\p{L}\\p{N}_$]*)?");
+
+  /** Lambda's Python handler: a module (dotted package path, or a path with '/') and a function. */
+  private static final Pattern PYTHON_HANDLER =
+      Pattern.compile("([\\w-]+/)*[A-Za-z_]\\w*(\\.[A-Za-z_]\\w*)*\\.[A-Za-z_]\\w*");
+  /** Lambda's Node.js handler: a file (without extension, maybe in a folder) and an export (maybe nested). */
+  private static final Pattern NODE_HANDLER =
+      Pattern.compile("([\\w.-]+/)*[\\w-]+(\\.[A-Za-z_$][\\w$]*)+");
 
   /**
    * In a cluster, inline code reaches the Pods in a ConfigMap: at most this many bytes of files
@@ -89,6 +96,14 @@ public final class FunctionValidator {
     if ("java21".equals(runtime) && !JAVA_HANDLER.matcher(handler).matches()) {
       violations.add(new Violation("spec.handler", "must be 'package.Class::method' or "
           + "'package.Class' for java21 (got '" + handler + "')"));
+    }
+    if ("python3.11".equals(runtime) && !PYTHON_HANDLER.matcher(handler).matches()) {
+      violations.add(new Violation("spec.handler", "must be 'module.function' for python3.11, the module "
+          + "as a dotted path from the code's root (got '" + handler + "')"));
+    }
+    if ("nodejs22.x".equals(runtime) && !NODE_HANDLER.matcher(handler).matches()) {
+      violations.add(new Violation("spec.handler", "must be 'file.export' for nodejs22.x, the file "
+          + "without its extension (got '" + handler + "')"));
     }
 
     CodeSource code = code(spec.getCode(), violations);

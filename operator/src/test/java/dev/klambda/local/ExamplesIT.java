@@ -56,6 +56,9 @@ class ExamplesIT {
     JsonNode hello = invoke("hello-java", "{\"name\":\"Ada\"}");
     assertThat(hello.get("message").asText()).isEqualTo("Hello, Ada!");
     assertThat(hello.get("memoryLimitInMB").asInt()).isEqualTo(512);
+    JsonNode python = invoke("hello-python", "{\"name\":\"Ada\"}");
+    assertThat(python.get("message").asText()).isEqualTo("Hello, Ada!");
+    assertThat(python.get("function").asText()).isEqualTo("hello-python");
 
     HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create(local.gateway().baseUrl() + "/url/default/hello-url/some/path?name=Ada")).build(),

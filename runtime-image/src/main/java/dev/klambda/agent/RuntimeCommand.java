@@ -26,6 +26,7 @@ final class RuntimeCommand {
     return switch (config.runtime()) {
       case "provided" -> provided(config);
       case "java21" -> java(config);
+      case PythonRuntime.RUNTIME -> PythonRuntime.command(config, environment(config).get("PATH"));
       default -> throw new InitFailure("Runtime.InvalidRuntime",
           "Unsupported runtime '" + config.runtime() + "' (supported: provided, java21)");
     };
@@ -110,6 +111,9 @@ final class RuntimeCommand {
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin:/opt/bin");
     env.put("LANG", "en_US.UTF-8");
     env.put("TZ", ":UTC");
+    if (config.runtime().equals(PythonRuntime.RUNTIME)) {
+      env.put("PYTHONPATH", PythonRuntime.path(config)); // as on Lambda, the function may set its own
+    }
     env.putAll(config.functionEnvironment());
     env.put("AWS_LAMBDA_RUNTIME_API", config.runtimeApi());
     env.put("_HANDLER", config.handler());

@@ -94,6 +94,18 @@ final class AgentProcess implements AutoCloseable {
       return executable("bootstrap", script);
     }
 
+    /** A file of the function's code (not executable), e.g. a Python module. */
+    Builder file(String relativePath, String content) {
+      try {
+        Path file = taskRoot.resolve(relativePath);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+        return this;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
     Builder extension(String name, String script) {
       return executable("extensions/" + name, script);
     }

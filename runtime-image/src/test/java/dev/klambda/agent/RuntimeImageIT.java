@@ -203,6 +203,39 @@ class RuntimeImageIT {
     container.awaitLogs("greeting klambda", "REPORT RequestId: r-java");
   }
 
+  /**
+   * python3.11 on the image's python3 (Debian's) with klambda's runtime client, its dependency in
+   * the code's python/ folder, a record of the logging module framed through the launcher.
+   */
+  @Test
+  void python311HandlerRunsOnTheImagesPythonWithItsDependency() throws Exception {
+    Files.writeString(code.resolve("app.py"), """
+        import logging
+        import os
+        import platform
+
+        import greeting
+
+
+        def handler(event, context):
+            logging.getLogger().warning("greeting %s", event["name"])
+            return {"greeting": greeting.hello(event["name"]), "python": platform.python_version(),
+                    "functionName": context.function_name, "uid": os.getuid()}
+        """);
+    Files.createDirectories(code.resolve("python"));
+    Files.writeString(code.resolve("python/greeting.py"), "def hello(name):\n    return 'hello ' + name\n");
+    container = EnvironmentContainer.builder(code, "python3.11", "app.handler").start();
+
+    assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
+    Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-python");
+
+    assertThat(answer.outcome()).as(answer.body()).isEqualTo("success");
+    assertThat(answer.body()).contains("\"greeting\":\"hello klambda\"", "\"python\":\"3.11.",
+        "\"functionName\":\"image-test\"", "\"uid\":10001");
+    container.awaitLogs("START RequestId: r-python", "[WARNING]\t", "\tr-python\tgreeting klambda",
+        "REPORT RequestId: r-python");
+  }
+
   @Test
   void functionAllocatingPastItsMemoryIsKilledReportedAndReplacedByANewRuntime() throws Exception {
     container = provided(BOOTSTRAP).start();
