@@ -630,6 +630,10 @@ final class ExecutionEnvironment {
     if (!failed.done.completeExceptionally(failure)) {
       return;
     }
+    ChildProcess running = currentRuntime();
+    if (running != null) {
+      running.drainOutput(); // what the runtime logged of its failure comes before INIT_REPORT
+    }
     // Lambda's INIT_REPORT: a timeout is a status of its own
     String status = failure.errorType().equals(TIMED_OUT) ? "timeout" : "error\tError Type: " + failure.errorType();
     logs.line(String.format(Locale.ROOT, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
