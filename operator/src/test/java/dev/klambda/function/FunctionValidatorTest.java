@@ -186,7 +186,7 @@ class FunctionValidatorTest {
     spec.setEnvironment(env);
 
     assertThat(violations(spec))
-        .contains("spec.runtime: must be one of [java21, provided] (got 'python3.12')")
+        .contains("spec.runtime: must be one of [java21, nodejs22.x, provided, python3.11] (got 'python3.12')")
         .contains("spec.timeoutSeconds: must be between 1 and 900 (got 901)")
         .contains("spec.provisionedConcurrency: must not exceed spec.reservedConcurrency (2 > 1)")
         .contains("spec.environment.variables[AWS_REGION]: is reserved");
@@ -215,6 +215,30 @@ class FunctionValidatorTest {
     spec.setHandler("example.Hello::handleRequest");
     CodeSource.Inline code = (CodeSource.Inline) validator.validate(function("f", spec)).code();
     assertThat(code.files().get("f.jar")).containsExactly(1);
+  }
+
+  /** Lambda's handler shapes: Python's module.function (dotted packages), Node's file.export. */
+  @Test
+  void pythonAndNodeHandlersHaveLambdasShapes() throws Exception {
+    FunctionSpec spec = provided();
+    spec.setRuntime("python3.11");
+    for (String good : new String[] {"app.handler", "pkg.sub.app.handler", "src/app.handler"}) {
+      spec.setHandler(good);
+      assertThat(validator.validate(function("f", spec)).handler()).isEqualTo(good);
+    }
+    for (String bad : new String[] {"handler", "app.", "app.my-handler", "1app.handler"}) {
+      spec.setHandler(bad);
+      assertThat(violations(spec)).as(bad).contains("spec.handler: must be 'module.function' for python3.11");
+    }
+    spec.setRuntime("nodejs22.x");
+    for (String good : new String[] {"index.handler", "src/app.handler", "index.api.get", "my-file.$handler"}) {
+      spec.setHandler(good);
+      assertThat(validator.validate(function("f", spec)).handler()).isEqualTo(good);
+    }
+    for (String bad : new String[] {"index", "index.", "index.1handler"}) {
+      spec.setHandler(bad);
+      assertThat(violations(spec)).as(bad).contains("spec.handler: must be 'file.export' for nodejs22.x");
+    }
   }
 
   @Test
