@@ -120,7 +120,7 @@ public final class GatewayMode implements AutoCloseable {
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
         new PodEnvironmentManager(client, options.namespaces(),
             new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),
-                peers),
+                peers, options.billing().rule()),
             agent, POD_START_ALLOWANCE),
         options.warmPools());
     WarmPool pool = environments.pool();

@@ -1,6 +1,7 @@
 package dev.klambda.environments;
 
 import dev.klambda.agent.AgentProtocol;
+import dev.klambda.agent.BillingRule;
 import dev.klambda.agent.PoolClaim;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.pool.PoolSpec;
@@ -20,8 +21,9 @@ public final class AgentEnvironment {
 
   private AgentEnvironment() {}
 
+  /** @param billing how the agent's REPORT bills, as the gateway's meters do */
   public static Map<String, String> of(FunctionConfig function, String region, String taskRoot,
-      boolean provisioned) {
+      boolean provisioned, BillingRule billing) {
     Map<String, String> env = new LinkedHashMap<>(function.variables());
     env.put("KLAMBDA_RUNTIME", function.runtime());
     env.put("KLAMBDA_HANDLER", function.handler());
@@ -33,6 +35,7 @@ public final class AgentEnvironment {
     env.put("KLAMBDA_INIT_TIMEOUT_MS", Long.toString(function.initTimeout().toMillis()));
     env.put("KLAMBDA_REGION", region);
     env.put("KLAMBDA_INITIALIZATION_TYPE", provisioned ? "provisioned-concurrency" : "on-demand");
+    billing.addTo(env);
     return env;
   }
 
@@ -55,8 +58,8 @@ public final class AgentEnvironment {
    * given the files.
    */
   public static PoolClaim claim(FunctionConfig function, String region, boolean provisioned,
-      Map<String, PoolClaim.CodeFile> code) {
-    Map<String, String> env = of(function, region, "", provisioned);
+      Map<String, PoolClaim.CodeFile> code, BillingRule billing) {
+    Map<String, String> env = of(function, region, "", provisioned, billing);
     env.remove("KLAMBDA_TASK_ROOT");
     return new PoolClaim(env, code);
   }

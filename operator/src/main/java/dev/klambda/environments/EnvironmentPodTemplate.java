@@ -1,5 +1,6 @@
 package dev.klambda.environments;
 
+import dev.klambda.agent.BillingRule;
 import dev.klambda.auth.PeerKey;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.function.CodeSource;
@@ -47,7 +48,7 @@ import java.util.Map;
  * from the agent itself, and no Service selects these Pods.
  */
 public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region,
-    PeerKey keys) {
+    PeerKey keys, BillingRule billing) {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String FUNCTION = "klambda.dev/function";
   public static final String GENERATION = "klambda.dev/generation";
@@ -77,12 +78,17 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
 
   /** Pods without invoke tokens: their agents take work from anyone (tests, benchmarks). */
   public EnvironmentPodTemplate(String runtimeImage, SizingPolicy sizing, String region) {
-    this(runtimeImage, EnvironmentResources.defaults(sizing), region, null);
+    this(runtimeImage, EnvironmentResources.defaults(sizing), region, null, BillingRule.AWS);
   }
 
   /** Pods without invoke tokens: their agents take work from anyone (tests, benchmarks). */
   public EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region) {
-    this(runtimeImage, resources, region, null);
+    this(runtimeImage, resources, region, null, BillingRule.AWS);
+  }
+
+  /** Pods whose agents bill as AWS does (tests). */
+  public EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region, PeerKey keys) {
+    this(runtimeImage, resources, region, keys, BillingRule.AWS);
   }
 
   /**
@@ -134,7 +140,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
       }
       case CodeSource.FromImage fromImage -> image = fromImage.image();
     }
-    Map<String, String> agentEnv = AgentEnvironment.of(function, region, TASK_ROOT, provisioned);
+    Map<String, String> agentEnv = AgentEnvironment.of(function, region, TASK_ROOT, provisioned, billing);
     agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
         .withNewMetadata()
@@ -248,7 +254,7 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
 
   /** The template for a cluster that cannot resize a container in place: no Init boost. */
   public EnvironmentPodTemplate withoutInitBoost() {
-    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region, keys);
+    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region, keys, billing);
   }
 
   private ResourceRequirements agentResources() {

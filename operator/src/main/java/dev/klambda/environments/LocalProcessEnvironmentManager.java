@@ -1,6 +1,7 @@
 package dev.klambda.environments;
 
 import dev.klambda.agent.AgentProtocol;
+import dev.klambda.agent.BillingRule;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.pool.PoolMember;
@@ -46,6 +47,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   private final AgentDistribution agent;
   private final Path workDir;
   private final String region;
+  private final BillingRule billing;
   private final AgentClient agentClient;
   private final PrintStream logs;
   private final LoopbackAddresses addresses = new LoopbackAddresses();
@@ -55,11 +57,13 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   /** Unclaimed warm-pool members, by id. */
   private final Map<String, Launched> members = new ConcurrentHashMap<>();
 
-  public LocalProcessEnvironmentManager(AgentDistribution agent, Path workDir, String region,
+  /** @param billing how the agents' REPORT lines bill, as the meters do */
+  public LocalProcessEnvironmentManager(AgentDistribution agent, Path workDir, String region, BillingRule billing,
       AgentClient agentClient, PrintStream logs) {
     this.agent = agent;
     this.workDir = workDir;
     this.region = region;
+    this.billing = billing;
     this.agentClient = agentClient;
     this.logs = logs;
   }
@@ -72,7 +76,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
     Launched launched = launch(newId(), function.key(),
-        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned));
+        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned, billing));
     Environment environment = new Environment(launched.id(), function, function.generation(), launched.address(),
         launched.terminated(), launched.invokeToken());
     processes.put(environment, launched.process());
@@ -113,7 +117,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     launched.logPrefix().set(prefix(function.key(), member.id()));
     try {
       agentClient.claim(member.address(), member.invokeToken(), AgentEnvironment.claim(function, region, provisioned,
-          CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
+          CodeFiles.inline(((CodeSource.Inline) function.code()).files()), billing));
     } catch (IOException e) {
       kill(launched.process());
       throw e;

@@ -143,7 +143,8 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
     try {
       agent.claim(member.address(), member.invokeToken(),
-          AgentEnvironment.claim(function, template.get().region(), provisioned, code(function)));
+          AgentEnvironment.claim(function, template.get().region(), provisioned, code(function),
+              template.get().billing()));
       // labelled while its Init runs: from now on the Pod is the function's, also for adoption
       CompletableFuture<Void> labelled = CompletableFuture.runAsync(() -> label(member, function), executor);
       Environment environment = new Environment(member.id(), function, function.generation(), member.address(),

@@ -97,7 +97,8 @@ public final class LocalMode implements AutoCloseable {
     Metering metering = new Metering(options.billing(), ledger, metrics);
     AgentClient agentClient = new AgentClient(metering);
     PooledEnvironmentManager environments = new PooledEnvironmentManager(
-        new LocalProcessEnvironmentManager(agent, workDir, options.region(), agentClient, out),
+        new LocalProcessEnvironmentManager(agent, workDir, options.region(), options.billing().rule(),
+            agentClient, out),
         options.warmPools());
     FunctionRegistry registry = new FunctionRegistry(environments, agentClient, metering, "default",
         options.region(), options.concurrencyLimit(), options.queueAtLimit(), Ownership.ALONE, PeerKey.random());

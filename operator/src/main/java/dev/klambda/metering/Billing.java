@@ -1,5 +1,6 @@
 package dev.klambda.metering;
 
+import dev.klambda.agent.BillingRule;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -27,9 +28,7 @@ public record Billing(long granularityMillis, boolean billInit, BigDecimal price
   private static final long MB_MS_PER_GB_SECOND = 1024L * 1000L;
 
   public Billing {
-    if (granularityMillis < 1) {
-      throw new IllegalArgumentException("billing granularity must be at least 1 ms (got " + granularityMillis + ")");
-    }
+    new BillingRule(granularityMillis, billInit); // refuses a granularity under 1 ms
     if (pricePerGbSecond.signum() < 0 || pricePerMillionRequests.signum() < 0) {
       throw new IllegalArgumentException("prices must not be negative");
     }
@@ -37,10 +36,12 @@ public record Billing(long granularityMillis, boolean billInit, BigDecimal price
 
   /** Billed milliseconds of one invocation, from the agent's measurements in microseconds. */
   public long billedMillis(long durationMicros, long initDurationMicros) {
-    long micros = Math.max(0, durationMicros) + (billInit ? Math.max(0, initDurationMicros) : 0);
-    long granularityMicros = granularityMillis * 1000;
-    long units = (micros + granularityMicros - 1) / granularityMicros;
-    return Math.max(1, units) * granularityMillis;
+    return rule().billedMillis(durationMicros, initDurationMicros);
+  }
+
+  /** The rule of billed duration alone, which the agents' REPORT lines follow too. */
+  public BillingRule rule() {
+    return new BillingRule(granularityMillis, billInit);
   }
 
   /** Compute of one invocation in MB-ms; fails rather than overflow. */

@@ -220,7 +220,7 @@ class PodPathBenchmark {
         long start = System.nanoTime();
         if (POOL) {
           agent.claim(address(pod), template.invokeToken(spec), AgentEnvironment.claim(function, REGION, false,
-              CodeFiles.inline(((CodeSource.Inline) function.code()).files())));
+              CodeFiles.inline(((CodeSource.Inline) function.code()).files()), template.billing()));
         } else {
           pod.start();
         }

@@ -23,6 +23,16 @@ class EnvironmentPodTemplateTest {
       new CodeSource.Inline(Map.of("bootstrap", "#!/bin/bash\n".getBytes(StandardCharsets.UTF_8))), 128,
       Duration.ofSeconds(3), Duration.ofSeconds(10), Map.of("GREETING", "hi"), null, 0, Duration.ofMinutes(5), null);
 
+  /** The agent's REPORT bills by the gateway's rule. */
+  @Test
+  void theAgentIsGivenTheBillingRule() {
+    Pod pod = new EnvironmentPodTemplate("klambda/runtime:test", RESOURCES, "us-east-1", null,
+        new dev.klambda.agent.BillingRule(100, false)).build(ECHO, false);
+
+    assertThat(pod.getSpec().getInitContainers().getFirst().getEnv()).contains(
+        new EnvVar("KLAMBDA_BILLING_GRANULARITY_MS", "100", null), new EnvVar("KLAMBDA_BILL_INIT", "false", null));
+  }
+
   @Test
   void aPoolMemberIsAnEnvironmentPodForNoFunctionWithAnEmptyTaskRoot() {
     Pod pod = new EnvironmentPodTemplate("klambda/runtime:test", RESOURCES, "us-east-1")

@@ -28,6 +28,7 @@ record AgentConfig(
     String region,
     String initializationType,
     Path javaRuntimeClassPath,
+    BillingRule billing,
     Map<String, String> functionEnvironment) {
 
   static final String PREFIX = "KLAMBDA_";
@@ -64,6 +65,7 @@ record AgentConfig(
         env.getOrDefault("KLAMBDA_INITIALIZATION_TYPE", "on-demand"),
         Path.of(env.getOrDefault("KLAMBDA_JAVA_RUNTIME_CLASSPATH",
             agentHome.resolve("runtimes/java21").toString())),
+        BillingRule.fromEnvironment(env),
         Map.copyOf(functionEnvironment));
   }
 

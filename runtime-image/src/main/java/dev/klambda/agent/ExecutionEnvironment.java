@@ -456,7 +456,8 @@ final class ExecutionEnvironment {
   private String report(String requestId, InvokeResult result) {
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
         "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-        requestId, result.durationMicros() / 1000.0, result.billedMillis(), config.memoryMB(),
+        requestId, result.durationMicros() / 1000.0,
+        config.billing().billedMillis(result.durationMicros(), result.initDurationMicros()), config.memoryMB(),
         result.maxMemoryMB()));
     if (result.initDurationMicros() > 0) {
       line.append(String.format(Locale.ROOT, "\tInit Duration: %.2f ms", result.initDurationMicros() / 1000.0));

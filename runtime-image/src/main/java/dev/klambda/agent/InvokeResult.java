@@ -19,9 +19,4 @@ record InvokeResult(Outcome outcome, byte[] payload, String errorType, long dura
   boolean functionError() {
     return outcome != Outcome.SUCCESS;
   }
-
-  /** Lambda bills whole milliseconds of duration, Init included (AWS's practice since 2025). */
-  long billedMillis() {
-    return (durationMicros + initDurationMicros + 999) / 1000;
-  }
 }

@@ -390,6 +390,22 @@ class RuntimeApiIT {
 
   // ---- logs ----
 
+  /** The gateway's billing rule reaches REPORT: 100 ms granules, Init not billed. */
+  @Test
+  void reportBillsByTheRuleTheGatewayGave() throws Exception {
+    agent = agent(ECHO).env(BillingRule.GRANULARITY_VARIABLE, "100").env(BillingRule.BILL_INIT_VARIABLE, "false")
+        .start();
+
+    String cold = agent.invoke("{}", REQUEST_ID, "billed-cold", LOG_TYPE, "Tail").logTail();
+
+    java.util.regex.Matcher report = java.util.regex.Pattern.compile(
+        "\tDuration: ([0-9.]+) ms\tBilled Duration: (\\d+) ms\t.*\tInit Duration: ").matcher(reportLine(cold));
+    assertThat(report.find()).as(reportLine(cold)).isTrue();
+    long durationMicros = Math.round(Double.parseDouble(report.group(1)) * 1000);
+    assertThat(Long.parseLong(report.group(2))).as("the duration rounded up to 100 ms, its Init left out")
+        .isEqualTo(new BillingRule(100, false).billedMillis(durationMicros, 1_000_000));
+  }
+
   @Test
   void logTailHasTheInvocationsLinesAndReportWithInitDurationOnTheFirstOnly() throws Exception {
     agent = agent(ECHO).start();
