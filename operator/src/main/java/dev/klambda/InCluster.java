@@ -1,6 +1,7 @@
 package dev.klambda;
 
 import dev.klambda.auth.MetricsReaders;
+import dev.klambda.cli.Commands;
 import dev.klambda.cli.Options;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -41,7 +42,7 @@ final class InCluster {
       running = starter.start(options, client);
     } catch (IOException | RuntimeException e) {
       err.println("klambda " + mode + ": cannot start against the API server at " + client.getMasterUrl() + ": "
-          + Klambda.rootCause(e));
+          + Commands.rootCause(e));
       client.close();
       return 1;
     }
@@ -50,12 +51,12 @@ final class InCluster {
       try {
         running.close();
       } catch (Exception e) {
-        err.println("klambda " + mode + ": shutting down failed: " + Klambda.rootCause(e));
+        err.println("klambda " + mode + ": shutting down failed: " + Commands.rootCause(e));
       } finally {
         client.close();
       }
     }, "klambda-shutdown"));
-    return Klambda.waitForShutdown();
+    return Commands.waitForShutdown();
   }
 
   /** Who may read {@code /metrics}: {@code --metrics-auth}. */

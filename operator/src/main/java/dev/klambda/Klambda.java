@@ -4,7 +4,6 @@ import dev.klambda.cli.Options;
 import dev.klambda.local.LocalMode;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 /** The klambda command: {@code klambda local ...}, {@code klambda gateway ...} or {@code klambda operator ...}. */
 public final class Klambda {
@@ -36,25 +35,6 @@ public final class Klambda {
 
   private static int help(String usage) {
     System.out.print(usage);
-    return 0;
-  }
-
-  /** The innermost cause: fabric8's outer messages ("An error has occurred.") say nothing. */
-  static String rootCause(Throwable e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && cause.getCause() != cause) {
-      cause = cause.getCause();
-    }
-    return cause == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + cause + ")";
-  }
-
-  /** Blocks the main thread; the JVM ends through SIGTERM / Ctrl-C and the shutdown hooks. */
-  public static int waitForShutdown() {
-    try {
-      new CountDownLatch(1).await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
     return 0;
   }
 }

@@ -7,6 +7,7 @@ import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.Permissions;
 import dev.klambda.auth.SigV4;
 import dev.klambda.Klambda;
+import dev.klambda.cli.Commands;
 import dev.klambda.cli.Options;
 import dev.klambda.destinations.DestinationClients;
 import dev.klambda.environments.AgentClient;
@@ -228,6 +229,6 @@ public final class LocalMode implements AutoCloseable {
       local.close();
       out.println("klambda: stopped");
     }, "klambda-shutdown"));
-    return Klambda.waitForShutdown();
+    return Commands.waitForShutdown();
   }
 }
