@@ -6,7 +6,6 @@ import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.Permissions;
 import dev.klambda.auth.SigV4;
-import dev.klambda.Klambda;
 import dev.klambda.cli.Commands;
 import dev.klambda.cli.Options;
 import dev.klambda.destinations.DestinationClients;
