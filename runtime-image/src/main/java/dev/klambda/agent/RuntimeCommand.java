@@ -26,6 +26,7 @@ final class RuntimeCommand {
     return switch (config.runtime()) {
       case "provided" -> provided(config);
       case "java21" -> java(config);
+      case "nodejs22.x" -> NodeRuntime.command(config);
       default -> throw new InitFailure("Runtime.InvalidRuntime",
           "Unsupported runtime '" + config.runtime() + "' (supported: provided, java21)");
     };
