@@ -71,17 +71,30 @@ final class ColdStart {
           direct.put(runtime, new Setup.AgentFunction("cold-java21", runtime, HandlerJar.HANDLER,
               memoryMB(runtime), taskRoot, Map.of()));
         }
-        default -> throw new IllegalArgumentException("unknown runtime " + runtime + " (provided, java21)");
+        case "nodejs22.x" -> {
+          // examples/node-hello: an ES module importing a module of its node_modules
+          Map<String, String> files = setup.nodeHelloFiles();
+          spec.put("handler", "index.handler");
+          spec.put("code", Map.of("inline", Map.of("files", files)));
+          for (Map.Entry<String, String> file : files.entrySet()) {
+            Path target = taskRoot.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
+          }
+          direct.put(runtime, new Setup.AgentFunction("cold-nodejs", runtime, "index.handler",
+              memoryMB(runtime), taskRoot, Map.of()));
+        }
+        default -> throw new IllegalArgumentException("unknown runtime " + runtime + " (provided, java21, nodejs22.x)");
       }
-      Files.writeString(manifests.resolve("cold-" + runtime + ".yaml"),
-          Setup.manifest("cold-" + runtime, spec), StandardCharsets.UTF_8);
+      String name = direct.get(runtime).name(); // a Function's name: no dots
+      Files.writeString(manifests.resolve(name + ".yaml"), Setup.manifest(name, spec), StandardCharsets.UTF_8);
     }
 
     List<Result> results = new ArrayList<>();
     System.out.println("cold: starting klambda local");
     Setup.LocalMode local = setup.startLocalMode(manifests, 60, "cold-local-mode");
     try {
-      local.awaitServing("cold-" + runtimes.get(0), Duration.ofSeconds(60));
+      local.awaitServing(direct.get(runtimes.get(0)).name(), Duration.ofSeconds(60));
       ProcessHandle gateway = local.process().toHandle();
       for (String runtime : runtimes) {
         results.addAll(interleaved(setup, local, gateway, direct.get(runtime), samples));
@@ -104,8 +117,7 @@ final class ColdStart {
   private static List<Result> interleaved(Setup setup, Setup.LocalMode local, ProcessHandle gateway,
       Setup.AgentFunction function, int samples) throws IOException, InterruptedException {
     String runtime = function.runtime();
-    String name = "cold-" + runtime;
-    String path = local.invokePath(name);
+    String path = local.invokePath(function.name());
     List<Sample> viaLocal = new ArrayList<>();
     List<Sample> atAgent = new ArrayList<>();
     int discarded = 0;
@@ -114,7 +126,7 @@ final class ColdStart {
       Thread.sleep(200);
       Sample direct = atAgentOnce(setup, function, round);
       Thread.sleep(200);
-      Sample cold = throughLocalModeOnce(local.port(), name, path);
+      Sample cold = throughLocalModeOnce(local.port(), function.name(), path);
       if (round == 0) {
         continue;
       }
