@@ -186,7 +186,7 @@ class FunctionValidatorTest {
     spec.setEnvironment(env);
 
     assertThat(violations(spec))
-        .contains("spec.runtime: must be one of [java21, provided] (got 'python3.12')")
+        .contains("spec.runtime: must be one of [java21, nodejs22.x, provided, python3.11] (got 'python3.12')")
         .contains("spec.timeoutSeconds: must be between 1 and 900 (got 901)")
         .contains("spec.provisionedConcurrency: must not exceed spec.reservedConcurrency (2 > 1)")
         .contains("spec.environment.variables[AWS_REGION]: is reserved");
