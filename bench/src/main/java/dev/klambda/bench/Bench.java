@@ -30,7 +30,7 @@ public final class Bench {
         --gateway-nice N        warm, experiment: renice local mode's threads (not its agents')
                                 to N once the environments run (negative needs root)
         --samples N             cold, agent-start: samples per runtime / variant (default 20)
-        --runtimes LIST         cold: comma-separated (default provided,java21; also python3.11)
+        --runtimes LIST         cold: comma-separated (default provided,java21; also python3.11, nodejs22.x)
         --await-quiet-seconds N before each benchmark (and each row of warm), wait up to N s for
                                 the machine to be idle (under 15% CPU busy over 1 s); default 0:
                                 only warn

@@ -85,7 +85,21 @@ final class ColdStart {
           direct.put(runtime, new Setup.AgentFunction(name(runtime), runtime, PYTHON_HANDLER,
               memoryMB(runtime), taskRoot, Map.of()));
         }
-        default -> throw new IllegalArgumentException("unknown runtime " + runtime + " (provided, java21, python3.11)");
+        case "nodejs22.x" -> {
+          // examples/node-hello: an ES module importing a module of its node_modules
+          Map<String, String> files = setup.nodeHelloFiles();
+          spec.put("handler", "index.handler");
+          spec.put("code", Map.of("inline", Map.of("files", files)));
+          for (Map.Entry<String, String> file : files.entrySet()) {
+            Path target = taskRoot.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.writeString(target, file.getValue(), StandardCharsets.UTF_8);
+          }
+          direct.put(runtime, new Setup.AgentFunction(name(runtime), runtime, "index.handler",
+              memoryMB(runtime), taskRoot, Map.of()));
+        }
+        default -> throw new IllegalArgumentException("unknown runtime " + runtime
+            + " (provided, java21, python3.11, nodejs22.x)");
       }
       Files.writeString(manifests.resolve(name(runtime) + ".yaml"),
           Setup.manifest(name(runtime), spec), StandardCharsets.UTF_8);
@@ -133,7 +147,7 @@ final class ColdStart {
       Thread.sleep(200);
       Sample direct = atAgentOnce(setup, function, round);
       Thread.sleep(200);
-      Sample cold = throughLocalModeOnce(local.port(), name, path);
+      Sample cold = throughLocalModeOnce(local.port(), function.name(), path);
       if (round == 0) {
         continue;
       }

@@ -126,6 +126,18 @@ final class Setup {
         """;
   }
 
+  /** The code of examples/node-hello by path, read from the checkout the bench runs in. */
+  Map<String, String> nodeHelloFiles() throws IOException {
+    Path code = repo.resolve("examples/node-hello/code");
+    Map<String, String> files = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> paths = Files.walk(code)) {
+      for (Path file : paths.filter(Files::isRegularFile).toList()) {
+        files.put(code.relativize(file).toString(), Files.readString(file));
+      }
+    }
+    return files;
+  }
+
   static Path writeTaskRoot(Path dir, String bootstrap) throws IOException {
     Files.createDirectories(dir);
     Path file = dir.resolve("bootstrap");

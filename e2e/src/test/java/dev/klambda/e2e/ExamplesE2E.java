@@ -66,6 +66,12 @@ class ExamplesE2E {
               assertThat(body.path("function").asText()).isEqualTo("hello-python");
               assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(128);
             })),
+        new Example("node-hello/function.yaml", List.of("node-hello/function.yaml"),
+            invokes("hello-node", "{\"name\":\"Ada\"}", body -> {
+              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+              assertThat(body.path("requestId").asText()).isNotBlank();
+              assertThat(body.path("timeLeft").asText()).as("ms, from the code's node_modules").matches("\\d+(\\.\\d+)?m?s");
+            })),
         new Example("hello-url.yaml", List.of("hello-url.yaml"), cluster -> {
           String url = "/url/" + cluster.namespace() + "/hello-url/";
           JsonNode function = KlambdaCluster.JSON.valueToTree(cluster.get("Function", "hello-url"));

@@ -160,6 +160,10 @@ public final class ManifestLoader {
     if (!(config.code() instanceof CodeSource.Inline)) {
       return "spec.code: local mode runs inline code only (configMap and image need a cluster)";
     }
+    String interpreter = LocalNode.problem(config.runtime());
+    if (interpreter != null) {
+      return "spec.runtime: function " + config.key() + ": " + interpreter;
+    }
     String earlier = origins.putIfAbsent(config.key(), where);
     if (earlier != null) {
       return "metadata.name: function " + config.key() + " is already defined in " + earlier;

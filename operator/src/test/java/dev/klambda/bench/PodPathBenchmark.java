@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Functions: {@code provided}, the bash + curl bootstrap of examples/echo-provided.yaml,
  * {@code java21}, the test handler {@code EchoHandler} in a jar (AWS's runtime interface client),
- * and {@code python3.11}, examples/python-hello (klambda's Python runtime client).
+ * {@code python3.11}, examples/python-hello (klambda's Python runtime client), and {@code nodejs22.x},
+ * examples/node-hello (AWS's Node.js runtime interface client).
  * First, as a baseline, the same number of starts of a Pod whose one container only sleeps: what
  * docker alone costs here.
  *
@@ -83,7 +84,7 @@ import org.slf4j.LoggerFactory;
  *   -Dit.test=NoSuchIT -Dfailsafe.failIfNoSpecifiedTests=false -Dbench.image=klambda/runtime:before
  * </pre>
  * System properties ({@code -Dbench.x=...}): bench.image (the runtime image; default
- * {@value Options#DEFAULT_RUNTIME_IMAGE}), bench.runtimes (provided,java21; python3.11 too), bench.memory
+ * {@value Options#DEFAULT_RUNTIME_IMAGE}), bench.runtimes (provided,java21; python3.11 and nodejs22.x too), bench.memory
  * (128,256,512,1792), bench.coldSamples (5), bench.maxFailures (2), bench.warmInvocations (300),
  * bench.warmMaxSeconds (120: a configuration's warm run ends there even short of its invocations;
  * the bash function takes ~1.4 s an invocation at 128 MB and ~0.7 s at 256, so all 300 of them
@@ -337,6 +338,8 @@ class PodPathBenchmark {
           Manifests.testFunctionsJar(), Map.of());
       case "python3.11" -> new ObjectMapper(new YAMLFactory()).readValue(
           Path.of("..", "examples", "python-hello", "function.yaml").toFile(), Map.class);
+      case "nodejs22.x" -> new ObjectMapper(new YAMLFactory()).readValue(
+          Path.of("..", "examples", "node-hello", "function.yaml").toFile(), Map.class);
       default -> throw new IllegalArgumentException("runtime " + runtime);
     };
     Function function = new ObjectMapper().convertValue(manifest, Function.class);

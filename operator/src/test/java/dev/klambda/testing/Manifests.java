@@ -75,6 +75,31 @@ public final class Manifests {
     return function(name, spec);
   }
 
+  /**
+   * A nodejs22.x function of the JavaScript in test resources' {@code nodejs-function/} (CommonJS,
+   * ES module and callback handlers, a dependency in its node_modules), with {@code handler}.
+   */
+  public static Map<String, Object> nodejs(String name, String handler, Map<String, Object> extra) {
+    Map<String, Object> spec = new LinkedHashMap<>(extra);
+    spec.put("runtime", "nodejs22.x");
+    spec.put("handler", handler);
+    spec.put("code", Map.of("inline", Map.of("files", textFiles(Path.of("target/test-classes/nodejs-function")))));
+    return function(name, spec);
+  }
+
+  /** The files under {@code folder} by their path in it. */
+  private static Map<String, String> textFiles(Path folder) {
+    Map<String, String> files = new LinkedHashMap<>();
+    try (Stream<Path> paths = Files.walk(folder)) {
+      for (Path file : paths.filter(Files::isRegularFile).toList()) {
+        files.put(folder.relativize(file).toString().replace('\\', '/'), Files.readString(file));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+
   /** {@code manifest} (a Function's, a Secret's) placed in {@code namespace}. */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> inNamespace(String namespace, Map<String, Object> manifest) {

@@ -27,8 +27,9 @@ final class RuntimeCommand {
       case "provided" -> provided(config);
       case "java21" -> java(config);
       case PythonRuntime.RUNTIME -> PythonRuntime.command(config, environment(config).get("PATH"));
+      case "nodejs22.x" -> NodeRuntime.command(config);
       default -> throw new InitFailure("Runtime.InvalidRuntime",
-          "Unsupported runtime '" + config.runtime() + "' (supported: provided, java21)");
+          "Unsupported runtime '" + config.runtime() + "' (supported: provided, java21, python3.11, nodejs22.x)");
     };
   }
 

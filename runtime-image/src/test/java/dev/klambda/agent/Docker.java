@@ -5,11 +5,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The {@code docker} command line, as CI and a developer use it: no client library, so what the
@@ -69,11 +72,37 @@ public final class Docker {
     if (!base.isBlank()) {
       command.addAll(List.of("--build-arg", "BASE_IMAGE=" + base));
     }
+    String certificates = extraCaCertificates();
+    if (!certificates.isEmpty()) {
+      command.addAll(List.of("--build-arg", "EXTRA_CA_CERTIFICATES=" + certificates));
+    }
     command.add(".");
-    run(Duration.ofMinutes(10), null, command.toArray(String[]::new)).orThrow(command);
+    // the first build of the runtime image compiles the Node.js runtime client (docker caches it)
+    run(Duration.ofMinutes(20), null, command.toArray(String[]::new)).orThrow(command);
     // without this every changed jar leaves an untagged image behind
     docker("image", "prune", "-f", "--filter", "label=" + label);
     return base.isBlank() ? "the Dockerfile's default" : base;
+  }
+
+  /**
+   * The certificate authorities this machine added to its own (Debian's
+   * /usr/local/share/ca-certificates), for image builds that download through a proxy that
+   * re-signs TLS, as this machine's tools do; empty when there are none.
+   */
+  private static String extraCaCertificates() {
+    Path dir = Path.of("/usr/local/share/ca-certificates");
+    if (!Files.isDirectory(dir)) {
+      return "";
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      StringBuilder pem = new StringBuilder();
+      for (Path file : files.filter(f -> f.toString().endsWith(".crt")).sorted().toList()) {
+        pem.append(Files.readString(file).strip()).append('\n');
+      }
+      return pem.toString().strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static boolean imageExists(String image) {

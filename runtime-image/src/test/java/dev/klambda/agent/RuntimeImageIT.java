@@ -236,6 +236,41 @@ class RuntimeImageIT {
         "REPORT RequestId: r-python");
   }
 
+  /**
+   * nodejs22.x: AWS's Node.js runtime interface client on the image's Node.js 22, a handler that
+   * imports a module of the code's node_modules, console.log as Lambda formats it (through the
+   * launcher's telemetry descriptor), V8's heap sized from the function's memory as on Lambda.
+   */
+  @Test
+  void nodejsHandlerRunsOnTheImagesNodeWithItsNodeModules() throws Exception {
+    Files.createDirectories(code.resolve("node_modules/shout"));
+    Files.writeString(code.resolve("node_modules/shout/index.js"), "module.exports = (s) => s.toUpperCase();\n");
+    Files.writeString(code.resolve("index.mjs"), """
+        import shout from 'shout';
+        import v8 from 'node:v8';
+        export const handler = async (event, context) => {
+          console.log('greeting', event.name);
+          return { greeting: shout('hello ' + event.name), node: process.version,
+            functionName: context.functionName, memoryLimitInMB: context.memoryLimitInMB,
+            heapLimitMB: Math.round(v8.getHeapStatistics().heap_size_limit / 1048576) };
+        };
+        """);
+    container = EnvironmentContainer.builder(code, "nodejs22.x", "index.handler").memoryMB(256).start();
+
+    assertThat(container.awaitInitEnd().status()).as(container.logs()).isEqualTo(200);
+    Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-node");
+
+    assertThat(answer.outcome()).as(answer.body()).isEqualTo("success");
+    assertThat(answer.body()).contains("\"greeting\":\"HELLO KLAMBDA\"", "\"node\":\"v22.",
+        "\"functionName\":\"image-test\"", "\"memoryLimitInMB\":\"256\"");
+    Matcher heap = Pattern.compile("\"heapLimitMB\":(\\d+)").matcher(answer.body());
+    assertThat(heap.find()).isTrue();
+    // Lambda's bootstrap: old space 90% of the memory (230 MB), semi-spaces 5% (12 MB) each; V8's
+    // limit adds its young generation and some of its own (279 MB here), not node's default
+    assertThat(Long.parseLong(heap.group(1))).as("V8's heap sized from the function's memory").isBetween(230L, 300L);
+    container.awaitLogs("\tr-node\tINFO\tgreeting klambda");
+  }
+
   @Test
   void functionAllocatingPastItsMemoryIsKilledReportedAndReplacedByANewRuntime() throws Exception {
     container = provided(BOOTSTRAP).start();

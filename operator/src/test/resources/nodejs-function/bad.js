@@ -1,0 +1,2 @@
+// does not parse: Init fails with Runtime.UserCodeSyntaxError
+exports.handler = async (event) => {
