@@ -155,7 +155,7 @@ class ManifestLoaderTest {
     assertThat(result.secretSource().read("default", "broker"))
         .containsOnly(Map.entry("username", "alice"), Map.entry("password", "s3cret"), Map.entry("saslMechanism", "PLAIN"));
     assertThat(result.errors()).hasSize(2);
-    assertThat(result.errors().get(0)).startsWith(file + " (document 4): spec.filterCriteria.filters[1].pattern: value.n: numeric");
+    assertThat(result.errors().get(0)).startsWith(file + " (document 4): spec.filterCriteria.filters[1].pattern: Value of > must be numeric");
     assertThat(result.errors().get(1)).isEqualTo(file + " (document 5): spec.destinationConfig.onFailure.kafka: "
         + "needs a Kafka source: the topic is on the source's cluster");
   }

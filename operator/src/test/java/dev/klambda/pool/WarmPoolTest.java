@@ -142,7 +142,7 @@ class WarmPoolTest {
     assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided=2", "default", SizingPolicy.DEFAULT))
         .hasMessage("--warm-pool: 'provided=2' must be [NAMESPACE/]RUNTIME/MEMORY_MB=SIZE, e.g. provided/128=2");
     assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "nodejs/128=2", "default", SizingPolicy.DEFAULT))
-        .hasMessage("--warm-pool: runtime 'nodejs' must be one of [java21, provided]");
+        .hasMessage("--warm-pool: runtime 'nodejs' must be one of [java21, nodejs22.x, provided, python3.11]");
     assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided/100=2", "default", SizingPolicy.DEFAULT))
         .hasMessageStartingWith("--warm-pool: MEMORY_MB must be between 128 and");
     assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided/128=0", "default", SizingPolicy.DEFAULT))
