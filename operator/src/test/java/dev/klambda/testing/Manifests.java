@@ -38,12 +38,20 @@ public final class Manifests {
         %s
         }
         %s
+        # the headers parsed by bash itself: a fork per tool per invocation made this loop the
+        # slowest part of every test that bursts at a bash function
+        headers="${TMPDIR:-/tmp}/klambda-runtime-headers.$$"
         while true; do
-          headers="$(mktemp)"
           event="$(curl -sS -D "$headers" "$api/invocation/next")"
-          id="$(grep -Fi Lambda-Runtime-Aws-Request-Id "$headers" | tr -d '[:space:]' | cut -d: -f2)"
-          CLIENT_CONTEXT="$(grep -Fi Lambda-Runtime-Client-Context "$headers" | cut -d' ' -f2- | tr -d '\\r')"
-          rm -f "$headers"
+          id=""
+          CLIENT_CONTEXT=""
+          while IFS= read -r line; do
+            line="${line%%$'\\r'}"
+            case "${line,,}" in
+              lambda-runtime-aws-request-id:*) id="${line#*:}"; id="${id//[[:space:]]/}" ;;
+              lambda-runtime-client-context:*) CLIENT_CONTEXT="${line#*: }" ;;
+            esac
+          done < "$headers"
           handle "$id" "$event"
         done
         """.formatted(handler, init);
