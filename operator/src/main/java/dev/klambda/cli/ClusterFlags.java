@@ -1,6 +1,7 @@
 package dev.klambda.cli;
 
 import dev.klambda.function.SizingPolicy;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,10 +42,11 @@ final class ClusterFlags {
       description = "namespace of the Leases (default: the pod's)")
   String leaseNamespace;
 
+  /** In the order given, so that messages naming them list them as the user did. */
   Set<String> namespaces() {
     Set<String> set = new LinkedHashSet<>();
     namespaces.stream().map(String::trim).filter(n -> !n.isEmpty()).forEach(set::add);
-    return Set.copyOf(set);
+    return Collections.unmodifiableSet(set);
   }
 
   boolean metricsAuth() {

@@ -1,5 +1,6 @@
 package dev.klambda.cli;
 
+import dev.klambda.agent.BillingRule;
 import dev.klambda.metering.Billing;
 import java.math.BigDecimal;
 import picocli.CommandLine.Option;
@@ -29,11 +30,11 @@ final class ServingFlags {
       description = "how often usage is written down (default ${DEFAULT-VALUE}; also at shutdown)")
   int usageIntervalSeconds;
 
-  @Option(names = "--billing-granularity-ms", paramLabel = "N", defaultValue = "" + Billing.AWS_GRANULARITY_MILLIS,
+  @Option(names = "--billing-granularity-ms", paramLabel = "N", defaultValue = "" + BillingRule.AWS_GRANULARITY_MILLIS,
       description = "billed duration is rounded up to a multiple of this (default ${DEFAULT-VALUE})")
   int billingGranularityMillis;
 
-  @Option(names = "--bill-init", paramLabel = "true|false", arity = "1", defaultValue = "" + Billing.AWS_BILLS_INIT,
+  @Option(names = "--bill-init", paramLabel = "true|false", arity = "1", defaultValue = "" + BillingRule.AWS_BILLS_INIT,
       description = "bill the Init of cold starts, as AWS does since 2025 (default ${DEFAULT-VALUE})")
   boolean billInit;
 

@@ -16,32 +16,29 @@ import java.math.RoundingMode;
  * @param pricePerGbSecond AWS x86: 0.0000166667 USD
  * @param pricePerMillionRequests AWS: 0.20 USD
  */
-public record Billing(long granularityMillis, boolean billInit, BigDecimal pricePerGbSecond,
-    BigDecimal pricePerMillionRequests) {
-  public static final int AWS_GRANULARITY_MILLIS = 1;
-  public static final boolean AWS_BILLS_INIT = true;
+public record Billing(BillingRule rule, BigDecimal pricePerGbSecond, BigDecimal pricePerMillionRequests) {
   /** AWS's x86 list prices, USD. */
   public static final String AWS_PRICE_PER_GB_SECOND = "0.0000166667";
   public static final String AWS_PRICE_PER_MILLION_REQUESTS = "0.20";
-  public static final Billing AWS = new Billing(AWS_GRANULARITY_MILLIS, AWS_BILLS_INIT,
-      new BigDecimal(AWS_PRICE_PER_GB_SECOND), new BigDecimal(AWS_PRICE_PER_MILLION_REQUESTS));
+  public static final Billing AWS = new Billing(BillingRule.AWS, new BigDecimal(AWS_PRICE_PER_GB_SECOND),
+      new BigDecimal(AWS_PRICE_PER_MILLION_REQUESTS));
   private static final long MB_MS_PER_GB_SECOND = 1024L * 1000L;
 
   public Billing {
-    new BillingRule(granularityMillis, billInit); // refuses a granularity under 1 ms
     if (pricePerGbSecond.signum() < 0 || pricePerMillionRequests.signum() < 0) {
       throw new IllegalArgumentException("prices must not be negative");
     }
   }
 
-  /** Billed milliseconds of one invocation, from the agent's measurements in microseconds. */
-  public long billedMillis(long durationMicros, long initDurationMicros) {
-    return rule().billedMillis(durationMicros, initDurationMicros);
+  /** @param granularityMillis and {@code billInit}: the {@link BillingRule}, which checks them */
+  public Billing(long granularityMillis, boolean billInit, BigDecimal pricePerGbSecond,
+      BigDecimal pricePerMillionRequests) {
+    this(new BillingRule(granularityMillis, billInit), pricePerGbSecond, pricePerMillionRequests);
   }
 
-  /** The rule of billed duration alone, which the agents' REPORT lines follow too. */
-  public BillingRule rule() {
-    return new BillingRule(granularityMillis, billInit);
+  /** Billed milliseconds of one invocation, from the agent's measurements in microseconds. */
+  public long billedMillis(long durationMicros, long initDurationMicros) {
+    return rule.billedMillis(durationMicros, initDurationMicros);
   }
 
   /** Compute of one invocation in MB-ms; fails rather than overflow. */

@@ -46,10 +46,15 @@ public final class Metering implements InvocationObserver, Settlements {
       meters.initDuration.record(result.initDurationMicros(), TimeUnit.MICROSECONDS);
     }
     meters.queueWait.record(queueWaitNanos, TimeUnit.NANOSECONDS);
+    bill(meters, billedMillis, megabyteMillis, pricePerRequest);
+  }
+
+  /** Billed time, compute and their cost (plus {@code requestCost}) on the function's meters. */
+  private void bill(FunctionMeters meters, long billedMillis, long megabyteMillis, double requestCost) {
     double gbSeconds = megabyteMillis / MB_MS_PER_GB_SECOND;
     meters.billedSeconds.increment(billedMillis / 1000.0);
     meters.gbSeconds.increment(gbSeconds);
-    meters.estimatedCost.increment(gbSeconds * pricePerGbSecond + pricePerRequest);
+    meters.estimatedCost.increment(gbSeconds * pricePerGbSecond + requestCost);
   }
 
   /**
@@ -65,11 +70,7 @@ public final class Metering implements InvocationObserver, Settlements {
     }
     long megabyteMillis = Billing.megabyteMillis(function.memoryMB(), billedMillis);
     ledger.billed(function.key(), billedMillis, megabyteMillis);
-    FunctionMeters meters = metrics.meters(function.key());
-    double gbSeconds = megabyteMillis / MB_MS_PER_GB_SECOND;
-    meters.billedSeconds.increment(billedMillis / 1000.0);
-    meters.gbSeconds.increment(gbSeconds);
-    meters.estimatedCost.increment(gbSeconds * pricePerGbSecond);
+    bill(metrics.meters(function.key()), billedMillis, megabyteMillis, 0);
   }
 
   @Override

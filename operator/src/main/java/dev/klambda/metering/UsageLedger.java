@@ -25,6 +25,11 @@ public final class UsageLedger {
       this.since = since;
     }
 
+    void bill(long billed, long megabytes) {
+      billedMillis.add(billed);
+      megabyteMillis.add(megabytes);
+    }
+
     Usage total() {
       return Usage.none(since).plus(invocations.sum(), errors.sum(), throttles.sum(), billedMillis.sum(), megabyteMillis.sum());
     }
@@ -43,15 +48,12 @@ public final class UsageLedger {
     if (error) {
       account.errors.increment();
     }
-    account.billedMillis.add(billedMillis);
-    account.megabyteMillis.add(megabyteMillis);
+    account.bill(billedMillis, megabyteMillis);
   }
 
   /** Billed time of an invocation counted already (the rest of its phase, after its answer). */
   public void billed(String key, long billedMillis, long megabyteMillis) {
-    Account account = account(key);
-    account.billedMillis.add(billedMillis);
-    account.megabyteMillis.add(megabyteMillis);
+    account(key).bill(billedMillis, megabyteMillis);
   }
 
   public void throttled(String key) {

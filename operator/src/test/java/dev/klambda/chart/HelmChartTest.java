@@ -221,7 +221,7 @@ class HelmChartTest {
     Options gateway = Options.parseGateway(Rendered.gatewayArgs(chart));
     assertThat(gateway.concurrencyLimit()).isEqualTo(100_000);
     assertThat(gateway.sizing().maxMemoryMB()).isEqualTo(1_048_576);
-    assertThat(gateway.billing().granularityMillis()).isEqualTo(3_600_000);
+    assertThat(gateway.billing().rule().granularityMillis()).isEqualTo(3_600_000);
     assertThat(Options.parseOperator(Rendered.operatorArgs(chart)).sizing().maxMemoryMB()).isEqualTo(1_048_576);
   }
 

@@ -12,7 +12,10 @@ import java.util.Map;
  * @param billsInit AWS bills the Init of cold starts since August 2025
  */
 public record BillingRule(long granularityMillis, boolean billsInit) {
-  public static final BillingRule AWS = new BillingRule(1, true);
+  /** AWS's rule; constants, so that flags can name them as their defaults. */
+  public static final int AWS_GRANULARITY_MILLIS = 1;
+  public static final boolean AWS_BILLS_INIT = true;
+  public static final BillingRule AWS = new BillingRule(AWS_GRANULARITY_MILLIS, AWS_BILLS_INIT);
   public static final String GRANULARITY_VARIABLE = "KLAMBDA_BILLING_GRANULARITY_MS";
   public static final String BILL_INIT_VARIABLE = "KLAMBDA_BILL_INIT";
 

@@ -399,7 +399,7 @@ final class ExecutionEnvironment {
     }
     long durationMicros = (end - invocation.deliveredNanos) / 1000;
     logs.line("END RequestId: " + invocation.requestId());
-    logs.line(report(invocation.requestId(), finish(invocation, outcome, durationMicros, maxMemoryMB, null, false)));
+    logs.line(report(invocation.requestId(), outcome, durationMicros, invocation.initNanos / 1000, maxMemoryMB));
     String tail = logs.endCapture();
     // a caller still waiting gets the runtime's answer if there was one; one answered already is
     // settled with the gateway later
@@ -453,18 +453,18 @@ final class ExecutionEnvironment {
         maxMemoryMB, invocation.request.logTail() ? logTail : null, phaseOpen);
   }
 
-  private String report(String requestId, InvokeResult result) {
+  /** Lambda's REPORT line of a phase that ended as {@code outcome}. */
+  private String report(String requestId, Answer outcome, long durationMicros, long initMicros, long maxMemoryMB) {
     StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
         "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-        requestId, result.durationMicros() / 1000.0,
-        config.billing().billedMillis(result.durationMicros(), result.initDurationMicros()), config.memoryMB(),
-        result.maxMemoryMB()));
-    if (result.initDurationMicros() > 0) {
-      line.append(String.format(Locale.ROOT, "\tInit Duration: %.2f ms", result.initDurationMicros() / 1000.0));
+        requestId, durationMicros / 1000.0, config.billing().billedMillis(durationMicros, initMicros),
+        config.memoryMB(), maxMemoryMB));
+    if (initMicros > 0) {
+      line.append(String.format(Locale.ROOT, "\tInit Duration: %.2f ms", initMicros / 1000.0));
     }
-    switch (result.outcome()) {
-      case TIMEOUT -> line.append("\tStatus: timeout");
-      case CRASH -> line.append("\tStatus: error\tError Type: Runtime.ExitError");
+    switch (outcome) {
+      case Invocation.Timeout t -> line.append("\tStatus: timeout");
+      case Invocation.Exit x -> line.append("\tStatus: error\tError Type: Runtime.ExitError");
       default -> { }
     }
     return line.toString();
