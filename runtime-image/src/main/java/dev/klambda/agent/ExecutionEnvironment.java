@@ -86,6 +86,8 @@ final class ExecutionEnvironment {
   /** Answered, its Invoke phase open until the runtime asks for the next event. */
   private Invocation closing;
   private boolean shuttingDown;
+  /** Set by {@link #start}: the environment's one timer. */
+  private volatile DeadlineWatch deadlines;
 
   ExecutionEnvironment(AgentConfig config, LogSink logs, ProcessStarter processes) {
     this.config = config;
@@ -100,7 +102,35 @@ final class ExecutionEnvironment {
 
   /** Starts the first Init: extensions, then the runtime. */
   void start() {
+    deadlines = DeadlineWatch.start(this::endOverdue);
     restart(true);
+  }
+
+  /**
+   * Ends the Invoke phases past their deadline (see {@link DeadlineWatch}); returns the nearest
+   * deadline of those left, or now plus the function's timeout when there are none.
+   */
+  private long endOverdue() {
+    long now = System.nanoTime();
+    long nearest = now + config.timeout().toNanos();
+    List<Invocation> overdue = new ArrayList<>(2);
+    lock.lock();
+    try {
+      for (Invocation live : new Invocation[] {pending, current, closing}) {
+        if (live == null) {
+          continue;
+        }
+        if (live.deadlineNanos - now <= 0) {
+          overdue.add(live);
+        } else if (live.deadlineNanos - nearest < 0) {
+          nearest = live.deadlineNanos;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    overdue.forEach(invocation -> endPhase(invocation, Ending.DEADLINE, null));
+    return nearest;
   }
 
   // ---- the runtime's side (Runtime API) ----
@@ -288,8 +318,9 @@ final class ExecutionEnvironment {
   }
 
   private CompletableFuture<InvokeResult> run(Invocation.Request request, long initNanos) {
+    // one deadline for the whole phase: no answer in time, or no next request in time after one
     Invocation invocation = new Invocation(request, System.currentTimeMillis() + config.timeout().toMillis(),
-        initNanos);
+        System.nanoTime() + config.timeout().toNanos(), initNanos);
     CompletableFuture<Invocation> runtimeWaiting;
     lock.lock();
     try {
@@ -308,16 +339,15 @@ final class ExecutionEnvironment {
       runtimeWaiting.complete(invocation); // the event goes out to the runtime on this thread
     }
     extensions.invoke(request.requestId(), invocation.deadlineMs, request.traceId());
-    // one timer for the whole phase: no answer in time, or no next request in time after one
-    invocation.deadline.completeOnTimeout(null, config.timeout().toNanos(), TimeUnit.NANOSECONDS)
-        .thenRun(() -> endPhase(invocation, Ending.DEADLINE, null));
     return invocation.result;
   }
 
   /** The event is handed to the runtime now: its log and its Duration begin. */
   private void delivering(Invocation invocation) {
     invocation.deliveredNanos = System.nanoTime();
-    logs.startCapture();
+    if (invocation.request.logTail()) {
+      logs.startCapture();
+    }
     logs.line("START RequestId: " + invocation.requestId() + " Version: " + config.functionVersion());
   }
 
@@ -353,7 +383,6 @@ final class ExecutionEnvironment {
     } finally {
       lock.unlock();
     }
-    invocation.deadline.cancel(false);
     if (ending == Ending.NEXT && config.hasExtensions()) {
       long idleBy = TimeUnit.MILLISECONDS.toNanos(invocation.deadlineMs - System.currentTimeMillis()) + System.nanoTime();
       WAITING.execute(() -> {
@@ -398,9 +427,10 @@ final class ExecutionEnvironment {
       maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
     long durationMicros = (end - invocation.deliveredNanos) / 1000;
-    logs.line("END RequestId: " + invocation.requestId());
-    logs.line(report(invocation.requestId(), outcome, durationMicros, invocation.initNanos / 1000, maxMemoryMB));
-    String tail = logs.endCapture();
+    // one write for both: a pipe write per line was a system call each
+    logs.lines("END RequestId: " + invocation.requestId(),
+        report(invocation.requestId(), outcome, durationMicros, invocation.initNanos / 1000, maxMemoryMB));
+    String tail = invocation.request.logTail() ? logs.endCapture() : null;
     // a caller still waiting gets the runtime's answer if there was one; one answered already is
     // settled with the gateway later
     InvokeResult whole = finish(invocation, answer != null ? answer : outcome, durationMicros, maxMemoryMB,
@@ -455,19 +485,13 @@ final class ExecutionEnvironment {
 
   /** Lambda's REPORT line of a phase that ended as {@code outcome}. */
   private String report(String requestId, Answer outcome, long durationMicros, long initMicros, long maxMemoryMB) {
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-        "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-        requestId, durationMicros / 1000.0, config.billing().billedMillis(durationMicros, initMicros),
-        config.memoryMB(), maxMemoryMB));
-    if (initMicros > 0) {
-      line.append(String.format(Locale.ROOT, "\tInit Duration: %.2f ms", initMicros / 1000.0));
-    }
-    switch (outcome) {
-      case Invocation.Timeout t -> line.append("\tStatus: timeout");
-      case Invocation.Exit x -> line.append("\tStatus: error\tError Type: Runtime.ExitError");
-      default -> { }
-    }
-    return line.toString();
+    String status = switch (outcome) {
+      case Invocation.Timeout t -> "timeout";
+      case Invocation.Exit x -> "error\tError Type: Runtime.ExitError";
+      default -> null;
+    };
+    return ReportLine.of(requestId, durationMicros, config.billing().billedMillis(durationMicros, initMicros),
+        config.memoryMB(), maxMemoryMB, initMicros, status);
   }
 
   private InvokeResult initFailed(Invocation.Request request, InitFailure failure) {
@@ -550,6 +574,9 @@ final class ExecutionEnvironment {
     }
     detachRuntime();
     extensions.shutdown(EXTENSIONS_SHUTDOWN_GRACE);
+    if (deadlines != null) {
+      deadlines.stop();
+    }
   }
 
   // ---- Init and reset ----

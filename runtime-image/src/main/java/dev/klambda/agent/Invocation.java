@@ -25,13 +25,14 @@ final class Invocation {
   record Timeout() implements Answer {}
 
   final Request request;
+  /** The function's timeout from when the invocation began, as the runtime is told it. */
   final long deadlineMs;
+  /** The same, in {@link System#nanoTime}: when {@link DeadlineWatch} ends the phase. */
+  final long deadlineNanos;
   /** The Init before it (a cold start's first invocation), else 0. */
   final long initNanos;
   /** The caller's result: at the runtime's answer, or at the end of the phase (see ExecutionEnvironment). */
   final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
-  /** Completed at the function's timeout unless the phase ended first (then cancelled). */
-  final CompletableFuture<Void> deadline = new CompletableFuture<>();
   /** Completes when the Invoke phase has ended and END/REPORT are written. */
   final CompletableFuture<Void> phaseEnded = new CompletableFuture<>();
   volatile long deliveredNanos;
@@ -41,9 +42,10 @@ final class Invocation {
   boolean ended;
   boolean holdsPermit = true;
 
-  Invocation(Request request, long deadlineMs, long initNanos) {
+  Invocation(Request request, long deadlineMs, long deadlineNanos, long initNanos) {
     this.request = request;
     this.deadlineMs = deadlineMs;
+    this.deadlineNanos = deadlineNanos;
     this.initNanos = initNanos;
   }
 

@@ -30,6 +30,11 @@ final class LogSink {
     }
   }
 
+  /** Several lines written at once. */
+  void lines(String... lines) {
+    line(String.join("\n", lines));
+  }
+
   synchronized void startCapture() {
     capture = new StringBuilder();
   }
