@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local base images of klambda's images. Nothing can be pulled on these machines, so CI builds
-# runtime-image/Dockerfile and operator/Dockerfile FROM images made here from Debian's packages
+# agent/Dockerfile and operator/Dockerfile FROM images made here from Debian's packages
 # (debootstrap) and the JDK already on the machine (jlink):
 #   klambda/base-debian:bookworm   Debian minbase + bash, curl, CA certificates, tini
 #   klambda/base-jre:25            the above + a jlink'd JRE in /opt/java (JAVA_HOME)

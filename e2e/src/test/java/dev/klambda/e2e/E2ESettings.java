@@ -11,7 +11,7 @@ import java.util.Locale;
  * @param kubeconfig a cluster to use instead of starting K3s in Docker; empty: K3s
  * @param k3sImage the rancher/k3s image of the K3s container
  * @param operatorImage the operator image, as built by {@code docker build -t ... operator}
- * @param runtimeImage the runtime image, as built by {@code docker build -t ... runtime-image}
+ * @param runtimeImage the runtime image, as built by {@code docker build -t ... agent}
  * @param imageRegistry a registry prefix ({@code registry.example:5000}) that both images are
  *     pulled from on a given cluster; empty: the images are used as named (always on K3s, which
  *     gets them imported)

@@ -68,7 +68,7 @@ final class Preconditions {
     if (!images.isEmpty()) {
       missing.add("the klambda image(s) " + String.join(", ", images) + " are not in the local Docker engine: "
           + "build them with .ci/run, or `mvn -B package -DskipTests && docker build -t klambda/runtime:0.1.0 "
-          + "runtime-image && docker build -t klambda/operator:0.1.0 operator` (README.md, \"Images\")");
+          + "agent && docker build -t klambda/operator:0.1.0 operator` (README.md, \"Images\")");
     }
   }
 

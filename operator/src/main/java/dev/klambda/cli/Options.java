@@ -51,7 +51,7 @@ public record Options(
   public record Auth(Set<AuthMethods> methods, List<String> tokenAudiences, Duration allowedTtl,
       Duration deniedTtl, Path gatewayKeyFile, boolean auditLog, Path gatewayTokenFile, boolean metricsAuth) {}
 
-  /** The runtime image of this version (built from runtime-image/). */
+  /** The runtime image of this version (built from agent/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
 
   public static final String LOCAL_USAGE = usage(new LocalCommand());

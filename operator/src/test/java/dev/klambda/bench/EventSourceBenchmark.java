@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  *   <li><b>paced</b>: with the mapping running and warm, messages at a steady rate; latency
  *       = handler's clock − the record's enqueue timestamp (ms).
  * </ul>
- * Run with {@code mvn -B -pl runtime-image,operator verify -Dtest=EventSourceBenchmark
+ * Run with {@code mvn -B -pl agent,operator verify -Dtest=EventSourceBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=NoSuchIT -Dfailsafe.failIfNoSpecifiedTests=false}
  * (the agent module in the reactor, so target/agent holds this checkout's agent, not whatever is in
  * the local Maven repository); one round takes ~3 minutes on 2 CPUs. System properties (pass as

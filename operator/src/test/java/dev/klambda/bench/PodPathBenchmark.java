@@ -79,8 +79,8 @@ import org.slf4j.LoggerFactory;
  * build last installed in the local Maven repository):
  * <pre>
  * mvn -B -q install -DskipTests
- * docker build -q --build-arg BASE_IMAGE=klambda/base-jre:25 -t klambda/runtime:before runtime-image
- * mvn -B -pl runtime-image,operator verify -Dtest=PodPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+ * docker build -q --build-arg BASE_IMAGE=klambda/base-jre:25 -t klambda/runtime:before agent
+ * mvn -B -pl agent,operator verify -Dtest=PodPathBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
  *   -Dit.test=NoSuchIT -Dfailsafe.failIfNoSpecifiedTests=false -Dbench.image=klambda/runtime:before
  * </pre>
  * System properties ({@code -Dbench.x=...}): bench.image (the runtime image; default

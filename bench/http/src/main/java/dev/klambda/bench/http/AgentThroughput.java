@@ -27,7 +27,7 @@ import java.util.Map;
  * invocations (its runtime is a process of its own and not in it). Each round starts a fresh agent.
  *
  * <pre>taskset -c 1 java -cp bench/http/target/http-stacks.jar dev.klambda.bench.http.AgentThroughput \
- *     [--agent-jar runtime-image/target/klambda-agent.jar] [--agent-core 0] [--runtime-core 1]
+ *     [--agent-jar agent/target/klambda-agent.jar] [--agent-core 0] [--runtime-core 1]
  *     [--warmup 20000] [--requests 40000] [--body 128] [--rounds 3] [--agent-options "-XX:... -D..."]</pre>
  */
 public final class AgentThroughput {
@@ -38,7 +38,7 @@ public final class AgentThroughput {
   private AgentThroughput() {}
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = new java.util.HashMap<>(Map.of("--agent-jar", "runtime-image/target/klambda-agent.jar",
+    Map<String, String> options = new java.util.HashMap<>(Map.of("--agent-jar", "agent/target/klambda-agent.jar",
         "--agent-core", "0", "--runtime-core", "1", "--warmup", "20000", "--requests", "40000", "--body", "128",
         "--rounds", "3", "--agent-options", ""));
     for (int i = 0; i < args.length; i += 2) {

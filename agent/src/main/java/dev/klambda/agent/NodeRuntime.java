@@ -15,7 +15,7 @@ import java.util.List;
 final class NodeRuntime {
   /**
    * The runtime's entry in the runtime folder, as Lambda's {@code /var/runtime/index.mjs}: it runs
-   * the client (installed beside it by runtime-image/src/main/nodejs/install-aws-lambda-ric.sh).
+   * the client (installed beside it by agent/src/main/nodejs/install-aws-lambda-ric.sh).
    */
   static final String ENTRY = "index.mjs";
 
@@ -33,7 +33,7 @@ final class NodeRuntime {
     if (!Files.isRegularFile(entry)) {
       throw new InitFailure("Runtime.InvalidRuntime", "Function '" + config.functionName()
           + "' (nodejs22.x) needs AWS's runtime interface client in " + runtimeDir + ": install it with "
-          + "runtime-image/src/main/nodejs/install-aws-lambda-ric.sh " + runtimeDir);
+          + "agent/src/main/nodejs/install-aws-lambda-ric.sh " + runtimeDir);
     }
     List<String> command = new ArrayList<>();
     if (!config.functionEnvironment().containsKey("NODE_PATH")) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The runtime image (runtime-image/Dockerfile, built here from this build's agent) under a real
+ * The runtime image (agent/Dockerfile, built here from this build's agent) under a real
  * Docker engine, each environment started as the operator's Pod would start it (see
  * {@link EnvironmentContainer}). Skipped, with the reason, where no Docker engine answers.
  */
