@@ -5,7 +5,7 @@ import dev.klambda.destinations.Backoff;
 import dev.klambda.destinations.RecordSender;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
-import dev.klambda.gateway.ServiceException;
+import dev.klambda.routing.ServiceException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,8 +8,8 @@ import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.TestFunctions;
 import java.time.Duration;

@@ -1,10 +1,10 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import dev.klambda.destinations.RecordSenders;
-import dev.klambda.function.EventInvokeConfig;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
-import dev.klambda.gateway.EventDestinations.Condition;
+import dev.klambda.function.EventInvokeConfig;
+import dev.klambda.routing.EventDestinations.Condition;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,12 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
+
+import static dev.klambda.routing.ForwardingProtocol.ERROR_TYPE;
+import static dev.klambda.routing.ForwardingProtocol.FORWARDED;
+import static dev.klambda.routing.ForwardingProtocol.INVOKE_PATH_PREFIX;
+import static dev.klambda.routing.ForwardingProtocol.INVOKE_PATH_SUFFIX;
+import static dev.klambda.routing.ForwardingProtocol.OUTCOME;
+import static dev.klambda.routing.ForwardingProtocol.QUEUE_MILLIS;
+import static dev.klambda.routing.ForwardingProtocol.REQUEST_ID;
 
 import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
@@ -22,15 +30,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Forwards an invocation to the gateway replica that routes its function, over that replica's
  * Invoke API with klambda's own headers: the request id, the time left in the queue, and on the
- * way back how the invocation ended. A forwarded request is never forwarded again.
+ * way back how the invocation ended ({@link ForwardingProtocol}). A forwarded request is never
+ * forwarded again.
  */
 final class RemoteInvoker implements AutoCloseable {
-  static final String FORWARDED = "X-Klambda-Forwarded";
-  static final String REQUEST_ID = "X-Klambda-Request-Id";
-  static final String QUEUE_MILLIS = "X-Klambda-Queue-Millis";
-  static final String OUTCOME = "X-Klambda-Outcome";
-  static final String ERROR_TYPE = "X-Klambda-Error-Type";
-
   /** Nothing was sent: the owner is gone or not there yet, so asking again is safe. */
   static final class OwnerUnreachable extends Exception {
     OwnerUnreachable(String message, Throwable cause) {
@@ -66,7 +69,7 @@ final class RemoteInvoker implements AutoCloseable {
   private HttpConnections.Answer send(URI owner, String key, InvocationRequest request, String type, long queueMillis)
       throws ServiceException, OwnerUnreachable, InterruptedException {
     FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-        InvokeApi.PATH_PREFIX + URLEncoder.encode(key, StandardCharsets.UTF_8) + "/invocations",
+        INVOKE_PATH_PREFIX + URLEncoder.encode(key, StandardCharsets.UTF_8) + INVOKE_PATH_SUFFIX,
         Unpooled.wrappedBuffer(request.payload()));
     http.headers()
         .set("X-Amz-Invocation-Type", type)

@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 /**
  * An Invoke API error that is not the function's: answered with its HTTP status, its type in
@@ -65,11 +65,11 @@ public final class ServiceException extends Exception {
   }
 
   /** The function changed or went away while the request waited: look it up again. */
-  public static ServiceException retired(String key) {
+  static ServiceException retired(String key) {
     return new ServiceException(503, "ServiceException", "Function " + key + " was updated", "Retired");
   }
 
-  public boolean retired() {
+  boolean retired() {
     return "Retired".equals(reason);
   }
 

@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,8 +10,8 @@ import dev.klambda.destinations.RecordSender;
 import dev.klambda.destinations.RecordSenders;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.Destination;
 import dev.klambda.function.EventInvokeConfig;
 import dev.klambda.function.FunctionConfig;

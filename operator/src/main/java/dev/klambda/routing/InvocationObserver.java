@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;

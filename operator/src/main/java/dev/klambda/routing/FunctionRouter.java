@@ -1,7 +1,7 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
-import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.Environment;
+import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentManager;
 import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
@@ -58,7 +58,7 @@ public final class FunctionRouter {
   private boolean released;
 
   /** A router that throttles at the limit as Lambda does, unless the function queues. */
-  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
+  FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, int defaultLimit) {
     this(function, manager, invoker, observer, defaultLimit, false);
   }
@@ -67,7 +67,7 @@ public final class FunctionRouter {
    * @param defaultLimit the concurrency limit of a function without reserved concurrency
    * @param queueAtLimitByDefault whether a function that does not say queues at its limit
    */
-  public FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
+  FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, int defaultLimit, boolean queueAtLimitByDefault) {
     this.function = function;
     this.manager = manager;
@@ -85,13 +85,13 @@ public final class FunctionRouter {
    * Runs one synchronous invocation: at the limit, 429 at once unless the function queues at its
    * limit; else it waits for an environment until {@code queueDeadlineNanos}.
    */
-  public InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
+  InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     return invoke(request, queueDeadlineNanos, queueAtLimit);
   }
 
   /** Runs one invocation that waits at the limit whatever the function says: an Event's. */
-  public InvocationResult invokeQueued(InvocationRequest request, long queueDeadlineNanos)
+  InvocationResult invokeQueued(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     return invoke(request, queueDeadlineNanos, true);
   }
@@ -121,7 +121,7 @@ public final class FunctionRouter {
   }
 
   /** Starts environments up to the provisioned concurrency. */
-  public void ensureProvisioned() {
+  void ensureProvisioned() {
     lock.lock();
     try {
       while (!closed && total() < function.provisionedConcurrency()) {
@@ -133,7 +133,7 @@ public final class FunctionRouter {
   }
 
   /** Stops environments idle for the idle timeout, keeping the provisioned ones. */
-  public void stopIdle(long nowNanos) {
+  void stopIdle(long nowNanos) {
     List<Environment> expired = new ArrayList<>();
     lock.lock();
     try {
@@ -160,7 +160,7 @@ public final class FunctionRouter {
   }
 
   /** Takes over environments that already run this function (after an operator restart). */
-  public void adopt(List<Environment> environments) {
+  void adopt(List<Environment> environments) {
     lock.lock();
     try {
       for (Environment environment : environments) {
@@ -176,7 +176,7 @@ public final class FunctionRouter {
    * Takes no more work: waiting requests are told to look the function up again (a new generation
    * or nothing), idle environments stop now and busy ones when their invocation ends.
    */
-  public CompletableFuture<Void> close() {
+  CompletableFuture<Void> close() {
     List<Environment> toStop = new ArrayList<>();
     lock.lock();
     try {
@@ -196,7 +196,7 @@ public final class FunctionRouter {
    * the function up again and go to the new owner), and forgets its environments without stopping
    * them, for the new owner to adopt. A busy one finishes its invocation here first.
    */
-  public void release() {
+  void release() {
     lock.lock();
     try {
       closed = true;

@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import java.net.URI;
 

@@ -1,4 +1,4 @@
-package dev.klambda.gateway;
+package dev.klambda.routing;
 
 import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.Environment;
@@ -48,7 +48,7 @@ public final class FunctionRegistry implements AutoCloseable {
       r -> Thread.ofPlatform().daemon().name("idle-sweep").unstarted(r));
 
   /** A registry that routes every function itself. */
-  public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
+  FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
       InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
     this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, false, Ownership.ALONE,
         PeerKey.random());
@@ -152,7 +152,7 @@ public final class FunctionRegistry implements AutoCloseable {
    * {@link #invoke}, waiting at the function's concurrency limit whatever it says (an Event's
    * invocation, which Lambda queues; routed elsewhere, the owner decides and a 429 comes back).
    */
-  public InvocationResult invokeQueued(String key, InvocationRequest request, long queueDeadlineNanos)
+  InvocationResult invokeQueued(String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     return invoke(key, request, queueDeadlineNanos, true);
   }
@@ -224,12 +224,12 @@ public final class FunctionRegistry implements AutoCloseable {
     }
   }
 
-  /** The routers of the functions this replica owns. */
   /** Every function served (routed here or not), in namespace/name order. */
   public List<FunctionConfig> functions() {
     return functions.values().stream().sorted(java.util.Comparator.comparing(FunctionConfig::key)).toList();
   }
 
+  /** The routers of the functions this replica owns. */
   public Collection<FunctionRouter> routers() {
     return routers.values();
   }
