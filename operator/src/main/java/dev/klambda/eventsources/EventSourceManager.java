@@ -5,6 +5,9 @@ import dev.klambda.destinations.RecordSender;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationRequest;
+import dev.klambda.eventsources.kafka.KafkaConsumers;
+import dev.klambda.eventsources.schedule.SchedulePoller;
+import dev.klambda.eventsources.sqs.SqsPoller;
 import dev.klambda.function.Violation;
 import dev.klambda.function.Destination;
 import dev.klambda.routing.AsyncInvoker;
@@ -216,10 +219,7 @@ public final class EventSourceManager implements AutoCloseable {
       case MappingConfig.Kafka kafka -> {
         Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret());
         RecordSender destination = destination(mapping, auth);
-        var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
-        yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,
-            consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
-            destination, observer);
+        yield KafkaConsumers.start(mapping, kafka, auth, invoker, destination, region, observer);
       }
     };
   }

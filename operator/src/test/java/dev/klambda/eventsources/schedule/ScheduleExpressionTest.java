@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

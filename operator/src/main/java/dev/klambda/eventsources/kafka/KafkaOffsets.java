@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.kafka;
 
 import java.time.Duration;
 import java.util.Collection;

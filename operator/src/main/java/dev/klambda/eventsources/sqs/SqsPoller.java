@@ -1,9 +1,14 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.sqs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.klambda.destinations.Backoff;
 import dev.klambda.destinations.RecordSender;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.eventsources.BatchInvoker;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingObserver;
+import dev.klambda.eventsources.Poller;
+import dev.klambda.eventsources.filter.RecordFilter;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.routing.ServiceException;
 import java.time.Duration;
@@ -36,7 +41,7 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * ({@link PollerScaling}); a receive that finds nothing, a throttled invocation, or a batch the
  * function failed (unless it reports item failures) retires a poller above the first five.
  */
-final class SqsPoller implements Poller {
+public final class SqsPoller implements Poller {
   private static final int MAX_RECEIVE = 10;
   private static final int INITIAL_POLLERS = 5;
   /** Between receives that found nothing in the window's last second: gathering, not spinning. */
@@ -63,7 +68,7 @@ final class SqsPoller implements Poller {
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
 
-  SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
+  public SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
       RecordSender destination, String region, MappingObserver observer) {
     this.observer = observer;
     this.mapping = mapping;

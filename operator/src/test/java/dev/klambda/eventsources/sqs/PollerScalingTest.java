@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.schedule;
 
 import java.time.DayOfWeek;
 import java.time.Duration;

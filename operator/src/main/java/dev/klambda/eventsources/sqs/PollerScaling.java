@@ -1,4 +1,4 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.sqs;
 
 import java.time.Duration;
 import java.util.HashSet;

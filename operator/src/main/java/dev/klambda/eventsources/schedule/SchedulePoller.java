@@ -1,5 +1,8 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.schedule;
 
+import dev.klambda.eventsources.EventSink;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.Poller;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,9 +14,9 @@ import java.util.UUID;
  * mapping's input, or else EventBridge Scheduler's scheduled event. Missed times (klambda was not
  * running) are not made up, as with EventBridge.
  */
-final class SchedulePoller implements Poller {
+public final class SchedulePoller implements Poller {
   /** Waits until an instant; tests pass one that does not wait. */
-  interface Sleeper {
+  public interface Sleeper {
     void sleepUntil(Instant when, Clock clock) throws InterruptedException;
 
     Sleeper REAL = (when, clock) -> {
@@ -32,7 +35,7 @@ final class SchedulePoller implements Poller {
   private final Sleeper sleeper;
   private final Thread thread;
 
-  SchedulePoller(MappingConfig mapping, MappingConfig.Schedule schedule, EventSink sink, String region,
+  public SchedulePoller(MappingConfig mapping, MappingConfig.Schedule schedule, EventSink sink, String region,
       Clock clock, Sleeper sleeper) {
     this.mapping = mapping;
     this.schedule = schedule;

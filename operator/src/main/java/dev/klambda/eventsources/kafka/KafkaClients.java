@@ -1,6 +1,7 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.kafka;
 
 import dev.klambda.destinations.KafkaConnection;
+import dev.klambda.eventsources.MappingConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;

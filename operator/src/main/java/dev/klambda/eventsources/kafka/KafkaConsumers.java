@@ -1,9 +1,14 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.kafka;
 
 import dev.klambda.destinations.RecordSender;
+import dev.klambda.eventsources.BatchInvoker;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingObserver;
+import dev.klambda.eventsources.Poller;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
@@ -14,7 +19,7 @@ import java.util.function.LongConsumer;
  * processed concurrently (one batch in flight per consumer), each in order, as Lambda's Kafka
  * pollers do; Kafka's group protocol spreads the partitions over the consumers.
  */
-final class KafkaConsumers implements Poller {
+public final class KafkaConsumers implements Poller {
   /** Makes the consumer with this index; it tells the partition count and its offset lag. */
   @FunctionalInterface
   interface Factory {
@@ -29,7 +34,21 @@ final class KafkaConsumers implements Poller {
   private final Map<Integer, Long> lags = new ConcurrentHashMap<>();
   private boolean closed;
 
-  KafkaConsumers(MappingConfig mapping, Factory factory, RecordSender destination, MappingObserver observer) {
+  /**
+   * Starts the mapping's first consumer, with the connection settings of its auth Secret.
+   *
+   * @param auth the checked data of the auth Secret; empty when it names none
+   * @param destination where records that failed every retry go; closed with the consumers
+   */
+  public static KafkaConsumers start(MappingConfig mapping, MappingConfig.Kafka source, Map<String, String> auth,
+      BatchInvoker invoker, RecordSender destination, String region, MappingObserver observer) {
+    Properties consumerProps = KafkaClients.consumer(mapping, source, auth);
+    return new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, source,
+        consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
+        destination, observer);
+  }
+
+  private KafkaConsumers(MappingConfig mapping, Factory factory, RecordSender destination, MappingObserver observer) {
     this.mapping = mapping;
     this.factory = factory;
     this.destination = destination;

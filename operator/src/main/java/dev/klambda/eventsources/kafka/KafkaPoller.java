@@ -1,8 +1,13 @@
-package dev.klambda.eventsources;
+package dev.klambda.eventsources.kafka;
 
 import dev.klambda.destinations.Backoff;
 import dev.klambda.destinations.RecordSender;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.eventsources.BatchInvoker;
+import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.eventsources.MappingObserver;
+import dev.klambda.eventsources.Poller;
+import dev.klambda.eventsources.filter.RecordFilter;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.routing.ServiceException;
 import java.time.Duration;
