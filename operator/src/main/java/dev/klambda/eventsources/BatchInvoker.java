@@ -1,7 +1,7 @@
 package dev.klambda.eventsources;
 
 import dev.klambda.environments.InvocationResult;
-import dev.klambda.gateway.ServiceException;
+import dev.klambda.routing.ServiceException;
 
 /** Runs one synchronous invocation of a function with a batch of records. */
 @FunctionalInterface

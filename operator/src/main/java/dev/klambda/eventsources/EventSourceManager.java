@@ -5,11 +5,14 @@ import dev.klambda.destinations.RecordSender;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.destinations.SqsClients;
 import dev.klambda.environments.InvocationRequest;
+import dev.klambda.eventsources.kafka.KafkaConsumers;
+import dev.klambda.eventsources.schedule.SchedulePoller;
+import dev.klambda.eventsources.sqs.SqsPoller;
 import dev.klambda.function.Violation;
 import dev.klambda.function.Destination;
-import dev.klambda.gateway.AsyncInvoker;
-import dev.klambda.gateway.FunctionRegistry;
-import dev.klambda.gateway.ServiceException;
+import dev.klambda.routing.AsyncInvoker;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -216,10 +219,7 @@ public final class EventSourceManager implements AutoCloseable {
       case MappingConfig.Kafka kafka -> {
         Map<String, String> auth = SourceCredentials.kafka(secret, kafka.authSecret());
         RecordSender destination = destination(mapping, auth);
-        var consumerProps = KafkaClients.consumer(mapping, kafka, auth);
-        yield new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, kafka,
-            consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
-            destination, observer);
+        yield KafkaConsumers.start(mapping, kafka, auth, invoker, destination, region, observer);
       }
     };
   }

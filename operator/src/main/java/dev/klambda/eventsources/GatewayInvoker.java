@@ -2,7 +2,7 @@ package dev.klambda.eventsources;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.environments.InvocationResult;
-import dev.klambda.gateway.ServiceException;
+import dev.klambda.routing.ServiceException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,5 +1,7 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.eventsources.filter.RecordFilter;
+import dev.klambda.eventsources.schedule.ScheduleExpression;
 import dev.klambda.function.Destination;
 import java.time.Duration;
 import java.time.ZoneId;

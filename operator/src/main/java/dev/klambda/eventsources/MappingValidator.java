@@ -3,6 +3,8 @@ package dev.klambda.eventsources;
 import dev.klambda.api.EventSource;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.EventSourceMappingSpec;
+import dev.klambda.eventsources.filter.RecordFilter;
+import dev.klambda.eventsources.schedule.ScheduleExpression;
 import dev.klambda.function.Destination;
 import dev.klambda.function.InvalidFunctionException;
 import dev.klambda.function.Violation;

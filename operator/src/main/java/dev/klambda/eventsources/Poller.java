@@ -1,7 +1,10 @@
 package dev.klambda.eventsources;
 
-/** A running mapping: reads its source and invokes its function until closed. */
-interface Poller extends AutoCloseable {
+/**
+ * A running mapping: reads its source and invokes its function until closed. Each source's
+ * sub-package implements it; {@link EventSourceManager} starts one per enabled mapping.
+ */
+public interface Poller extends AutoCloseable {
   /** The outcome of the latest batch, for {@code status.lastProcessingResult}; null before any. */
   default String lastProcessingResult() {
     return null;

@@ -9,6 +9,8 @@ import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.Refusal;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.ServiceException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

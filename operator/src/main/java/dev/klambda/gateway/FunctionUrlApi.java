@@ -6,6 +6,8 @@ import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionUrl;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.ServiceException;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

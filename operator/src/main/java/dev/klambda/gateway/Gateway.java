@@ -2,6 +2,9 @@ package dev.klambda.gateway;
 
 import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.PeerKey;
+import dev.klambda.routing.AsyncInvoker;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.ServiceException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -13,6 +13,11 @@ import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.routing.AsyncInvoker;
+import dev.klambda.routing.ForwardingProtocol;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.FunctionRouter;
+import dev.klambda.routing.ServiceException;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -35,8 +40,8 @@ final class InvokeApi {
   private static final Logger LOG = LoggerFactory.getLogger(InvokeApi.class);
   /** One line per invocation with {@code --audit-log}: who invoked which function, and the status. */
   private static final Logger AUDIT = LoggerFactory.getLogger("klambda.audit");
-  static final String PATH_PREFIX = "/2015-03-31/functions/";
-  private static final String PATH_SUFFIX = "/invocations";
+  static final String PATH_PREFIX = ForwardingProtocol.INVOKE_PATH_PREFIX;
+  private static final String PATH_SUFFIX = ForwardingProtocol.INVOKE_PATH_SUFFIX;
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
   static final int MAX_ASYNC_PAYLOAD = 1024 * 1024;
   private static final int MAX_CLIENT_CONTEXT = 3583;
@@ -121,7 +126,8 @@ final class InvokeApi {
   }
 
   private String requestId(GatewayExchange exchange) {
-    String requestId = forwarded(exchange) ? exchange.header(RemoteInvoker.REQUEST_ID) : UUID.randomUUID().toString();
+    String requestId = forwarded(exchange) ? exchange.header(ForwardingProtocol.REQUEST_ID)
+        : UUID.randomUUID().toString();
     exchange.responseHeaders().set("x-amzn-RequestId", requestId);
     return requestId;
   }
@@ -204,9 +210,9 @@ final class InvokeApi {
   /** The time a forwarding replica leaves for the queue. */
   private static long queueMillis(GatewayExchange exchange) throws ServiceException {
     try {
-      return Long.parseLong(exchange.header(RemoteInvoker.QUEUE_MILLIS));
+      return Long.parseLong(exchange.header(ForwardingProtocol.QUEUE_MILLIS));
     } catch (NumberFormatException e) {
-      throw ServiceException.invalidParameter(RemoteInvoker.QUEUE_MILLIS + " must be a number of milliseconds");
+      throw ServiceException.invalidParameter(ForwardingProtocol.QUEUE_MILLIS + " must be a number of milliseconds");
     }
   }
 
@@ -249,16 +255,17 @@ final class InvokeApi {
    * function: it proves so with the replicas' shared key.
    */
   private boolean forwarded(GatewayExchange exchange) {
-    return peers.isPeerToken(exchange.header(RemoteInvoker.FORWARDED)) && exchange.header(RemoteInvoker.REQUEST_ID) != null
-        && exchange.header(RemoteInvoker.QUEUE_MILLIS) != null;
+    return peers.isPeerToken(exchange.header(ForwardingProtocol.FORWARDED))
+        && exchange.header(ForwardingProtocol.REQUEST_ID) != null
+        && exchange.header(ForwardingProtocol.QUEUE_MILLIS) != null;
   }
 
   private static void respond(GatewayExchange exchange, InvocationResult result, boolean toReplica) {
     HttpHeaders out = exchange.responseHeaders();
     if (toReplica) {
-      out.set(RemoteInvoker.OUTCOME, result.outcome().name());
+      out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
       if (result.errorType() != null) {
-        out.set(RemoteInvoker.ERROR_TYPE, result.errorType());
+        out.set(ForwardingProtocol.ERROR_TYPE, result.errorType());
       }
     }
     out.set("X-Amz-Executed-Version", "$LATEST");

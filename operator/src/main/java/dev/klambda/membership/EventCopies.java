@@ -1,8 +1,8 @@
 package dev.klambda.membership;
 
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.gateway.AsyncInvoker;
-import dev.klambda.gateway.ServiceException;
+import dev.klambda.routing.AsyncInvoker;
+import dev.klambda.routing.ServiceException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.klambda.membership;
 
 import dev.klambda.informers.LatestState;
-import dev.klambda.gateway.Ownership;
+import dev.klambda.routing.Ownership;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -2,9 +2,9 @@ package dev.klambda.membership;
 
 import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.gateway.EventJournal;
-import dev.klambda.gateway.ServiceException;
 import dev.klambda.http.HttpConnections;
+import dev.klambda.routing.EventJournal;
+import dev.klambda.routing.ServiceException;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;

@@ -4,7 +4,7 @@ import dev.klambda.agent.Settlement;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.Settlements;
 import dev.klambda.function.FunctionConfig;
-import dev.klambda.gateway.InvocationObserver;
+import dev.klambda.routing.InvocationObserver;
 import java.util.concurrent.TimeUnit;
 
 /**

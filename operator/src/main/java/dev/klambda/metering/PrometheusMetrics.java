@@ -2,9 +2,9 @@ package dev.klambda.metering;
 
 import dev.klambda.auth.Refusal;
 import dev.klambda.eventsources.MappingObserver;
-import dev.klambda.gateway.FunctionRegistry;
-import dev.klambda.gateway.FunctionRouter;
 import dev.klambda.pool.WarmPool;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.FunctionRouter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;

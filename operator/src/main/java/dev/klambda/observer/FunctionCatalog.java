@@ -5,7 +5,7 @@ import dev.klambda.api.Function;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
-import dev.klambda.gateway.FunctionRegistry;
+import dev.klambda.routing.FunctionRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
-import dev.klambda.gateway.FunctionRouter;
+import dev.klambda.routing.FunctionRouter;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.environments.InvocationResult.Outcome;
+import dev.klambda.eventsources.filter.RecordFilter;
+import dev.klambda.eventsources.schedule.SchedulePoller;
 import dev.klambda.function.Destination;
 import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.testing.EmbeddedKafka;

@@ -2,6 +2,8 @@ package dev.klambda.eventsources;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.klambda.eventsources.filter.RecordFilter;
+import dev.klambda.eventsources.schedule.ScheduleExpression;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.klambda.destinations.SecretSource;
+import dev.klambda.eventsources.filter.RecordFilter;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -51,40 +52,15 @@ class SourceCredentialsTest {
   }
 
   @Test
-  void kafkaSettingsAreCheckedAndBecomeClientProperties() throws Exception {
+  void kafkaSettingsAreChecked() throws Exception {
     String field = "spec.source.kafka.authSecretRef";
-    Map<String, String> auth = SourceCredentials.kafka(Map.of("saslMechanism", "SCRAM-SHA-512",
-        "username", "alice", "password", "p\"w"), "creds");
-    var props = KafkaClients.consumer(
-        new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO, -1, false, false, null,
-            1000, RecordFilter.of(java.util.List.of()),
-            new MappingConfig.Kafka("b:9092", "orders", null, "creds", "TRIM_HORIZON"), null),
-        new MappingConfig.Kafka("b:9092", "orders", null, "creds", "TRIM_HORIZON"), auth);
-
-    assertThat(props).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
-        .containsEntry("group.id", "uid-1").containsEntry("auto.offset.reset", "earliest")
-        .containsEntry("enable.auto.commit", "false").containsEntry("max.poll.records", "100");
-    assertThat(props.getProperty("sasl.jaas.config"))
-        .isEqualTo("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"p\\\"w\";");
+    Map<String, String> data = Map.of("saslMechanism", "SCRAM-SHA-512", "username", "alice", "password", "p\"w");
+    assertThat(SourceCredentials.kafka(data, "creds")).isEqualTo(data);
 
     assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "GSSAPI"), "creds"))
         .hasMessage(field + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
     assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "PLAIN"), "creds"))
         .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
     assertThat(SourceCredentials.kafka(null, null)).isEmpty();
-  }
-
-  @Test
-  void theGroupIdIsTheConfiguredOneElseTheUidElseNamespaceAndName() {
-    var source = new MappingConfig.Kafka("b:9092", "orders", null, null, "LATEST");
-    MappingConfig fromCluster = new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 100, java.time.Duration.ZERO,
-        -1, false, false, null, 1000, RecordFilter.of(java.util.List.of()), source, null);
-    MappingConfig fromManifest = new MappingConfig("team-a", "m", null, 1, "f", true, 100, java.time.Duration.ZERO,
-        -1, false, false, null, 1000, RecordFilter.of(java.util.List.of()), source, null);
-
-    assertThat(KafkaClients.groupId(fromCluster, source)).isEqualTo("uid-1");
-    assertThat(KafkaClients.groupId(fromManifest, source)).isEqualTo("klambda-team-a-m");
-    assertThat(KafkaClients.groupId(fromManifest, new MappingConfig.Kafka("b:9092", "orders", "billing", null, "LATEST")))
-        .isEqualTo("billing");
   }
 }

@@ -2,8 +2,8 @@ package dev.klambda.testing;
 
 import dev.klambda.GatewayMode;
 import dev.klambda.OperatorMode;
-import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
+import dev.klambda.routing.FunctionRegistry;
 
 /**
  * klambda on a cluster as the chart runs it, in this JVM: a gateway replica and an operator whose
