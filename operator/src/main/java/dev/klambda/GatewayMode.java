@@ -30,7 +30,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -230,8 +229,8 @@ public final class GatewayMode implements AutoCloseable {
     }
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
-    return InCluster.run("gateway", args, Options::parseGateway, Options.GATEWAY_USAGE, GatewayMode::start,
-        (options, running) -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
+  static int run(Options options, PrintStream out, PrintStream err) {
+    return InCluster.run("gateway", options, GatewayMode::start,
+        running -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
   }
 }

@@ -168,15 +168,8 @@ public final class LocalMode implements AutoCloseable {
     plane.close();
   }
 
-  public static int run(List<String> args, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = Options.parseLocal(args);
-    } catch (IllegalArgumentException e) {
-      err.println("klambda local: " + e.getMessage());
-      err.print(Options.LOCAL_USAGE);
-      return 2;
-    }
+  /** Serves until Ctrl-C or SIGTERM, then closes in order; 1 when it cannot start. */
+  public static int run(Options options, PrintStream out, PrintStream err) {
     LocalMode local;
     try {
       local = start(options, out, err);
