@@ -89,9 +89,9 @@ public final class DataPlane {
   /** What {@code /readyz} asks: not ready until the mode says what ready means. */
   private final AtomicReference<BooleanSupplier> ready;
 
-  private DataPlane(PrometheusMetrics metrics, FunctionRegistry registry, WarmPool pool, DestinationClients destinations, AsyncInvoker async,
-      Gateway gateway, UsageRollup usage, OperationsServer operations, AtomicReference<BooleanSupplier> ready,
-      AtExit atExit) {
+  private DataPlane(PrometheusMetrics metrics, FunctionRegistry registry, WarmPool pool,
+      DestinationClients destinations, AsyncInvoker async, Gateway gateway, UsageRollup usage,
+      OperationsServer operations, AtomicReference<BooleanSupplier> ready, AtExit atExit) {
     this.metrics = metrics;
     this.registry = registry;
     this.pool = pool;
@@ -127,8 +127,8 @@ public final class DataPlane {
     AtomicReference<BooleanSupplier> ready = new AtomicReference<>(() -> false);
     OperationsServer operations = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
         metrics, () -> ready.get().getAsBoolean(), parts.metricsReaders());
-    return new DataPlane(metrics, registry, environments.pool(), destinations, async, gateway, usage, operations, ready,
-        parts.atExit());
+    return new DataPlane(metrics, registry, environments.pool(), destinations, async, gateway, usage, operations,
+        ready, parts.atExit());
   }
 
   /** The Invoke API takes requests, and the operations port answers (not ready yet). */
