@@ -9,53 +9,42 @@ import dev.klambda.auth.RbacPermissions;
 import dev.klambda.auth.SecretAccessKeys;
 import dev.klambda.auth.SigV4;
 import dev.klambda.cli.Options;
+import dev.klambda.dataplane.DataPlane;
 import dev.klambda.destinations.ClusterSecrets;
-import dev.klambda.destinations.DestinationClients;
-import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
 import dev.klambda.function.FunctionValidator;
-import dev.klambda.routing.AsyncInvoker;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.membership.EventCopies;
 import dev.klambda.membership.EventCopyApi;
 import dev.klambda.membership.GatewayMembers;
 import dev.klambda.membership.PeerEventJournal;
-import dev.klambda.metering.Metering;
-import dev.klambda.operations.OperationsServer;
-import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.metering.StatusUsageStore;
-import dev.klambda.metering.UsageLedger;
-import dev.klambda.metering.UsageRollup;
 import dev.klambda.observer.EnvironmentCountsWriter;
 import dev.klambda.observer.FunctionCatalog;
-import dev.klambda.pool.PooledEnvironmentManager;
-import dev.klambda.pool.WarmPool;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code klambda gateway}: one replica of the data plane, wired by hand. It serves every Function
- * (the Invoke API, function URLs, Events), routes the functions it owns among the serving replicas
- * ({@link GatewayMembers}) and forwards the others' invocations; its environments are Pods. Run as
- * many replicas as traffic needs; none leads.
+ * {@code klambda gateway}: one replica of the data plane ({@link DataPlane}). It serves every
+ * Function (the Invoke API, function URLs, Events), routes the functions it owns among the serving
+ * replicas ({@link GatewayMembers}) and forwards the others' invocations; its environments are
+ * Pods. This mode brings the cluster's parts: the Functions from an informer, the membership and
+ * the event copies at other replicas, access keys from Secrets, usage in {@code status.usage}. Run
+ * as many replicas as traffic needs; none leads.
  */
 public final class GatewayMode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayMode.class);
-  /** Lambda keeps an event for up to six hours. */
-  private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
   /** Scheduling and image pulls, on top of a function's Init. */
   private static final Duration POD_START_ALLOWANCE = Duration.ofMinutes(2);
   private static final Duration STATUS_REFRESH = Duration.ofSeconds(10);
@@ -68,39 +57,25 @@ public final class GatewayMode implements AutoCloseable {
   private static final String POOL_KEEPER_KEY = "klambda/warm-pools";
   private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
-  private final Gateway gateway;
-  private final FunctionRegistry registry;
+  private final DataPlane plane;
   private final GatewayMembers members;
   private final FunctionCatalog catalog;
-  private final AsyncInvoker async;
   private final PeerEventJournal journal;
   private final EventCopies copies;
-  private final WarmPool pool;
-  private final UsageRollup usage;
   private final EnvironmentCountsWriter counts;
-  private final OperationsServer metricsServer;
   private final AtomicBoolean leaving;
   private final SecretAccessKeys accessKeys;
-  private final DestinationClients destinations;
 
-  private GatewayMode(Gateway gateway, FunctionRegistry registry, GatewayMembers members, FunctionCatalog catalog,
-      AsyncInvoker async, PeerEventJournal journal, EventCopies copies, WarmPool pool, UsageRollup usage,
-      EnvironmentCountsWriter counts, OperationsServer metricsServer, AtomicBoolean leaving,
-      SecretAccessKeys accessKeys, DestinationClients destinations) {
-    this.gateway = gateway;
-    this.registry = registry;
+  private GatewayMode(DataPlane plane, GatewayMembers members, FunctionCatalog catalog, PeerEventJournal journal,
+      EventCopies copies, EnvironmentCountsWriter counts, AtomicBoolean leaving, SecretAccessKeys accessKeys) {
+    this.plane = plane;
     this.members = members;
     this.catalog = catalog;
-    this.async = async;
     this.journal = journal;
     this.copies = copies;
-    this.pool = pool;
-    this.usage = usage;
     this.counts = counts;
-    this.metricsServer = metricsServer;
     this.leaving = leaving;
     this.accessKeys = accessKeys;
-    this.destinations = destinations;
   }
 
   public static GatewayMode start(Options options, KubernetesClient client) throws IOException {
@@ -113,63 +88,45 @@ public final class GatewayMode implements AutoCloseable {
   public static GatewayMode start(Options options, KubernetesClient client, Duration memberDuration,
       Duration memberRenew) throws IOException {
     PeerKey peers = peerKey(options.auth());
-    PrometheusMetrics metrics = new PrometheusMetrics();
-    UsageLedger ledger = new UsageLedger(Clock.systemUTC());
-    Metering metering = new Metering(options.billing(), ledger, metrics);
-    AgentClient agent = new AgentClient(metering);
-    PooledEnvironmentManager environments = new PooledEnvironmentManager(
-        new PodEnvironmentManager(client, options.namespaces(),
-            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),
-                peers, options.billing().rule()),
-            agent, POD_START_ALLOWANCE),
-        options.warmPools());
-    WarmPool pool = environments.pool();
-
     // the members are watched first, so no function is taken for this replica's alone while others serve
     AtomicReference<Runnable> followMembers = new AtomicReference<>(() -> { });
     String leaseNamespace = options.leaseNamespace() != null ? options.leaseNamespace() : client.getNamespace();
     GatewayMembers members = new GatewayMembers(client, leaseNamespace, options.identity(), memberDuration,
         memberRenew, System::nanoTime, () -> followMembers.get().run());
-    FunctionRegistry registry = new FunctionRegistry(environments, agent, metering, options.defaultNamespace(),
-        options.region(), options.concurrencyLimit(), options.queueAtLimit(), members, peers);
-    metrics.watch(registry);
-    metrics.watch(pool);
     PeerEventJournal journal = new PeerEventJournal(members, memberRenew, peers);
-    DestinationClients destinations = new DestinationClients(new ClusterSecrets(client), options.region());
-    AsyncInvoker async = new AsyncInvoker(registry, metering, journal, options.asyncRetryDelay(), MAX_EVENT_AGE,
-        options.queueTimeout(), destinations);
-    EventCopies copies = new EventCopies(members, async, memberDuration, System::nanoTime);
     SecretAccessKeys accessKeys = options.auth().methods().contains(AuthMethods.SIGV4)
         ? new SecretAccessKeys(client, options.namespaces()) : null;
-    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
-        options.queueTimeout(), agent.eventLoops(),
-        guard(options, client, accessKeys).observed(metrics.authRefusals(), options.auth().auditLog()), peers);
-    gateway.serve(EventCopyApi.PATH, new EventCopyApi(copies, peers));
+    DataPlane plane = DataPlane.assemble(options, new DataPlane.Parts<>(
+        agent -> new PodEnvironmentManager(client, options.namespaces(),
+            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),
+                peers, options.billing().rule()),
+            agent, POD_START_ALLOWANCE),
+        DataPlane.AtExit.KEEP_ENVIRONMENTS, members, peers, journal, new ClusterSecrets(client),
+        guard(options, client, accessKeys), new StatusUsageStore(client, options.billing()),
+        InCluster.metricsReaders(options, client)));
+    EventCopies copies = new EventCopies(members, plane.async(), memberDuration, System::nanoTime);
+    plane.gateway().serve(EventCopyApi.PATH, new EventCopyApi(copies, peers));
     AtomicBoolean keepsPools = new AtomicBoolean();
     followMembers.set(() -> {
-      registry.rebalance();
+      plane.registry().rebalance();
       boolean keeper = members.ownerOf(POOL_KEEPER_KEY) == null;
       if (keeper && keepsPools.compareAndSet(false, true)) {
         LOG.info("gateway {}: keeps the warm pools", options.identity());
-        Thread.ofVirtual().name("warm-pool").start(pool::start);
+        Thread.ofVirtual().name("warm-pool").start(plane.pool()::start);
       } else if (!keeper && keepsPools.compareAndSet(true, false)) {
         LOG.info("gateway {}: no longer keeps the warm pools", options.identity());
-        pool.suspend();
+        plane.pool().suspend();
       }
     });
-    gateway.start();
-    members.join(URI.create(options.advertiseUrl() != null ? options.advertiseUrl() : advertised(options, gateway)));
+    plane.listen();
+    members.join(URI.create(options.advertiseUrl() != null ? options.advertiseUrl()
+        : advertised(plane.gateway())));
     FunctionCatalog catalog = new FunctionCatalog(client, options.namespaces(),
-        FunctionValidator.forCluster(options.sizing()), registry, LOAD_GRACE);
+        FunctionValidator.forCluster(options.sizing()), plane.registry(), LOAD_GRACE);
     AtomicBoolean leaving = new AtomicBoolean();
-    OperationsServer metricsServer = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
-        metrics, () -> !leaving.get() && members.joined() && catalog.loaded(), InCluster.metricsReaders(options, client));
-    metricsServer.start();
-    UsageRollup usage = new UsageRollup(ledger, new StatusUsageStore(client, options.billing()),
-        options.usageInterval());
-    EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, registry, STATUS_REFRESH);
-    return new GatewayMode(gateway, registry, members, catalog, async, journal, copies, pool, usage, counts,
-        metricsServer, leaving, accessKeys, destinations);
+    plane.readyWhen(() -> !leaving.get() && members.joined() && catalog.loaded());
+    EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, plane.registry(), STATUS_REFRESH);
+    return new GatewayMode(plane, members, catalog, journal, copies, counts, leaving, accessKeys);
   }
 
   private static PeerKey peerKey(Options.Auth auth) throws IOException {
@@ -200,18 +157,18 @@ public final class GatewayMode implements AutoCloseable {
   }
 
   /** {@code http://$POD_IP:port} in a Pod; the bound address elsewhere (tests, a laptop). */
-  private static String advertised(Options options, Gateway gateway) {
+  private static String advertised(Gateway gateway) {
     String podIp = System.getenv("POD_IP");
     String host = podIp != null && !podIp.isBlank() ? podIp : gateway.address().getHostString();
     return "http://" + host + ":" + gateway.address().getPort();
   }
 
   public Gateway gateway() {
-    return gateway;
+    return plane.gateway();
   }
 
   public FunctionRegistry registry() {
-    return registry;
+    return plane.registry();
   }
 
   public GatewayMembers members() {
@@ -220,11 +177,11 @@ public final class GatewayMode implements AutoCloseable {
 
   /** Where a Pod's readiness probe asks whether this replica serves. */
   public String readinessUrl() {
-    return metricsServer.url().replaceFirst("/metrics$", "/readyz");
+    return plane.metricsUrl().replaceFirst("/metrics$", "/readyz");
   }
 
   public String metricsUrl() {
-    return metricsServer.url();
+    return plane.metricsUrl();
   }
 
   /**
@@ -239,18 +196,15 @@ public final class GatewayMode implements AutoCloseable {
   public void close() {
     leaving.set(true);
     members.leave();
-    async.handOver();
-    gateway.stop(SHUTDOWN_GRACE);
-    destinations.close();
+    plane.async().handOver();
+    plane.drain(SHUTDOWN_GRACE);
     journal.flushAndClose();
     copies.close();
-    usage.close();
     counts.close();
     catalog.close();
-    pool.close();
+    plane.pool().close();
     members.close();
-    registry.detach();
-    metricsServer.close();
+    plane.close();
     if (accessKeys != null) {
       accessKeys.close();
     }
@@ -262,24 +216,21 @@ public final class GatewayMode implements AutoCloseable {
    */
   public void crash() {
     members.close();
-    registry.detach(); // first: nothing of this replica touches an environment any more
-    async.abandon();
+    plane.abandon(); // first: nothing of this replica touches an environment any more
     journal.close();
     copies.close();
-    gateway.stop(Duration.ZERO);
-    destinations.close();
-    usage.close();
+    plane.drain(Duration.ZERO);
     counts.close();
     catalog.close();
-    pool.close();
-    metricsServer.close();
+    plane.pool().close();
+    plane.close();
     if (accessKeys != null) {
       accessKeys.close();
     }
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
-    return InCluster.run("gateway", args, Options::parseGateway, Options.GATEWAY_USAGE, GatewayMode::start,
-        (options, running) -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
+  static int run(Options options, PrintStream out, PrintStream err) {
+    return InCluster.run("gateway", options, GatewayMode::start,
+        running -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
   }
 }

@@ -8,14 +8,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * How the two cluster modes run as a command: parse the options (a usage error exits with 2),
- * connect to the API server (the kubeconfig, or the Pod's service account), start (a failure exits
- * with 1 and says why), then serve until SIGTERM, which closes the mode in order.
+ * How the two cluster modes run as a command, once their options are parsed: connect to the API
+ * server (the kubeconfig, or the Pod's service account), start (a failure exits with 1 and says
+ * why), then serve until SIGTERM, which closes the mode in order.
  */
 final class InCluster {
   /** Starts a mode against the cluster. */
@@ -26,16 +24,8 @@ final class InCluster {
 
   private InCluster() {}
 
-  static <T extends AutoCloseable> int run(String mode, List<String> args, Function<List<String>, Options> parse,
-      String usage, Starter<T> starter, BiFunction<Options, T, String> started, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = parse.apply(args);
-    } catch (IllegalArgumentException e) {
-      err.println("klambda " + mode + ": " + e.getMessage());
-      err.print(usage);
-      return 2;
-    }
+  static <T extends AutoCloseable> int run(String mode, Options options, Starter<T> starter,
+      Function<T, String> started, PrintStream out, PrintStream err) {
     KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory()).build();
     T running;
     try {
@@ -46,7 +36,7 @@ final class InCluster {
       client.close();
       return 1;
     }
-    out.println(started.apply(options, running));
+    out.println(started.apply(running));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         running.close();

@@ -21,7 +21,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -160,8 +159,8 @@ public final class OperatorMode implements AutoCloseable {
     metricsServer.close();
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
-    return InCluster.run("operator", args, Options::parseOperator, Options.OPERATOR_USAGE, OperatorMode::start,
-        (options, running) -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), out, err);
+  static int run(Options options, PrintStream out, PrintStream err) {
+    return InCluster.run("operator", options, OperatorMode::start,
+        running -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), out, err);
   }
 }

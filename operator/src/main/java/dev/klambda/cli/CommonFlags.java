@@ -4,6 +4,10 @@ import picocli.CommandLine.Option;
 
 /** What every command takes. */
 final class CommonFlags {
+  /** Anywhere among the flags; not listed, since the usage it prints is the list. */
+  @Option(names = "--help", usageHelp = true, hidden = true)
+  boolean help;
+
   @Option(names = "--metrics-port", paramLabel = "N", defaultValue = "9090",
       description = "Prometheus /metrics port (default ${DEFAULT-VALUE})")
   int metricsPort;

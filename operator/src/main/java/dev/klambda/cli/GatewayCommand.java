@@ -11,10 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "klambda gateway", description = {"The data plane: serves the Invoke API and function URLs of "
+@Command(name = "gateway", description = {"The data plane: serves the Invoke API and function URLs of "
     + "the cluster's Functions and runs their environments as Pods. Run as many replicas as traffic needs: each "
     + "routes its share of the functions and forwards the others' invocations to the replica that routes them."})
-final class GatewayCommand {
+final class GatewayCommand implements KlambdaCommand.ModeCommand {
   static final int AUTH_CACHE_SECONDS = 60;
   static final int AUTH_DENIED_CACHE_SECONDS = 10;
 
@@ -86,7 +86,8 @@ final class GatewayCommand {
           + "from a replica (required unless --auth none; the chart mounts it from a Secret)")
   Path gatewayKeyFile;
 
-  Options toOptions() {
+  @Override
+  public Options toOptions() {
     common.check();
     serving.check();
     Flags.range("--agent-cpu-millis", agentCpuMillis, 1, 64_000);

@@ -10,9 +10,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "klambda local", description = {"Serves the Functions in the given manifests (folders are "
+@Command(name = "local", description = {"Serves the Functions in the given manifests (folders are "
     + "scanned for *.yaml / *.yml) over the AWS Lambda Invoke API; environments are local processes."})
-final class LocalCommand {
+final class LocalCommand implements KlambdaCommand.ModeCommand {
   @Mixin CommonFlags common;
   @Mixin ServingFlags serving;
 
@@ -37,7 +37,8 @@ final class LocalCommand {
   @Parameters(paramLabel = "FILE_OR_DIR", arity = "0..*", description = "manifests of Functions and more")
   List<Path> manifests = List.of();
 
-  Options toOptions() {
+  @Override
+  public Options toOptions() {
     common.check();
     serving.check();
     if (manifests.isEmpty()) {

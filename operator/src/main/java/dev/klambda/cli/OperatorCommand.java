@@ -5,10 +5,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "klambda operator", description = {"The control plane: reconciles Functions and "
+@Command(name = "operator", description = {"The control plane: reconciles Functions and "
     + "EventSourceMappings (status, code ConfigMaps) and runs the event source pollers, which invoke through "
     + "the gateway."})
-final class OperatorCommand {
+final class OperatorCommand implements KlambdaCommand.ModeCommand {
   @Mixin CommonFlags common;
   @Mixin ClusterFlags cluster;
 
@@ -31,7 +31,8 @@ final class OperatorCommand {
           + "ServiceAccount's token for the gateway's audience); default: none, for a gateway with --auth none")
   Path gatewayTokenFile;
 
-  Options toOptions() {
+  @Override
+  public Options toOptions() {
     common.check();
     return new Options.Builder(bind, common)
         .cluster(cluster, cluster.sizing())

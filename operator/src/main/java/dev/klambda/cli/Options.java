@@ -7,6 +7,7 @@ import dev.klambda.metering.Billing;
 import dev.klambda.pool.PoolSpec;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
@@ -54,35 +55,33 @@ public record Options(
   /** The runtime image of this version (built from agent/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
 
-  public static final String LOCAL_USAGE = usage(new LocalCommand());
-  public static final String GATEWAY_USAGE = usage(new GatewayCommand());
-  public static final String OPERATOR_USAGE = usage(new OperatorCommand());
+  public static final String LOCAL_USAGE = KlambdaCommand.line("local").getUsageMessage();
+  public static final String GATEWAY_USAGE = KlambdaCommand.line("gateway").getUsageMessage();
+  public static final String OPERATOR_USAGE = KlambdaCommand.line("operator").getUsageMessage();
 
   public static Options parseLocal(List<String> args) {
-    return parse(new LocalCommand(), args).toOptions();
+    return parse("local", args);
   }
 
   public static Options parseGateway(List<String> args) {
-    return parse(new GatewayCommand(), args).toOptions();
+    return parse("gateway", args);
   }
 
   public static Options parseOperator(List<String> args) {
-    return parse(new OperatorCommand(), args).toOptions();
+    return parse("operator", args);
   }
 
-  /** picocli's parse; what it refuses becomes the IllegalArgumentException the modes report. */
-  private static <T> T parse(T command, List<String> args) {
+  /** picocli's parse of one command's flags; what it refuses becomes an IllegalArgumentException. */
+  private static Options parse(String command, List<String> args) {
+    CommandLine klambda = KlambdaCommand.line();
+    List<String> line = new ArrayList<>(List.of(command));
+    line.addAll(args);
     try {
-      // a flag given twice takes its last value, as a default followed by an override does
-      new CommandLine(command).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(String[]::new));
+      klambda.parseArgs(line.toArray(String[]::new));
     } catch (CommandLine.ParameterException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return command;
-  }
-
-  private static String usage(Object command) {
-    return new CommandLine(command).setUsageHelpWidth(110).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    return klambda.getSubcommands().get(command).<KlambdaCommand.ModeCommand>getCommand().toOptions();
   }
 
   /** The parts every command sets, then what its mode adds; the rest stays neutral. */

@@ -3,35 +3,27 @@ package dev.klambda.local;
 import dev.klambda.auth.AccessKey;
 import dev.klambda.auth.AccessKeys;
 import dev.klambda.auth.InvokeGuard;
+import dev.klambda.auth.MetricsReaders;
 import dev.klambda.auth.PeerKey;
 import dev.klambda.auth.Permissions;
 import dev.klambda.auth.SigV4;
 import dev.klambda.cli.Commands;
 import dev.klambda.cli.Options;
-import dev.klambda.destinations.DestinationClients;
-import dev.klambda.environments.AgentClient;
-import dev.klambda.eventsources.EventSourceManager;
-import dev.klambda.eventsources.MappingConfig;
+import dev.klambda.dataplane.DataPlane;
 import dev.klambda.environments.AgentDistribution;
 import dev.klambda.environments.LocalProcessEnvironmentManager;
-import dev.klambda.pool.PooledEnvironmentManager;
+import dev.klambda.eventsources.EventSourceManager;
+import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
-import dev.klambda.routing.AsyncInvoker;
 import dev.klambda.routing.EventJournal;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.routing.Ownership;
 import dev.klambda.metering.FileUsageStore;
-import dev.klambda.metering.Metering;
-import dev.klambda.operations.OperationsServer;
-import dev.klambda.metering.UsageLedger;
-import dev.klambda.metering.UsageRollup;
-import dev.klambda.metering.PrometheusMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,42 +32,31 @@ import java.util.List;
 
 /**
  * {@code klambda local}: the gateway and routing of a cluster, with environments as local
- * processes, serving the Functions of manifest files. No cluster needed.
+ * processes, serving the Functions of manifest files. No cluster needed. The data plane is the
+ * gateway's ({@link DataPlane}); this mode brings the manifests, the processes, the usage file and
+ * the event source pollers, which invoke in-process.
  */
 public final class LocalMode implements AutoCloseable {
-  /** Lambda keeps an event for up to six hours. */
-  private static final Duration MAX_EVENT_AGE = Duration.ofHours(6);
-
-  private final Gateway gateway;
-  private final FunctionRegistry registry;
+  private final DataPlane plane;
   private final EventSourceManager eventSources;
-  private final OperationsServer metricsServer;
-  private final UsageRollup usage;
-  private final java.nio.file.Path usageFile;
+  private final Path usageFile;
   private final List<FunctionConfig> functions;
   private final List<MappingConfig> mappings;
   private final Duration shutdownGrace;
   /** Whether requests must be signed (--auth sigv4): the printed aws line says so. */
   private final boolean signed;
   private final String region;
-  private final DestinationClients destinations;
 
-  private LocalMode(Gateway gateway, FunctionRegistry registry, EventSourceManager eventSources,
-      OperationsServer metricsServer,
-      UsageRollup usage, java.nio.file.Path usageFile, ManifestLoader.Result loaded, Duration shutdownGrace,
-      boolean signed, String region, DestinationClients destinations) {
-    this.signed = signed;
-    this.region = region;
-    this.usage = usage;
-    this.usageFile = usageFile;
-    this.gateway = gateway;
-    this.registry = registry;
+  private LocalMode(DataPlane plane, EventSourceManager eventSources, Path usageFile, ManifestLoader.Result loaded,
+      Duration shutdownGrace, boolean signed, String region) {
+    this.plane = plane;
     this.eventSources = eventSources;
-    this.metricsServer = metricsServer;
+    this.usageFile = usageFile;
     this.functions = loaded.functions();
     this.mappings = loaded.mappings();
     this.shutdownGrace = shutdownGrace;
-    this.destinations = destinations;
+    this.signed = signed;
+    this.region = region;
   }
 
   /** Loads the manifests and starts serving; errors in manifests are printed to {@code err}. */
@@ -90,38 +71,23 @@ public final class LocalMode implements AutoCloseable {
     Path workDir = options.workDir() != null
         ? Files.createDirectories(options.workDir())
         : Files.createTempDirectory("klambda-local-");
-    PrometheusMetrics metrics = new PrometheusMetrics();
-    UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
     usageStore.load();
-    Metering metering = new Metering(options.billing(), ledger, metrics);
-    AgentClient agentClient = new AgentClient(metering);
-    PooledEnvironmentManager environments = new PooledEnvironmentManager(
-        new LocalProcessEnvironmentManager(agent, workDir, options.region(), options.billing().rule(),
-            agentClient, out),
-        options.warmPools());
-    FunctionRegistry registry = new FunctionRegistry(environments, agentClient, metering, "default",
-        options.region(), options.concurrencyLimit(), options.queueAtLimit(), Ownership.ALONE, PeerKey.random());
-    loaded.functions().forEach(registry::deploy);
-    metrics.watch(registry);
-    metrics.watch(environments.pool());
-    environments.pool().start();
-    OperationsServer metricsServer =
-        new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()), metrics, () -> true);
-    DestinationClients destinations = new DestinationClients(loaded.secretSource(), options.region());
-    AsyncInvoker async = new AsyncInvoker(registry, metering, EventJournal.IN_MEMORY, options.asyncRetryDelay(),
-        MAX_EVENT_AGE, options.queueTimeout(), destinations);
-    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry,
-        async, options.queueTimeout(), agentClient.eventLoops(), guard(options, loaded, err).observed(metrics.authRefusals(), options.auth().auditLog()),
-        PeerKey.random());
-    gateway.start();
-    metricsServer.start();
+    DataPlane plane = DataPlane.assemble(options, new DataPlane.Parts<>(
+        agentClient -> new LocalProcessEnvironmentManager(agent, workDir, options.region(),
+            options.billing().rule(), agentClient, out),
+        DataPlane.AtExit.STOP_ENVIRONMENTS, Ownership.ALONE, PeerKey.random(), EventJournal.IN_MEMORY,
+        loaded.secretSource(), guard(options, loaded, err), usageStore, MetricsReaders.anyone()));
+    loaded.functions().forEach(plane.registry()::deploy);
+    plane.pool().start();
+    plane.readyWhen(() -> true); // one process: ready as soon as it listens
+    plane.listen();
     Duration longest = loaded.functions().stream()
         .map(f -> f.timeout().plus(f.initTimeout()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
     EventSourceManager eventSources =
-        EventSourceManager.through(registry, async, options.queueTimeout(), options.region(),
-            metrics.mappings(), loaded.secretSource());
+        EventSourceManager.through(plane.registry(), plane.async(), options.queueTimeout(), options.region(),
+            plane.metrics().mappings(), loaded.secretSource());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
         Duration timeout = loaded.functions().stream().filter(f -> f.key().equals(mapping.functionKey()))
@@ -131,9 +97,8 @@ public final class LocalMode implements AutoCloseable {
         err.println("klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
       }
     }
-    UsageRollup usage = new UsageRollup(ledger, usageStore, options.usageInterval());
-    return new LocalMode(gateway, registry, eventSources, metricsServer, usage, options.usageFile(), loaded, longest.plus(options.queueTimeout()).plusSeconds(2),
-        !options.auth().methods().isEmpty(), options.region(), destinations);
+    return new LocalMode(plane, eventSources, options.usageFile(), loaded,
+        longest.plus(options.queueTimeout()).plusSeconds(2), !options.auth().methods().isEmpty(), options.region());
   }
 
   /** Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace. */
@@ -151,21 +116,21 @@ public final class LocalMode implements AutoCloseable {
   }
 
   public Gateway gateway() {
-    return gateway;
+    return plane.gateway();
   }
 
   public FunctionRegistry registry() {
-    return registry;
+    return plane.registry();
   }
 
   /** Where Prometheus scrapes, e.g. {@code http://127.0.0.1:9090/metrics}. */
   public String metricsUrl() {
-    return metricsServer.url();
+    return plane.metricsUrl();
   }
 
   /** Each function's invoke URL and ready-to-paste {@code curl} and {@code aws} lines. */
   void printFunctions(PrintStream out) {
-    String base = gateway.baseUrl();
+    String base = plane.gateway().baseUrl();
     out.println("klambda local: serving " + functions.size() + " function(s) on " + base);
     for (FunctionConfig f : functions) {
       String name = f.namespace().equals("default") ? f.name() : f.namespace() + "%2F" + f.name();
@@ -199,22 +164,12 @@ public final class LocalMode implements AutoCloseable {
   @Override
   public void close() {
     eventSources.close();
-    gateway.stop(shutdownGrace);
-    destinations.close();
-    registry.close();
-    usage.close();
-    metricsServer.close();
+    plane.drain(shutdownGrace);
+    plane.close();
   }
 
-  public static int run(List<String> args, PrintStream out, PrintStream err) {
-    Options options;
-    try {
-      options = Options.parseLocal(args);
-    } catch (IllegalArgumentException e) {
-      err.println("klambda local: " + e.getMessage());
-      err.print(Options.LOCAL_USAGE);
-      return 2;
-    }
+  /** Serves until Ctrl-C or SIGTERM, then closes in order; 1 when it cannot start. */
+  public static int run(Options options, PrintStream out, PrintStream err) {
     LocalMode local;
     try {
       local = start(options, out, err);
