@@ -1,5 +1,6 @@
 package dev.klambda.controller;
 
+import dev.klambda.function.InvokePath;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
@@ -17,8 +18,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -54,8 +53,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     status.setObservedGeneration(function.getMetadata().getGeneration());
     try {
       FunctionConfig config = validator.validate(function);
-      status.setInvokeUrl(gatewayUrl + "/2015-03-31/functions/"
-          + URLEncoder.encode(config.key(), StandardCharsets.UTF_8) + "/invocations");
+      status.setInvokeUrl(gatewayUrl + InvokePath.of(config.key()));
       status.setFunctionUrl(config.url() == null ? null : gatewayUrl + config.urlPath());
       status.setConditions(List.of(
           condition(function, "Ready", "True", "Deployed", "Invoke at " + status.getInvokeUrl()),

@@ -1,11 +1,11 @@
 package dev.klambda.eventsources;
 
+import dev.klambda.function.InvokePath;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.routing.ServiceException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.http.HttpClient;
@@ -98,8 +98,7 @@ public final class GatewayInvoker implements BatchInvoker, EventSink {
   }
 
   private HttpRequest request(String functionKey, byte[] payload, String type) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(gateway.resolve("/2015-03-31/functions/"
-            + URLEncoder.encode(functionKey, StandardCharsets.UTF_8) + "/invocations"))
+    HttpRequest.Builder request = HttpRequest.newBuilder(gateway.resolve(InvokePath.of(functionKey)))
         .header("X-Amz-Invocation-Type", type)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(payload));

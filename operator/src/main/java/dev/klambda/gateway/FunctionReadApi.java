@@ -1,5 +1,7 @@
 package dev.klambda.gateway;
 
+import dev.klambda.function.InvokePath;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -45,7 +47,7 @@ final class FunctionReadApi {
   static boolean handles(GatewayExchange exchange) {
     String path = exchange.rawPath();
     return (path.equals(LIST_PATH) || path.equals(LIST_PATH + "/")
-        || path.startsWith(InvokeApi.PATH_PREFIX) && !path.endsWith("/invocations"));
+        || path.startsWith(InvokePath.PREFIX) && !path.endsWith(InvokePath.SUFFIX));
   }
 
   void handle(GatewayExchange exchange) {

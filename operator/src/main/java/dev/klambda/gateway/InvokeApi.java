@@ -1,5 +1,6 @@
 package dev.klambda.gateway;
 
+import dev.klambda.function.InvokePath;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -40,8 +41,8 @@ final class InvokeApi {
   private static final Logger LOG = LoggerFactory.getLogger(InvokeApi.class);
   /** One line per invocation with {@code --audit-log}: who invoked which function, and the status. */
   private static final Logger AUDIT = LoggerFactory.getLogger("klambda.audit");
-  static final String PATH_PREFIX = ForwardingProtocol.INVOKE_PATH_PREFIX;
-  private static final String PATH_SUFFIX = ForwardingProtocol.INVOKE_PATH_SUFFIX;
+  static final String PATH_PREFIX = InvokePath.PREFIX;
+  private static final String PATH_SUFFIX = InvokePath.SUFFIX;
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
   static final int MAX_ASYNC_PAYLOAD = 1024 * 1024;
   private static final int MAX_CLIENT_CONTEXT = 3583;

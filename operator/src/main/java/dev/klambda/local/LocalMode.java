@@ -1,5 +1,6 @@
 package dev.klambda.local;
 
+import dev.klambda.function.InvokePath;
 import dev.klambda.auth.AccessKey;
 import dev.klambda.auth.AccessKeys;
 import dev.klambda.auth.InvokeGuard;
@@ -133,9 +134,8 @@ public final class LocalMode implements AutoCloseable {
     String base = plane.gateway().baseUrl();
     out.println("klambda local: serving " + functions.size() + " function(s) on " + base);
     for (FunctionConfig f : functions) {
-      String name = f.namespace().equals("default") ? f.name() : f.namespace() + "%2F" + f.name();
       String cliName = f.namespace().equals("default") ? f.name() : f.namespace() + "/" + f.name();
-      String url = base + "/2015-03-31/functions/" + name + "/invocations";
+      String url = base + InvokePath.of(cliName);
       out.println();
       out.println("  " + f.key() + "  (" + f.runtime() + ", " + f.memoryMB() + " MB, timeout "
           + f.timeout().toSeconds() + " s)");

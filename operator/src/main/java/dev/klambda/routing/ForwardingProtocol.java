@@ -7,9 +7,6 @@ package dev.klambda.routing;
  * the sender, so that the gateway depends on routing and routing knows nothing of the HTTP server.
  */
 public final class ForwardingProtocol {
-  /** Lambda's Invoke operation: {@code POST} prefix, URL-encoded FunctionName, suffix. */
-  public static final String INVOKE_PATH_PREFIX = "/2015-03-31/functions/";
-  public static final String INVOKE_PATH_SUFFIX = "/invocations";
   /** The replicas' shared token: the request comes from a replica, which authorized the caller. */
   public static final String FORWARDED = "X-Klambda-Forwarded";
   /** The request id the first replica gave the invocation. */

@@ -1,9 +1,8 @@
 package dev.klambda.routing;
 
+import dev.klambda.function.InvokePath;
 import static dev.klambda.routing.ForwardingProtocol.ERROR_TYPE;
 import static dev.klambda.routing.ForwardingProtocol.FORWARDED;
-import static dev.klambda.routing.ForwardingProtocol.INVOKE_PATH_PREFIX;
-import static dev.klambda.routing.ForwardingProtocol.INVOKE_PATH_SUFFIX;
 import static dev.klambda.routing.ForwardingProtocol.OUTCOME;
 import static dev.klambda.routing.ForwardingProtocol.QUEUE_MILLIS;
 import static dev.klambda.routing.ForwardingProtocol.REQUEST_ID;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -69,7 +67,7 @@ final class RemoteInvoker implements AutoCloseable {
   private HttpConnections.Answer send(URI owner, String key, InvocationRequest request, String type, long queueMillis)
       throws ServiceException, OwnerUnreachable, InterruptedException {
     FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-        INVOKE_PATH_PREFIX + URLEncoder.encode(key, StandardCharsets.UTF_8) + INVOKE_PATH_SUFFIX,
+        InvokePath.of(key),
         Unpooled.wrappedBuffer(request.payload()));
     http.headers()
         .set("X-Amz-Invocation-Type", type)
