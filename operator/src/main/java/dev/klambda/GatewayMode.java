@@ -278,8 +278,8 @@ public final class GatewayMode implements AutoCloseable {
     }
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
+  static int run(List<String> args, PrintStream err) {
     return InCluster.run("gateway", args, Options::parseGateway, Options.GATEWAY_USAGE, GatewayMode::start,
-        (options, running) -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
+        (options, running) -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), err);
   }
 }

@@ -3,6 +3,7 @@ package dev.klambda;
 import dev.klambda.auth.MetricsReaders;
 import dev.klambda.cli.Commands;
 import dev.klambda.cli.Options;
+import dev.klambda.logging.Logging;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
@@ -11,13 +12,18 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the two cluster modes run as a command: parse the options (a usage error exits with 2),
- * connect to the API server (the kubeconfig, or the Pod's service account), start (a failure exits
- * with 1 and says why), then serve until SIGTERM, which closes the mode in order.
+ * log in the format asked for, connect to the API server (the kubeconfig, or the Pod's service
+ * account), start (a failure exits with 1 and says why), then serve until SIGTERM, which closes the
+ * mode in order. A usage error is told on stderr; from then on what happens goes to the log.
  */
 final class InCluster {
+  private static final Logger LOG = LoggerFactory.getLogger(InCluster.class);
+
   /** Starts a mode against the cluster. */
   @FunctionalInterface
   interface Starter<T extends AutoCloseable> {
@@ -27,7 +33,7 @@ final class InCluster {
   private InCluster() {}
 
   static <T extends AutoCloseable> int run(String mode, List<String> args, Function<List<String>, Options> parse,
-      String usage, Starter<T> starter, BiFunction<Options, T, String> started, PrintStream out, PrintStream err) {
+      String usage, Starter<T> starter, BiFunction<Options, T, String> started, PrintStream err) {
     Options options;
     try {
       options = parse.apply(args);
@@ -36,22 +42,23 @@ final class InCluster {
       err.print(usage);
       return 2;
     }
+    Logging.use(options.logFormat());
     KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory()).build();
     T running;
     try {
       running = starter.start(options, client);
     } catch (IOException | RuntimeException e) {
-      err.println("klambda " + mode + ": cannot start against the API server at " + client.getMasterUrl() + ": "
-          + Commands.rootCause(e));
+      LOG.error("klambda {}: cannot start against the API server at {}: {}", mode, client.getMasterUrl(),
+          Commands.rootCause(e));
       client.close();
       return 1;
     }
-    out.println(started.apply(options, running));
+    LOG.info(started.apply(options, running));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         running.close();
       } catch (Exception e) {
-        err.println("klambda " + mode + ": shutting down failed: " + Commands.rootCause(e));
+        LOG.error("klambda {}: shutting down failed: {}", mode, Commands.rootCause(e));
       } finally {
         client.close();
       }

@@ -22,8 +22,8 @@ public final class Klambda {
     String command = args.length == 0 ? "" : args[0];
     int exit = switch (command) {
       case "local" -> rest.contains("--help") ? help(Options.LOCAL_USAGE) : LocalMode.run(rest, System.out, System.err);
-      case "gateway" -> rest.contains("--help") ? help(Options.GATEWAY_USAGE) : GatewayMode.run(rest, System.out, System.err);
-      case "operator" -> rest.contains("--help") ? help(Options.OPERATOR_USAGE) : OperatorMode.run(rest, System.out, System.err);
+      case "gateway" -> rest.contains("--help") ? help(Options.GATEWAY_USAGE) : GatewayMode.run(rest, System.err);
+      case "operator" -> rest.contains("--help") ? help(Options.OPERATOR_USAGE) : OperatorMode.run(rest, System.err);
       case "--help", "-h", "help" -> help(USAGE);
       default -> {
         System.err.print(USAGE);

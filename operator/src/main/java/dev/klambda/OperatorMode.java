@@ -160,8 +160,8 @@ public final class OperatorMode implements AutoCloseable {
     metricsServer.close();
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
+  static int run(List<String> args, PrintStream err) {
     return InCluster.run("operator", args, Options::parseOperator, Options.OPERATOR_USAGE, OperatorMode::start,
-        (options, running) -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), out, err);
+        (options, running) -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), err);
   }
 }

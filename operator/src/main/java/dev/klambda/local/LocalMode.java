@@ -23,6 +23,7 @@ import dev.klambda.gateway.EventJournal;
 import dev.klambda.gateway.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.gateway.Ownership;
+import dev.klambda.logging.Logging;
 import dev.klambda.metering.FileUsageStore;
 import dev.klambda.metering.Metering;
 import dev.klambda.operations.OperationsServer;
@@ -215,6 +216,7 @@ public final class LocalMode implements AutoCloseable {
       err.print(Options.LOCAL_USAGE);
       return 2;
     }
+    Logging.use(options.logFormat());
     LocalMode local;
     try {
       local = start(options, out, err);
