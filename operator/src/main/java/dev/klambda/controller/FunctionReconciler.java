@@ -1,13 +1,13 @@
 package dev.klambda.controller;
 
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -87,7 +87,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     return DeleteControl.defaultDelete();
   }
 
-  private static FunctionCondition condition(Function function, String type, String status, String reason,
+  private static Condition condition(Function function, String type, String status, String reason,
       String message) {
     return Conditions.of(function.getStatus(), function.getMetadata().getGeneration(), type, status, reason, message);
   }

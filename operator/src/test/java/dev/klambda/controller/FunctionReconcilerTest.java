@@ -3,7 +3,6 @@ package dev.klambda.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.api.FunctionUsage;
 import dev.klambda.environments.EnvironmentPodTemplate;
@@ -11,6 +10,7 @@ import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -46,7 +46,7 @@ class FunctionReconcilerTest {
     return client.resources(Function.class).inNamespace("default").withName(name).get();
   }
 
-  private static Optional<FunctionCondition> condition(Function function, String type) {
+  private static Optional<Condition> condition(Function function, String type) {
     return function.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
   }
 
