@@ -3,16 +3,13 @@ package dev.klambda.controller;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.environments.CodeConfigMap;
-import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -26,11 +23,14 @@ import java.util.List;
  * Thin: validate the Function against the rules and the sizing policy and report status: whether
  * it is valid, and where it is invoked. The gateway replicas serve it from their own view of the
  * Functions and write {@code status.environments} and {@code status.usage}; the code ConfigMap is a
- * dependent resource; Pods belong to the gateway's environment manager.
+ * dependent resource; Pods belong to the gateway's environment manager, which stops a deleted
+ * Function's (and the cluster's garbage collector removes them through their owner reference).
+ * Nothing is left to clean up when a Function goes, so it is not a {@code Cleaner}: JOSDK then
+ * puts no finalizer on Functions, and a Function is deleted at once, operator or not.
  */
 @Workflow(dependents = @Dependent(type = CodeConfigMapDependent.class, reconcilePrecondition = HasInlineCode.class))
 @ControllerConfiguration(name = "function")
-public class FunctionReconciler implements Reconciler<Function>, Cleaner<Function> {
+public class FunctionReconciler implements Reconciler<Function> {
   private final FunctionValidator validator;
   private final KubernetesClient client;
   private final String gatewayUrl;
@@ -72,19 +72,6 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
       StatusPatch.write(client, function, status, "usage", "environments");
     }
     return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
-  }
-
-  /**
-   * Its Pods go (a cluster's garbage collector would delete them through their owner reference
-   * too, but only after the Function is gone); the gateways stop serving it when they see it go.
-   */
-  @Override
-  public DeleteControl cleanup(Function function, Context<Function> context) {
-    client.pods().inNamespace(function.getMetadata().getNamespace())
-        .withLabel(EnvironmentPodTemplate.FUNCTION, function.getMetadata().getName())
-        .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")
-        .delete();
-    return DeleteControl.defaultDelete();
   }
 
   private static Condition condition(Function function, String type, String status, String reason,

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.api.FunctionUsage;
-import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
@@ -22,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link FunctionReconciler#reconcile} called directly, against the mock API server in CRUD mode:
- * what it writes to a Function's status, and what it leaves to the gateways.
+ * what it writes to a Function's status, and what it leaves to the gateways (their Pods included:
+ * a deleted Function's are stopped by the gateway, FunctionDeletionIT).
  */
 class FunctionReconcilerTest {
   private static final String BOOTSTRAP = "#!/bin/sh\n";
@@ -118,20 +117,5 @@ class FunctionReconcilerTest {
     reconciler.reconcile(once, TestingContext.unused());
 
     assertThat(stored("steady").getMetadata().getResourceVersion()).isEqualTo(once.getMetadata().getResourceVersion());
-  }
-
-  @Test
-  void cleanupDeletesTheFunctionsPodsAndNoOthers() {
-    Function function = created(Manifests.provided("going", BOOTSTRAP, Map.of()));
-    for (String owner : new String[] {"going", "staying"}) {
-      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(owner + "-env")
-          .addToLabels(EnvironmentPodTemplate.FUNCTION, owner).addToLabels(EnvironmentPodTemplate.MANAGED_BY, "klambda")
-          .endMetadata().build()).create();
-    }
-
-    reconciler.cleanup(function, TestingContext.unused());
-
-    assertThat(client.pods().inNamespace("default").list().getItems()).extracting(p -> p.getMetadata().getName())
-        .containsExactly("staying-env");
   }
 }

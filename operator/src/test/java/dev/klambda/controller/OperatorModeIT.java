@@ -238,12 +238,14 @@ class OperatorModeIT {
     assertThat(pods("tiny")).isEmpty();
   }
 
+  /** No finalizer holds the Function (the operator has nothing to clean up); the gateway stops its Pods. */
   @Test
   void deletingTheFunctionDeletesItsPods() {
     apply("doomed", Map.of());
     awaitReady("doomed");
     invoke("doomed", "{}");
     assertThat(pods("doomed")).hasSize(1);
+    assertThat(function("doomed").getMetadata().getFinalizers()).isEmpty();
 
     client.resources(Function.class).inNamespace("default").withName("doomed").delete();
 
