@@ -231,6 +231,6 @@ public final class GatewayMode implements AutoCloseable {
 
   static int run(Options options, PrintStream out, PrintStream err) {
     return InCluster.run("gateway", options, GatewayMode::start,
-        running -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl(), out, err);
+        running -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl());
   }
 }

@@ -7,15 +7,19 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * How the two cluster modes run as a command, once their options are parsed: connect to the API
- * server (the kubeconfig, or the Pod's service account), start (a failure exits with 1 and says
- * why), then serve until SIGTERM, which closes the mode in order.
+ * How the two cluster modes run as a command, once their options are parsed (and logging set up
+ * in the format they ask for): connect to the API server (the kubeconfig, or the Pod's service
+ * account), start (a failure exits with 1 and says why, in the log), then serve until SIGTERM,
+ * which closes the mode in order.
  */
 final class InCluster {
+  private static final Logger LOG = LoggerFactory.getLogger(InCluster.class);
+
   /** Starts a mode against the cluster. */
   @FunctionalInterface
   interface Starter<T extends AutoCloseable> {
@@ -25,23 +29,23 @@ final class InCluster {
   private InCluster() {}
 
   static <T extends AutoCloseable> int run(String mode, Options options, Starter<T> starter,
-      Function<T, String> started, PrintStream out, PrintStream err) {
+      Function<T, String> started) {
     KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory()).build();
     T running;
     try {
       running = starter.start(options, client);
     } catch (IOException | RuntimeException e) {
-      err.println("klambda " + mode + ": cannot start against the API server at " + client.getMasterUrl() + ": "
-          + Commands.rootCause(e));
+      LOG.error("klambda {}: cannot start against the API server at {}: {}", mode, client.getMasterUrl(),
+          Commands.rootCause(e));
       client.close();
       return 1;
     }
-    out.println(started.apply(running));
+    LOG.info(started.apply(running));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         running.close();
       } catch (Exception e) {
-        err.println("klambda " + mode + ": shutting down failed: " + Commands.rootCause(e));
+        LOG.error("klambda {}: shutting down failed: {}", mode, Commands.rootCause(e));
       } finally {
         client.close();
       }

@@ -161,6 +161,6 @@ public final class OperatorMode implements AutoCloseable {
 
   static int run(Options options, PrintStream out, PrintStream err) {
     return InCluster.run("operator", options, OperatorMode::start,
-        running -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl(), out, err);
+        running -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl());
   }
 }

@@ -1,6 +1,8 @@
 package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,16 +11,17 @@ import java.util.Objects;
 public abstract class ObservedStatus {
   @JsonPropertyDescription("Ready (True when it works) and Invalid (True when the spec cannot run); "
       + "the message names the field and the rule, or says what is wrong.")
-  private List<FunctionCondition> conditions = new ArrayList<>();
+  @SchemaFrom(type = ConditionSchema[].class)
+  private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("The metadata.generation this status describes.")
   private Long observedGeneration;
 
-  public List<FunctionCondition> getConditions() {
+  public List<Condition> getConditions() {
     return conditions;
   }
 
-  public void setConditions(List<FunctionCondition> conditions) {
+  public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
   }
 

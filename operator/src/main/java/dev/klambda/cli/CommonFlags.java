@@ -1,5 +1,6 @@
 package dev.klambda.cli;
 
+import dev.klambda.logging.LogFormat;
 import picocli.CommandLine.Option;
 
 /** What every command takes. */
@@ -20,8 +21,16 @@ final class CommonFlags {
       description = "how long an invocation waits for an environment before 429 (default ${DEFAULT-VALUE})")
   int queueTimeoutSeconds;
 
+  @Option(names = "--log-format", paramLabel = "plain|json", defaultValue = "plain",
+      description = "log lines as text, or as one JSON object each for log pipelines (default ${DEFAULT-VALUE})")
+  String logFormat;
+
   void check() {
     Flags.range("--metrics-port", metricsPort, 0, 65535);
     Flags.range("--queue-timeout-seconds", queueTimeoutSeconds, 0, 900);
+  }
+
+  LogFormat logFormat() {
+    return LogFormat.parse("--log-format", logFormat);
   }
 }

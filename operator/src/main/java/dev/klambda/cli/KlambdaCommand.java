@@ -1,5 +1,6 @@
 package dev.klambda.cli;
 
+import dev.klambda.logging.Logging;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -67,6 +68,8 @@ public final class KlambdaCommand {
     } catch (IllegalArgumentException e) {
       return usageError(command, e.getMessage(), err);
     }
+    // from here on what happens is logged, in the format asked for
+    Logging.use(options.logFormat());
     return switch (mode) {
       case LocalCommand local -> modes.local().run(options, out, err);
       case GatewayCommand gateway -> modes.gateway().run(options, out, err);

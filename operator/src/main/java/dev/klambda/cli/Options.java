@@ -3,6 +3,7 @@ package dev.klambda.cli;
 import dev.klambda.auth.AuthMethods;
 import dev.klambda.environments.EnvironmentResources;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.logging.LogFormat;
 import dev.klambda.metering.Billing;
 import dev.klambda.pool.PoolSpec;
 import java.nio.file.Path;
@@ -42,7 +43,8 @@ public record Options(
     String identity,
     String advertiseUrl,
     Auth auth,
-    boolean queueAtLimit) {
+    boolean queueAtLimit,
+    LogFormat logFormat) {
 
   /**
    * Who may invoke: the methods of {@code --auth} (none: everyone), the audiences a bearer token
@@ -173,7 +175,7 @@ public record Options(
           sizing, resources, runtimeImage, gatewayUrl, serving == null ? Billing.AWS : serving.billing(),
           serving == null ? Duration.ZERO : Duration.ofSeconds(serving.usageIntervalSeconds), usageFile,
           leaderElection, leaseNamespace, warmPools, identity, advertiseUrl, auth,
-          serving != null && serving.queueAtLimit);
+          serving != null && serving.queueAtLimit, common.logFormat());
     }
   }
 

@@ -1,7 +1,8 @@
 package dev.klambda.controller;
 
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.ObservedStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -9,12 +10,13 @@ import java.util.Objects;
 final class Conditions {
   private Conditions() {}
 
-  static FunctionCondition of(ObservedStatus previous, Long generation, String type, String status,
+  static Condition of(ObservedStatus previous, Long generation, String type, String status,
       String reason, String message) {
     String since = previous == null ? null : previous.getConditions().stream()
         .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
-        .map(FunctionCondition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new FunctionCondition(type, status, reason, message, since != null ? since : Instant.now().toString(),
-        generation == null ? 1 : generation);
+        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
+    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+        .withLastTransitionTime(since != null ? since : Instant.now().toString())
+        .withObservedGeneration(generation == null ? 1 : generation).build();
   }
 }

@@ -2,7 +2,6 @@ package dev.klambda.controller;
 
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.EventSourceMappingStatus;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.MappingCounts;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
@@ -10,6 +9,7 @@ import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.eventsources.MappingValidator;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.InvalidFunctionException;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -139,7 +139,7 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     };
   }
 
-  private static List<FunctionCondition> conditions(EventSourceMapping resource, String ready, String reason,
+  private static List<Condition> conditions(EventSourceMapping resource, String ready, String reason,
       String message, String invalid, String invalidMessage) {
     Long generation = resource.getMetadata().getGeneration();
     return List.of(Conditions.of(resource.getStatus(), generation, "Ready", ready, reason, message),

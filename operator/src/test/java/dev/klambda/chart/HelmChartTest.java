@@ -8,6 +8,7 @@ import dev.klambda.cli.Options;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.logging.LogFormat;
 import dev.klambda.metering.Billing;
 import dev.klambda.pool.PoolSpec;
 import java.io.IOException;
@@ -84,6 +85,7 @@ class HelmChartTest {
         "--set-string", "operator.billing.pricePerMillionRequests=0.25",
         "--set", "gateway.port=8081",
         "--set", "metrics.port=9091",
+        "--set", "logFormat=json",
         "--set", "image.repository=registry.example.com/klambda/operator",
         "--set", "image.tag=9.9.9");
     Map<String, Object> operatorContainer = Rendered.operatorContainer(chart);
@@ -104,6 +106,7 @@ class HelmChartTest {
     assertThat(operator.gatewayUrl()).isEqualTo("https://lambda.example.com");
     assertThat(operator.queueTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(operator.sizing()).isEqualTo(new SizingPolicy(128, 10240, 1, 1769));
+    assertThat(operator.logFormat()).isEqualTo(LogFormat.JSON);
     assertThat(ports(operatorContainer)).isEqualTo(Map.of("metrics", 9091));
 
     // the data plane: invocations, environments, billing
@@ -121,6 +124,7 @@ class HelmChartTest {
     assertThat(gateway.sizing()).isEqualTo(new SizingPolicy(128, 10240, 1, 1769));
     assertThat(gateway.billing()).isEqualTo(
         new Billing(100, false, new BigDecimal("0.0000133334"), new BigDecimal("0.25")));
+    assertThat(gateway.logFormat()).isEqualTo(LogFormat.JSON);
     assertThat(ports(gatewayContainer)).isEqualTo(Map.of("http", 8081, "metrics", 9091));
     assertThat(servicePorts(chart)).isEqualTo(Map.of("klambda-gateway", 8081, "klambda-metrics", 9091));
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.klambda.auth.AuthMethods;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.logging.LogFormat;
 import dev.klambda.metering.Billing;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,7 @@ class OptionsTest {
     assertThat(options.auth().allowedTtl()).isEqualTo(Duration.ofSeconds(60));
     assertThat(options.namespaces()).isEmpty();
     assertThat(options.queueAtLimit()).isFalse();
+    assertThat(options.logFormat()).isEqualTo(LogFormat.PLAIN);
   }
 
   @Test
@@ -47,13 +49,14 @@ class OptionsTest {
   @Test
   void theOperatorsFlags() {
     Options options = Options.parseOperator(List.of("--namespaces", "a, b", "--leader-election", "true",
-        "--metrics-auth", "kubernetes", "--gateway-url", "http://gw:8080"));
+        "--metrics-auth", "kubernetes", "--gateway-url", "http://gw:8080", "--log-format", "json"));
 
     assertThat(options.namespaces()).isEqualTo(Set.of("a", "b"));
     assertThat(options.leaderElection()).isTrue();
     assertThat(options.auth().metricsAuth()).isTrue();
     assertThat(options.auth().allowedTtl()).as("for /metrics reviews").isEqualTo(Duration.ofSeconds(60));
     assertThat(options.gatewayUrl()).isEqualTo("http://gw:8080");
+    assertThat(options.logFormat()).isEqualTo(LogFormat.JSON);
   }
 
   @Test
@@ -72,6 +75,8 @@ class OptionsTest {
         .hasMessageStartingWith("--gateway-key-file is required with --auth kubernetes,sigv4");
     assertThatThrownBy(() -> Options.parseLocal(List.of()))
         .hasMessage("give at least one manifest file or folder");
+    assertThatThrownBy(() -> Options.parseLocal(List.of("--log-format", "xml", "f.yaml")))
+        .hasMessage("--log-format must be plain or json (got 'xml')");
     assertThatThrownBy(() -> Options.parseLocal(List.of("--auth", "kubernetes", "f.yaml")))
         .hasMessageStartingWith("--auth: local mode has no Kubernetes API server");
     assertThatThrownBy(() -> Options.parseGateway(List.of("--auth", "none", "--agent-cpu-millis", "200",

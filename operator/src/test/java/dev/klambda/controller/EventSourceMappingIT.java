@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.ServerSocket;
@@ -63,14 +63,14 @@ class EventSourceMappingIT {
     return cluster.client().resources(EventSourceMapping.class).inNamespace("default").withName(name).get();
   }
 
-  private FunctionCondition awaitCondition(String name, String type, String status) {
+  private Condition awaitCondition(String name, String type, String status) {
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       EventSourceMapping m = mapping(name);
       return m.getStatus() != null && m.getStatus().getConditions().stream()
           .anyMatch(c -> c.getType().equals(type) && c.getStatus().equals(status));
     });
     assertThat(mapping(name).getStatus().getConditions()).as("one condition of each type")
-        .extracting(FunctionCondition::getType).containsExactly("Ready", "Invalid");
+        .extracting(Condition::getType).containsExactly("Ready", "Invalid");
     return mapping(name).getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
   }
 
@@ -125,7 +125,7 @@ class EventSourceMappingIT {
     apply("orders", "report", kafka, Map.of());
     // FunctionMissing first, while the function's own reconcile has not run yet
     await().atMost(Duration.ofSeconds(30)).until(() -> "SecretMissing".equals(awaitCondition("orders", "Ready", "False").getReason()));
-    FunctionCondition waiting = awaitCondition("orders", "Ready", "False");
+    Condition waiting = awaitCondition("orders", "Ready", "False");
     assertThat(waiting.getMessage()).isEqualTo("spec.source.kafka.authSecretRef: no Secret default/broker");
 
     cluster.client().secrets().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()

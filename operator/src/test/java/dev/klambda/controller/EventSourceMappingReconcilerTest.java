@@ -3,12 +3,12 @@ package dev.klambda.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.klambda.api.EventSourceMapping;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.GatewayInvoker;
 import dev.klambda.eventsources.MappingObserver;
 import dev.klambda.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.net.URI;
@@ -54,7 +54,7 @@ class EventSourceMappingReconcilerTest {
     return client.resources(EventSourceMapping.class).inNamespace("default").withName(name).get();
   }
 
-  private static FunctionCondition condition(EventSourceMapping mapping, String type) {
+  private static Condition condition(EventSourceMapping mapping, String type) {
     return mapping.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
   }
 

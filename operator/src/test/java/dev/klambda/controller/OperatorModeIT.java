@@ -8,13 +8,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionUsage;
 import dev.klambda.kubelet.KubeletFixture;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
 import dev.klambda.testing.PrometheusText;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -96,7 +96,7 @@ class OperatorModeIT {
     return client.resources(Function.class).inNamespace("default").withName(name).get();
   }
 
-  private FunctionCondition condition(String name, String type) {
+  private Condition condition(String name, String type) {
     Function function = function(name);
     if (function == null || function.getStatus() == null) {
       return null;
@@ -106,7 +106,7 @@ class OperatorModeIT {
 
   private void awaitReady(String name) {
     await().atMost(Duration.ofSeconds(30)).until(() -> {
-      FunctionCondition ready = condition(name, "Ready");
+      Condition ready = condition(name, "Ready");
       return ready != null && ready.getStatus().equals("True");
     });
   }
@@ -126,7 +126,7 @@ class OperatorModeIT {
     awaitReady("echo");
     Function function = function("echo");
     assertThat(function.getStatus().getObservedGeneration()).isEqualTo(function.getMetadata().getGeneration());
-    assertThat(function.getStatus().getConditions()).extracting(FunctionCondition::getType)
+    assertThat(function.getStatus().getConditions()).extracting(Condition::getType)
         .containsExactly("Ready", "Invalid");
     assertThat(function.getStatus().getInvokeUrl())
         .isEqualTo(operator.gateway().baseUrl() + "/2015-03-31/functions/default%2Fecho/invocations");
@@ -238,12 +238,14 @@ class OperatorModeIT {
     assertThat(pods("tiny")).isEmpty();
   }
 
+  /** No finalizer holds the Function (the operator has nothing to clean up); the gateway stops its Pods. */
   @Test
   void deletingTheFunctionDeletesItsPods() {
     apply("doomed", Map.of());
     awaitReady("doomed");
     invoke("doomed", "{}");
     assertThat(pods("doomed")).hasSize(1);
+    assertThat(function("doomed").getMetadata().getFinalizers()).isEmpty();
 
     client.resources(Function.class).inNamespace("default").withName("doomed").delete();
 
@@ -289,7 +291,7 @@ class OperatorModeIT {
     assertThat(usage.getInvocations()).isEqualTo(5);
     assertThat(usage.getBilledMilliseconds()).isGreaterThan(billedBefore);
     assertThat(usage.getMegabyteMilliseconds()).isEqualTo(512 * usage.getBilledMilliseconds());
-    assertThat(function("metered").getStatus().getConditions()).extracting(FunctionCondition::getType)
+    assertThat(function("metered").getStatus().getConditions()).extracting(Condition::getType)
         .contains("Ready", "Invalid");
     startOperator(); // for the clean-up after each test
   }

@@ -45,20 +45,9 @@ import org.apache.kafka.metadata.storage.Formatter;
  * <p>The node is {@link KafkaRaftServer}, the class {@code kafka-server-start.sh} runs, with the
  * data directory formatted once up front by {@link Formatter} (what {@code kafka-storage.sh format}
  * does), a static single-voter quorum, and the internal topics sized for one node. The broker's
- * logging goes through slf4j-simple and is kept at WARN (see the static block).
+ * logging is kept at WARN (src/test/resources/logback-test.xml).
  */
 public final class EmbeddedKafka implements AutoCloseable {
-  static {
-    // slf4j-simple reads per-logger levels from system properties when a logger is first made:
-    // keep the broker's INFO chatter (and the clients' config dumps) out of the test output.
-    for (String logger : List.of("kafka", "org.apache.kafka", "state.change.logger")) {
-      String key = "org.slf4j.simpleLogger.log." + logger;
-      if (System.getProperty(key) == null) {
-        System.setProperty(key, "warn");
-      }
-    }
-  }
-
   private static final int NODE_ID = 1;
   private static final String BROKER_LISTENER = "PLAINTEXT";
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
