@@ -2,34 +2,44 @@ package dev.klambda.controller;
 
 import dev.klambda.function.InvokePath;
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.environments.CodeConfigMap;
-import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Thin: validate the Function against the rules and the sizing policy and report status: whether
  * it is valid, and where it is invoked. The gateway replicas serve it from their own view of the
  * Functions and write {@code status.environments} and {@code status.usage}; the code ConfigMap is a
- * dependent resource; Pods belong to the gateway's environment manager.
+ * dependent resource; Pods belong to the gateway's environment manager, which stops a deleted
+ * Function's (and the cluster's garbage collector removes them through their owner reference).
+ * Nothing is left to clean up when a Function goes, so it is not a {@code Cleaner}: JOSDK then
+ * puts no finalizer on Functions, and a Function is deleted at once, operator or not.
  */
 @Workflow(dependents = @Dependent(type = CodeConfigMapDependent.class, reconcilePrecondition = HasInlineCode.class))
 @ControllerConfiguration(name = "function")
-public class FunctionReconciler implements Reconciler<Function>, Cleaner<Function> {
+public class FunctionReconciler implements Reconciler<Function> {
+  private static final Logger LOG = LoggerFactory.getLogger(FunctionReconciler.class);
+  /**
+   * The finalizer that operators before 0.2 put on every Function (their cleanup deleted its
+   * Pods). Nothing removes it now that there is no cleanup, so a Function carrying it would stay
+   * Terminating for ever: it is taken off at the next reconcile.
+   */
+  static final String LEGACY_FINALIZER = "functions.klambda.dev/finalizer";
+
   private final FunctionValidator validator;
   private final KubernetesClient client;
   private final String gatewayUrl;
@@ -49,6 +59,14 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
 
   @Override
   public UpdateControl<Function> reconcile(Function function, Context<Function> context) {
+    if (function.getMetadata().getFinalizers().contains(LEGACY_FINALIZER)) {
+      LOG.info("function {}/{}: removing the finalizer {} of an earlier klambda", function.getMetadata().getNamespace(),
+          function.getMetadata().getName(), LEGACY_FINALIZER);
+      client.resource(function).edit(f -> {
+        f.getMetadata().getFinalizers().remove(LEGACY_FINALIZER);
+        return f;
+      });
+    }
     FunctionStatus status = new FunctionStatus();
     status.setObservedGeneration(function.getMetadata().getGeneration());
     try {
@@ -72,20 +90,7 @@ public class FunctionReconciler implements Reconciler<Function>, Cleaner<Functio
     return UpdateControl.<Function>noUpdate().rescheduleAfter(statusRefresh);
   }
 
-  /**
-   * Its Pods go (a cluster's garbage collector would delete them through their owner reference
-   * too, but only after the Function is gone); the gateways stop serving it when they see it go.
-   */
-  @Override
-  public DeleteControl cleanup(Function function, Context<Function> context) {
-    client.pods().inNamespace(function.getMetadata().getNamespace())
-        .withLabel(EnvironmentPodTemplate.FUNCTION, function.getMetadata().getName())
-        .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")
-        .delete();
-    return DeleteControl.defaultDelete();
-  }
-
-  private static FunctionCondition condition(Function function, String type, String status, String reason,
+  private static Condition condition(Function function, String type, String status, String reason,
       String message) {
     return Conditions.of(function.getStatus(), function.getMetadata().getGeneration(), type, status, reason, message);
   }

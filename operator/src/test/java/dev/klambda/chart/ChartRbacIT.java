@@ -41,6 +41,9 @@ class ChartRbacIT {
       "the run's mapping is a schedule; credentialsSecretRef and authSecretRef are read with get (ClusterSecrets)",
       "coordination.k8s.io leases update",
       "JOSDK checks for it (SelfSubjectRulesReview) before leader election starts; the LeaseLock patches",
+      "klambda.dev functions patch",
+      "the finalizer of klambda before 0.2 is removed from a Function that still has it (FunctionReconcilerTest);"
+          + " the run's Functions are new",
       "klambda.dev functions invoke",
       "not an API request: the gateway's SubjectAccessReview asks whether the pollers' token may invoke");
 

@@ -3,18 +3,17 @@ package dev.klambda.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.klambda.api.Function;
-import dev.klambda.api.FunctionCondition;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.api.FunctionUsage;
-import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.SizingPolicy;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link FunctionReconciler#reconcile} called directly, against the mock API server in CRUD mode:
- * what it writes to a Function's status, and what it leaves to the gateways.
+ * what it writes to a Function's status, and what it leaves to the gateways (their Pods included:
+ * a deleted Function's are stopped by the gateway, FunctionDeletionIT).
  */
 class FunctionReconcilerTest {
   private static final String BOOTSTRAP = "#!/bin/sh\n";
@@ -46,7 +46,7 @@ class FunctionReconcilerTest {
     return client.resources(Function.class).inNamespace("default").withName(name).get();
   }
 
-  private static Optional<FunctionCondition> condition(Function function, String type) {
+  private static Optional<Condition> condition(Function function, String type) {
     return function.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst();
   }
 
@@ -120,18 +120,17 @@ class FunctionReconcilerTest {
     assertThat(stored("steady").getMetadata().getResourceVersion()).isEqualTo(once.getMetadata().getResourceVersion());
   }
 
+  /** Functions of klambda before 0.2 carry its finalizer, which nothing else would ever remove. */
   @Test
-  void cleanupDeletesTheFunctionsPodsAndNoOthers() {
-    Function function = created(Manifests.provided("going", BOOTSTRAP, Map.of()));
-    for (String owner : new String[] {"going", "staying"}) {
-      client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(owner + "-env")
-          .addToLabels(EnvironmentPodTemplate.FUNCTION, owner).addToLabels(EnvironmentPodTemplate.MANAGED_BY, "klambda")
-          .endMetadata().build()).create();
-    }
+  void theFinalizerOfAnEarlierKlambdaIsRemovedSoADeletionEnds() {
+    Map<String, Object> manifest = new java.util.HashMap<>(Manifests.provided("upgraded", BOOTSTRAP, Map.of()));
+    manifest.put("metadata", Map.of("name", "upgraded",
+        "finalizers", List.of(FunctionReconciler.LEGACY_FINALIZER, "other/keep")));
+    Function function = created(manifest);
 
-    reconciler.cleanup(function, TestingContext.unused());
+    reconciler.reconcile(function, TestingContext.unused());
 
-    assertThat(client.pods().inNamespace("default").list().getItems()).extracting(p -> p.getMetadata().getName())
-        .containsExactly("staying-env");
+    assertThat(stored("upgraded").getMetadata().getFinalizers()).containsExactly("other/keep");
+    assertThat(stored("upgraded").getStatus().getInvokeUrl()).endsWith("/functions/default%2Fupgraded/invocations");
   }
 }
