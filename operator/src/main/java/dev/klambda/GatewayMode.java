@@ -14,7 +14,6 @@ import dev.klambda.destinations.ClusterSecrets;
 import dev.klambda.environments.EnvironmentPodTemplate;
 import dev.klambda.environments.PodEnvironmentManager;
 import dev.klambda.function.FunctionValidator;
-import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
 import dev.klambda.membership.EventCopies;
 import dev.klambda.membership.EventCopyApi;
@@ -23,6 +22,7 @@ import dev.klambda.membership.PeerEventJournal;
 import dev.klambda.metering.StatusUsageStore;
 import dev.klambda.observer.EnvironmentCountsWriter;
 import dev.klambda.observer.FunctionCatalog;
+import dev.klambda.routing.FunctionRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,16 +45,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayMode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayMode.class);
+
   /** Scheduling and image pulls, on top of a function's Init. */
   private static final Duration POD_START_ALLOWANCE = Duration.ofMinutes(2);
+
   private static final Duration STATUS_REFRESH = Duration.ofSeconds(10);
+
   /** The longest a Function that cannot be served keeps a new replica from reporting ready. */
   private static final Duration LOAD_GRACE = Duration.ofSeconds(30);
+
   /** A replica that stops renewing its Lease is taken out this long after its last renewal. */
   public static final Duration MEMBER_DURATION = Duration.ofSeconds(5);
+
   private static final Duration MEMBER_RENEW = Duration.ofSeconds(1);
+
   /** The pools are kept by one replica: the one that owns this key. */
   private static final String POOL_KEEPER_KEY = "klambda/warm-pools";
+
   private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   private final DataPlane plane;
@@ -66,8 +73,15 @@ public final class GatewayMode implements AutoCloseable {
   private final AtomicBoolean leaving;
   private final SecretAccessKeys accessKeys;
 
-  private GatewayMode(DataPlane plane, GatewayMembers members, FunctionCatalog catalog, PeerEventJournal journal,
-      EventCopies copies, EnvironmentCountsWriter counts, AtomicBoolean leaving, SecretAccessKeys accessKeys) {
+  private GatewayMode(
+      DataPlane plane,
+      GatewayMembers members,
+      FunctionCatalog catalog,
+      PeerEventJournal journal,
+      EventCopies copies,
+      EnvironmentCountsWriter counts,
+      AtomicBoolean leaving,
+      SecretAccessKeys accessKeys) {
     this.plane = plane;
     this.members = members;
     this.catalog = catalog;
@@ -85,47 +99,83 @@ public final class GatewayMode implements AutoCloseable {
   /**
    * @param memberDuration how long a replica that stopped renewing its Lease keeps its functions
    */
-  public static GatewayMode start(Options options, KubernetesClient client, Duration memberDuration,
-      Duration memberRenew) throws IOException {
+  public static GatewayMode start(
+      Options options, KubernetesClient client, Duration memberDuration, Duration memberRenew)
+      throws IOException {
     PeerKey peers = peerKey(options.auth());
-    // the members are watched first, so no function is taken for this replica's alone while others serve
-    AtomicReference<Runnable> followMembers = new AtomicReference<>(() -> { });
-    String leaseNamespace = options.leaseNamespace() != null ? options.leaseNamespace() : client.getNamespace();
-    GatewayMembers members = new GatewayMembers(client, leaseNamespace, options.identity(), memberDuration,
-        memberRenew, System::nanoTime, () -> followMembers.get().run());
+    // the members are watched first, so no function is taken for this replica's alone while others
+    // serve
+    AtomicReference<Runnable> followMembers = new AtomicReference<>(() -> {});
+    String leaseNamespace =
+        options.leaseNamespace() != null ? options.leaseNamespace() : client.getNamespace();
+    GatewayMembers members =
+        new GatewayMembers(
+            client,
+            leaseNamespace,
+            options.identity(),
+            memberDuration,
+            memberRenew,
+            System::nanoTime,
+            () -> followMembers.get().run());
     PeerEventJournal journal = new PeerEventJournal(members, memberRenew, peers);
-    SecretAccessKeys accessKeys = options.auth().methods().contains(AuthMethods.SIGV4)
-        ? new SecretAccessKeys(client, options.namespaces()) : null;
-    DataPlane plane = DataPlane.assemble(options, new DataPlane.Parts<>(
-        agent -> new PodEnvironmentManager(client, options.namespaces(),
-            new EnvironmentPodTemplate(options.runtimeImage(), options.environmentResources(), options.region(),
-                peers, options.billing().rule()),
-            agent, POD_START_ALLOWANCE),
-        DataPlane.AtExit.KEEP_ENVIRONMENTS, members, peers, journal, new ClusterSecrets(client),
-        guard(options, client, accessKeys), new StatusUsageStore(client, options.billing()),
-        InCluster.metricsReaders(options, client)));
+    SecretAccessKeys accessKeys =
+        options.auth().methods().contains(AuthMethods.SIGV4)
+            ? new SecretAccessKeys(client, options.namespaces())
+            : null;
+    DataPlane plane =
+        DataPlane.assemble(
+            options,
+            new DataPlane.Parts<>(
+                agent ->
+                    new PodEnvironmentManager(
+                        client,
+                        options.namespaces(),
+                        new EnvironmentPodTemplate(
+                            options.runtimeImage(),
+                            options.environmentResources(),
+                            options.region(),
+                            peers,
+                            options.billing().rule()),
+                        agent,
+                        POD_START_ALLOWANCE),
+                DataPlane.AtExit.KEEP_ENVIRONMENTS,
+                members,
+                peers,
+                journal,
+                new ClusterSecrets(client),
+                guard(options, client, accessKeys),
+                new StatusUsageStore(client, options.billing()),
+                InCluster.metricsReaders(options, client)));
     EventCopies copies = new EventCopies(members, plane.async(), memberDuration, System::nanoTime);
     plane.gateway().serve(EventCopyApi.PATH, new EventCopyApi(copies, peers));
     AtomicBoolean keepsPools = new AtomicBoolean();
-    followMembers.set(() -> {
-      plane.registry().rebalance();
-      boolean keeper = members.ownerOf(POOL_KEEPER_KEY) == null;
-      if (keeper && keepsPools.compareAndSet(false, true)) {
-        LOG.info("gateway {}: keeps the warm pools", options.identity());
-        Thread.ofVirtual().name("warm-pool").start(plane.pool()::start);
-      } else if (!keeper && keepsPools.compareAndSet(true, false)) {
-        LOG.info("gateway {}: no longer keeps the warm pools", options.identity());
-        plane.pool().suspend();
-      }
-    });
+    followMembers.set(
+        () -> {
+          plane.registry().rebalance();
+          boolean keeper = members.ownerOf(POOL_KEEPER_KEY) == null;
+          if (keeper && keepsPools.compareAndSet(false, true)) {
+            LOG.info("gateway {}: keeps the warm pools", options.identity());
+            Thread.ofVirtual().name("warm-pool").start(plane.pool()::start);
+          } else if (!keeper && keepsPools.compareAndSet(true, false)) {
+            LOG.info("gateway {}: no longer keeps the warm pools", options.identity());
+            plane.pool().suspend();
+          }
+        });
     plane.listen();
-    members.join(URI.create(options.advertiseUrl() != null ? options.advertiseUrl()
-        : advertised(plane.gateway())));
-    FunctionCatalog catalog = new FunctionCatalog(client, options.namespaces(),
-        FunctionValidator.forCluster(options.sizing()), plane.registry(), LOAD_GRACE);
+    members.join(
+        URI.create(
+            options.advertiseUrl() != null ? options.advertiseUrl() : advertised(plane.gateway())));
+    FunctionCatalog catalog =
+        new FunctionCatalog(
+            client,
+            options.namespaces(),
+            FunctionValidator.forCluster(options.sizing()),
+            plane.registry(),
+            LOAD_GRACE);
     AtomicBoolean leaving = new AtomicBoolean();
     plane.readyWhen(() -> !leaving.get() && members.joined() && catalog.loaded());
-    EnvironmentCountsWriter counts = new EnvironmentCountsWriter(client, plane.registry(), STATUS_REFRESH);
+    EnvironmentCountsWriter counts =
+        new EnvironmentCountsWriter(client, plane.registry(), STATUS_REFRESH);
     return new GatewayMode(plane, members, catalog, journal, copies, counts, leaving, accessKeys);
   }
 
@@ -136,21 +186,27 @@ public final class GatewayMode implements AutoCloseable {
     try {
       return PeerKey.of(Files.readString(auth.gatewayKeyFile()));
     } catch (IllegalArgumentException e) {
-      throw new IOException("--gateway-key-file " + auth.gatewayKeyFile() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "--gateway-key-file " + auth.gatewayKeyFile() + ": " + e.getMessage(), e);
     }
   }
 
   /** Who may invoke: RBAC decides for bearer tokens and access keys alike. */
-  private static InvokeGuard guard(Options options, KubernetesClient client, AccessKeys accessKeys) {
+  private static InvokeGuard guard(
+      Options options, KubernetesClient client, AccessKeys accessKeys) {
     Options.Auth auth = options.auth();
     if (auth.methods().isEmpty()) {
-      LOG.warn("gateway {}: --auth none: anyone who reaches the gateway may invoke every function",
+      LOG.warn(
+          "gateway {}: --auth none: anyone who reaches the gateway may invoke every function",
           options.identity());
       return InvokeGuard.open();
     }
-    LOG.info("gateway {}: callers authenticate by {}; RBAC decides (verb invoke on functions.klambda.dev)",
-        options.identity(), AuthMethods.describe(auth.methods()));
-    return new InvokeGuard(auth.methods(),
+    LOG.info(
+        "gateway {}: callers authenticate by {}; RBAC decides (verb invoke on functions.klambda.dev)",
+        options.identity(),
+        AuthMethods.describe(auth.methods()));
+    return new InvokeGuard(
+        auth.methods(),
         accessKeys == null ? null : new SigV4(accessKeys, options.region(), Clock.systemUTC()),
         new BearerTokens(client, auth.tokenAudiences(), auth.allowedTtl(), auth.deniedTtl()),
         new RbacPermissions(client, auth.allowedTtl(), auth.deniedTtl()));
@@ -230,7 +286,14 @@ public final class GatewayMode implements AutoCloseable {
   }
 
   static int run(Options options, PrintStream out, PrintStream err) {
-    return InCluster.run("gateway", options, GatewayMode::start,
-        running -> "klambda gateway " + options.identity() + ": serving on " + running.gateway().baseUrl());
+    return InCluster.run(
+        "gateway",
+        options,
+        GatewayMode::start,
+        running ->
+            "klambda gateway "
+                + options.identity()
+                + ": serving on "
+                + running.gateway().baseUrl());
   }
 }

@@ -9,8 +9,8 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.GatewayInvoker;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
-import dev.klambda.operations.OperationsServer;
 import dev.klambda.metering.PrometheusMetrics;
+import dev.klambda.operations.OperationsServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -40,8 +40,12 @@ public final class OperatorMode implements AutoCloseable {
   private final AtomicBoolean closing;
   private final String gatewayUrl;
 
-  private OperatorMode(Operator operator, EventSourceManager eventSources, OperationsServer metricsServer,
-      AtomicBoolean closing, String gatewayUrl) {
+  private OperatorMode(
+      Operator operator,
+      EventSourceManager eventSources,
+      OperationsServer metricsServer,
+      AtomicBoolean closing,
+      String gatewayUrl) {
     this.operator = operator;
     this.eventSources = eventSources;
     this.metricsServer = metricsServer;
@@ -53,45 +57,67 @@ public final class OperatorMode implements AutoCloseable {
     return start(options, client, LeaderElection.of(options, client));
   }
 
-  /** @param election null: this replica is the only one and leads at once */
-  public static OperatorMode start(Options options, KubernetesClient client, LeaderElection election)
-      throws IOException {
+  /**
+   * @param election null: this replica is the only one and leads at once
+   */
+  public static OperatorMode start(
+      Options options, KubernetesClient client, LeaderElection election) throws IOException {
     PrometheusMetrics metrics = new PrometheusMetrics();
     AtomicBoolean leading = new AtomicBoolean(election == null);
     AtomicBoolean closing = new AtomicBoolean();
-    OperationsServer metricsServer = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
-        metrics, leading::get, InCluster.metricsReaders(options, client));
+    OperationsServer metricsServer =
+        new OperationsServer(
+            new InetSocketAddress(options.bind(), options.metricsPort()),
+            metrics,
+            leading::get,
+            InCluster.metricsReaders(options, client));
     metricsServer.start();
 
     String gatewayUrl = gatewayUrl(options, client);
-    EventSourceManager eventSources = EventSourceManager.through(new GatewayInvoker(URI.create(gatewayUrl),
-        options.auth().gatewayTokenFile()),
-        options.region(), metrics.mappings(), new ClusterSecrets(client));
-    Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client)
-          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
-          .withCloseClientOnStop(false)
-          .withSSABasedCreateUpdateMatchForDependentResources(false)
-          .withUseSSAToPatchPrimaryResource(false);
-      if (election != null) {
-        o.withLeaderElectionConfiguration(election.configuration(() -> {
-          eventSources.resume();
-          leading.set(true);
-        }, () -> {
-          leading.set(false);
-          eventSources.suspend(); // another replica owns the mappings now, even if a reconcile still runs here
-          if (election.exitOnStopLeading() && !closing.get()) {
-            // lost, not given up: leave (the shutdown hook stops the pollers), come back as a standby
-            Thread.ofPlatform().name("klambda-lost-lease").start(() -> System.exit(1));
-          }
-        }));
-      }
-    });
+    EventSourceManager eventSources =
+        EventSourceManager.through(
+            new GatewayInvoker(URI.create(gatewayUrl), options.auth().gatewayTokenFile()),
+            options.region(),
+            metrics.mappings(),
+            new ClusterSecrets(client));
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
+                  .withCloseClientOnStop(false)
+                  .withSSABasedCreateUpdateMatchForDependentResources(false)
+                  .withUseSSAToPatchPrimaryResource(false);
+              if (election != null) {
+                o.withLeaderElectionConfiguration(
+                    election.configuration(
+                        () -> {
+                          eventSources.resume();
+                          leading.set(true);
+                        },
+                        () -> {
+                          leading.set(false);
+                          eventSources
+                              .suspend(); // another replica owns the mappings now, even if a
+                          // reconcile still runs here
+                          if (election.exitOnStopLeading() && !closing.get()) {
+                            // lost, not given up: leave (the shutdown hook stops the pollers), come
+                            // back as a standby
+                            Thread.ofPlatform()
+                                .name("klambda-lost-lease")
+                                .start(() -> System.exit(1));
+                          }
+                        }));
+              }
+            });
     FunctionValidator validator = FunctionValidator.forCluster(options.sizing());
-    operator.register(new FunctionReconciler(validator, client, gatewayUrl, STATUS_REFRESH),
+    operator.register(
+        new FunctionReconciler(validator, client, gatewayUrl, STATUS_REFRESH),
         c -> watch(c, options.namespaces()));
-    operator.register(new EventSourceMappingReconciler(eventSources, key -> functionTimeout(client, key),
-        client, options.region()), c -> watch(c, options.namespaces()));
+    operator.register(
+        new EventSourceMappingReconciler(
+            eventSources, key -> functionTimeout(client, key), client, options.region()),
+        c -> watch(c, options.namespaces()));
     operator.start();
     return new OperatorMode(operator, eventSources, metricsServer, closing, gatewayUrl);
   }
@@ -107,8 +133,9 @@ public final class OperatorMode implements AutoCloseable {
     }
     String namespace = client.getNamespace();
     if (namespace == null || namespace.isBlank()) {
-      throw new IllegalArgumentException("--gateway-url is required: the operator's namespace is unknown (no "
-          + "POD_NAMESPACE and no namespace in the kubeconfig), so the gateway Service's address cannot be derived");
+      throw new IllegalArgumentException(
+          "--gateway-url is required: the operator's namespace is unknown (no "
+              + "POD_NAMESPACE and no namespace in the kubeconfig), so the gateway Service's address cannot be derived");
     }
     return "http://klambda-gateway." + namespace + ".svc:8080";
   }
@@ -119,20 +146,32 @@ public final class OperatorMode implements AutoCloseable {
   }
 
   /** All namespaces unless some are named. */
-  private static <R extends HasMetadata> void watch(ControllerConfigurationOverrider<R> controller,
-      Set<String> namespaces) {
+  private static <R extends HasMetadata> void watch(
+      ControllerConfigurationOverrider<R> controller, Set<String> namespaces) {
     if (!namespaces.isEmpty()) {
       controller.settingNamespaces(namespaces);
     }
   }
 
-  /** The Function's timeout (Lambda's default when it sets none); empty when there is no such Function. */
+  /**
+   * The Function's timeout (Lambda's default when it sets none); empty when there is no such
+   * Function.
+   */
   private static Optional<Duration> functionTimeout(KubernetesClient client, String key) {
     int slash = key.indexOf('/');
-    Function function = client.resources(Function.class).inNamespace(key.substring(0, slash))
-        .withName(key.substring(slash + 1)).get();
-    return Optional.ofNullable(function).map(f -> Duration.ofSeconds(f.getSpec() == null
-        || f.getSpec().getTimeoutSeconds() == null ? FunctionConfig.DEFAULT_TIMEOUT_SECONDS : f.getSpec().getTimeoutSeconds()));
+    Function function =
+        client
+            .resources(Function.class)
+            .inNamespace(key.substring(0, slash))
+            .withName(key.substring(slash + 1))
+            .get();
+    return Optional.ofNullable(function)
+        .map(
+            f ->
+                Duration.ofSeconds(
+                    f.getSpec() == null || f.getSpec().getTimeoutSeconds() == null
+                        ? FunctionConfig.DEFAULT_TIMEOUT_SECONDS
+                        : f.getSpec().getTimeoutSeconds()));
   }
 
   /** Where a Pod's readiness probe asks whether this replica leads. */
@@ -160,7 +199,10 @@ public final class OperatorMode implements AutoCloseable {
   }
 
   static int run(Options options, PrintStream out, PrintStream err) {
-    return InCluster.run("operator", options, OperatorMode::start,
+    return InCluster.run(
+        "operator",
+        options,
+        OperatorMode::start,
         running -> "klambda operator: reconciling; invocations go through " + running.gatewayUrl());
   }
 }

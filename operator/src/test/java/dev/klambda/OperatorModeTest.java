@@ -14,8 +14,14 @@ import org.junit.jupiter.api.Test;
 class OperatorModeTest {
   private static KubernetesClient clientIn(String namespace) {
     // never connects: only its configured namespace is read
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1")
-        .withNamespace(namespace).withAutoConfigure(false).build()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:1")
+                .withNamespace(namespace)
+                .withAutoConfigure(false)
+                .build())
+        .build();
   }
 
   @Test
@@ -23,12 +29,17 @@ class OperatorModeTest {
     try (KubernetesClient client = clientIn("klambda")) {
       assertThat(OperatorMode.gatewayUrl(Options.parseOperator(List.of()), client))
           .isEqualTo("http://klambda-gateway.klambda.svc:8080");
-      assertThat(OperatorMode.gatewayUrl(Options.parseOperator(List.of("--gateway-url", "http://gw:8080")), client))
+      assertThat(
+              OperatorMode.gatewayUrl(
+                  Options.parseOperator(List.of("--gateway-url", "http://gw:8080")), client))
           .isEqualTo("http://gw:8080");
     }
   }
 
-  /** Without POD_NAMESPACE or a kubeconfig namespace: an error naming the flag, not "klambda-gateway.null.svc". */
+  /**
+   * Without POD_NAMESPACE or a kubeconfig namespace: an error naming the flag, not
+   * "klambda-gateway.null.svc".
+   */
   @Test
   void anUnknownNamespaceAsksForTheGatewayUrl() {
     try (KubernetesClient client = clientIn(null)) {

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * What the agent needs to run one execution environment, read from {@code KLAMBDA_*} environment
- * variables (set by the Pod template, or by the local environment manager). Every other variable
- * of the agent's environment is the function's own and is passed to the runtime unchanged.
+ * variables (set by the Pod template, or by the local environment manager). Every other variable of
+ * the agent's environment is the function's own and is passed to the runtime unchanged.
  */
 record AgentConfig(
     String runtime,
@@ -32,19 +32,21 @@ record AgentConfig(
     Map<String, String> functionEnvironment) {
 
   static final String PREFIX = "KLAMBDA_";
+
   /**
-   * Set (to the pool's name) in a warm-pool member: it starts for no function, with
-   * {@code KLAMBDA_RUNTIME} and {@code KLAMBDA_MEMORY_MB} of its pool, and waits for a claim.
+   * Set (to the pool's name) in a warm-pool member: it starts for no function, with {@code
+   * KLAMBDA_RUNTIME} and {@code KLAMBDA_MEMORY_MB} of its pool, and waits for a claim.
    */
   static final String POOL = AgentProtocol.POOL_VARIABLE;
 
   static AgentConfig fromEnvironment(Map<String, String> env, Path agentHome) {
     Map<String, String> functionEnvironment = new LinkedHashMap<>();
-    env.forEach((k, v) -> {
-      if (!k.startsWith(PREFIX)) {
-        functionEnvironment.put(k, v);
-      }
-    });
+    env.forEach(
+        (k, v) -> {
+          if (!k.startsWith(PREFIX)) {
+            functionEnvironment.put(k, v);
+          }
+        });
     String functionName = required(env, "KLAMBDA_FUNCTION_NAME");
     String region = env.getOrDefault("KLAMBDA_REGION", "us-east-1");
     return new AgentConfig(
@@ -52,7 +54,8 @@ record AgentConfig(
         env.getOrDefault("KLAMBDA_HANDLER", ""),
         Path.of(env.getOrDefault("KLAMBDA_TASK_ROOT", "/var/task")),
         functionName,
-        env.getOrDefault("KLAMBDA_FUNCTION_ARN",
+        env.getOrDefault(
+            "KLAMBDA_FUNCTION_ARN",
             "arn:aws:lambda:" + region + ":default:function:" + functionName),
         env.getOrDefault("KLAMBDA_FUNCTION_VERSION", "$LATEST"),
         positiveInt(env, "KLAMBDA_MEMORY_MB", "128"),
@@ -63,8 +66,9 @@ record AgentConfig(
         launcherAddress(env),
         region,
         env.getOrDefault("KLAMBDA_INITIALIZATION_TYPE", "on-demand"),
-        Path.of(env.getOrDefault("KLAMBDA_JAVA_RUNTIME_CLASSPATH",
-            agentHome.resolve("runtimes/java21").toString())),
+        Path.of(
+            env.getOrDefault(
+                "KLAMBDA_JAVA_RUNTIME_CLASSPATH", agentHome.resolve("runtimes/java21").toString())),
         BillingRule.fromEnvironment(env),
         Map.copyOf(functionEnvironment));
   }
@@ -119,7 +123,7 @@ record AgentConfig(
     if (colon <= 0) {
       throw new IllegalArgumentException("address must be host:port (got '" + hostPort + "')");
     }
-    return new InetSocketAddress(hostPort.substring(0, colon),
-        Integer.parseInt(hostPort.substring(colon + 1)));
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 }

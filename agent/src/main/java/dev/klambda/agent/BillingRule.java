@@ -4,9 +4,9 @@ import java.util.Map;
 
 /**
  * How an invocation's billed duration follows from its measurements: rounded up to a multiple of
- * the granularity, Init included or not, at least one granule. One rule for the agent's REPORT
- * line and the gateway's meters (public: the gateway's billing uses it, and passes it to the
- * agent in {@link #GRANULARITY_VARIABLE} and {@link #BILL_INIT_VARIABLE}).
+ * the granularity, Init included or not, at least one granule. One rule for the agent's REPORT line
+ * and the gateway's meters (public: the gateway's billing uses it, and passes it to the agent in
+ * {@link #GRANULARITY_VARIABLE} and {@link #BILL_INIT_VARIABLE}).
  *
  * @param granularityMillis AWS: 1 ms (100 ms until December 2020)
  * @param billsInit AWS bills the Init of cold starts since August 2025
@@ -14,6 +14,7 @@ import java.util.Map;
 public record BillingRule(long granularityMillis, boolean billsInit) {
   /** AWS's rule; constants, so that flags can name them as their defaults. */
   public static final int AWS_GRANULARITY_MILLIS = 1;
+
   public static final boolean AWS_BILLS_INIT = true;
   public static final BillingRule AWS = new BillingRule(AWS_GRANULARITY_MILLIS, AWS_BILLS_INIT);
   public static final String GRANULARITY_VARIABLE = "KLAMBDA_BILLING_GRANULARITY_MS";
@@ -21,7 +22,8 @@ public record BillingRule(long granularityMillis, boolean billsInit) {
 
   public BillingRule {
     if (granularityMillis < 1) {
-      throw new IllegalArgumentException("billing granularity must be at least 1 ms (got " + granularityMillis + ")");
+      throw new IllegalArgumentException(
+          "billing granularity must be at least 1 ms (got " + granularityMillis + ")");
     }
   }
 
@@ -44,11 +46,15 @@ public record BillingRule(long granularityMillis, boolean billsInit) {
     String granularity = env.get(GRANULARITY_VARIABLE);
     String billInit = env.get(BILL_INIT_VARIABLE);
     try {
-      return new BillingRule(granularity == null ? AWS.granularityMillis : Long.parseLong(granularity.trim()),
+      return new BillingRule(
+          granularity == null ? AWS.granularityMillis : Long.parseLong(granularity.trim()),
           billInit == null ? AWS.billsInit : Boolean.parseBoolean(billInit.trim()));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(GRANULARITY_VARIABLE + " must be a whole number of milliseconds (got '"
-          + granularity + "')");
+      throw new IllegalArgumentException(
+          GRANULARITY_VARIABLE
+              + " must be a whole number of milliseconds (got '"
+              + granularity
+              + "')");
     }
   }
 }

@@ -26,7 +26,8 @@ final class ChannelOutputPump {
     this.lines = lines;
   }
 
-  static ChannelOutputPump start(String name, SocketChannel channel, LogDecoder decoder) throws IOException {
+  static ChannelOutputPump start(String name, SocketChannel channel, LogDecoder decoder)
+      throws IOException {
     channel.configureBlocking(false);
     Selector selector = Selector.open();
     channel.register(selector, SelectionKey.OP_READ);
@@ -36,7 +37,8 @@ final class ChannelOutputPump {
   }
 
   private void run() {
-    try (selector; channel) {
+    try (selector;
+        channel) {
       while (copyAvailable()) {
         selector.select();
         selector.selectedKeys().clear();

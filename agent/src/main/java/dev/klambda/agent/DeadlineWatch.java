@@ -17,7 +17,10 @@ import java.util.function.LongSupplier;
 final class DeadlineWatch {
   private final Thread thread;
 
-  /** @param expire ends the overdue phases; returns the nearest deadline left, in {@link System#nanoTime} */
+  /**
+   * @param expire ends the overdue phases; returns the nearest deadline left, in {@link
+   *     System#nanoTime}
+   */
   private DeadlineWatch(LongSupplier expire) {
     this.thread = Thread.ofPlatform().daemon().name("deadlines").unstarted(() -> run(expire));
   }

@@ -10,18 +10,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The one execution environment an agent runs. An agent started for a function opens it at once;
- * a warm-pool member ({@code KLAMBDA_POOL} set) starts with its function container up and nothing
- * in it, and opens it when a function claims it: the claim's code is written to the task root and
- * Init begins as it would have in an environment started for that function. Never a second
- * function: the slot is claimed once.
+ * The one execution environment an agent runs. An agent started for a function opens it at once; a
+ * warm-pool member ({@code KLAMBDA_POOL} set) starts with its function container up and nothing in
+ * it, and opens it when a function claims it: the claim's code is written to the task root and Init
+ * begins as it would have in an environment started for that function. Never a second function: the
+ * slot is claimed once.
  */
 final class EnvironmentSlot {
   /** Where the environment is, not what it runs: the agent's own, whatever a claim says. */
-  private static final Set<String> PLACEMENT = Set.of(AgentConfig.POOL, AgentProtocol.INVOKE_TOKEN_VARIABLE,
-      "KLAMBDA_TASK_ROOT",
-      "KLAMBDA_INVOKE_ADDRESS", "KLAMBDA_RUNTIME_API", "KLAMBDA_LAUNCHER_ADDRESS",
-      "KLAMBDA_JAVA_RUNTIME_CLASSPATH");
+  private static final Set<String> PLACEMENT =
+      Set.of(
+          AgentConfig.POOL,
+          AgentProtocol.INVOKE_TOKEN_VARIABLE,
+          "KLAMBDA_TASK_ROOT",
+          "KLAMBDA_INVOKE_ADDRESS",
+          "KLAMBDA_RUNTIME_API",
+          "KLAMBDA_LAUNCHER_ADDRESS",
+          "KLAMBDA_JAVA_RUNTIME_CLASSPATH");
 
   /** A claim that this slot does not take; the status says why (409 taken, 400 malformed). */
   static final class Refused extends Exception {
@@ -40,7 +45,10 @@ final class EnvironmentSlot {
   private ExecutionEnvironment environment;
   private RuntimeApiServer runtimeApi;
 
-  EnvironmentSlot(Map<String, String> agentEnvironment, Path agentHome, LogSink logs,
+  EnvironmentSlot(
+      Map<String, String> agentEnvironment,
+      Path agentHome,
+      LogSink logs,
       ProcessStarter processes) {
     this.agentEnvironment = Map.copyOf(agentEnvironment);
     this.agentHome = agentHome;
@@ -81,7 +89,8 @@ final class EnvironmentSlot {
     } catch (IllegalArgumentException e) {
       throw new Refused(400, "claim: " + e.getMessage());
     }
-    String pooledAs = agentEnvironment.get("KLAMBDA_RUNTIME") + "/" + agentEnvironment.get("KLAMBDA_MEMORY_MB");
+    String pooledAs =
+        agentEnvironment.get("KLAMBDA_RUNTIME") + "/" + agentEnvironment.get("KLAMBDA_MEMORY_MB");
     String wanted = config.runtime() + "/" + config.memoryMB();
     if (!pooledAs.equals(wanted)) {
       throw new Refused(409, "this environment is pooled for " + pooledAs + ", not " + wanted);
@@ -111,15 +120,17 @@ final class EnvironmentSlot {
   private Map<String, String> claimed(Map<String, String> claimEnvironment) {
     Map<String, String> env = new LinkedHashMap<>(agentEnvironment);
     env.remove(AgentConfig.POOL);
-    claimEnvironment.forEach((name, value) -> {
-      if (!PLACEMENT.contains(name)) {
-        env.put(name, value);
-      }
-    });
+    claimEnvironment.forEach(
+        (name, value) -> {
+          if (!PLACEMENT.contains(name)) {
+            env.put(name, value);
+          }
+        });
     return env;
   }
 
-  private static void writeCode(Map<String, PoolClaim.CodeFile> files, Path root) throws Refused, IOException {
+  private static void writeCode(Map<String, PoolClaim.CodeFile> files, Path root)
+      throws Refused, IOException {
     for (Map.Entry<String, PoolClaim.CodeFile> file : files.entrySet()) {
       Path target = root.resolve(file.getKey()).normalize();
       if (!target.startsWith(root) || target.equals(root)) {
@@ -128,8 +139,10 @@ final class EnvironmentSlot {
       Files.createDirectories(target.getParent());
       Files.write(target, file.getValue().content());
       // read-only, as the code of an environment started for the function (a ConfigMap volume)
-      Files.setPosixFilePermissions(target,
-          PosixFilePermissions.fromString(file.getValue().executable() ? "r-xr-xr-x" : "r--r--r--"));
+      Files.setPosixFilePermissions(
+          target,
+          PosixFilePermissions.fromString(
+              file.getValue().executable() ? "r-xr-xr-x" : "r--r--r--"));
     }
   }
 }

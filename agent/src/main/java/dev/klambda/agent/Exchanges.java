@@ -32,8 +32,13 @@ final class Exchanges {
     try {
       handler.handle(exchange);
     } catch (IOException | RuntimeException e) {
-      System.err.println("klambda-agent: " + exchange.getRequestMethod() + " "
-          + exchange.getRequestURI() + " failed: " + e);
+      System.err.println(
+          "klambda-agent: "
+              + exchange.getRequestMethod()
+              + " "
+              + exchange.getRequestURI()
+              + " failed: "
+              + e);
       try {
         json(exchange, 500, Json.error("AgentError", String.valueOf(e.getMessage())));
       } catch (IOException | RuntimeException alreadyAnswered) {
@@ -43,7 +48,10 @@ final class Exchanges {
     }
   }
 
-  /** {@code handler} on a virtual thread of its own: for handlers that wait (long polls, process starts). */
+  /**
+   * {@code handler} on a virtual thread of its own: for handlers that wait (long polls, process
+   * starts).
+   */
   static HttpHandler onVirtualThread(HttpHandler handler) {
     return exchange -> Thread.ofVirtual().start(() -> guarded(exchange, handler));
   }
@@ -84,7 +92,9 @@ final class Exchanges {
     }
   }
 
-  /** The request's {@code Content-Length}, or -1 when it has none (chunked) or it is not a number. */
+  /**
+   * The request's {@code Content-Length}, or -1 when it has none (chunked) or it is not a number.
+   */
   static long contentLength(HttpExchange exchange) {
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
     if (length == null) {
@@ -106,7 +116,8 @@ final class Exchanges {
       exchange.getResponseHeaders().set("Content-Type", "application/json");
     }
     exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (exchange; OutputStream out = exchange.getResponseBody()) {
+    try (exchange;
+        OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }
   }

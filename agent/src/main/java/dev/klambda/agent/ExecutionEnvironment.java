@@ -27,19 +27,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * environment (runtime stopped, Init again). Shutdown: in-flight work finishes, the runtime stops,
  * extensions get SHUTDOWN and 2 s.
  *
- * <p>A warm invocation holds no thread: {@link #invoke} and {@link #next} return futures, the
- * event goes out on the thread that received the invocation and the answer on the thread that
- * received the runtime's response (the HTTP servers' dispatchers). Whatever waits (a busy
- * environment, an Init still running, stopping a runtime) runs on a virtual thread.
+ * <p>A warm invocation holds no thread: {@link #invoke} and {@link #next} return futures, the event
+ * goes out on the thread that received the invocation and the answer on the thread that received
+ * the runtime's response (the HTTP servers' dispatchers). Whatever waits (a busy environment, an
+ * Init still running, stopping a runtime) runs on a virtual thread.
  */
 final class ExecutionEnvironment {
   static final int MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
   private static final Duration RUNTIME_STOP_GRACE = Duration.ofMillis(500);
   private static final Duration EXTENSIONS_SHUTDOWN_GRACE = Duration.ofSeconds(2);
+
   /** How long the first Init waits for the function's container to come up. */
   private static final Duration LAUNCHER_READY_LIMIT = Duration.ofSeconds(30);
+
   /** Lambda's error type for a phase that ran out of time. */
   private static final String TIMED_OUT = "Sandbox.Timedout";
+
   /** For work that waits, never on a server's dispatcher thread. */
   private static final Executor WAITING = task -> Thread.ofVirtual().start(task);
 
@@ -61,12 +64,18 @@ final class ExecutionEnvironment {
   private static final class Init {
     /** From when the environment's processes can be started (its container is up). */
     volatile long startNanos = System.nanoTime();
+
     final CompletableFuture<Long> done = new CompletableFuture<>();
     boolean reported;
   }
 
   /** Readiness as the gateway and the Pod's probe see it. */
-  enum Readiness { STARTING, READY, FAILED, STOPPING }
+  enum Readiness {
+    STARTING,
+    READY,
+    FAILED,
+    STOPPING
+  }
 
   private final AgentConfig config;
   private final LogSink logs;
@@ -83,9 +92,12 @@ final class ExecutionEnvironment {
   private CompletableFuture<Invocation> waiter;
   private Invocation pending;
   private Invocation current;
+
   /** Answered, its Invoke phase open until the runtime asks for the next event. */
   private Invocation closing;
+
   private boolean shuttingDown;
+
   /** Set by {@link #start}: the environment's one timer. */
   private volatile DeadlineWatch deadlines;
 
@@ -209,8 +221,14 @@ final class ExecutionEnvironment {
       releasePermit(invocation);
     }
     if (!invocation.request.logTail()) {
-      invocation.result.complete(finish(invocation, answer,
-          (answeredNanos - invocation.deliveredNanos) / 1000, 0, null, true));
+      invocation.result.complete(
+          finish(
+              invocation,
+              answer,
+              (answeredNanos - invocation.deliveredNanos) / 1000,
+              0,
+              null,
+              true));
     }
   }
 
@@ -264,24 +282,27 @@ final class ExecutionEnvironment {
   }
 
   /**
-   * Runs {@code request} once the environment is free (one invocation at a time); fails with
-   * {@link Unavailable} when it cannot take it.
+   * Runs {@code request} once the environment is free (one invocation at a time); fails with {@link
+   * Unavailable} when it cannot take it.
    */
   CompletableFuture<InvokeResult> invoke(Invocation.Request request) {
     if (permit.tryAcquire()) {
       return invokeHolding(request);
     }
     long waitLimit = config.timeout().plus(config.initTimeout()).plusSeconds(5).toMillis();
-    return CompletableFuture.runAsync(() -> {
-      try {
-        if (!permit.tryAcquire(waitLimit, TimeUnit.MILLISECONDS)) {
-          throw new CompletionException(new Unavailable("environment busy"));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CompletionException(new Unavailable("agent stopping"));
-      }
-    }, WAITING).thenCompose(acquired -> invokeHolding(request));
+    return CompletableFuture.runAsync(
+            () -> {
+              try {
+                if (!permit.tryAcquire(waitLimit, TimeUnit.MILLISECONDS)) {
+                  throw new CompletionException(new Unavailable("environment busy"));
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(new Unavailable("agent stopping"));
+              }
+            },
+            WAITING)
+        .thenCompose(acquired -> invokeHolding(request));
   }
 
   /**
@@ -305,22 +326,28 @@ final class ExecutionEnvironment {
       return afterInit(init, request);
     }
     // not on the thread that ends Init: that is the runtime's first /next
-    return init.done.handleAsync((ended, failed) -> init, WAITING)
+    return init.done
+        .handleAsync((ended, failed) -> init, WAITING)
         .thenCompose(ended -> afterInit(ended, request));
   }
 
   private CompletableFuture<InvokeResult> afterInit(Init init, Invocation.Request request) {
     if (init.done.isCompletedExceptionally()) {
       permit.release();
-      return CompletableFuture.completedFuture(initFailed(request, (InitFailure) init.done.exceptionNow()));
+      return CompletableFuture.completedFuture(
+          initFailed(request, (InitFailure) init.done.exceptionNow()));
     }
     return run(request, takeInitReport(init, init.done.resultNow()));
   }
 
   private CompletableFuture<InvokeResult> run(Invocation.Request request, long initNanos) {
     // one deadline for the whole phase: no answer in time, or no next request in time after one
-    Invocation invocation = new Invocation(request, System.currentTimeMillis() + config.timeout().toMillis(),
-        System.nanoTime() + config.timeout().toNanos(), initNanos);
+    Invocation invocation =
+        new Invocation(
+            request,
+            System.currentTimeMillis() + config.timeout().toMillis(),
+            System.nanoTime() + config.timeout().toNanos(),
+            initNanos);
     CompletableFuture<Invocation> runtimeWaiting;
     lock.lock();
     try {
@@ -348,19 +375,24 @@ final class ExecutionEnvironment {
     if (invocation.request.logTail()) {
       logs.startCapture();
     }
-    logs.line("START RequestId: " + invocation.requestId() + " Version: " + config.functionVersion());
+    logs.line(
+        "START RequestId: " + invocation.requestId() + " Version: " + config.functionVersion());
   }
 
   /** How an Invoke phase ended. */
-  private enum Ending { NEXT, EXIT, DEADLINE }
+  private enum Ending {
+    NEXT,
+    EXIT,
+    DEADLINE
+  }
 
   /**
    * Ends the invocation's Invoke phase (once; later calls do nothing): END and REPORT with the
-   * whole phase's Duration, the caller's result if it is still waiting (no answer, or a log
-   * tail), a settlement if it is not; then the environment is freed, after a reset when the
-   * runtime did not come back by itself. With extensions the phase ends when they, too, are back
-   * in {@code /event/next} (AWS: the Invoke phase ends after the runtime and all extensions
-   * signal they are done by sending a Next request).
+   * whole phase's Duration, the caller's result if it is still waiting (no answer, or a log tail),
+   * a settlement if it is not; then the environment is freed, after a reset when the runtime did
+   * not come back by itself. With extensions the phase ends when they, too, are back in {@code
+   * /event/next} (AWS: the Invoke phase ends after the runtime and all extensions signal they are
+   * done by sending a Next request).
    */
   private void endPhase(Invocation invocation, Ending ending, ChildProcess.Exit exit) {
     Answer answer;
@@ -384,39 +416,45 @@ final class ExecutionEnvironment {
       lock.unlock();
     }
     if (ending == Ending.NEXT && config.hasExtensions()) {
-      long idleBy = TimeUnit.MILLISECONDS.toNanos(invocation.deadlineMs - System.currentTimeMillis()) + System.nanoTime();
-      WAITING.execute(() -> {
-        extensions.awaitIdle(idleBy);
-        closePhase(invocation, answer, ending, exit);
-        releasePermit(invocation);
-      });
+      long idleBy =
+          TimeUnit.MILLISECONDS.toNanos(invocation.deadlineMs - System.currentTimeMillis())
+              + System.nanoTime();
+      WAITING.execute(
+          () -> {
+            extensions.awaitIdle(idleBy);
+            closePhase(invocation, answer, ending, exit);
+            releasePermit(invocation);
+          });
     } else if (ending == Ending.NEXT) {
       closePhase(invocation, answer, ending, exit);
       releasePermit(invocation);
     } else {
       closePhase(invocation, answer, ending, exit);
       // stopping a runtime waits: not on the thread that noticed
-      WAITING.execute(() -> {
-        try {
-          reset();
-        } finally {
-          releasePermit(invocation);
-        }
-      });
+      WAITING.execute(
+          () -> {
+            try {
+              reset();
+            } finally {
+              releasePermit(invocation);
+            }
+          });
     }
   }
 
-  private void closePhase(Invocation invocation, Answer answer, Ending ending, ChildProcess.Exit exit) {
+  private void closePhase(
+      Invocation invocation, Answer answer, Ending ending, ChildProcess.Exit exit) {
     long end = System.nanoTime();
     if (invocation.deliveredNanos == 0) {
       delivering(invocation); // the runtime went before it took the event: its log still has one
     }
     // what the REPORT says: how the phase ended (the caller may have had a good answer before)
-    Answer outcome = switch (ending) {
-      case EXIT -> new Invocation.Exit(exit);
-      case DEADLINE -> new Invocation.Timeout();
-      case NEXT -> answer;
-    };
+    Answer outcome =
+        switch (ending) {
+          case EXIT -> new Invocation.Exit(exit);
+          case DEADLINE -> new Invocation.Timeout();
+          case NEXT -> answer;
+        };
     ChildProcess process = currentRuntime();
     long maxMemoryMB = 0;
     if (process != null) {
@@ -424,21 +462,37 @@ final class ExecutionEnvironment {
       maxMemoryMB = process.peakMemoryMB();
     }
     if (outcome instanceof Invocation.Exit x && x.exit().oomKilled()) {
-      maxMemoryMB = config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
+      maxMemoryMB =
+          config.memoryMB(); // killed for memory: it used all there was, as Lambda reports
     }
     long durationMicros = (end - invocation.deliveredNanos) / 1000;
     // one write for both: a pipe write per line was a system call each
-    logs.lines("END RequestId: " + invocation.requestId(),
-        report(invocation.requestId(), outcome, durationMicros, invocation.initNanos / 1000, maxMemoryMB));
+    logs.lines(
+        "END RequestId: " + invocation.requestId(),
+        report(
+            invocation.requestId(),
+            outcome,
+            durationMicros,
+            invocation.initNanos / 1000,
+            maxMemoryMB));
     String tail = invocation.request.logTail() ? logs.endCapture() : null;
     // a caller still waiting gets the runtime's answer if there was one; one answered already is
     // settled with the gateway later
-    InvokeResult whole = finish(invocation, answer != null ? answer : outcome, durationMicros, maxMemoryMB,
-        tail, false);
+    InvokeResult whole =
+        finish(
+            invocation,
+            answer != null ? answer : outcome,
+            durationMicros,
+            maxMemoryMB,
+            tail,
+            false);
     if (!invocation.result.complete(whole)) {
-      settled.add(new Settlement(invocation.requestId(),
-          (invocation.answeredNanos - invocation.deliveredNanos) / 1000, durationMicros,
-          invocation.initNanos / 1000));
+      settled.add(
+          new Settlement(
+              invocation.requestId(),
+              (invocation.answeredNanos - invocation.deliveredNanos) / 1000,
+              durationMicros,
+              invocation.initNanos / 1000));
     }
     invocation.phaseEnded.complete(null);
   }
@@ -448,8 +502,13 @@ final class ExecutionEnvironment {
    *
    * @param logTail the base64 log tail, or null; given to the caller only when it asked
    */
-  private InvokeResult finish(Invocation invocation, Answer answer, long durationMicros, long maxMemoryMB,
-      String logTail, boolean phaseOpen) {
+  private InvokeResult finish(
+      Invocation invocation,
+      Answer answer,
+      long durationMicros,
+      long maxMemoryMB,
+      String logTail,
+      boolean phaseOpen) {
     String id = invocation.requestId();
     Outcome outcome;
     byte[] payload;
@@ -468,41 +527,78 @@ final class ExecutionEnvironment {
       case Invocation.Timeout t -> {
         outcome = Outcome.TIMEOUT;
         errorType = TIMED_OUT;
-        payload = Json.error(errorType, String.format(Locale.ROOT,
-            "RequestId: %s Error: Task timed out after %.2f seconds", id, config.timeout().toMillis() / 1000.0))
-            .getBytes(StandardCharsets.UTF_8);
+        payload =
+            Json.error(
+                    errorType,
+                    String.format(
+                        Locale.ROOT,
+                        "RequestId: %s Error: Task timed out after %.2f seconds",
+                        id,
+                        config.timeout().toMillis() / 1000.0))
+                .getBytes(StandardCharsets.UTF_8);
       }
       case Invocation.Exit x -> {
         outcome = Outcome.CRASH;
         errorType = "Runtime.ExitError";
-        payload = Json.error(errorType, "RequestId: " + id + " Error: Runtime exited with error: "
-            + ChildProcess.describeExit(x.exit().code())).getBytes(StandardCharsets.UTF_8);
+        payload =
+            Json.error(
+                    errorType,
+                    "RequestId: "
+                        + id
+                        + " Error: Runtime exited with error: "
+                        + ChildProcess.describeExit(x.exit().code()))
+                .getBytes(StandardCharsets.UTF_8);
       }
     }
-    return new InvokeResult(outcome, payload, errorType, durationMicros, invocation.initNanos / 1000,
-        maxMemoryMB, invocation.request.logTail() ? logTail : null, phaseOpen);
+    return new InvokeResult(
+        outcome,
+        payload,
+        errorType,
+        durationMicros,
+        invocation.initNanos / 1000,
+        maxMemoryMB,
+        invocation.request.logTail() ? logTail : null,
+        phaseOpen);
   }
 
   /** Lambda's REPORT line of a phase that ended as {@code outcome}. */
-  private String report(String requestId, Answer outcome, long durationMicros, long initMicros, long maxMemoryMB) {
-    String status = switch (outcome) {
-      case Invocation.Timeout t -> "timeout";
-      case Invocation.Exit x -> "error\tError Type: Runtime.ExitError";
-      default -> null;
-    };
-    return ReportLine.of(requestId, durationMicros, config.billing().billedMillis(durationMicros, initMicros),
-        config.memoryMB(), maxMemoryMB, initMicros, status);
+  private String report(
+      String requestId, Answer outcome, long durationMicros, long initMicros, long maxMemoryMB) {
+    String status =
+        switch (outcome) {
+          case Invocation.Timeout t -> "timeout";
+          case Invocation.Exit x -> "error\tError Type: Runtime.ExitError";
+          default -> null;
+        };
+    return ReportLine.of(
+        requestId,
+        durationMicros,
+        config.billing().billedMillis(durationMicros, initMicros),
+        config.memoryMB(),
+        maxMemoryMB,
+        initMicros,
+        status);
   }
 
   private InvokeResult initFailed(Invocation.Request request, InitFailure failure) {
     logs.startCapture();
     logs.line("START RequestId: " + request.requestId() + " Version: " + config.functionVersion());
     logs.line("END RequestId: " + request.requestId());
-    logs.line("REPORT RequestId: " + request.requestId() + "\tStatus: error\tError Type: " + failure.errorType());
+    logs.line(
+        "REPORT RequestId: "
+            + request.requestId()
+            + "\tStatus: error\tError Type: "
+            + failure.errorType());
     String tail = logs.endCapture();
-    return new InvokeResult(Outcome.INIT_ERROR,
+    return new InvokeResult(
+        Outcome.INIT_ERROR,
         failure.errorJson(request.requestId()).getBytes(StandardCharsets.UTF_8),
-        failure.errorType(), 0, 0, 0, request.logTail() ? tail : null, false);
+        failure.errorType(),
+        0,
+        0,
+        0,
+        request.logTail() ? tail : null,
+        false);
   }
 
   /** Frees the environment for the next invocation, once per invocation. */
@@ -542,7 +638,9 @@ final class ExecutionEnvironment {
     return taken.isEmpty() ? null : Settlement.encode(taken);
   }
 
-  /** Shutdown: take no more work, let the in-flight invocation finish, stop runtime and extensions. */
+  /**
+   * Shutdown: take no more work, let the in-flight invocation finish, stop runtime and extensions.
+   */
   void shutdown() {
     lock.lock();
     try {
@@ -551,12 +649,14 @@ final class ExecutionEnvironment {
       lock.unlock();
     }
     try {
-      permit.tryAcquire(config.timeout().plus(config.initTimeout()).plusSeconds(1).toMillis(),
+      permit.tryAcquire(
+          config.timeout().plus(config.initTimeout()).plusSeconds(1).toMillis(),
           TimeUnit.MILLISECONDS);
       // an answered invocation gave the permit back at its answer: its phase may still be open
       Invocation open = closingInvocation();
       if (open != null) {
-        open.phaseEnded.get(Math.max(0, open.deadlineMs - System.currentTimeMillis()) + 100, TimeUnit.MILLISECONDS);
+        open.phaseEnded.get(
+            Math.max(0, open.deadlineMs - System.currentTimeMillis()) + 100, TimeUnit.MILLISECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -627,8 +727,9 @@ final class ExecutionEnvironment {
         extensions.awaitInitialised(deadline);
       }
       List<String> command = RuntimeCommand.of(config);
-      ChildProcess process = processes.start("runtime", command, RuntimeCommand.withTelemetryLog(env),
-          config.taskRoot(), true);
+      ChildProcess process =
+          processes.start(
+              "runtime", command, RuntimeCommand.withTelemetryLog(env), config.taskRoot(), true);
       if (!attachRuntime(process, epoch)) {
         process.stop(Duration.ZERO);
         return;
@@ -647,8 +748,14 @@ final class ExecutionEnvironment {
     try {
       init.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      failInit(init, new InitFailure(TIMED_OUT, String.format(Locale.ROOT,
-          "Init timed out after %.2f seconds", config.initTimeout().toMillis() / 1000.0)));
+      failInit(
+          init,
+          new InitFailure(
+              TIMED_OUT,
+              String.format(
+                  Locale.ROOT,
+                  "Init timed out after %.2f seconds",
+                  config.initTimeout().toMillis() / 1000.0)));
     } catch (InterruptedException | ExecutionException e) {
       // failed already, and reported where it failed
     }
@@ -663,9 +770,16 @@ final class ExecutionEnvironment {
       running.drainOutput(); // what the runtime logged of its failure comes before INIT_REPORT
     }
     // Lambda's INIT_REPORT: a timeout is a status of its own
-    String status = failure.errorType().equals(TIMED_OUT) ? "timeout" : "error\tError Type: " + failure.errorType();
-    logs.line(String.format(Locale.ROOT, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
-        (System.nanoTime() - failed.startNanos) / 1e6, status));
+    String status =
+        failure.errorType().equals(TIMED_OUT)
+            ? "timeout"
+            : "error\tError Type: " + failure.errorType();
+    logs.line(
+        String.format(
+            Locale.ROOT,
+            "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
+            (System.nanoTime() - failed.startNanos) / 1e6,
+            status));
     ChildProcess process = null;
     lock.lock();
     try {
@@ -689,7 +803,8 @@ final class ExecutionEnvironment {
       if (epoch != runtimeEpoch || shuttingDown || runtime == null) {
         return;
       }
-      // the event it held, else the answered one whose phase it never closed, else one it never took
+      // the event it held, else the answered one whose phase it never closed, else one it never
+      // took
       interrupted = current != null ? current : closing != null ? closing : pending;
       if (!init.done.isDone()) {
         failedInit = init;
@@ -700,12 +815,18 @@ final class ExecutionEnvironment {
       lock.unlock();
     }
     if (failedInit != null) {
-      failInit(failedInit, new InitFailure("Runtime.ExitError",
-          "Runtime exited with error: " + ChildProcess.describeExit(exit.code())));
+      failInit(
+          failedInit,
+          new InitFailure(
+              "Runtime.ExitError",
+              "Runtime exited with error: " + ChildProcess.describeExit(exit.code())));
     } else if (interrupted != null) {
       endPhase(interrupted, Ending.EXIT, exit);
     } else {
-      logs.line("Runtime exited while idle (" + ChildProcess.describeExit(exit.code()) + "): re-initialising");
+      logs.line(
+          "Runtime exited while idle ("
+              + ChildProcess.describeExit(exit.code())
+              + "): re-initialising");
       reset();
     }
   }

@@ -59,14 +59,21 @@ final class Extensions {
     }
     List<Path> executables;
     try (Stream<Path> files = Files.list(config.extensionsDir())) {
-      executables = files.filter(Files::isRegularFile).filter(Files::isExecutable).sorted().toList();
+      executables =
+          files.filter(Files::isRegularFile).filter(Files::isExecutable).sorted().toList();
     } catch (IOException e) {
-      throw new InitFailure("Extension.LaunchError", "Cannot list " + config.extensionsDir() + ": " + e.getMessage());
+      throw new InitFailure(
+          "Extension.LaunchError", "Cannot list " + config.extensionsDir() + ": " + e.getMessage());
     }
     for (Path executable : executables) {
       try {
-        ChildProcess process = starter.start("extension-" + executable.getFileName(),
-            List.of(executable.toString()), env, config.taskRoot(), false);
+        ChildProcess process =
+            starter.start(
+                "extension-" + executable.getFileName(),
+                List.of(executable.toString()),
+                env,
+                config.taskRoot(),
+                false);
         process.exit().thenRun(this::signal);
         lock.lock();
         try {
@@ -75,7 +82,8 @@ final class Extensions {
           lock.unlock();
         }
       } catch (IOException e) {
-        throw new InitFailure("Extension.LaunchError", "Cannot start " + executable + ": " + e.getMessage());
+        throw new InitFailure(
+            "Extension.LaunchError", "Cannot start " + executable + ": " + e.getMessage());
       }
     }
   }
@@ -149,10 +157,15 @@ final class Extensions {
     lock.lock();
     try {
       String name = byId.get(id).name;
-      logs.line("EXTENSION " + name + " reported " + errorType + (body.isBlank() ? "" : ": " + body));
+      logs.line(
+          "EXTENSION " + name + " reported " + errorType + (body.isBlank() ? "" : ": " + body));
       if (duringInit && !initDone) {
-        failure = InitFailure.reported(errorType,
-            body.isBlank() ? Json.error(errorType, "Extension " + name + " failed to initialise") : body);
+        failure =
+            InitFailure.reported(
+                errorType,
+                body.isBlank()
+                    ? Json.error(errorType, "Extension " + name + " failed to initialise")
+                    : body);
         changed.signalAll();
       }
     } finally {
@@ -161,10 +174,16 @@ final class Extensions {
   }
 
   void invoke(String requestId, long deadlineMs, String traceId) {
-    String event = "{\"eventType\":\"INVOKE\",\"deadlineMs\":" + deadlineMs
-        + ",\"requestId\":" + Json.quote(requestId)
-        + ",\"invokedFunctionArn\":" + Json.quote(config.functionArn())
-        + ",\"tracing\":{\"type\":\"X-Amzn-Trace-Id\",\"value\":" + Json.quote(traceId) + "}}";
+    String event =
+        "{\"eventType\":\"INVOKE\",\"deadlineMs\":"
+            + deadlineMs
+            + ",\"requestId\":"
+            + Json.quote(requestId)
+            + ",\"invokedFunctionArn\":"
+            + Json.quote(config.functionArn())
+            + ",\"tracing\":{\"type\":\"X-Amzn-Trace-Id\",\"value\":"
+            + Json.quote(traceId)
+            + "}}";
     publish(event, true);
   }
 
@@ -183,8 +202,11 @@ final class Extensions {
   /** SHUTDOWN to the extensions that asked for it, then {@code grace} for all of them to exit. */
   void shutdown(Duration grace) {
     long deadlineMs = System.currentTimeMillis() + grace.toMillis();
-    publish("{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"spindown\",\"deadlineMs\":"
-        + deadlineMs + "}", false);
+    publish(
+        "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"spindown\",\"deadlineMs\":"
+            + deadlineMs
+            + "}",
+        false);
     long deadlineNanos = System.nanoTime() + grace.toNanos();
     List<ChildProcess> all;
     lock.lock();

@@ -8,8 +8,10 @@ package dev.klambda.agent;
  */
 final class InitFailure extends RuntimeException {
   private final String errorType;
+
   /** What the agent saw, or null when the runtime reported the error. */
   private final String message;
+
   /** The runtime's own error object, or null. */
   private final String reportedJson;
 
@@ -35,7 +37,9 @@ final class InitFailure extends RuntimeException {
 
   /** The error object of the invocation {@code requestId}, which found Init failed. */
   String errorJson(String requestId) {
-    return reportedJson != null ? reportedJson : Json.error(errorType, "RequestId: " + requestId + " Error: " + message);
+    return reportedJson != null
+        ? reportedJson
+        : Json.error(errorType, "RequestId: " + requestId + " Error: " + message);
   }
 
   /** The error object outside an invocation (the readiness endpoint). */

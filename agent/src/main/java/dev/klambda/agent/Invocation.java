@@ -9,8 +9,13 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Invocation {
   /** What the gateway sent to the agent's invoke endpoint. */
-  record Request(String requestId, byte[] payload, String traceId, String clientContext,
-      String cognitoIdentity, boolean logTail) {}
+  record Request(
+      String requestId,
+      byte[] payload,
+      String traceId,
+      String clientContext,
+      String cognitoIdentity,
+      boolean logTail) {}
 
   /** How the runtime answered. */
   sealed interface Answer {}
@@ -25,16 +30,25 @@ final class Invocation {
   record Timeout() implements Answer {}
 
   final Request request;
+
   /** The function's timeout from when the invocation began, as the runtime is told it. */
   final long deadlineMs;
+
   /** The same, in {@link System#nanoTime}: when {@link DeadlineWatch} ends the phase. */
   final long deadlineNanos;
+
   /** The Init before it (a cold start's first invocation), else 0. */
   final long initNanos;
-  /** The caller's result: at the runtime's answer, or at the end of the phase (see ExecutionEnvironment). */
+
+  /**
+   * The caller's result: at the runtime's answer, or at the end of the phase (see
+   * ExecutionEnvironment).
+   */
   final CompletableFuture<InvokeResult> result = new CompletableFuture<>();
+
   /** Completes when the Invoke phase has ended and END/REPORT are written. */
   final CompletableFuture<Void> phaseEnded = new CompletableFuture<>();
+
   volatile long deliveredNanos;
   // guarded by the environment's lock
   Answer answer;

@@ -5,11 +5,22 @@ package dev.klambda.agent;
  * handed to the runtime to the end of its Invoke phase (or, when {@code phaseOpen}, to its answer:
  * the rest follows as a {@link Settlement}), the Init before it (cold start only), and peak memory.
  */
-record InvokeResult(Outcome outcome, byte[] payload, String errorType, long durationMicros,
-    long initDurationMicros, long maxMemoryMB, String logTail, boolean phaseOpen) {
+record InvokeResult(
+    Outcome outcome,
+    byte[] payload,
+    String errorType,
+    long durationMicros,
+    long initDurationMicros,
+    long maxMemoryMB,
+    String logTail,
+    boolean phaseOpen) {
 
   enum Outcome {
-    SUCCESS, ERROR, TIMEOUT, CRASH, INIT_ERROR;
+    SUCCESS,
+    ERROR,
+    TIMEOUT,
+    CRASH,
+    INIT_ERROR;
 
     String headerValue() {
       return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');

@@ -12,18 +12,21 @@ import java.security.MessageDigest;
 import java.util.concurrent.CompletionException;
 
 /**
- * The endpoint the gateway calls: readiness, invocations and a warm-pool member's claim (see
- * {@link AgentProtocol}).
+ * The endpoint the gateway calls: readiness, invocations and a warm-pool member's claim (see {@link
+ * AgentProtocol}).
  */
 final class InvokeServer {
   /** The gateway's request ids: UUIDs. */
-  private static final java.util.regex.Pattern REQUEST_ID_SHAPE = java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
+  private static final java.util.regex.Pattern REQUEST_ID_SHAPE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9-]{1,64}");
 
   private final EnvironmentSlot slot;
   private final byte[] token;
   private final HttpServer server;
 
-  /** @param token what invocations and claims must carry; null: anyone who reaches the port (tests) */
+  /**
+   * @param token what invocations and claims must carry; null: anyone who reaches the port (tests)
+   */
   InvokeServer(InetSocketAddress address, EnvironmentSlot slot, String token) throws IOException {
     this.slot = slot;
     this.token = token == null ? null : token.getBytes(StandardCharsets.US_ASCII);
@@ -54,8 +57,11 @@ final class InvokeServer {
       ExecutionEnvironment.Readiness readiness = environment.readiness(waitMillis(exchange));
       switch (readiness) {
         case READY -> Exchanges.json(exchange, 200, "{\"state\":\"READY\"}");
-        case FAILED -> Exchanges.json(exchange, 500,
-            "{\"state\":\"FAILED\",\"error\":" + environment.initErrorJson() + "}");
+        case FAILED ->
+            Exchanges.json(
+                exchange,
+                500,
+                "{\"state\":\"FAILED\",\"error\":" + environment.initErrorJson() + "}");
         default -> Exchanges.json(exchange, 503, "{\"state\":\"" + readiness + "\"}");
       }
     }
@@ -72,35 +78,49 @@ final class InvokeServer {
     }
     byte[] payload = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
     if (payload == null) {
-      Exchanges.json(exchange, 413, Json.error("RequestEntityTooLargeException", "Payload over 6 MB"));
+      Exchanges.json(
+          exchange, 413, Json.error("RequestEntityTooLargeException", "Payload over 6 MB"));
       return;
     }
     // what only the gateway may send, checked as the gateway checks it: one JSON value, and an id
     // of the gateway's making
     String problem = JsonCheck.problem(payload);
     if (problem != null) {
-      Exchanges.json(exchange, 400, Json.error("InvalidRequestContentException",
-          "Could not parse request body into json: " + problem));
+      Exchanges.json(
+          exchange,
+          400,
+          Json.error(
+              "InvalidRequestContentException",
+              "Could not parse request body into json: " + problem));
       return;
     }
     Headers in = exchange.getRequestHeaders();
     String requestId = in.getFirst(REQUEST_ID);
     if (requestId != null && !REQUEST_ID_SHAPE.matcher(requestId).matches()) {
-      Exchanges.json(exchange, 400, Json.error("InvalidParameterValueException",
-          REQUEST_ID + " must be 1-64 letters, digits and dashes"));
+      Exchanges.json(
+          exchange,
+          400,
+          Json.error(
+              "InvalidParameterValueException",
+              REQUEST_ID + " must be 1-64 letters, digits and dashes"));
       return;
     }
-    Invocation.Request request = new Invocation.Request(
-        orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
-        orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
-        in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
+    Invocation.Request request =
+        new Invocation.Request(
+            orElse(in.getFirst(REQUEST_ID), java.util.UUID.randomUUID().toString()), payload,
+            orElse(in.getFirst(TRACE_ID), TraceId.newRoot()), in.getFirst(CLIENT_CONTEXT),
+            in.getFirst(COGNITO_IDENTITY), "Tail".equals(in.getFirst(LOG_TYPE)));
     ExecutionEnvironment environment = slot.environment();
     if (environment == null) {
       unavailable(exchange, "a warm-pool environment serves no function before its claim");
       return;
     }
-    environment.invoke(request).whenComplete((result, failure) -> Exchanges.guarded(exchange,
-        answered -> answer(answered, environment, result, failure)));
+    environment
+        .invoke(request)
+        .whenComplete(
+            (result, failure) ->
+                Exchanges.guarded(
+                    exchange, answered -> answer(answered, environment, result, failure)));
   }
 
   /** Settles the phases of invocations answered early (see {@link AgentProtocol#SETTLED_PATH}). */
@@ -118,8 +138,12 @@ final class InvokeServer {
     }
   }
 
-  private static void answer(HttpExchange exchange, ExecutionEnvironment environment, InvokeResult result,
-      Throwable failure) throws IOException {
+  private static void answer(
+      HttpExchange exchange,
+      ExecutionEnvironment environment,
+      InvokeResult result,
+      Throwable failure)
+      throws IOException {
     if (failure != null) {
       Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
       if (cause instanceof ExecutionEnvironment.Unavailable) {
@@ -176,7 +200,8 @@ final class InvokeServer {
             slot.claim(claim);
             Exchanges.json(exchange, 202, "{\"state\":\"STARTING\"}");
           }
-          default -> Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "GET or POST only"));
+          default ->
+              Exchanges.json(exchange, 405, Json.error("MethodNotAllowed", "GET or POST only"));
         }
       } catch (EnvironmentSlot.Refused e) {
         Exchanges.json(exchange, e.status, Json.error("ClaimRefused", e.getMessage()));
@@ -189,11 +214,19 @@ final class InvokeServer {
   /** Whether the request carries the environment's invoke token; answered 403 when not. */
   private boolean fromTheGateway(HttpExchange exchange) throws IOException {
     String given = exchange.getRequestHeaders().getFirst(INVOKE_TOKEN);
-    if (token == null || given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.US_ASCII))) {
+    if (token == null
+        || given != null
+            && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.US_ASCII))) {
       return true;
     }
-    Exchanges.json(exchange, 403, Json.error("Forbidden",
-        "Only the gateway gives this environment work: " + INVOKE_TOKEN + " is missing or wrong"));
+    Exchanges.json(
+        exchange,
+        403,
+        Json.error(
+            "Forbidden",
+            "Only the gateway gives this environment work: "
+                + INVOKE_TOKEN
+                + " is missing or wrong"));
     return false;
   }
 
@@ -207,7 +240,8 @@ final class InvokeServer {
       for (String pair : query.split("&")) {
         if (pair.startsWith(READY_WAIT_PARAMETER + "=")) {
           try {
-            return Math.min(60_000, Long.parseLong(pair.substring(READY_WAIT_PARAMETER.length() + 1)));
+            return Math.min(
+                60_000, Long.parseLong(pair.substring(READY_WAIT_PARAMETER.length() + 1)));
           } catch (NumberFormatException ignored) {
             return 0;
           }

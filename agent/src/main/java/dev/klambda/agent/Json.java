@@ -39,8 +39,8 @@ final class Json {
 
   /** The value of a top-level string field, or null; enough for error objects runtimes post. */
   static String stringField(String json, String field) {
-    Matcher m = Pattern.compile(String.format(STRING_FIELD.pattern(), Pattern.quote(field)))
-        .matcher(json);
+    Matcher m =
+        Pattern.compile(String.format(STRING_FIELD.pattern(), Pattern.quote(field))).matcher(json);
     return m.find() ? m.group(2) : null;
   }
 }

@@ -78,8 +78,8 @@ final class JsonCheck {
         depth--;
       } else {
         at--;
-        throw new IllegalArgumentException("expected ',' or the end of the "
-            + (open[depth - 1] == '{' ? "object" : "array"));
+        throw new IllegalArgumentException(
+            "expected ',' or the end of the " + (open[depth - 1] == '{' ? "object" : "array"));
       }
     }
   }
@@ -145,7 +145,8 @@ final class JsonCheck {
 
   /** The continuation bytes of a multi-byte UTF-8 character that began with {@code lead}. */
   private void utf8(byte lead) {
-    int more = (lead & 0xe0) == 0xc0 ? 1 : (lead & 0xf0) == 0xe0 ? 2 : (lead & 0xf8) == 0xf0 ? 3 : -1;
+    int more =
+        (lead & 0xe0) == 0xc0 ? 1 : (lead & 0xf0) == 0xe0 ? 2 : (lead & 0xf8) == 0xf0 ? 3 : -1;
     if (more < 0 || (lead & 0xff) < 0xc2 || (lead & 0xff) > 0xf4) {
       at--;
       throw new IllegalArgumentException("invalid UTF-8");
@@ -199,7 +200,8 @@ final class JsonCheck {
   }
 
   private void space() {
-    while (at < in.length && (in[at] == ' ' || in[at] == '\t' || in[at] == '\n' || in[at] == '\r')) {
+    while (at < in.length
+        && (in[at] == ' ' || in[at] == '\t' || in[at] == '\n' || in[at] == '\r')) {
       at++;
     }
   }

@@ -23,17 +23,19 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The environment's processes in the function's own container, started by its launcher (the
- * {@code klambda-launcher} script, its entry point) on the agent's behalf: so the function's
- * processes are in the function's cgroup, with exactly its memory and CPU, and the agent's JVM is
- * not. The launcher connects to the agent over the Pod's loopback; the protocol is described in
- * the script. The Pod shares one process namespace, so the agent measures the function's memory
- * in /proc as in local mode.
+ * The environment's processes in the function's own container, started by its launcher (the {@code
+ * klambda-launcher} script, its entry point) on the agent's behalf: so the function's processes are
+ * in the function's cgroup, with exactly its memory and CPU, and the agent's JVM is not. The
+ * launcher connects to the agent over the Pod's loopback; the protocol is described in the script.
+ * The Pod shares one process namespace, so the agent measures the function's memory in /proc as in
+ * local mode.
  */
 final class LauncherChannel implements ProcessStarter {
   /** The function's container starts right after the agent's: this bounds a broken one. */
   private static final Duration CONNECT_LIMIT = Duration.ofSeconds(30);
+
   private static final Duration STARTED_LIMIT = Duration.ofSeconds(10);
+
   /** What a process gets reported as when the whole container vanished under it. */
   private static final int KILLED = 128 + 9;
 
@@ -73,8 +75,13 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   @Override
-  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
-      boolean telemetryLog) throws IOException, InterruptedException {
+  public ChildProcess start(
+      String name,
+      List<String> command,
+      Map<String, String> env,
+      Path workDir,
+      boolean telemetryLog)
+      throws IOException, InterruptedException {
     connected(CONNECT_LIMIT);
     if (lost) {
       throw new IOException("the function's container is gone");
@@ -82,8 +89,9 @@ final class LauncherChannel implements ProcessStarter {
     String id = name.replaceAll("\\s", "_") + "-" + ids.incrementAndGet();
     Launched child = new Launched(id);
     byId.put(id, child);
-    List<String> fields = new java.util.ArrayList<>(List.of("start", id, workDir.toString(),
-        telemetryLog ? "1" : "0"));
+    List<String> fields =
+        new java.util.ArrayList<>(
+            List.of("start", id, workDir.toString(), telemetryLog ? "1" : "0"));
     fields.add(Integer.toString(env.size()));
     env.forEach((k, v) -> fields.add(k + "=" + v));
     fields.add(Integer.toString(command.size()));
@@ -93,7 +101,8 @@ final class LauncherChannel implements ProcessStarter {
       child.pid.get(STARTED_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
       byId.remove(id);
-      throw new IOException("the launcher did not start " + name + " within " + STARTED_LIMIT.toSeconds() + " s");
+      throw new IOException(
+          "the launcher did not start " + name + " within " + STARTED_LIMIT.toSeconds() + " s");
     }
     return child;
   }
@@ -114,8 +123,10 @@ final class LauncherChannel implements ProcessStarter {
     try {
       return control.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IOException("the launcher in the function's container did not connect within "
-          + limit.toSeconds() + " s");
+      throw new IOException(
+          "the launcher in the function's container did not connect within "
+              + limit.toSeconds()
+              + " s");
     } catch (ExecutionException e) {
       throw new IOException("the launcher is not connected", e.getCause());
     }
@@ -181,8 +192,9 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   private void readControl(Socket socket) {
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null) {
         String[] words = line.split(" ");
@@ -196,7 +208,8 @@ final class LauncherChannel implements ProcessStarter {
           case "exited" -> {
             Launched child = byId.remove(words[1]);
             if (child != null) {
-              child.exit.complete(new ChildProcess.Exit(Integer.parseInt(words[2]), "1".equals(words[3])));
+              child.exit.complete(
+                  new ChildProcess.Exit(Integer.parseInt(words[2]), "1".equals(words[3])));
             }
           }
           case "terminate" -> onTerminate.run();
@@ -212,10 +225,10 @@ final class LauncherChannel implements ProcessStarter {
   }
 
   /**
-   * The launcher's connection closed without the agent closing it: the function's container is
-   * gone with everything in it. While the Pod lives, only the kernel does that: a container that
-   * reaches its memory limit is OOM-killed as a group (the kubelet's default on cgroup v2), so
-   * what ran is reported killed for memory, as Lambda reports it.
+   * The launcher's connection closed without the agent closing it: the function's container is gone
+   * with everything in it. While the Pod lives, only the kernel does that: a container that reaches
+   * its memory limit is OOM-killed as a group (the kubelet's default on cgroup v2), so what ran is
+   * reported killed for memory, as Lambda reports it.
    */
   private void containerGone() {
     if (closing) {
@@ -223,10 +236,12 @@ final class LauncherChannel implements ProcessStarter {
     }
     lost = true;
     logs.line("klambda: the function's container ended (killed for memory, or stopped)");
-    byId.values().forEach(child -> {
-      child.pid.completeExceptionally(new IOException("the function's container is gone"));
-      child.exit.complete(new ChildProcess.Exit(KILLED, true));
-    });
+    byId.values()
+        .forEach(
+            child -> {
+              child.pid.completeExceptionally(new IOException("the function's container is gone"));
+              child.exit.complete(new ChildProcess.Exit(KILLED, true));
+            });
     byId.clear();
   }
 
@@ -268,7 +283,8 @@ final class LauncherChannel implements ProcessStarter {
     final CompletableFuture<Long> pid = new CompletableFuture<>();
     final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private final PeakMemory peak = new PeakMemory();
-    private final List<ChannelOutputPump> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ChannelOutputPump> output =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Launched(String id) {
       this.id = id;

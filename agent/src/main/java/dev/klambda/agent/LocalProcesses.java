@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The environment's processes as the agent's own children, in the agent's cgroup: local mode,
- * where there is no container to keep the function's budget apart.
+ * The environment's processes as the agent's own children, in the agent's cgroup: local mode, where
+ * there is no container to keep the function's budget apart.
  */
 final class LocalProcesses implements ProcessStarter {
   private final LogSink logs;
@@ -25,12 +25,18 @@ final class LocalProcesses implements ProcessStarter {
   }
 
   @Override
-  public ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
-      boolean telemetryLog) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(telemetryLog ? withTelemetryLog(command) : command)
-        .directory(workDir.toFile())
-        .redirectErrorStream(!telemetryLog)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+  public ChildProcess start(
+      String name,
+      List<String> command,
+      Map<String, String> env,
+      Path workDir,
+      boolean telemetryLog)
+      throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(telemetryLog ? withTelemetryLog(command) : command)
+            .directory(workDir.toFile())
+            .redirectErrorStream(!telemetryLog)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().clear();
     builder.environment().putAll(env);
     long oomKillsBefore = oomKills.count();
@@ -39,10 +45,16 @@ final class LocalProcesses implements ProcessStarter {
     List<OutputPump> output = new ArrayList<>();
     output.add(OutputPump.start(name, process, process.getInputStream(), new LogLines(logs)));
     if (telemetryLog) {
-      output.add(OutputPump.start(name + "-telemetry", process, process.getErrorStream(), new LogFrames(logs)));
+      output.add(
+          OutputPump.start(
+              name + "-telemetry", process, process.getErrorStream(), new LogFrames(logs)));
     }
-    return new Child(process, output, process.onExit()
-        .thenApply(p -> new ChildProcess.Exit(p.exitValue(), oomKills.since(oomKillsBefore))));
+    return new Child(
+        process,
+        output,
+        process
+            .onExit()
+            .thenApply(p -> new ChildProcess.Exit(p.exitValue(), oomKills.since(oomKillsBefore))));
   }
 
   /**
@@ -51,8 +63,9 @@ final class LocalProcesses implements ProcessStarter {
    * (same process, so its pid, exit and memory stay the command's).
    */
   private static List<String> withTelemetryLog(List<String> command) {
-    List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c",
-        "exec \"$@\" " + TELEMETRY_LOG_FD + ">&2 2>&1", "sh"));
+    List<String> wrapped =
+        new ArrayList<>(
+            List.of("/bin/sh", "-c", "exec \"$@\" " + TELEMETRY_LOG_FD + ">&2 2>&1", "sh"));
     wrapped.addAll(command);
     return wrapped;
   }
@@ -70,8 +83,12 @@ final class LocalProcesses implements ProcessStarter {
     }
   }
 
-  private record Child(Process process, List<OutputPump> output, CompletableFuture<ChildProcess.Exit> exit,
-      PeakMemory peak) implements ChildProcess {
+  private record Child(
+      Process process,
+      List<OutputPump> output,
+      CompletableFuture<ChildProcess.Exit> exit,
+      PeakMemory peak)
+      implements ChildProcess {
     Child(Process process, List<OutputPump> output, CompletableFuture<ChildProcess.Exit> exit) {
       this(process, output, exit, new PeakMemory());
     }
@@ -106,7 +123,8 @@ final class LocalProcesses implements ProcessStarter {
           break;
         }
         alive.forEach(ProcessHandle::destroyForcibly);
-        alive.forEach(p -> p.onExit().orTimeout(100, TimeUnit.MILLISECONDS).exceptionally(t -> p).join());
+        alive.forEach(
+            p -> p.onExit().orTimeout(100, TimeUnit.MILLISECONDS).exceptionally(t -> p).join());
       }
       drainOutput();
     }

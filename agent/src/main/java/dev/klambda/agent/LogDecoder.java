@@ -5,8 +5,8 @@ interface LogDecoder {
   void write(byte[] bytes, int length);
 
   /**
-   * Everything written so far is wanted in the log now (the runtime answered): a record begun
-   * goes out as far as it is whole.
+   * Everything written so far is wanted in the log now (the runtime answered): a record begun goes
+   * out as far as it is whole.
    */
   void flush();
 

@@ -19,6 +19,7 @@ final class LogFrames implements LogDecoder {
   private static final int HEADER_BYTES = 16;
   private static final int MAGIC = 0xa55a0000;
   private static final int MAGIC_MASK = 0xffffff00;
+
   /** Lambda truncates a log event at 256 KB; a longer "length" is not a frame of ours. */
   private static final int MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -85,7 +86,9 @@ final class LogFrames implements LogDecoder {
     logs.line(text.substring(0, end).replace("\r\n", "\r").replace('\n', '\r'));
   }
 
-  /** A frame in progress is not cut: its writer is finishing it (header and message are two writes). */
+  /**
+   * A frame in progress is not cut: its writer is finishing it (header and message are two writes).
+   */
   @Override
   public void flush() {
     if (unframed) {

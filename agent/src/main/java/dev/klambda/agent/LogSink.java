@@ -7,8 +7,8 @@ import java.util.Base64;
 
 /**
  * Where every log line of the environment goes: the agent's stdout (so {@code kubectl logs} and
- * local mode show it) and, while an invocation runs, a capture whose last 4 KB become the
- * {@code X-Amz-Log-Result} of a {@code Tail} invocation.
+ * local mode show it) and, while an invocation runs, a capture whose last 4 KB become the {@code
+ * X-Amz-Log-Result} of a {@code Tail} invocation.
  */
 final class LogSink {
   static final int TAIL_BYTES = 4096;
@@ -41,7 +41,8 @@ final class LogSink {
 
   /** Ends the capture and returns the base64 of its last 4 KB (UTF-8), as Lambda's log tail. */
   synchronized String endCapture() {
-    byte[] bytes = capture == null ? new byte[0] : capture.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes =
+        capture == null ? new byte[0] : capture.toString().getBytes(StandardCharsets.UTF_8);
     capture = null;
     if (bytes.length > TAIL_BYTES) {
       bytes = Arrays.copyOfRange(bytes, bytes.length - TAIL_BYTES, bytes.length);

@@ -13,8 +13,10 @@ import java.util.List;
  * mode) there may be no such file: the count is unknown and nothing is inferred.
  */
 final class OomKills {
-  private static final List<Path> FILES = List.of(Path.of("/sys/fs/cgroup/memory.events"),
-      Path.of("/sys/fs/cgroup/memory/memory.oom_control"));
+  private static final List<Path> FILES =
+      List.of(
+          Path.of("/sys/fs/cgroup/memory.events"),
+          Path.of("/sys/fs/cgroup/memory/memory.oom_control"));
 
   private final List<Path> files;
 

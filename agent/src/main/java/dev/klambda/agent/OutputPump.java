@@ -9,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
  * Copies a child process's output into the {@link LogSink} line by line. It polls instead of
  * blocking in {@code read} (a process stream's {@code read} holds the lock {@code available}
  * needs), so {@link #drain} can copy what the runtime printed just before it answered, and the
- * invocation's log tail includes those lines. (The launcher's connections need no polling:
- * {@link ChannelOutputPump}.)
+ * invocation's log tail includes those lines. (The launcher's connections need no polling: {@link
+ * ChannelOutputPump}.)
  */
 final class OutputPump {
   private static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);

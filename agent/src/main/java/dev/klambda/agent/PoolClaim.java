@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * What hands a warm-pool environment to a function: the agent's variables as for an environment
- * started for it ({@code KLAMBDA_*} and the function's own) and its code, file by file. The body
- * of {@code POST} {@link AgentProtocol#CLAIM_PATH}; public so the gateway encodes what the agent
+ * started for it ({@code KLAMBDA_*} and the function's own) and its code, file by file. The body of
+ * {@code POST} {@link AgentProtocol#CLAIM_PATH}; public so the gateway encodes what the agent
  * decodes with one class.
  *
  * <p>Binary, length-prefixed: a variable's value or a file may hold any bytes, and the agent (JDK
@@ -22,6 +22,7 @@ import java.util.Map;
 public record PoolClaim(Map<String, String> environment, Map<String, CodeFile> files) {
   /** Largest claim the agent reads: a ConfigMap holds at most 1 MiB, an inline manifest less. */
   public static final int MAX_BYTES = 16 * 1024 * 1024;
+
   private static final int MAGIC = 0x4b4c4331; // "KLC1"
 
   /** One file of the task root; executable files get mode 0555, others 0444. */
@@ -53,7 +54,9 @@ public record PoolClaim(Map<String, String> environment, Map<String, CodeFile> f
     return bytes.toByteArray();
   }
 
-  /** @throws IOException when the body is not a claim */
+  /**
+   * @throws IOException when the body is not a claim
+   */
   public static PoolClaim decode(InputStream body) throws IOException {
     DataInputStream in = new DataInputStream(body);
     if (in.readInt() != MAGIC) {

@@ -19,15 +19,20 @@ interface ProcessStarter extends AutoCloseable {
    * to the log sink line by line; with {@code telemetryLog}, descriptor {@link #TELEMETRY_LOG_FD}
    * too, record by record.
    */
-  ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
-      boolean telemetryLog) throws IOException, InterruptedException;
+  ChildProcess start(
+      String name,
+      List<String> command,
+      Map<String, String> env,
+      Path workDir,
+      boolean telemetryLog)
+      throws IOException, InterruptedException;
 
   /** Waits until processes can be started (the function's container is up). */
   default void awaitReady(Duration limit) throws IOException, InterruptedException {}
 
   /**
-   * Whether processes can still be started: false once the function's container is gone (there
-   * is nothing left to run the function in).
+   * Whether processes can still be started: false once the function's container is gone (there is
+   * nothing left to run the function in).
    */
   default boolean usable() {
     return true;

@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The Lambda Runtime API ({@code /2018-06-01/runtime/...}) and Extensions API
- * ({@code /2020-01-01/extension/...}) on the address in {@code AWS_LAMBDA_RUNTIME_API}, with
- * AWS's paths, headers and status codes, so existing runtime interface clients work unchanged.
+ * The Lambda Runtime API ({@code /2018-06-01/runtime/...}) and Extensions API ({@code
+ * /2020-01-01/extension/...}) on the address in {@code AWS_LAMBDA_RUNTIME_API}, with AWS's paths,
+ * headers and status codes, so existing runtime interface clients work unchanged.
  */
 final class RuntimeApiServer {
   private static final String RUNTIME = "/2018-06-01/runtime/";
@@ -63,28 +63,41 @@ final class RuntimeApiServer {
           && method.equals("POST")) {
         extensionError(exchange, path.endsWith("init/error"));
       } else {
-        Exchanges.json(exchange, 404, Json.error("NotFound", "No such Runtime API path: " + method + " " + path));
+        Exchanges.json(
+            exchange,
+            404,
+            Json.error("NotFound", "No such Runtime API path: " + method + " " + path));
       }
     }
   }
 
   /** Holds the runtime's request until there is an event for it; returns at once. */
   private void next(HttpExchange exchange) {
-    environment.next().whenComplete((invocation, failure) -> {
-      if (failure != null) {
-        // the runtime that asked was reset (cancelled under the environment's lock, hence not
-        // answered on this thread) or asked again; it is gone or going, so a failed answer is no news
-        Thread.ofVirtual().start(() -> {
-          try {
-            Exchanges.json(exchange, 500, Json.error("Runtime.Reset", "The environment was reset"));
-          } catch (IOException gone) {
-            exchange.close();
-          }
-        });
-      } else {
-        Exchanges.guarded(exchange, delivered -> deliver(delivered, invocation));
-      }
-    });
+    environment
+        .next()
+        .whenComplete(
+            (invocation, failure) -> {
+              if (failure != null) {
+                // the runtime that asked was reset (cancelled under the environment's lock, hence
+                // not
+                // answered on this thread) or asked again; it is gone or going, so a failed answer
+                // is no news
+                Thread.ofVirtual()
+                    .start(
+                        () -> {
+                          try {
+                            Exchanges.json(
+                                exchange,
+                                500,
+                                Json.error("Runtime.Reset", "The environment was reset"));
+                          } catch (IOException gone) {
+                            exchange.close();
+                          }
+                        });
+              } else {
+                Exchanges.guarded(exchange, delivered -> deliver(delivered, invocation));
+              }
+            });
   }
 
   private void deliver(HttpExchange exchange, Invocation invocation) throws IOException {
@@ -107,15 +120,26 @@ final class RuntimeApiServer {
     byte[] body = Exchanges.body(exchange, ExecutionEnvironment.MAX_PAYLOAD_BYTES);
     try {
       if (body == null) {
-        environment.answer(requestId, new Invocation.Error("Function.ResponseSizeTooLarge",
-            Json.error("Function.ResponseSizeTooLarge",
-                "Response payload size exceeded maximum allowed payload size ("
-                    + ExecutionEnvironment.MAX_PAYLOAD_BYTES + " bytes).").getBytes(StandardCharsets.UTF_8)));
-        Exchanges.json(exchange, 413, Json.error("RequestEntityTooLarge",
-            "Payload exceeds " + ExecutionEnvironment.MAX_PAYLOAD_BYTES + " bytes"));
+        environment.answer(
+            requestId,
+            new Invocation.Error(
+                "Function.ResponseSizeTooLarge",
+                Json.error(
+                        "Function.ResponseSizeTooLarge",
+                        "Response payload size exceeded maximum allowed payload size ("
+                            + ExecutionEnvironment.MAX_PAYLOAD_BYTES
+                            + " bytes).")
+                    .getBytes(StandardCharsets.UTF_8)));
+        Exchanges.json(
+            exchange,
+            413,
+            Json.error(
+                "RequestEntityTooLarge",
+                "Payload exceeds " + ExecutionEnvironment.MAX_PAYLOAD_BYTES + " bytes"));
         return;
       }
-      environment.answer(requestId, error ? runtimeError(exchange, body) : new Invocation.Response(body));
+      environment.answer(
+          requestId, error ? runtimeError(exchange, body) : new Invocation.Response(body));
       Exchanges.json(exchange, 202, "{\"status\":\"OK\"}");
     } catch (ExecutionEnvironment.InvalidRequestId e) {
       Exchanges.json(exchange, 400, Json.error("InvalidRequestID", e.getMessage()));
@@ -143,7 +167,8 @@ final class RuntimeApiServer {
       environment.initError(error.errorType(), new String(error.body(), StandardCharsets.UTF_8));
       Exchanges.json(exchange, 202, "{\"status\":\"OK\"}");
     } catch (IllegalStateException e) {
-      Exchanges.json(exchange, 403, Json.error("InvalidStateTransition", "Init is over: " + e.getMessage()));
+      Exchanges.json(
+          exchange, 403, Json.error("InvalidStateTransition", "Init is over: " + e.getMessage()));
     }
   }
 
@@ -151,16 +176,27 @@ final class RuntimeApiServer {
     String name = exchange.getRequestHeaders().getFirst("Lambda-Extension-Name");
     byte[] body = Exchanges.body(exchange, 64 * 1024);
     if (name == null || name.isBlank() || body == null) {
-      Exchanges.json(exchange, 400, Json.error("InvalidRequest",
-          "Lambda-Extension-Name header and a body of at most 64 KB are required"));
+      Exchanges.json(
+          exchange,
+          400,
+          Json.error(
+              "InvalidRequest",
+              "Lambda-Extension-Name header and a body of at most 64 KB are required"));
       return;
     }
     try {
       String id = environment.extensions().register(name, new String(body, StandardCharsets.UTF_8));
       exchange.getResponseHeaders().set("Lambda-Extension-Identifier", id);
-      Exchanges.json(exchange, 200, "{\"functionName\":" + Json.quote(config.functionName())
-          + ",\"functionVersion\":" + Json.quote(config.functionVersion())
-          + ",\"handler\":" + Json.quote(config.handler()) + "}");
+      Exchanges.json(
+          exchange,
+          200,
+          "{\"functionName\":"
+              + Json.quote(config.functionName())
+              + ",\"functionVersion\":"
+              + Json.quote(config.functionVersion())
+              + ",\"handler\":"
+              + Json.quote(config.handler())
+              + "}");
     } catch (IllegalStateException e) {
       Exchanges.json(exchange, 403, Json.error("InvalidStateTransition", e.getMessage()));
     }
@@ -172,7 +208,9 @@ final class RuntimeApiServer {
       return;
     }
     try {
-      exchange.getResponseHeaders().set("Lambda-Extension-Event-Identifier", java.util.UUID.randomUUID().toString());
+      exchange
+          .getResponseHeaders()
+          .set("Lambda-Extension-Event-Identifier", java.util.UUID.randomUUID().toString());
       Exchanges.json(exchange, 200, environment.extensions().nextEvent(id));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -186,16 +224,25 @@ final class RuntimeApiServer {
     }
     String type = exchange.getRequestHeaders().getFirst("Lambda-Extension-Function-Error-Type");
     byte[] body = Exchanges.body(exchange, 64 * 1024);
-    environment.extensions().reportError(id, type == null ? "Extension.Unknown" : type,
-        body == null ? "" : new String(body, StandardCharsets.UTF_8), init);
+    environment
+        .extensions()
+        .reportError(
+            id,
+            type == null ? "Extension.Unknown" : type,
+            body == null ? "" : new String(body, StandardCharsets.UTF_8),
+            init);
     Exchanges.json(exchange, 202, "{\"status\":\"OK\"}");
   }
 
   private String extensionId(HttpExchange exchange) throws IOException {
     String id = exchange.getRequestHeaders().getFirst("Lambda-Extension-Identifier");
     if (!environment.extensions().isRegistered(id)) {
-      Exchanges.json(exchange, 403, Json.error("Extension.UnknownExtensionIdentifier",
-          "Missing or unknown Lambda-Extension-Identifier"));
+      Exchanges.json(
+          exchange,
+          403,
+          Json.error(
+              "Extension.UnknownExtensionIdentifier",
+              "Missing or unknown Lambda-Extension-Identifier"));
       return null;
     }
     return id;

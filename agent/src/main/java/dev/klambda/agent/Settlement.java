@@ -4,14 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The measurements of an invocation answered before its Invoke phase ended (the runtime had not
- * yet asked for its next event), once the phase has ended: the gateway metered it at the answer
- * and bills the rest from this. Public: the gateway decodes what the agent encodes.
+ * The measurements of an invocation answered before its Invoke phase ended (the runtime had not yet
+ * asked for its next event), once the phase has ended: the gateway metered it at the answer and
+ * bills the rest from this. Public: the gateway decodes what the agent encodes.
  *
  * @param answeredMicros the duration the answer carried (event handed out to the answer)
  * @param durationMicros the whole Invoke phase, as in its REPORT line
  */
-public record Settlement(String requestId, long answeredMicros, long durationMicros, long initDurationMicros) {
+public record Settlement(
+    String requestId, long answeredMicros, long durationMicros, long initDurationMicros) {
   /** For {@link AgentProtocol#SETTLED}: space-separated fields, comma-separated settlements. */
   public static String encode(List<Settlement> settlements) {
     StringBuilder value = new StringBuilder();
@@ -19,8 +20,14 @@ public record Settlement(String requestId, long answeredMicros, long durationMic
       if (!value.isEmpty()) {
         value.append(',');
       }
-      value.append(s.requestId).append(' ').append(s.answeredMicros).append(' ').append(s.durationMicros)
-          .append(' ').append(s.initDurationMicros);
+      value
+          .append(s.requestId)
+          .append(' ')
+          .append(s.answeredMicros)
+          .append(' ')
+          .append(s.durationMicros)
+          .append(' ')
+          .append(s.initDurationMicros);
     }
     return value.toString();
   }
@@ -36,7 +43,8 @@ public record Settlement(String requestId, long answeredMicros, long durationMic
       if (f.length != 4) {
         throw new IllegalArgumentException("not a settlement: '" + entry + "'");
       }
-      settlements.add(new Settlement(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])));
+      settlements.add(
+          new Settlement(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])));
     }
     return settlements;
   }

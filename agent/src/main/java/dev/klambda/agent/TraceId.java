@@ -10,8 +10,13 @@ final class TraceId {
   static String newRoot() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     HexFormat hex = HexFormat.of();
-    return "Root=1-" + Long.toHexString(System.currentTimeMillis() / 1000)
-        + "-" + hex.toHexDigits(random.nextInt()) + hex.toHexDigits(random.nextLong())
-        + ";Parent=" + hex.toHexDigits(random.nextLong()) + ";Sampled=0";
+    return "Root=1-"
+        + Long.toHexString(System.currentTimeMillis() / 1000)
+        + "-"
+        + hex.toHexDigits(random.nextInt())
+        + hex.toHexDigits(random.nextLong())
+        + ";Parent="
+        + hex.toHexDigits(random.nextLong())
+        + ";Sampled=0";
   }
 }

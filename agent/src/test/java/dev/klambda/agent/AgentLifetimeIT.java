@@ -19,23 +19,50 @@ class AgentLifetimeIT {
     Path task = dir.resolve("task");
     Files.createDirectories(task);
     Path bootstrap = task.resolve("bootstrap");
-    Files.writeString(bootstrap, "#!/bin/bash\nexec curl -sS \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\"\n");
+    Files.writeString(
+        bootstrap,
+        "#!/bin/bash\nexec curl -sS \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\"\n");
     bootstrap.toFile().setExecutable(true);
     Path pidFile = dir.resolve("agent.pid");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // a parent that starts the agent, then is killed with SIGKILL: it cannot stop its child
-    ProcessBuilder parent = new ProcessBuilder("bash", "-c",
-        "'" + java + "' -jar '" + AgentProcess.JAR.toAbsolutePath() + "' & echo $! > '" + pidFile + "'; wait");
+    ProcessBuilder parent =
+        new ProcessBuilder(
+            "bash",
+            "-c",
+            "'"
+                + java
+                + "' -jar '"
+                + AgentProcess.JAR.toAbsolutePath()
+                + "' & echo $! > '"
+                + pidFile
+                + "'; wait");
     // an address of its own: a left-over agent of another run must not hold the ports
     String host = "127.0.77." + ThreadLocalRandom.current().nextInt(1, 255);
-    parent.environment().putAll(Map.of("KLAMBDA_RUNTIME", "provided", "KLAMBDA_FUNCTION_NAME", "orphan",
-        "KLAMBDA_TASK_ROOT", task.toString(), "KLAMBDA_RUNTIME_API", host + ":9001",
-        "KLAMBDA_INVOKE_ADDRESS", host + ":9000"));
-    Process shell = parent.redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+    parent
+        .environment()
+        .putAll(
+            Map.of(
+                "KLAMBDA_RUNTIME",
+                "provided",
+                "KLAMBDA_FUNCTION_NAME",
+                "orphan",
+                "KLAMBDA_TASK_ROOT",
+                task.toString(),
+                "KLAMBDA_RUNTIME_API",
+                host + ":9001",
+                "KLAMBDA_INVOKE_ADDRESS",
+                host + ":9000"));
+    Process shell =
+        parent.redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
     long pid = Long.parseLong(Files.readString(pidFile).strip());
     ProcessHandle agent = ProcessHandle.of(pid).orElseThrow();
-    await().atMost(Duration.ofSeconds(10)).until(() -> agent.children().findAny().isPresent()); // the runtime runs
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> agent.children().findAny().isPresent()); // the runtime runs
     ProcessHandle runtime = agent.children().findFirst().orElseThrow();
 
     shell.toHandle().destroyForcibly();

@@ -34,11 +34,13 @@ final class AgentProcess implements AutoCloseable {
 
   /** 127.0.RUN.N: a third octet per test run, so that concurrent runs do not share addresses. */
   private static final int RUN = ThreadLocalRandom.current().nextInt(1, 255);
+
   private static final AtomicInteger NEXT_HOST = new AtomicInteger(1);
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(2))
-      .build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   /** What the invoke endpoint answered. */
   record Invoked(int status, HttpHeaders headers, String body) {
@@ -79,8 +81,8 @@ final class AgentProcess implements AutoCloseable {
     }
 
     /**
-     * A warm-pool member of the provided runtime at 128 MB: no function, an empty task root, and
-     * a claim to come.
+     * A warm-pool member of the provided runtime at 128 MB: no function, an empty task root, and a
+     * claim to come.
      */
     Builder pooled() {
       env.remove("KLAMBDA_FUNCTION_NAME");
@@ -123,9 +125,10 @@ final class AgentProcess implements AutoCloseable {
       Files.createDirectories(taskRoot);
       Files.createDirectories(log.getParent());
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toAbsolutePath().toString())
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(java, "-jar", JAR.toAbsolutePath().toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       // only what the test sets: every non-KLAMBDA_ variable is the function's own
       builder.environment().clear();
       builder.environment().putAll(env);
@@ -164,7 +167,9 @@ final class AgentProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** An agent whose task root is in {@code dir}, its output in {@code target/agent-logs/NAME.log}. */
+  /**
+   * An agent whose task root is in {@code dir}, its output in {@code target/agent-logs/NAME.log}.
+   */
   static Builder builder(Path dir, String name) {
     return new Builder(dir, name);
   }
@@ -195,9 +200,17 @@ final class AgentProcess implements AutoCloseable {
 
   /** {@code GET /klambda/ready?waitMs=N}: 200 ready, 500 Init failed, 503 still starting. */
   HttpResponse<String> ready(Duration wait) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.READY_PATH + "?"
-            + AgentProtocol.READY_WAIT_PARAMETER + "=" + wait.toMillis()))
-        .timeout(wait.plusSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP.send(
+        HttpRequest.newBuilder(
+                invokeUri(
+                    AgentProtocol.READY_PATH
+                        + "?"
+                        + AgentProtocol.READY_WAIT_PARAMETER
+                        + "="
+                        + wait.toMillis()))
+            .timeout(wait.plusSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The readiness once Init is over (200 or 500), or 503 after {@code START_TIMEOUT}. */
@@ -207,29 +220,54 @@ final class AgentProcess implements AutoCloseable {
 
   /** {@code GET /klambda/settled?waitMs=N}: the settlements of invocations answered early. */
   java.util.List<Settlement> settled(Duration wait) throws IOException, InterruptedException {
-    HttpResponse<Void> answer = HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.SETTLED_PATH + "?"
-            + AgentProtocol.READY_WAIT_PARAMETER + "=" + wait.toMillis()))
-        .timeout(wait.plusSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+    HttpResponse<Void> answer =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    invokeUri(
+                        AgentProtocol.SETTLED_PATH
+                            + "?"
+                            + AgentProtocol.READY_WAIT_PARAMETER
+                            + "="
+                            + wait.toMillis()))
+                .timeout(wait.plusSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
     return Settlement.decode(answer.headers().firstValue(AgentProtocol.SETTLED).orElse(null));
   }
 
-  /** Waits until the log holds {@code lines} in this order (what ends a phase comes after its answer). */
+  /**
+   * Waits until the log holds {@code lines} in this order (what ends a phase comes after its
+   * answer).
+   */
   void awaitLog(String... lines) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(log()).containsSubsequence(lines));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> org.assertj.core.api.Assertions.assertThat(log()).containsSubsequence(lines));
   }
 
   /** {@code GET /klambda/claim?waitMs=N}: 204 claimable, 409 not (any more), 503 not yet. */
   int claimable(Duration wait) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH + "?"
-            + AgentProtocol.READY_WAIT_PARAMETER + "=" + wait.toMillis()))
-        .timeout(wait.plusSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    return HTTP.send(
+            HttpRequest.newBuilder(
+                    invokeUri(
+                        AgentProtocol.CLAIM_PATH
+                            + "?"
+                            + AgentProtocol.READY_WAIT_PARAMETER
+                            + "="
+                            + wait.toMillis()))
+                .timeout(wait.plusSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   /** {@code POST /klambda/claim} with {@code body} (a {@link PoolClaim}'s encoding, or not). */
-  HttpResponse<String> claim(byte[] body, String... headers) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+  HttpResponse<String> claim(byte[] body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(invokeUri(AgentProtocol.CLAIM_PATH))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -242,8 +280,9 @@ final class AgentProcess implements AutoCloseable {
 
   /** {@code POST /klambda/invoke} with the payload and header name/value pairs. */
   CompletableFuture<Invoked> invokeAsync(String payload, String... headers) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(invokeUri(AgentProtocol.INVOKE_PATH))
-        .POST(HttpRequest.BodyPublishers.ofString(payload));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(invokeUri(AgentProtocol.INVOKE_PATH))
+            .POST(HttpRequest.BodyPublishers.ofString(payload));
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -253,17 +292,20 @@ final class AgentProcess implements AutoCloseable {
 
   // ---- the Runtime API, as the runtime calls it ----
 
-  /** {@code GET /2018-06-01/runtime/invocation/next}: completes when the agent hands out an event. */
+  /**
+   * {@code GET /2018-06-01/runtime/invocation/next}: completes when the agent hands out an event.
+   */
   CompletableFuture<HttpResponse<String>> nextInvocation() {
-    return HTTP.sendAsync(HttpRequest.newBuilder(runtimeUri("invocation/next")).build(),
+    return HTTP.sendAsync(
+        HttpRequest.newBuilder(runtimeUri("invocation/next")).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   /** {@code POST /2018-06-01/runtime/PATH} with a body and header name/value pairs. */
   HttpResponse<String> postRuntime(String path, byte[] body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(runtimeUri(path))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(runtimeUri(path)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -301,10 +343,12 @@ final class AgentProcess implements AutoCloseable {
         return;
       } catch (ConnectException notYet) {
         if (!process.isAlive()) {
-          throw new IllegalStateException("the agent exited with " + process.exitValue() + ":\n" + log());
+          throw new IllegalStateException(
+              "the agent exited with " + process.exitValue() + ":\n" + log());
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the agent did not listen on " + host + " in time:\n" + log());
+          throw new IllegalStateException(
+              "the agent did not listen on " + host + " in time:\n" + log());
         }
         Thread.sleep(20);
       }
@@ -316,6 +360,7 @@ final class AgentProcess implements AutoCloseable {
   }
 
   private URI runtimeUri(String path) {
-    return URI.create("http://" + host + ":" + AgentProtocol.RUNTIME_API_PORT + "/2018-06-01/runtime/" + path);
+    return URI.create(
+        "http://" + host + ":" + AgentProtocol.RUNTIME_API_PORT + "/2018-06-01/runtime/" + path);
   }
 }

@@ -21,6 +21,8 @@ final class BashRuntime {
           rm -f "$headers"
         BODY
         done
-        """.replace("PRELUDE", prelude).replace("BODY", body);
+        """
+        .replace("PRELUDE", prelude)
+        .replace("BODY", body);
   }
 }

@@ -22,8 +22,10 @@ import java.util.stream.Stream;
 public final class Docker {
   /** The image the operator puts in environment Pods by default (Options.DEFAULT_RUNTIME_IMAGE). */
   static final String RUNTIME_IMAGE = "klambda/runtime:0.1.0";
+
   /** The JRE base image .ci/build-base-images.sh makes where nothing can be pulled. */
   static final String LOCAL_BASE_IMAGE = "klambda/base-jre:25";
+
   /** Overrides the base image of the runtime image: {@code -Dklambda.image.base=...}. */
   static final String BASE_IMAGE_PROPERTY = "klambda.image.base";
 
@@ -31,8 +33,8 @@ public final class Docker {
   public record Result(int exitCode, String stdout, String stderr) {
     Result orThrow(List<String> command) {
       if (exitCode != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " exited with " + exitCode
-            + ":\n" + stdout + stderr);
+        throw new IllegalStateException(
+            String.join(" ", command) + " exited with " + exitCode + ":\n" + stdout + stderr);
       }
       return this;
     }
@@ -43,8 +45,10 @@ public final class Docker {
   /** Why no Docker engine can be used here, or null when one answers. */
   public static String unavailableReason() {
     try {
-      Result version = run(Duration.ofSeconds(20), null, "docker", "version", "--format", "{{.Server.Version}}");
-      return version.exitCode() == 0 ? null
+      Result version =
+          run(Duration.ofSeconds(20), null, "docker", "version", "--format", "{{.Server.Version}}");
+      return version.exitCode() == 0
+          ? null
           : "no Docker engine reachable (docker version: " + version.stderr().strip() + ")";
     } catch (UncheckedIOException e) {
       return "no docker command (" + e.getCause().getMessage() + ")";
@@ -57,9 +61,9 @@ public final class Docker {
   }
 
   /**
-   * {@code docker build} of the Dockerfile in the working directory (the module's) as {@code image},
-   * so the tests run this commit's jars. The base: the property, else the local JRE base where it
-   * exists, else the Dockerfile's default (a public image, pulled). Returns the base used.
+   * {@code docker build} of the Dockerfile in the working directory (the module's) as {@code
+   * image}, so the tests run this commit's jars. The base: the property, else the local JRE base
+   * where it exists, else the Dockerfile's default (a public image, pulled). Returns the base used.
    *
    * @param label the Dockerfile's {@code LABEL}, to remove the untagged builds this one replaced
    */
@@ -86,8 +90,8 @@ public final class Docker {
 
   /**
    * The certificate authorities this machine added to its own (Debian's
-   * /usr/local/share/ca-certificates), for image builds that download through a proxy that
-   * re-signs TLS, as this machine's tools do; empty when there are none.
+   * /usr/local/share/ca-certificates), for image builds that download through a proxy that re-signs
+   * TLS, as this machine's tools do; empty when there are none.
    */
   private static String extraCaCertificates() {
     Path dir = Path.of("/usr/local/share/ca-certificates");
@@ -142,12 +146,14 @@ public final class Docker {
 
   private static CompletableFuture<String> drain(InputStream stream) {
     // a thread each: reading one stream must not wait for the other to be read
-    return CompletableFuture.supplyAsync(() -> {
-      try (stream) {
-        return new String(stream.readAllBytes(), UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, task -> Thread.ofVirtual().start(task));
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (stream) {
+            return new String(stream.readAllBytes(), UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        task -> Thread.ofVirtual().start(task));
   }
 }

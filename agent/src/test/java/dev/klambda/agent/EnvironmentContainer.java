@@ -14,8 +14,8 @@ import java.util.UUID;
 
 /**
  * One execution environment in the runtime image, run as the operator's Pod runs it
- * (EnvironmentPodTemplate): two containers sharing the network and process namespaces. The
- * agent's ({@code <name>-agent}, the Pod's native sidecar) has the {@code KLAMBDA_*} variables as
+ * (EnvironmentPodTemplate): two containers sharing the network and process namespaces. The agent's
+ * ({@code <name>-agent}, the Pod's native sidecar) has the {@code KLAMBDA_*} variables as
  * AgentEnvironment sets them and a memory and CPU limit of its own; the function's ({@code <name>},
  * the launcher as entry point) has memory limit = the function's memory, CPU in proportion to it,
  * and a writable /tmp. Both: the code read-only at /var/task, uid 10001, a read-only root file
@@ -27,12 +27,16 @@ import java.util.UUID;
  */
 final class EnvironmentContainer implements AutoCloseable {
   static final String TASK_ROOT = "/var/task";
+
   /** The sizing policy's default: 1,792 MB of memory buy one vCPU (DESIGN.md, "Sizing"). */
   private static final int MB_PER_VCPU = 1792;
+
   private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(60);
   private static final String INVOKE_URL = "http://127.0.0.1:" + AgentProtocol.INVOKE_PORT;
+
   /** EnvironmentResources' defaults: the agent's memory and CPU limit. */
   private static final int AGENT_MEMORY_MB = 128;
+
   private static final String AGENT_CPUS = "1";
   private static final String LAUNCHER = "/opt/klambda/klambda-launcher";
 
@@ -85,16 +89,26 @@ final class EnvironmentContainer implements AutoCloseable {
       env.put("KLAMBDA_MEMORY_MB", Integer.toString(memoryMB));
       long millicores = (memoryMB * 1000L + MB_PER_VCPU - 1) / MB_PER_VCPU;
       String name = "klambda-it-" + UUID.randomUUID().toString().substring(0, 8);
-      List<String> agent = run(name + "-agent", AGENT_MEMORY_MB, AGENT_CPUS, List.of("--network", "none"));
+      List<String> agent =
+          run(name + "-agent", AGENT_MEMORY_MB, AGENT_CPUS, List.of("--network", "none"));
       env.forEach((k, v) -> agent.addAll(List.of("-e", k + "=" + v)));
       agent.add(Docker.RUNTIME_IMAGE);
       Docker.docker(agent.toArray(String[]::new));
-      List<String> function = run(name, memoryMB,
-          String.format(Locale.ROOT, "%.3f", millicores / 1000.0),
-          List.of("--network", "container:" + name + "-agent", "--pid", "container:" + name + "-agent",
-              // an emptyDir is exec-able; docker's tmpfs is noexec unless told
-              "--tmpfs", "/tmp:rw,exec,nosuid,nodev,size=512m",
-              "--entrypoint", LAUNCHER));
+      List<String> function =
+          run(
+              name,
+              memoryMB,
+              String.format(Locale.ROOT, "%.3f", millicores / 1000.0),
+              List.of(
+                  "--network",
+                  "container:" + name + "-agent",
+                  "--pid",
+                  "container:" + name + "-agent",
+                  // an emptyDir is exec-able; docker's tmpfs is noexec unless told
+                  "--tmpfs",
+                  "/tmp:rw,exec,nosuid,nodev,size=512m",
+                  "--entrypoint",
+                  LAUNCHER));
       function.add(Docker.RUNTIME_IMAGE);
       Docker.docker(function.toArray(String[]::new));
       long timeoutSeconds = Long.parseLong(env.get("KLAMBDA_TIMEOUT_MS")) / 1000;
@@ -103,15 +117,30 @@ final class EnvironmentContainer implements AutoCloseable {
 
     /** What both containers share: the Pod's security context, the code, limits of their own. */
     private List<String> run(String name, int memoryMB, String cpus, List<String> more) {
-      List<String> run = new ArrayList<>(List.of("run", "-d", "--name", name,
-          "--label", "dev.klambda.test=RuntimeImageIT",
-          "--read-only",
-          "--user", "10001:10001",
-          "--cap-drop", "ALL",
-          "--security-opt", "no-new-privileges",
-          "--memory", memoryMB + "m", "--memory-swap", memoryMB + "m",
-          "--cpus", cpus,
-          "-v", code.toAbsolutePath() + ":" + TASK_ROOT + ":ro"));
+      List<String> run =
+          new ArrayList<>(
+              List.of(
+                  "run",
+                  "-d",
+                  "--name",
+                  name,
+                  "--label",
+                  "dev.klambda.test=RuntimeImageIT",
+                  "--read-only",
+                  "--user",
+                  "10001:10001",
+                  "--cap-drop",
+                  "ALL",
+                  "--security-opt",
+                  "no-new-privileges",
+                  "--memory",
+                  memoryMB + "m",
+                  "--memory-swap",
+                  memoryMB + "m",
+                  "--cpus",
+                  cpus,
+                  "-v",
+                  code.toAbsolutePath() + ":" + TASK_ROOT + ":ro"));
       run.addAll(more);
       return run;
     }
@@ -137,8 +166,19 @@ final class EnvironmentContainer implements AutoCloseable {
   Response awaitInitEnd() throws InterruptedException {
     long deadline = System.nanoTime() + LISTEN_TIMEOUT.toNanos();
     while (true) {
-      Docker.Result ready = exec(null, "curl", "-sS", "-i", "--max-time", "60",
-          INVOKE_URL + AgentProtocol.READY_PATH + "?" + AgentProtocol.READY_WAIT_PARAMETER + "=30000");
+      Docker.Result ready =
+          exec(
+              null,
+              "curl",
+              "-sS",
+              "-i",
+              "--max-time",
+              "60",
+              INVOKE_URL
+                  + AgentProtocol.READY_PATH
+                  + "?"
+                  + AgentProtocol.READY_WAIT_PARAMETER
+                  + "=30000");
       boolean notListening = ready.exitCode() == 7;
       if (!notListening) {
         return parse(ready);
@@ -153,8 +193,20 @@ final class EnvironmentContainer implements AutoCloseable {
   /** {@code POST /klambda/invoke} with the payload and header name/value pairs. */
   Response invoke(String payload, String... headers) {
     // no "Expect: 100-continue" for large bodies: one response to parse, as the gateway sends it
-    List<String> curl = new ArrayList<>(List.of("curl", "-sS", "-i", "--max-time", "60",
-        "-X", "POST", "-H", "Expect:", "--data-binary", "@-"));
+    List<String> curl =
+        new ArrayList<>(
+            List.of(
+                "curl",
+                "-sS",
+                "-i",
+                "--max-time",
+                "60",
+                "-X",
+                "POST",
+                "-H",
+                "Expect:",
+                "--data-binary",
+                "@-"));
     for (int i = 0; i + 1 < headers.length; i += 2) {
       curl.addAll(List.of("-H", headers[i] + ": " + headers[i + 1]));
     }
@@ -177,8 +229,11 @@ final class EnvironmentContainer implements AutoCloseable {
    * its runtime asks for the next event, after its answer.
    */
   void awaitLogs(String... lines) {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-        .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(logs()).containsSubsequence(lines));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(250))
+        .untilAsserted(
+            () -> org.assertj.core.api.Assertions.assertThat(logs()).containsSubsequence(lines));
   }
 
   /** Whether both containers run. */
@@ -194,7 +249,8 @@ final class EnvironmentContainer implements AutoCloseable {
   int stop() {
     Docker.docker("stop", "-t", Long.toString(gracePeriodSeconds), name);
     Docker.docker("stop", "-t", Long.toString(gracePeriodSeconds), agent());
-    return Integer.parseInt(Docker.docker("inspect", "-f", "{{.State.ExitCode}}", agent()).stdout().strip());
+    return Integer.parseInt(
+        Docker.docker("inspect", "-f", "{{.State.ExitCode}}", agent()).stdout().strip());
   }
 
   @Override
@@ -207,8 +263,18 @@ final class EnvironmentContainer implements AutoCloseable {
   }
 
   private static boolean running(String container) {
-    return "true".equals(Docker.run(Duration.ofSeconds(30), null,
-        "docker", "inspect", "-f", "{{.State.Running}}", container).stdout().strip());
+    return "true"
+        .equals(
+            Docker.run(
+                    Duration.ofSeconds(30),
+                    null,
+                    "docker",
+                    "inspect",
+                    "-f",
+                    "{{.State.Running}}",
+                    container)
+                .stdout()
+                .strip());
   }
 
   @Override
@@ -225,8 +291,15 @@ final class EnvironmentContainer implements AutoCloseable {
   /** curl's {@code -i} output: status line, headers, a blank line, the body. */
   private Response parse(Docker.Result curl) {
     if (curl.exitCode() != 0) {
-      throw new IllegalStateException("curl in " + name + " exited with " + curl.exitCode() + ": "
-          + curl.stderr() + "\n" + logs());
+      throw new IllegalStateException(
+          "curl in "
+              + name
+              + " exited with "
+              + curl.exitCode()
+              + ": "
+              + curl.stderr()
+              + "\n"
+              + logs());
     }
     String out = curl.stdout();
     int end = out.indexOf("\r\n\r\n");

@@ -12,13 +12,21 @@ import org.junit.jupiter.api.Test;
 /** The runtime interface clients' framed log records, as they arrive: in pieces, or not framed. */
 class LogFramesTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final LogFrames frames = new LogFrames(new LogSink(new PrintStream(out, true, StandardCharsets.UTF_8)));
+  private final LogFrames frames =
+      new LogFrames(new LogSink(new PrintStream(out, true, StandardCharsets.UTF_8)));
 
-  /** A frame as the Java client writes one: type a55a0003 (text, level flags), length, timestamp, message. */
+  /**
+   * A frame as the Java client writes one: type a55a0003 (text, level flags), length, timestamp,
+   * message.
+   */
   private static byte[] frame(String message) {
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(16 + text.length).putInt(0xa55a0003).putInt(text.length)
-        .putLong(1_767_225_600_000_000L).put(text).array();
+    return ByteBuffer.allocate(16 + text.length)
+        .putInt(0xa55a0003)
+        .putInt(text.length)
+        .putLong(1_767_225_600_000_000L)
+        .put(text)
+        .array();
   }
 
   private List<String> lines() {
@@ -35,8 +43,11 @@ class LogFramesTest {
     write(frame("second"));
     write(frame("java.lang.IllegalStateException: boom\n\tat Handler.handle(Handler.java:10)\n"));
 
-    assertThat(lines()).containsExactly("first", "second",
-        "java.lang.IllegalStateException: boom\r\tat Handler.handle(Handler.java:10)");
+    assertThat(lines())
+        .containsExactly(
+            "first",
+            "second",
+            "java.lang.IllegalStateException: boom\r\tat Handler.handle(Handler.java:10)");
   }
 
   @Test

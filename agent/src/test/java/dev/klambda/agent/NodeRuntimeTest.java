@@ -13,19 +13,29 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NodeRuntimeTest {
-  @TempDir
-  Path home;
+  @TempDir Path home;
 
   private AgentConfig config(Map<String, String> more) {
-    Map<String, String> env = new java.util.HashMap<>(Map.of("KLAMBDA_RUNTIME", "nodejs22.x",
-        "KLAMBDA_HANDLER", "index.handler", "KLAMBDA_FUNCTION_NAME", "hello", "KLAMBDA_TASK_ROOT", "/var/task",
-        "KLAMBDA_MEMORY_MB", "128"));
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            Map.of(
+                "KLAMBDA_RUNTIME",
+                "nodejs22.x",
+                "KLAMBDA_HANDLER",
+                "index.handler",
+                "KLAMBDA_FUNCTION_NAME",
+                "hello",
+                "KLAMBDA_TASK_ROOT",
+                "/var/task",
+                "KLAMBDA_MEMORY_MB",
+                "128"));
     env.putAll(more);
     return AgentConfig.fromEnvironment(env, home);
   }
 
   private Path entry() throws IOException {
-    return Files.writeString(Files.createDirectories(home.resolve("runtimes/nodejs")).resolve("index.mjs"), "");
+    return Files.writeString(
+        Files.createDirectories(home.resolve("runtimes/nodejs")).resolve("index.mjs"), "");
   }
 
   @Test
@@ -37,10 +47,18 @@ class NodeRuntimeTest {
     List<String> command = RuntimeCommand.of(config(Map.of()));
 
     Path runtime = home.resolve("runtimes/nodejs");
-    assertThat(command).containsExactly("/usr/bin/env",
-        "NODE_PATH=/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:" + runtime.resolve("node_modules")
-            + ":" + runtime + ":/var/task",
-        node.toString(), "--max-semi-space-size=6", "--max-old-space-size=116", entry.toString());
+    assertThat(command)
+        .containsExactly(
+            "/usr/bin/env",
+            "NODE_PATH=/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:"
+                + runtime.resolve("node_modules")
+                + ":"
+                + runtime
+                + ":/var/task",
+            node.toString(),
+            "--max-semi-space-size=6",
+            "--max-old-space-size=116",
+            entry.toString());
   }
 
   @Test
@@ -56,9 +74,11 @@ class NodeRuntimeTest {
     assumeThat(NodeRuntime.onPath("node", System.getenv().getOrDefault("PATH", ""))).isNotNull();
 
     assertThatThrownBy(() -> RuntimeCommand.of(config(Map.of())))
-        .isInstanceOfSatisfying(InitFailure.class, e -> assertThat(e.errorType()).isEqualTo("Runtime.InvalidRuntime"))
-        .hasMessageContaining("Function 'hello' (nodejs22.x) needs AWS's runtime interface client in "
-            + home.resolve("runtimes/nodejs"))
+        .isInstanceOfSatisfying(
+            InitFailure.class, e -> assertThat(e.errorType()).isEqualTo("Runtime.InvalidRuntime"))
+        .hasMessageContaining(
+            "Function 'hello' (nodejs22.x) needs AWS's runtime interface client in "
+                + home.resolve("runtimes/nodejs"))
         .hasMessageContaining("install-aws-lambda-ric.sh");
   }
 

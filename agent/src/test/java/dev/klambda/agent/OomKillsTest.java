@@ -13,7 +13,9 @@ class OomKillsTest {
 
   @Test
   void readsCgroupV2MemoryEvents() throws Exception {
-    Path events = Files.writeString(dir.resolve("memory.events"), "low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\n");
+    Path events =
+        Files.writeString(
+            dir.resolve("memory.events"), "low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\n");
     OomKills kills = new OomKills(List.of(events, dir.resolve("absent")));
 
     assertThat(kills.count()).isEqualTo(2);
@@ -23,7 +25,9 @@ class OomKillsTest {
 
   @Test
   void readsCgroupV1OomControl() throws Exception {
-    Path control = Files.writeString(dir.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 7\n");
+    Path control =
+        Files.writeString(
+            dir.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 7\n");
 
     assertThat(new OomKills(List.of(dir.resolve("absent"), control)).count()).isEqualTo(7);
   }

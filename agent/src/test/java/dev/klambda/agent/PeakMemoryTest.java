@@ -13,8 +13,12 @@ class PeakMemoryTest {
   @Test
   void aChildForkedBetweenTwoMeasurementsIsCounted() throws Exception {
     // bash waits for a line, then forks dd holding a 64 MB buffer (blocked on a pipe nobody reads)
-    Process bash = new ProcessBuilder("bash", "-c",
-        "read -r line; dd if=/dev/zero bs=64M count=1 2>/dev/null | sleep 30 & wait").start();
+    Process bash =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "read -r line; dd if=/dev/zero bs=64M count=1 2>/dev/null | sleep 30 & wait")
+            .start();
     try {
       PeakMemory peak = new PeakMemory();
       long before = peak.of(bash.pid());
@@ -25,7 +29,9 @@ class PeakMemoryTest {
       }
 
       await().atMost(Duration.ofSeconds(10)).until(() -> peak.of(bash.pid()) >= before + 60);
-      assertThat(peak.of(bash.pid())).as("never less than measured before").isGreaterThanOrEqualTo(before + 60);
+      assertThat(peak.of(bash.pid()))
+          .as("never less than measured before")
+          .isGreaterThanOrEqualTo(before + 60);
     } finally {
       bash.descendants().forEach(ProcessHandle::destroyForcibly);
       bash.destroyForcibly();

@@ -13,12 +13,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** How the agent starts python3.11: which interpreter, which client, which path. */
 class PythonRuntimeTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private AgentConfig config() {
-    return AgentConfig.fromEnvironment(Map.of("KLAMBDA_RUNTIME", "python3.11", "KLAMBDA_HANDLER", "app.handler",
-        "KLAMBDA_FUNCTION_NAME", "hello", "KLAMBDA_TASK_ROOT", "/var/task"), dir.resolve("home"));
+    return AgentConfig.fromEnvironment(
+        Map.of(
+            "KLAMBDA_RUNTIME",
+            "python3.11",
+            "KLAMBDA_HANDLER",
+            "app.handler",
+            "KLAMBDA_FUNCTION_NAME",
+            "hello",
+            "KLAMBDA_TASK_ROOT",
+            "/var/task"),
+        dir.resolve("home"));
   }
 
   private Path python(String folder) throws IOException {
@@ -34,8 +42,12 @@ class PythonRuntimeTest {
     python("second");
     String path = dir.resolve("missing") + ":" + first.getParent() + ":" + dir.resolve("second");
 
-    assertThat(PythonRuntime.command(config(), path)).containsExactly(first.toString(), "-u",
-        dir.resolve("home/runtimes/python/bootstrap.py").toString(), "app.handler");
+    assertThat(PythonRuntime.command(config(), path))
+        .containsExactly(
+            first.toString(),
+            "-u",
+            dir.resolve("home/runtimes/python/bootstrap.py").toString(),
+            "app.handler");
   }
 
   @Test
@@ -50,17 +62,28 @@ class PythonRuntimeTest {
   @Test
   void noPython3OnThePathIsAnInvalidRuntimeNamingTheFunction() {
     assertThatThrownBy(() -> PythonRuntime.command(config(), "/nowhere:/nor/here"))
-        .isInstanceOfSatisfying(InitFailure.class, e -> assertThat(e.errorType()).isEqualTo("Runtime.InvalidRuntime"))
-        .hasMessageContaining("Function 'hello' (python3.11) needs python3, Python 3.11 or newer, on its PATH "
-            + "(/nowhere:/nor/here): there is none");
+        .isInstanceOfSatisfying(
+            InitFailure.class, e -> assertThat(e.errorType()).isEqualTo("Runtime.InvalidRuntime"))
+        .hasMessageContaining(
+            "Function 'hello' (python3.11) needs python3, Python 3.11 or newer, on its PATH "
+                + "(/nowhere:/nor/here): there is none");
   }
 
   @Test
   void pythonPathIsLambdasOrderAndTheFunctionMaySetItsOwn() {
-    assertThat(RuntimeCommand.environment(config())).containsEntry("PYTHONPATH",
-        dir.resolve("home/runtimes/python") + ":/var/task:/var/task/python");
-    AgentConfig own = AgentConfig.fromEnvironment(Map.of("KLAMBDA_RUNTIME", "python3.11",
-        "KLAMBDA_FUNCTION_NAME", "hello", "PYTHONPATH", "/mine"), dir.resolve("home"));
+    assertThat(RuntimeCommand.environment(config()))
+        .containsEntry(
+            "PYTHONPATH", dir.resolve("home/runtimes/python") + ":/var/task:/var/task/python");
+    AgentConfig own =
+        AgentConfig.fromEnvironment(
+            Map.of(
+                "KLAMBDA_RUNTIME",
+                "python3.11",
+                "KLAMBDA_FUNCTION_NAME",
+                "hello",
+                "PYTHONPATH",
+                "/mine"),
+            dir.resolve("home"));
     assertThat(RuntimeCommand.environment(own)).containsEntry("PYTHONPATH", "/mine");
   }
 }

@@ -36,12 +36,15 @@ class RuntimeApiIT {
    * {@code {"sleep":N}} sleeps N seconds, {@code {"exit":N}} exits with status N.
    */
   private static String runtime(String respond) {
-    return BashRuntime.loop("""
+    return BashRuntime.loop(
+        """
         sleep_re='"sleep": *([0-9.]+)'
         exit_re='"exit": *([0-9]+)'
         respond() {
           RESPOND
-        }""".replace("RESPOND", respond), """
+        }"""
+            .replace("RESPOND", respond),
+        """
           echo "handling $request_id"
           if [[ $event =~ $sleep_re ]]; then sleep "${BASH_REMATCH[1]}"; fi
           if [[ $event =~ $exit_re ]]; then exit "${BASH_REMATCH[1]}"; fi
@@ -51,18 +54,32 @@ class RuntimeApiIT {
   /** Answers with the event. */
   private static final String ECHO = runtime("printf '%s' \"$event\"");
 
-  private static final String[] LAMBDA_VARIABLES = {"AWS_LAMBDA_RUNTIME_API", "_HANDLER",
-      "LAMBDA_TASK_ROOT", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-      "AWS_LAMBDA_FUNCTION_VERSION", "AWS_REGION", "TZ", "GREETING"};
+  private static final String[] LAMBDA_VARIABLES = {
+    "AWS_LAMBDA_RUNTIME_API",
+    "_HANDLER",
+    "LAMBDA_TASK_ROOT",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_REGION",
+    "TZ",
+    "GREETING"
+  };
 
-  /** Answers {"event":EVENT,"NAME":"VALUE",...} with the variables above as the runtime sees them. */
-  private static final String ECHO_WITH_ENVIRONMENT = runtime("""
+  /**
+   * Answers {"event":EVENT,"NAME":"VALUE",...} with the variables above as the runtime sees them.
+   */
+  private static final String ECHO_WITH_ENVIRONMENT =
+      runtime(
+          """
       printf '{"event":%s' "$event"
       for name in NAMES; do printf ',"%s":"%s"' "$name" "${!name-}"; done
-      printf '}'""".replace("NAMES", String.join(" ", LAMBDA_VARIABLES)));
+      printf '}'"""
+              .replace("NAMES", String.join(" ", LAMBDA_VARIABLES)));
 
   /** Never calls the Runtime API: Init stays open, or the test takes the events itself. */
-  private static final String IDLE = """
+  private static final String IDLE =
+      """
       #!/bin/bash
       exec sleep 600
       """;
@@ -71,15 +88,21 @@ class RuntimeApiIT {
       "{\"errorMessage\":\"TABLE_NAME is not set\",\"errorType\":\"Runtime.ConfigInvalid\"}";
 
   /** Reports an Init error to the Runtime API, then exits, as a runtime that cannot start does. */
-  private static final String FAILING_INIT = """
+  private static final String FAILING_INIT =
+      """
       #!/bin/bash
       curl -sS -X POST "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/init/error" \\
         -H 'Lambda-Runtime-Function-Error-Type: Runtime.ConfigInvalid' -d 'ERROR'
       exit 1
-      """.replace("ERROR", CONFIG_ERROR);
+      """
+          .replace("ERROR", CONFIG_ERROR);
 
-  /** An external extension: registers for INVOKE and SHUTDOWN, appends each event's type to $EVENTS_FILE. */
-  private static final String EXTENSION = """
+  /**
+   * An external extension: registers for INVOKE and SHUTDOWN, appends each event's type to
+   * $EVENTS_FILE.
+   */
+  private static final String EXTENSION =
+      """
       #!/bin/bash
       set -euo pipefail
       api="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
@@ -97,8 +120,7 @@ class RuntimeApiIT {
       done
       """;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private String testName;
   private AgentProcess agent;
 
@@ -120,7 +142,10 @@ class RuntimeApiIT {
    * A runtime that answers, then logs and works on before asking for the next event (as the Java
    * runtime client logs a handler's exception after posting it).
    */
-  private static final String LATE_LOGGER = BashRuntime.loop("", """
+  private static final String LATE_LOGGER =
+      BashRuntime.loop(
+          "",
+          """
           printf '%s' "$event" | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
           echo "after the answer of $request_id"
           sleep 0.3""");
@@ -141,7 +166,10 @@ class RuntimeApiIT {
     assertThat(settlement.requestId()).isEqualTo("late-1");
     assertThat(settlement.answeredMicros()).isEqualTo(answeredMicros);
     assertThat(settlement.durationMicros()).isGreaterThanOrEqualTo(300_000);
-    agent.awaitLog("START RequestId: late-1", "after the answer of late-1", "END RequestId: late-1",
+    agent.awaitLog(
+        "START RequestId: late-1",
+        "after the answer of late-1",
+        "END RequestId: late-1",
         "REPORT RequestId: late-1");
     assertThat(reportDuration(agent.log(), "late-1")).isGreaterThanOrEqualTo(300.0);
     assertThat(agent.settled(Duration.ZERO)).as("each settlement is given once").isEmpty();
@@ -149,33 +177,45 @@ class RuntimeApiIT {
     // a settlement rides on the next answer when one comes
     agent.invoke("{}", REQUEST_ID, "late-2");
     Invoked third = agent.invoke("{}", REQUEST_ID, "late-3");
-    assertThat(Settlement.decode(third.header(AgentProtocol.SETTLED))).extracting(Settlement::requestId)
+    assertThat(Settlement.decode(third.header(AgentProtocol.SETTLED)))
+        .extracting(Settlement::requestId)
         .containsExactly("late-2");
 
     // a log tail ends with END and REPORT: that answer waits for the end of the phase
     Invoked tailed = agent.invoke("{}", REQUEST_ID, "late-4", LOG_TYPE, "Tail");
     assertSuccess(tailed);
     assertThat(tailed.header(AgentProtocol.PHASE)).isNull();
-    assertThat(Long.parseLong(tailed.header(AgentProtocol.DURATION_MICROS))).isGreaterThanOrEqualTo(300_000);
-    assertThat(tailed.logTail()).containsSubsequence("START RequestId: late-4", "after the answer of late-4",
-        "END RequestId: late-4", "REPORT RequestId: late-4").doesNotContain("late-3");
+    assertThat(Long.parseLong(tailed.header(AgentProtocol.DURATION_MICROS)))
+        .isGreaterThanOrEqualTo(300_000);
+    assertThat(tailed.logTail())
+        .containsSubsequence(
+            "START RequestId: late-4",
+            "after the answer of late-4",
+            "END RequestId: late-4",
+            "REPORT RequestId: late-4")
+        .doesNotContain("late-3");
   }
 
   /** The Duration of the request's REPORT line, in ms. */
   private static double reportDuration(String log, String requestId) {
-    String report = log.lines().filter(line -> line.startsWith("REPORT RequestId: " + requestId + "\t"))
-        .findFirst().orElseThrow();
-    java.util.regex.Matcher duration = java.util.regex.Pattern.compile("Duration: ([0-9.]+) ms").matcher(report);
+    String report =
+        log.lines()
+            .filter(line -> line.startsWith("REPORT RequestId: " + requestId + "\t"))
+            .findFirst()
+            .orElseThrow();
+    java.util.regex.Matcher duration =
+        java.util.regex.Pattern.compile("Duration: ([0-9.]+) ms").matcher(report);
     assertThat(duration.find()).isTrue();
     return Double.parseDouble(duration.group(1));
   }
 
   @Test
   void echoRuntimeReturnsTheEventAndSeesLambdasEnvironment() throws Exception {
-    agent = agent(ECHO_WITH_ENVIRONMENT)
-        .env("KLAMBDA_HANDLER", "function.handler")
-        .env("GREETING", "hello from the test")
-        .start();
+    agent =
+        agent(ECHO_WITH_ENVIRONMENT)
+            .env("KLAMBDA_HANDLER", "function.handler")
+            .env("GREETING", "hello from the test")
+            .start();
 
     Invoked answer = agent.invoke("{\"hello\":\"world\"}");
 
@@ -192,8 +232,8 @@ class RuntimeApiIT {
     expected.put("TZ", ":UTC");
     expected.put("GREETING", "hello from the test");
     assertThat(expected.keySet()).containsExactly(LAMBDA_VARIABLES);
-    expected.forEach((name, value) ->
-        assertThat(answer.body()).contains("\"" + name + "\":\"" + value + "\""));
+    expected.forEach(
+        (name, value) -> assertThat(answer.body()).contains("\"" + name + "\":\"" + value + "\""));
   }
 
   // ---- the test as the runtime ----
@@ -203,7 +243,8 @@ class RuntimeApiIT {
     agent = agent(IDLE).start();
     String clientContext = "{\"custom\":{\"tenant\":\"t1\"},\"env\":{},\"client\":{}}";
 
-    TakenEvent taken = invokeAndTakeEvent("{\"n\":1}", REQUEST_ID, "request-1", CLIENT_CONTEXT, clientContext);
+    TakenEvent taken =
+        invokeAndTakeEvent("{\"n\":1}", REQUEST_ID, "request-1", CLIENT_CONTEXT, clientContext);
 
     HttpResponse<String> event = taken.event();
     assertThat(event.statusCode()).isEqualTo(200);
@@ -213,12 +254,15 @@ class RuntimeApiIT {
         .isBetween(taken.invokedAtMillis() + 3000, taken.takenAtMillis() + 3000);
     assertThat(header(event, "Lambda-Runtime-Invoked-Function-Arn"))
         .matches("arn:aws:lambda:us-east-1:[^:]+:function:test-function");
-    assertThat(header(event, "Lambda-Runtime-Trace-Id")).matches("Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?");
+    assertThat(header(event, "Lambda-Runtime-Trace-Id"))
+        .matches("Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;.*)?");
     assertThat(header(event, "Lambda-Runtime-Client-Context")).isEqualTo(clientContext);
 
-    assertThat(agent.postRuntime("invocation/WRONGID/response", bytes("{}")).statusCode()).isEqualTo(400);
+    assertThat(agent.postRuntime("invocation/WRONGID/response", bytes("{}")).statusCode())
+        .isEqualTo(400);
     assertThat(taken.answer()).isNotDone();
-    assertThat(agent.postRuntime("invocation/request-1/response", bytes("{\"ok\":true}")).statusCode())
+    assertThat(
+            agent.postRuntime("invocation/request-1/response", bytes("{\"ok\":true}")).statusCode())
         .isEqualTo(202);
 
     Invoked answer = taken.answer().get(5, SECONDS);
@@ -233,7 +277,8 @@ class RuntimeApiIT {
     byte[] tooLarge = new byte[6 * 1024 * 1024 + 1];
     Arrays.fill(tooLarge, (byte) 'a');
 
-    HttpResponse<String> posted = agent.postRuntime("invocation/" + taken.requestId() + "/response", tooLarge);
+    HttpResponse<String> posted =
+        agent.postRuntime("invocation/" + taken.requestId() + "/response", tooLarge);
 
     assertThat(posted.statusCode()).isEqualTo(413);
     Invoked answer = taken.answer().get(5, SECONDS);
@@ -247,10 +292,15 @@ class RuntimeApiIT {
   void invocationErrorIsPassedOnAsPosted() throws Exception {
     agent = agent(IDLE).start();
     TakenEvent taken = invokeAndTakeEvent("{}");
-    String error = "{\"errorMessage\":\"no such order\",\"errorType\":\"OrderNotFound\",\"stackTrace\":[]}";
+    String error =
+        "{\"errorMessage\":\"no such order\",\"errorType\":\"OrderNotFound\",\"stackTrace\":[]}";
 
-    HttpResponse<String> posted = agent.postRuntime("invocation/" + taken.requestId() + "/error",
-        bytes(error), "Lambda-Runtime-Function-Error-Type", "OrderNotFound");
+    HttpResponse<String> posted =
+        agent.postRuntime(
+            "invocation/" + taken.requestId() + "/error",
+            bytes(error),
+            "Lambda-Runtime-Function-Error-Type",
+            "OrderNotFound");
 
     assertThat(posted.statusCode()).isEqualTo(202);
     Invoked answer = taken.answer().get(5, SECONDS);
@@ -285,9 +335,14 @@ class RuntimeApiIT {
     Invoked answer = agent.invoke("{}", REQUEST_ID, "init-exit");
     assertInitError(answer, "Runtime.ExitError");
     // as Lambda words it, for Init as for an invocation
-    assertThat(answer.body()).isEqualTo("{\"errorMessage\":\"RequestId: init-exit Error: Runtime exited with error: "
-        + "exit status 3\",\"errorType\":\"Runtime.ExitError\"}");
-    assertThat(agent.log()).contains("INIT_REPORT Init Duration: ", "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError");
+    assertThat(answer.body())
+        .isEqualTo(
+            "{\"errorMessage\":\"RequestId: init-exit Error: Runtime exited with error: "
+                + "exit status 3\",\"errorType\":\"Runtime.ExitError\"}");
+    assertThat(agent.log())
+        .contains(
+            "INIT_REPORT Init Duration: ",
+            "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError");
   }
 
   @Test
@@ -298,8 +353,12 @@ class RuntimeApiIT {
 
     Invoked answer = agent.invoke("{}", REQUEST_ID, "no-bootstrap");
     assertInitError(answer, "Runtime.InvalidEntrypoint");
-    assertThat(answer.body()).isEqualTo("{\"errorMessage\":\"RequestId: no-bootstrap Error: Couldn't find valid "
-        + "bootstrap(s): [" + agent.taskRoot().resolve("bootstrap") + "]\",\"errorType\":\"Runtime.InvalidEntrypoint\"}");
+    assertThat(answer.body())
+        .isEqualTo(
+            "{\"errorMessage\":\"RequestId: no-bootstrap Error: Couldn't find valid "
+                + "bootstrap(s): ["
+                + agent.taskRoot().resolve("bootstrap")
+                + "]\",\"errorType\":\"Runtime.InvalidEntrypoint\"}");
   }
 
   @Test
@@ -310,7 +369,8 @@ class RuntimeApiIT {
 
     Invoked answer = agent.invoke("{}", REQUEST_ID, "init-slow");
     assertInitError(answer, "Sandbox.Timedout");
-    assertThat(answer.body()).contains("\"RequestId: init-slow Error: Init timed out after 1.00 seconds\"");
+    assertThat(answer.body())
+        .contains("\"RequestId: init-slow Error: Init timed out after 1.00 seconds\"");
     assertThat(agent.log()).contains("\tPhase: init\tStatus: timeout");
   }
 
@@ -333,16 +393,20 @@ class RuntimeApiIT {
     agent = agent(ECHO).env(AgentProtocol.INVOKE_TOKEN_VARIABLE, "the-gateways-token").start();
 
     Invoked anonymous = agent.invoke("{\"n\":1}", REQUEST_ID, "anonymous");
-    Invoked guessed = agent.invoke("{\"n\":2}", REQUEST_ID, "guessed", AgentProtocol.INVOKE_TOKEN, "guessed");
-    Invoked fromTheGateway = agent.invoke("{\"n\":3}", REQUEST_ID, "gateway",
-        AgentProtocol.INVOKE_TOKEN, "the-gateways-token");
+    Invoked guessed =
+        agent.invoke("{\"n\":2}", REQUEST_ID, "guessed", AgentProtocol.INVOKE_TOKEN, "guessed");
+    Invoked fromTheGateway =
+        agent.invoke(
+            "{\"n\":3}", REQUEST_ID, "gateway", AgentProtocol.INVOKE_TOKEN, "the-gateways-token");
 
     assertThat(anonymous.status()).isEqualTo(403);
     assertThat(anonymous.body()).contains("Klambda-Invoke-Token is missing or wrong");
     assertThat(guessed.status()).isEqualTo(403);
     assertSuccess(fromTheGateway);
     assertThat(fromTheGateway.body()).isEqualTo("{\"n\":3}");
-    assertThat(agent.log()).contains("START RequestId: gateway").doesNotContain("START RequestId: anonymous")
+    assertThat(agent.log())
+        .contains("START RequestId: gateway")
+        .doesNotContain("START RequestId: anonymous")
         .doesNotContain("START RequestId: guessed");
   }
 
@@ -354,7 +418,9 @@ class RuntimeApiIT {
     Invoked badId = agent.invoke("{}", REQUEST_ID, "chosen by the caller");
 
     assertThat(notJson.status()).isEqualTo(400);
-    assertThat(notJson.body()).contains("InvalidRequestContentException").contains("Could not parse request body");
+    assertThat(notJson.body())
+        .contains("InvalidRequestContentException")
+        .contains("Could not parse request body");
     assertThat(badId.status()).isEqualTo(400);
     assertThat(agent.log()).doesNotContain("START RequestId: not-json");
     assertSuccess(agent.invoke("{\"ok\":1}", REQUEST_ID, "fine-1"));
@@ -370,7 +436,9 @@ class RuntimeApiIT {
     assertThat(timedOut.status()).isEqualTo(200);
     assertThat(timedOut.outcome()).isEqualTo("timeout");
     assertThat(timedOut.errorType()).isEqualTo("Sandbox.Timedout");
-    assertThat(timedOut.body()).contains("\"errorMessage\":").contains("Task timed out after 1.00 seconds");
+    assertThat(timedOut.body())
+        .contains("\"errorMessage\":")
+        .contains("Task timed out after 1.00 seconds");
 
     assertEchoes("{\"n\":2}");
   }
@@ -393,16 +461,22 @@ class RuntimeApiIT {
   /** The gateway's billing rule reaches REPORT: 100 ms granules, Init not billed. */
   @Test
   void reportBillsByTheRuleTheGatewayGave() throws Exception {
-    agent = agent(ECHO).env(BillingRule.GRANULARITY_VARIABLE, "100").env(BillingRule.BILL_INIT_VARIABLE, "false")
-        .start();
+    agent =
+        agent(ECHO)
+            .env(BillingRule.GRANULARITY_VARIABLE, "100")
+            .env(BillingRule.BILL_INIT_VARIABLE, "false")
+            .start();
 
     String cold = agent.invoke("{}", REQUEST_ID, "billed-cold", LOG_TYPE, "Tail").logTail();
 
-    java.util.regex.Matcher report = java.util.regex.Pattern.compile(
-        "\tDuration: ([0-9.]+) ms\tBilled Duration: (\\d+) ms\t.*\tInit Duration: ").matcher(reportLine(cold));
+    java.util.regex.Matcher report =
+        java.util.regex.Pattern.compile(
+                "\tDuration: ([0-9.]+) ms\tBilled Duration: (\\d+) ms\t.*\tInit Duration: ")
+            .matcher(reportLine(cold));
     assertThat(report.find()).as(reportLine(cold)).isTrue();
     long durationMicros = Math.round(Double.parseDouble(report.group(1)) * 1000);
-    assertThat(Long.parseLong(report.group(2))).as("the duration rounded up to 100 ms, its Init left out")
+    assertThat(Long.parseLong(report.group(2)))
+        .as("the duration rounded up to 100 ms, its Init left out")
         .isEqualTo(new BillingRule(100, false).billedMillis(durationMicros, 1_000_000));
   }
 
@@ -448,7 +522,8 @@ class RuntimeApiIT {
   @Test
   void sigtermDuringAnInvocationLetsItFinish() throws Exception {
     agent = agent(ECHO).start();
-    CompletableFuture<Invoked> inFlight = agent.invokeAsync("{\"sleep\":1.5}", REQUEST_ID, "in-flight");
+    CompletableFuture<Invoked> inFlight =
+        agent.invokeAsync("{\"sleep\":1.5}", REQUEST_ID, "in-flight");
     await().atMost(Duration.ofSeconds(5)).until(() -> agent.log().contains("handling in-flight"));
     assertThat(inFlight).isNotDone();
 
@@ -458,7 +533,8 @@ class RuntimeApiIT {
     assertSuccess(answer);
     assertThat(answer.body()).isEqualTo("{\"sleep\":1.5}");
     assertThat(agent.exitsWithin(Duration.ofSeconds(5))).as("agent exited after SIGTERM").isTrue();
-    assertThat(agent.log()).as("SHUTDOWN after the in-flight REPORT")
+    assertThat(agent.log())
+        .as("SHUTDOWN after the in-flight REPORT")
         .containsSubsequence("REPORT RequestId: in-flight", "SHUTDOWN Reason: spindown");
   }
 
@@ -469,8 +545,11 @@ class RuntimeApiIT {
   }
 
   /** An invocation in progress, its event taken from {@code /next} by the test as the runtime. */
-  private record TakenEvent(HttpResponse<String> event, CompletableFuture<Invoked> answer,
-      long invokedAtMillis, long takenAtMillis) {
+  private record TakenEvent(
+      HttpResponse<String> event,
+      CompletableFuture<Invoked> answer,
+      long invokedAtMillis,
+      long takenAtMillis) {
     String requestId() {
       return header(event, "Lambda-Runtime-Aws-Request-Id");
     }
@@ -503,8 +582,12 @@ class RuntimeApiIT {
   }
 
   private static void assertInvocationLog(String log, String requestId) {
-    assertThat(log).containsSubsequence("START RequestId: " + requestId, "handling " + requestId,
-        "END RequestId: " + requestId, "REPORT RequestId: " + requestId);
+    assertThat(log)
+        .containsSubsequence(
+            "START RequestId: " + requestId,
+            "handling " + requestId,
+            "END RequestId: " + requestId,
+            "REPORT RequestId: " + requestId);
     assertThat(reportLine(log))
         .containsPattern("\tDuration: \\d+\\.\\d\\d ms")
         .containsPattern("\tBilled Duration: \\d+ ms")
@@ -513,7 +596,10 @@ class RuntimeApiIT {
   }
 
   private static String reportLine(String log) {
-    return log.lines().filter(line -> line.startsWith("REPORT RequestId: ")).findFirst().orElseThrow();
+    return log.lines()
+        .filter(line -> line.startsWith("REPORT RequestId: "))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static String header(HttpResponse<?> response, String name) {

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The runtime image (agent/Dockerfile, built here from this build's agent) under a real
- * Docker engine, each environment started as the operator's Pod would start it (see
- * {@link EnvironmentContainer}). Skipped, with the reason, where no Docker engine answers.
+ * The runtime image (agent/Dockerfile, built here from this build's agent) under a real Docker
+ * engine, each environment started as the operator's Pod would start it (see {@link
+ * EnvironmentContainer}). Skipped, with the reason, where no Docker engine answers.
  */
 @Timeout(value = 3, unit = MINUTES)
 class RuntimeImageIT {
@@ -38,8 +38,11 @@ class RuntimeImageIT {
    * cheap in CPU, so it reaches the memory limit within the function's 72 millicores long before
    * its timeout (a shell variable grown to that size took longer than the timeout).
    */
-  private static final String BOOTSTRAP = BashRuntime.loop("""
-      allocate_re='"allocateMB": *([0-9]+)'""", """
+  private static final String BOOTSTRAP =
+      BashRuntime.loop(
+          """
+      allocate_re='"allocateMB": *([0-9]+)'""",
+          """
         echo "handling $request_id"
         if [[ $event =~ $allocate_re ]]; then
           exec dd if=/dev/zero of=/dev/null bs="${BASH_REMATCH[1]}M" count=1
@@ -55,16 +58,18 @@ class RuntimeImageIT {
    * Answers an event with its size, or {@code {"answerBytes":N}} with a JSON string of N bytes
    * (streamed: the shell never holds it).
    */
-  private static final String SIZES = BashRuntime.loop("""
-      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'""", """
+  private static final String SIZES =
+      BashRuntime.loop(
+          """
+      answer_re='^\\{"answerBytes": *([0-9]+)\\}$'""",
+          """
         if [[ $event =~ $answer_re ]]; then
           { printf '"'; head -c "$((BASH_REMATCH[1] - 2))" /dev/zero | tr '\\0' x; printf '"'; }
         else
           printf '{"eventBytes":%s}' "${#event}"
         fi | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null""");
 
-  @TempDir
-  Path code;
+  @TempDir Path code;
   private String testName;
   private EnvironmentContainer container;
 
@@ -111,12 +116,18 @@ class RuntimeImageIT {
 
     assertThat(answer.status()).isEqualTo(200);
     assertThat(answer.outcome()).isEqualTo("success");
-    assertThat(answer.body()).isEqualTo("{\"event\":{\"hello\":\"world\"},\"uid\":10001,"
-        // the runtime lives in the function's container: its cgroup has exactly the 128 MB
-        + "\"tmpWritable\":true,\"rootWritable\":false,\"memoryLimit\":" + 128 * 1024 * 1024
-        + ",\"taskRoot\":\"/var/task\"}");
-    container.awaitLogs("START RequestId: r-provided",
-        "handling r-provided", "END RequestId: r-provided", "REPORT RequestId: r-provided");
+    assertThat(answer.body())
+        .isEqualTo(
+            "{\"event\":{\"hello\":\"world\"},\"uid\":10001,"
+                // the runtime lives in the function's container: its cgroup has exactly the 128 MB
+                + "\"tmpWritable\":true,\"rootWritable\":false,\"memoryLimit\":"
+                + 128 * 1024 * 1024
+                + ",\"taskRoot\":\"/var/task\"}");
+    container.awaitLogs(
+        "START RequestId: r-provided",
+        "handling r-provided",
+        "END RequestId: r-provided",
+        "REPORT RequestId: r-provided");
   }
 
   /**
@@ -126,7 +137,9 @@ class RuntimeImageIT {
    */
   @Test
   void awsCustomRuntimeTutorialBootstrapRunsUnchanged() throws Exception {
-    Files.writeString(code.resolve("function.sh"), """
+    Files.writeString(
+        code.resolve("function.sh"),
+        """
         function handler () {
           EVENT_DATA=$1
           echo "$EVENT_DATA" 1>&2;
@@ -134,7 +147,9 @@ class RuntimeImageIT {
           echo $RESPONSE
         }
         """);
-    container = provided("""
+    container =
+        provided(
+                """
         #!/bin/sh
         set -euo pipefail
         # Initialization - load function handler
@@ -152,7 +167,8 @@ class RuntimeImageIT {
           # Send the response
           curl "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"
         done
-        """).start();
+        """)
+            .start();
 
     assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
     Response answer = container.invoke("{\"key1\":\"value1\"}", REQUEST_ID, "r-tutorial");
@@ -167,38 +183,58 @@ class RuntimeImageIT {
    */
   @Test
   void framedRecordsAreOneLineAndTheLogAfterTheAnswerIsTheInvocations() throws Exception {
-    container = provided(BashRuntime.loop("", """
+    container =
+        provided(
+                BashRuntime.loop(
+                    "",
+                    """
           printf '\\xa5\\x5a\\x00\\x03\\x00\\x00\\x00\\x15\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00a record of\\ntwo lines' \\
             >&"$_LAMBDA_TELEMETRY_LOG_FD"
           printf '{}' | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
-          echo "after the answer of $request_id\"""")).start();
+          echo "after the answer of $request_id\""""))
+            .start();
     assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
 
-    Response answer = container.invoke("{}", REQUEST_ID, "r-framed", AgentProtocol.LOG_TYPE, "Tail");
+    Response answer =
+        container.invoke("{}", REQUEST_ID, "r-framed", AgentProtocol.LOG_TYPE, "Tail");
 
     assertThat(answer.outcome()).isEqualTo("success");
-    String tail = new String(java.util.Base64.getDecoder().decode(answer.headers().get(AgentProtocol.LOG_RESULT)),
-        java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(tail.split("\n")).containsSubsequence("START RequestId: r-framed Version: $LATEST", "a record of\rtwo lines",
-        "after the answer of r-framed", "END RequestId: r-framed");
+    String tail =
+        new String(
+            java.util.Base64.getDecoder().decode(answer.headers().get(AgentProtocol.LOG_RESULT)),
+            java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(tail.split("\n"))
+        .containsSubsequence(
+            "START RequestId: r-framed Version: $LATEST",
+            "a record of\rtwo lines",
+            "after the answer of r-framed",
+            "END RequestId: r-framed");
     assertThat(container.logs().split("\n")).contains("a record of\rtwo lines");
   }
 
   @Test
   void java21HandlerRunsOnTheImagesJreWithAHeapWithinTheFunctionsMemory() throws Exception {
     functionJar(GreetingHandler.class);
-    container = EnvironmentContainer.builder(code, "java21",
-        GreetingHandler.class.getName() + "::handleRequest").memoryMB(256).start();
+    container =
+        EnvironmentContainer.builder(
+                code, "java21", GreetingHandler.class.getName() + "::handleRequest")
+            .memoryMB(256)
+            .start();
 
     assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
     Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-java");
 
     assertThat(answer.outcome()).isEqualTo("success");
-    assertThat(answer.body()).contains("\"greeting\":\"hello klambda\"",
-        "\"functionName\":\"image-test\"", "\"memoryLimitInMB\":256", "\"taskRoot\":\"/var/task\"");
+    assertThat(answer.body())
+        .contains(
+            "\"greeting\":\"hello klambda\"",
+            "\"functionName\":\"image-test\"",
+            "\"memoryLimitInMB\":256",
+            "\"taskRoot\":\"/var/task\"");
     Matcher heap = Pattern.compile("\"maxHeapMB\":(\\d+)").matcher(answer.body());
     assertThat(heap.find()).isTrue();
-    assertThat(Long.parseLong(heap.group(1))).as("heap: 85% of the memory, as Lambda's java runtime")
+    assertThat(Long.parseLong(heap.group(1)))
+        .as("heap: 85% of the memory, as Lambda's java runtime")
         .isLessThanOrEqualTo(256 * 85 / 100);
     container.awaitLogs("greeting klambda", "REPORT RequestId: r-java");
   }
@@ -209,7 +245,9 @@ class RuntimeImageIT {
    */
   @Test
   void python311HandlerRunsOnTheImagesPythonWithItsDependency() throws Exception {
-    Files.writeString(code.resolve("app.py"), """
+    Files.writeString(
+        code.resolve("app.py"),
+        """
         import logging
         import os
         import platform
@@ -223,16 +261,24 @@ class RuntimeImageIT {
                     "functionName": context.function_name, "uid": os.getuid()}
         """);
     Files.createDirectories(code.resolve("python"));
-    Files.writeString(code.resolve("python/greeting.py"), "def hello(name):\n    return 'hello ' + name\n");
+    Files.writeString(
+        code.resolve("python/greeting.py"), "def hello(name):\n    return 'hello ' + name\n");
     container = EnvironmentContainer.builder(code, "python3.11", "app.handler").start();
 
     assertThat(container.awaitInitEnd().status()).as("Init succeeded").isEqualTo(200);
     Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-python");
 
     assertThat(answer.outcome()).as(answer.body()).isEqualTo("success");
-    assertThat(answer.body()).contains("\"greeting\":\"hello klambda\"", "\"python\":\"3.11.",
-        "\"functionName\":\"image-test\"", "\"uid\":10001");
-    container.awaitLogs("START RequestId: r-python", "[WARNING]\t", "\tr-python\tgreeting klambda",
+    assertThat(answer.body())
+        .contains(
+            "\"greeting\":\"hello klambda\"",
+            "\"python\":\"3.11.",
+            "\"functionName\":\"image-test\"",
+            "\"uid\":10001");
+    container.awaitLogs(
+        "START RequestId: r-python",
+        "[WARNING]\t",
+        "\tr-python\tgreeting klambda",
         "REPORT RequestId: r-python");
   }
 
@@ -244,8 +290,11 @@ class RuntimeImageIT {
   @Test
   void nodejsHandlerRunsOnTheImagesNodeWithItsNodeModules() throws Exception {
     Files.createDirectories(code.resolve("node_modules/shout"));
-    Files.writeString(code.resolve("node_modules/shout/index.js"), "module.exports = (s) => s.toUpperCase();\n");
-    Files.writeString(code.resolve("index.mjs"), """
+    Files.writeString(
+        code.resolve("node_modules/shout/index.js"), "module.exports = (s) => s.toUpperCase();\n");
+    Files.writeString(
+        code.resolve("index.mjs"),
+        """
         import shout from 'shout';
         import v8 from 'node:v8';
         export const handler = async (event, context) => {
@@ -255,19 +304,26 @@ class RuntimeImageIT {
             heapLimitMB: Math.round(v8.getHeapStatistics().heap_size_limit / 1048576) };
         };
         """);
-    container = EnvironmentContainer.builder(code, "nodejs22.x", "index.handler").memoryMB(256).start();
+    container =
+        EnvironmentContainer.builder(code, "nodejs22.x", "index.handler").memoryMB(256).start();
 
     assertThat(container.awaitInitEnd().status()).as(container.logs()).isEqualTo(200);
     Response answer = container.invoke("{\"name\":\"klambda\"}", REQUEST_ID, "r-node");
 
     assertThat(answer.outcome()).as(answer.body()).isEqualTo("success");
-    assertThat(answer.body()).contains("\"greeting\":\"HELLO KLAMBDA\"", "\"node\":\"v22.",
-        "\"functionName\":\"image-test\"", "\"memoryLimitInMB\":\"256\"");
+    assertThat(answer.body())
+        .contains(
+            "\"greeting\":\"HELLO KLAMBDA\"",
+            "\"node\":\"v22.",
+            "\"functionName\":\"image-test\"",
+            "\"memoryLimitInMB\":\"256\"");
     Matcher heap = Pattern.compile("\"heapLimitMB\":(\\d+)").matcher(answer.body());
     assertThat(heap.find()).isTrue();
     // Lambda's bootstrap: old space 90% of the memory (230 MB), semi-spaces 5% (12 MB) each; V8's
     // limit adds its young generation and some of its own (279 MB here), not node's default
-    assertThat(Long.parseLong(heap.group(1))).as("V8's heap sized from the function's memory").isBetween(230L, 300L);
+    assertThat(Long.parseLong(heap.group(1)))
+        .as("V8's heap sized from the function's memory")
+        .isBetween(230L, 300L);
     container.awaitLogs("\tr-node\tINFO\tgreeting klambda");
   }
 
@@ -281,17 +337,23 @@ class RuntimeImageIT {
     assertThat(killed.status()).isEqualTo(200);
     assertThat(killed.outcome()).isEqualTo("crash");
     assertThat(killed.errorType()).isEqualTo("Runtime.ExitError");
-    assertThat(killed.body()).contains("RequestId: r-oom Error: Runtime exited with error: signal: killed");
+    assertThat(killed.body())
+        .contains("RequestId: r-oom Error: Runtime exited with error: signal: killed");
     // the kernel killed the runtime, not the agent: the environment re-initialises and goes on
     assertThat(container.running()).isTrue();
     Response after = container.invoke("{\"after\":\"oom\"}", REQUEST_ID, "r-after");
     assertThat(after.outcome()).isEqualTo("success");
     assertThat(after.body()).startsWith("{\"event\":{\"after\":\"oom\"}");
-    container.awaitLogs("handling r-oom",
-        "REPORT RequestId: r-oom", "Status: error\tError Type: Runtime.ExitError",
-        "handling r-after", "REPORT RequestId: r-after");
+    container.awaitLogs(
+        "handling r-oom",
+        "REPORT RequestId: r-oom",
+        "Status: error\tError Type: Runtime.ExitError",
+        "handling r-after",
+        "REPORT RequestId: r-after");
     // as Lambda reports an out-of-memory invocation: it used all of its memory
-    assertThat(container.logs()).containsPattern("REPORT RequestId: r-oom\t.*Memory Size: (\\d+) MB\tMax Memory Used: \\1 MB");
+    assertThat(container.logs())
+        .containsPattern(
+            "REPORT RequestId: r-oom\t.*Memory Size: (\\d+) MB\tMax Memory Used: \\1 MB");
   }
 
   @Test
@@ -302,7 +364,8 @@ class RuntimeImageIT {
     int size = 6 * 1024 * 1024 - 2;
 
     Response bigEvent = container.invoke("\"" + "x".repeat(size) + "\"", REQUEST_ID, "r-big-event");
-    Response bigAnswer = container.invoke("{\"answerBytes\":" + size + "}", REQUEST_ID, "r-big-answer");
+    Response bigAnswer =
+        container.invoke("{\"answerBytes\":" + size + "}", REQUEST_ID, "r-big-answer");
 
     assertThat(bigEvent.outcome()).isEqualTo("success");
     assertThat(bigEvent.body()).isEqualTo("{\"eventBytes\":" + (size + 2) + "}");
@@ -320,7 +383,8 @@ class RuntimeImageIT {
     int exitCode = container.stop();
 
     assertThat(exitCode).as("SIGTERM ends the agent cleanly (not 143, not SIGKILL's 137)").isZero();
-    assertThat(container.logs()).containsSubsequence("REPORT RequestId: r-last", "SHUTDOWN Reason: spindown");
+    assertThat(container.logs())
+        .containsSubsequence("REPORT RequestId: r-last", "SHUTDOWN Reason: spindown");
   }
 
   // ---- helpers ----
@@ -333,13 +397,16 @@ class RuntimeImageIT {
     return EnvironmentContainer.builder(code, "provided", "function.handler");
   }
 
-  /** A function jar in the task root, as a Lambda java deployment package has: the handler's classes. */
+  /**
+   * A function jar in the task root, as a Lambda java deployment package has: the handler's
+   * classes.
+   */
   private void functionJar(Class<?> handler) throws IOException {
     Path classes = Path.of("target/test-classes");
     Path packageDir = classes.resolve(handler.getPackageName().replace('.', '/'));
     try (OutputStream file = Files.newOutputStream(code.resolve("function.jar"));
-         JarOutputStream jar = new JarOutputStream(file);
-         Stream<Path> classFiles = Files.list(packageDir)) {
+        JarOutputStream jar = new JarOutputStream(file);
+        Stream<Path> classFiles = Files.list(packageDir)) {
       for (Path classFile : classFiles.filter(p -> p.toString().endsWith(".class")).toList()) {
         jar.putNextEntry(new JarEntry(classes.relativize(classFile).toString()));
         jar.write(Files.readAllBytes(classFile));

@@ -10,21 +10,24 @@ import java.util.List;
 /**
  * Goal 3: the agent's start-up alone: from starting its process (the command and JVM options of
  * local mode) to GET /klambda/ready answering 200, with a bootstrap that calls /next at once. The
- * harness polls the invoke port every millisecond until it accepts a connection ("listening"),
- * then waits on /klambda/ready?waitMs=5000 ("ready"). Runs one after the other, nothing else of
- * the benchmark running. For context: the same with a curl bootstrap and with the Java echo runtime, and a bare
- * JVM with the agent's options starting and exiting.
+ * harness polls the invoke port every millisecond until it accepts a connection ("listening"), then
+ * waits on /klambda/ready?waitMs=5000 ("ready"). Runs one after the other, nothing else of the
+ * benchmark running. For context: the same with a curl bootstrap and with the Java echo runtime,
+ * and a bare JVM with the agent's options starting and exiting.
  */
 final class AgentStartup {
   /** Pure bash, no process started: opens the Runtime API socket itself and waits on /next. */
-  static final String BASH_NEXT = """
+  static final String BASH_NEXT =
+      """
       #!/bin/bash
       # klambda bench: call /next at once, without starting any process (bash's /dev/tcp)
       exec 3<>"/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API##*:}"
       printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' "$AWS_LAMBDA_RUNTIME_API" >&3
       while read -r line <&3; do :; done
       """;
-  static final String CURL_NEXT = """
+
+  static final String CURL_NEXT =
+      """
       #!/bin/sh
       # klambda bench: one curl to /next
       exec curl -sS "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
@@ -41,28 +44,36 @@ final class AgentStartup {
   private record Variant(String label, String name, Path taskRoot, List<String> jvmOptions) {}
 
   /**
-   * Round-robin over the variants (one run of each, then the next round), so that a disturbance
-   * of the machine hits all of them alike; the first round is not counted.
+   * Round-robin over the variants (one run of each, then the next round), so that a disturbance of
+   * the machine hits all of them alike; the first round is not counted.
    */
   static List<Result> run(Setup setup, int samples) throws IOException, InterruptedException {
     Path bash = Setup.writeTaskRoot(setup.work.resolve("start-bash"), BASH_NEXT);
     Path curl = Setup.writeTaskRoot(setup.work.resolve("start-curl"), CURL_NEXT);
     Path java = Setup.writeTaskRoot(setup.work.resolve("start-java"), setup.echoRuntimeBootstrap());
     List<Variant> variants = new ArrayList<>();
-    variants.add(new Variant("bare JVM, agent options (start + exit, no agent)", "bare", null, List.of()));
-    variants.add(new Variant("agent, bash bootstrap calling /next (no fork)", "bash", bash, List.of()));
+    variants.add(
+        new Variant("bare JVM, agent options (start + exit, no agent)", "bare", null, List.of()));
+    variants.add(
+        new Variant("agent, bash bootstrap calling /next (no fork)", "bash", bash, List.of()));
     variants.add(new Variant("agent, bootstrap = one curl to /next", "curl", curl, List.of()));
     variants.add(new Variant("agent, Java echo runtime bootstrap", "java", java, List.of()));
     // experiments, not local mode's set-up: what an archive of the agent's own classes would save
     Path archive = setup.work.resolve("agent-cds.jsa");
     List<String> cds = List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + archive);
     once(setup, bash, cds, "cds-training");
-    variants.add(new Variant("experiment: + AppCDS archive of the agent, bash bootstrap", "bash-cds", bash, cds));
+    variants.add(
+        new Variant(
+            "experiment: + AppCDS archive of the agent, bash bootstrap", "bash-cds", bash, cds));
     if (Runtime.version().feature() >= 25) {
       Path aot = setup.work.resolve("agent.aot");
       once(setup, bash, List.of("-XX:AOTCacheOutput=" + aot), "aot-training");
-      variants.add(new Variant("experiment: + JDK 25 AOT cache of the agent, bash bootstrap", "bash-aot", bash,
-          List.of("-XX:AOTCache=" + aot)));
+      variants.add(
+          new Variant(
+              "experiment: + JDK 25 AOT cache of the agent, bash bootstrap",
+              "bash-aot",
+              bash,
+              List.of("-XX:AOTCache=" + aot)));
     }
     List<List<Run>> runs = new ArrayList<>();
     variants.forEach(v -> runs.add(new ArrayList<>()));
@@ -70,8 +81,15 @@ final class AgentStartup {
     for (int round = 0; round <= samples; round++) {
       for (int v = 0; v < variants.size(); v++) {
         Variant variant = variants.get(v);
-        Run run = variant.taskRoot() == null ? bareJvm(setup)
-            : once(setup, variant.taskRoot(), variant.jvmOptions(), variant.name(), "127.0.10." + (host++ % 250 + 1));
+        Run run =
+            variant.taskRoot() == null
+                ? bareJvm(setup)
+                : once(
+                    setup,
+                    variant.taskRoot(),
+                    variant.jvmOptions(),
+                    variant.name(),
+                    "127.0.10." + (host++ % 250 + 1));
         if (round > 0) {
           runs.get(v).add(run);
         }
@@ -106,10 +124,12 @@ final class AgentStartup {
   }
 
   /** One agent start: to listening, to ready; then the agent is stopped (not timed). */
-  private static Run once(Setup setup, Path taskRoot, List<String> jvmOptions, String name, String host)
+  private static Run once(
+      Setup setup, Path taskRoot, List<String> jvmOptions, String name, String host)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
-    Setup.Agent agent = setup.startAgent(host, "bench-start", taskRoot, jvmOptions, "start-" + name);
+    Setup.Agent agent =
+        setup.startAgent(host, "bench-start", taskRoot, jvmOptions, "start-" + name);
     try {
       long listening = 0;
       long deadline = start + Duration.ofSeconds(30).toNanos();
@@ -147,12 +167,18 @@ final class AgentStartup {
       long[] listening = r.runs().stream().mapToLong(Run::listeningNanos).sorted().toArray();
       long[] ready = r.runs().stream().mapToLong(Run::readyNanos).sorted().toArray();
       boolean bare = r.variant().startsWith("bare");
-      rows.add(List.of(r.variant(), Integer.toString(ready.length),
-          bare ? "-" : Stats.ms1(Stats.percentile(listening, 0.5)),
-          Stats.ms1(Stats.percentile(ready, 0.5)), Stats.ms1(Stats.percentile(ready, 0.9)),
-          Stats.ms1(Stats.percentile(ready, 1.0))));
+      rows.add(
+          List.of(
+              r.variant(),
+              Integer.toString(ready.length),
+              bare ? "-" : Stats.ms1(Stats.percentile(listening, 0.5)),
+              Stats.ms1(Stats.percentile(ready, 0.5)),
+              Stats.ms1(Stats.percentile(ready, 0.9)),
+              Stats.ms1(Stats.percentile(ready, 1.0))));
     }
-    return Stats.table(List.of("variant", "runs", "listening p50 ms", "ready p50 ms", "ready p90 ms",
-        "ready max ms"), rows);
+    return Stats.table(
+        List.of(
+            "variant", "runs", "listening p50 ms", "ready p50 ms", "ready p90 ms", "ready max ms"),
+        rows);
   }
 }

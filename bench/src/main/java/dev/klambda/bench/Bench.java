@@ -11,7 +11,8 @@ import java.util.List;
  * bench/README.md.
  */
 public final class Bench {
-  static final String USAGE = """
+  static final String USAGE =
+      """
       usage: java -jar bench/target/klambda-bench.jar COMMAND [options]
         warm          warm round trip of a trivial handler: gateway vs the agent reached directly,
                       p50/p99/throughput at each concurrency (goal 1)
@@ -67,8 +68,9 @@ public final class Bench {
       String value = args[++i];
       switch (arg) {
         case "--repo" -> repo = Path.of(value);
-        case "--concurrency" -> concurrency = Arrays.stream(value.split(",")).map(String::trim)
-            .map(Integer::parseInt).toList();
+        case "--concurrency" ->
+            concurrency =
+                Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
         case "--warmup-seconds" -> warmup = Integer.parseInt(value);
         case "--first-warmup-seconds" -> firstWarmup = Integer.parseInt(value);
         case "--gateway-nice" -> gatewayNice = Integer.parseInt(value);
@@ -104,11 +106,29 @@ public final class Bench {
       if (command.equals("warm") || command.equals("all")) {
         String idle = Machine.idleCheck(awaitQuiet);
         System.out.println(idle);
-        List<Load.Result> results = WarmLatency.run(setup, concurrency, Duration.ofSeconds(firstWarmup),
-            Duration.ofSeconds(warmup), Duration.ofSeconds(seconds), gatewayNice, awaitQuiet);
-        report.add("## warm round trip (warm-up " + firstWarmup + " s for a row with environments not used "
-            + "before in its phase, else " + warmup + " s; measured " + seconds + " s per row)\n\n"
-            + idle + "\n\n" + WarmLatency.table(results) + "\n" + WarmLatency.overhead(results));
+        List<Load.Result> results =
+            WarmLatency.run(
+                setup,
+                concurrency,
+                Duration.ofSeconds(firstWarmup),
+                Duration.ofSeconds(warmup),
+                Duration.ofSeconds(seconds),
+                gatewayNice,
+                awaitQuiet);
+        report.add(
+            "## warm round trip (warm-up "
+                + firstWarmup
+                + " s for a row with environments not used "
+                + "before in its phase, else "
+                + warmup
+                + " s; measured "
+                + seconds
+                + " s per row)\n\n"
+                + idle
+                + "\n\n"
+                + WarmLatency.table(results)
+                + "\n"
+                + WarmLatency.overhead(results));
         System.out.println("\n" + report.getLast());
       }
       if (command.equals("cold") || command.equals("all")) {
@@ -116,8 +136,13 @@ public final class Bench {
         System.out.println(idle);
         long[] cpu = cpuNow();
         List<ColdStart.Result> results = ColdStart.run(setup, runtimes, samples);
-        report.add("## cold start through local mode\n\n" + idle + "\n" + busyDuring(cpu) + "\n\n"
-            + ColdStart.table(results));
+        report.add(
+            "## cold start through local mode\n\n"
+                + idle
+                + "\n"
+                + busyDuring(cpu)
+                + "\n\n"
+                + ColdStart.table(results));
         System.out.println("\n" + report.getLast());
       }
       if (command.equals("agent-start") || command.equals("all")) {
@@ -125,8 +150,13 @@ public final class Bench {
         System.out.println(idle);
         long[] cpu = cpuNow();
         List<AgentStartup.Result> results = AgentStartup.run(setup, samples);
-        report.add("## agent start-up (process start to /klambda/ready 200)\n\n" + idle + "\n"
-            + busyDuring(cpu) + "\n\n" + AgentStartup.table(results));
+        report.add(
+            "## agent start-up (process start to /klambda/ready 200)\n\n"
+                + idle
+                + "\n"
+                + busyDuring(cpu)
+                + "\n\n"
+                + AgentStartup.table(results));
         System.out.println("\n" + report.getLast());
       }
       ok = true;
@@ -144,15 +174,22 @@ public final class Bench {
     }
   }
 
-  /** Machine CPU use since {@code start} (a machineCpu reading plus ownTreeTicks), ours and others'. */
+  /**
+   * Machine CPU use since {@code start} (a machineCpu reading plus ownTreeTicks), ours and others'.
+   */
   private static String busyDuring(long[] start) {
     long[] now = Procs.machineCpu();
     long ours = Procs.ownTreeTicks() - start[2];
     double total = now[1] - start[1];
     double busy = 100.0 * (now[0] - start[0]) / total;
     double others = Math.max(0, busy - 100.0 * ours / total);
-    return String.format(java.util.Locale.ROOT, "machine during the run: %.0f%% CPU busy, of which %.0f%% not "
-        + "the benchmark's processes; load average %s", busy, others, Machine.loadAverage());
+    return String.format(
+        java.util.Locale.ROOT,
+        "machine during the run: %.0f%% CPU busy, of which %.0f%% not "
+            + "the benchmark's processes; load average %s",
+        busy,
+        others,
+        Machine.loadAverage());
   }
 
   private static long[] cpuNow() {

@@ -8,12 +8,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The benchmark's trivial handler as a persistent {@code provided} runtime: one JVM that speaks
- * the Lambda Runtime API in a loop (GET .../invocation/next, POST .../{id}/response) over one
- * keep-alive connection of java.net.http, forking nothing per event. It answers
- * {@code {"env":"<log stream>","event":<the event>}}; the log stream name (function/agent pid)
- * tells the harness which environment answered. An event that begins {@code {"holdMillis":N}} is
- * answered after N ms (the harness's way to keep environments busy while it starts more).
+ * The benchmark's trivial handler as a persistent {@code provided} runtime: one JVM that speaks the
+ * Lambda Runtime API in a loop (GET .../invocation/next, POST .../{id}/response) over one
+ * keep-alive connection of java.net.http, forking nothing per event. It answers {@code {"env":"<log
+ * stream>","event":<the event>}}; the log stream name (function/agent pid) tells the harness which
+ * environment answered. An event that begins {@code {"holdMillis":N}} is answered after N ms (the
+ * harness's way to keep environments busy while it starts more).
  */
 public final class EchoRuntime {
   private static final String HOLD = "{\"holdMillis\":";
@@ -29,7 +29,8 @@ public final class EchoRuntime {
     String api = System.getenv("AWS_LAMBDA_RUNTIME_API");
     String base = "http://" + api + "/2018-06-01/runtime/invocation/";
     String environment = System.getenv().getOrDefault("AWS_LAMBDA_LOG_STREAM_NAME", "unknown");
-    byte[] prefix = ("{\"env\":\"" + environment + "\",\"event\":").getBytes(StandardCharsets.UTF_8);
+    byte[] prefix =
+        ("{\"env\":\"" + environment + "\",\"event\":").getBytes(StandardCharsets.UTF_8);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest next = HttpRequest.newBuilder(URI.create(base + "next")).GET().build();
     while (true) {
@@ -53,8 +54,10 @@ public final class EchoRuntime {
       System.arraycopy(payload, 0, answer, prefix.length, payload.length);
       answer[answer.length - 1] = '}';
       try {
-        http.send(HttpRequest.newBuilder(URI.create(base + requestId + "/response"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(answer)).build(),
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + requestId + "/response"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(answer))
+                .build(),
             HttpResponse.BodyHandlers.discarding());
       } catch (IOException gone) {
         System.exit(0);

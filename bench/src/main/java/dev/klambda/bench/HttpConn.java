@@ -16,9 +16,8 @@ import java.util.Map;
 
 /**
  * A minimal blocking HTTP/1.1 client over one keep-alive connection, used by the load generator:
- * one request is one write and the answer is read on the calling thread, so the client adds
- * almost nothing (no selector thread, no hand-offs) to what is measured. Not thread-safe: one per
- * worker.
+ * one request is one write and the answer is read on the calling thread, so the client adds almost
+ * nothing (no selector thread, no hand-offs) to what is measured. Not thread-safe: one per worker.
  */
 final class HttpConn implements Closeable {
   /** An answer; header names are lower-cased. */
@@ -103,12 +102,22 @@ final class HttpConn implements Closeable {
   }
 
   private byte[] encode(String method, String path, String extraHeaders, byte[] body) {
-    StringBuilder head = new StringBuilder(256)
-        .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-        .append("Host: ").append(host).append(':').append(port).append("\r\n")
-        .append(extraHeaders);
+    StringBuilder head =
+        new StringBuilder(256)
+            .append(method)
+            .append(' ')
+            .append(path)
+            .append(" HTTP/1.1\r\n")
+            .append("Host: ")
+            .append(host)
+            .append(':')
+            .append(port)
+            .append("\r\n")
+            .append(extraHeaders);
     if (body != null) {
-      head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+      head.append("Content-Type: application/json\r\nContent-Length: ")
+          .append(body.length)
+          .append("\r\n");
     }
     head.append("\r\n");
     byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
@@ -143,7 +152,9 @@ final class HttpConn implements Closeable {
     while (!(line = readLine()).isEmpty()) {
       int colon = line.indexOf(':');
       if (colon > 0) {
-        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        headers.put(
+            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            line.substring(colon + 1).trim());
       }
     }
     byte[] body;
@@ -173,7 +184,9 @@ final class HttpConn implements Closeable {
     while (true) {
       String sizeLine = readLine();
       int semicolon = sizeLine.indexOf(';');
-      int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+      int size =
+          Integer.parseInt(
+              (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
       if (size == 0) {
         while (!readLine().isEmpty()) {
           // trailers

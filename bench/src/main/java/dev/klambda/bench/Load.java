@@ -13,20 +13,36 @@ import java.util.function.Supplier;
 
 /**
  * A closed-loop load generator: {@code n} workers (platform threads, one keep-alive connection
- * each) each send a request, wait for the answer, and send the next, first for a warm-up period
- * and then for a measured period. Latency is System.nanoTime around one request/answer.
+ * each) each send a request, wait for the answer, and send the next, first for a warm-up period and
+ * then for a measured period. Latency is System.nanoTime around one request/answer.
  */
 final class Load {
   /** Where one worker sends, and what. */
-  record Target(String host, int port, String method, String path, String headers, byte[] body,
-      int expectedStatus, boolean agentRequestId) {}
+  record Target(
+      String host,
+      int port,
+      String method,
+      String path,
+      String headers,
+      byte[] body,
+      int expectedStatus,
+      boolean agentRequestId) {}
 
   /** CPU time used so far, in nanoseconds, per group of processes (client, gateway, ...). */
   interface CpuProbe extends Supplier<Map<String, Long>> {}
 
-  record Result(String label, int concurrency, long[] sortedNanos, long errors, String firstError,
-      double seconds, Map<String, Long> environments, Map<String, Long> cpuNanos, double machineBusy,
-      double othersBusy, String othersTop) {
+  record Result(
+      String label,
+      int concurrency,
+      long[] sortedNanos,
+      long errors,
+      String firstError,
+      double seconds,
+      Map<String, Long> environments,
+      Map<String, Long> cpuNanos,
+      double machineBusy,
+      double othersBusy,
+      String othersTop) {
     long requests() {
       return sortedNanos.length;
     }
@@ -55,7 +71,8 @@ final class Load {
   static final byte[] PAYLOAD = "{\"hello\":\"world\"}".getBytes(StandardCharsets.UTF_8);
 
   /** One worker per target. */
-  static Result run(String label, List<Target> targets, Duration warmup, Duration measure, CpuProbe cpu)
+  static Result run(
+      String label, List<Target> targets, Duration warmup, Duration measure, CpuProbe cpu)
       throws InterruptedException {
     int n = targets.size();
     Stats.Samples[] samples = new Stats.Samples[n];
@@ -72,64 +89,75 @@ final class Load {
       samples[w] = new Stats.Samples();
       Map<String, Long> seen = new HashMap<>();
       environments.add(seen);
-      workers.add(Thread.ofPlatform().name("load-" + w).start(() -> {
-        Target t = targets.get(w);
-        HttpConn conn = new HttpConn(t.host(), t.port(), 60_000);
-        try {
-          conn.connect();
-        } catch (IOException e) {
-          firstError[w] = "connect: " + e;
-        }
-        connected.countDown();
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        long warmupEnd = window[0];
-        long measureEnd = window[1];
-        long counter = 0;
-        while (true) {
-          long start = System.nanoTime();
-          if (start >= measureEnd || Procs.stopping()) {
-            break;
-          }
-          boolean measured = start >= warmupEnd;
-          String headers = t.agentRequestId()
-              ? "Klambda-Request-Id: bench-" + w + "-" + (counter++) + "\r\n" + t.headers() : t.headers();
-          try {
-            HttpConn.Response r = conn.send(t.method(), t.path(), headers, t.body());
-            long end = System.nanoTime();
-            String problem = check(t, r, measured ? seen : null);
-            if (!measured) {
-              continue;
-            }
-            if (problem == null) {
-              samples[w].add(end - start);
-              lastEnd[w] = Math.max(lastEnd[w], end);
-            } else {
-              errors[w]++;
-              if (firstError[w] == null) {
-                firstError[w] = problem;
-              }
-            }
-          } catch (IOException e) {
-            conn.close();
-            if (measured) {
-              errors[w]++;
-              if (firstError[w] == null) {
-                firstError[w] = e.toString();
-              }
-            }
-            try {
-              Thread.sleep(10);
-            } catch (InterruptedException stop) {
-              return;
-            }
-          }
-        }
-        conn.close();
-      }));
+      workers.add(
+          Thread.ofPlatform()
+              .name("load-" + w)
+              .start(
+                  () -> {
+                    Target t = targets.get(w);
+                    HttpConn conn = new HttpConn(t.host(), t.port(), 60_000);
+                    try {
+                      conn.connect();
+                    } catch (IOException e) {
+                      firstError[w] = "connect: " + e;
+                    }
+                    connected.countDown();
+                    try {
+                      go.await();
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    long warmupEnd = window[0];
+                    long measureEnd = window[1];
+                    long counter = 0;
+                    while (true) {
+                      long start = System.nanoTime();
+                      if (start >= measureEnd || Procs.stopping()) {
+                        break;
+                      }
+                      boolean measured = start >= warmupEnd;
+                      String headers =
+                          t.agentRequestId()
+                              ? "Klambda-Request-Id: bench-"
+                                  + w
+                                  + "-"
+                                  + (counter++)
+                                  + "\r\n"
+                                  + t.headers()
+                              : t.headers();
+                      try {
+                        HttpConn.Response r = conn.send(t.method(), t.path(), headers, t.body());
+                        long end = System.nanoTime();
+                        String problem = check(t, r, measured ? seen : null);
+                        if (!measured) {
+                          continue;
+                        }
+                        if (problem == null) {
+                          samples[w].add(end - start);
+                          lastEnd[w] = Math.max(lastEnd[w], end);
+                        } else {
+                          errors[w]++;
+                          if (firstError[w] == null) {
+                            firstError[w] = problem;
+                          }
+                        }
+                      } catch (IOException e) {
+                        conn.close();
+                        if (measured) {
+                          errors[w]++;
+                          if (firstError[w] == null) {
+                            firstError[w] = e.toString();
+                          }
+                        }
+                        try {
+                          Thread.sleep(10);
+                        } catch (InterruptedException stop) {
+                          return;
+                        }
+                      }
+                    }
+                    conn.close();
+                  }));
     }
     connected.await();
     long now = System.nanoTime();
@@ -168,12 +196,27 @@ final class Load {
     }
     Map<String, Long> cpuDelta = new LinkedHashMap<>();
     cpu1.forEach((group, nanos) -> cpuDelta.put(group, nanos - cpu0.getOrDefault(group, 0L)));
-    double busy = machine1[1] == machine0[1] ? Double.NaN
-        : 100.0 * (machine1[0] - machine0[0]) / (machine1[1] - machine0[1]);
+    double busy =
+        machine1[1] == machine0[1]
+            ? Double.NaN
+            : 100.0 * (machine1[0] - machine0[0]) / (machine1[1] - machine0[1]);
     // what processes that are not the benchmark's used, as a share of all CPUs
-    double others = 100.0 * foreign.getKey() / ((double) cpuWindow * Runtime.getRuntime().availableProcessors());
-    return new Result(label, n, all.sorted(), errorCount, first, (end - window[0]) / 1e9, envs,
-        cpuDelta, busy, others, foreign.getValue());
+    double others =
+        100.0
+            * foreign.getKey()
+            / ((double) cpuWindow * Runtime.getRuntime().availableProcessors());
+    return new Result(
+        label,
+        n,
+        all.sorted(),
+        errorCount,
+        first,
+        (end - window[0]) / 1e9,
+        envs,
+        cpuDelta,
+        busy,
+        others,
+        foreign.getValue());
   }
 
   private static final String ENV_PREFIX = "{\"env\":\"";

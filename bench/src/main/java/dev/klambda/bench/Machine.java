@@ -39,33 +39,61 @@ final class Machine {
     double busy = busyPercent(1000);
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
     while (busy > QUIET_PERCENT && System.nanoTime() < deadline) {
-      System.out.printf(java.util.Locale.ROOT, "machine %.0f%% busy: waiting for it to be quiet%n", busy);
+      System.out.printf(
+          java.util.Locale.ROOT, "machine %.0f%% busy: waiting for it to be quiet%n", busy);
       busy = busyPercent(1000);
     }
-    return String.format(java.util.Locale.ROOT,
-        "machine before the run: %.0f%% CPU busy over 1 s, load average %s%s", busy, loadAverage(),
-        busy > QUIET_PERCENT ? "  ** WARNING: something else is running; the numbers will be disturbed **" : "");
+    return String.format(
+        java.util.Locale.ROOT,
+        "machine before the run: %.0f%% CPU busy over 1 s, load average %s%s",
+        busy,
+        loadAverage(),
+        busy > QUIET_PERCENT
+            ? "  ** WARNING: something else is running; the numbers will be disturbed **"
+            : "");
   }
 
   static String describe() {
     String model = "unknown";
     String memory = "unknown";
     try {
-      model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(l -> l.startsWith("model name")).findFirst()
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(model);
-      memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-          .filter(l -> l.startsWith("MemTotal:")).findFirst()
-          .map(l -> String.format("%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
-          .orElse(memory);
+      model =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .orElse(model);
+      memory =
+          Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal:"))
+              .findFirst()
+              .map(
+                  l ->
+                      String.format(
+                          "%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
+              .orElse(memory);
     } catch (IOException | RuntimeException ignored) {
       // not Linux: leave it unknown
     }
-    List<String> lines = List.of(
-        "machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (" + model + "), " + memory + " RAM, "
-            + System.getProperty("os.name") + " " + System.getProperty("os.version"),
-        "JDK: " + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version")
-            + " (" + System.getProperty("java.home") + ")");
+    List<String> lines =
+        List.of(
+            "machine: "
+                + Runtime.getRuntime().availableProcessors()
+                + " CPUs ("
+                + model
+                + "), "
+                + memory
+                + " RAM, "
+                + System.getProperty("os.name")
+                + " "
+                + System.getProperty("os.version"),
+            "JDK: "
+                + System.getProperty("java.vm.vendor")
+                + " "
+                + System.getProperty("java.runtime.version")
+                + " ("
+                + System.getProperty("java.home")
+                + ")");
     return String.join("\n", lines);
   }
 }

@@ -8,10 +8,10 @@ import java.util.stream.Stream;
 
 /**
  * What the agent's per-invocation memory reading cost until commit 8b8a92c
- * (ChildProcess.peakMemoryMB, called on every invocation before the answer goes back):
- * {@code Process.descendants()}, which reads the stat file of every process on the machine, plus
- * one /proc/PID/status read. Run by {@code proc-scan}
- * in a JVM with the agent's options, with a child process like the agent's runtime.
+ * (ChildProcess.peakMemoryMB, called on every invocation before the answer goes back): {@code
+ * Process.descendants()}, which reads the stat file of every process on the machine, plus one
+ * /proc/PID/status read. Run by {@code proc-scan} in a JVM with the agent's options, with a child
+ * process like the agent's runtime.
  */
 public final class ProcScan {
   private ProcScan() {}
@@ -32,8 +32,14 @@ public final class ProcScan {
           sink += statusKb(child.pid(), "VmHWM:");
         }
         long t2 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "round %d: Process.descendants() %.0f µs/call, /proc/PID/status %.0f µs/call"
-            + " (%d processes on the machine)%s%n", round, (t1 - t0) / 1e3 / n, (t2 - t1) / 1e3 / n, processes,
+        System.out.printf(
+            Locale.ROOT,
+            "round %d: Process.descendants() %.0f µs/call, /proc/PID/status %.0f µs/call"
+                + " (%d processes on the machine)%s%n",
+            round,
+            (t1 - t0) / 1e3 / n,
+            (t2 - t1) / 1e3 / n,
+            processes,
             sink == 42 ? " " : "");
       }
     } finally {
@@ -44,9 +50,11 @@ public final class ProcScan {
   /** As ChildProcess.procStatusKb. */
   private static long statusKb(long pid, String field) {
     try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "status"))) {
-      return lines.filter(l -> l.startsWith(field))
+      return lines
+          .filter(l -> l.startsWith(field))
           .mapToLong(l -> Long.parseLong(l.substring(field.length()).replace("kB", "").trim()))
-          .findFirst().orElse(0);
+          .findFirst()
+          .orElse(0);
     } catch (IOException | RuntimeException gone) {
       return 0;
     }

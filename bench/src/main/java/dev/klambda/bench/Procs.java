@@ -22,10 +22,14 @@ final class Procs {
   private static volatile boolean stopping;
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stopping = true;
-      stopAll();
-    }, "bench-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stopping = true;
+                  stopAll();
+                },
+                "bench-cleanup"));
   }
 
   /** True once the harness is being stopped (Ctrl-C, SIGTERM): start nothing more. */
@@ -41,10 +45,11 @@ final class Procs {
    * @param env the whole environment of the process, or null to inherit the harness's
    */
   static Process start(List<String> command, Map<String, String> env, Path log) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     if (env != null) {
       builder.environment().clear();
       builder.environment().putAll(env);
@@ -63,8 +68,8 @@ final class Procs {
   }
 
   /**
-   * SIGTERM, up to {@code grace} to exit (local mode stops its environments first), then SIGKILL
-   * to the process and to every process it had started that is still there.
+   * SIGTERM, up to {@code grace} to exit (local mode stops its environments first), then SIGKILL to
+   * the process and to every process it had started that is still there.
    */
   static void stop(Process process, Duration grace) {
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
@@ -88,9 +93,11 @@ final class Procs {
   /** Stops every process still running, in parallel. */
   static void stopAll() {
     List<Process> all = new ArrayList<>(STARTED);
-    CompletableFuture.allOf(all.stream()
-        .map(p -> CompletableFuture.runAsync(() -> stop(p, Duration.ofSeconds(10))))
-        .toArray(CompletableFuture[]::new)).join();
+    CompletableFuture.allOf(
+            all.stream()
+                .map(p -> CompletableFuture.runAsync(() -> stop(p, Duration.ofSeconds(10))))
+                .toArray(CompletableFuture[]::new))
+        .join();
   }
 
   /** CPU time (user + system) a process has used, in nanoseconds; 0 once it is gone. */
@@ -107,17 +114,27 @@ final class Procs {
     ours.add(ProcessHandle.current().pid());
     ProcessHandle.current().descendants().forEach(p -> ours.add(p.pid()));
     Map<Long, Map.Entry<String, Long>> cpu = new java.util.HashMap<>();
-    ProcessHandle.allProcesses().filter(p -> !ours.contains(p.pid())).forEach(p -> {
-      ProcessHandle.Info info = p.info();
-      String name = info.command().map(c -> Path.of(c).getFileName().toString()).orElse("pid " + p.pid());
-      info.totalCpuDuration().ifPresent(d -> cpu.put(p.pid(), Map.entry(name, d.toNanos())));
-    });
+    ProcessHandle.allProcesses()
+        .filter(p -> !ours.contains(p.pid()))
+        .forEach(
+            p -> {
+              ProcessHandle.Info info = p.info();
+              String name =
+                  info.command()
+                      .map(c -> Path.of(c).getFileName().toString())
+                      .orElse("pid " + p.pid());
+              info.totalCpuDuration()
+                  .ifPresent(d -> cpu.put(p.pid(), Map.entry(name, d.toNanos())));
+            });
     return cpu;
   }
 
-  /** What foreign processes used between two {@link #foreignCpu()} readings: {total nanos, top names}. */
-  static Map.Entry<Long, String> foreignDelta(Map<Long, Map.Entry<String, Long>> before,
-      Map<Long, Map.Entry<String, Long>> after) {
+  /**
+   * What foreign processes used between two {@link #foreignCpu()} readings: {total nanos, top
+   * names}.
+   */
+  static Map.Entry<Long, String> foreignDelta(
+      Map<Long, Map.Entry<String, Long>> before, Map<Long, Map.Entry<String, Long>> after) {
     Map<String, Long> byName = new java.util.HashMap<>();
     long total = 0;
     for (Map.Entry<Long, Map.Entry<String, Long>> e : after.entrySet()) {
@@ -128,9 +145,13 @@ final class Procs {
         byName.merge(e.getValue().getKey(), delta, Long::sum);
       }
     }
-    String top = byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .limit(3).map(e -> e.getKey() + " " + e.getValue() / 1_000_000 + " ms")
-        .reduce((a, b) -> a + ", " + b).orElse("-");
+    String top =
+        byName.entrySet().stream()
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+            .limit(3)
+            .map(e -> e.getKey() + " " + e.getValue() / 1_000_000 + " ms")
+            .reduce((a, b) -> a + ", " + b)
+            .orElse("-");
     return Map.entry(total, top);
   }
 
@@ -153,7 +174,10 @@ final class Procs {
       String stat = Files.readString(Path.of("/proc/self/stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
       // f[0] is field 3 (state): utime is field 14
-      return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      return Long.parseLong(f[11])
+          + Long.parseLong(f[12])
+          + Long.parseLong(f[13])
+          + Long.parseLong(f[14]);
     } catch (IOException | RuntimeException e) {
       return 0;
     }

@@ -23,12 +23,24 @@ import java.util.stream.Stream;
  */
 final class Setup {
   /** The agent JVM options of local mode (LocalProcessEnvironmentManager.AGENT_JVM_OPTIONS). */
-  static final List<String> AGENT_JVM_OPTIONS = List.of(
-      "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xss512k",
-      "-XX:MaxRAM=256m", "-XX:-UsePerfData");
+  static final List<String> AGENT_JVM_OPTIONS =
+      List.of(
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC",
+          "-Xshare:auto",
+          "-Xss512k",
+          "-XX:MaxRAM=256m",
+          "-XX:-UsePerfData");
+
   /** JVM options of the echo runtime: small and C1-only, like the java21 runtime's. */
-  static final List<String> ECHO_RUNTIME_JVM_OPTIONS = List.of(
-      "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx64m", "-XX:-UsePerfData");
+  static final List<String> ECHO_RUNTIME_JVM_OPTIONS =
+      List.of(
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC",
+          "-Xshare:auto",
+          "-Xmx64m",
+          "-XX:-UsePerfData");
+
   static final int INVOKE_PORT = 9000;
   static final int RUNTIME_API_PORT = 9001;
   static final String READY_PATH = "/klambda/ready?waitMs=5000";
@@ -56,17 +68,24 @@ final class Setup {
     if (repo == null) {
       Path own = ownClassPath();
       // bench/target/klambda-bench.jar or bench/target/classes
-      Path candidate = own.getParent() != null && own.getParent().getParent() != null
-          ? own.getParent().getParent().getParent() : null;
-      repo = candidate != null && Files.isRegularFile(candidate.resolve("operator/target/klambda.jar"))
-          ? candidate : Path.of("").toAbsolutePath();
+      Path candidate =
+          own.getParent() != null && own.getParent().getParent() != null
+              ? own.getParent().getParent().getParent()
+              : null;
+      repo =
+          candidate != null && Files.isRegularFile(candidate.resolve("operator/target/klambda.jar"))
+              ? candidate
+              : Path.of("").toAbsolutePath();
     }
     repo = repo.toAbsolutePath().normalize();
     Setup setup = new Setup(repo, Files.createTempDirectory("klambda-bench-"));
     for (Path needed : List.of(setup.klambdaJar, setup.agentJar)) {
       if (!Files.isRegularFile(needed)) {
-        throw new IOException(needed + " is missing: run 'mvn -B -q install -DskipTests' in " + repo
-            + " first (or give --repo)");
+        throw new IOException(
+            needed
+                + " is missing: run 'mvn -B -q install -DskipTests' in "
+                + repo
+                + " first (or give --repo)");
       }
     }
     return setup;
@@ -104,7 +123,8 @@ final class Setup {
     command.add(benchClassPath.toString());
     command.add(EchoRuntime.class.getName());
     return "#!/bin/sh\n# klambda bench: a persistent runtime, no process per event\nexec "
-        + String.join(" ", command.stream().map(Setup::shellQuote).toList()) + "\n";
+        + String.join(" ", command.stream().map(Setup::shellQuote).toList())
+        + "\n";
   }
 
   /** AWS's custom-runtime tutorial style, as in examples/echo-provided.yaml: curl per event. */
@@ -150,19 +170,37 @@ final class Setup {
 
   /** A Function manifest (JSON is YAML), spec fields as given. */
   static String manifest(String name, Map<String, Object> spec) {
-    return json(Map.of("apiVersion", "klambda.dev/v1alpha1", "kind", "Function",
-        "metadata", Map.of("name", name), "spec", spec));
+    return json(
+        Map.of(
+            "apiVersion",
+            "klambda.dev/v1alpha1",
+            "kind",
+            "Function",
+            "metadata",
+            Map.of("name", name),
+            "spec",
+            spec));
   }
 
   /** Starts {@code klambda local} on a free port with the manifests in {@code dir}. */
-  LocalMode startLocalMode(Path manifests, int queueTimeoutSeconds, String logName) throws IOException {
+  LocalMode startLocalMode(Path manifests, int queueTimeoutSeconds, String logName)
+      throws IOException {
     int port = freePort();
     List<String> command = new ArrayList<>();
     command.add(java.toString());
     command.addAll(optionsFromEnvironment("KLAMBDA_BENCH_LOCAL_JVM_OPTS"));
-    command.addAll(List.of("-jar", klambdaJar.toString(), "local",
-        "--port", Integer.toString(port), "--queue-timeout-seconds", Integer.toString(queueTimeoutSeconds),
-        "--work-dir", work.resolve(logName + "-work").toString(), manifests.toString()));
+    command.addAll(
+        List.of(
+            "-jar",
+            klambdaJar.toString(),
+            "local",
+            "--port",
+            Integer.toString(port),
+            "--queue-timeout-seconds",
+            Integer.toString(queueTimeoutSeconds),
+            "--work-dir",
+            work.resolve(logName + "-work").toString(),
+            manifests.toString()));
     Path log = log(logName);
     Process process = Procs.start(command, null, log);
     return new LocalMode(process, port, log);
@@ -182,8 +220,12 @@ final class Setup {
           throw new IOException("klambda local exited: " + Procs.tail(log, 20));
         }
         try (HttpConn conn = new HttpConn("127.0.0.1", port, 5000)) {
-          HttpConn.Response r = conn.send("POST", invokePath(function),
-              "X-Amz-Invocation-Type: DryRun\r\n", "{}".getBytes(StandardCharsets.UTF_8));
+          HttpConn.Response r =
+              conn.send(
+                  "POST",
+                  invokePath(function),
+                  "X-Amz-Invocation-Type: DryRun\r\n",
+                  "{}".getBytes(StandardCharsets.UTF_8));
           if (r.status() == 204) {
             return;
           }
@@ -192,7 +234,8 @@ final class Setup {
           Thread.sleep(20);
         }
       }
-      throw new IOException("klambda local did not serve within " + limit + ": " + Procs.tail(log, 20));
+      throw new IOException(
+          "klambda local did not serve within " + limit + ": " + Procs.tail(log, 20));
     }
 
     void stop() {
@@ -243,7 +286,9 @@ final class Setup {
     command.add(java.toString());
     boolean aot = extraJvmOptions.stream().anyMatch(o -> o.startsWith("-XX:AOTCache"));
     // the JDK refuses -Xshare:* next to the AOT cache options
-    AGENT_JVM_OPTIONS.stream().filter(o -> !(aot && o.startsWith("-Xshare:"))).forEach(command::add);
+    AGENT_JVM_OPTIONS.stream()
+        .filter(o -> !(aot && o.startsWith("-Xshare:")))
+        .forEach(command::add);
     command.addAll(extraJvmOptions);
     command.addAll(optionsFromEnvironment("KLAMBDA_BENCH_AGENT_JVM_OPTS"));
     command.add("-jar");
@@ -252,14 +297,21 @@ final class Setup {
   }
 
   /** What an agent runs: the function as local mode would hand it over. */
-  record AgentFunction(String name, String runtime, String handler, int memoryMB, Path taskRoot,
+  record AgentFunction(
+      String name,
+      String runtime,
+      String handler,
+      int memoryMB,
+      Path taskRoot,
       Map<String, String> variables) {
     static AgentFunction provided(String name, Path taskRoot) {
       return new AgentFunction(name, "provided", "", 128, taskRoot, Map.of());
     }
   }
 
-  /** The environment local mode gives an agent (LocalProcessEnvironmentManager.agentEnvironment). */
+  /**
+   * The environment local mode gives an agent (LocalProcessEnvironmentManager.agentEnvironment).
+   */
   Map<String, String> agentEnvironment(String host, AgentFunction function, Path tmp) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
@@ -277,19 +329,23 @@ final class Setup {
     return env;
   }
 
-  Agent startAgent(String host, String function, Path taskRoot, List<String> extraJvmOptions, String logName)
+  Agent startAgent(
+      String host, String function, Path taskRoot, List<String> extraJvmOptions, String logName)
       throws IOException {
     return startAgent(host, AgentFunction.provided(function, taskRoot), extraJvmOptions, logName);
   }
 
-  Agent startAgent(String host, AgentFunction function, List<String> extraJvmOptions, String logName)
+  Agent startAgent(
+      String host, AgentFunction function, List<String> extraJvmOptions, String logName)
       throws IOException {
     if (!portsFree(host)) {
-      throw new IOException("ports " + INVOKE_PORT + "/" + RUNTIME_API_PORT + " are taken on " + host);
+      throw new IOException(
+          "ports " + INVOKE_PORT + "/" + RUNTIME_API_PORT + " are taken on " + host);
     }
     Path tmp = Files.createDirectories(work.resolve("tmp").resolve(logName));
     Path log = log(logName);
-    Process process = Procs.start(agentCommand(extraJvmOptions), agentEnvironment(host, function, tmp), log);
+    Process process =
+        Procs.start(agentCommand(extraJvmOptions), agentEnvironment(host, function, tmp), log);
     return new Agent(host, process, log);
   }
 
@@ -299,11 +355,13 @@ final class Setup {
   }
 
   /** Polls every {@code pollMillis} until the agent listens (local mode's AgentClient: 2 ms). */
-  static void awaitReady(Agent agent, Duration limit, int pollMillis) throws IOException, InterruptedException {
+  static void awaitReady(Agent agent, Duration limit, int pollMillis)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() < deadline) {
       if (!agent.process().isAlive()) {
-        throw new IOException("agent on " + agent.host() + " exited: " + Procs.tail(agent.log(), 20));
+        throw new IOException(
+            "agent on " + agent.host() + " exited: " + Procs.tail(agent.log(), 20));
       }
       try (HttpConn conn = new HttpConn(agent.host(), INVOKE_PORT, 10_000)) {
         HttpConn.Response r = conn.send("GET", READY_PATH, "", null);

@@ -29,13 +29,15 @@ final class WarmLatency {
 
   private WarmLatency() {}
 
-  private static Load.Result measure(String label, List<Load.Target> targets, Duration warmup,
-      Duration measure, Load.CpuProbe cpu) throws InterruptedException {
+  private static Load.Result measure(
+      String label, List<Load.Target> targets, Duration warmup, Duration measure, Load.CpuProbe cpu)
+      throws InterruptedException {
     if (quietSeconds > 0) {
       System.out.println("  " + Machine.idleCheck(quietSeconds));
     }
-    System.out.printf("warm: %s, concurrency %d: %ds warm-up, %ds measured%n", label, targets.size(),
-        warmup.toSeconds(), measure.toSeconds());
+    System.out.printf(
+        "warm: %s, concurrency %d: %ds warm-up, %ds measured%n",
+        label, targets.size(), warmup.toSeconds(), measure.toSeconds());
     return report(Load.run(label, targets, warmup, measure, cpu));
   }
 
@@ -46,36 +48,67 @@ final class WarmLatency {
    * @param gatewayNice when not null, the local mode JVM's threads get this nice value once its
    *     environments run (an experiment: how much of the tail is CPU scheduling)
    */
-  static List<Load.Result> run(Setup setup, List<Integer> concurrencies, Duration firstWarmup,
-      Duration warmup, Duration measure, Integer gatewayNice, int awaitQuietSeconds)
+  static List<Load.Result> run(
+      Setup setup,
+      List<Integer> concurrencies,
+      Duration firstWarmup,
+      Duration warmup,
+      Duration measure,
+      Integer gatewayNice,
+      int awaitQuietSeconds)
       throws IOException, InterruptedException {
     quietSeconds = awaitQuietSeconds;
     int environments = concurrencies.stream().mapToInt(Integer::intValue).max().orElse(1);
-    Path taskRoot = Setup.writeTaskRoot(setup.work.resolve("echo-runtime"), setup.echoRuntimeBootstrap());
+    Path taskRoot =
+        Setup.writeTaskRoot(setup.work.resolve("echo-runtime"), setup.echoRuntimeBootstrap());
     List<Load.Result> results = new ArrayList<>();
 
     // ---- A: the agent reached directly: one agent per worker, on 127.0.9.(1..n) ----
-    System.out.printf("warm: starting %d agents (echo runtime) on 127.0.9.1-%d%n", environments, environments);
+    System.out.printf(
+        "warm: starting %d agents (echo runtime) on 127.0.9.1-%d%n", environments, environments);
     List<Setup.Agent> agents = new ArrayList<>();
     try {
       for (int i = 0; i < environments; i++) {
-        agents.add(setup.startAgent("127.0.9." + (i + 1), FUNCTION, taskRoot, List.of(), "direct-agent-" + (i + 1)));
+        agents.add(
+            setup.startAgent(
+                "127.0.9." + (i + 1), FUNCTION, taskRoot, List.of(), "direct-agent-" + (i + 1)));
       }
-      awaitAll(agents.stream().map(a -> (Check) () -> Setup.awaitReady(a, Duration.ofSeconds(120))).toList());
-      Load.CpuProbe cpu = () -> {
-        Map<String, Long> m = new LinkedHashMap<>();
-        m.put("client", Procs.cpuNanos(ProcessHandle.current()));
-        m.put("gateway", 0L);
-        m.put("agents", agents.stream().mapToLong(a -> Procs.cpuNanos(a.process().toHandle())).sum());
-        m.put("runtimes", agents.stream().flatMap(a -> a.process().children())
-            .mapToLong(Procs::cpuNanos).sum());
-        return m;
-      };
+      awaitAll(
+          agents.stream()
+              .map(a -> (Check) () -> Setup.awaitReady(a, Duration.ofSeconds(120)))
+              .toList());
+      Load.CpuProbe cpu =
+          () -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("client", Procs.cpuNanos(ProcessHandle.current()));
+            m.put("gateway", 0L);
+            m.put(
+                "agents",
+                agents.stream().mapToLong(a -> Procs.cpuNanos(a.process().toHandle())).sum());
+            m.put(
+                "runtimes",
+                agents.stream()
+                    .flatMap(a -> a.process().children())
+                    .mapToLong(Procs::cpuNanos)
+                    .sum());
+            return m;
+          };
       int busiest = 0;
       for (int c : concurrencies) {
-        List<Load.Target> targets = IntStream.range(0, c).mapToObj(i -> new Load.Target(
-            agents.get(i).host(), Setup.INVOKE_PORT, "POST", Setup.INVOKE_PATH, "", Load.PAYLOAD, 200, true))
-            .toList();
+        List<Load.Target> targets =
+            IntStream.range(0, c)
+                .mapToObj(
+                    i ->
+                        new Load.Target(
+                            agents.get(i).host(),
+                            Setup.INVOKE_PORT,
+                            "POST",
+                            Setup.INVOKE_PATH,
+                            "",
+                            Load.PAYLOAD,
+                            200,
+                            true))
+                .toList();
         // environments used for the first time need the long warm-up (their JVMs JIT-compile)
         Duration w = c > busiest ? firstWarmup : warmup;
         busiest = Math.max(busiest, c);
@@ -94,21 +127,33 @@ final class WarmLatency {
     spec.put("initTimeoutSeconds", 60);
     spec.put("idleTimeoutSeconds", 3600);
     spec.put("reservedConcurrency", environments);
-    spec.put("code", Map.of("inline", Map.of("files", Map.of("bootstrap", setup.echoRuntimeBootstrap()))));
-    Files.writeString(manifests.resolve(FUNCTION + ".yaml"), Setup.manifest(FUNCTION, spec), StandardCharsets.UTF_8);
+    spec.put(
+        "code",
+        Map.of("inline", Map.of("files", Map.of("bootstrap", setup.echoRuntimeBootstrap()))));
+    Files.writeString(
+        manifests.resolve(FUNCTION + ".yaml"),
+        Setup.manifest(FUNCTION, spec),
+        StandardCharsets.UTF_8);
     System.out.println("warm: starting klambda local");
     Setup.LocalMode local = setup.startLocalMode(manifests, 300, "warm-local-mode");
     try {
       local.awaitServing(FUNCTION, Duration.ofSeconds(60));
       ProcessHandle gateway = local.process().toHandle();
-      Load.CpuProbe cpu = () -> {
-        Map<String, Long> m = new LinkedHashMap<>();
-        m.put("client", Procs.cpuNanos(ProcessHandle.current()));
-        m.put("gateway", Procs.cpuNanos(gateway));
-        m.put("agents", gateway.children().mapToLong(Procs::cpuNanos).sum());
-        m.put("runtimes", gateway.children().flatMap(ProcessHandle::children).mapToLong(Procs::cpuNanos).sum());
-        return m;
-      };
+      Load.CpuProbe cpu =
+          () -> {
+            Map<String, Long> m = new LinkedHashMap<>();
+            m.put("client", Procs.cpuNanos(ProcessHandle.current()));
+            m.put("gateway", Procs.cpuNanos(gateway));
+            m.put("agents", gateway.children().mapToLong(Procs::cpuNanos).sum());
+            m.put(
+                "runtimes",
+                gateway
+                    .children()
+                    .flatMap(ProcessHandle::children)
+                    .mapToLong(Procs::cpuNanos)
+                    .sum());
+            return m;
+          };
       String path = local.invokePath(FUNCTION);
       startEnvironments(local, path, environments);
       String label = "gateway";
@@ -118,16 +163,32 @@ final class WarmLatency {
       }
       int busiest = 0;
       for (int c : concurrencies) {
-        List<Load.Target> targets = IntStream.range(0, c).mapToObj(i -> new Load.Target(
-            "127.0.0.1", local.port(), "POST", path, "", Load.PAYLOAD, 200, false)).toList();
+        List<Load.Target> targets =
+            IntStream.range(0, c)
+                .mapToObj(
+                    i ->
+                        new Load.Target(
+                            "127.0.0.1", local.port(), "POST", path, "", Load.PAYLOAD, 200, false))
+                .toList();
         Duration w = c > busiest ? firstWarmup : warmup;
         busiest = Math.max(busiest, c);
         results.add(measure(label, targets, w, measure, cpu));
       }
       for (int c : concurrencies) {
-        List<Load.Target> targets = IntStream.range(0, c).mapToObj(i -> new Load.Target(
-            "127.0.0.1", local.port(), "POST", path, "X-Amz-Invocation-Type: DryRun\r\n", Load.PAYLOAD,
-            204, false)).toList();
+        List<Load.Target> targets =
+            IntStream.range(0, c)
+                .mapToObj(
+                    i ->
+                        new Load.Target(
+                            "127.0.0.1",
+                            local.port(),
+                            "POST",
+                            path,
+                            "X-Amz-Invocation-Type: DryRun\r\n",
+                            Load.PAYLOAD,
+                            204,
+                            false))
+                .toList();
         results.add(measure("gateway DryRun", targets, warmup, measure, cpu));
       }
     } finally {
@@ -137,13 +198,17 @@ final class WarmLatency {
   }
 
   /** Gives every thread of a process a nice value (renice works per thread on Linux). */
-  private static void renice(ProcessHandle process, int nice) throws IOException, InterruptedException {
+  private static void renice(ProcessHandle process, int nice)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
     try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
       tasks.forEach(t -> command.add(t.getFileName().toString()));
     }
-    Process renice = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process renice =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     if (renice.waitFor() != 0) {
       throw new IOException("renice failed (root needed for negative values): " + command);
     }
@@ -151,9 +216,9 @@ final class WarmLatency {
   }
 
   /**
-   * Bursts of {@code n} concurrent invocations until {@code n} environments have answered. Each
-   * is held a moment by the runtime, so that a burst needs {@code n} environments however fast
-   * one answers.
+   * Bursts of {@code n} concurrent invocations until {@code n} environments have answered. Each is
+   * held a moment by the runtime, so that a burst needs {@code n} environments however fast one
+   * answers.
    */
   private static void startEnvironments(Setup.LocalMode local, String path, int n)
       throws IOException, InterruptedException {
@@ -164,28 +229,34 @@ final class WarmLatency {
       for (int burst = 1; burst <= 10 && seen.size() < n; burst++) {
         List<CompletableFuture<Void>> calls = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-          calls.add(CompletableFuture.runAsync(() -> {
-            try (HttpConn conn = new HttpConn("127.0.0.1", local.port(), 300_000)) {
-              HttpConn.Response r = conn.send("POST", path, "", EchoRuntime.hold(200));
-              String body = r.text();
-              if (r.status() != 200 || !body.startsWith("{\"env\":\"")) {
-                throw new IOException("warm-up invocation answered " + r.status() + ": " + body);
-              }
-              seen.add(body.substring(8, body.indexOf('"', 8)));
-            } catch (IOException e) {
-              throw new CompletionException(e);
-            }
-          }, pool));
+          calls.add(
+              CompletableFuture.runAsync(
+                  () -> {
+                    try (HttpConn conn = new HttpConn("127.0.0.1", local.port(), 300_000)) {
+                      HttpConn.Response r = conn.send("POST", path, "", EchoRuntime.hold(200));
+                      String body = r.text();
+                      if (r.status() != 200 || !body.startsWith("{\"env\":\"")) {
+                        throw new IOException(
+                            "warm-up invocation answered " + r.status() + ": " + body);
+                      }
+                      seen.add(body.substring(8, body.indexOf('"', 8)));
+                    } catch (IOException e) {
+                      throw new CompletionException(e);
+                    }
+                  },
+                  pool));
         }
         try {
           CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
         } catch (CompletionException e) {
-          throw new IOException(e.getCause().getMessage() + "\n" + Procs.tail(local.log(), 20), e.getCause());
+          throw new IOException(
+              e.getCause().getMessage() + "\n" + Procs.tail(local.log(), 20), e.getCause());
         }
       }
     }
-    System.out.printf("warm: %d environments answered after %.1f s%n", seen.size(),
-        (System.nanoTime() - started) / 1e9);
+    System.out.printf(
+        "warm: %d environments answered after %.1f s%n",
+        seen.size(), (System.nanoTime() - started) / 1e9);
     if (seen.size() < n) {
       throw new IOException("only " + seen.size() + " of " + n + " environments started");
     }
@@ -197,13 +268,20 @@ final class WarmLatency {
 
   static void awaitAll(List<Check> checks) throws IOException, InterruptedException {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<CompletableFuture<Void>> all = checks.stream().map(c -> CompletableFuture.runAsync(() -> {
-        try {
-          c.run();
-        } catch (IOException | InterruptedException e) {
-          throw new CompletionException(e);
-        }
-      }, pool)).toList();
+      List<CompletableFuture<Void>> all =
+          checks.stream()
+              .map(
+                  c ->
+                      CompletableFuture.runAsync(
+                          () -> {
+                            try {
+                              c.run();
+                            } catch (IOException | InterruptedException e) {
+                              throw new CompletionException(e);
+                            }
+                          },
+                          pool))
+              .toList();
       try {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       } catch (CompletionException e) {
@@ -216,36 +294,83 @@ final class WarmLatency {
   }
 
   private static void stopAll(List<Setup.Agent> agents) {
-    CompletableFuture.allOf(agents.stream().map(a -> CompletableFuture.runAsync(a::stop))
-        .toArray(CompletableFuture[]::new)).join();
+    CompletableFuture.allOf(
+            agents.stream()
+                .map(a -> CompletableFuture.runAsync(a::stop))
+                .toArray(CompletableFuture[]::new))
+        .join();
   }
 
   private static Load.Result report(Load.Result r) {
-    System.out.printf("  %d requests, %d errors, %.0f req/s, p50 %s ms, p99 %s ms, %d environment(s)%s%n"
-        + "  machine %.0f%% busy; other processes %.0f%% (%s)%n",
-        r.requests(), r.errors(), r.throughput(), Stats.ms(r.p(0.5)), Stats.ms(r.p(0.99)),
-        r.environments().size(), r.firstError() == null ? "" : ", first error: " + r.firstError(),
-        r.machineBusy(), r.othersBusy(), r.othersTop());
+    System.out.printf(
+        "  %d requests, %d errors, %.0f req/s, p50 %s ms, p99 %s ms, %d environment(s)%s%n"
+            + "  machine %.0f%% busy; other processes %.0f%% (%s)%n",
+        r.requests(),
+        r.errors(),
+        r.throughput(),
+        Stats.ms(r.p(0.5)),
+        Stats.ms(r.p(0.99)),
+        r.environments().size(),
+        r.firstError() == null ? "" : ", first error: " + r.firstError(),
+        r.machineBusy(),
+        r.othersBusy(),
+        r.othersTop());
     return r;
   }
 
   static String table(List<Load.Result> results) {
     List<List<String>> rows = new ArrayList<>();
     for (Load.Result r : results) {
-      rows.add(List.of(r.label(), Integer.toString(r.concurrency()), Long.toString(r.requests()),
-          Long.toString(r.errors()), Stats.fmt("%.0f", r.throughput()),
-          Stats.fmt("%.3f", r.meanMillis()),
-          Stats.ms(r.p(0.5)), Stats.ms(r.p(0.9)), Stats.ms(r.p(0.99)), Stats.ms(r.p(1.0)),
-          r.label().contains("DryRun") ? "-" : r.environments().size() + " ("
-              + r.environments().values().stream().mapToLong(Long::longValue).min().orElse(0) + "–"
-              + r.environments().values().stream().mapToLong(Long::longValue).max().orElse(0) + ")",
-          Stats.fmt("%.0f%% (%.0f%%)", r.machineBusy(), r.othersBusy()),
-          Stats.fmt("%.0f / %.0f / %.0f / %.0f", r.cpuMicrosPerRequest("client"),
-              r.cpuMicrosPerRequest("gateway"), r.cpuMicrosPerRequest("agents"),
-              r.cpuMicrosPerRequest("runtimes"))));
+      rows.add(
+          List.of(
+              r.label(),
+              Integer.toString(r.concurrency()),
+              Long.toString(r.requests()),
+              Long.toString(r.errors()),
+              Stats.fmt("%.0f", r.throughput()),
+              Stats.fmt("%.3f", r.meanMillis()),
+              Stats.ms(r.p(0.5)),
+              Stats.ms(r.p(0.9)),
+              Stats.ms(r.p(0.99)),
+              Stats.ms(r.p(1.0)),
+              r.label().contains("DryRun")
+                  ? "-"
+                  : r.environments().size()
+                      + " ("
+                      + r.environments().values().stream()
+                          .mapToLong(Long::longValue)
+                          .min()
+                          .orElse(0)
+                      + "–"
+                      + r.environments().values().stream()
+                          .mapToLong(Long::longValue)
+                          .max()
+                          .orElse(0)
+                      + ")",
+              Stats.fmt("%.0f%% (%.0f%%)", r.machineBusy(), r.othersBusy()),
+              Stats.fmt(
+                  "%.0f / %.0f / %.0f / %.0f",
+                  r.cpuMicrosPerRequest("client"),
+                  r.cpuMicrosPerRequest("gateway"),
+                  r.cpuMicrosPerRequest("agents"),
+                  r.cpuMicrosPerRequest("runtimes"))));
     }
-    return Stats.table(List.of("path", "conc.", "requests", "errors", "req/s", "mean ms", "p50 ms",
-        "p90 ms", "p99 ms", "max ms", "envs (min–max req. each)", "CPU busy (others)", "CPU µs/req client / gateway / agents / runtimes"), rows);
+    return Stats.table(
+        List.of(
+            "path",
+            "conc.",
+            "requests",
+            "errors",
+            "req/s",
+            "mean ms",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "max ms",
+            "envs (min–max req. each)",
+            "CPU busy (others)",
+            "CPU µs/req client / gateway / agents / runtimes"),
+        rows);
   }
 
   /** Gateway minus direct, per concurrency, against the goal (≤ 1 ms at p50, ≤ 5 ms at p99). */
@@ -255,19 +380,33 @@ final class WarmLatency {
       if (!gw.label().startsWith("gateway") || gw.label().contains("DryRun")) {
         continue;
       }
-      Load.Result direct = results.stream()
-          .filter(r -> r.label().equals("direct agent") && r.concurrency() == gw.concurrency())
-          .findFirst().orElse(null);
+      Load.Result direct =
+          results.stream()
+              .filter(r -> r.label().equals("direct agent") && r.concurrency() == gw.concurrency())
+              .findFirst()
+              .orElse(null);
       if (direct == null) {
         continue;
       }
       long p50 = gw.p(0.5) - direct.p(0.5);
       long p99 = gw.p(0.99) - direct.p(0.99);
-      rows.add(List.of(Integer.toString(gw.concurrency()), Stats.ms(p50), Stats.ms(p99),
-          p50 <= 1_000_000 ? "yes" : "no", p99 <= 5_000_000 ? "yes" : "no",
-          Stats.fmt("%.0f%%", 100.0 * gw.throughput() / direct.throughput())));
+      rows.add(
+          List.of(
+              Integer.toString(gw.concurrency()),
+              Stats.ms(p50),
+              Stats.ms(p99),
+              p50 <= 1_000_000 ? "yes" : "no",
+              p99 <= 5_000_000 ? "yes" : "no",
+              Stats.fmt("%.0f%%", 100.0 * gw.throughput() / direct.throughput())));
     }
-    return Stats.table(List.of("conc.", "gateway adds at p50 (ms)", "at p99 (ms)", "p50 ≤ 1 ms",
-        "p99 ≤ 5 ms", "gateway throughput / direct"), rows);
+    return Stats.table(
+        List.of(
+            "conc.",
+            "gateway adds at p50 (ms)",
+            "at p99 (ms)",
+            "p50 ≤ 1 ms",
+            "p99 ≤ 5 ms",
+            "gateway throughput / direct"),
+        rows);
   }
 }

@@ -20,8 +20,16 @@ import java.util.Locale;
  *     machines where the suite must run)
  * @param keep leave the release and its namespace on a given cluster after the run, to look at
  */
-record E2ESettings(Path repoRoot, String kubeconfig, String k3sImage, String operatorImage, String runtimeImage,
-    String imageRegistry, boolean pull, boolean required, boolean keep) {
+record E2ESettings(
+    Path repoRoot,
+    String kubeconfig,
+    String k3sImage,
+    String operatorImage,
+    String runtimeImage,
+    String imageRegistry,
+    boolean pull,
+    boolean required,
+    boolean keep) {
 
   static E2ESettings fromSystemProperties() {
     return new E2ESettings(
@@ -51,9 +59,14 @@ record E2ESettings(Path repoRoot, String kubeconfig, String k3sImage, String ope
     return inCluster(runtimeImage);
   }
 
-  /** K3s runs the images imported under their own names; a given cluster pulls them, maybe from a registry. */
+  /**
+   * K3s runs the images imported under their own names; a given cluster pulls them, maybe from a
+   * registry.
+   */
   private String inCluster(String image) {
-    return !givenCluster() || imageRegistry.isBlank() ? image : imageRegistry.replaceAll("/+$", "") + "/" + image;
+    return !givenCluster() || imageRegistry.isBlank()
+        ? image
+        : imageRegistry.replaceAll("/+$", "") + "/" + image;
   }
 
   /** {@code repository:tag} split at the tag's colon (not a registry port's). */

@@ -20,14 +20,15 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 /**
  * An environment Pod on a real node: the agent is a native sidecar with resources of its own, the
  * function's container has exactly the function's budget; a cold 128 MB function answers a burst
- * within its limits in full (waiting for a cold start is not throttling); a function that
- * allocates past its memory is killed and reported while the agent keeps answering; Init runs
- * with the boost klambda is installed with, then the function container is resized in place.
+ * within its limits in full (waiting for a cold start is not throttling); a function that allocates
+ * past its memory is killed and reported while the agent keeps answering; Init runs with the boost
+ * klambda is installed with, then the function container is resized in place.
  */
 @KlambdaE2E
 class EnvironmentPodE2E {
   /** Answers with the cgroup memory limit it runs under; {"allocateMB":N} fills N MB at once. */
-  private static final String HANDLER = """
+  private static final String HANDLER =
+      """
         if [[ $2 =~ \\"allocateMB\\":\\ *([0-9]+) ]]; then
           exec dd if=/dev/zero of=/dev/null bs="${BASH_REMATCH[1]}M" count=1
         fi
@@ -42,28 +43,37 @@ class EnvironmentPodE2E {
 
   @Test
   void theAgentIsASidecarAndTheFunctionGetsExactlyItsBudget() {
-    cluster.apply(Manifests.provided("budget", Manifests.bashRuntime("", HANDLER),
-        Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
+    cluster.apply(
+        Manifests.provided(
+            "budget",
+            Manifests.bashRuntime("", HANDLER),
+            Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "budget");
 
     InvokeResponse response = cluster.invoke("budget", "{}");
 
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
-    assertThat(json(response).path("memoryLimit").asText()).as("the runtime's cgroup").isEqualTo("134217728");
+    assertThat(json(response).path("memoryLimit").asText())
+        .as("the runtime's cgroup")
+        .isEqualTo("134217728");
     Pod pod = cluster.environments("budget").getFirst();
     Container agent = pod.getSpec().getInitContainers().getFirst();
     assertThat(agent.getName()).isEqualTo("agent");
     assertThat(agent.getRestartPolicy()).isEqualTo("Always");
     assertThat(agent.getResources().getRequests()).containsEntry("cpu", new Quantity("50m"));
-    assertThat(pod.getStatus().getInitContainerStatuses()).singleElement()
+    assertThat(pod.getStatus().getInitContainerStatuses())
+        .singleElement()
         .satisfies(s -> assertThat(s.getStarted()).isTrue());
     assertThat(pod.getStatus().getQosClass()).isEqualTo("Burstable");
   }
 
   @Test
   void initRunsBoostedThenTheFunctionIsResizedInPlaceToItsShare() {
-    cluster.apply(Manifests.provided("boosted", Manifests.bashRuntime("", HANDLER),
-        Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
+    cluster.apply(
+        Manifests.provided(
+            "boosted",
+            Manifests.bashRuntime("", HANDLER),
+            Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "boosted");
 
     InvokeResponse response = cluster.invoke("boosted", "{}");
@@ -72,16 +82,23 @@ class EnvironmentPodE2E {
     String created = cluster.environments("boosted").getFirst().getMetadata().getName();
     cluster.awaitFunctionCpuLimit(created, "72m");
     Pod pod = cluster.environments("boosted").getFirst();
-    assertThat(pod.getMetadata().getName()).as("resized in place, not restarted").isEqualTo(created);
-    assertThat(pod.getStatus().getContainerStatuses()).filteredOn(s -> s.getName().equals("function"))
-        .singleElement().satisfies(s -> assertThat(s.getRestartCount()).isZero());
+    assertThat(pod.getMetadata().getName())
+        .as("resized in place, not restarted")
+        .isEqualTo(created);
+    assertThat(pod.getStatus().getContainerStatuses())
+        .filteredOn(s -> s.getName().equals("function"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.getRestartCount()).isZero());
   }
 
   @Test
   void aBurstAtAColdFunctionWithinItsLimitIsAnsweredInFull() throws Exception {
     int burst = 10;
-    cluster.apply(Manifests.provided("burst", Manifests.bashRuntime("", HANDLER),
-        Map.of("memoryMB", 128, "reservedConcurrency", burst, "idleTimeoutSeconds", 30)));
+    cluster.apply(
+        Manifests.provided(
+            "burst",
+            Manifests.bashRuntime("", HANDLER),
+            Map.of("memoryMB", 128, "reservedConcurrency", burst, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "burst");
 
     List<Future<InvokeResponse>> answers = new ArrayList<>();
@@ -99,8 +116,11 @@ class EnvironmentPodE2E {
 
   @Test
   void aFunctionPastItsMemoryIsKilledAndReportedAndTheNextInvocationIsServed() {
-    cluster.apply(Manifests.provided("hog", Manifests.bashRuntime("", HANDLER),
-        Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
+    cluster.apply(
+        Manifests.provided(
+            "hog",
+            Manifests.bashRuntime("", HANDLER),
+            Map.of("memoryMB", 128, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "hog");
 
     InvokeResponse killed = cluster.invoke("hog", "{\"allocateMB\":256}");

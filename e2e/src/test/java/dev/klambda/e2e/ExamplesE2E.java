@@ -21,8 +21,8 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
  * The manifests in examples/ work as they are: applied together with the files they need, every
- * resource reports Ready, and the case's check passes. A new example is one more entry in
- * {@link #examples()} (ExamplesCoverageE2E fails while one has none).
+ * resource reports Ready, and the case's check passes. A new example is one more entry in {@link
+ * #examples()} (ExamplesCoverageE2E fails while one has none).
  */
 @KlambdaE2E
 class ExamplesE2E {
@@ -48,48 +48,83 @@ class ExamplesE2E {
 
   static Stream<Example> examples() {
     return Stream.of(
-        new Example("echo-provided.yaml", List.of("echo-provided.yaml"),
-            invokes("echo", "{\"hello\":\"world\"}", body -> {
-              assertThat(body.path("greeting").asText()).isEqualTo("hello from klambda");
-              assertThat(body.path("event").path("hello").asText()).isEqualTo("world");
-              assertThat(body.path("requestId").asText()).isNotBlank();
-            })),
-        new Example("java21-hello/function.yaml", List.of("java21-hello/function.yaml"),
-            invokes("hello-java", "{\"name\":\"Ada\"}", body -> {
-              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
-              assertThat(body.path("function").asText()).isEqualTo("hello-java");
-              assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(512);
-            })),
-        new Example("python-hello/function.yaml", List.of("python-hello/function.yaml"),
-            invokes("hello-python", "{\"name\":\"Ada\"}", body -> {
-              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
-              assertThat(body.path("function").asText()).isEqualTo("hello-python");
-              assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(128);
-            })),
-        new Example("node-hello/function.yaml", List.of("node-hello/function.yaml"),
-            invokes("hello-node", "{\"name\":\"Ada\"}", body -> {
-              assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
-              assertThat(body.path("requestId").asText()).isNotBlank();
-              assertThat(body.path("timeLeft").asText()).as("ms, from the code's node_modules").matches("\\d+(\\.\\d+)?m?s");
-            })),
-        new Example("hello-url.yaml", List.of("hello-url.yaml"), cluster -> {
-          String url = "/url/" + cluster.namespace() + "/hello-url/";
-          JsonNode function = KlambdaCluster.JSON.valueToTree(cluster.get("Function", "hello-url"));
-          assertThat(function.at("/status/functionUrl").asText()).endsWith(url);
-          try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> page = http.send(HttpRequest.newBuilder(
-                    URI.create(cluster.gatewayUrl() + url + "some/path?name=Ada")).timeout(Duration.ofSeconds(90)).build(),
-                HttpResponse.BodyHandlers.ofString());
-            assertThat(page.statusCode()).isEqualTo(200);
-            assertThat(page.headers().firstValue("content-type")).hasValue("text/plain");
-            assertThat(page.body()).isEqualTo("Hello, Ada! You sent GET /some/path");
-          }
-        }),
+        new Example(
+            "echo-provided.yaml",
+            List.of("echo-provided.yaml"),
+            invokes(
+                "echo",
+                "{\"hello\":\"world\"}",
+                body -> {
+                  assertThat(body.path("greeting").asText()).isEqualTo("hello from klambda");
+                  assertThat(body.path("event").path("hello").asText()).isEqualTo("world");
+                  assertThat(body.path("requestId").asText()).isNotBlank();
+                })),
+        new Example(
+            "java21-hello/function.yaml",
+            List.of("java21-hello/function.yaml"),
+            invokes(
+                "hello-java",
+                "{\"name\":\"Ada\"}",
+                body -> {
+                  assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+                  assertThat(body.path("function").asText()).isEqualTo("hello-java");
+                  assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(512);
+                })),
+        new Example(
+            "python-hello/function.yaml",
+            List.of("python-hello/function.yaml"),
+            invokes(
+                "hello-python",
+                "{\"name\":\"Ada\"}",
+                body -> {
+                  assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+                  assertThat(body.path("function").asText()).isEqualTo("hello-python");
+                  assertThat(body.path("memoryLimitInMB").asInt()).isEqualTo(128);
+                })),
+        new Example(
+            "node-hello/function.yaml",
+            List.of("node-hello/function.yaml"),
+            invokes(
+                "hello-node",
+                "{\"name\":\"Ada\"}",
+                body -> {
+                  assertThat(body.path("message").asText()).isEqualTo("Hello, Ada!");
+                  assertThat(body.path("requestId").asText()).isNotBlank();
+                  assertThat(body.path("timeLeft").asText())
+                      .as("ms, from the code's node_modules")
+                      .matches("\\d+(\\.\\d+)?m?s");
+                })),
+        new Example(
+            "hello-url.yaml",
+            List.of("hello-url.yaml"),
+            cluster -> {
+              String url = "/url/" + cluster.namespace() + "/hello-url/";
+              JsonNode function =
+                  KlambdaCluster.JSON.valueToTree(cluster.get("Function", "hello-url"));
+              assertThat(function.at("/status/functionUrl").asText()).endsWith(url);
+              try (HttpClient http = HttpClient.newHttpClient()) {
+                HttpResponse<String> page =
+                    http.send(
+                        HttpRequest.newBuilder(
+                                URI.create(cluster.gatewayUrl() + url + "some/path?name=Ada"))
+                            .timeout(Duration.ofSeconds(90))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.headers().firstValue("content-type")).hasValue("text/plain");
+                assertThat(page.body()).isEqualTo("Hello, Ada! You sent GET /some/path");
+              }
+            }),
         // the schedule fires at 03:00 Berlin time: here it must be accepted and polling
-        new Example("nightly-schedule.yaml", List.of("echo-provided.yaml", "nightly-schedule.yaml"), cluster -> {
-          JsonNode mapping = KlambdaCluster.JSON.valueToTree(cluster.get("EventSourceMapping", "nightly-echo"));
-          assertThat(mapping.at("/status/state").asText()).isEqualTo("Enabled");
-        }));
+        new Example(
+            "nightly-schedule.yaml",
+            List.of("echo-provided.yaml", "nightly-schedule.yaml"),
+            cluster -> {
+              JsonNode mapping =
+                  KlambdaCluster.JSON.valueToTree(
+                      cluster.get("EventSourceMapping", "nightly-echo"));
+              assertThat(mapping.at("/status/state").asText()).isEqualTo("Enabled");
+            }));
   }
 
   /** Invokes FUNCTION with PAYLOAD through the gateway and checks the JSON answer. */
@@ -97,7 +132,8 @@ class ExamplesE2E {
     return cluster -> {
       InvokeResponse response = cluster.invoke(function, payload);
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.functionError()).as("X-Amz-Function-Error, payload %s", response.payload().asUtf8String())
+      assertThat(response.functionError())
+          .as("X-Amz-Function-Error, payload %s", response.payload().asUtf8String())
           .isNull();
       expect.accept(json(response));
     };

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
-/** A function past its timeout and a runtime that exits, as the AWS SDK sees them, and the reset after each. */
+/**
+ * A function past its timeout and a runtime that exits, as the AWS SDK sees them, and the reset
+ * after each.
+ */
 @KlambdaE2E
 class FunctionErrorsE2E {
   private final KlambdaCluster cluster;
@@ -24,11 +27,14 @@ class FunctionErrorsE2E {
 
   @Test
   void aFunctionRunningPastItsTimeoutGetsSandboxTimedout() {
-    deploy("sleeper", """
+    deploy(
+        "sleeper",
+        """
           case "$2" in
             *sleep*) sleep 30; respond "$1" '{"slept":true}' ;;
             *) respond "$1" '{"slept":false}' ;;
-          esac""", Map.of("timeoutSeconds", 1));
+          esac""",
+        Map.of("timeoutSeconds", 1));
 
     InvokeResponse timedOut = cluster.invoke("sleeper", "{\"sleep\":true}");
 
@@ -46,18 +52,22 @@ class FunctionErrorsE2E {
 
   @Test
   void aRuntimeThatExitsGetsRuntimeExitError() {
-    deploy("crasher", """
+    deploy(
+        "crasher",
+        """
           case "$2" in
             *crash*) echo "crashing on purpose" >&2; exit 1 ;;
             *) respond "$1" '{"crashed":false}' ;;
-          esac""", Map.of());
+          esac""",
+        Map.of());
 
     InvokeResponse crashed = cluster.invoke("crasher", "{\"crash\":true}");
 
     assertThat(crashed.statusCode()).isEqualTo(200);
     assertThat(crashed.functionError()).isEqualTo("Unhandled");
     assertThat(json(crashed).path("errorType").asText()).isEqualTo("Runtime.ExitError");
-    assertThat(json(crashed).path("errorMessage").asText()).contains("Runtime exited with error: exit status 1");
+    assertThat(json(crashed).path("errorMessage").asText())
+        .contains("Runtime exited with error: exit status 1");
     InvokeResponse next = cluster.invoke("crasher", "{}");
     assertThat(next.functionError()).as(next.payload().asUtf8String()).isNull();
     assertThat(json(next).path("crashed").asBoolean(true)).isFalse();

@@ -29,16 +29,26 @@ class FunctionLogsE2E {
   }
 
   private List<String> tail(String function) {
-    InvokeResponse response = cluster.lambda().invoke(r -> r.functionName(function).logType(LogType.TAIL)
-        .payload(SdkBytes.fromUtf8String("{}")));
+    InvokeResponse response =
+        cluster
+            .lambda()
+            .invoke(
+                r ->
+                    r.functionName(function)
+                        .logType(LogType.TAIL)
+                        .payload(SdkBytes.fromUtf8String("{}")));
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     // split at \n alone: a record's own line breaks are \r
-    return List.of(new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8).split("\n"));
+    return List.of(
+        new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8)
+            .split("\n"));
   }
 
   @Test
   void whatTheRuntimeLogsAfterAnsweringIsThatInvocationsLog() {
-    deploy("late-logger", """
+    deploy(
+        "late-logger",
+        """
           respond "$1" '{}'
           echo "after the answer of $1"
           sleep 0.2""");
@@ -48,14 +58,21 @@ class FunctionLogsE2E {
 
     assertThat(lines).anyMatch(line -> line.startsWith("after the answer of "));
     assertThat(lines.getLast()).startsWith("REPORT RequestId: ");
-    assertThat(lines.indexOf(lines.stream().filter(l -> l.startsWith("after the answer of ")).findFirst().orElseThrow()))
+    assertThat(
+            lines.indexOf(
+                lines.stream()
+                    .filter(l -> l.startsWith("after the answer of "))
+                    .findFirst()
+                    .orElseThrow()))
         .isLessThan(lines.size() - 2);
   }
 
   @Test
   void aFramedRecordOnTheTelemetryDescriptorIsOneLine() {
     // a text frame as the runtime interface clients write it: a55a0003, length 21, a timestamp
-    deploy("framed-logger", """
+    deploy(
+        "framed-logger",
+        """
           [[ -n "${_LAMBDA_TELEMETRY_LOG_FD:-}" ]] && printf '\\xa5\\x5a\\x00\\x03\\x00\\x00\\x00\\x15\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00a record of\\ntwo lines' >&"$_LAMBDA_TELEMETRY_LOG_FD"
           respond "$1" '{}'""");
 
@@ -64,7 +81,9 @@ class FunctionLogsE2E {
 
   private void deploy(String name, String handler) {
     functions.add(name);
-    cluster.apply(Manifests.provided(name, Manifests.bashRuntime("", handler), Map.of("idleTimeoutSeconds", 30)));
+    cluster.apply(
+        Manifests.provided(
+            name, Manifests.bashRuntime("", handler), Map.of("idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", name);
   }
 

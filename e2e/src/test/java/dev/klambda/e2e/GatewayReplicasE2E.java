@@ -31,24 +31,32 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
- * The chart's two gateway replicas: each holds its Lease and serves every function (one routes
- * it, the other forwards), a limit holds across both, Events' records reach their destinations
- * through either, and deleting a gateway Pod or rolling the Deployment under load loses no
- * request. Requests go to a Running, Ready gateway Pod picked per request, as the Service's
- * endpoints would pick one.
+ * The chart's two gateway replicas: each holds its Lease and serves every function (one routes it,
+ * the other forwards), a limit holds across both, Events' records reach their destinations through
+ * either, and deleting a gateway Pod or rolling the Deployment under load loses no request.
+ * Requests go to a Running, Ready gateway Pod picked per request, as the Service's endpoints would
+ * pick one.
  */
 @KlambdaE2E
 class GatewayReplicasE2E {
-  private static final String SLOW_ECHO = Manifests.bashRuntime("", """
+  private static final String SLOW_ECHO =
+      Manifests.bashRuntime(
+          "",
+          """
         sleep 0.2
         respond "$1" "$2"
       """);
+
   /** Prints each event to the function's output, which the agent's log carries. */
-  private static final String RECORDER = Manifests.bashRuntime("", """
+  private static final String RECORDER =
+      Manifests.bashRuntime(
+          "",
+          """
         sleep 0.3
         echo "recorded $2"
         respond "$1" "{}"
       """);
+
   private final KlambdaCluster cluster;
   private final Map<String, LocalPortForward> forwards = new ConcurrentHashMap<>();
   private final Map<String, LambdaClient> clients = new ConcurrentHashMap<>();
@@ -63,14 +71,21 @@ class GatewayReplicasE2E {
     deploy("replicated", Map.of());
     List<Pod> gateways = awaitGateways();
     for (Pod gateway : gateways) {
-      Lease lease = cluster.client().leases().inNamespace(cluster.namespace())
-          .withName("klambda-gateway-" + gateway.getMetadata().getName()).get();
+      Lease lease =
+          cluster
+              .client()
+              .leases()
+              .inNamespace(cluster.namespace())
+              .withName("klambda-gateway-" + gateway.getMetadata().getName())
+              .get();
       assertThat(lease).as("the Lease of " + gateway.getMetadata().getName()).isNotNull();
       assertThat(lease.getMetadata().getAnnotations()).containsKey("klambda.dev/url");
       InvokeResponse response = invoke(through(gateway), "replicated", 1);
       assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     }
-    assertThat(cluster.environments("replicated")).as("one environment, reused through both replicas").hasSize(1);
+    assertThat(cluster.environments("replicated"))
+        .as("one environment, reused through both replicas")
+        .hasSize(1);
   }
 
   @Test
@@ -87,7 +102,8 @@ class GatewayReplicasE2E {
     }
     load.stop();
     assertThat(load.answered.get()).isGreaterThan(10);
-    assertThat(mostEnvironments.get()).as("environments with reservedConcurrency 2, load through both replicas")
+    assertThat(mostEnvironments.get())
+        .as("environments with reservedConcurrency 2, load through both replicas")
         .isBetween(1, 2);
   }
 
@@ -101,22 +117,40 @@ class GatewayReplicasE2E {
     int events = 20;
     for (int n = 0; n < events; n++) {
       String payload = "{\"n\":" + n + "}";
-      assertThat(viaVictim.invoke(r -> r.functionName("recorder").invocationType(InvocationType.EVENT)
-          .payload(SdkBytes.fromUtf8String(payload))).statusCode()).isEqualTo(202);
+      assertThat(
+              viaVictim
+                  .invoke(
+                      r ->
+                          r.functionName("recorder")
+                              .invocationType(InvocationType.EVENT)
+                              .payload(SdkBytes.fromUtf8String(payload)))
+                  .statusCode())
+          .isEqualTo(202);
     }
     // no preStop, no SIGTERM grace: the replica and the events in its memory are gone at once
     cluster.client().pods().resource(victim).withGracePeriod(0).delete();
 
-    await("every accepted event run, at least once").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
-        .untilAsserted(() -> {
-          String logs = cluster.environments("recorder").stream()
-              .map(pod -> cluster.client().pods().inNamespace(cluster.namespace()).withName(pod.getMetadata().getName())
-                  .inContainer("agent").getLog())
-              .reduce("", String::concat);
-          for (int n = 0; n < events; n++) {
-            assertThat(logs).contains("recorded {\"n\":" + n + "}");
-          }
-        });
+    await("every accepted event run, at least once")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              String logs =
+                  cluster.environments("recorder").stream()
+                      .map(
+                          pod ->
+                              cluster
+                                  .client()
+                                  .pods()
+                                  .inNamespace(cluster.namespace())
+                                  .withName(pod.getMetadata().getName())
+                                  .inContainer("agent")
+                                  .getLog())
+                      .reduce("", String::concat);
+              for (int n = 0; n < events; n++) {
+                assertThat(logs).contains("recorded {\"n\":" + n + "}");
+              }
+            });
   }
 
   /** The replica that accepts an Event sends its record, whichever replica routes the function. */
@@ -124,11 +158,26 @@ class GatewayReplicasE2E {
   void eventsRecordsReachTheirDestinationsFromEitherReplica() {
     functions.addAll(List.of("recorder", "fails", "succeeds"));
     cluster.apply(Manifests.provided("recorder", RECORDER, Map.of()));
-    cluster.apply(Manifests.provided("fails", Manifests.bashRuntime("", "  fail \"$1\" Boom \"on purpose\""),
-        Map.of("asyncInvokeConfig", Map.of("maximumRetryAttempts", 0,
-            "destinationConfig", Map.of("onFailure", Map.of("function", Map.of("name", "recorder")))))));
-    cluster.apply(Manifests.provided("succeeds", SLOW_ECHO, Map.of("asyncInvokeConfig",
-        Map.of("destinationConfig", Map.of("onSuccess", Map.of("function", Map.of("name", "recorder")))))));
+    cluster.apply(
+        Manifests.provided(
+            "fails",
+            Manifests.bashRuntime("", "  fail \"$1\" Boom \"on purpose\""),
+            Map.of(
+                "asyncInvokeConfig",
+                Map.of(
+                    "maximumRetryAttempts",
+                    0,
+                    "destinationConfig",
+                    Map.of("onFailure", Map.of("function", Map.of("name", "recorder")))))));
+    cluster.apply(
+        Manifests.provided(
+            "succeeds",
+            SLOW_ECHO,
+            Map.of(
+                "asyncInvokeConfig",
+                Map.of(
+                    "destinationConfig",
+                    Map.of("onSuccess", Map.of("function", Map.of("name", "recorder")))))));
     for (String function : functions) {
       cluster.awaitReady("Function", function);
     }
@@ -137,25 +186,55 @@ class GatewayReplicasE2E {
       String name = gateway.getMetadata().getName();
       via.add(name);
       for (String function : List.of("fails", "succeeds")) {
-        assertThat(through(gateway).invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
-            .payload(SdkBytes.fromUtf8String("{\"via\":\"" + name + "\"}"))).statusCode()).isEqualTo(202);
+        assertThat(
+                through(gateway)
+                    .invoke(
+                        r ->
+                            r.functionName(function)
+                                .invocationType(InvocationType.EVENT)
+                                .payload(SdkBytes.fromUtf8String("{\"via\":\"" + name + "\"}")))
+                    .statusCode())
+            .isEqualTo(202);
       }
     }
 
-    await("each Event's record at its destination").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
-        .untilAsserted(() -> {
-          List<String> records = cluster.environments("recorder").stream()
-              .map(pod -> cluster.client().pods().inNamespace(cluster.namespace()).withName(pod.getMetadata().getName())
-                  .inContainer("agent").getLog())
-              .flatMap(String::lines).filter(line -> line.contains("recorded ")).toList();
-          for (String name : via) {
-            String payload = "\"requestPayload\":{\"via\":\"" + name + "\"}";
-            assertThat(records).anyMatch(r -> r.contains(payload) && r.contains("\"condition\":\"RetriesExhausted\"")
-                && r.contains(":function:fails:$LATEST") && r.contains("\"functionError\":\"Unhandled\""));
-            assertThat(records).anyMatch(r -> r.contains(payload) && r.contains("\"condition\":\"Success\"")
-                && r.contains(":function:succeeds:$LATEST") && r.contains("\"responsePayload\":{\"via\":\"" + name));
-          }
-        });
+    await("each Event's record at its destination")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              List<String> records =
+                  cluster.environments("recorder").stream()
+                      .map(
+                          pod ->
+                              cluster
+                                  .client()
+                                  .pods()
+                                  .inNamespace(cluster.namespace())
+                                  .withName(pod.getMetadata().getName())
+                                  .inContainer("agent")
+                                  .getLog())
+                      .flatMap(String::lines)
+                      .filter(line -> line.contains("recorded "))
+                      .toList();
+              for (String name : via) {
+                String payload = "\"requestPayload\":{\"via\":\"" + name + "\"}";
+                assertThat(records)
+                    .anyMatch(
+                        r ->
+                            r.contains(payload)
+                                && r.contains("\"condition\":\"RetriesExhausted\"")
+                                && r.contains(":function:fails:$LATEST")
+                                && r.contains("\"functionError\":\"Unhandled\""));
+                assertThat(records)
+                    .anyMatch(
+                        r ->
+                            r.contains(payload)
+                                && r.contains("\"condition\":\"Success\"")
+                                && r.contains(":function:succeeds:$LATEST")
+                                && r.contains("\"responsePayload\":{\"via\":\"" + name));
+              }
+            });
   }
 
   @Test
@@ -165,9 +244,15 @@ class GatewayReplicasE2E {
     Thread.sleep(3000);
     Pod victim = awaitGateways().getFirst();
     cluster.client().pods().resource(victim).delete(); // graceful: preStop, then SIGTERM
-    await("a replacement gateway replica").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> readyGateways().size() == KlambdaCluster.GATEWAY_REPLICAS
-            && readyGateways().stream().noneMatch(p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
+    await("a replacement gateway replica")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                readyGateways().size() == KlambdaCluster.GATEWAY_REPLICAS
+                    && readyGateways().stream()
+                        .noneMatch(
+                            p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
     Thread.sleep(3000);
     load.stop();
     assertThat(load.failures).isEmpty();
@@ -181,14 +266,23 @@ class GatewayReplicasE2E {
     InvocationLoad load = load("rolled", 3);
     Thread.sleep(3000);
     List<String> before = awaitGateways().stream().map(p -> p.getMetadata().getName()).toList();
-    cluster.client().apps().deployments().inNamespace(cluster.namespace())
-        .withName(KlambdaCluster.RELEASE + "-gateway").rolling().restart();
-    await("every gateway replica replaced").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> {
-          List<Pod> ready = readyGateways();
-          return ready.size() == KlambdaCluster.GATEWAY_REPLICAS
-              && ready.stream().noneMatch(p -> before.contains(p.getMetadata().getName()));
-        });
+    cluster
+        .client()
+        .apps()
+        .deployments()
+        .inNamespace(cluster.namespace())
+        .withName(KlambdaCluster.RELEASE + "-gateway")
+        .rolling()
+        .restart();
+    await("every gateway replica replaced")
+        .atMost(Duration.ofMinutes(5))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              List<Pod> ready = readyGateways();
+              return ready.size() == KlambdaCluster.GATEWAY_REPLICAS
+                  && ready.stream().noneMatch(p -> before.contains(p.getMetadata().getName()));
+            });
     Thread.sleep(3000);
     load.stop();
     assertThat(load.failures).isEmpty();
@@ -203,7 +297,9 @@ class GatewayReplicasE2E {
   }
 
   private List<Pod> awaitGateways() {
-    await("both gateway replicas ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+    await("both gateway replicas ready")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(1))
         .until(() -> readyGateways().size() == KlambdaCluster.GATEWAY_REPLICAS);
     return readyGateways();
   }
@@ -211,53 +307,77 @@ class GatewayReplicasE2E {
   /** Gateway Pods whose readiness passes: those the Service sends requests to. */
   private List<Pod> readyGateways() {
     return cluster.klambdaPods("gateway").stream()
-        .filter(pod -> pod.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
+        .filter(
+            pod ->
+                pod.getStatus().getConditions().stream()
+                    .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
         .toList();
   }
 
   /** An SDK client to one gateway Pod, through a port-forward of its own. */
   private LambdaClient through(Pod gateway) {
-    return clients.computeIfAbsent(gateway.getMetadata().getName(), name -> {
-      LocalPortForward forward = cluster.client().pods().inNamespace(cluster.namespace()).withName(name)
-          .portForward(8080, InetAddress.getLoopbackAddress(), 0);
-      forwards.put(name, forward);
-      return LambdaClient.builder()
-          .endpointOverride(URI.create("http://" + forward.getLocalAddress().getHostAddress() + ":"
-              + forward.getLocalPort()))
-          .region(Region.US_EAST_1)
-          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("e2e", "e2e")))
-          .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(90)).build())
-          .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
-          .build();
-    });
+    return clients.computeIfAbsent(
+        gateway.getMetadata().getName(),
+        name -> {
+          LocalPortForward forward =
+              cluster
+                  .client()
+                  .pods()
+                  .inNamespace(cluster.namespace())
+                  .withName(name)
+                  .portForward(8080, InetAddress.getLoopbackAddress(), 0);
+          forwards.put(name, forward);
+          return LambdaClient.builder()
+              .endpointOverride(
+                  URI.create(
+                      "http://"
+                          + forward.getLocalAddress().getHostAddress()
+                          + ":"
+                          + forward.getLocalPort()))
+              .region(Region.US_EAST_1)
+              .credentialsProvider(
+                  StaticCredentialsProvider.create(AwsBasicCredentials.create("e2e", "e2e")))
+              .httpClient(
+                  UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(90)).build())
+              .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+              .build();
+        });
   }
 
   private static InvokeResponse invoke(LambdaClient lambda, String function, int n) {
-    return lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + n + "}")));
+    return lambda.invoke(
+        r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + n + "}")));
   }
 
-  /** Each request to a ready gateway Pod, picked anew, as the Service's endpoints would pick one. */
+  /**
+   * Each request to a ready gateway Pod, picked anew, as the Service's endpoints would pick one.
+   */
   private InvocationLoad load(String function, int callers) {
-    return new InvocationLoad(() -> {
-      List<Pod> ready = readyGateways();
-      if (ready.isEmpty()) {
-        throw new IllegalStateException("no gateway replica ready");
-      }
-      return through(ready.get(ThreadLocalRandom.current().nextInt(ready.size())));
-    }, function, callers);
+    return new InvocationLoad(
+        () -> {
+          List<Pod> ready = readyGateways();
+          if (ready.isEmpty()) {
+            throw new IllegalStateException("no gateway replica ready");
+          }
+          return through(ready.get(ThreadLocalRandom.current().nextInt(ready.size())));
+        },
+        function,
+        callers);
   }
 
   @AfterEach
   void cleanUp() {
     clients.values().forEach(LambdaClient::close);
-    forwards.values().forEach(forward -> {
-      try {
-        forward.close();
-      } catch (Exception e) {
-        KlambdaCluster.log("closing a port-forward: " + e.getMessage());
-      }
-    });
+    forwards
+        .values()
+        .forEach(
+            forward -> {
+              try {
+                forward.close();
+              } catch (Exception e) {
+                KlambdaCluster.log("closing a port-forward: " + e.getMessage());
+              }
+            });
     functions.forEach(name -> cluster.delete("Function", name));
   }
 }

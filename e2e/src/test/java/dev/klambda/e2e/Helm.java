@@ -21,7 +21,8 @@ final class Helm {
   }
 
   static boolean installed() {
-    return Stream.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))
+    return Stream.of(
+            Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))
         .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, "helm")));
   }
 
@@ -35,20 +36,27 @@ final class Helm {
       process.getOutputStream().close();
       // read on a virtual thread: helm may print more than a pipe holds while we wait
       StringBuilder output = new StringBuilder();
-      Thread reader = Thread.ofVirtual().start(() -> {
-        try {
-          output.append(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-          output.append("(output unreadable: ").append(e).append(')');
-        }
-      });
+      Thread reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      output.append(
+                          new String(
+                              process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                      output.append("(output unreadable: ").append(e).append(')');
+                    }
+                  });
       if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new IllegalStateException("helm did not finish in " + timeout.toSeconds() + " s: " + command);
+        throw new IllegalStateException(
+            "helm did not finish in " + timeout.toSeconds() + " s: " + command);
       }
       reader.join(Duration.ofSeconds(10));
       if (process.exitValue() != 0) {
-        throw new IllegalStateException("helm exited with " + process.exitValue() + ": " + command + "\n" + output);
+        throw new IllegalStateException(
+            "helm exited with " + process.exitValue() + ": " + command + "\n" + output);
       }
       return output.toString();
     } catch (IOException e) {

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A test class that needs klambda on a real cluster: its constructor may take the
- * {@link KlambdaCluster}, which is set up once for the whole run. Where the machine cannot run
- * it (no Docker, no K3s image, no klambda images, no helm), the class is skipped with the reason.
+ * A test class that needs klambda on a real cluster: its constructor may take the {@link
+ * KlambdaCluster}, which is set up once for the whole run. Where the machine cannot run it (no
+ * Docker, no K3s image, no klambda images, no helm), the class is skipped with the reason.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

@@ -16,11 +16,14 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * classes fail under {@code -De2e.required=true}. A failed test prints the namespace's pods,
  * statuses and logs.
  */
-final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition, ParameterResolver, TestWatcher {
-  private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(KlambdaE2EExtension.class);
+final class KlambdaE2EExtension
+    implements BeforeAllCallback, ExecutionCondition, ParameterResolver, TestWatcher {
+  private static final ExtensionContext.Namespace STORE =
+      ExtensionContext.Namespace.create(KlambdaE2EExtension.class);
 
   /** The outcome of the one attempt to set up: a cluster, a reason to skip, or a failure. */
-  private record Setup(KlambdaCluster cluster, String skipReason, RuntimeException failure) implements AutoCloseable {
+  private record Setup(KlambdaCluster cluster, String skipReason, RuntimeException failure)
+      implements AutoCloseable {
     static Setup attempt() {
       E2ESettings settings = E2ESettings.fromSystemProperties();
       Optional<String> unmet;
@@ -32,7 +35,8 @@ final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition
       if (unmet.isPresent()) {
         String reason = "klambda e2e tests SKIPPED: " + unmet.get() + " (e2e/README.md)";
         if (settings.required()) {
-          return new Setup(null, null, new IllegalStateException("-De2e.required=true, but " + reason));
+          return new Setup(
+              null, null, new IllegalStateException("-De2e.required=true, but " + reason));
         }
         KlambdaCluster.log(reason);
         return new Setup(null, reason, null);
@@ -40,12 +44,17 @@ final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition
       try {
         return new Setup(KlambdaCluster.start(settings), null, null);
       } catch (RuntimeException e) {
-        return new Setup(null, null, new IllegalStateException("klambda could not be set up on the cluster: "
-            + e.getMessage(), e));
+        return new Setup(
+            null,
+            null,
+            new IllegalStateException(
+                "klambda could not be set up on the cluster: " + e.getMessage(), e));
       }
     }
 
-    /** The cluster, or the setup's failure (again for each class); null where the run is skipped. */
+    /**
+     * The cluster, or the setup's failure (again for each class); null where the run is skipped.
+     */
     KlambdaCluster require() {
       if (failure != null) {
         throw new IllegalStateException(failure.getMessage(), failure);
@@ -65,7 +74,10 @@ final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition
   }
 
   private static Setup setup(ExtensionContext context) {
-    return context.getRoot().getStore(STORE).getOrComputeIfAbsent(Setup.class, key -> Setup.attempt(), Setup.class);
+    return context
+        .getRoot()
+        .getStore(STORE)
+        .getOrComputeIfAbsent(Setup.class, key -> Setup.attempt(), Setup.class);
   }
 
   @Override
@@ -79,7 +91,8 @@ final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition
       return ConditionEvaluationResult.enabled("classes run; their tests are checked one by one");
     }
     String skipReason = setup(context).skipReason();
-    return skipReason == null ? ConditionEvaluationResult.enabled("klambda runs on a cluster")
+    return skipReason == null
+        ? ConditionEvaluationResult.enabled("klambda runs on a cluster")
         : ConditionEvaluationResult.disabled(skipReason);
   }
 
@@ -101,7 +114,8 @@ final class KlambdaE2EExtension implements BeforeAllCallback, ExecutionCondition
   public void testFailed(ExtensionContext context, Throwable cause) {
     KlambdaCluster cluster = setup(context).cluster();
     if (cluster != null) {
-      System.out.println("[klambda e2e] " + context.getDisplayName() + " failed; the cluster at that moment:");
+      System.out.println(
+          "[klambda e2e] " + context.getDisplayName() + " failed; the cluster at that moment:");
       System.out.println(cluster.describe());
     }
   }

@@ -25,11 +25,17 @@ class MetricsE2E {
 
   @Test
   void everyInvocationIsCountedTimedAndBilled() {
-    cluster.apply(Manifests.provided("metered", Manifests.bashRuntime("", """
+    cluster.apply(
+        Manifests.provided(
+            "metered",
+            Manifests.bashRuntime(
+                "",
+                """
           case "$2" in
             *fail*) fail "$1" ValidationError "bad input" ;;
             *) respond "$1" '{"ok":true}' ;;
-          esac"""), Map.of("memoryMB", 128, "idleTimeoutSeconds", 60)));
+          esac"""),
+            Map.of("memoryMB", 128, "idleTimeoutSeconds", 60)));
     cluster.awaitReady("Function", "metered");
 
     for (int i = 0; i < 3; i++) {
@@ -38,24 +44,34 @@ class MetricsE2E {
     assertThat(cluster.invoke("metered", "{\"fail\":true}").functionError()).isEqualTo("Unhandled");
 
     Map<String, String> metered = Map.of("namespace", cluster.namespace(), "function", "metered");
-    await("klambda_invocations_total of metered").atMost(Duration.ofSeconds(30))
+    await("klambda_invocations_total of metered")
+        .atMost(Duration.ofSeconds(30))
         .until(() -> value(cluster.scrapeMetrics(), "klambda_invocations_total", metered) >= 4);
     List<PrometheusText.Sample> samples = cluster.scrapeMetrics();
-    assertThat(value(samples, "klambda_invocations_total", with(metered, "result", "success"))).isEqualTo(3.0);
-    assertThat(value(samples, "klambda_invocations_total", with(metered, "result", "error"))).isEqualTo(1.0);
+    assertThat(value(samples, "klambda_invocations_total", with(metered, "result", "success")))
+        .isEqualTo(3.0);
+    assertThat(value(samples, "klambda_invocations_total", with(metered, "result", "error")))
+        .isEqualTo(1.0);
     assertThat(value(samples, "klambda_invocation_duration_seconds_count", metered)).isEqualTo(4.0);
-    assertThat(value(samples, "klambda_cold_starts_total", metered)).as("one environment, started once")
+    assertThat(value(samples, "klambda_cold_starts_total", metered))
+        .as("one environment, started once")
         .isEqualTo(1.0);
     assertThat(value(samples, "klambda_init_duration_seconds_count", metered)).isEqualTo(1.0);
     double billedSeconds = value(samples, "klambda_billed_duration_seconds_total", metered);
     assertThat(billedSeconds).isGreaterThanOrEqualTo(0.004);
-    assertThat(value(samples, "klambda_gb_seconds_total", metered)).isCloseTo(billedSeconds * 128 / 1024, within(1e-9));
+    assertThat(value(samples, "klambda_gb_seconds_total", metered))
+        .isCloseTo(billedSeconds * 128 / 1024, within(1e-9));
     assertThat(samples)
-        .filteredOn(s -> s.name().startsWith("klambda_") && s.labels().entrySet().containsAll(metered.entrySet()))
+        .filteredOn(
+            s ->
+                s.name().startsWith("klambda_")
+                    && s.labels().entrySet().containsAll(metered.entrySet()))
         .as("metered's klambda_* series: no label per request or per environment")
         .isNotEmpty()
-        .allSatisfy(s -> assertThat(s.labels().keySet())
-            .isSubsetOf("namespace", "function", "result", "state", "outcome", "le"));
+        .allSatisfy(
+            s ->
+                assertThat(s.labels().keySet())
+                    .isSubsetOf("namespace", "function", "result", "state", "outcome", "le"));
   }
 
   private static Map<String, String> with(Map<String, String> labels, String key, String value) {

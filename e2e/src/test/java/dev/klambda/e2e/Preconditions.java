@@ -10,10 +10,10 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.dockerclient.DockerClientProviderStrategy;
 
 /**
- * What the suite needs from the machine, checked before anything starts: helm, and for K3s a
- * Docker engine with the K3s image, Testcontainers' Ryuk image and both klambda images in it.
- * Nothing is pulled unless {@code -De2e.pull=true} (for K3s and Ryuk; the klambda images are
- * built, never pulled).
+ * What the suite needs from the machine, checked before anything starts: helm, and for K3s a Docker
+ * engine with the K3s image, Testcontainers' Ryuk image and both klambda images in it. Nothing is
+ * pulled unless {@code -De2e.pull=true} (for K3s and Ryuk; the klambda images are built, never
+ * pulled).
  */
 final class Preconditions {
   /** The clean-up container Testcontainers 1.21.4 starts before any other (its RyukContainer). */
@@ -35,29 +35,45 @@ final class Preconditions {
     // Testcontainers' discovery of the engine (DOCKER_HOST, ~/.testcontainers.properties, the
     // socket), but not isDockerAvailable(): that starts Testcontainers' Ryuk container, pulling
     // its image first (minutes of retries where nothing can be pulled). A plain client instead.
-    try (DockerClient docker = DockerClientProviderStrategy.getClientForConfig(
-        DockerClientFactory.instance().getTransportConfig())) {
+    try (DockerClient docker =
+        DockerClientProviderStrategy.getClientForConfig(
+            DockerClientFactory.instance().getTransportConfig())) {
       docker.pingCmd().exec();
       missingImages(docker, settings, missing);
     } catch (IOException | RuntimeException e) {
-      missing.add("no Docker engine is reachable (" + e.getMessage() + "): start dockerd or set DOCKER_HOST, "
-          + "or run against an existing cluster with -De2e.kubeconfig=PATH");
+      missing.add(
+          "no Docker engine is reachable ("
+              + e.getMessage()
+              + "): start dockerd or set DOCKER_HOST, "
+              + "or run against an existing cluster with -De2e.kubeconfig=PATH");
     }
     return message(missing);
   }
 
-  private static void missingImages(DockerClient docker, E2ESettings settings, List<String> missing) {
+  private static void missingImages(
+      DockerClient docker, E2ESettings settings, List<String> missing) {
     if (!settings.pull() && !present(docker, settings.k3sImage())) {
-      missing.add("the K3s image " + settings.k3sImage() + " is not in the local Docker engine and nothing is "
-          + "pulled by default: `docker pull " + settings.k3sImage() + "` where a registry is reachable (or add "
-          + "-De2e.pull=true), choose a local one with -De2e.k3sImage=IMAGE, or run against an existing cluster "
-          + "with -De2e.kubeconfig=PATH");
+      missing.add(
+          "the K3s image "
+              + settings.k3sImage()
+              + " is not in the local Docker engine and nothing is "
+              + "pulled by default: `docker pull "
+              + settings.k3sImage()
+              + "` where a registry is reachable (or add "
+              + "-De2e.pull=true), choose a local one with -De2e.k3sImage=IMAGE, or run against an existing cluster "
+              + "with -De2e.kubeconfig=PATH");
     }
     String ryuk = RYUK_IMAGE;
-    if (!settings.pull() && !"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))
+    if (!settings.pull()
+        && !"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))
         && !present(docker, ryuk)) {
-      missing.add("Testcontainers' clean-up container image " + ryuk + " is not in the local Docker engine: "
-          + "`docker pull " + ryuk + "`, or set TESTCONTAINERS_RYUK_DISABLED=true (the suite stops K3s itself)");
+      missing.add(
+          "Testcontainers' clean-up container image "
+              + ryuk
+              + " is not in the local Docker engine: "
+              + "`docker pull "
+              + ryuk
+              + "`, or set TESTCONTAINERS_RYUK_DISABLED=true (the suite stops K3s itself)");
     }
     List<String> images = new ArrayList<>();
     for (String image : List.of(settings.operatorImage(), settings.runtimeImage())) {
@@ -66,9 +82,12 @@ final class Preconditions {
       }
     }
     if (!images.isEmpty()) {
-      missing.add("the klambda image(s) " + String.join(", ", images) + " are not in the local Docker engine: "
-          + "build them with .ci/run, or `mvn -B package -DskipTests && docker build -t klambda/runtime:0.1.0 "
-          + "agent && docker build -t klambda/operator:0.1.0 operator` (README.md, \"Images\")");
+      missing.add(
+          "the klambda image(s) "
+              + String.join(", ", images)
+              + " are not in the local Docker engine: "
+              + "build them with .ci/run, or `mvn -B package -DskipTests && docker build -t klambda/runtime:0.1.0 "
+              + "agent && docker build -t klambda/operator:0.1.0 operator` (README.md, \"Images\")");
     }
   }
 

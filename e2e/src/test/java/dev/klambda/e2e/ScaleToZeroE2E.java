@@ -39,33 +39,44 @@ class ScaleToZeroE2E {
     cluster.apply(echo);
     cluster.awaitReady("Function", "echo");
 
-    await("no environment before the first invocation").during(Duration.ofSeconds(5))
-        .atMost(Duration.ofSeconds(10)).until(() -> cluster.environments("echo").isEmpty());
+    await("no environment before the first invocation")
+        .during(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> cluster.environments("echo").isEmpty());
 
     InvokeResponse response = cluster.invoke("echo", "{\"n\":1}");
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     assertThat(json(response).path("event").path("n").asInt()).isEqualTo(1);
     List<Pod> environments = cluster.environments("echo");
-    assertThat(environments).singleElement().satisfies(pod -> {
-      assertThat(pod.getMetadata().getLabels())
-          .containsEntry("klambda.dev/function", "echo")
-          .containsEntry("app.kubernetes.io/managed-by", "klambda");
-      assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
-    });
+    assertThat(environments)
+        .singleElement()
+        .satisfies(
+            pod -> {
+              assertThat(pod.getMetadata().getLabels())
+                  .containsEntry("klambda.dev/function", "echo")
+                  .containsEntry("app.kubernetes.io/managed-by", "klambda");
+              assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
+            });
     String podName = environments.getFirst().getMetadata().getName();
     // warm: the next invocation reuses it
     assertThat(cluster.invoke("echo", "{\"n\":2}").functionError()).isNull();
     Instant answered = Instant.now();
-    assertThat(cluster.environments("echo")).extracting(pod -> pod.getMetadata().getName()).containsExactly(podName);
+    assertThat(cluster.environments("echo"))
+        .extracting(pod -> pod.getMetadata().getName())
+        .containsExactly(podName);
 
-    await("back to zero pods after idleTimeoutSeconds").atMost(Duration.ofSeconds(IDLE_TIMEOUT_SECONDS + 90))
-        .pollInterval(Duration.ofSeconds(1)).until(() -> cluster.environments("echo").isEmpty());
-    assertThat(Duration.between(answered, Instant.now())).as("idle time before the pod went")
+    await("back to zero pods after idleTimeoutSeconds")
+        .atMost(Duration.ofSeconds(IDLE_TIMEOUT_SECONDS + 90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> cluster.environments("echo").isEmpty());
+    assertThat(Duration.between(answered, Instant.now()))
+        .as("idle time before the pod went")
         .isGreaterThanOrEqualTo(Duration.ofSeconds(IDLE_TIMEOUT_SECONDS - 1));
 
     // and the next invocation is a cold start again
     assertThat(cluster.invoke("echo", "{\"n\":3}").functionError()).isNull();
-    assertThat(cluster.environments("echo")).singleElement()
+    assertThat(cluster.environments("echo"))
+        .singleElement()
         .satisfies(pod -> assertThat(pod.getMetadata().getName()).isNotEqualTo(podName));
   }
 

@@ -21,7 +21,8 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 @KlambdaE2E
 class WarmPoolE2E {
   /** Answers with the function's name and the Pod's (a Pod's hostname is its name). */
-  private static final String HANDLER = """
+  private static final String HANDLER =
+      """
         respond "$1" "{\\"function\\":\\"$AWS_LAMBDA_FUNCTION_NAME\\",\\"pod\\":\\"$(</proc/sys/kernel/hostname)\\"}\"""";
 
   private final KlambdaCluster cluster;
@@ -33,10 +34,17 @@ class WarmPoolE2E {
   @Test
   void aColdStartThatFitsClaimsThePooledPodAndThePoolRefills() {
     Pod member = awaitMember();
-    assertThat(value(cluster.scrapeMetrics(), "klambda_environments",
-        Map.of("namespace", cluster.namespace(), "function", "", "state", "pooled"))).isEqualTo(1.0);
-    cluster.apply(Manifests.provided("pooled", Manifests.bashRuntime("", HANDLER),
-        Map.of("memoryMB", KlambdaCluster.WARM_POOL_MEMORY_MB, "idleTimeoutSeconds", 30)));
+    assertThat(
+            value(
+                cluster.scrapeMetrics(),
+                "klambda_environments",
+                Map.of("namespace", cluster.namespace(), "function", "", "state", "pooled")))
+        .isEqualTo(1.0);
+    cluster.apply(
+        Manifests.provided(
+            "pooled",
+            Manifests.bashRuntime("", HANDLER),
+            Map.of("memoryMB", KlambdaCluster.WARM_POOL_MEMORY_MB, "idleTimeoutSeconds", 30)));
     cluster.awaitReady("Function", "pooled");
 
     InvokeResponse response = cluster.invoke("pooled", "{}");
@@ -47,16 +55,31 @@ class WarmPoolE2E {
     Pod claimed = cluster.environments("pooled").getFirst();
     assertThat(claimed.getMetadata().getName()).isEqualTo(member.getMetadata().getName());
     assertThat(claimed.getMetadata().getLabels()).doesNotContainKey(KlambdaCluster.POOL_LABEL);
-    assertThat(claimed.getMetadata().getOwnerReferences()).singleElement()
+    assertThat(claimed.getMetadata().getOwnerReferences())
+        .singleElement()
         .satisfies(owner -> assertThat(owner.getName()).isEqualTo("pooled"));
     Pod next = awaitMember();
     assertThat(next.getMetadata().getName()).isNotEqualTo(member.getMetadata().getName());
   }
 
   private Pod awaitMember() {
-    await("a ready warm-pool member").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> cluster.poolMembers().size() == 1 && value(cluster.scrapeMetrics(), "klambda_environments",
-            Map.of("namespace", cluster.namespace(), "function", "", "state", "pooled")) == 1.0);
+    await("a ready warm-pool member")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                cluster.poolMembers().size() == 1
+                    && value(
+                            cluster.scrapeMetrics(),
+                            "klambda_environments",
+                            Map.of(
+                                "namespace",
+                                cluster.namespace(),
+                                "function",
+                                "",
+                                "state",
+                                "pooled"))
+                        == 1.0);
     return cluster.poolMembers().getFirst();
   }
 

@@ -9,20 +9,23 @@ import io.fabric8.generator.annotation.Min;
  * retried, and where their invocation records go.
  */
 public class AsyncInvokeConfig {
-  @JsonPropertyDescription("Retries of an Event invocation that returned a function error, 0-2 (default 2, "
-      + "as Lambda).")
+  @JsonPropertyDescription(
+      "Retries of an Event invocation that returned a function error, 0-2 (default 2, "
+          + "as Lambda).")
   @Min(0)
   @Max(2)
   private Integer maximumRetryAttempts;
 
-  @JsonPropertyDescription("How long an Event is kept and retried before it is dropped, 60-21600 seconds "
-      + "(default 21600: six hours, as Lambda).")
+  @JsonPropertyDescription(
+      "How long an Event is kept and retried before it is dropped, 60-21600 seconds "
+          + "(default 21600: six hours, as Lambda).")
   @Min(60)
   @Max(21600)
   private Integer maximumEventAgeInSeconds;
 
-  @JsonPropertyDescription("Where Events' invocation records go: onSuccess after an Event succeeded, onFailure "
-      + "when one is dropped. Each names exactly one of sqs, kafka and function.")
+  @JsonPropertyDescription(
+      "Where Events' invocation records go: onSuccess after an Event succeeded, onFailure "
+          + "when one is dropped. Each names exactly one of sqs, kafka and function.")
   private EventDestinationConfig destinationConfig;
 
   public Integer getMaximumRetryAttempts() {

@@ -7,11 +7,13 @@ public class EventDestination {
   @JsonPropertyDescription("An SQS queue.")
   private SqsDestination sqs;
 
-  @JsonPropertyDescription("A Kafka topic: an EventSourceMapping's is on its source's cluster, a Function's on "
-      + "the cluster it names.")
+  @JsonPropertyDescription(
+      "A Kafka topic: an EventSourceMapping's is on its source's cluster, a Function's on "
+          + "the cluster it names.")
   private KafkaDestination kafka;
 
-  @JsonPropertyDescription("A Function in this namespace, invoked asynchronously (Event) with the record.")
+  @JsonPropertyDescription(
+      "A Function in this namespace, invoked asynchronously (Event) with the record.")
   private FunctionDestination function;
 
   public SqsDestination getSqs() {

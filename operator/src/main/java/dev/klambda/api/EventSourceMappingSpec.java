@@ -14,30 +14,36 @@ public class EventSourceMappingSpec {
   @Required
   private String functionName;
 
-  @JsonPropertyDescription("Whether the mapping polls (default true); disabling keeps the position.")
+  @JsonPropertyDescription(
+      "Whether the mapping polls (default true); disabling keeps the position.")
   @Default("true")
   private Boolean enabled;
 
-  @JsonPropertyDescription("Most records per invocation (SQS default 10, Kafka default 100, at most 10000).")
+  @JsonPropertyDescription(
+      "Most records per invocation (SQS default 10, Kafka default 100, at most 10000).")
   @Min(1)
   @Max(10000)
   private Integer batchSize;
 
-  @JsonPropertyDescription("How long to gather records before invoking with fewer than batchSize, 0-300 s.")
+  @JsonPropertyDescription(
+      "How long to gather records before invoking with fewer than batchSize, 0-300 s.")
   @Min(0)
   @Max(300)
   private Integer maximumBatchingWindowSeconds;
 
-  @JsonPropertyDescription("Kafka: where a new consumer group starts, LATEST or TRIM_HORIZON (default LATEST).")
+  @JsonPropertyDescription(
+      "Kafka: where a new consumer group starts, LATEST or TRIM_HORIZON (default LATEST).")
   @Pattern("^(LATEST|TRIM_HORIZON)$")
   private String startingPosition;
 
-  @JsonPropertyDescription("ReportBatchItemFailures: the function returns {\"batchItemFailures\":[{\"itemIdentifier\":...}]} "
-      + "and only those records are retried.")
+  @JsonPropertyDescription(
+      "ReportBatchItemFailures: the function returns {\"batchItemFailures\":[{\"itemIdentifier\":...}]} "
+          + "and only those records are retried.")
   private List<String> functionResponseTypes;
 
-  @JsonPropertyDescription("Retries of a failing batch before it goes to the on-failure destination "
-      + "(-1: until the record expires).")
+  @JsonPropertyDescription(
+      "Retries of a failing batch before it goes to the on-failure destination "
+          + "(-1: until the record expires).")
   @Min(-1)
   @Max(10000)
   private Integer maximumRetryAttempts;
@@ -45,7 +51,8 @@ public class EventSourceMappingSpec {
   @JsonPropertyDescription("Split a failing batch in two and retry the halves separately.")
   private Boolean bisectBatchOnFunctionError;
 
-  @JsonPropertyDescription("Records older than this go to the on-failure destination (-1: no limit).")
+  @JsonPropertyDescription(
+      "Records older than this go to the on-failure destination (-1: no limit).")
   @Min(-1)
   @Max(604800)
   private Integer maximumRecordAgeSeconds;

@@ -10,7 +10,8 @@ public class EventSourceMappingStatus extends ObservedStatus {
   @JsonPropertyDescription("The last batch's result: OK, PROBLEM: <why>, or No records processed.")
   private String lastProcessingResult;
 
-  @JsonPropertyDescription("Record counts since the mapping was created, carried over operator restarts and failovers (what a crashed process counted after its last status write is missing).")
+  @JsonPropertyDescription(
+      "Record counts since the mapping was created, carried over operator restarts and failovers (what a crashed process counted after its last status write is missing).")
   private MappingCounts counts;
 
   public String getState() {
@@ -39,7 +40,8 @@ public class EventSourceMappingStatus extends ObservedStatus {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof EventSourceMappingStatus other && java.util.Objects.equals(state, other.state)
+    return o instanceof EventSourceMappingStatus other
+        && java.util.Objects.equals(state, other.state)
         && java.util.Objects.equals(lastProcessingResult, other.lastProcessingResult)
         && java.util.Objects.equals(counts, other.counts)
         && sameObservation(other);

@@ -12,13 +12,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group("klambda.dev")
 @Version("v1alpha1")
 @ShortNames("fn")
-@AdditionalPrinterColumn(name = "Runtime", jsonPath = ".spec.runtime", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Memory", jsonPath = ".spec.memoryMB", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+@AdditionalPrinterColumn(
+    name = "Runtime",
+    jsonPath = ".spec.runtime",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Environments", jsonPath = ".status.environments.total",
+@AdditionalPrinterColumn(
+    name = "Memory",
+    jsonPath = ".spec.memoryMB",
     type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Environments",
+    jsonPath = ".status.environments.total",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Function extends CustomResource<FunctionSpec, FunctionStatus> implements Namespaced {
   @Override
   @JsonPropertyDescription("What the function is: runtime, code, memory, limits and scaling.")

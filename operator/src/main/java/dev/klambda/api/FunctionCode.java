@@ -5,16 +5,19 @@ import java.util.Map;
 
 /** Where a function's code comes from: exactly one of inline, configMap or image. */
 public class FunctionCode {
-  @JsonPropertyDescription("Code written into the manifest itself; klambda stores it in a ConfigMap "
-      + "owned by the Function.")
+  @JsonPropertyDescription(
+      "Code written into the manifest itself; klambda stores it in a ConfigMap "
+          + "owned by the Function.")
   private Inline inline;
 
-  @JsonPropertyDescription("A ConfigMap of yours holding the code files (data and binaryData); "
-      + "its keys are file names, mounted at the task root.")
+  @JsonPropertyDescription(
+      "A ConfigMap of yours holding the code files (data and binaryData); "
+          + "its keys are file names, mounted at the task root.")
   private ConfigMapCode configMap;
 
-  @JsonPropertyDescription("An image built FROM the klambda runtime image with the code in "
-      + "/var/task (the task root); used instead of the operator's runtime image.")
+  @JsonPropertyDescription(
+      "An image built FROM the klambda runtime image with the code in "
+          + "/var/task (the task root); used instead of the operator's runtime image.")
   private String image;
 
   public Inline getInline() {
@@ -43,8 +46,9 @@ public class FunctionCode {
 
   /** Files by relative path; they become the task root ({@code LAMBDA_TASK_ROOT}). */
   public static class Inline {
-    @JsonPropertyDescription("Text files by relative path, e.g. 'bootstrap'. 'bootstrap', files in "
-        + "'extensions/' and files starting with '#!' are made executable.")
+    @JsonPropertyDescription(
+        "Text files by relative path, e.g. 'bootstrap'. 'bootstrap', files in "
+            + "'extensions/' and files starting with '#!' are made executable.")
     private Map<String, String> files;
 
     @JsonPropertyDescription("Binary files (e.g. jars) by relative path, base64-encoded.")

@@ -8,14 +8,16 @@ public class FunctionStatus extends ObservedStatus {
   @JsonPropertyDescription("Where to POST invocations (the AWS Lambda Invoke API).")
   private String invokeUrl;
 
-  @JsonPropertyDescription("The function URL (spec.url): any HTTP method and path below it invokes the function.")
+  @JsonPropertyDescription(
+      "The function URL (spec.url): any HTTP method and path below it invokes the function.")
   private String functionUrl;
 
   @JsonPropertyDescription("Execution environments right now.")
   private EnvironmentCounts environments = new EnvironmentCounts();
 
-  @JsonPropertyDescription("Usage and estimated cost since the function was created, rolled up "
-      + "every few seconds and at operator shutdown.")
+  @JsonPropertyDescription(
+      "Usage and estimated cost since the function was created, rolled up "
+          + "every few seconds and at operator shutdown.")
   private FunctionUsage usage;
 
   public String getInvokeUrl() {
@@ -54,7 +56,8 @@ public class FunctionStatus extends ObservedStatus {
   public boolean equals(Object o) {
     return o instanceof FunctionStatus other
         && sameObservation(other)
-        && Objects.equals(invokeUrl, other.invokeUrl) && Objects.equals(functionUrl, other.functionUrl)
+        && Objects.equals(invokeUrl, other.invokeUrl)
+        && Objects.equals(functionUrl, other.functionUrl)
         && Objects.equals(environments, other.environments);
   }
 
@@ -67,10 +70,13 @@ public class FunctionStatus extends ObservedStatus {
   public static class EnvironmentCounts {
     @JsonPropertyDescription("Starting: Init has not ended yet.")
     private int starting;
+
     @JsonPropertyDescription("Initialised and waiting for work.")
     private int idle;
+
     @JsonPropertyDescription("Running an invocation.")
     private int busy;
+
     @JsonPropertyDescription("All of them.")
     private int total;
 
@@ -117,8 +123,11 @@ public class FunctionStatus extends ObservedStatus {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof EnvironmentCounts other && starting == other.starting && idle == other.idle
-          && busy == other.busy && total == other.total;
+      return o instanceof EnvironmentCounts other
+          && starting == other.starting
+          && idle == other.idle
+          && busy == other.busy
+          && total == other.total;
     }
 
     @Override

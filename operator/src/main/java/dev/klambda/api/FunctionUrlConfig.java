@@ -7,14 +7,16 @@ import java.util.List;
 
 /** Lambda's function URL: the function answers plain HTTP requests (payload format 2.0). */
 public class FunctionUrlConfig {
-  @JsonPropertyDescription("Who may call the URL: NONE (anyone who reaches the gateway) or AWS_IAM (only "
-      + "callers the gateway authenticates, by AWS SigV4 or a Kubernetes bearer token, and whom RBAC allows "
-      + "verb invoke on this function, as for the Invoke API).")
+  @JsonPropertyDescription(
+      "Who may call the URL: NONE (anyone who reaches the gateway) or AWS_IAM (only "
+          + "callers the gateway authenticates, by AWS SigV4 or a Kubernetes bearer token, and whom RBAC allows "
+          + "verb invoke on this function, as for the Invoke API).")
   @Pattern("^(NONE|AWS_IAM)$")
   @Default("NONE")
   private String authType;
 
-  @JsonPropertyDescription("Cross-origin resource sharing, answered by the gateway (preflight included).")
+  @JsonPropertyDescription(
+      "Cross-origin resource sharing, answered by the gateway (preflight included).")
   private Cors cors;
 
   public String getAuthType() {
@@ -35,7 +37,8 @@ public class FunctionUrlConfig {
 
   /** Lambda's Cors settings of a function URL. */
   public static class Cors {
-    @JsonPropertyDescription("Origins allowed to call the URL, e.g. https://example.com, or * for any.")
+    @JsonPropertyDescription(
+        "Origins allowed to call the URL, e.g. https://example.com, or * for any.")
     private List<String> allowOrigins;
 
     @JsonPropertyDescription("HTTP methods allowed, e.g. GET, POST, or * for any.")
@@ -47,7 +50,8 @@ public class FunctionUrlConfig {
     @JsonPropertyDescription("Response headers the browser may expose to the caller.")
     private List<String> exposeHeaders;
 
-    @JsonPropertyDescription("Whether cookies and credentials may be sent (not with allowOrigins *).")
+    @JsonPropertyDescription(
+        "Whether cookies and credentials may be sent (not with allowOrigins *).")
     private Boolean allowCredentials;
 
     @JsonPropertyDescription("Seconds a browser may cache a preflight answer, 0-86400.")

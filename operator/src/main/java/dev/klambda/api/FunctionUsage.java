@@ -2,22 +2,36 @@ package dev.klambda.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** What a function has used and cost, rolled up by the operator; exact integer units where it counts. */
+/**
+ * What a function has used and cost, rolled up by the operator; exact integer units where it
+ * counts.
+ */
 public class FunctionUsage {
   @JsonPropertyDescription("Invocations that ran (successful or not).")
   private long invocations;
+
   @JsonPropertyDescription("Invocations that ended in a function error, a timeout or a crash.")
   private long errors;
+
   @JsonPropertyDescription("Invocations refused with 429 (over the concurrency limit).")
   private long throttles;
-  @JsonPropertyDescription("Billed duration in milliseconds (each invocation rounded up to the billing granularity).")
+
+  @JsonPropertyDescription(
+      "Billed duration in milliseconds (each invocation rounded up to the billing granularity).")
   private long billedMilliseconds;
-  @JsonPropertyDescription("Compute in megabyte-milliseconds (memory MB x billed ms), the exact ledger unit.")
+
+  @JsonPropertyDescription(
+      "Compute in megabyte-milliseconds (memory MB x billed ms), the exact ledger unit.")
   private long megabyteMilliseconds;
-  @JsonPropertyDescription("Compute in GB-seconds (megabyteMilliseconds / 1,024,000), as an exact decimal.")
+
+  @JsonPropertyDescription(
+      "Compute in GB-seconds (megabyteMilliseconds / 1,024,000), as an exact decimal.")
   private String gbSeconds;
-  @JsonPropertyDescription("Estimated cost at the operator's prices (USD by default), as a decimal.")
+
+  @JsonPropertyDescription(
+      "Estimated cost at the operator's prices (USD by default), as a decimal.")
   private String estimatedCost;
+
   @JsonPropertyDescription("When metering of this function started.")
   private String since;
 

@@ -13,9 +13,10 @@ public class KafkaSource {
   @JsonPropertyDescription("The consumer group (default: the mapping's uid).")
   private String consumerGroupId;
 
-  @JsonPropertyDescription("A Secret with the connection settings for SASL/TLS: the keys securityProtocol "
-      + "(PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), saslMechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with "
-      + "username and password, and caCertificate (PEM).")
+  @JsonPropertyDescription(
+      "A Secret with the connection settings for SASL/TLS: the keys securityProtocol "
+          + "(PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), saslMechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with "
+          + "username and password, and caCertificate (PEM).")
   private SecretRef authSecretRef;
 
   public String getBootstrapServers() {

@@ -23,13 +23,20 @@ public class MappingCounts {
   @JsonPropertyDescription("Invocations with a batch.")
   private long batches;
 
-  @JsonPropertyDescription("SQS messages the queue did not delete, after retries (each is logged): they come back "
-      + "after their visibility timeout and are handled again.")
+  @JsonPropertyDescription(
+      "SQS messages the queue did not delete, after retries (each is logged): they come back "
+          + "after their visibility timeout and are handled again.")
   private long deleteFailures;
 
   public MappingCounts() {}
 
-  public MappingCounts(long polled, long filtered, long invoked, long failed, long sentToDestination, long batches,
+  public MappingCounts(
+      long polled,
+      long filtered,
+      long invoked,
+      long failed,
+      long sentToDestination,
+      long batches,
       long deleteFailures) {
     this.polled = polled;
     this.filtered = filtered;
@@ -98,13 +105,19 @@ public class MappingCounts {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof MappingCounts other && polled == other.polled && filtered == other.filtered
-        && invoked == other.invoked && failed == other.failed && sentToDestination == other.sentToDestination
-        && batches == other.batches && deleteFailures == other.deleteFailures;
+    return o instanceof MappingCounts other
+        && polled == other.polled
+        && filtered == other.filtered
+        && invoked == other.invoked
+        && failed == other.failed
+        && sentToDestination == other.sentToDestination
+        && batches == other.batches
+        && deleteFailures == other.deleteFailures;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(polled, filtered, invoked, failed, sentToDestination, batches, deleteFailures);
+    return Objects.hash(
+        polled, filtered, invoked, failed, sentToDestination, batches, deleteFailures);
   }
 }

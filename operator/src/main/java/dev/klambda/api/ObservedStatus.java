@@ -9,8 +9,9 @@ import java.util.Objects;
 
 /** What every klambda status has: its conditions and the generation it describes. */
 public abstract class ObservedStatus {
-  @JsonPropertyDescription("Ready (True when it works) and Invalid (True when the spec cannot run); "
-      + "the message names the field and the rule, or says what is wrong.")
+  @JsonPropertyDescription(
+      "Ready (True when it works) and Invalid (True when the spec cannot run); "
+          + "the message names the field and the rule, or says what is wrong.")
   @SchemaFrom(type = ConditionSchema[].class)
   private List<Condition> conditions = new ArrayList<>();
 
@@ -34,7 +35,8 @@ public abstract class ObservedStatus {
   }
 
   protected boolean sameObservation(ObservedStatus other) {
-    return Objects.equals(conditions, other.conditions) && Objects.equals(observedGeneration, other.observedGeneration);
+    return Objects.equals(conditions, other.conditions)
+        && Objects.equals(observedGeneration, other.observedGeneration);
   }
 
   protected int observationHash() {

@@ -7,15 +7,17 @@ public class SqsDestination {
   @JsonPropertyDescription("The queue URL.")
   private String queueUrl;
 
-  @JsonPropertyDescription("Overrides the AWS endpoint, for any SQS-compatible server (e.g. http://elasticmq:9324).")
+  @JsonPropertyDescription(
+      "Overrides the AWS endpoint, for any SQS-compatible server (e.g. http://elasticmq:9324).")
   private String endpoint;
 
   @JsonPropertyDescription("The queue's region (default: klambda's --region).")
   private String region;
 
-  @JsonPropertyDescription("A Function's destination only: a Secret with the keys accessKeyId and "
-      + "secretAccessKey (and optionally sessionToken) to send with. Without it the AWS default credential "
-      + "chain of klambda's Pod applies (an EventSourceMapping's queue always uses it).")
+  @JsonPropertyDescription(
+      "A Function's destination only: a Secret with the keys accessKeyId and "
+          + "secretAccessKey (and optionally sessionToken) to send with. Without it the AWS default credential "
+          + "chain of klambda's Pod applies (an EventSourceMapping's queue always uses it).")
   private SecretRef credentialsSecretRef;
 
   public String getQueueUrl() {

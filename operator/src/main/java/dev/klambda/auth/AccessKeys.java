@@ -13,8 +13,9 @@ public interface AccessKeys {
 
   /** Keys read once (local mode's manifests). */
   static AccessKeys of(Collection<AccessKey> keys) {
-    Map<String, AccessKey> byId = keys.stream()
-        .collect(Collectors.toUnmodifiableMap(AccessKey::accessKeyId, Function.identity()));
+    Map<String, AccessKey> byId =
+        keys.stream()
+            .collect(Collectors.toUnmodifiableMap(AccessKey::accessKeyId, Function.identity()));
     return byId::get;
   }
 }

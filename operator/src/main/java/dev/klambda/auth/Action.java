@@ -1,8 +1,8 @@
 package dev.klambda.auth;
 
 /**
- * What a caller asks to do with functions: Lambda's operation, and the RBAC verb on
- * {@code functions.klambda.dev} that allows it ({@code kubectl create role ... --verb=VERB}).
+ * What a caller asks to do with functions: Lambda's operation, and the RBAC verb on {@code
+ * functions.klambda.dev} that allows it ({@code kubectl create role ... --verb=VERB}).
  */
 public enum Action {
   INVOKE("invoke", "lambda:InvokeFunction"),

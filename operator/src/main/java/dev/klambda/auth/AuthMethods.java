@@ -4,9 +4,13 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
-/** What {@code --auth} accepts: {@code kubernetes}, {@code sigv4}, both (comma-separated), or {@code none}. */
+/**
+ * What {@code --auth} accepts: {@code kubernetes}, {@code sigv4}, both (comma-separated), or {@code
+ * none}.
+ */
 public enum AuthMethods {
-  KUBERNETES, SIGV4;
+  KUBERNETES,
+  SIGV4;
 
   /**
    * @return the methods; empty for {@code none}
@@ -21,15 +25,20 @@ public enum AuthMethods {
       try {
         methods.add(valueOf(item.trim().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(flag + " must be a comma-separated list of kubernetes and sigv4, or "
-            + "the single word none (got '" + value + "')");
+        throw new IllegalArgumentException(
+            flag
+                + " must be a comma-separated list of kubernetes and sigv4, or "
+                + "the single word none (got '"
+                + value
+                + "')");
       }
     }
     return methods;
   }
 
   public static String describe(Set<AuthMethods> methods) {
-    return methods.isEmpty() ? "none"
+    return methods.isEmpty()
+        ? "none"
         : String.join(",", methods.stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
   }
 }

@@ -19,11 +19,15 @@ import java.util.Optional;
 public final class BearerTokens {
   private final KubernetesClient client;
   private final List<String> audiences;
+
   /** An empty Optional is a token the API server refused. */
   private final Decisions<String, Optional<Identity>> decisions;
 
-  /** @param audiences the token must be meant for one of these; empty for the API server's own */
-  public BearerTokens(KubernetesClient client, List<String> audiences, Duration allowedTtl, Duration deniedTtl) {
+  /**
+   * @param audiences the token must be meant for one of these; empty for the API server's own
+   */
+  public BearerTokens(
+      KubernetesClient client, List<String> audiences, Duration allowedTtl, Duration deniedTtl) {
     this.client = client;
     this.audiences = List.copyOf(audiences);
     this.decisions = new Decisions<>(allowedTtl, deniedTtl, Optional::isPresent);
@@ -41,22 +45,35 @@ public final class BearerTokens {
     if (known != null) {
       return identity(known);
     }
-    TokenReview review = new TokenReviewBuilder().withNewSpec().withToken(token).withAudiences(audiences).endSpec()
-        .build();
+    TokenReview review =
+        new TokenReviewBuilder()
+            .withNewSpec()
+            .withToken(token)
+            .withAudiences(audiences)
+            .endSpec()
+            .build();
     TokenReview answer;
     try {
       answer = client.authentication().v1().tokenReviews().create(review);
     } catch (KubernetesClientException e) {
-      throw Refusal.unavailable("The gateway could not ask the Kubernetes API server about the bearer token "
-          + "(TokenReview): " + e.getMessage());
+      throw Refusal.unavailable(
+          "The gateway could not ask the Kubernetes API server about the bearer token "
+              + "(TokenReview): "
+              + e.getMessage());
     }
     Optional<Identity> identity = Optional.empty();
-    if (answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAuthenticated())
+    if (answer.getStatus() != null
+        && Boolean.TRUE.equals(answer.getStatus().getAuthenticated())
         && answer.getStatus().getUser() != null) {
       UserInfo user = answer.getStatus().getUser();
-      identity = Optional.of(new Identity(user.getUsername(), user.getUid(),
-          user.getGroups() == null ? List.of() : List.copyOf(user.getGroups()),
-          user.getExtra() == null ? Map.of() : Map.copyOf(user.getExtra()), user.getUsername()));
+      identity =
+          Optional.of(
+              new Identity(
+                  user.getUsername(),
+                  user.getUid(),
+                  user.getGroups() == null ? List.of() : List.copyOf(user.getGroups()),
+                  user.getExtra() == null ? Map.of() : Map.copyOf(user.getExtra()),
+                  user.getUsername()));
     }
     decisions.remember(hash, identity);
     return identity(identity);
@@ -64,9 +81,13 @@ public final class BearerTokens {
 
   private Identity identity(Optional<Identity> identity) throws Refusal {
     if (identity.isEmpty()) {
-      throw Refusal.badToken("the Kubernetes API server did not authenticate the bearer token (TokenReview)"
-          + (audiences.isEmpty() ? "" : "; it must be a token for audience " + String.join(" or ", audiences)
-          + ", e.g. a projected ServiceAccount token"));
+      throw Refusal.badToken(
+          "the Kubernetes API server did not authenticate the bearer token (TokenReview)"
+              + (audiences.isEmpty()
+                  ? ""
+                  : "; it must be a token for audience "
+                      + String.join(" or ", audiences)
+                      + ", e.g. a projected ServiceAccount token"));
     }
     return identity.get();
   }

@@ -14,25 +14,27 @@ final class Decisions<K, V> {
   private final Cache<K, V> cache;
 
   Decisions(Duration allowed, Duration denied, java.util.function.Predicate<V> positive) {
-    this.cache = Caffeine.newBuilder()
-        .maximumSize(10_000)
-        .expireAfter(new Expiry<K, V>() {
-          @Override
-          public long expireAfterCreate(K key, V value, long now) {
-            return (positive.test(value) ? allowed : denied).toNanos();
-          }
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfter(
+                new Expiry<K, V>() {
+                  @Override
+                  public long expireAfterCreate(K key, V value, long now) {
+                    return (positive.test(value) ? allowed : denied).toNanos();
+                  }
 
-          @Override
-          public long expireAfterUpdate(K key, V value, long now, long current) {
-            return expireAfterCreate(key, value, now);
-          }
+                  @Override
+                  public long expireAfterUpdate(K key, V value, long now, long current) {
+                    return expireAfterCreate(key, value, now);
+                  }
 
-          @Override
-          public long expireAfterRead(K key, V value, long now, long current) {
-            return current;
-          }
-        })
-        .build();
+                  @Override
+                  public long expireAfterRead(K key, V value, long now, long current) {
+                    return current;
+                  }
+                })
+            .build();
   }
 
   V known(K key) {

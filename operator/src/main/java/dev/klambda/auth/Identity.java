@@ -7,13 +7,23 @@ import java.util.Map;
  * Who calls, as Kubernetes authorizes them: the user and groups of a SubjectAccessReview, and how
  * the caller showed up ({@code display}, for refusals and the audit log).
  */
-public record Identity(String username, String uid, List<String> groups, Map<String, List<String>> extra,
+public record Identity(
+    String username,
+    String uid,
+    List<String> groups,
+    Map<String, List<String>> extra,
     String display) {
   public static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
 
   public static Identity serviceAccount(String namespace, String name, String display) {
-    return new Identity(SERVICE_ACCOUNT_PREFIX + namespace + ":" + name, null,
-        List.of("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"), Map.of(),
+    return new Identity(
+        SERVICE_ACCOUNT_PREFIX + namespace + ":" + name,
+        null,
+        List.of(
+            "system:serviceaccounts",
+            "system:serviceaccounts:" + namespace,
+            "system:authenticated"),
+        Map.of(),
         display + " (" + SERVICE_ACCOUNT_PREFIX + namespace + ":" + name + ")");
   }
 

@@ -14,8 +14,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class InvokeGuard {
   private static final Logger LOG = LoggerFactory.getLogger(InvokeGuard.class);
-  public static final Identity ANONYMOUS = new Identity("system:anonymous", null, java.util.List.of(),
-      java.util.Map.of(), "anonymous (--auth none)");
+  public static final Identity ANONYMOUS =
+      new Identity(
+          "system:anonymous",
+          null,
+          java.util.List.of(),
+          java.util.Map.of(),
+          "anonymous (--auth none)");
 
   private final Set<AuthMethods> methods;
   private final SigV4 sigV4;
@@ -24,13 +29,21 @@ public final class InvokeGuard {
   private final Consumer<Refusal.Reason> refused;
   private final boolean audits;
 
-  /** @param tokens null where bearer tokens are not accepted */
-  public InvokeGuard(Set<AuthMethods> methods, SigV4 sigV4, BearerTokens tokens, Permissions permissions) {
-    this(methods, sigV4, tokens, permissions, reason -> { }, false);
+  /**
+   * @param tokens null where bearer tokens are not accepted
+   */
+  public InvokeGuard(
+      Set<AuthMethods> methods, SigV4 sigV4, BearerTokens tokens, Permissions permissions) {
+    this(methods, sigV4, tokens, permissions, reason -> {}, false);
   }
 
-  private InvokeGuard(Set<AuthMethods> methods, SigV4 sigV4, BearerTokens tokens, Permissions permissions,
-      Consumer<Refusal.Reason> refused, boolean audits) {
+  private InvokeGuard(
+      Set<AuthMethods> methods,
+      SigV4 sigV4,
+      BearerTokens tokens,
+      Permissions permissions,
+      Consumer<Refusal.Reason> refused,
+      boolean audits) {
     this.methods = Set.copyOf(methods);
     this.sigV4 = sigV4;
     this.tokens = tokens;
@@ -66,15 +79,17 @@ public final class InvokeGuard {
   }
 
   /**
-   * The caller if it may invoke the function, decided without waiting; null when deciding needs
-   * the API server (call {@link #check} off the event loop).
+   * The caller if it may invoke the function, decided without waiting; null when deciding needs the
+   * API server (call {@link #check} off the event loop).
    */
-  public Identity checkNow(AuthRequest request, String namespace, String name, String arn) throws Refusal {
+  public Identity checkNow(AuthRequest request, String namespace, String name, String arn)
+      throws Refusal {
     return decide(request, Action.INVOKE, namespace, name, arn, false);
   }
 
   /** The caller if it may invoke the function; may ask the API server (blocking). */
-  public Identity check(AuthRequest request, String namespace, String name, String arn) throws Refusal {
+  public Identity check(AuthRequest request, String namespace, String name, String arn)
+      throws Refusal {
     return decide(request, Action.INVOKE, namespace, name, arn, true);
   }
 
@@ -82,12 +97,21 @@ public final class InvokeGuard {
    * The caller if it may do {@code action} with the function; null when deciding needs the API
    * server and {@code mayWait} is false (else it asks, blocking).
    */
-  public Identity check(AuthRequest request, Action action, String namespace, String name, String arn,
-      boolean mayWait) throws Refusal {
+  public Identity check(
+      AuthRequest request,
+      Action action,
+      String namespace,
+      String name,
+      String arn,
+      boolean mayWait)
+      throws Refusal {
     return decide(request, action, namespace, name, arn, mayWait);
   }
 
-  /** The caller, authenticated (blocking): for a request that asks about many namespaces (a listing). */
+  /**
+   * The caller, authenticated (blocking): for a request that asks about many namespaces (a
+   * listing).
+   */
   public Identity caller(AuthRequest request) throws Refusal {
     if (methods.isEmpty()) {
       return ANONYMOUS;
@@ -100,13 +124,21 @@ public final class InvokeGuard {
     }
   }
 
-  /** Whether {@code who} may do {@code action} with the functions of {@code namespace} (blocking). */
+  /**
+   * Whether {@code who} may do {@code action} with the functions of {@code namespace} (blocking).
+   */
   public boolean allows(Identity who, Action action, String namespace) throws Refusal {
     return methods.isEmpty() || permissions.allows(who, action, namespace, null);
   }
 
-  private Identity decide(AuthRequest request, Action action, String namespace, String name, String arn,
-      boolean mayWait) throws Refusal {
+  private Identity decide(
+      AuthRequest request,
+      Action action,
+      String namespace,
+      String name,
+      String arn,
+      boolean mayWait)
+      throws Refusal {
     if (methods.isEmpty()) {
       return ANONYMOUS;
     }
@@ -118,14 +150,22 @@ public final class InvokeGuard {
     }
   }
 
-  private Identity decideOrRefuse(AuthRequest request, Action action, String namespace, String name, String arn,
-      boolean mayWait) throws Refusal {
+  private Identity decideOrRefuse(
+      AuthRequest request,
+      Action action,
+      String namespace,
+      String name,
+      String arn,
+      boolean mayWait)
+      throws Refusal {
     Identity who = authenticate(request, mayWait);
     if (who == null) {
       return null;
     }
-    Boolean allowed = mayWait ? Boolean.valueOf(permissions.allows(who, action, namespace, name))
-        : permissions.known(who, action, namespace, name);
+    Boolean allowed =
+        mayWait
+            ? Boolean.valueOf(permissions.allows(who, action, namespace, name))
+            : permissions.known(who, action, namespace, name);
     if (allowed == null) {
       return null;
     }
@@ -141,27 +181,34 @@ public final class InvokeGuard {
     if (authorization == null || authorization.isBlank()) {
       String query = request.rawQuery();
       if (query != null && query.contains("X-Amz-Signature=")) {
-        throw Refusal.malformed("Presigned requests (X-Amz-Signature in the query) are not accepted: sign the "
-            + "Authorization header");
+        throw Refusal.malformed(
+            "Presigned requests (X-Amz-Signature in the query) are not accepted: sign the "
+                + "Authorization header");
       }
       throw Refusal.missing();
     }
     if (SigV4.signs(request)) {
       if (!methods.contains(AuthMethods.SIGV4)) {
-        throw Refusal.malformed("This gateway does not accept AWS SigV4 (--auth " + AuthMethods.describe(methods)
-            + "): send 'Authorization: Bearer <token>' with a Kubernetes ServiceAccount token");
+        throw Refusal.malformed(
+            "This gateway does not accept AWS SigV4 (--auth "
+                + AuthMethods.describe(methods)
+                + "): send 'Authorization: Bearer <token>' with a Kubernetes ServiceAccount token");
       }
       return sigV4.verify(request).identity();
     }
     if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       if (!methods.contains(AuthMethods.KUBERNETES)) {
-        throw Refusal.malformed("This gateway does not accept bearer tokens (--auth "
-            + AuthMethods.describe(methods) + "): sign the request with AWS SigV4");
+        throw Refusal.malformed(
+            "This gateway does not accept bearer tokens (--auth "
+                + AuthMethods.describe(methods)
+                + "): sign the request with AWS SigV4");
       }
       String token = authorization.substring(7).trim();
       return mayWait ? tokens.review(token) : tokens.known(token);
     }
-    throw Refusal.malformed("Authorization must be AWS SigV4 ('" + SigV4.ALGORITHM
-        + " Credential=..., SignedHeaders=..., Signature=...') or 'Bearer <Kubernetes token>'");
+    throw Refusal.malformed(
+        "Authorization must be AWS SigV4 ('"
+            + SigV4.ALGORITHM
+            + " Credential=..., SignedHeaders=..., Signature=...') or 'Bearer <Kubernetes token>'");
   }
 }

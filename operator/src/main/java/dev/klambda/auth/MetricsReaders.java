@@ -23,7 +23,8 @@ public final class MetricsReaders {
   private MetricsReaders(KubernetesClient client, Duration allowedTtl, Duration deniedTtl) {
     this.client = client;
     // a ServiceAccount's ordinary token: the API server's own audience
-    this.tokens = client == null ? null : new BearerTokens(client, List.of(), allowedTtl, deniedTtl);
+    this.tokens =
+        client == null ? null : new BearerTokens(client, List.of(), allowedTtl, deniedTtl);
     this.decisions = new Decisions<>(allowedTtl, deniedTtl, Boolean::booleanValue);
   }
 
@@ -31,11 +32,14 @@ public final class MetricsReaders {
     return new MetricsReaders(null, Duration.ZERO, Duration.ZERO);
   }
 
-  public static MetricsReaders kubernetes(KubernetesClient client, Duration allowedTtl, Duration deniedTtl) {
+  public static MetricsReaders kubernetes(
+      KubernetesClient client, Duration allowedTtl, Duration deniedTtl) {
     return new MetricsReaders(client, allowedTtl, deniedTtl);
   }
 
-  /** 200 when the caller may read the metrics; else 401 (no or unknown token) or 403 (not allowed). */
+  /**
+   * 200 when the caller may read the metrics; else 401 (no or unknown token) or 403 (not allowed).
+   */
   public int status(String authorization) {
     if (tokens == null) {
       return 200;
@@ -51,12 +55,22 @@ public final class MetricsReaders {
     }
     Boolean known = decisions.known(who);
     if (known == null) {
-      SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec()
-          .withUser(who.username()).withUid(who.uid()).withGroups(who.groups()).withExtra(who.extra())
-          .withNewNonResourceAttributes().withPath(PATH).withVerb("get").endNonResourceAttributes()
-          .endSpec().build();
+      SubjectAccessReview review =
+          new SubjectAccessReviewBuilder()
+              .withNewSpec()
+              .withUser(who.username())
+              .withUid(who.uid())
+              .withGroups(who.groups())
+              .withExtra(who.extra())
+              .withNewNonResourceAttributes()
+              .withPath(PATH)
+              .withVerb("get")
+              .endNonResourceAttributes()
+              .endSpec()
+              .build();
       try {
-        SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
+        SubjectAccessReview answer =
+            client.authorization().v1().subjectAccessReview().create(review);
         known = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
       } catch (KubernetesClientException e) {
         return 503;

@@ -53,8 +53,10 @@ public final class PeerKey {
     if (trusting) {
       return token != null;
     }
-    return token != null && MessageDigest.isEqual(peerToken.getBytes(StandardCharsets.US_ASCII),
-        token.getBytes(StandardCharsets.US_ASCII));
+    return token != null
+        && MessageDigest.isEqual(
+            peerToken.getBytes(StandardCharsets.US_ASCII),
+            token.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** The token of one environment (its Pod's name): the agent takes invocations that carry it. */

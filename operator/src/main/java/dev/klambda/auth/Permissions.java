@@ -11,7 +11,10 @@ public interface Permissions {
   /** The decision, calling the API server when it is not known. */
   boolean allows(Identity who, Action action, String namespace, String name) throws Refusal;
 
-  /** Local mode, where there is no RBAC: a key may do anything with the functions of its own namespace. */
+  /**
+   * Local mode, where there is no RBAC: a key may do anything with the functions of its own
+   * namespace.
+   */
   static Permissions sameNamespace() {
     return new Permissions() {
       @Override

@@ -8,9 +8,9 @@ import java.time.Duration;
 
 /**
  * Kubernetes RBAC decides: a SubjectAccessReview of the action's verb ({@code invoke}, {@code get},
- * {@code list}) on {@code functions} in group {@code klambda.dev}, the function's namespace and name;
- * so {@code kubectl auth can-i invoke functions.klambda.dev/NAME --as=...} tells the truth about the
- * gateway.
+ * {@code list}) on {@code functions} in group {@code klambda.dev}, the function's namespace and
+ * name; so {@code kubectl auth can-i invoke functions.klambda.dev/NAME --as=...} tells the truth
+ * about the gateway.
  */
 public final class RbacPermissions implements Permissions {
   public static final String GROUP = "klambda.dev";
@@ -38,21 +38,34 @@ public final class RbacPermissions implements Permissions {
     if (known != null) {
       return known;
     }
-    SubjectAccessReview review = new SubjectAccessReviewBuilder()
-        .withNewSpec()
-        .withUser(who.username()).withUid(who.uid()).withGroups(who.groups()).withExtra(who.extra())
-        .withNewResourceAttributes()
-        .withVerb(action.verb()).withGroup(GROUP).withResource(RESOURCE).withNamespace(namespace).withName(name)
-        .endResourceAttributes()
-        .endSpec()
-        .build();
+    SubjectAccessReview review =
+        new SubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withUser(who.username())
+            .withUid(who.uid())
+            .withGroups(who.groups())
+            .withExtra(who.extra())
+            .withNewResourceAttributes()
+            .withVerb(action.verb())
+            .withGroup(GROUP)
+            .withResource(RESOURCE)
+            .withNamespace(namespace)
+            .withName(name)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
     boolean allowed;
     try {
       SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
       allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
     } catch (KubernetesClientException e) {
-      throw Refusal.unavailable("The gateway could not ask the Kubernetes API server whether " + who.display()
-          + " may " + action.verb() + " (SubjectAccessReview): " + e.getMessage());
+      throw Refusal.unavailable(
+          "The gateway could not ask the Kubernetes API server whether "
+              + who.display()
+              + " may "
+              + action.verb()
+              + " (SubjectAccessReview): "
+              + e.getMessage());
     }
     decisions.remember(question, allowed);
     return allowed;

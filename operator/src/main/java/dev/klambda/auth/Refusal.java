@@ -7,7 +7,14 @@ package dev.klambda.auth;
 public final class Refusal extends Exception {
   /** Why, as counted in {@code klambda_auth_refusals_total{reason}}. */
   public enum Reason {
-    MISSING_CREDENTIALS, MALFORMED, UNKNOWN_KEY, BAD_SIGNATURE, EXPIRED, BAD_TOKEN, DENIED, UNAVAILABLE;
+    MISSING_CREDENTIALS,
+    MALFORMED,
+    UNKNOWN_KEY,
+    BAD_SIGNATURE,
+    EXPIRED,
+    BAD_TOKEN,
+    DENIED,
+    UNAVAILABLE;
 
     public String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -26,9 +33,13 @@ public final class Refusal extends Exception {
   }
 
   static Refusal missing() {
-    return new Refusal(Reason.MISSING_CREDENTIALS, 403, "MissingAuthenticationTokenException",
+    return new Refusal(
+        Reason.MISSING_CREDENTIALS,
+        403,
+        "MissingAuthenticationTokenException",
         "Missing Authentication Token: sign the request with AWS SigV4 (an access key from a Secret of type "
-            + AccessKey.SECRET_TYPE + ") or send 'Authorization: Bearer <token>' with a Kubernetes "
+            + AccessKey.SECRET_TYPE
+            + ") or send 'Authorization: Bearer <token>' with a Kubernetes "
             + "ServiceAccount token");
   }
 
@@ -37,15 +48,24 @@ public final class Refusal extends Exception {
   }
 
   static Refusal unknownKey(String accessKeyId) {
-    return new Refusal(Reason.UNKNOWN_KEY, 403, "UnrecognizedClientException",
-        "The security token included in the request is invalid: no Secret of type " + AccessKey.SECRET_TYPE
-            + " holds the access key " + accessKeyId);
+    return new Refusal(
+        Reason.UNKNOWN_KEY,
+        403,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid: no Secret of type "
+            + AccessKey.SECRET_TYPE
+            + " holds the access key "
+            + accessKeyId);
   }
 
   static Refusal temporaryCredentials() {
-    return new Refusal(Reason.UNKNOWN_KEY, 403, "UnrecognizedClientException",
+    return new Refusal(
+        Reason.UNKNOWN_KEY,
+        403,
+        "UnrecognizedClientException",
         "The security token included in the request is invalid: klambda has no temporary credentials "
-            + "(X-Amz-Security-Token); use a long-term access key from a Secret of type " + AccessKey.SECRET_TYPE);
+            + "(X-Amz-Security-Token); use a long-term access key from a Secret of type "
+            + AccessKey.SECRET_TYPE);
   }
 
   static Refusal badSignature(String message) {
@@ -57,15 +77,31 @@ public final class Refusal extends Exception {
   }
 
   static Refusal badToken(String why) {
-    return new Refusal(Reason.BAD_TOKEN, 403, "UnrecognizedClientException",
+    return new Refusal(
+        Reason.BAD_TOKEN,
+        403,
+        "UnrecognizedClientException",
         "The security token included in the request is invalid: " + why);
   }
 
   static Refusal denied(String who, Action action, String arn, String namespace, String name) {
-    return new Refusal(Reason.DENIED, 403, "AccessDeniedException", "User: " + who
-        + " is not authorized to perform: " + action.operation() + " on resource: " + arn
-        + " because no RBAC rule grants verb '" + action.verb() + "' on functions.klambda.dev"
-        + (name == null ? "" : " '" + name + "'") + " in namespace '" + namespace + "'");
+    return new Refusal(
+        Reason.DENIED,
+        403,
+        "AccessDeniedException",
+        "User: "
+            + who
+            + " is not authorized to perform: "
+            + action.operation()
+            + " on resource: "
+            + arn
+            + " because no RBAC rule grants verb '"
+            + action.verb()
+            + "' on functions.klambda.dev"
+            + (name == null ? "" : " '" + name + "'")
+            + " in namespace '"
+            + namespace
+            + "'");
   }
 
   static Refusal unavailable(String message) {

@@ -21,15 +21,15 @@ import java.util.regex.Pattern;
  * AWS Signature Version 4 in the {@code Authorization} header, as the AWS SDKs and CLI send it,
  * verified exactly: the canonical request rebuilt from what arrived (path encoded twice, as for
  * every service but S3; query and signed headers canonicalised; the body's SHA-256), the credential
- * scope (its date, the gateway's region, service {@code lambda}) and at most 15 minutes between
- * the request's time and the gateway's clock. Signing keys are cached per key and day.
+ * scope (its date, the gateway's region, service {@code lambda}) and at most 15 minutes between the
+ * request's time and the gateway's clock. Signing keys are cached per key and day.
  */
 public final class SigV4 {
   public static final String ALGORITHM = "AWS4-HMAC-SHA256";
   private static final String SERVICE = "lambda";
   private static final Duration SKEW = Duration.ofMinutes(15);
-  private static final DateTimeFormatter BASIC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-      .withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter BASIC =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private static final Pattern SPACES = Pattern.compile("\\s+");
   private static final HexFormat HEX = HexFormat.of();
 
@@ -38,8 +38,8 @@ public final class SigV4 {
   private final AccessKeys keys;
   private final String region;
   private final Clock clock;
-  private final Cache<Scope, byte[]> signingKeys = Caffeine.newBuilder()
-      .maximumSize(10_000).expireAfterAccess(Duration.ofDays(2)).build();
+  private final Cache<Scope, byte[]> signingKeys =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterAccess(Duration.ofDays(2)).build();
 
   public SigV4(AccessKeys keys, String region, Clock clock) {
     this.keys = keys;
@@ -67,27 +67,51 @@ public final class SigV4 {
     Instant time = requestTime(request);
     String amzDate = BASIC.format(time);
     if (!parsed.date.equals(amzDate.substring(0, 8))) {
-      throw Refusal.badSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-          + "from HTTP: '" + parsed.date + "' != '" + amzDate.substring(0, 8) + "', from '" + amzDate + "'.");
+      throw Refusal.badSignature(
+          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+              + "from HTTP: '"
+              + parsed.date
+              + "' != '"
+              + amzDate.substring(0, 8)
+              + "', from '"
+              + amzDate
+              + "'.");
     }
     if (!parsed.region.equals(region)) {
-      throw Refusal.badSignature("Credential should be scoped to a valid region, not '" + parsed.region
-          + "'. This gateway's region is '" + region + "'.");
+      throw Refusal.badSignature(
+          "Credential should be scoped to a valid region, not '"
+              + parsed.region
+              + "'. This gateway's region is '"
+              + region
+              + "'.");
     }
     if (!parsed.service.equals(SERVICE)) {
-      throw Refusal.badSignature("Credential should be scoped to correct service: '" + SERVICE + "'.");
+      throw Refusal.badSignature(
+          "Credential should be scoped to correct service: '" + SERVICE + "'.");
     }
     if (!parsed.terminator.equals("aws4_request")) {
-      throw Refusal.badSignature("Credential should be scoped with a valid terminator: 'aws4_request', not '"
-          + parsed.terminator + "'.");
+      throw Refusal.badSignature(
+          "Credential should be scoped with a valid terminator: 'aws4_request', not '"
+              + parsed.terminator
+              + "'.");
     }
     checkSkew(time, amzDate);
     if (!parsed.signedHeaders.contains("host")) {
       throw Refusal.badSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.");
     }
     String canonical = canonicalRequest(request, parsed.signedHeaders);
-    String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + parsed.date + "/" + parsed.region + "/" + SERVICE
-        + "/aws4_request\n" + HEX.formatHex(Digests.sha256(canonical.getBytes(StandardCharsets.UTF_8)));
+    String stringToSign =
+        ALGORITHM
+            + "\n"
+            + amzDate
+            + "\n"
+            + parsed.date
+            + "/"
+            + parsed.region
+            + "/"
+            + SERVICE
+            + "/aws4_request\n"
+            + HEX.formatHex(Digests.sha256(canonical.getBytes(StandardCharsets.UTF_8)));
     byte[] expected = Digests.hmacSha256(signingKey(key, parsed.date), stringToSign);
     byte[] given;
     try {
@@ -96,8 +120,9 @@ public final class SigV4 {
       given = new byte[0];
     }
     if (!MessageDigest.isEqual(expected, given)) {
-      throw Refusal.badSignature("The request signature we calculated does not match the signature you provided. "
-          + "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
+      throw Refusal.badSignature(
+          "The request signature we calculated does not match the signature you provided. "
+              + "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
     }
     return key;
   }
@@ -105,12 +130,24 @@ public final class SigV4 {
   private void checkSkew(Instant time, String amzDate) throws Refusal {
     Instant now = clock.instant();
     if (time.isBefore(now.minus(SKEW))) {
-      throw Refusal.expired("Signature expired: " + amzDate + " is now earlier than "
-          + BASIC.format(now.minus(SKEW)) + " (" + BASIC.format(now) + " - 15 min.)");
+      throw Refusal.expired(
+          "Signature expired: "
+              + amzDate
+              + " is now earlier than "
+              + BASIC.format(now.minus(SKEW))
+              + " ("
+              + BASIC.format(now)
+              + " - 15 min.)");
     }
     if (time.isAfter(now.plus(SKEW))) {
-      throw Refusal.expired("Signature not yet current: " + amzDate + " is still later than "
-          + BASIC.format(now.plus(SKEW)) + " (" + BASIC.format(now) + " + 15 min.)");
+      throw Refusal.expired(
+          "Signature not yet current: "
+              + amzDate
+              + " is still later than "
+              + BASIC.format(now.plus(SKEW))
+              + " ("
+              + BASIC.format(now)
+              + " + 15 min.)");
     }
   }
 
@@ -125,18 +162,25 @@ public final class SigV4 {
         return Instant.from(DateTimeFormatter.RFC_1123_DATE_TIME.parse(date.trim()));
       }
     } catch (DateTimeParseException e) {
-      throw Refusal.malformed("X-Amz-Date must be an ISO-8601 basic time such as 20261205T120000Z (got '"
-          + amzDate + "')");
+      throw Refusal.malformed(
+          "X-Amz-Date must be an ISO-8601 basic time such as 20261205T120000Z (got '"
+              + amzDate
+              + "')");
     }
-    throw Refusal.malformed("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    throw Refusal.malformed(
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
 
   /** AWS's canonical request of what arrived. */
   static String canonicalRequest(AuthRequest request, List<String> signedHeaders) throws Refusal {
-    StringBuilder canonical = new StringBuilder(256)
-        .append(request.method()).append('\n')
-        .append(encode(normalize(request.rawPath()), false)).append('\n')
-        .append(canonicalQuery(request.rawQuery())).append('\n');
+    StringBuilder canonical =
+        new StringBuilder(256)
+            .append(request.method())
+            .append('\n')
+            .append(encode(normalize(request.rawPath()), false))
+            .append('\n')
+            .append(canonicalQuery(request.rawQuery()))
+            .append('\n');
     for (String name : signedHeaders) {
       canonical.append(name).append(':');
       List<String> values = request.headerValues(name);
@@ -152,13 +196,16 @@ public final class SigV4 {
     String bodyHash = HEX.formatHex(Digests.sha256(request.body()));
     String declared = request.header("X-Amz-Content-Sha256");
     if (declared != null && !declared.trim().equalsIgnoreCase(bodyHash)) {
-      throw Refusal.badSignature("X-Amz-Content-Sha256 must be the SHA-256 of the body (unsigned payloads are not "
-          + "accepted by the Invoke API)");
+      throw Refusal.badSignature(
+          "X-Amz-Content-Sha256 must be the SHA-256 of the body (unsigned payloads are not "
+              + "accepted by the Invoke API)");
     }
     return canonical.append(bodyHash).toString();
   }
 
-  /** The path without {@code .} and {@code ..} segments, as the SDKs normalise it before signing. */
+  /**
+   * The path without {@code .} and {@code ..} segments, as the SDKs normalise it before signing.
+   */
   private static String normalize(String path) {
     if (path == null || path.isEmpty()) {
       return "/";
@@ -210,11 +257,18 @@ public final class SigV4 {
     StringBuilder out = new StringBuilder(text.length() + 16);
     for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !slashToo)) {
+      if ((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.'
+          || c == '~'
+          || (c == '/' && !slashToo)) {
         out.append(c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }
@@ -245,15 +299,26 @@ public final class SigV4 {
   }
 
   private byte[] signingKey(AccessKey key, String date) {
-    return signingKeys.get(new Scope(key, date), scope -> {
-      byte[] dated = Digests.hmacSha256(("AWS4" + key.secretAccessKey()).getBytes(StandardCharsets.UTF_8), date);
-      return Digests.hmacSha256(Digests.hmacSha256(Digests.hmacSha256(dated, region), SERVICE), "aws4_request");
-    });
+    return signingKeys.get(
+        new Scope(key, date),
+        scope -> {
+          byte[] dated =
+              Digests.hmacSha256(
+                  ("AWS4" + key.secretAccessKey()).getBytes(StandardCharsets.UTF_8), date);
+          return Digests.hmacSha256(
+              Digests.hmacSha256(Digests.hmacSha256(dated, region), SERVICE), "aws4_request");
+        });
   }
 
   /** The parts of {@code AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...}. */
-  private record Parsed(String accessKeyId, String date, String region, String service, String terminator,
-      List<String> signedHeaders, String signature) {
+  private record Parsed(
+      String accessKeyId,
+      String date,
+      String region,
+      String service,
+      String terminator,
+      List<String> signedHeaders,
+      String signature) {
     static Parsed of(String authorization) throws Refusal {
       String credential = null;
       String signedHeaders = null;
@@ -283,8 +348,10 @@ public final class SigV4 {
       }
       String[] scope = credential.split("/");
       if (scope.length != 5) {
-        throw Refusal.malformed("Credential must be ACCESS_KEY_ID/YYYYMMDD/REGION/lambda/aws4_request (got '"
-            + credential + "')");
+        throw Refusal.malformed(
+            "Credential must be ACCESS_KEY_ID/YYYYMMDD/REGION/lambda/aws4_request (got '"
+                + credential
+                + "')");
       }
       List<String> headers = List.of(signedHeaders.toLowerCase(Locale.ROOT).split(";"));
       return new Parsed(scope[0], scope[1], scope[2], scope[3], scope[4], headers, signature);

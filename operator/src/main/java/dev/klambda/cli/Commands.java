@@ -2,7 +2,9 @@ package dev.klambda.cli;
 
 import java.util.concurrent.CountDownLatch;
 
-/** What every command does around the mode it runs: wait for the end, tell why it could not start. */
+/**
+ * What every command does around the mode it runs: wait for the end, tell why it could not start.
+ */
 public final class Commands {
   private Commands() {}
 

@@ -9,20 +9,34 @@ final class CommonFlags {
   @Option(names = "--help", usageHelp = true, hidden = true)
   boolean help;
 
-  @Option(names = "--metrics-port", paramLabel = "N", defaultValue = "9090",
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "N",
+      defaultValue = "9090",
       description = "Prometheus /metrics port (default ${DEFAULT-VALUE})")
   int metricsPort;
 
-  @Option(names = "--region", paramLabel = "NAME", defaultValue = "us-east-1",
+  @Option(
+      names = "--region",
+      paramLabel = "NAME",
+      defaultValue = "us-east-1",
       description = "region in ARNs and AWS_REGION (default ${DEFAULT-VALUE})")
   String region;
 
-  @Option(names = "--queue-timeout-seconds", paramLabel = "N", defaultValue = "10",
-      description = "how long an invocation waits for an environment before 429 (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--queue-timeout-seconds",
+      paramLabel = "N",
+      defaultValue = "10",
+      description =
+          "how long an invocation waits for an environment before 429 (default ${DEFAULT-VALUE})")
   int queueTimeoutSeconds;
 
-  @Option(names = "--log-format", paramLabel = "plain|json", defaultValue = "plain",
-      description = "log lines as text, or as one JSON object each for log pipelines (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--log-format",
+      paramLabel = "plain|json",
+      defaultValue = "plain",
+      description =
+          "log lines as text, or as one JSON object each for log pipelines (default ${DEFAULT-VALUE})")
   String logFormat;
 
   void check() {

@@ -13,14 +13,22 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The klambda command: picocli picks the subcommand and parses its flags, and the mode it names
- * runs with the {@link Options} they make. Help (the command's, generated like every usage) goes
- * to stdout and exits with 0; a usage error is said with the command's name, its usage follows on
+ * runs with the {@link Options} they make. Help (the command's, generated like every usage) goes to
+ * stdout and exits with 0; a usage error is said with the command's name, its usage follows on
  * stderr, and it exits with 2. The modes are handed in, so that this package depends on none.
  */
-@Command(name = "klambda", synopsisSubcommandLabel = "COMMAND",
-    description = "AWS-Lambda-style functions for Kubernetes, invoked with the AWS Lambda Invoke API; or on this "
-        + "machine, from manifest files.",
-    subcommands = {LocalCommand.class, GatewayCommand.class, OperatorCommand.class, HelpCommand.class},
+@Command(
+    name = "klambda",
+    synopsisSubcommandLabel = "COMMAND",
+    description =
+        "AWS-Lambda-style functions for Kubernetes, invoked with the AWS Lambda Invoke API; or on this "
+            + "machine, from manifest files.",
+    subcommands = {
+      LocalCommand.class,
+      GatewayCommand.class,
+      OperatorCommand.class,
+      HelpCommand.class
+    },
     footer = {"", "'klambda COMMAND --help' tells more."})
 public final class KlambdaCommand {
   private static final int USAGE_ERROR = 2;
@@ -34,7 +42,10 @@ public final class KlambdaCommand {
   /** The mode each command runs. */
   public record Modes(Mode local, Mode gateway, Mode operator) {}
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "this help")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "this help")
   boolean help;
 
   /** Parses {@code args} and runs the mode they name; returns the process's exit code. */
@@ -83,9 +94,14 @@ public final class KlambdaCommand {
     return USAGE_ERROR;
   }
 
-  /** klambda and its commands; a flag given twice takes its last value, as a default followed by an override does. */
+  /**
+   * klambda and its commands; a flag given twice takes its last value, as a default followed by an
+   * override does.
+   */
   static CommandLine line() {
-    return new CommandLine(new KlambdaCommand()).setOverwrittenOptionsAllowed(true).setUsageHelpWidth(110)
+    return new CommandLine(new KlambdaCommand())
+        .setOverwrittenOptionsAllowed(true)
+        .setUsageHelpWidth(110)
         .setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
   }
 

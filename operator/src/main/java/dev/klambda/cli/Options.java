@@ -16,7 +16,8 @@ import picocli.CommandLine;
 /**
  * The command line of {@code klambda local}, {@code klambda gateway} and {@code klambda operator},
  * parsed by picocli from the flags declared (with their defaults and help) on {@link LocalCommand},
- * {@link GatewayCommand} and {@link OperatorCommand}. What a mode does not take keeps a neutral value.
+ * {@link GatewayCommand} and {@link OperatorCommand}. What a mode does not take keeps a neutral
+ * value.
  */
 public record Options(
     String bind,
@@ -48,11 +49,18 @@ public record Options(
 
   /**
    * Who may invoke: the methods of {@code --auth} (none: everyone), the audiences a bearer token
-   * must be for, how long API server answers are kept, the replicas' shared key, the audit log;
-   * and the token the operator's pollers show the gateway.
+   * must be for, how long API server answers are kept, the replicas' shared key, the audit log; and
+   * the token the operator's pollers show the gateway.
    */
-  public record Auth(Set<AuthMethods> methods, List<String> tokenAudiences, Duration allowedTtl,
-      Duration deniedTtl, Path gatewayKeyFile, boolean auditLog, Path gatewayTokenFile, boolean metricsAuth) {}
+  public record Auth(
+      Set<AuthMethods> methods,
+      List<String> tokenAudiences,
+      Duration allowedTtl,
+      Duration deniedTtl,
+      Path gatewayKeyFile,
+      boolean auditLog,
+      Path gatewayTokenFile,
+      boolean metricsAuth) {}
 
   /** The runtime image of this version (built from agent/). */
   public static final String DEFAULT_RUNTIME_IMAGE = "klambda/runtime:0.1.0";
@@ -73,7 +81,9 @@ public record Options(
     return parse("operator", args);
   }
 
-  /** picocli's parse of one command's flags; what it refuses becomes an IllegalArgumentException. */
+  /**
+   * picocli's parse of one command's flags; what it refuses becomes an IllegalArgumentException.
+   */
   private static Options parse(String command, List<String> args) {
     CommandLine klambda = KlambdaCommand.line();
     List<String> line = new ArrayList<>(List.of(command));
@@ -83,7 +93,11 @@ public record Options(
     } catch (CommandLine.ParameterException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return klambda.getSubcommands().get(command).<KlambdaCommand.ModeCommand>getCommand().toOptions();
+    return klambda
+        .getSubcommands()
+        .get(command)
+        .<KlambdaCommand.ModeCommand>getCommand()
+        .toOptions();
   }
 
   /** The parts every command sets, then what its mode adds; the rest stays neutral. */
@@ -105,8 +119,16 @@ public record Options(
     private List<PoolSpec> warmPools = List.of();
     private String identity;
     private String advertiseUrl;
-    private Auth auth = new Auth(Set.of(), List.of(), Duration.ofSeconds(GatewayCommand.AUTH_CACHE_SECONDS),
-        Duration.ofSeconds(GatewayCommand.AUTH_DENIED_CACHE_SECONDS), null, false, null, false);
+    private Auth auth =
+        new Auth(
+            Set.of(),
+            List.of(),
+            Duration.ofSeconds(GatewayCommand.AUTH_CACHE_SECONDS),
+            Duration.ofSeconds(GatewayCommand.AUTH_DENIED_CACHE_SECONDS),
+            null,
+            false,
+            null,
+            false);
 
     Builder(String bind, CommonFlags common) {
       this.bind = bind;
@@ -135,7 +157,8 @@ public record Options(
       return this;
     }
 
-    Builder gateway(EnvironmentResources resources, String runtimeImage, String identity, String advertiseUrl) {
+    Builder gateway(
+        EnvironmentResources resources, String runtimeImage, String identity, String advertiseUrl) {
       this.resources = resources;
       this.runtimeImage = runtimeImage;
       this.identity = identity;
@@ -150,8 +173,16 @@ public record Options(
     }
 
     Builder auth(Set<AuthMethods> methods, boolean auditLog) {
-      auth = new Auth(Set.copyOf(methods), auth.tokenAudiences(), auth.allowedTtl(), auth.deniedTtl(),
-          auth.gatewayKeyFile(), auditLog, auth.gatewayTokenFile(), auth.metricsAuth());
+      auth =
+          new Auth(
+              Set.copyOf(methods),
+              auth.tokenAudiences(),
+              auth.allowedTtl(),
+              auth.deniedTtl(),
+              auth.gatewayKeyFile(),
+              auditLog,
+              auth.gatewayTokenFile(),
+              auth.metricsAuth());
       return this;
     }
 
@@ -162,31 +193,64 @@ public record Options(
 
     /** The operator's: the token its pollers show the gateway, and who may read /metrics. */
     Builder operatorAuth(Path gatewayTokenFile, boolean metricsAuth) {
-      auth = new Auth(auth.methods(), auth.tokenAudiences(), auth.allowedTtl(), auth.deniedTtl(),
-          auth.gatewayKeyFile(), auth.auditLog(), gatewayTokenFile, metricsAuth);
+      auth =
+          new Auth(
+              auth.methods(),
+              auth.tokenAudiences(),
+              auth.allowedTtl(),
+              auth.deniedTtl(),
+              auth.gatewayKeyFile(),
+              auth.auditLog(),
+              gatewayTokenFile,
+              metricsAuth);
       return this;
     }
 
     Options build() {
-      return new Options(bind, serving == null ? 0 : serving.port, common.metricsPort, common.region,
+      return new Options(
+          bind,
+          serving == null ? 0 : serving.port,
+          common.metricsPort,
+          common.region,
           Duration.ofSeconds(common.queueTimeoutSeconds),
           serving == null ? Duration.ZERO : Duration.ofSeconds(serving.asyncRetryDelaySeconds),
-          serving == null ? 0 : serving.concurrencyLimit, workDir, manifests, namespaces, defaultNamespace,
-          sizing, resources, runtimeImage, gatewayUrl, serving == null ? Billing.AWS : serving.billing(),
-          serving == null ? Duration.ZERO : Duration.ofSeconds(serving.usageIntervalSeconds), usageFile,
-          leaderElection, leaseNamespace, warmPools, identity, advertiseUrl, auth,
-          serving != null && serving.queueAtLimit, common.logFormat());
+          serving == null ? 0 : serving.concurrencyLimit,
+          workDir,
+          manifests,
+          namespaces,
+          defaultNamespace,
+          sizing,
+          resources,
+          runtimeImage,
+          gatewayUrl,
+          serving == null ? Billing.AWS : serving.billing(),
+          serving == null ? Duration.ZERO : Duration.ofSeconds(serving.usageIntervalSeconds),
+          usageFile,
+          leaderElection,
+          leaseNamespace,
+          warmPools,
+          identity,
+          advertiseUrl,
+          auth,
+          serving != null && serving.queueAtLimit,
+          common.logFormat());
     }
   }
 
   /** The warm pools of {@code --warm-pool}, each in a namespace this replica serves. */
-  static List<PoolSpec> warmPools(ServingFlags serving, String defaultNamespace, SizingPolicy sizing,
-      Set<String> namespaces) {
-    List<PoolSpec> pools = PoolSpec.parseAll("--warm-pool", serving.warmPools, defaultNamespace, sizing);
+  static List<PoolSpec> warmPools(
+      ServingFlags serving, String defaultNamespace, SizingPolicy sizing, Set<String> namespaces) {
+    List<PoolSpec> pools =
+        PoolSpec.parseAll("--warm-pool", serving.warmPools, defaultNamespace, sizing);
     for (PoolSpec pool : pools) {
       if (!namespaces.isEmpty() && !namespaces.contains(pool.namespace())) {
-        throw new IllegalArgumentException("--warm-pool: namespace '" + pool.namespace()
-            + "' of pool " + pool.name() + " must be one of --namespaces " + String.join(",", namespaces));
+        throw new IllegalArgumentException(
+            "--warm-pool: namespace '"
+                + pool.namespace()
+                + "' of pool "
+                + pool.name()
+                + " must be one of --namespaces "
+                + String.join(",", namespaces));
       }
     }
     return pools;

@@ -7,52 +7,95 @@ import picocli.CommandLine.Option;
 
 /** What the commands that serve invocations take (local and gateway). */
 final class ServingFlags {
-  @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      defaultValue = "8080",
       description = "gateway port (default ${DEFAULT-VALUE})")
   int port;
 
-  @Option(names = "--async-retry-delay-seconds", paramLabel = "N", defaultValue = "60",
-      description = "wait before retrying a failed Event invocation (default ${DEFAULT-VALUE}; the second "
-          + "retry waits twice as long)")
+  @Option(
+      names = "--async-retry-delay-seconds",
+      paramLabel = "N",
+      defaultValue = "60",
+      description =
+          "wait before retrying a failed Event invocation (default ${DEFAULT-VALUE}; the second "
+              + "retry waits twice as long)")
   int asyncRetryDelaySeconds;
 
-  @Option(names = "--concurrency-limit", paramLabel = "N", defaultValue = "1000",
-      description = "environments per function without reservedConcurrency (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--concurrency-limit",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description =
+          "environments per function without reservedConcurrency (default ${DEFAULT-VALUE})")
   int concurrencyLimit;
 
-  @Option(names = "--queue-at-limit", paramLabel = "true|false", arity = "1", defaultValue = "false",
-      description = "at a function's concurrency limit, wait in the queue (up to --queue-timeout-seconds) "
-          + "instead of Lambda's immediate 429, for functions that do not set spec.queueAtLimit "
-          + "(default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--queue-at-limit",
+      paramLabel = "true|false",
+      arity = "1",
+      defaultValue = "false",
+      description =
+          "at a function's concurrency limit, wait in the queue (up to --queue-timeout-seconds) "
+              + "instead of Lambda's immediate 429, for functions that do not set spec.queueAtLimit "
+              + "(default ${DEFAULT-VALUE})")
   boolean queueAtLimit;
 
-  @Option(names = "--usage-interval-seconds", paramLabel = "N", defaultValue = "15",
+  @Option(
+      names = "--usage-interval-seconds",
+      paramLabel = "N",
+      defaultValue = "15",
       description = "how often usage is written down (default ${DEFAULT-VALUE}; also at shutdown)")
   int usageIntervalSeconds;
 
-  @Option(names = "--billing-granularity-ms", paramLabel = "N", defaultValue = "" + BillingRule.AWS_GRANULARITY_MILLIS,
-      description = "billed duration is rounded up to a multiple of this (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--billing-granularity-ms",
+      paramLabel = "N",
+      defaultValue = "" + BillingRule.AWS_GRANULARITY_MILLIS,
+      description =
+          "billed duration is rounded up to a multiple of this (default ${DEFAULT-VALUE})")
   int billingGranularityMillis;
 
-  @Option(names = "--bill-init", paramLabel = "true|false", arity = "1", defaultValue = "" + BillingRule.AWS_BILLS_INIT,
-      description = "bill the Init of cold starts, as AWS does since 2025 (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--bill-init",
+      paramLabel = "true|false",
+      arity = "1",
+      defaultValue = "" + BillingRule.AWS_BILLS_INIT,
+      description =
+          "bill the Init of cold starts, as AWS does since 2025 (default ${DEFAULT-VALUE})")
   boolean billInit;
 
-  @Option(names = "--price-per-gb-second", paramLabel = "P", defaultValue = Billing.AWS_PRICE_PER_GB_SECOND,
+  @Option(
+      names = "--price-per-gb-second",
+      paramLabel = "P",
+      defaultValue = Billing.AWS_PRICE_PER_GB_SECOND,
       description = "default ${DEFAULT-VALUE} (AWS x86 list price, USD)")
   BigDecimal pricePerGbSecond;
 
-  @Option(names = "--price-per-million-requests", paramLabel = "P", defaultValue = Billing.AWS_PRICE_PER_MILLION_REQUESTS,
+  @Option(
+      names = "--price-per-million-requests",
+      paramLabel = "P",
+      defaultValue = Billing.AWS_PRICE_PER_MILLION_REQUESTS,
       description = "default ${DEFAULT-VALUE}")
   BigDecimal pricePerMillionRequests;
 
-  @Option(names = "--warm-pool", paramLabel = "[NAMESPACE/]RUNTIME/MEMORY_MB=SIZE,...", defaultValue = "",
-      description = "keep SIZE started, generic environments of that runtime and memory (namespace default: "
-          + "the default namespace) for cold starts to claim: one function each, for life (default: none)")
+  @Option(
+      names = "--warm-pool",
+      paramLabel = "[NAMESPACE/]RUNTIME/MEMORY_MB=SIZE,...",
+      defaultValue = "",
+      description =
+          "keep SIZE started, generic environments of that runtime and memory (namespace default: "
+              + "the default namespace) for cold starts to claim: one function each, for life (default: none)")
   String warmPools;
 
-  @Option(names = "--audit-log", paramLabel = "true|false", arity = "1", defaultValue = "false",
-      description = "a log line per invocation: caller, function, status (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--audit-log",
+      paramLabel = "true|false",
+      arity = "1",
+      defaultValue = "false",
+      description =
+          "a log line per invocation: caller, function, status (default ${DEFAULT-VALUE})")
   boolean auditLog;
 
   void check() {
@@ -66,6 +109,7 @@ final class ServingFlags {
   }
 
   Billing billing() {
-    return new Billing(billingGranularityMillis, billInit, pricePerGbSecond, pricePerMillionRequests);
+    return new Billing(
+        billingGranularityMillis, billInit, pricePerGbSecond, pricePerMillionRequests);
   }
 }

@@ -10,13 +10,29 @@ import java.util.Objects;
 final class Conditions {
   private Conditions() {}
 
-  static Condition of(ObservedStatus previous, Long generation, String type, String status,
-      String reason, String message) {
-    String since = previous == null ? null : previous.getConditions().stream()
-        .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
-        .map(Condition::getLastTransitionTime).filter(Objects::nonNull).findFirst().orElse(null);
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+  static Condition of(
+      ObservedStatus previous,
+      Long generation,
+      String type,
+      String status,
+      String reason,
+      String message) {
+    String since =
+        previous == null
+            ? null
+            : previous.getConditions().stream()
+                .filter(c -> c.getType().equals(type) && c.getStatus().equals(status))
+                .map(Condition::getLastTransitionTime)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
         .withLastTransitionTime(since != null ? since : Instant.now().toString())
-        .withObservedGeneration(generation == null ? 1 : generation).build();
+        .withObservedGeneration(generation == null ? 1 : generation)
+        .build();
   }
 }

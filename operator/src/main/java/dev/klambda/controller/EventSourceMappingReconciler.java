@@ -26,12 +26,13 @@ import java.util.function.Function;
 /**
  * Thin, like the Function reconciler: validate the mapping, check its function is served, run its
  * poller in this process (one owner: this operator), report state and conditions. A mapping whose
- * function is missing is retried until the function appears; one made Invalid by what is not in
- * its spec (its Secret's keys, its SQS queue's visibility timeout) is judged again every time too,
+ * function is missing is retried until the function appears; one made Invalid by what is not in its
+ * spec (its Secret's keys, its SQS queue's visibility timeout) is judged again every time too,
  * since nothing here watches those.
  */
 @ControllerConfiguration(name = "eventsourcemapping")
-public class EventSourceMappingReconciler implements Reconciler<EventSourceMapping>, Cleaner<EventSourceMapping> {
+public class EventSourceMappingReconciler
+    implements Reconciler<EventSourceMapping>, Cleaner<EventSourceMapping> {
   private static final Duration RETRY = Duration.ofSeconds(10);
 
   private final MappingValidator validator = new MappingValidator();
@@ -45,8 +46,11 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
    *     no such Function
    * @param region the region of the ARNs in messages
    */
-  public EventSourceMappingReconciler(EventSourceManager eventSources,
-      Function<String, Optional<Duration>> functionTimeout, KubernetesClient client, String region) {
+  public EventSourceMappingReconciler(
+      EventSourceManager eventSources,
+      Function<String, Optional<Duration>> functionTimeout,
+      KubernetesClient client,
+      String region) {
     this.eventSources = eventSources;
     this.functionTimeout = functionTimeout;
     this.client = client;
@@ -54,7 +58,8 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
   }
 
   @Override
-  public UpdateControl<EventSourceMapping> reconcile(EventSourceMapping resource, Context<EventSourceMapping> context) {
+  public UpdateControl<EventSourceMapping> reconcile(
+      EventSourceMapping resource, Context<EventSourceMapping> context) {
     EventSourceMappingStatus status = new EventSourceMappingStatus();
     status.setObservedGeneration(resource.getMetadata().getGeneration());
     UpdateControl<EventSourceMapping> control = UpdateControl.noUpdate();
@@ -63,8 +68,12 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       MappingConfig mapping = validator.validate(resource);
       Optional<Duration> timeout = functionTimeout.apply(mapping.functionKey());
       if (timeout.isEmpty()) {
-        stop(resource, status, "FunctionMissing", "spec.functionName: Function not found: "
-            + FunctionConfig.arn(region, mapping.namespace(), mapping.functionName()),
+        stop(
+            resource,
+            status,
+            "FunctionMissing",
+            "spec.functionName: Function not found: "
+                + FunctionConfig.arn(region, mapping.namespace(), mapping.functionName()),
             "False");
         patchIfChanged(resource, status);
         return UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
@@ -74,9 +83,18 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       status.setLastProcessingResult(eventSources.lastProcessingResult(mapping.key()));
       status.setCounts(counts(eventSources.counts(mapping.key())));
       control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY);
-      status.setConditions(conditions(resource, "True", "Polling", mapping.enabled()
-          ? "Polling " + describe(mapping) + unchecked(eventSources.visibilityUnchecked(mapping.key())) : "Disabled",
-          "False", ""));
+      status.setConditions(
+          conditions(
+              resource,
+              "True",
+              "Polling",
+              mapping.enabled()
+                  ? "Polling "
+                      + describe(mapping)
+                      + unchecked(eventSources.visibilityUnchecked(mapping.key()))
+                  : "Disabled",
+              "False",
+              ""));
     } catch (InvalidFunctionException e) {
       stop(resource, status, "Invalid", e.getMessage(), "True");
     } catch (EventSourceManager.CannotStartException e) {
@@ -85,7 +103,9 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
       } else {
         stop(resource, status, "Invalid", e.getMessage(), "True");
       }
-      control = UpdateControl.<EventSourceMapping>noUpdate().rescheduleAfter(RETRY); // see the class comment
+      control =
+          UpdateControl.<EventSourceMapping>noUpdate()
+              .rescheduleAfter(RETRY); // see the class comment
     }
     patchIfChanged(resource, status);
     return control;
@@ -97,18 +117,30 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     }
   }
 
-  private void stop(EventSourceMapping resource, EventSourceMappingStatus status, String reason, String message,
+  private void stop(
+      EventSourceMapping resource,
+      EventSourceMappingStatus status,
+      String reason,
+      String message,
       String invalid) {
     eventSources.remove(key(resource));
     status.setState("Failed");
-    status.setCounts(counts(eventSources.counts(key(resource)))); // kept while failed, for a restart to go on from
-    status.setConditions(conditions(resource, "False", reason, message, invalid, invalid.equals("True") ? message : ""));
+    status.setCounts(
+        counts(
+            eventSources.counts(key(resource)))); // kept while failed, for a restart to go on from
+    status.setConditions(
+        conditions(
+            resource, "False", reason, message, invalid, invalid.equals("True") ? message : ""));
   }
 
   private static MappingCounts counts(Map<MappingObserver.Event, Long> counts) {
-    return new MappingCounts(count(counts, MappingObserver.Event.POLLED), count(counts, MappingObserver.Event.FILTERED),
-        count(counts, MappingObserver.Event.INVOKED), count(counts, MappingObserver.Event.FAILED),
-        count(counts, MappingObserver.Event.SENT_TO_DESTINATION), count(counts, MappingObserver.Event.BATCH),
+    return new MappingCounts(
+        count(counts, MappingObserver.Event.POLLED),
+        count(counts, MappingObserver.Event.FILTERED),
+        count(counts, MappingObserver.Event.INVOKED),
+        count(counts, MappingObserver.Event.FAILED),
+        count(counts, MappingObserver.Event.SENT_TO_DESTINATION),
+        count(counts, MappingObserver.Event.BATCH),
         count(counts, MappingObserver.Event.DELETE_FAILED));
   }
 
@@ -117,10 +149,21 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     if (counts == null) {
       return Map.of();
     }
-    return Map.of(MappingObserver.Event.POLLED, counts.getPolled(), MappingObserver.Event.FILTERED, counts.getFiltered(),
-        MappingObserver.Event.INVOKED, counts.getInvoked(), MappingObserver.Event.FAILED, counts.getFailed(),
-        MappingObserver.Event.SENT_TO_DESTINATION, counts.getSentToDestination(),
-        MappingObserver.Event.BATCH, counts.getBatches(), MappingObserver.Event.DELETE_FAILED, counts.getDeleteFailures());
+    return Map.of(
+        MappingObserver.Event.POLLED,
+        counts.getPolled(),
+        MappingObserver.Event.FILTERED,
+        counts.getFiltered(),
+        MappingObserver.Event.INVOKED,
+        counts.getInvoked(),
+        MappingObserver.Event.FAILED,
+        counts.getFailed(),
+        MappingObserver.Event.SENT_TO_DESTINATION,
+        counts.getSentToDestination(),
+        MappingObserver.Event.BATCH,
+        counts.getBatches(),
+        MappingObserver.Event.DELETE_FAILED,
+        counts.getDeleteFailures());
   }
 
   private static long count(Map<MappingObserver.Event, Long> counts, MappingObserver.Event event) {
@@ -139,12 +182,23 @@ public class EventSourceMappingReconciler implements Reconciler<EventSourceMappi
     };
   }
 
-  private static List<Condition> conditions(EventSourceMapping resource, String ready, String reason,
-      String message, String invalid, String invalidMessage) {
+  private static List<Condition> conditions(
+      EventSourceMapping resource,
+      String ready,
+      String reason,
+      String message,
+      String invalid,
+      String invalidMessage) {
     Long generation = resource.getMetadata().getGeneration();
-    return List.of(Conditions.of(resource.getStatus(), generation, "Ready", ready, reason, message),
-        Conditions.of(resource.getStatus(), generation, "Invalid", invalid,
-            invalid.equals("True") ? "Invalid" : "Valid", invalidMessage));
+    return List.of(
+        Conditions.of(resource.getStatus(), generation, "Ready", ready, reason, message),
+        Conditions.of(
+            resource.getStatus(),
+            generation,
+            "Invalid",
+            invalid,
+            invalid.equals("True") ? "Invalid" : "Valid",
+            invalidMessage));
   }
 
   private void patchStatus(EventSourceMapping resource, EventSourceMappingStatus status) {

@@ -9,9 +9,12 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 /** The code ConfigMap exists only for inline code (switching to an image removes it). */
 public class HasInlineCode implements Condition<ConfigMap, Function> {
   @Override
-  public boolean isMet(DependentResource<ConfigMap, Function> dependent, Function function,
+  public boolean isMet(
+      DependentResource<ConfigMap, Function> dependent,
+      Function function,
       Context<Function> context) {
-    return function.getSpec() != null && function.getSpec().getCode() != null
+    return function.getSpec() != null
+        && function.getSpec().getCode() != null
         && function.getSpec().getCode().getInline() != null;
   }
 }

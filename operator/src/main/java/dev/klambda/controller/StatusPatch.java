@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * Writes some fields of a resource's status with a JSON Patch ({@code add} replaces a field that
  * exists), leaving the others alone: the reconcilers own their fields, the usage roll-up owns
- * {@code status.usage}. A JSON Patch, not a merge patch, so lists (conditions) are replaced
- * whole on every API server, the mock one included.
+ * {@code status.usage}. A JSON Patch, not a merge patch, so lists (conditions) are replaced whole
+ * on every API server, the mock one included.
  */
 final class StatusPatch {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,8 +27,10 @@ final class StatusPatch {
    * Sets {@code status.<field>} for each field of {@code status} except {@code excluded}; a field
    * that is null now and set in the resource's current status is removed.
    */
-  static void write(KubernetesClient client, CustomResource<?, ?> resource, Object status, String... excluded) {
-    Map<String, Object> fields = new LinkedHashMap<>(JSON.convertValue(status, new TypeReference<Map<String, Object>>() {}));
+  static void write(
+      KubernetesClient client, CustomResource<?, ?> resource, Object status, String... excluded) {
+    Map<String, Object> fields =
+        new LinkedHashMap<>(JSON.convertValue(status, new TypeReference<Map<String, Object>>() {}));
     for (String field : excluded) {
       fields.remove(field);
     }
@@ -38,16 +40,21 @@ final class StatusPatch {
       operations.add(Map.of("op", "add", "path", "/status", "value", fields));
     } else {
       Map<?, ?> current = JSON.convertValue(resource.getStatus(), Map.class);
-      fields.forEach((name, value) -> {
-        if (value != null) {
-          operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value));
-        } else if (current.get(name) != null) {
-          operations.add(Map.of("op", "remove", "path", "/status/" + name)); // e.g. a function URL taken away
-        }
-      });
+      fields.forEach(
+          (name, value) -> {
+            if (value != null) {
+              operations.add(Map.of("op", "add", "path", "/status/" + name, "value", value));
+            } else if (current.get(name) != null) {
+              operations.add(
+                  Map.of(
+                      "op", "remove", "path", "/status/" + name)); // e.g. a function URL taken away
+            }
+          });
     }
     try {
-      client.resource(resource).subresource("status")
+      client
+          .resource(resource)
+          .subresource("status")
           .patch(PatchContext.of(PatchType.JSON), JSON.writeValueAsString(operations));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);

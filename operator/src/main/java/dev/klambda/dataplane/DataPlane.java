@@ -8,11 +8,7 @@ import dev.klambda.destinations.DestinationClients;
 import dev.klambda.destinations.SecretSource;
 import dev.klambda.environments.AgentClient;
 import dev.klambda.environments.EnvironmentManager;
-import dev.klambda.routing.AsyncInvoker;
-import dev.klambda.routing.EventJournal;
-import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.gateway.Gateway;
-import dev.klambda.routing.Ownership;
 import dev.klambda.metering.Metering;
 import dev.klambda.metering.PrometheusMetrics;
 import dev.klambda.metering.UsageLedger;
@@ -22,6 +18,10 @@ import dev.klambda.operations.OperationsServer;
 import dev.klambda.pool.PoolMembers;
 import dev.klambda.pool.PooledEnvironmentManager;
 import dev.klambda.pool.WarmPool;
+import dev.klambda.routing.AsyncInvoker;
+import dev.klambda.routing.EventJournal;
+import dev.klambda.routing.FunctionRegistry;
+import dev.klambda.routing.Ownership;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -71,9 +71,16 @@ public final class DataPlane {
    * @param usage where the usage ledger is written down
    * @param metricsReaders who may read {@code /metrics}
    */
-  public record Parts<M extends EnvironmentManager & PoolMembers>(Function<AgentClient, M> environments,
-      AtExit atExit, Ownership ownership, PeerKey peers, EventJournal journal, SecretSource secrets,
-      InvokeGuard guard, UsageStore usage, MetricsReaders metricsReaders) {}
+  public record Parts<M extends EnvironmentManager & PoolMembers>(
+      Function<AgentClient, M> environments,
+      AtExit atExit,
+      Ownership ownership,
+      PeerKey peers,
+      EventJournal journal,
+      SecretSource secrets,
+      InvokeGuard guard,
+      UsageStore usage,
+      MetricsReaders metricsReaders) {}
 
   private final PrometheusMetrics metrics;
   private final FunctionRegistry registry;
@@ -84,14 +91,24 @@ public final class DataPlane {
   private final UsageRollup usage;
   private final OperationsServer operations;
   private final AtExit atExit;
+
   /** The environments are stopped or let go once: a crash lets them go before the close. */
   private final AtomicBoolean released = new AtomicBoolean();
+
   /** What {@code /readyz} asks: not ready until the mode says what ready means. */
   private final AtomicReference<BooleanSupplier> ready;
 
-  private DataPlane(PrometheusMetrics metrics, FunctionRegistry registry, WarmPool pool,
-      DestinationClients destinations, AsyncInvoker async, Gateway gateway, UsageRollup usage,
-      OperationsServer operations, AtomicReference<BooleanSupplier> ready, AtExit atExit) {
+  private DataPlane(
+      PrometheusMetrics metrics,
+      FunctionRegistry registry,
+      WarmPool pool,
+      DestinationClients destinations,
+      AsyncInvoker async,
+      Gateway gateway,
+      UsageRollup usage,
+      OperationsServer operations,
+      AtomicReference<BooleanSupplier> ready,
+      AtExit atExit) {
     this.metrics = metrics;
     this.registry = registry;
     this.pool = pool;
@@ -105,30 +122,65 @@ public final class DataPlane {
   }
 
   /** Builds everything; nothing listens yet and the warm pools are not filled. */
-  public static <M extends EnvironmentManager & PoolMembers> DataPlane assemble(Options options, Parts<M> parts)
-      throws IOException {
+  public static <M extends EnvironmentManager & PoolMembers> DataPlane assemble(
+      Options options, Parts<M> parts) throws IOException {
     PrometheusMetrics metrics = new PrometheusMetrics();
     UsageLedger ledger = new UsageLedger(Clock.systemUTC());
     Metering metering = new Metering(options.billing(), ledger, metrics);
     AgentClient agent = new AgentClient(metering);
     PooledEnvironmentManager environments =
         new PooledEnvironmentManager(parts.environments().apply(agent), options.warmPools());
-    FunctionRegistry registry = new FunctionRegistry(environments, agent, metering, options.defaultNamespace(),
-        options.region(), options.concurrencyLimit(), options.queueAtLimit(), parts.ownership(), parts.peers());
+    FunctionRegistry registry =
+        new FunctionRegistry(
+            environments,
+            agent,
+            metering,
+            options.defaultNamespace(),
+            options.region(),
+            options.concurrencyLimit(),
+            options.queueAtLimit(),
+            parts.ownership(),
+            parts.peers());
     metrics.watch(registry);
     metrics.watch(environments.pool());
     DestinationClients destinations = new DestinationClients(parts.secrets(), options.region());
-    AsyncInvoker async = new AsyncInvoker(registry, metering, parts.journal(), options.asyncRetryDelay(),
-        MAX_EVENT_AGE, options.queueTimeout(), destinations);
-    Gateway gateway = new Gateway(new InetSocketAddress(options.bind(), options.port()), registry, async,
-        options.queueTimeout(), agent.eventLoops(),
-        parts.guard().observed(metrics.authRefusals(), options.auth().auditLog()), parts.peers());
+    AsyncInvoker async =
+        new AsyncInvoker(
+            registry,
+            metering,
+            parts.journal(),
+            options.asyncRetryDelay(),
+            MAX_EVENT_AGE,
+            options.queueTimeout(),
+            destinations);
+    Gateway gateway =
+        new Gateway(
+            new InetSocketAddress(options.bind(), options.port()),
+            registry,
+            async,
+            options.queueTimeout(),
+            agent.eventLoops(),
+            parts.guard().observed(metrics.authRefusals(), options.auth().auditLog()),
+            parts.peers());
     UsageRollup usage = new UsageRollup(ledger, parts.usage(), options.usageInterval());
     AtomicReference<BooleanSupplier> ready = new AtomicReference<>(() -> false);
-    OperationsServer operations = new OperationsServer(new InetSocketAddress(options.bind(), options.metricsPort()),
-        metrics, () -> ready.get().getAsBoolean(), parts.metricsReaders());
-    return new DataPlane(metrics, registry, environments.pool(), destinations, async, gateway, usage, operations,
-        ready, parts.atExit());
+    OperationsServer operations =
+        new OperationsServer(
+            new InetSocketAddress(options.bind(), options.metricsPort()),
+            metrics,
+            () -> ready.get().getAsBoolean(),
+            parts.metricsReaders());
+    return new DataPlane(
+        metrics,
+        registry,
+        environments.pool(),
+        destinations,
+        async,
+        gateway,
+        usage,
+        operations,
+        ready,
+        parts.atExit());
   }
 
   /** The Invoke API takes requests, and the operations port answers (not ready yet). */
@@ -170,8 +222,8 @@ public final class DataPlane {
   }
 
   /**
-   * Stops taking requests; in-flight ones and accepted Events finish within {@code grace}. Then
-   * the destinations' clients close: no Event is left to send a record.
+   * Stops taking requests; in-flight ones and accepted Events finish within {@code grace}. Then the
+   * destinations' clients close: no Event is left to send a record.
    */
   public void drain(Duration grace) {
     gateway.stop(grace);
@@ -179,8 +231,8 @@ public final class DataPlane {
   }
 
   /**
-   * As a killed process: nothing touches an environment or runs an event from now on (their
-   * copies are left to run elsewhere). For tests of what the other replicas do then.
+   * As a killed process: nothing touches an environment or runs an event from now on (their copies
+   * are left to run elsewhere). For tests of what the other replicas do then.
    */
   public void abandon() {
     if (released.compareAndSet(false, true)) {
@@ -191,8 +243,8 @@ public final class DataPlane {
 
   /**
    * After {@link #drain} and the mode's own parts: the environments are stopped or let go (with
-   * them the agents' client, whose settlements may still add usage), then the usage is written
-   * down for the last time, then the operations port closes.
+   * them the agents' client, whose settlements may still add usage), then the usage is written down
+   * for the last time, then the operations port closes.
    */
   public void close() {
     if (released.compareAndSet(false, true)) {

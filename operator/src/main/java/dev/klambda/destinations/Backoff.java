@@ -2,7 +2,10 @@ package dev.klambda.destinations;
 
 import java.time.Duration;
 
-/** The waits between failed attempts (a poller's, a send's): doubling from the first up to a ceiling. */
+/**
+ * The waits between failed attempts (a poller's, a send's): doubling from the first up to a
+ * ceiling.
+ */
 public final class Backoff {
   private final Duration first;
   private final Duration ceiling;

@@ -26,11 +26,16 @@ public final class ClusterSecrets implements SecretSource {
     }
     Map<String, String> data = new HashMap<>();
     if (secret.getData() != null) {
-      secret.getData().forEach((key, value) ->
-          data.put(key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
+      secret
+          .getData()
+          .forEach(
+              (key, value) ->
+                  data.put(
+                      key, new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8)));
     }
     if (secret.getStringData() != null) {
-      data.putAll(secret.getStringData()); // a real API server folds these into data; the mock does not
+      data.putAll(
+          secret.getStringData()); // a real API server folds these into data; the mock does not
     }
     return data;
   }

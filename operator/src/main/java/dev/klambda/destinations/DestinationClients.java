@@ -29,15 +29,20 @@ public final class DestinationClients implements RecordSenders, AutoCloseable {
 
   private final SecretSource secrets;
   private final String region;
-  private final Cache<String, Optional<Map<String, String>>> secretData = Caffeine.newBuilder()
-      .expireAfterWrite(SECRET_REFRESH).build();
-  private final Cache<Key, RecordSender> senders = Caffeine.newBuilder()
-      .expireAfterAccess(IDLE)
-      .executor(Runnable::run) // closed on the thread that removes it, so close() leaves none open
-      .removalListener((Key key, RecordSender sender, RemovalCause cause) -> closeQuietly(key, sender))
-      .build();
+  private final Cache<String, Optional<Map<String, String>>> secretData =
+      Caffeine.newBuilder().expireAfterWrite(SECRET_REFRESH).build();
+  private final Cache<Key, RecordSender> senders =
+      Caffeine.newBuilder()
+          .expireAfterAccess(IDLE)
+          .executor(
+              Runnable::run) // closed on the thread that removes it, so close() leaves none open
+          .removalListener(
+              (Key key, RecordSender sender, RemovalCause cause) -> closeQuietly(key, sender))
+          .build();
 
-  /** @param region of a queue that names none */
+  /**
+   * @param region of a queue that names none
+   */
   public DestinationClients(SecretSource secrets, String region) {
     this.secrets = secrets;
     this.region = region;
@@ -48,20 +53,34 @@ public final class DestinationClients implements RecordSenders, AutoCloseable {
     return switch (destination) {
       case Destination.ToQueue queue -> {
         Map<String, String> secret = read(namespace, queue.credentialsSecret(), SQS_FIELD);
-        var credentials = secret == null ? null : SecretCredentials.aws(secret, queue.credentialsSecret(), SQS_FIELD);
-        yield senders.get(new Key(namespace, queue, secret), key -> RecordSender.queue(
-            SqsClients.of(queue.region() != null ? queue.region() : region, queue.endpoint(), credentials),
-            queue.queueUrl()));
+        var credentials =
+            secret == null
+                ? null
+                : SecretCredentials.aws(secret, queue.credentialsSecret(), SQS_FIELD);
+        yield senders.get(
+            new Key(namespace, queue, secret),
+            key ->
+                RecordSender.queue(
+                    SqsClients.of(
+                        queue.region() != null ? queue.region() : region,
+                        queue.endpoint(),
+                        credentials),
+                    queue.queueUrl()));
       }
       case Destination.ToTopic topic -> {
         Map<String, String> secret = read(namespace, topic.authSecret(), KAFKA_FIELD);
         Map<String, String> auth = SecretCredentials.kafka(secret, topic.authSecret(), KAFKA_FIELD);
-        yield senders.get(new Key(namespace, topic, secret), key -> RecordSender.topic(
-            KafkaConnection.producer(topic.bootstrapServers(), auth, "klambda-" + namespace + "-destination"),
-            topic.topic()));
+        yield senders.get(
+            new Key(namespace, topic, secret),
+            key ->
+                RecordSender.topic(
+                    KafkaConnection.producer(
+                        topic.bootstrapServers(), auth, "klambda-" + namespace + "-destination"),
+                    topic.topic()));
       }
       case Destination.ToFunction function ->
-          throw new IllegalArgumentException("function " + function.name() + " is invoked, not sent to");
+          throw new IllegalArgumentException(
+              "function " + function.name() + " is invoked, not sent to");
     };
   }
 
@@ -70,15 +89,21 @@ public final class DestinationClients implements RecordSenders, AutoCloseable {
     if (secret == null) {
       return null;
     }
-    return secretData.get(namespace + "/" + secret, key -> Optional.ofNullable(secrets.read(namespace, secret)))
-        .orElseThrow(() -> new IllegalStateException(field + ": no Secret " + namespace + "/" + secret));
+    return secretData
+        .get(namespace + "/" + secret, key -> Optional.ofNullable(secrets.read(namespace, secret)))
+        .orElseThrow(
+            () -> new IllegalStateException(field + ": no Secret " + namespace + "/" + secret));
   }
 
   private static void closeQuietly(Key key, RecordSender sender) {
     try {
       sender.close();
     } catch (RuntimeException e) {
-      LOG.warn("namespace {}: closing the client of {} failed: {}", key.namespace(), key.destination(), e.toString());
+      LOG.warn(
+          "namespace {}: closing the client of {} failed: {}",
+          key.namespace(),
+          key.destination(),
+          e.toString());
     }
   }
 

@@ -20,8 +20,14 @@ public final class InvocationRecords {
 
   private InvocationRecords() {}
 
-  /** Version, time, request context (the condition, how often it was tried) and response context. */
-  public static ObjectNode envelope(String requestId, String functionArn, String condition, int invokeCount,
+  /**
+   * Version, time, request context (the condition, how often it was tried) and response context.
+   */
+  public static ObjectNode envelope(
+      String requestId,
+      String functionArn,
+      String condition,
+      int invokeCount,
       String functionError) {
     ObjectNode failure = JSON.createObjectNode();
     failure.put("version", "1.0");
@@ -49,8 +55,14 @@ public final class InvocationRecords {
    * @param responsePayload the last attempt's answer; null when none ran
    * @param functionError {@code Unhandled} when the last attempt failed; else null
    */
-  public static String event(String requestId, String functionArn, String condition, int invokeCount,
-      byte[] requestPayload, byte[] responsePayload, String functionError) {
+  public static String event(
+      String requestId,
+      String functionArn,
+      String condition,
+      int invokeCount,
+      byte[] requestPayload,
+      byte[] responsePayload,
+      String functionError) {
     ObjectNode record = envelope(requestId, functionArn, condition, invokeCount, functionError);
     record.set("requestPayload", json(requestPayload));
     if (responsePayload != null) {

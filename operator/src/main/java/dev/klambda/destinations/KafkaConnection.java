@@ -11,17 +11,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * How a Kafka client reaches a cluster: its bootstrap servers and the connection settings of an
- * auth Secret (checked by {@link SecretCredentials#kafka}); and the producer of a topic destination.
+ * auth Secret (checked by {@link SecretCredentials#kafka}); and the producer of a topic
+ * destination.
  */
 public final class KafkaConnection {
   /** Keys an auth Secret may hold. */
-  public static final Set<String> SECRET_KEYS = Set.of("securityProtocol", "saslMechanism", "username", "password",
-      "caCertificate");
+  public static final Set<String> SECRET_KEYS =
+      Set.of("securityProtocol", "saslMechanism", "username", "password", "caCertificate");
 
   private KafkaConnection() {}
 
   /** A producer that waits for every in-sync replica, as a destination must not lose a record. */
-  public static Properties producer(String bootstrapServers, Map<String, String> auth, String clientId) {
+  public static Properties producer(
+      String bootstrapServers, Map<String, String> auth, String clientId) {
     Properties props = properties(bootstrapServers, auth);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -32,8 +34,8 @@ public final class KafkaConnection {
 
   /**
    * The Secret's settings: {@code securityProtocol} (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL),
-   * {@code saslMechanism} (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with {@code username} and
-   * {@code password}, and {@code caCertificate} (PEM) to trust the brokers' TLS certificates.
+   * {@code saslMechanism} (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with {@code username} and {@code
+   * password}, and {@code caCertificate} (PEM) to trust the brokers' TLS certificates.
    */
   public static Properties properties(String bootstrapServers, Map<String, String> auth) {
     Properties props = new Properties();
@@ -50,11 +52,18 @@ public final class KafkaConnection {
     }
     if (mechanism != null) {
       props.put(SaslConfigs.SASL_MECHANISM, mechanism);
-      String module = mechanism.startsWith("SCRAM")
-          ? "org.apache.kafka.common.security.scram.ScramLoginModule"
-          : "org.apache.kafka.common.security.plain.PlainLoginModule";
-      props.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + quoted(auth.get("username"))
-          + "\" password=\"" + quoted(auth.get("password")) + "\";");
+      String module =
+          mechanism.startsWith("SCRAM")
+              ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+              : "org.apache.kafka.common.security.plain.PlainLoginModule";
+      props.put(
+          SaslConfigs.SASL_JAAS_CONFIG,
+          module
+              + " required username=\""
+              + quoted(auth.get("username"))
+              + "\" password=\""
+              + quoted(auth.get("password"))
+              + "\";");
     }
     if (auth.get("caCertificate") != null) {
       props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");

@@ -19,10 +19,15 @@ public interface RecordSender extends AutoCloseable {
   @Override
   default void close() {}
 
-  /** Records of {@code owner} (a mapping or function) are dropped and the drop logged: no destination was configured. */
+  /**
+   * Records of {@code owner} (a mapping or function) are dropped and the drop logged: no
+   * destination was configured.
+   */
   static RecordSender dropping(String owner) {
-    return record -> LoggerFactory.getLogger(RecordSender.class)
-        .warn("{}: dropped a record that failed all retries (no destination): {}", owner, record);
+    return record ->
+        LoggerFactory.getLogger(RecordSender.class)
+            .warn(
+                "{}: dropped a record that failed all retries (no destination): {}", owner, record);
   }
 
   static RecordSender queue(SqsClient sqs, String queueUrl) {
@@ -52,7 +57,8 @@ public interface RecordSender extends AutoCloseable {
           Thread.currentThread().interrupt();
           throw new KafkaException("interrupted while sending to " + topic, e);
         } catch (ExecutionException e) {
-          throw new KafkaException("sending to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
+          throw new KafkaException(
+              "sending to " + topic + " failed: " + e.getCause().getMessage(), e.getCause());
         }
       }
 

@@ -33,12 +33,14 @@ import java.util.function.BooleanSupplier;
 public final class AgentClient implements EnvironmentInvoker {
   /** Past the function's own limits: the agent enforces those and answers in time. */
   private static final Duration RESPONSE_MARGIN = Duration.ofSeconds(10);
+
   /**
-   * Until the agent listens, connections are refused: try again after 1 ms, doubling up to this,
-   * so a slow start costs a handful of attempts (not one every 2 ms on the node's CPU) and a fast
-   * one waits little past the moment the agent listens.
+   * Until the agent listens, connections are refused: try again after 1 ms, doubling up to this, so
+   * a slow start costs a handful of attempts (not one every 2 ms on the node's CPU) and a fast one
+   * waits little past the moment the agent listens.
    */
   private static final long MAX_CONNECT_PAUSE_MILLIS = 32;
+
   /** A claim is answered as soon as the code is written: a ConfigMap's worth on a local disk. */
   private static final Duration CLAIM_LIMIT = Duration.ofSeconds(10);
 
@@ -51,15 +53,21 @@ public final class AgentClient implements EnvironmentInvoker {
 
   private final HttpConnections http = new HttpConnections("gateway", Duration.ofSeconds(2));
   private final Settlements settlements;
+
   /** The environments with a settlement asked for or about to be. */
   private final Set<Environment> settling = ConcurrentHashMap.newKeySet();
 
-  /** @param settlements told the rest of the phases of invocations answered early */
+  /**
+   * @param settlements told the rest of the phases of invocations answered early
+   */
   public AgentClient(Settlements settlements) {
     this.settlements = settlements;
   }
 
-  /** The event loops of the agents' connections, for the gateway's server to share; they end with this client. */
+  /**
+   * The event loops of the agents' connections, for the gateway's server to share; they end with
+   * this client.
+   */
   public EventLoopGroup eventLoops() {
     return http.eventLoops();
   }
@@ -72,7 +80,12 @@ public final class AgentClient implements EnvironmentInvoker {
    */
   public void awaitInitEnded(URI address, long deadlineNanos, BooleanSupplier alive)
       throws IOException, InterruptedException {
-    await(address, READY_PATH, deadlineNanos, alive, "Init did not end",
+    await(
+        address,
+        READY_PATH,
+        deadlineNanos,
+        alive,
+        "Init did not end",
         status -> status == 200 || status == 500);
   }
 
@@ -84,12 +97,18 @@ public final class AgentClient implements EnvironmentInvoker {
    */
   public void awaitClaimable(URI address, long deadlineNanos, BooleanSupplier alive)
       throws IOException, InterruptedException {
-    await(address, CLAIM_PATH, deadlineNanos, alive, "the pool member did not come up", status -> {
-      if (status == 409) {
-        throw new IOException("the pool member at " + address + " is claimed already");
-      }
-      return status == 204;
-    });
+    await(
+        address,
+        CLAIM_PATH,
+        deadlineNanos,
+        alive,
+        "the pool member did not come up",
+        status -> {
+          if (status == 409) {
+            throw new IOException("the pool member at " + address + " is claimed already");
+          }
+          return status == 204;
+        });
   }
 
   /**
@@ -97,20 +116,29 @@ public final class AgentClient implements EnvironmentInvoker {
    *
    * @param invokeToken what the member's agent requires (null for none)
    */
-  public void claim(URI address, String invokeToken, PoolClaim claim) throws IOException, InterruptedException {
+  public void claim(URI address, String invokeToken, PoolClaim claim)
+      throws IOException, InterruptedException {
     FullHttpRequest request = request(HttpMethod.POST, CLAIM_PATH, claim.encode());
     if (invokeToken != null) {
       request.headers().set(INVOKE_TOKEN, invokeToken);
     }
     HttpConnections.Answer answer = http.exchange(address, request, CLAIM_LIMIT);
     if (answer.status() != 202) {
-      throw new IOException("the pool member at " + address + " refused the claim ("
-          + answer.status() + "): " + new String(answer.body(), StandardCharsets.UTF_8));
+      throw new IOException(
+          "the pool member at "
+              + address
+              + " refused the claim ("
+              + answer.status()
+              + "): "
+              + new String(answer.body(), StandardCharsets.UTF_8));
     }
   }
 
   private static FullHttpRequest request(HttpMethod method, String path, byte[] body) {
-    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
+    return new DefaultFullHttpRequest(
+        HttpVersion.HTTP_1_1,
+        method,
+        path,
         body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
   }
 
@@ -123,8 +151,14 @@ public final class AgentClient implements EnvironmentInvoker {
    * GETs {@code path} with a wait parameter (the agent holds the answer until it can say yes),
    * again and again until {@code check} says done; while nothing listens, after a backoff.
    */
-  private void await(URI address, String path, long deadlineNanos, BooleanSupplier alive,
-      String lateMessage, StatusCheck check) throws IOException, InterruptedException {
+  private void await(
+      URI address,
+      String path,
+      long deadlineNanos,
+      BooleanSupplier alive,
+      String lateMessage,
+      StatusCheck check)
+      throws IOException, InterruptedException {
     long pause = 1;
     while (true) {
       long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
@@ -136,9 +170,15 @@ public final class AgentClient implements EnvironmentInvoker {
       }
       long waitMillis = Math.min(leftMillis, 5000);
       try {
-        if (check.done(http.exchange(address,
-            request(HttpMethod.GET, path + "?" + READY_WAIT_PARAMETER + "=" + waitMillis, new byte[0]),
-            Duration.ofMillis(waitMillis + 1000)).status())) {
+        if (check.done(
+            http.exchange(
+                    address,
+                    request(
+                        HttpMethod.GET,
+                        path + "?" + READY_WAIT_PARAMETER + "=" + waitMillis,
+                        new byte[0]),
+                    Duration.ofMillis(waitMillis + 1000))
+                .status())) {
           return;
         }
       } catch (ConnectException | SocketTimeoutException notYet) {
@@ -168,9 +208,14 @@ public final class AgentClient implements EnvironmentInvoker {
 
   /** Completes on the agent connection's event loop: nothing blocks. */
   @Override
-  public CompletableFuture<InvocationResult> invokeAsync(Environment environment, InvocationRequest invocation) {
-    Duration limit = environment.function().timeout()
-        .plus(environment.function().initTimeout()).plus(RESPONSE_MARGIN);
+  public CompletableFuture<InvocationResult> invokeAsync(
+      Environment environment, InvocationRequest invocation) {
+    Duration limit =
+        environment
+            .function()
+            .timeout()
+            .plus(environment.function().initTimeout())
+            .plus(RESPONSE_MARGIN);
     FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
     request.headers().set(REQUEST_ID, invocation.requestId());
     if (environment.invokeToken() != null) {
@@ -182,31 +227,40 @@ public final class AgentClient implements EnvironmentInvoker {
     if (invocation.logTail()) {
       request.headers().set(LOG_TYPE, "Tail");
     }
-    return http.exchangeAsync(environment.address(), request, limit).handle((answer, failed) -> {
-      if (failed instanceof ConnectException refused) {
-        throw new CompletionException(new EnvironmentUnavailableException("cannot reach " + environment, refused));
-      }
-      if (failed != null) {
-        throw failed instanceof CompletionException c ? c : new CompletionException(failed);
-      }
-      HttpHeaders headers = answer.headers();
-      settle(environment, headers);
-      if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
-        settleLater(environment);
-      }
-      String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
-      if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
-        throw new CompletionException(new EnvironmentUnavailableException(environment + " answered "
-            + answer.status() + ": " + new String(answer.body(), StandardCharsets.UTF_8), null));
-      }
-      return new InvocationResult(
-          InvocationResult.Outcome.fromHeader(outcome),
-          answer.body(),
-          headers.get(ERROR_TYPE),
-          headers.get(LOG_RESULT),
-          number(headers, DURATION_MICROS),
-          number(headers, INIT_DURATION_MICROS));
-    });
+    return http.exchangeAsync(environment.address(), request, limit)
+        .handle(
+            (answer, failed) -> {
+              if (failed instanceof ConnectException refused) {
+                throw new CompletionException(
+                    new EnvironmentUnavailableException("cannot reach " + environment, refused));
+              }
+              if (failed != null) {
+                throw failed instanceof CompletionException c ? c : new CompletionException(failed);
+              }
+              HttpHeaders headers = answer.headers();
+              settle(environment, headers);
+              if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
+                settleLater(environment);
+              }
+              String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
+              if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
+                throw new CompletionException(
+                    new EnvironmentUnavailableException(
+                        environment
+                            + " answered "
+                            + answer.status()
+                            + ": "
+                            + new String(answer.body(), StandardCharsets.UTF_8),
+                        null));
+              }
+              return new InvocationResult(
+                  InvocationResult.Outcome.fromHeader(outcome),
+                  answer.body(),
+                  headers.get(ERROR_TYPE),
+                  headers.get(LOG_RESULT),
+                  number(headers, DURATION_MICROS),
+                  number(headers, INIT_DURATION_MICROS));
+            });
   }
 
   private void settle(Environment environment, HttpHeaders headers) {
@@ -217,29 +271,40 @@ public final class AgentClient implements EnvironmentInvoker {
 
   /**
    * Asks the environment for its settlements after {@link #SETTLE_DELAY}, waiting up to the
-   * function's timeout for the phase to end; at most one such request per environment at a time.
-   * A settlement lost with its environment (gone within the delay) leaves that invocation billed
-   * up to its answer.
+   * function's timeout for the phase to end; at most one such request per environment at a time. A
+   * settlement lost with its environment (gone within the delay) leaves that invocation billed up
+   * to its answer.
    */
   private void settleLater(Environment environment) {
     if (!settling.add(environment)) {
       return;
     }
     long waitMillis = environment.function().timeout().toMillis();
-    http.eventLoops().schedule(() -> {
-      FullHttpRequest request = request(HttpMethod.GET,
-          SETTLED_PATH + "?" + READY_WAIT_PARAMETER + "=" + waitMillis, new byte[0]);
-      if (environment.invokeToken() != null) {
-        request.headers().set(INVOKE_TOKEN, environment.invokeToken());
-      }
-      http.exchangeAsync(environment.address(), request, Duration.ofMillis(waitMillis).plus(RESPONSE_MARGIN))
-          .whenComplete((answer, failed) -> {
-            settling.remove(environment);
-            if (answer != null) {
-              settle(environment, answer.headers());
-            }
-          });
-    }, SETTLE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+    http.eventLoops()
+        .schedule(
+            () -> {
+              FullHttpRequest request =
+                  request(
+                      HttpMethod.GET,
+                      SETTLED_PATH + "?" + READY_WAIT_PARAMETER + "=" + waitMillis,
+                      new byte[0]);
+              if (environment.invokeToken() != null) {
+                request.headers().set(INVOKE_TOKEN, environment.invokeToken());
+              }
+              http.exchangeAsync(
+                      environment.address(),
+                      request,
+                      Duration.ofMillis(waitMillis).plus(RESPONSE_MARGIN))
+                  .whenComplete(
+                      (answer, failed) -> {
+                        settling.remove(environment);
+                        if (answer != null) {
+                          settle(environment, answer.headers());
+                        }
+                      });
+            },
+            SETTLE_DELAY.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /** A measurement header of the agent's; 0 when absent. */

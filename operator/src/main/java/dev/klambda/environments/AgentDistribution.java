@@ -19,15 +19,24 @@ public record AgentDistribution(Path home) {
       home = Path.of(override);
     } else {
       try {
-        Path code = Path.of(AgentDistribution.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path code =
+            Path.of(
+                AgentDistribution.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         home = code.getParent().resolve("agent");
       } catch (URISyntaxException e) {
         throw new IOException(e);
       }
     }
     if (!Files.isRegularFile(home.resolve(JAR))) {
-      throw new IOException("the klambda agent is not at " + home.resolve(JAR)
-          + ": build with 'mvn install' or set KLAMBDA_AGENT_HOME to the folder holding " + JAR);
+      throw new IOException(
+          "the klambda agent is not at "
+              + home.resolve(JAR)
+              + ": build with 'mvn install' or set KLAMBDA_AGENT_HOME to the folder holding "
+              + JAR);
     }
     return new AgentDistribution(home);
   }

@@ -14,16 +14,22 @@ import java.util.Map;
  */
 public final class AgentEnvironment {
   /**
-   * Set in a Pod: the function's processes run in a container of their own, started by the
-   * launcher that connects here.
+   * Set in a Pod: the function's processes run in a container of their own, started by the launcher
+   * that connects here.
    */
   public static final String LAUNCHER_ADDRESS = "KLAMBDA_LAUNCHER_ADDRESS";
 
   private AgentEnvironment() {}
 
-  /** @param billing how the agent's REPORT bills, as the gateway's meters do */
-  public static Map<String, String> of(FunctionConfig function, String region, String taskRoot,
-      boolean provisioned, BillingRule billing) {
+  /**
+   * @param billing how the agent's REPORT bills, as the gateway's meters do
+   */
+  public static Map<String, String> of(
+      FunctionConfig function,
+      String region,
+      String taskRoot,
+      boolean provisioned,
+      BillingRule billing) {
     Map<String, String> env = new LinkedHashMap<>(function.variables());
     env.put("KLAMBDA_RUNTIME", function.runtime());
     env.put("KLAMBDA_HANDLER", function.handler());
@@ -53,12 +59,16 @@ public final class AgentEnvironment {
   }
 
   /**
-   * What makes a warm-pool member an environment of the function: the variables above (but the
-   * task root, which is the member's own) and the code, with the modes its volume would have
-   * given the files.
+   * What makes a warm-pool member an environment of the function: the variables above (but the task
+   * root, which is the member's own) and the code, with the modes its volume would have given the
+   * files.
    */
-  public static PoolClaim claim(FunctionConfig function, String region, boolean provisioned,
-      Map<String, PoolClaim.CodeFile> code, BillingRule billing) {
+  public static PoolClaim claim(
+      FunctionConfig function,
+      String region,
+      boolean provisioned,
+      Map<String, PoolClaim.CodeFile> code,
+      BillingRule billing) {
     Map<String, String> env = of(function, region, "", provisioned, billing);
     env.remove("KLAMBDA_TASK_ROOT");
     return new PoolClaim(env, code);

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Inline code as a ConfigMap: one key per file (ConfigMap keys cannot hold '/', so nested paths
- * get a key of their own and an item that mounts it at its path), text in data, the rest in
- * binaryData. Pure: the controller writes it, the Pod template mounts it.
+ * Inline code as a ConfigMap: one key per file (ConfigMap keys cannot hold '/', so nested paths get
+ * a key of their own and an item that mounts it at its path), text in data, the rest in binaryData.
+ * Pure: the controller writes it, the Pod template mounts it.
  */
 public final class CodeConfigMap {
   private CodeConfigMap() {}
@@ -38,29 +38,43 @@ public final class CodeConfigMap {
   public static ConfigMap build(String namespace, String functionName, Map<String, byte[]> files) {
     Map<String, String> data = new TreeMap<>();
     Map<String, String> binaryData = new TreeMap<>();
-    files.forEach((path, content) -> {
-      String text = utf8(content);
-      if (text != null) {
-        data.put(key(path), text);
-      } else {
-        binaryData.put(key(path), Base64.getEncoder().encodeToString(content));
-      }
-    });
+    files.forEach(
+        (path, content) -> {
+          String text = utf8(content);
+          if (text != null) {
+            data.put(key(path), text);
+          } else {
+            binaryData.put(key(path), Base64.getEncoder().encodeToString(content));
+          }
+        });
     return new ConfigMapBuilder()
-        .withNewMetadata().withNamespace(namespace).withName(name(functionName))
-        .withLabels(Map.of(EnvironmentPodTemplate.MANAGED_BY, "klambda", EnvironmentPodTemplate.FUNCTION, functionName))
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name(functionName))
+        .withLabels(
+            Map.of(
+                EnvironmentPodTemplate.MANAGED_BY,
+                "klambda",
+                EnvironmentPodTemplate.FUNCTION,
+                functionName))
         .endMetadata()
-        .withData(data).withBinaryData(binaryData)
+        .withData(data)
+        .withBinaryData(binaryData)
         .build();
   }
 
   /** The volume items: every file at its path, executable where local mode would make it so. */
   public static List<KeyToPath> items(Map<String, byte[]> files) {
     List<KeyToPath> items = new ArrayList<>();
-    new TreeMap<>(files).forEach((path, content) -> items.add(new KeyToPathBuilder()
-        .withKey(key(path)).withPath(path)
-        .withMode(TaskRoot.executable(path, content) ? 0555 : 0444)
-        .build()));
+    new TreeMap<>(files)
+        .forEach(
+            (path, content) ->
+                items.add(
+                    new KeyToPathBuilder()
+                        .withKey(key(path))
+                        .withPath(path)
+                        .withMode(TaskRoot.executable(path, content) ? 0555 : 0444)
+                        .build()));
     return items;
   }
 

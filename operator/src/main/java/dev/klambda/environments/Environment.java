@@ -17,7 +17,8 @@ public final class Environment {
   private final String invokeToken;
 
   /** An environment whose agent takes work from anyone (tests). */
-  public Environment(String id, FunctionConfig function, URI address, CompletableFuture<Void> terminated) {
+  public Environment(
+      String id, FunctionConfig function, URI address, CompletableFuture<Void> terminated) {
     this(id, function, function.generation(), address, terminated, null);
   }
 
@@ -26,8 +27,13 @@ public final class Environment {
    *
    * @param invokeToken what its agent requires of an invocation; null for none
    */
-  public Environment(String id, FunctionConfig function, long generation, URI address,
-      CompletableFuture<Void> terminated, String invokeToken) {
+  public Environment(
+      String id,
+      FunctionConfig function,
+      long generation,
+      URI address,
+      CompletableFuture<Void> terminated,
+      String invokeToken) {
     this.id = id;
     this.function = function;
     this.generation = generation;

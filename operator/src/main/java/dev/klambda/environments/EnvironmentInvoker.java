@@ -17,15 +17,18 @@ public interface EnvironmentInvoker extends AutoCloseable {
    * The same, completing when the answer is there; failures as those of {@link #invoke}. This
    * default runs {@link #invoke} on a virtual thread of its own.
    */
-  default CompletableFuture<InvocationResult> invokeAsync(Environment environment, InvocationRequest request) {
+  default CompletableFuture<InvocationResult> invokeAsync(
+      Environment environment, InvocationRequest request) {
     CompletableFuture<InvocationResult> result = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      try {
-        result.complete(invoke(environment, request));
-      } catch (Exception e) {
-        result.completeExceptionally(e);
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                result.complete(invoke(environment, request));
+              } catch (Exception e) {
+                result.completeExceptionally(e);
+              }
+            });
     return result;
   }
 

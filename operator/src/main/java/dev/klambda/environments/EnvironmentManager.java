@@ -24,8 +24,8 @@ public interface EnvironmentManager extends AutoCloseable {
   CompletableFuture<Void> stop(Environment environment);
 
   /**
-   * Environments of the function that already exist, e.g. Pods a previous operator process
-   * started; any generation. None for local processes (they end with their klambda).
+   * Environments of the function that already exist, e.g. Pods a previous operator process started;
+   * any generation. None for local processes (they end with their klambda).
    */
   default java.util.List<Environment> existing(FunctionConfig function) {
     return java.util.List.of();

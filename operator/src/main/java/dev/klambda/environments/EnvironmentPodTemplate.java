@@ -1,8 +1,8 @@
 package dev.klambda.environments;
 
+import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.BillingRule;
 import dev.klambda.auth.PeerKey;
-import dev.klambda.agent.AgentProtocol;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.SizingPolicy;
@@ -42,37 +42,51 @@ import java.util.Map;
  *       the launcher, starts the runtime and extensions there for the agent.
  * </ul>
  *
- * The code is at the task root of both (the agent checks it, the runtime runs it), a private
- * {@code /tmp} in the function's, a grace period covering an invocation plus Shutdown, and a
- * restricted security context. There is no readiness probe: the router learns that Init is over
- * from the agent itself, and no Service selects these Pods.
+ * The code is at the task root of both (the agent checks it, the runtime runs it), a private {@code
+ * /tmp} in the function's, a grace period covering an invocation plus Shutdown, and a restricted
+ * security context. There is no readiness probe: the router learns that Init is over from the agent
+ * itself, and no Service selects these Pods.
  */
-public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region,
-    PeerKey keys, BillingRule billing) {
+public record EnvironmentPodTemplate(
+    String runtimeImage,
+    EnvironmentResources resources,
+    String region,
+    PeerKey keys,
+    BillingRule billing) {
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String FUNCTION = "klambda.dev/function";
   public static final String GENERATION = "klambda.dev/generation";
+
   /** On a warm-pool member until it is claimed: its pool's name, e.g. {@code provided-128}. */
   public static final String POOL = "klambda.dev/pool";
+
   public static final String AGENT_CONTAINER = "agent";
   public static final String FUNCTION_CONTAINER = "function";
   public static final String TASK_ROOT = "/var/task";
+
   /** The launcher in the runtime image (and in function images built FROM it). */
   public static final String LAUNCHER = "/opt/klambda/klambda-launcher";
+
   /** Where the launcher reaches the agent: the Pod's loopback. */
   static final String LAUNCHER_ADDRESS = "127.0.0.1:9002";
+
   /** Room for a claimed function's code: a ConfigMap's 1 MiB, with plenty to spare. */
   static final String POOL_CODE_SIZE = "16Mi";
+
   /** {@code /tmp} as in Lambda's default ephemeral storage. */
   static final String TMP_SIZE = "512Mi";
+
   /** Shutdown after the last invocation: runtime stop + extensions' 2 s, with room to spare. */
   private static final int SHUTDOWN_SECONDS = 5;
+
   private static final long NON_ROOT_UID = 10001;
+
   /**
-   * The agent's own user: the function's processes (another user, sharing the PID namespace)
-   * cannot read its variables, so the invoke token stays the gateway's and the agent's.
+   * The agent's own user: the function's processes (another user, sharing the PID namespace) cannot
+   * read its variables, so the invoke token stays the gateway's and the agent's.
    */
   private static final long AGENT_UID = 10002;
+
   /** A random value per Pod; the agent's invoke token is derived from it with the replicas' key. */
   public static final String INVOKE_NONCE = "klambda.dev/invoke-nonce";
 
@@ -82,12 +96,14 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   }
 
   /** Pods without invoke tokens: their agents take work from anyone (tests, benchmarks). */
-  public EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region) {
+  public EnvironmentPodTemplate(
+      String runtimeImage, EnvironmentResources resources, String region) {
     this(runtimeImage, resources, region, null, BillingRule.AWS);
   }
 
   /** Pods whose agents bill as AWS does (tests). */
-  public EnvironmentPodTemplate(String runtimeImage, EnvironmentResources resources, String region, PeerKey keys) {
+  public EnvironmentPodTemplate(
+      String runtimeImage, EnvironmentResources resources, String region, PeerKey keys) {
     this(runtimeImage, resources, region, keys, BillingRule.AWS);
   }
 
@@ -134,24 +150,38 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
         codeMounts.add(codeMount(true));
       }
       case CodeSource.FromConfigMap configMap -> {
-        volumes.add(new VolumeBuilder().withName("code").withNewConfigMap()
-            .withName(configMap.name()).withDefaultMode(0555).endConfigMap().build());
+        volumes.add(
+            new VolumeBuilder()
+                .withName("code")
+                .withNewConfigMap()
+                .withName(configMap.name())
+                .withDefaultMode(0555)
+                .endConfigMap()
+                .build());
         codeMounts.add(codeMount(true));
       }
       case CodeSource.FromImage fromImage -> image = fromImage.image();
     }
-    Map<String, String> agentEnv = AgentEnvironment.of(function, region, TASK_ROOT, provisioned, billing);
+    Map<String, String> agentEnv =
+        AgentEnvironment.of(function, region, TASK_ROOT, provisioned, billing);
     agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
         .withNewMetadata()
-          .withNamespace(function.namespace())
-          .withGenerateName(function.name() + "-")
-          .withLabels(labels(function))
-          .withAnnotations(annotations(agentEnv))
-          .withOwnerReferences(owner(function))
+        .withNamespace(function.namespace())
+        .withGenerateName(function.name() + "-")
+        .withLabels(labels(function))
+        .withAnnotations(annotations(agentEnv))
+        .withOwnerReferences(owner(function))
         .endMetadata()
-        .withSpec(spec(image, agentEnv, volumes, codeMounts, codeMounts, function.memoryMB(),
-            function.timeout().toSeconds()))
+        .withSpec(
+            spec(
+                image,
+                agentEnv,
+                volumes,
+                codeMounts,
+                codeMounts,
+                function.memoryMB(),
+                function.timeout().toSeconds()))
         .build();
   }
 
@@ -163,36 +193,62 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
    */
   public Pod buildPoolMember(PoolSpec pool) {
     List<Volume> volumes = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("code")
-        .withNewEmptyDir().withSizeLimit(new Quantity(POOL_CODE_SIZE)).endEmptyDir().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName("code")
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity(POOL_CODE_SIZE))
+            .endEmptyDir()
+            .build());
     Map<String, String> agentEnv = AgentEnvironment.poolMember(pool, TASK_ROOT);
     agentEnv.put(AgentEnvironment.LAUNCHER_ADDRESS, LAUNCHER_ADDRESS);
     return new PodBuilder()
         .withNewMetadata()
-          .withNamespace(pool.namespace())
-          .withGenerateName("klambda-pool-" + pool.name().replace('.', '-') + "-")
-          .withLabels(Map.of(MANAGED_BY, "klambda", POOL, pool.name()))
-          .withAnnotations(annotations(agentEnv))
+        .withNamespace(pool.namespace())
+        .withGenerateName("klambda-pool-" + pool.name().replace('.', '-') + "-")
+        .withLabels(Map.of(MANAGED_BY, "klambda", POOL, pool.name()))
+        .withAnnotations(annotations(agentEnv))
         .endMetadata()
-        .withSpec(spec(runtimeImage, agentEnv, volumes, List.of(codeMount(false)), List.of(codeMount(true)),
-            pool.memoryMB(), FunctionConfig.MAX_TIMEOUT_SECONDS))
+        .withSpec(
+            spec(
+                runtimeImage,
+                agentEnv,
+                volumes,
+                List.of(codeMount(false)),
+                List.of(codeMount(true)),
+                pool.memoryMB(),
+                FunctionConfig.MAX_TIMEOUT_SECONDS))
         .build();
   }
 
   /** The owner of a function's Pods (and of a pool member once claimed): deleted with it. */
   public static OwnerReference owner(FunctionConfig function) {
     return new OwnerReferenceBuilder()
-        .withApiVersion("klambda.dev/v1alpha1").withKind("Function")
-        .withName(function.name()).withUid(function.uid())
-        .withController(true).withBlockOwnerDeletion(true)
+        .withApiVersion("klambda.dev/v1alpha1")
+        .withKind("Function")
+        .withName(function.name())
+        .withUid(function.uid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
         .build();
   }
 
-  private PodSpec spec(String image, Map<String, String> agentEnv, List<Volume> codeVolumes,
-      List<VolumeMount> agentMounts, List<VolumeMount> codeMounts, int memoryMB, long timeoutSeconds) {
+  private PodSpec spec(
+      String image,
+      Map<String, String> agentEnv,
+      List<Volume> codeVolumes,
+      List<VolumeMount> agentMounts,
+      List<VolumeMount> codeMounts,
+      int memoryMB,
+      long timeoutSeconds) {
     List<Volume> volumes = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("tmp")
-        .withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE)).endEmptyDir().build());
+    volumes.add(
+        new VolumeBuilder()
+            .withName("tmp")
+            .withNewEmptyDir()
+            .withSizeLimit(new Quantity(TMP_SIZE))
+            .endEmptyDir()
+            .build());
     volumes.addAll(codeVolumes);
     List<VolumeMount> functionMounts = new ArrayList<>(codeMounts);
     functionMounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
@@ -205,30 +261,43 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
         .withEnableServiceLinks(false)
         .withTerminationGracePeriodSeconds(timeoutSeconds + SHUTDOWN_SECONDS)
         .withNewSecurityContext()
-          .withRunAsNonRoot(true).withRunAsUser(NON_ROOT_UID).withRunAsGroup(NON_ROOT_UID)
-          .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .withRunAsNonRoot(true)
+        .withRunAsUser(NON_ROOT_UID)
+        .withRunAsGroup(NON_ROOT_UID)
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
         .endSecurityContext()
-        .withInitContainers(new ContainerBuilder()
-            .withName(AGENT_CONTAINER)
-            .withImage(image)
-            // a native sidecar: started before the function's container, stopped after it
-            .withRestartPolicy("Always")
-            .addNewPort().withName("invoke").withContainerPort(AgentProtocol.INVOKE_PORT).endPort()
-            .withEnv(envVars(agentEnv))
-            .withResources(agentResources())
-            .withSecurityContext(new SecurityContextBuilder(restricted()).withRunAsUser(AGENT_UID).build())
-            .withVolumeMounts(agentMounts)
-            .build())
-        .withContainers(new ContainerBuilder()
-            .withName(FUNCTION_CONTAINER)
-            .withImage(image)
-            .withCommand(LAUNCHER)
-            .withResources(functionResources(memoryMB))
-            // the Init boost ends with an in-place resize of the CPU limit: no restart for that
-            .addNewResizePolicy().withResourceName("cpu").withRestartPolicy("NotRequired").endResizePolicy()
-            .withSecurityContext(restricted())
-            .withVolumeMounts(functionMounts)
-            .build())
+        .withInitContainers(
+            new ContainerBuilder()
+                .withName(AGENT_CONTAINER)
+                .withImage(image)
+                // a native sidecar: started before the function's container, stopped after it
+                .withRestartPolicy("Always")
+                .addNewPort()
+                .withName("invoke")
+                .withContainerPort(AgentProtocol.INVOKE_PORT)
+                .endPort()
+                .withEnv(envVars(agentEnv))
+                .withResources(agentResources())
+                .withSecurityContext(
+                    new SecurityContextBuilder(restricted()).withRunAsUser(AGENT_UID).build())
+                .withVolumeMounts(agentMounts)
+                .build())
+        .withContainers(
+            new ContainerBuilder()
+                .withName(FUNCTION_CONTAINER)
+                .withImage(image)
+                .withCommand(LAUNCHER)
+                .withResources(functionResources(memoryMB))
+                // the Init boost ends with an in-place resize of the CPU limit: no restart for that
+                .addNewResizePolicy()
+                .withResourceName("cpu")
+                .withRestartPolicy("NotRequired")
+                .endResizePolicy()
+                .withSecurityContext(restricted())
+                .withVolumeMounts(functionMounts)
+                .build())
         .withVolumes(volumes)
         .build();
   }
@@ -239,10 +308,11 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
    */
   private ResourceRequirements functionResources(int memoryMB) {
     long share = resources.sizing().cpuMillis(memoryMB);
-    Map<String, Quantity> requests = Map.of(
-        "memory", new Quantity(memoryMB + "Mi"),
-        "cpu", new Quantity(share + "m"),
-        "ephemeral-storage", new Quantity(TMP_SIZE));
+    Map<String, Quantity> requests =
+        Map.of(
+            "memory", new Quantity(memoryMB + "Mi"),
+            "cpu", new Quantity(share + "m"),
+            "ephemeral-storage", new Quantity(TMP_SIZE));
     Map<String, Quantity> limits = new LinkedHashMap<>(requests);
     if (resources.cpuLimit() == EnvironmentResources.CpuLimit.NONE) {
       limits.remove("cpu");
@@ -254,7 +324,8 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
 
   /** The template for a cluster that cannot resize a container in place: no Init boost. */
   public EnvironmentPodTemplate withoutInitBoost() {
-    return new EnvironmentPodTemplate(runtimeImage, resources.withoutInitBoost(), region, keys, billing);
+    return new EnvironmentPodTemplate(
+        runtimeImage, resources.withoutInitBoost(), region, keys, billing);
   }
 
   private ResourceRequirements agentResources() {
@@ -265,7 +336,8 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
       limits.put("cpu", new Quantity(resources.agentCpuLimitMillis() + "m"));
     }
     return new ResourceRequirementsBuilder()
-        .withRequests(Map.of("memory", memory, "cpu", new Quantity(resources.agentCpuRequestMillis() + "m")))
+        .withRequests(
+            Map.of("memory", memory, "cpu", new Quantity(resources.agentCpuRequestMillis() + "m")))
         .withLimits(limits)
         .build();
   }
@@ -275,7 +347,9 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
         .withAllowPrivilegeEscalation(false)
         .withReadOnlyRootFilesystem(true)
         .withRunAsNonRoot(true)
-        .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
         .build();
   }
 
@@ -286,11 +360,20 @@ public record EnvironmentPodTemplate(String runtimeImage, EnvironmentResources r
   }
 
   private static Volume codeVolume(String configMap, CodeSource.Inline inline) {
-    return new VolumeBuilder().withName("code").withNewConfigMap()
-        .withName(configMap).withItems(CodeConfigMap.items(inline.files())).endConfigMap().build();
+    return new VolumeBuilder()
+        .withName("code")
+        .withNewConfigMap()
+        .withName(configMap)
+        .withItems(CodeConfigMap.items(inline.files()))
+        .endConfigMap()
+        .build();
   }
 
   private static VolumeMount codeMount(boolean readOnly) {
-    return new VolumeMountBuilder().withName("code").withMountPath(TASK_ROOT).withReadOnly(readOnly).build();
+    return new VolumeMountBuilder()
+        .withName("code")
+        .withMountPath(TASK_ROOT)
+        .withReadOnly(readOnly)
+        .build();
   }
 }

@@ -3,8 +3,8 @@ package dev.klambda.environments;
 import dev.klambda.function.SizingPolicy;
 
 /**
- * CPU and memory of an environment Pod's two containers. The function's container gets exactly
- * the function's memory and its memory-based CPU (the sizing policy); the agent's container has
+ * CPU and memory of an environment Pod's two containers. The function's container gets exactly the
+ * function's memory and its memory-based CPU (the sizing policy); the agent's container has
  * resources of its own, visible to the scheduler, so klambda's overhead never comes out of the
  * function's budget.
  *
@@ -14,12 +14,17 @@ import dev.klambda.function.SizingPolicy;
  * @param agentCpuLimitMillis the agent's CPU limit; 0 for none. Generous by default: a JVM start
  *     needs ~150 ms of CPU, which a small quota would stretch to seconds on every cold start
  * @param agentMemoryMB the agent's memory request and limit
- * @param initCpuBoostMillis the function container's CPU limit until its first Init ends, when
- *     that is more than its share (with {@link CpuLimit#PROPORTIONAL}); 0 for no boost. The limit
- *     is then resized in place to the share (Kubernetes ≥ 1.33), as Lambda boosts CPU during Init
+ * @param initCpuBoostMillis the function container's CPU limit until its first Init ends, when that
+ *     is more than its share (with {@link CpuLimit#PROPORTIONAL}); 0 for no boost. The limit is
+ *     then resized in place to the share (Kubernetes ≥ 1.33), as Lambda boosts CPU during Init
  */
-public record EnvironmentResources(SizingPolicy sizing, CpuLimit cpuLimit, int agentCpuRequestMillis,
-    int agentCpuLimitMillis, int agentMemoryMB, int initCpuBoostMillis) {
+public record EnvironmentResources(
+    SizingPolicy sizing,
+    CpuLimit cpuLimit,
+    int agentCpuRequestMillis,
+    int agentCpuLimitMillis,
+    int agentMemoryMB,
+    int initCpuBoostMillis) {
 
   /** The function container's CPU limit policy ({@code --cpu-limit}). */
   public enum CpuLimit {
@@ -32,20 +37,27 @@ public record EnvironmentResources(SizingPolicy sizing, CpuLimit cpuLimit, int a
       return switch (value) {
         case "proportional" -> PROPORTIONAL;
         case "none" -> NONE;
-        default -> throw new IllegalArgumentException(
-            option + " must be proportional or none (got '" + value + "')");
+        default ->
+            throw new IllegalArgumentException(
+                option + " must be proportional or none (got '" + value + "')");
       };
     }
   }
 
   public static final int DEFAULT_AGENT_CPU_REQUEST_MILLIS = 50;
   public static final int DEFAULT_AGENT_CPU_LIMIT_MILLIS = 1000;
+
   /** A 48 MB heap (a 6 MB event and a 6 MB answer at once), metaspace, code cache, the JVM. */
   public static final int DEFAULT_AGENT_MEMORY_MB = 128;
 
   public static EnvironmentResources defaults(SizingPolicy sizing) {
-    return new EnvironmentResources(sizing, CpuLimit.PROPORTIONAL, DEFAULT_AGENT_CPU_REQUEST_MILLIS,
-        DEFAULT_AGENT_CPU_LIMIT_MILLIS, DEFAULT_AGENT_MEMORY_MB, 0);
+    return new EnvironmentResources(
+        sizing,
+        CpuLimit.PROPORTIONAL,
+        DEFAULT_AGENT_CPU_REQUEST_MILLIS,
+        DEFAULT_AGENT_CPU_LIMIT_MILLIS,
+        DEFAULT_AGENT_MEMORY_MB,
+        0);
   }
 
   /** Whether a function container of {@code memoryMB} starts with a CPU limit above its share. */
@@ -64,6 +76,7 @@ public record EnvironmentResources(SizingPolicy sizing, CpuLimit cpuLimit, int a
   }
 
   public EnvironmentResources withInitBoost(int millis) {
-    return new EnvironmentResources(sizing, cpuLimit, agentCpuRequestMillis, agentCpuLimitMillis, agentMemoryMB, millis);
+    return new EnvironmentResources(
+        sizing, cpuLimit, agentCpuRequestMillis, agentCpuLimitMillis, agentMemoryMB, millis);
   }
 }

@@ -6,4 +6,5 @@ package dev.klambda.environments;
  * @param clientContext the decoded client context JSON, or null
  * @param logTail whether the caller wants the log tail ({@code X-Amz-Log-Type: Tail})
  */
-public record InvocationRequest(String requestId, byte[] payload, String clientContext, boolean logTail) {}
+public record InvocationRequest(
+    String requestId, byte[] payload, String clientContext, boolean logTail) {}

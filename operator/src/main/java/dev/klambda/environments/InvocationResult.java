@@ -16,7 +16,11 @@ public record InvocationResult(
 
   /** How an invocation ended, as the agent reports it. */
   public enum Outcome {
-    SUCCESS, ERROR, TIMEOUT, CRASH, INIT_ERROR;
+    SUCCESS,
+    ERROR,
+    TIMEOUT,
+    CRASH,
+    INIT_ERROR;
 
     static Outcome fromHeader(String value) {
       return valueOf(value.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));

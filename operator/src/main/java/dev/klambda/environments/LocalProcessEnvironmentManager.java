@@ -19,8 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -33,15 +33,20 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Local mode's environments: one agent process per environment, on its own loopback address, with
  * the function's code written once into a task root under the work folder. The agent runs in its
- * own session ({@code setsid}) so a Ctrl-C in the terminal reaches klambda only, and klambda
- * shuts environments down in order. Warm-pool members are such processes too, with a task root of
- * their own that the agent writes the claiming function's code into.
+ * own session ({@code setsid}) so a Ctrl-C in the terminal reaches klambda only, and klambda shuts
+ * environments down in order. Warm-pool members are such processes too, with a task root of their
+ * own that the agent writes the claiming function's code into.
  */
 public final class LocalProcessEnvironmentManager implements EnvironmentManager, PoolMembers {
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-  private static final List<String> AGENT_JVM_OPTIONS = List.of(
-      "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xss512k",
-      "-XX:MaxRAM=256m", "-XX:-UsePerfData");
+  private static final List<String> AGENT_JVM_OPTIONS =
+      List.of(
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC",
+          "-Xshare:auto",
+          "-Xss512k",
+          "-XX:MaxRAM=256m",
+          "-XX:-UsePerfData");
   private static final Duration START_ALLOWANCE = Duration.ofSeconds(10);
 
   private final AgentDistribution agent;
@@ -54,12 +59,20 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   private final Executor executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Map<String, Path> taskRoots = new ConcurrentHashMap<>();
   private final Map<Environment, Process> processes = new ConcurrentHashMap<>();
+
   /** Unclaimed warm-pool members, by id. */
   private final Map<String, Launched> members = new ConcurrentHashMap<>();
 
-  /** @param billing how the agents' REPORT lines bill, as the meters do */
-  public LocalProcessEnvironmentManager(AgentDistribution agent, Path workDir, String region, BillingRule billing,
-      AgentClient agentClient, PrintStream logs) {
+  /**
+   * @param billing how the agents' REPORT lines bill, as the meters do
+   */
+  public LocalProcessEnvironmentManager(
+      AgentDistribution agent,
+      Path workDir,
+      String region,
+      BillingRule billing,
+      AgentClient agentClient,
+      PrintStream logs) {
     this.agent = agent;
     this.workDir = workDir;
     this.region = region;
@@ -75,10 +88,20 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
 
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
-    Launched launched = launch(newId(), function.key(),
-        AgentEnvironment.of(function, region, taskRoot(function).toString(), provisioned, billing));
-    Environment environment = new Environment(launched.id(), function, function.generation(), launched.address(),
-        launched.terminated(), launched.invokeToken());
+    Launched launched =
+        launch(
+            newId(),
+            function.key(),
+            AgentEnvironment.of(
+                function, region, taskRoot(function).toString(), provisioned, billing));
+    Environment environment =
+        new Environment(
+            launched.id(),
+            function,
+            function.generation(),
+            launched.address(),
+            launched.terminated(),
+            launched.invokeToken());
     processes.put(environment, launched.process());
     launched.terminated().thenRun(() -> processes.remove(environment));
     await(launched, function.initTimeout(), agentClient::awaitInitEnded);
@@ -94,9 +117,11 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     String id = newId();
     // the member's own task root: the claiming function's code is written there by the agent
     Path taskRoot = Files.createDirectories(workDir.resolve("pool").resolve(id));
-    Launched launched = launch(id, "pool " + pool, AgentEnvironment.poolMember(pool, taskRoot.toString()));
+    Launched launched =
+        launch(id, "pool " + pool, AgentEnvironment.poolMember(pool, taskRoot.toString()));
     launched.terminated().thenRun(() -> deleteQuietly(taskRoot));
-    PoolMember member = new PoolMember(id, pool, launched.address(), launched.terminated(), launched.invokeToken());
+    PoolMember member =
+        new PoolMember(id, pool, launched.address(), launched.terminated(), launched.invokeToken());
     members.put(id, launched);
     launched.terminated().thenRun(() -> members.remove(id));
     await(launched, Duration.ZERO, agentClient::awaitClaimable);
@@ -110,14 +135,27 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     if (launched == null) {
       throw new IOException("pool member " + member + " is gone");
     }
-    Environment environment = new Environment(member.id(), function, function.generation(), member.address(),
-        member.terminated(), member.invokeToken());
+    Environment environment =
+        new Environment(
+            member.id(),
+            function,
+            function.generation(),
+            member.address(),
+            member.terminated(),
+            member.invokeToken());
     processes.put(environment, launched.process());
     member.terminated().thenRun(() -> processes.remove(environment));
     launched.logPrefix().set(prefix(function.key(), member.id()));
     try {
-      agentClient.claim(member.address(), member.invokeToken(), AgentEnvironment.claim(function, region, provisioned,
-          CodeFiles.inline(((CodeSource.Inline) function.code()).files()), billing));
+      agentClient.claim(
+          member.address(),
+          member.invokeToken(),
+          AgentEnvironment.claim(
+              function,
+              region,
+              provisioned,
+              CodeFiles.inline(((CodeSource.Inline) function.code()).files()),
+              billing));
     } catch (IOException e) {
       kill(launched.process());
       throw e;
@@ -135,8 +173,13 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   }
 
   /** An agent process on a loopback address of its own, its output copied to the log. */
-  private record Launched(String id, Process process, URI address, CompletableFuture<Void> terminated,
-      AtomicReference<String> logPrefix, String invokeToken) {}
+  private record Launched(
+      String id,
+      Process process,
+      URI address,
+      CompletableFuture<Void> terminated,
+      AtomicReference<String> logPrefix,
+      String invokeToken) {}
 
   /** What a wait for the agent does: Init ended, or claimable. */
   private interface AgentWait {
@@ -144,13 +187,17 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
         throws IOException, InterruptedException;
   }
 
-  private Launched launch(String id, String name, Map<String, String> variables) throws IOException {
-    InetAddress address = addresses.allocate(AgentProtocol.INVOKE_PORT, AgentProtocol.RUNTIME_API_PORT);
+  private Launched launch(String id, String name, Map<String, String> variables)
+      throws IOException {
+    InetAddress address =
+        addresses.allocate(AgentProtocol.INVOKE_PORT, AgentProtocol.RUNTIME_API_PORT);
     Path tmp = Files.createDirectories(workDir.resolve("tmp").resolve(id));
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
     builder.environment().clear();
     // the host's PATH, so bootstrap scripts find the host's tools (a Pod has its image's)
-    builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+    builder
+        .environment()
+        .put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
     builder.environment().put("TMPDIR", tmp.toString());
     builder.environment().putAll(variables);
     String host = address.getHostAddress();
@@ -166,8 +213,13 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     // a platform thread: a blocking pipe read would pin a virtual thread's carrier
     Thread.ofPlatform().daemon().name("logs-" + id).start(() -> copyLogs(process, prefix));
     CompletableFuture<Void> terminated = process.onExit().thenRun(() -> deleteQuietly(tmp));
-    return new Launched(id, process,
-        URI.create("http://" + host + ":" + AgentProtocol.INVOKE_PORT), terminated, prefix, token);
+    return new Launched(
+        id,
+        process,
+        URI.create("http://" + host + ":" + AgentProtocol.INVOKE_PORT),
+        terminated,
+        prefix,
+        token);
   }
 
   /** Waits for the agent, within {@code limit} and the start allowance; kills it on failure. */
@@ -204,20 +256,29 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
 
   /** The function's code on disk, written on its first environment and shared by all of them. */
   private Path taskRoot(FunctionConfig function) {
-    return taskRoots.computeIfAbsent(function.key(), key -> {
-      try {
-        return TaskRoot.write(((CodeSource.Inline) function.code()).files(),
-            workDir.resolve("functions").resolve(function.namespace()).resolve(function.name()));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the code of " + key, e);
-      }
-    });
+    return taskRoots.computeIfAbsent(
+        function.key(),
+        key -> {
+          try {
+            return TaskRoot.write(
+                ((CodeSource.Inline) function.code()).files(),
+                workDir
+                    .resolve("functions")
+                    .resolve(function.namespace())
+                    .resolve(function.name()));
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the code of " + key, e);
+          }
+        });
   }
 
-  /** The agent's lines, split at {@code \n} alone: a log record's own line breaks are {@code \r}. */
+  /**
+   * The agent's lines, split at {@code \n} alone: a log record's own line breaks are {@code \r}.
+   */
   private void copyLogs(Process process, AtomicReference<String> prefix) {
-    try (BufferedReader in = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       StringBuilder line = new StringBuilder();
       for (int c; (c = in.read()) != -1; ) {
         if (c == '\n') {
@@ -236,8 +297,8 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
   }
 
   /**
-   * One record: a terminal would go back over the line at each {@code \r}, so its lines after
-   * the first are shown indented under the prefix, as one block.
+   * One record: a terminal would go back over the line at each {@code \r}, so its lines after the
+   * first are shown indented under the prefix, as one block.
    */
   private void print(String prefix, CharSequence record) {
     logs.println(prefix + record.toString().replace("\r", "\n" + " ".repeat(prefix.length())));
@@ -250,14 +311,16 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
       return CompletableFuture.completedFuture(null);
     }
     process.toHandle().destroy(); // SIGTERM; Process.destroy would also close its output
-    Duration grace = environment.function().timeout().plus(environment.function().initTimeout())
-        .plusSeconds(5);
-    return process.onExit()
+    Duration grace =
+        environment.function().timeout().plus(environment.function().initTimeout()).plusSeconds(5);
+    return process
+        .onExit()
         .orTimeout(grace.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionally(notInTime -> {
-          kill(process);
-          return process;
-        })
+        .exceptionally(
+            notInTime -> {
+              kill(process);
+              return process;
+            })
         .thenCompose(p -> environment.terminated());
   }
 

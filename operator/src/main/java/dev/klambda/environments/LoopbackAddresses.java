@@ -30,7 +30,8 @@ final class LoopbackAddresses {
         return address;
       }
     }
-    throw new IOException("no free loopback address found for ports " + java.util.Arrays.toString(ports));
+    throw new IOException(
+        "no free loopback address found for ports " + java.util.Arrays.toString(ports));
   }
 
   private static InetAddress address(int n) throws UnknownHostException {

@@ -1,10 +1,10 @@
 package dev.klambda.environments;
 
-import dev.klambda.informers.LatestState;
 import dev.klambda.agent.AgentProtocol;
 import dev.klambda.agent.PoolClaim;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.informers.LatestState;
 import dev.klambda.pool.PoolMember;
 import dev.klambda.pool.PoolMembers;
 import dev.klambda.pool.PoolSpec;
@@ -33,23 +33,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Execution environments as Pods, one per environment. A Pod is created when the router asks,
- * followed through an informer until it has an IP and its agent reports Init over, and deleted
- * only when the router stops it (an idle environment) — or replaced when it fails on its own.
- * Warm-pool members are Pods too, labelled with their pool until a function claims one: then
- * they get the function's labels and owner, and are its environment like any other. Pods outlive
- * the operator: a new operator process adopts them.
+ * followed through an informer until it has an IP and its agent reports Init over, and deleted only
+ * when the router stops it (an idle environment) — or replaced when it fails on its own. Warm-pool
+ * members are Pods too, labelled with their pool until a function claims one: then they get the
+ * function's labels and owner, and are its environment like any other. Pods outlive the operator: a
+ * new operator process adopts them.
  */
 public final class PodEnvironmentManager implements EnvironmentManager, PoolMembers {
   private static final Logger LOG = LoggerFactory.getLogger(PodEnvironmentManager.class);
 
   private final KubernetesClient client;
+
   /** Replaced by one without the Init boost when the cluster refuses in-place resizes. */
   private final AtomicReference<EnvironmentPodTemplate> template;
+
   private final InitCpuBoost boost;
   private final AgentClient agent;
   private final Duration startAllowance;
   private final List<SharedIndexInformer<Pod>> informers = new ArrayList<>();
   private final Executor executor = Executors.newVirtualThreadPerTaskExecutor();
+
   /** Pods this manager follows, by {@code namespace/name}: their IP when known, their end. */
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
 
@@ -59,8 +62,12 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
    * @param namespaces where Functions live; empty for all namespaces
    * @param startAllowance time for scheduling and image pulls, on top of the function's Init
    */
-  public PodEnvironmentManager(KubernetesClient client, Set<String> namespaces,
-      EnvironmentPodTemplate template, AgentClient agent, Duration startAllowance) {
+  public PodEnvironmentManager(
+      KubernetesClient client,
+      Set<String> namespaces,
+      EnvironmentPodTemplate template,
+      AgentClient agent,
+      Duration startAllowance) {
     this.client = client;
     this.template = new AtomicReference<>(template);
     this.boost = new InitCpuBoost(client, this.template);
@@ -68,12 +75,20 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     this.startAllowance = startAllowance;
     ResourceEventHandler<Pod> handler = LatestState.of(this::observed, pod -> gone(key(pod)));
     if (namespaces.isEmpty()) {
-      informers.add(client.pods().inAnyNamespace()
-          .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda").inform(handler));
+      informers.add(
+          client
+              .pods()
+              .inAnyNamespace()
+              .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")
+              .inform(handler));
     } else {
       for (String namespace : namespaces) {
-        informers.add(client.pods().inNamespace(namespace)
-            .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda").inform(handler));
+        informers.add(
+            client
+                .pods()
+                .inNamespace(namespace)
+                .withLabel(EnvironmentPodTemplate.MANAGED_BY, "klambda")
+                .inform(handler));
       }
     }
   }
@@ -86,12 +101,17 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   private Environment startNow(FunctionConfig function, boolean provisioned)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
-    return startPod(template.get().build(function, provisioned), deadline, "environment", (pod, ip, pending) -> {
-      Environment environment = environment(pod, function, ip, pending);
-      agent.awaitInitEnded(environment.address(), deadline, () -> !pending.terminated().isDone());
-      endInitBoost(pod);
-      return environment;
-    });
+    return startPod(
+        template.get().build(function, provisioned),
+        deadline,
+        "environment",
+        (pod, ip, pending) -> {
+          Environment environment = environment(pod, function, ip, pending);
+          agent.awaitInitEnded(
+              environment.address(), deadline, () -> !pending.terminated().isDone());
+          endInitBoost(pod);
+          return environment;
+        });
   }
 
   /** What a started Pod is waited for once it has an IP. */
@@ -125,11 +145,15 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
 
   private PoolMember startMemberNow(PoolSpec pool) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + startAllowance.toNanos();
-    return startPod(template.get().buildPoolMember(pool), deadline, "pool member", (pod, ip, pending) -> {
-      PoolMember member = member(pod, pool, ip, pending);
-      agent.awaitClaimable(member.address(), deadline, () -> !pending.terminated().isDone());
-      return member;
-    });
+    return startPod(
+        template.get().buildPoolMember(pool),
+        deadline,
+        "pool member",
+        (pod, ip, pending) -> {
+          PoolMember member = member(pod, pool, ip, pending);
+          agent.awaitClaimable(member.address(), deadline, () -> !pending.terminated().isDone());
+          return member;
+        });
   }
 
   /**
@@ -142,21 +166,35 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     String key = function.namespace() + "/" + member.id();
     long deadline = System.nanoTime() + function.initTimeout().plus(startAllowance).toNanos();
     try {
-      agent.claim(member.address(), member.invokeToken(),
-          AgentEnvironment.claim(function, template.get().region(), provisioned, code(function),
+      agent.claim(
+          member.address(),
+          member.invokeToken(),
+          AgentEnvironment.claim(
+              function,
+              template.get().region(),
+              provisioned,
+              code(function),
               template.get().billing()));
       // labelled while its Init runs: from now on the Pod is the function's, also for adoption
-      CompletableFuture<Void> labelled = CompletableFuture.runAsync(() -> label(member, function), executor);
-      Environment environment = new Environment(member.id(), function, function.generation(), member.address(),
-          member.terminated(), member.invokeToken());
+      CompletableFuture<Void> labelled =
+          CompletableFuture.runAsync(() -> label(member, function), executor);
+      Environment environment =
+          new Environment(
+              member.id(),
+              function,
+              function.generation(),
+              member.address(),
+              member.terminated(),
+              member.invokeToken());
       agent.awaitInitEnded(environment.address(), deadline, () -> !member.terminated().isDone());
       cached(key).ifPresent(this::endInitBoost);
       labelled.join();
       return environment;
     } catch (IOException | RuntimeException e) {
       delete(key);
-      throw new IOException("claiming pool member " + key + " for " + function.key() + " failed: "
-          + e.getMessage(), e);
+      throw new IOException(
+          "claiming pool member " + key + " for " + function.key() + " failed: " + e.getMessage(),
+          e);
     }
   }
 
@@ -172,10 +210,17 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   @Override
   public List<PoolMember> existingMembers(List<PoolSpec> pools) {
     List<PoolMember> members = new ArrayList<>();
-    for (Pod pod : untracked(p -> p.getMetadata().getLabels().containsKey(EnvironmentPodTemplate.POOL))) {
+    for (Pod pod :
+        untracked(p -> p.getMetadata().getLabels().containsKey(EnvironmentPodTemplate.POOL))) {
       String poolName = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.POOL);
-      PoolSpec pool = pools.stream().filter(p -> p.name().equals(poolName)
-          && p.namespace().equals(pod.getMetadata().getNamespace())).findFirst().orElse(null);
+      PoolSpec pool =
+          pools.stream()
+              .filter(
+                  p ->
+                      p.name().equals(poolName)
+                          && p.namespace().equals(pod.getMetadata().getNamespace()))
+              .findFirst()
+              .orElse(null);
       if (pool == null) {
         delete(key(pod)); // a pool no longer configured
         continue;
@@ -186,7 +231,9 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
       }
       PoolMember member = member(pod, pool, adopted.ip().join(), adopted);
       try {
-        agent.awaitClaimable(member.address(), System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
+        agent.awaitClaimable(
+            member.address(),
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(2),
             () -> !adopted.terminated().isDone());
         members.add(member);
       } catch (IOException e) {
@@ -207,21 +254,38 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   private void endInitBoost(Pod pod) {
     pod.getSpec().getContainers().stream()
         .filter(c -> c.getName().equals(EnvironmentPodTemplate.FUNCTION_CONTAINER))
-        .filter(c -> c.getResources().getLimits() != null && c.getResources().getLimits().containsKey("cpu")
-            && !c.getResources().getLimits().get("cpu").equals(c.getResources().getRequests().get("cpu")))
+        .filter(
+            c ->
+                c.getResources().getLimits() != null
+                    && c.getResources().getLimits().containsKey("cpu")
+                    && !c.getResources()
+                        .getLimits()
+                        .get("cpu")
+                        .equals(c.getResources().getRequests().get("cpu")))
         .findFirst()
-        .ifPresent(c -> boost.end(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
-            c.getResources().getRequests().get("cpu").toString()));
+        .ifPresent(
+            c ->
+                boost.end(
+                    pod.getMetadata().getNamespace(),
+                    pod.getMetadata().getName(),
+                    c.getResources().getRequests().get("cpu").toString()));
   }
 
   /** The function's labels and owner in place of the pool's label. */
   private void label(PoolMember member, FunctionConfig function) {
-    client.pods().inNamespace(function.namespace()).withName(member.id())
-        .edit(pod -> new PodBuilder(pod).editMetadata()
-            .removeFromLabels(EnvironmentPodTemplate.POOL)
-            .addToLabels(EnvironmentPodTemplate.labels(function))
-            .withOwnerReferences(EnvironmentPodTemplate.owner(function))
-            .endMetadata().build());
+    client
+        .pods()
+        .inNamespace(function.namespace())
+        .withName(member.id())
+        .edit(
+            pod ->
+                new PodBuilder(pod)
+                    .editMetadata()
+                    .removeFromLabels(EnvironmentPodTemplate.POOL)
+                    .addToLabels(EnvironmentPodTemplate.labels(function))
+                    .withOwnerReferences(EnvironmentPodTemplate.owner(function))
+                    .endMetadata()
+                    .build());
   }
 
   /** The function's code: inline from its spec, or read from its ConfigMap now. */
@@ -229,22 +293,36 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     return switch (function.code()) {
       case CodeSource.Inline inline -> CodeFiles.inline(inline.files());
       case CodeSource.FromConfigMap fromConfigMap -> {
-        ConfigMap configMap = client.configMaps().inNamespace(function.namespace())
-            .withName(fromConfigMap.name()).get();
+        ConfigMap configMap =
+            client
+                .configMaps()
+                .inNamespace(function.namespace())
+                .withName(fromConfigMap.name())
+                .get();
         if (configMap == null) {
-          throw new IOException("ConfigMap " + function.namespace() + "/" + fromConfigMap.name()
-              + " with the code of " + function.key() + " does not exist");
+          throw new IOException(
+              "ConfigMap "
+                  + function.namespace()
+                  + "/"
+                  + fromConfigMap.name()
+                  + " with the code of "
+                  + function.key()
+                  + " does not exist");
         }
         yield CodeFiles.of(configMap);
       }
       case CodeSource.FromImage image ->
-          throw new IOException("code in an image (" + image.image() + ") needs a Pod of that image");
+          throw new IOException(
+              "code in an image (" + image.image() + ") needs a Pod of that image");
     };
   }
 
   private PoolMember member(Pod pod, PoolSpec pool, String ip, Tracked tracked) {
-    return new PoolMember(pod.getMetadata().getName(), pool,
-        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated(),
+    return new PoolMember(
+        pod.getMetadata().getName(),
+        pool,
+        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT),
+        tracked.terminated(),
         template.get().invokeToken(pod));
   }
 
@@ -259,8 +337,14 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   @Override
   public List<Environment> existing(FunctionConfig function) {
     List<Environment> environments = new ArrayList<>();
-    for (Pod pod : untracked(p -> function.namespace().equals(p.getMetadata().getNamespace())
-        && function.name().equals(p.getMetadata().getLabels().get(EnvironmentPodTemplate.FUNCTION)))) {
+    for (Pod pod :
+        untracked(
+            p ->
+                function.namespace().equals(p.getMetadata().getNamespace())
+                    && function
+                        .name()
+                        .equals(
+                            p.getMetadata().getLabels().get(EnvironmentPodTemplate.FUNCTION)))) {
       Tracked adopted = adopt(pod);
       if (adopted != null) {
         environments.add(environment(pod, function, adopted.ip().join(), adopted));
@@ -269,12 +353,16 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
     return environments;
   }
 
-  /** Pods in the informers' caches that {@code selected} picks and nobody follows yet, not going away. */
+  /**
+   * Pods in the informers' caches that {@code selected} picks and nobody follows yet, not going
+   * away.
+   */
   private List<Pod> untracked(java.util.function.Predicate<Pod> selected) {
     List<Pod> pods = new ArrayList<>();
     for (SharedIndexInformer<Pod> informer : informers) {
       for (Pod pod : informer.getStore().list()) {
-        if (selected.test(pod) && !tracked.containsKey(key(pod))
+        if (selected.test(pod)
+            && !tracked.containsKey(key(pod))
             && pod.getMetadata().getDeletionTimestamp() == null) {
           pods.add(pod);
         }
@@ -300,14 +388,18 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
 
   private Environment environment(Pod pod, FunctionConfig function, String ip, Tracked tracked) {
     String generation = pod.getMetadata().getLabels().get(EnvironmentPodTemplate.GENERATION);
-    return new Environment(pod.getMetadata().getName(), function,
+    return new Environment(
+        pod.getMetadata().getName(),
+        function,
         generation == null ? -1 : Long.parseLong(generation),
-        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT), tracked.terminated(),
+        URI.create("http://" + ip + ":" + AgentProtocol.INVOKE_PORT),
+        tracked.terminated(),
         template.get().invokeToken(pod));
   }
 
   private Tracked track(String key) {
-    return tracked.computeIfAbsent(key, k -> new Tracked(new CompletableFuture<>(), new CompletableFuture<>()));
+    return tracked.computeIfAbsent(
+        key, k -> new Tracked(new CompletableFuture<>(), new CompletableFuture<>()));
   }
 
   private void observed(Pod pod) {
@@ -339,8 +431,10 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
   }
 
   private java.util.Optional<Pod> cached(String key) {
-    return informers.stream().map(i -> i.getStore().getByKey(key))
-        .filter(java.util.Objects::nonNull).findFirst();
+    return informers.stream()
+        .map(i -> i.getStore().getByKey(key))
+        .filter(java.util.Objects::nonNull)
+        .findFirst();
   }
 
   /** Failed or Succeeded: the agent is gone (crashed, evicted, OOM-killed). */

@@ -9,7 +9,7 @@ import dev.klambda.function.FunctionConfig;
  */
 @FunctionalInterface
 public interface Settlements {
-  Settlements NONE = (function, settlement) -> { };
+  Settlements NONE = (function, settlement) -> {};
 
   void settled(FunctionConfig function, Settlement settlement);
 }

@@ -21,15 +21,19 @@ final class TaskRoot {
       }
       Files.createDirectories(target.getParent());
       Files.write(target, file.getValue());
-      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
-          executable(file.getKey(), file.getValue()) ? "rwxr-xr-x" : "rw-r--r--"));
+      Files.setPosixFilePermissions(
+          target,
+          PosixFilePermissions.fromString(
+              executable(file.getKey(), file.getValue()) ? "rwxr-xr-x" : "rw-r--r--"));
     }
     return root;
   }
 
   /** Manifests carry no file modes: bootstrap, extensions and scripts with a shebang run. */
   static boolean executable(String path, byte[] content) {
-    return path.equals("bootstrap") || path.startsWith("extensions/")
-        || (content.length >= 2 && Arrays.equals(Arrays.copyOf(content, 2), "#!".getBytes(StandardCharsets.US_ASCII)));
+    return path.equals("bootstrap")
+        || path.startsWith("extensions/")
+        || (content.length >= 2
+            && Arrays.equals(Arrays.copyOf(content, 2), "#!".getBytes(StandardCharsets.US_ASCII)));
   }
 }

@@ -8,8 +8,8 @@ import dev.klambda.environments.InvocationRequest;
 import dev.klambda.eventsources.kafka.KafkaConsumers;
 import dev.klambda.eventsources.schedule.SchedulePoller;
 import dev.klambda.eventsources.sqs.SqsPoller;
-import dev.klambda.function.Violation;
 import dev.klambda.function.Destination;
+import dev.klambda.function.Violation;
 import dev.klambda.routing.AsyncInvoker;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.routing.ServiceException;
@@ -29,13 +29,14 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * Runs one poller per enabled mapping, in this process: a new generation replaces the poller, a
  * disabled or removed mapping stops it. Sources keep their position while stopped (an SQS queue
  * keeps its messages, a Kafka group its committed offsets), so re-enabling resumes where it
- * stopped. Credentials come from the mapping's Secret, read again on every apply: a rotated
- * Secret restarts the poller with the new credentials (the position is kept, as above). An SQS
- * queue's visibility timeout is checked against the function's timeout, as Lambda does, whenever
- * the mapping, its Secret or the function's timeout changed (and until the queue could be read).
+ * stopped. Credentials come from the mapping's Secret, read again on every apply: a rotated Secret
+ * restarts the poller with the new credentials (the position is kept, as above). An SQS queue's
+ * visibility timeout is checked against the function's timeout, as Lambda does, whenever the
+ * mapping, its Secret or the function's timeout changed (and until the queue could be read).
  */
 public final class EventSourceManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventSourceManager.class);
+
   /** A mapping whose poller cannot start: a configuration error, or something to wait for. */
   public static final class CannotStartException extends Exception {
     private final boolean retry;
@@ -55,7 +56,10 @@ public final class EventSourceManager implements AutoCloseable {
    * A poller, what it was started with (the mapping, the data of its Secret: null for none), and
    * for an SQS source the last check of its queue's visibility timeout (null for other sources).
    */
-  private record Running(MappingConfig mapping, Map<String, String> secret, VisibilityCheck visibility,
+  private record Running(
+      MappingConfig mapping,
+      Map<String, String> secret,
+      VisibilityCheck visibility,
       Poller poller) {}
 
   /**
@@ -72,16 +76,25 @@ public final class EventSourceManager implements AutoCloseable {
   private final Clock clock;
   private final SchedulePoller.Sleeper sleeper;
   private final Map<String, Running> running = new HashMap<>();
-  /** Set while this process must not poll (closed, or another replica leads): apply starts nothing. */
+
+  /**
+   * Set while this process must not poll (closed, or another replica leads): apply starts nothing.
+   */
   private boolean suspended;
 
   /**
    * Pollers that invoke through the gateway tier's Invoke API (the operator's): batches
    * synchronously, schedules and function destinations as Events.
    */
-  public static EventSourceManager through(GatewayInvoker gateway, String region, MappingObserver observer,
-      SecretSource secrets) {
-    return new EventSourceManager(gateway, gateway, observer, secrets, region, Clock.systemUTC(),
+  public static EventSourceManager through(
+      GatewayInvoker gateway, String region, MappingObserver observer, SecretSource secrets) {
+    return new EventSourceManager(
+        gateway,
+        gateway,
+        observer,
+        secrets,
+        region,
+        Clock.systemUTC(),
         SchedulePoller.Sleeper.REAL);
   }
 
@@ -89,8 +102,13 @@ public final class EventSourceManager implements AutoCloseable {
    * Pollers that invoke through the routers of this process (local mode): batches synchronously
    * (waiting up to the queue timeout for an environment), schedules and destinations as Events.
    */
-  public static EventSourceManager through(FunctionRegistry registry, AsyncInvoker async,
-      Duration queueTimeout, String region, MappingObserver observer, SecretSource secrets) {
+  public static EventSourceManager through(
+      FunctionRegistry registry,
+      AsyncInvoker async,
+      Duration queueTimeout,
+      String region,
+      MappingObserver observer,
+      SecretSource secrets) {
     return new EventSourceManager(
         (key, payload) -> {
           try {
@@ -99,16 +117,27 @@ public final class EventSourceManager implements AutoCloseable {
             LOG.error("function {}: an event was not accepted: {}", key, e.getMessage());
           }
         },
-        (key, payload) -> registry.invoke(key, request(payload), System.nanoTime() + queueTimeout.toNanos()),
-        observer, secrets, region, Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+        (key, payload) ->
+            registry.invoke(key, request(payload), System.nanoTime() + queueTimeout.toNanos()),
+        observer,
+        secrets,
+        region,
+        Clock.systemUTC(),
+        SchedulePoller.Sleeper.REAL);
   }
 
   private static InvocationRequest request(byte[] payload) {
     return new InvocationRequest(java.util.UUID.randomUUID().toString(), payload, null, false);
   }
 
-  EventSourceManager(EventSink sink, BatchInvoker invoker, MappingObserver observer, SecretSource secrets,
-      String region, Clock clock, SchedulePoller.Sleeper sleeper) {
+  EventSourceManager(
+      EventSink sink,
+      BatchInvoker invoker,
+      MappingObserver observer,
+      SecretSource secrets,
+      String region,
+      Clock clock,
+      SchedulePoller.Sleeper sleeper) {
     this.sink = sink;
     this.invoker = invoker;
     this.observer = new MappingTally(observer);
@@ -155,8 +184,12 @@ public final class EventSourceManager implements AutoCloseable {
    * timeout. A queue that cannot be read now does not make the mapping Invalid: the poller starts
    * (or keeps running) as for a queue that is down, and the next apply reads it again.
    */
-  private VisibilityCheck checkVisibility(MappingConfig mapping, MappingConfig.Sqs sqs, Map<String, String> secret,
-      Duration functionTimeout) throws CannotStartException {
+  private VisibilityCheck checkVisibility(
+      MappingConfig mapping,
+      MappingConfig.Sqs sqs,
+      Map<String, String> secret,
+      Duration functionTimeout)
+      throws CannotStartException {
     VisibilityCheck passed = passedCheck(mapping, secret, functionTimeout);
     if (passed != null) {
       return passed;
@@ -165,25 +198,33 @@ public final class EventSourceManager implements AutoCloseable {
     try (SqsClient client = sqsClient(sqs, secret)) {
       visibilityTimeout = SqsClients.visibilityTimeoutSeconds(client, sqs.queueUrl());
     } catch (SdkException | NumberFormatException e) {
-      if (visibilityUnchecked(mapping.key()) == null) { // when it starts failing, not on every reconcile
-        LOG.warn("mapping {}: the queue's VisibilityTimeout could not be read, checked again on the next apply: {}",
-            mapping.key(), e.getMessage());
+      if (visibilityUnchecked(mapping.key())
+          == null) { // when it starts failing, not on every reconcile
+        LOG.warn(
+            "mapping {}: the queue's VisibilityTimeout could not be read, checked again on the next apply: {}",
+            mapping.key(),
+            e.getMessage());
       }
       return new VisibilityCheck(functionTimeout, e.getMessage());
     }
-    Optional<Violation> violation = MappingValidator.queueVisibility(visibilityTimeout, functionTimeout);
+    Optional<Violation> violation =
+        MappingValidator.queueVisibility(visibilityTimeout, functionTimeout);
     if (violation.isPresent()) {
       throw new CannotStartException(violation.get().toString(), false);
     }
     return new VisibilityCheck(functionTimeout, null);
   }
 
-  private synchronized VisibilityCheck passedCheck(MappingConfig mapping, Map<String, String> secret,
-      Duration functionTimeout) {
+  private synchronized VisibilityCheck passedCheck(
+      MappingConfig mapping, Map<String, String> secret, Duration functionTimeout) {
     Running current = running.get(mapping.key());
-    boolean passed = current != null && current.mapping().sameGeneration(mapping)
-        && Objects.equals(current.secret(), secret) && current.visibility() != null
-        && current.visibility().unread() == null && current.visibility().functionTimeout().equals(functionTimeout);
+    boolean passed =
+        current != null
+            && current.mapping().sameGeneration(mapping)
+            && Objects.equals(current.secret(), secret)
+            && current.visibility() != null
+            && current.visibility().unread() == null
+            && current.visibility().functionTimeout().equals(functionTimeout);
     return passed ? current.visibility() : null;
   }
 
@@ -192,25 +233,31 @@ public final class EventSourceManager implements AutoCloseable {
     return current != null && current.mapping().sameGeneration(mapping);
   }
 
-  private synchronized void apply(MappingConfig mapping, Map<String, String> secret, VisibilityCheck visibility)
+  private synchronized void apply(
+      MappingConfig mapping, Map<String, String> secret, VisibilityCheck visibility)
       throws CannotStartException {
     if (!mapping.enabled() || suspended) {
       remove(mapping.key());
       return;
     }
     Running current = running.get(mapping.key());
-    if (current != null && current.mapping().sameGeneration(mapping) && Objects.equals(current.secret(), secret)) {
+    if (current != null
+        && current.mapping().sameGeneration(mapping)
+        && Objects.equals(current.secret(), secret)) {
       // the same poller; only the check may be newer
-      running.put(mapping.key(), new Running(current.mapping(), secret, visibility, current.poller()));
+      running.put(
+          mapping.key(), new Running(current.mapping(), secret, visibility, current.poller()));
       return;
     }
     remove(mapping.key());
     running.put(mapping.key(), new Running(mapping, secret, visibility, start(mapping, secret)));
   }
 
-  private Poller start(MappingConfig mapping, Map<String, String> secret) throws CannotStartException {
+  private Poller start(MappingConfig mapping, Map<String, String> secret)
+      throws CannotStartException {
     return switch (mapping.source()) {
-      case MappingConfig.Schedule schedule -> new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
+      case MappingConfig.Schedule schedule ->
+          new SchedulePoller(mapping, schedule, sink, region, clock, sleeper);
       case MappingConfig.Sqs sqs -> {
         SqsClient client = sqsClient(sqs, secret);
         RecordSender destination = destination(mapping, Map.of());
@@ -224,8 +271,10 @@ public final class EventSourceManager implements AutoCloseable {
     };
   }
 
-  private SqsClient sqsClient(MappingConfig.Sqs sqs, Map<String, String> secret) throws CannotStartException {
-    var credentials = secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret());
+  private SqsClient sqsClient(MappingConfig.Sqs sqs, Map<String, String> secret)
+      throws CannotStartException {
+    var credentials =
+        secret == null ? null : SourceCredentials.aws(secret, sqs.credentialsSecret());
     return SqsClients.of(regionOf(sqs.region()), sqs.endpoint(), credentials);
   }
 
@@ -238,16 +287,27 @@ public final class EventSourceManager implements AutoCloseable {
     return switch (mapping.onFailure()) {
       case null -> RecordSender.dropping(mapping.key());
       case Destination.ToQueue queue ->
-          RecordSender.queue(SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
-      case Destination.ToFunction function -> record ->
-          sink.submitEvent(mapping.namespace() + "/" + function.name(), record.getBytes(StandardCharsets.UTF_8));
-      case Destination.ToTopic topic -> RecordSender.topic(KafkaConnection.producer(
-          ((MappingConfig.Kafka) mapping.source()).bootstrapServers(), kafkaAuth,
-          "klambda-" + mapping.key() + "-on-failure"), topic.topic());
+          RecordSender.queue(
+              SqsClients.of(regionOf(queue.region()), queue.endpoint(), null), queue.queueUrl());
+      case Destination.ToFunction function ->
+          record ->
+              sink.submitEvent(
+                  mapping.namespace() + "/" + function.name(),
+                  record.getBytes(StandardCharsets.UTF_8));
+      case Destination.ToTopic topic ->
+          RecordSender.topic(
+              KafkaConnection.producer(
+                  ((MappingConfig.Kafka) mapping.source()).bootstrapServers(),
+                  kafkaAuth,
+                  "klambda-" + mapping.key() + "-on-failure"),
+              topic.topic());
     };
   }
 
-  /** What the mapping's pollers did (for its status): what was seeded, plus what this process counted. */
+  /**
+   * What the mapping's pollers did (for its status): what was seeded, plus what this process
+   * counted.
+   */
   public Map<MappingObserver.Event, Long> counts(String key) {
     return observer.counts(key);
   }
@@ -257,7 +317,9 @@ public final class EventSourceManager implements AutoCloseable {
     observer.seed(key, earlier);
   }
 
-  /** The mapping was deleted: its poller stops, and one made again under its name counts from zero. */
+  /**
+   * The mapping was deleted: its poller stops, and one made again under its name counts from zero.
+   */
   public synchronized void delete(String key) {
     remove(key);
     observer.forget(key);
@@ -270,8 +332,8 @@ public final class EventSourceManager implements AutoCloseable {
   }
 
   /**
-   * Why the SQS queue's visibility timeout is not checked yet (it could not be read); null when
-   * it was, or there is nothing to check.
+   * Why the SQS queue's visibility timeout is not checked yet (it could not be read); null when it
+   * was, or there is nothing to check.
    */
   public synchronized String visibilityUnchecked(String key) {
     Running r = running.get(key);
@@ -290,8 +352,8 @@ public final class EventSourceManager implements AutoCloseable {
   }
 
   /**
-   * Stops every poller and starts none until {@link #resume}: another replica owns the mappings
-   * now (a lost Lease), or this process is shutting down.
+   * Stops every poller and starts none until {@link #resume}: another replica owns the mappings now
+   * (a lost Lease), or this process is shutting down.
    */
   public synchronized void suspend() {
     suspended = true;

@@ -31,13 +31,20 @@ public record MappingConfig(
   /** Where the events come from. */
   public sealed interface Source {}
 
-  public record Schedule(String expressionText, ScheduleExpression expression, String input, ZoneId zone)
+  public record Schedule(
+      String expressionText, ScheduleExpression expression, String input, ZoneId zone)
       implements Source {}
 
-  public record Sqs(String queueUrl, String region, String endpoint, String credentialsSecret) implements Source {}
+  public record Sqs(String queueUrl, String region, String endpoint, String credentialsSecret)
+      implements Source {}
 
-  public record Kafka(String bootstrapServers, String topic, String consumerGroupId, String authSecret,
-      String startingPosition) implements Source {}
+  public record Kafka(
+      String bootstrapServers,
+      String topic,
+      String consumerGroupId,
+      String authSecret,
+      String startingPosition)
+      implements Source {}
 
   /** {@code namespace/name} of the mapping. */
   public String key() {
@@ -50,7 +57,9 @@ public record MappingConfig(
   }
 
   public boolean sameGeneration(MappingConfig other) {
-    return other != null && key().equals(other.key()) && java.util.Objects.equals(uid, other.uid)
+    return other != null
+        && key().equals(other.key())
+        && java.util.Objects.equals(uid, other.uid)
         && generation == other.generation;
   }
 }

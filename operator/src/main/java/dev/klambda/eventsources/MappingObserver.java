@@ -2,13 +2,21 @@ package dev.klambda.eventsources;
 
 /** Told what a mapping's poller did: where the klambda_esm_* metrics plug in. */
 public interface MappingObserver {
-  MappingObserver NONE = (mapping, event, count) -> { };
+  MappingObserver NONE = (mapping, event, count) -> {};
 
   /**
    * What happened to records of a mapping; {@code DELETE_FAILED}: an SQS message the queue did not
    * delete (after retries), which comes back and is handled again.
    */
-  enum Event { POLLED, FILTERED, INVOKED, FAILED, SENT_TO_DESTINATION, BATCH, DELETE_FAILED }
+  enum Event {
+    POLLED,
+    FILTERED,
+    INVOKED,
+    FAILED,
+    SENT_TO_DESTINATION,
+    BATCH,
+    DELETE_FAILED
+  }
 
   void counted(MappingConfig mapping, Event event, long count);
 

@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counts what each mapping's poller did (for its status) and passes everything on (to the metrics). */
+/**
+ * Counts what each mapping's poller did (for its status) and passes everything on (to the metrics).
+ */
 final class MappingTally implements MappingObserver {
   private final MappingObserver next;
   private final Map<String, Map<Event, LongAdder>> byMapping = new ConcurrentHashMap<>();
@@ -29,15 +31,17 @@ final class MappingTally implements MappingObserver {
   }
 
   /**
-   * Counts an earlier process reported (the mapping's status): the starting point of a mapping
-   * this process has not counted yet, so status counts survive restarts and failovers.
+   * Counts an earlier process reported (the mapping's status): the starting point of a mapping this
+   * process has not counted yet, so status counts survive restarts and failovers.
    */
   void seed(String mappingKey, Map<Event, Long> earlier) {
-    byMapping.computeIfAbsent(mappingKey, key -> {
-      Map<Event, LongAdder> counters = zeros();
-      earlier.forEach((event, count) -> counters.get(event).add(count));
-      return counters;
-    });
+    byMapping.computeIfAbsent(
+        mappingKey,
+        key -> {
+          Map<Event, LongAdder> counters = zeros();
+          earlier.forEach((event, count) -> counters.get(event).add(count));
+          return counters;
+        });
   }
 
   /** The mapping is gone: one made again under its name counts from zero. */

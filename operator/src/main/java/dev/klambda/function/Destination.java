@@ -9,8 +9,11 @@ import java.util.List;
  * Event invocation records. Exactly one target.
  */
 public sealed interface Destination {
-  /** @param credentialsSecret the Secret to send with; null for the AWS default credential chain */
-  record ToQueue(String queueUrl, String endpoint, String region, String credentialsSecret) implements Destination {}
+  /**
+   * @param credentialsSecret the Secret to send with; null for the AWS default credential chain
+   */
+  record ToQueue(String queueUrl, String endpoint, String region, String credentialsSecret)
+      implements Destination {}
 
   /**
    * @param bootstrapServers the topic's cluster; null for a mapping's (its source's cluster)
@@ -29,21 +32,30 @@ public sealed interface Destination {
     if (spec == null) {
       return null;
     }
-    int count = (spec.getSqs() != null ? 1 : 0) + (spec.getKafka() != null ? 1 : 0)
-        + (spec.getFunction() != null ? 1 : 0);
+    int count =
+        (spec.getSqs() != null ? 1 : 0)
+            + (spec.getKafka() != null ? 1 : 0)
+            + (spec.getFunction() != null ? 1 : 0);
     if (count != 1) {
-      violations.add(new Violation(field, "must set exactly one of sqs, kafka and function (got " + count + ")"));
+      violations.add(
+          new Violation(
+              field, "must set exactly one of sqs, kafka and function (got " + count + ")"));
       return null;
     }
     if (spec.getSqs() != null) {
       var sqs = spec.getSqs();
       required(violations, field + ".sqs.queueUrl", sqs.getQueueUrl());
-      return new ToQueue(sqs.getQueueUrl(), sqs.getEndpoint(), sqs.getRegion(), secret(sqs.getCredentialsSecretRef()));
+      return new ToQueue(
+          sqs.getQueueUrl(),
+          sqs.getEndpoint(),
+          sqs.getRegion(),
+          secret(sqs.getCredentialsSecretRef()));
     }
     if (spec.getKafka() != null) {
       var kafka = spec.getKafka();
       required(violations, field + ".kafka.topic", kafka.getTopic());
-      return new ToTopic(kafka.getTopic(), kafka.getBootstrapServers(), secret(kafka.getAuthSecretRef()));
+      return new ToTopic(
+          kafka.getTopic(), kafka.getBootstrapServers(), secret(kafka.getAuthSecretRef()));
     }
     required(violations, field + ".function.name", spec.getFunction().getName());
     return new ToFunction(spec.getFunction().getName());

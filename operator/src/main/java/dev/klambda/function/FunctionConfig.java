@@ -30,11 +30,40 @@ public record FunctionConfig(
    * A function that throttles at its limit as the gateway's default says, and handles Events as
    * Lambda does by default (retried, no destinations).
    */
-  public FunctionConfig(String namespace, String name, String uid, long generation, String runtime, String handler,
-      CodeSource code, int memoryMB, Duration timeout, Duration initTimeout, Map<String, String> variables,
-      Integer reservedConcurrency, int provisionedConcurrency, Duration idleTimeout, FunctionUrl url) {
-    this(namespace, name, uid, generation, runtime, handler, code, memoryMB, timeout, initTimeout, variables,
-        reservedConcurrency, provisionedConcurrency, idleTimeout, url, null, EventInvokeConfig.LAMBDA);
+  public FunctionConfig(
+      String namespace,
+      String name,
+      String uid,
+      long generation,
+      String runtime,
+      String handler,
+      CodeSource code,
+      int memoryMB,
+      Duration timeout,
+      Duration initTimeout,
+      Map<String, String> variables,
+      Integer reservedConcurrency,
+      int provisionedConcurrency,
+      Duration idleTimeout,
+      FunctionUrl url) {
+    this(
+        namespace,
+        name,
+        uid,
+        generation,
+        runtime,
+        handler,
+        code,
+        memoryMB,
+        timeout,
+        initTimeout,
+        variables,
+        reservedConcurrency,
+        provisionedConcurrency,
+        idleTimeout,
+        url,
+        null,
+        EventInvokeConfig.LAMBDA);
   }
 
   public static final int DEFAULT_MEMORY_MB = 128;
@@ -45,7 +74,9 @@ public record FunctionConfig(
 
   /** Whether both describe the same generation of the same Function (the spec is equal). */
   public boolean sameGeneration(FunctionConfig other) {
-    return other != null && key().equals(other.key()) && java.util.Objects.equals(uid, other.uid)
+    return other != null
+        && key().equals(other.key())
+        && java.util.Objects.equals(uid, other.uid)
         && generation == other.generation;
   }
 
@@ -54,7 +85,10 @@ public record FunctionConfig(
     return namespace + "/" + name;
   }
 
-  /** Where its function URL is served on a gateway: {@code /url/<namespace>/<name>/}; null without one. */
+  /**
+   * Where its function URL is served on a gateway: {@code /url/<namespace>/<name>/}; null without
+   * one.
+   */
   public String urlPath() {
     return url == null ? null : "/url/" + namespace + "/" + name + "/";
   }

@@ -4,9 +4,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The path of AWS Lambda's Invoke operation, {@code POST /2015-03-31/functions/{FunctionName}/invocations}:
- * where the gateway serves it, where pollers and replicas send it, and what a Function's status
- * and local mode tell users to call.
+ * The path of AWS Lambda's Invoke operation, {@code POST
+ * /2015-03-31/functions/{FunctionName}/invocations}: where the gateway serves it, where pollers and
+ * replicas send it, and what a Function's status and local mode tell users to call.
  */
 public final class InvokePath {
   public static final String PREFIX = "/2015-03-31/functions/";

@@ -1,7 +1,5 @@
 package dev.klambda.gateway;
 
-import dev.klambda.function.InvokePath;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +9,7 @@ import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.Refusal;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.InvokePath;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.routing.ServiceException;
 import java.net.URLDecoder;
@@ -22,12 +21,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The read operations of the Lambda API, so AWS tooling that looks before it invokes works:
- * {@code GetFunction}, {@code GetFunctionConfiguration} and {@code ListFunctions} (with
- * {@code Marker} and {@code MaxItems}), answered from the Functions this gateway serves in
- * Lambda's JSON shapes. RBAC decides as for invocations, with verbs {@code get} and {@code list} on
- * functions.klambda.dev; a listing shows the namespaces the caller may list. Writes stay with
- * {@code kubectl apply}: {@code CreateFunction} and the other writes are refused, saying so.
+ * The read operations of the Lambda API, so AWS tooling that looks before it invokes works: {@code
+ * GetFunction}, {@code GetFunctionConfiguration} and {@code ListFunctions} (with {@code Marker} and
+ * {@code MaxItems}), answered from the Functions this gateway serves in Lambda's JSON shapes. RBAC
+ * decides as for invocations, with verbs {@code get} and {@code list} on functions.klambda.dev; a
+ * listing shows the namespaces the caller may list. Writes stay with {@code kubectl apply}: {@code
+ * CreateFunction} and the other writes are refused, saying so.
  */
 final class FunctionReadApi {
   static final String LIST_PATH = "/2015-03-31/functions";
@@ -46,7 +45,8 @@ final class FunctionReadApi {
   /** Whether the request is a Lambda API call on functions that is not an invocation. */
   static boolean handles(GatewayExchange exchange) {
     String path = exchange.rawPath();
-    return (path.equals(LIST_PATH) || path.equals(LIST_PATH + "/")
+    return (path.equals(LIST_PATH)
+        || path.equals(LIST_PATH + "/")
         || path.startsWith(InvokePath.PREFIX) && !path.endsWith(InvokePath.SUFFIX));
   }
 
@@ -63,13 +63,15 @@ final class FunctionReadApi {
       }
       String rest = path.substring(InvokeApi.PATH_PREFIX.length());
       boolean configuration = rest.endsWith("/configuration");
-      String name = configuration ? rest.substring(0, rest.length() - "/configuration".length()) : rest;
+      String name =
+          configuration ? rest.substring(0, rest.length() - "/configuration".length()) : rest;
       if (name.isEmpty() || name.contains("/")) {
         // another operation on a function (aliases, policy, concurrency, ...): not served
         throw ServiceException.unknownOperation(exchange.method(), path);
       }
       if (!exchange.method().equals("GET")) {
-        throw writesStayWithKubectl(configuration ? "UpdateFunctionConfiguration" : "DeleteFunction");
+        throw writesStayWithKubectl(
+            configuration ? "UpdateFunctionConfiguration" : "DeleteFunction");
       }
       FunctionConfig function = readable(exchange, URLDecoder.decode(name, StandardCharsets.UTF_8));
       ObjectNode config = configuration(function);
@@ -83,22 +85,28 @@ final class FunctionReadApi {
       if (function.code() instanceof CodeSource.FromImage image) {
         code.put("RepositoryType", "ECR").put("ImageUri", image.image());
       } else {
-        code.put("RepositoryType", "Kubernetes"); // the code is in the Function (or its ConfigMap), not in S3
+        code.put(
+            "RepositoryType",
+            "Kubernetes"); // the code is in the Function (or its ConfigMap), not in S3
       }
       if (function.reservedConcurrency() != null) {
-        answer.putObject("Concurrency").put("ReservedConcurrentExecutions", function.reservedConcurrency());
+        answer
+            .putObject("Concurrency")
+            .put("ReservedConcurrentExecutions", function.reservedConcurrency());
       }
       send(exchange, 200, answer);
     } catch (ServiceException e) {
       InvokeApi.sendError(exchange, e);
     } catch (IllegalArgumentException e) {
-      InvokeApi.sendError(exchange, ServiceException.invalidParameter("FunctionName must be URL-encoded: "
-          + e.getMessage()));
+      InvokeApi.sendError(
+          exchange,
+          ServiceException.invalidParameter("FunctionName must be URL-encoded: " + e.getMessage()));
     }
   }
 
   /** The function, once the caller may get it: refused before its existence is told. */
-  private FunctionConfig readable(GatewayExchange exchange, String functionName) throws ServiceException {
+  private FunctionConfig readable(GatewayExchange exchange, String functionName)
+      throws ServiceException {
     InvokeApi.authorize(registry, guard, exchange, Action.GET, functionName, true);
     return registry.find(functionName);
   }
@@ -131,7 +139,8 @@ final class FunctionReadApi {
       if (marker != null && function.key().compareTo(marker) <= 0) {
         continue;
       }
-      if (!listable.computeIfAbsent(function.namespace(), namespace -> mayList(caller, namespace))) {
+      if (!listable.computeIfAbsent(
+          function.namespace(), namespace -> mayList(caller, namespace))) {
         continue;
       }
       if (functions.size() == maxItems) {
@@ -153,30 +162,34 @@ final class FunctionReadApi {
     try {
       return guard.allows(caller, Action.LIST, namespace);
     } catch (Refusal unavailable) {
-      return false; // the API server cannot be asked: list nothing of that namespace rather than all
+      return false; // the API server cannot be asked: list nothing of that namespace rather than
+      // all
     }
   }
 
   /** Lambda's FunctionConfiguration of what klambda knows of the function. */
   private ObjectNode configuration(FunctionConfig function) {
-    ObjectNode config = JSON.createObjectNode()
-        .put("FunctionName", function.name())
-        .put("FunctionArn", function.arn(registry.region()))
-        .put("Runtime", function.runtime())
-        .put("Handler", function.handler())
-        .put("CodeSize", codeSize(function))
-        .put("Description", "")
-        .put("Timeout", function.timeout().toSeconds())
-        .put("MemorySize", function.memoryMB())
-        .put("Version", "$LATEST")
-        .put("State", "Active")
-        .put("LastUpdateStatus", "Successful")
-        .put("PackageType", function.code() instanceof CodeSource.FromImage ? "Image" : "Zip");
+    ObjectNode config =
+        JSON.createObjectNode()
+            .put("FunctionName", function.name())
+            .put("FunctionArn", function.arn(registry.region()))
+            .put("Runtime", function.runtime())
+            .put("Handler", function.handler())
+            .put("CodeSize", codeSize(function))
+            .put("Description", "")
+            .put("Timeout", function.timeout().toSeconds())
+            .put("MemorySize", function.memoryMB())
+            .put("Version", "$LATEST")
+            .put("State", "Active")
+            .put("LastUpdateStatus", "Successful")
+            .put("PackageType", function.code() instanceof CodeSource.FromImage ? "Image" : "Zip");
     String sha = codeSha256(function);
     if (sha != null) {
       config.put("CodeSha256", sha);
     }
-    config.putObject("Environment").set("Variables", JSON.valueToTree(new TreeMap<>(function.variables())));
+    config
+        .putObject("Environment")
+        .set("Variables", JSON.valueToTree(new TreeMap<>(function.variables())));
     config.putArray("Architectures").add("x86_64");
     config.putObject("EphemeralStorage").put("Size", 512);
     config.putObject("TracingConfig").put("Mode", "PassThrough");
@@ -186,7 +199,8 @@ final class FunctionReadApi {
   /** Inline code's bytes (a ConfigMap's or an image's are not read here: 0). */
   private static long codeSize(FunctionConfig function) {
     return function.code() instanceof CodeSource.Inline inline
-        ? inline.files().values().stream().mapToLong(bytes -> bytes.length).sum() : 0;
+        ? inline.files().values().stream().mapToLong(bytes -> bytes.length).sum()
+        : 0;
   }
 
   /**
@@ -199,10 +213,12 @@ final class FunctionReadApi {
     }
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      new TreeMap<>(inline.files()).forEach((name, bytes) -> {
-        digest.update(name.getBytes(StandardCharsets.UTF_8));
-        digest.update(bytes);
-      });
+      new TreeMap<>(inline.files())
+          .forEach(
+              (name, bytes) -> {
+                digest.update(name.getBytes(StandardCharsets.UTF_8));
+                digest.update(bytes);
+              });
       return Base64.getEncoder().encodeToString(digest.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
@@ -210,8 +226,10 @@ final class FunctionReadApi {
   }
 
   private static ServiceException writesStayWithKubectl(String operation) {
-    return ServiceException.unsupported("klambda does not serve " + operation
-        + ": Functions are created and changed with kubectl apply (kind: Function, apiVersion: klambda.dev/v1alpha1)");
+    return ServiceException.unsupported(
+        "klambda does not serve "
+            + operation
+            + ": Functions are created and changed with kubectl apply (kind: Function, apiVersion: klambda.dev/v1alpha1)");
   }
 
   private static void send(GatewayExchange exchange, int status, ObjectNode body) {

@@ -20,15 +20,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lambda function URLs on the gateway: any method on {@code /url/<namespace>/<name>/<path>}, or
- * any path on a host {@code <name>.<namespace>.lambda-url.<domain>} (a wildcard DNS name and
- * Ingress, like Knative's), invokes a function that has {@code spec.url}. CORS preflights are
- * answered here without an invocation, as Lambda does.
+ * Lambda function URLs on the gateway: any method on {@code /url/<namespace>/<name>/<path>}, or any
+ * path on a host {@code <name>.<namespace>.lambda-url.<domain>} (a wildcard DNS name and Ingress,
+ * like Knative's), invokes a function that has {@code spec.url}. CORS preflights are answered here
+ * without an invocation, as Lambda does.
  */
 final class FunctionUrlApi {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionUrlApi.class);
   static final String PATH_PREFIX = "/url/";
-  private static final Pattern HOST = Pattern.compile("^([a-z0-9-]+)\\.([a-z0-9-]+)\\.lambda-url\\.", Pattern.CASE_INSENSITIVE);
+  private static final Pattern HOST =
+      Pattern.compile("^([a-z0-9-]+)\\.([a-z0-9-]+)\\.lambda-url\\.", Pattern.CASE_INSENSITIVE);
   private static final Pattern PATH = Pattern.compile("^/url/([a-z0-9-]+)/([a-z0-9-]+)(/.*)?$");
 
   /** How the body is framed is the server's business, not the function's. */
@@ -57,24 +58,28 @@ final class FunctionUrlApi {
     try {
       serve(exchange, requestId);
     } catch (ServiceException e) {
-      message(exchange, switch (e.status()) {
-        case 404 -> 404;
-        case 413 -> 413;
-        case 429 -> 429;
-        default -> 502;
-      }, switch (e.status()) {
-        case 404 -> "Not Found";
-        case 413 -> "Request Too Long";
-        case 429 -> "Rate Exceeded.";
-        default -> "Internal Server Error";
-      });
+      message(
+          exchange,
+          switch (e.status()) {
+            case 404 -> 404;
+            case 413 -> 413;
+            case 429 -> 429;
+            default -> 502;
+          },
+          switch (e.status()) {
+            case 404 -> "Not Found";
+            case 413 -> "Request Too Long";
+            case 429 -> "Rate Exceeded.";
+            default -> "Internal Server Error";
+          });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       message(exchange, 502, "Internal Server Error");
     }
   }
 
-  private void serve(GatewayExchange exchange, String requestId) throws ServiceException, InterruptedException {
+  private void serve(GatewayExchange exchange, String requestId)
+      throws ServiceException, InterruptedException {
     String rawPath = exchange.rawPath();
     String key;
     String path;
@@ -95,8 +100,10 @@ final class FunctionUrlApi {
       throw ServiceException.functionNotFound(key + " has no function URL");
     }
     String origin = exchange.header("Origin");
-    if (exchange.method().equals("OPTIONS") && origin != null
-        && exchange.header("Access-Control-Request-Method") != null && !url.allowOrigins().isEmpty()) {
+    if (exchange.method().equals("OPTIONS")
+        && origin != null
+        && exchange.header("Access-Control-Request-Method") != null
+        && !url.allowOrigins().isEmpty()) {
       preflight(exchange, url, origin);
       return;
     }
@@ -106,11 +113,23 @@ final class FunctionUrlApi {
       return;
     }
     byte[] body = readBody(exchange);
-    byte[] event = FunctionUrlEvents.event(new FunctionUrlEvents.HttpRequest(exchange.method(), path,
-        exchange.rawQuery(), exchange.headers(), exchange.remoteAddress(), body, requestId, function.name(),
-        Instant.now()));
-    InvocationResult result = registry.invoke(function.key(), new InvocationRequest(requestId, event, null, false),
-        System.nanoTime() + queueTimeout.toNanos());
+    byte[] event =
+        FunctionUrlEvents.event(
+            new FunctionUrlEvents.HttpRequest(
+                exchange.method(),
+                path,
+                exchange.rawQuery(),
+                exchange.headers(),
+                exchange.remoteAddress(),
+                body,
+                requestId,
+                function.name(),
+                Instant.now()));
+    InvocationResult result =
+        registry.invoke(
+            function.key(),
+            new InvocationRequest(requestId, event, null, false),
+            System.nanoTime() + queueTimeout.toNanos());
     if (result.functionError()) {
       corsHeaders(exchange, url, origin);
       message(exchange, 502, "Internal Server Error");
@@ -129,18 +148,22 @@ final class FunctionUrlApi {
     }
     HttpHeaders out = exchange.responseHeaders();
     try {
-      response.headers().forEach((name, value) -> {
-        if (!FRAMING_HEADERS.contains(name)) {
-          out.set(name, value);
-        }
-      });
+      response
+          .headers()
+          .forEach(
+              (name, value) -> {
+                if (!FRAMING_HEADERS.contains(name)) {
+                  out.set(name, value);
+                }
+              });
       response.cookies().forEach(cookie -> out.add("Set-Cookie", cookie));
     } catch (IllegalArgumentException badHeader) { // e.g. a line break in a value
       out.clear();
       message(exchange, 502, "Internal Server Error");
       return;
     }
-    corsHeaders(exchange, url, origin); // the URL's CORS settings win over the function's, as in Lambda
+    corsHeaders(
+        exchange, url, origin); // the URL's CORS settings win over the function's, as in Lambda
     send(exchange, response.status(), response.body());
   }
 
@@ -151,7 +174,8 @@ final class FunctionUrlApi {
    */
   private boolean authorized(GatewayExchange exchange, FunctionConfig function) {
     if (guard.isOpen()) {
-      LOG.warn("function {}: its AWS_IAM URL is refused to everyone while the gateway runs with --auth none",
+      LOG.warn(
+          "function {}: its AWS_IAM URL is refused to everyone while the gateway runs with --auth none",
           function.key());
       return false;
     }

@@ -18,19 +18,28 @@ import java.util.Map;
 
 /**
  * Lambda's function URL contract, pure: an HTTP request as the payload format 2.0 event, and the
- * function's result as the HTTP response (a {@code statusCode} object, or any other JSON as a
- * 200 {@code application/json} body).
+ * function's result as the HTTP response (a {@code statusCode} object, or any other JSON as a 200
+ * {@code application/json} body).
  */
 final class FunctionUrlEvents {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
+          .withZone(ZoneOffset.UTC);
 
   private FunctionUrlEvents() {}
 
   /** An HTTP request as the gateway received it; header names in any case. */
-  record HttpRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
-      String sourceIp, byte[] body, String requestId, String functionName, Instant time) {}
+  record HttpRequest(
+      String method,
+      String rawPath,
+      String rawQuery,
+      Map<String, List<String>> headers,
+      String sourceIp,
+      byte[] body,
+      String requestId,
+      String functionName,
+      Instant time) {}
 
   /** What goes back to the HTTP client. */
   record HttpResponse(int status, Map<String, String> headers, List<String> cookies, byte[] body) {}
@@ -38,14 +47,21 @@ final class FunctionUrlEvents {
   static byte[] event(HttpRequest request) {
     Map<String, String> headers = new LinkedHashMap<>();
     List<String> cookies = new ArrayList<>();
-    request.headers().forEach((name, values) -> {
-      String lower = name.toLowerCase(Locale.ROOT);
-      if (lower.equals("cookie")) {
-        values.forEach(v -> List.of(v.split(";\\s*")).stream().filter(c -> !c.isBlank()).forEach(cookies::add));
-      } else {
-        headers.merge(lower, String.join(",", values), (a, b) -> a + "," + b);
-      }
-    });
+    request
+        .headers()
+        .forEach(
+            (name, values) -> {
+              String lower = name.toLowerCase(Locale.ROOT);
+              if (lower.equals("cookie")) {
+                values.forEach(
+                    v ->
+                        List.of(v.split(";\\s*")).stream()
+                            .filter(c -> !c.isBlank())
+                            .forEach(cookies::add));
+              } else {
+                headers.merge(lower, String.join(",", values), (a, b) -> a + "," + b);
+              }
+            });
     ObjectNode event = JSON.createObjectNode();
     event.put("version", "2.0");
     event.put("routeKey", "$default");
@@ -79,8 +95,11 @@ final class FunctionUrlEvents {
     context.put("timeEpoch", request.time().toEpochMilli());
     if (request.body().length > 0) {
       boolean text = isText(headers.get("content-type"));
-      event.put("body", text ? new String(request.body(), StandardCharsets.UTF_8)
-          : Base64.getEncoder().encodeToString(request.body()));
+      event.put(
+          "body",
+          text
+              ? new String(request.body(), StandardCharsets.UTF_8)
+              : Base64.getEncoder().encodeToString(request.body()));
       event.put("isBase64Encoded", !text);
     } else {
       event.put("isBase64Encoded", false);
@@ -100,8 +119,10 @@ final class FunctionUrlEvents {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       parameters.merge(name, value, (a, b) -> a + "," + b);
     }
     return parameters;
@@ -112,7 +133,10 @@ final class FunctionUrlEvents {
       return true;
     }
     String type = contentType.toLowerCase(Locale.ROOT);
-    return type.startsWith("text/") || type.contains("json") || type.contains("xml") || type.contains("javascript")
+    return type.startsWith("text/")
+        || type.contains("json")
+        || type.contains("xml")
+        || type.contains("javascript")
         || type.startsWith("application/x-www-form-urlencoded");
   }
 
@@ -128,7 +152,10 @@ final class FunctionUrlEvents {
       return new HttpResponse(200, Map.of("content-type", "application/json"), List.of(), payload);
     }
     Map<String, String> headers = new LinkedHashMap<>();
-    result.path("headers").properties().forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
+    result
+        .path("headers")
+        .properties()
+        .forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText()));
     headers.putIfAbsent("content-type", "application/json");
     List<String> cookies = new ArrayList<>();
     result.path("cookies").forEach(c -> cookies.add(c.asText()));

@@ -45,8 +45,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP front door: the Lambda Invoke API and function URLs on one port, on Netty (chosen by
- * the side-by-side measurement in bench/RESULTS.md). Netty's event loop reads and writes. A warm
+ * The HTTP front door: the Lambda Invoke API and function URLs on one port, on Netty (chosen by the
+ * side-by-side measurement in bench/RESULTS.md). Netty's event loop reads and writes. A warm
  * invocation is answered without leaving the event loops: the request is checked there, an idle
  * environment taken, and the answer written when the agent's comes. Whatever must wait (for an
  * environment, for another replica, for an event's copy) runs on a virtual thread of its own, so
@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
   /** Past the Invoke API's 6 MB, so that its own limit answers with Lambda's error. */
   private static final int MAX_REQUEST = 7 * 1024 * 1024;
 
@@ -75,14 +76,22 @@ public final class Gateway implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile Channel server;
 
-  /** @param eventLoops Netty's threads for the server: the agent client's, which ends them */
+  /**
+   * @param eventLoops Netty's threads for the server: the agent client's, which ends them
+   */
   /**
    * @param guard who may invoke what
    * @param peers the replicas' shared key: a forwarded invocation proves with it that a replica
    *     authorized its caller
    */
-  public Gateway(InetSocketAddress address, FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout,
-      EventLoopGroup eventLoops, InvokeGuard guard, PeerKey peers) {
+  public Gateway(
+      InetSocketAddress address,
+      FunctionRegistry registry,
+      AsyncInvoker async,
+      Duration queueTimeout,
+      EventLoopGroup eventLoops,
+      InvokeGuard guard,
+      PeerKey peers) {
     this.requested = address;
     this.group = eventLoops;
     this.async = async;
@@ -98,21 +107,30 @@ public final class Gateway implements AutoCloseable {
 
   public void start() throws IOException {
     try {
-      server = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel channel) {
-              connections.add(channel);
-              // flow control: a pipelined request waits until the one before it is answered
-              channel.pipeline().addLast(new HttpServerCodec(), new Aggregator(),
-                  new FlowControlHandler(), new Dispatcher());
-            }
-          })
-          .bind(requested).sync().channel();
+      server =
+          new ServerBootstrap()
+              .group(group)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                      connections.add(channel);
+                      // flow control: a pipelined request waits until the one before it is answered
+                      channel
+                          .pipeline()
+                          .addLast(
+                              new HttpServerCodec(),
+                              new Aggregator(),
+                              new FlowControlHandler(),
+                              new Dispatcher());
+                    }
+                  })
+              .bind(requested)
+              .sync()
+              .channel();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while binding " + requested, e);
@@ -121,7 +139,10 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** Hands each whole request to a virtual thread; the connection reads no more until it is answered. */
+  /**
+   * Hands each whole request to a virtual thread; the connection reads no more until it is
+   * answered.
+   */
   private final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
     Dispatcher() {
       super(false); // released once answered, on the handler's thread
@@ -145,23 +166,26 @@ public final class Gateway implements AutoCloseable {
         request.release();
         return;
       }
-      handlers.execute(() -> {
-        try {
-          route(exchange).handle(exchange);
-        } catch (IOException | RuntimeException e) {
-          LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
-        } finally {
-          if (!exchange.answered()) {
-            InvokeApi.sendError(exchange, ServiceException.service("the gateway failed to answer"));
-          }
-          request.release();
-        }
-      });
+      handlers.execute(
+          () -> {
+            try {
+              route(exchange).handle(exchange);
+            } catch (IOException | RuntimeException e) {
+              LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
+            } finally {
+              if (!exchange.answered()) {
+                InvokeApi.sendError(
+                    exchange, ServiceException.service("the gateway failed to answer"));
+              }
+              request.release();
+            }
+          });
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-      LOG.debug("connection from {} failed: {}", context.channel().remoteAddress(), cause.toString());
+      LOG.debug(
+          "connection from {} failed: {}", context.channel().remoteAddress(), cause.toString());
       context.close();
     }
   }
@@ -178,24 +202,37 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
-    protected void handleOversizedMessage(ChannelHandlerContext context, HttpMessage oversized) throws Exception {
+    protected void handleOversizedMessage(ChannelHandlerContext context, HttpMessage oversized)
+        throws Exception {
       if (!(oversized instanceof HttpRequest request)) {
         super.handleOversizedMessage(context, oversized);
         return;
       }
       String host = request.headers().get(HttpHeaderNames.HOST);
-      boolean invoke = request.uri().startsWith(InvokeApi.PATH_PREFIX)
-          && (host == null || !host.toLowerCase(java.util.Locale.ROOT).contains(".lambda-url."));
+      boolean invoke =
+          request.uri().startsWith(InvokeApi.PATH_PREFIX)
+              && (host == null
+                  || !host.toLowerCase(java.util.Locale.ROOT).contains(".lambda-url."));
       FullHttpResponse response;
       if (invoke) {
-        ServiceException tooLarge = ServiceException.tooLarge("Event".equals(request.headers().get("X-Amz-Invocation-Type"))
-            ? InvokeApi.MAX_ASYNC_PAYLOAD : InvokeApi.MAX_SYNC_PAYLOAD);
-        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-            Unpooled.wrappedBuffer(InvokeApi.errorBody(tooLarge)));
+        ServiceException tooLarge =
+            ServiceException.tooLarge(
+                "Event".equals(request.headers().get("X-Amz-Invocation-Type"))
+                    ? InvokeApi.MAX_ASYNC_PAYLOAD
+                    : InvokeApi.MAX_SYNC_PAYLOAD);
+        response =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                Unpooled.wrappedBuffer(InvokeApi.errorBody(tooLarge)));
         response.headers().set("x-amzn-ErrorType", tooLarge.type());
       } else {
-        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-            Unpooled.wrappedBuffer("{\"Message\":\"Request Too Long\"}".getBytes(StandardCharsets.UTF_8)));
+        response =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                Unpooled.wrappedBuffer(
+                    "{\"Message\":\"Request Too Long\"}".getBytes(StandardCharsets.UTF_8)));
       }
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       HttpUtil.setContentLength(response, response.content().readableBytes());
@@ -208,9 +245,12 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** A function URL host serves that function's URL only, whatever the path: never the Invoke API. */
+  /**
+   * A function URL host serves that function's URL only, whatever the path: never the Invoke API.
+   */
   private static boolean isInvoke(GatewayExchange exchange) {
-    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX) && !FunctionReadApi.handles(exchange)
+    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX)
+        && !FunctionReadApi.handles(exchange)
         && !FunctionUrlApi.byHost(exchange);
   }
 
@@ -233,8 +273,9 @@ public final class Gateway implements AutoCloseable {
         return route.getValue();
       }
     }
-    return unknown -> InvokeApi.sendError(unknown,
-        ServiceException.unknownOperation(unknown.method(), unknown.rawPath()));
+    return unknown ->
+        InvokeApi.sendError(
+            unknown, ServiceException.unknownOperation(unknown.method(), unknown.rawPath()));
   }
 
   /** The bound address (the port is the real one when 0 was asked for). */
@@ -247,9 +288,9 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Stops taking connections and lets in-flight requests (and accepted events) finish within
-   * {@code grace}; then closes every connection. The environments are the caller's to stop (or
-   * keep, for adoption).
+   * Stops taking connections and lets in-flight requests (and accepted events) finish within {@code
+   * grace}; then closes every connection. The environments are the caller's to stop (or keep, for
+   * adoption).
    */
   public void stop(Duration grace) {
     long deadline = System.nanoTime() + grace.toNanos();

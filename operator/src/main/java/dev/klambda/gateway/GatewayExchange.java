@@ -1,7 +1,6 @@
 package dev.klambda.gateway;
 
 import dev.klambda.auth.AuthRequest;
-import java.util.function.IntConsumer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -21,12 +20,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * One request to the gateway, whole (Netty aggregated it), and its answer: what the Invoke API,
  * function URLs and the replicas' event copies need of an HTTP server. Answered once; the
- * connection reads its next request only after the answer is written, so answers keep the order
- * of their requests.
+ * connection reads its next request only after the answer is written, so answers keep the order of
+ * their requests.
  */
 public final class GatewayExchange implements AuthRequest {
   private final ChannelHandlerContext context;
@@ -39,7 +39,9 @@ public final class GatewayExchange implements AuthRequest {
   private byte[] body;
   private volatile IntConsumer onAnswer;
 
-  /** @param whenAnswered told once, when the answer is on its way */
+  /**
+   * @param whenAnswered told once, when the answer is on its way
+   */
   GatewayExchange(ChannelHandlerContext context, FullHttpRequest request, Runnable whenAnswered) {
     this.context = context;
     this.request = request;
@@ -81,7 +83,10 @@ public final class GatewayExchange implements AuthRequest {
   /** Every request header with its values, names as sent. */
   public Map<String, List<String>> headers() {
     Map<String, List<String>> headers = new LinkedHashMap<>();
-    request.headers().forEach(h -> headers.computeIfAbsent(h.getKey(), n -> new ArrayList<>()).add(h.getValue()));
+    request
+        .headers()
+        .forEach(
+            h -> headers.computeIfAbsent(h.getKey(), n -> new ArrayList<>()).add(h.getValue()));
     return headers;
   }
 
@@ -103,7 +108,8 @@ public final class GatewayExchange implements AuthRequest {
 
   public String remoteAddress() {
     return context.channel().remoteAddress() instanceof InetSocketAddress address
-        ? address.getAddress().getHostAddress() : String.valueOf(context.channel().remoteAddress());
+        ? address.getAddress().getHostAddress()
+        : String.valueOf(context.channel().remoteAddress());
   }
 
   /** The answer's headers, to set before {@link #respond}. */
@@ -123,20 +129,28 @@ public final class GatewayExchange implements AuthRequest {
     }
     answered = true;
     try {
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-          HttpResponseStatus.valueOf(status), body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
-          responseHeaders, EmptyHttpHeaders.INSTANCE);
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.valueOf(status),
+              body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
+              responseHeaders,
+              EmptyHttpHeaders.INSTANCE);
       HttpUtil.setContentLength(response, body.length);
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       if (!keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, "close");
       }
-      context.writeAndFlush(response).addListener(keepAlive
-          ? (ChannelFutureListener) written -> {
-            context.channel().config().setAutoRead(true);
-            context.read();
-          }
-          : ChannelFutureListener.CLOSE);
+      context
+          .writeAndFlush(response)
+          .addListener(
+              keepAlive
+                  ? (ChannelFutureListener)
+                      written -> {
+                        context.channel().config().setAutoRead(true);
+                        context.read();
+                      }
+                  : ChannelFutureListener.CLOSE);
     } finally {
       whenAnswered.run();
       IntConsumer listener = onAnswer;

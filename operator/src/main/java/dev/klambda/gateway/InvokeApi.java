@@ -1,6 +1,5 @@
 package dev.klambda.gateway;
 
-import dev.klambda.function.InvokePath;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,6 +13,7 @@ import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.function.InvokePath;
 import dev.klambda.routing.AsyncInvoker;
 import dev.klambda.routing.ForwardingProtocol;
 import dev.klambda.routing.FunctionRegistry;
@@ -34,20 +34,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * AWS Lambda's Invoke operation: {@code POST /2015-03-31/functions/{FunctionName}/invocations}
- * with its headers, status codes and error shapes, so the AWS SDKs and CLI work unchanged.
+ * AWS Lambda's Invoke operation: {@code POST /2015-03-31/functions/{FunctionName}/invocations} with
+ * its headers, status codes and error shapes, so the AWS SDKs and CLI work unchanged.
  */
 final class InvokeApi {
   private static final Logger LOG = LoggerFactory.getLogger(InvokeApi.class);
-  /** One line per invocation with {@code --audit-log}: who invoked which function, and the status. */
+
+  /**
+   * One line per invocation with {@code --audit-log}: who invoked which function, and the status.
+   */
   private static final Logger AUDIT = LoggerFactory.getLogger("klambda.audit");
+
   static final String PATH_PREFIX = InvokePath.PREFIX;
   private static final String PATH_SUFFIX = InvokePath.SUFFIX;
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
   static final int MAX_ASYNC_PAYLOAD = 1024 * 1024;
   private static final int MAX_CLIENT_CONTEXT = 3583;
-  /** Payloads up to this are read and checked on the event loop; larger ones on a virtual thread. */
+
+  /**
+   * Payloads up to this are read and checked on the event loop; larger ones on a virtual thread.
+   */
   private static final int READ_ON_EVENT_LOOP = 64 * 1024;
+
   private static final JsonFactory JSON = new JsonFactory();
 
   private final FunctionRegistry registry;
@@ -56,7 +64,12 @@ final class InvokeApi {
   private final InvokeGuard guard;
   private final PeerKey peers;
 
-  InvokeApi(FunctionRegistry registry, AsyncInvoker async, Duration queueTimeout, InvokeGuard guard, PeerKey peers) {
+  InvokeApi(
+      FunctionRegistry registry,
+      AsyncInvoker async,
+      Duration queueTimeout,
+      InvokeGuard guard,
+      PeerKey peers) {
     this.registry = registry;
     this.async = async;
     this.queueTimeout = queueTimeout;
@@ -65,7 +78,11 @@ final class InvokeApi {
   }
 
   /** A request checked and read: what remains is to run it. */
-  private record Prepared(FunctionConfig function, String type, InvocationRequest request, boolean forwarded,
+  private record Prepared(
+      FunctionConfig function,
+      String type,
+      InvocationRequest request,
+      boolean forwarded,
       long queueDeadlineNanos) {}
 
   /** Serves the request, waiting as long as it takes (on a virtual thread). */
@@ -85,7 +102,8 @@ final class InvokeApi {
    * copy at another replica first).
    */
   boolean tryAnswerNow(GatewayExchange exchange, Executor blocking) {
-    if (exchange.bodyLength() > READ_ON_EVENT_LOOP || "Event".equals(exchange.header("X-Amz-Invocation-Type"))) {
+    if (exchange.bodyLength() > READ_ON_EVENT_LOOP
+        || "Event".equals(exchange.header("X-Amz-Invocation-Type"))) {
       return false;
     }
     Prepared prepared;
@@ -102,52 +120,72 @@ final class InvokeApi {
       send(exchange, 204, new byte[0]);
       return true;
     }
-    FunctionRouter router = prepared.type().equals("RequestResponse")
-        ? registry.router(prepared.function().key()) : null;
-    CompletableFuture<InvocationResult> now = router == null ? null : router.tryInvokeNow(prepared.request());
+    FunctionRouter router =
+        prepared.type().equals("RequestResponse")
+            ? registry.router(prepared.function().key())
+            : null;
+    CompletableFuture<InvocationResult> now =
+        router == null ? null : router.tryInvokeNow(prepared.request());
     if (now == null) {
       blocking.execute(() -> runQuietly(exchange, prepared));
       return true;
     }
-    now.whenComplete((result, failed) -> {
-      if (result != null) {
-        respond(exchange, result, prepared.forwarded());
-        return;
-      }
-      Throwable cause = failed instanceof CompletionException wrapped && wrapped.getCause() != null
-          ? wrapped.getCause() : failed;
-      if (cause instanceof EnvironmentUnavailableException) {
-        blocking.execute(() -> runQuietly(exchange, prepared)); // another environment, or a new one
-      } else {
-        sendError(exchange, ServiceException.service("The execution environment was lost during the invocation: "
-            + cause));
-      }
-    });
+    now.whenComplete(
+        (result, failed) -> {
+          if (result != null) {
+            respond(exchange, result, prepared.forwarded());
+            return;
+          }
+          Throwable cause =
+              failed instanceof CompletionException wrapped && wrapped.getCause() != null
+                  ? wrapped.getCause()
+                  : failed;
+          if (cause instanceof EnvironmentUnavailableException) {
+            blocking.execute(
+                () -> runQuietly(exchange, prepared)); // another environment, or a new one
+          } else {
+            sendError(
+                exchange,
+                ServiceException.service(
+                    "The execution environment was lost during the invocation: " + cause));
+          }
+        });
     return true;
   }
 
   private String requestId(GatewayExchange exchange) {
-    String requestId = forwarded(exchange) ? exchange.header(ForwardingProtocol.REQUEST_ID)
-        : UUID.randomUUID().toString();
+    String requestId =
+        forwarded(exchange)
+            ? exchange.header(ForwardingProtocol.REQUEST_ID)
+            : UUID.randomUUID().toString();
     exchange.responseHeaders().set("x-amzn-RequestId", requestId);
     return requestId;
   }
 
-  /** Null when the caller's authorization cannot be decided without waiting and {@code mayWait} is false. */
-  private Prepared prepare(GatewayExchange exchange, String requestId, boolean mayWait) throws ServiceException {
+  /**
+   * Null when the caller's authorization cannot be decided without waiting and {@code mayWait} is
+   * false.
+   */
+  private Prepared prepare(GatewayExchange exchange, String requestId, boolean mayWait)
+      throws ServiceException {
     String rawPath = exchange.rawPath();
-    if (!exchange.method().equals("POST") || !rawPath.startsWith(PATH_PREFIX)
-        || !rawPath.endsWith(PATH_SUFFIX) || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
+    if (!exchange.method().equals("POST")
+        || !rawPath.startsWith(PATH_PREFIX)
+        || !rawPath.endsWith(PATH_SUFFIX)
+        || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
       throw ServiceException.unknownOperation(exchange.method(), rawPath);
     }
     String functionName;
     String qualifier;
     try {
-      functionName = URLDecoder.decode(
-          rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()), StandardCharsets.UTF_8);
+      functionName =
+          URLDecoder.decode(
+              rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()),
+              StandardCharsets.UTF_8);
       qualifier = queryParameter(exchange, "Qualifier");
     } catch (IllegalArgumentException e) {
-      throw ServiceException.invalidParameter("FunctionName and Qualifier must be URL-encoded: " + e.getMessage());
+      throw ServiceException.invalidParameter(
+          "FunctionName and Qualifier must be URL-encoded: " + e.getMessage());
     }
     if (functionName.endsWith(":$LATEST")) {
       functionName = functionName.substring(0, functionName.length() - ":$LATEST".length());
@@ -161,8 +199,10 @@ final class InvokeApi {
       if (guard.audits()) {
         String key = registry.keyOf(functionName);
         String type = orDefault(exchange.header("X-Amz-Invocation-Type"), "RequestResponse");
-        exchange.onAnswer(status -> AUDIT.info("function {}: {} invocation by {}: {}", key, type, caller.display(),
-            status));
+        exchange.onAnswer(
+            status ->
+                AUDIT.info(
+                    "function {}: {} invocation by {}: {}", key, type, caller.display(), status));
       }
     }
     FunctionConfig function = registry.find(functionName);
@@ -173,36 +213,57 @@ final class InvokeApi {
     String type = orDefault(exchange.header("X-Amz-Invocation-Type"), "RequestResponse");
     String logType = orDefault(exchange.header("X-Amz-Log-Type"), "None");
     if (!type.equals("RequestResponse") && !type.equals("Event") && !type.equals("DryRun")) {
-      throw ServiceException.invalidParameter("X-Amz-Invocation-Type must be RequestResponse, Event "
-          + "or DryRun (got '" + type + "')");
+      throw ServiceException.invalidParameter(
+          "X-Amz-Invocation-Type must be RequestResponse, Event "
+              + "or DryRun (got '"
+              + type
+              + "')");
     }
     if (!logType.equals("None") && !logType.equals("Tail")) {
-      throw ServiceException.invalidParameter("X-Amz-Log-Type must be None or Tail (got '" + logType + "')");
+      throw ServiceException.invalidParameter(
+          "X-Amz-Log-Type must be None or Tail (got '" + logType + "')");
     }
     String clientContext = clientContext(exchange.header("X-Amz-Client-Context"));
     int limit = type.equals("Event") ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
     byte[] payload = readPayload(exchange, limit);
-    InvocationRequest request = new InvocationRequest(requestId, payload, clientContext,
-        logType.equals("Tail") && type.equals("RequestResponse"));
-    long queueNanos = forwarded ? TimeUnit.MILLISECONDS.toNanos(queueMillis(exchange)) : queueTimeout.toNanos();
+    InvocationRequest request =
+        new InvocationRequest(
+            requestId,
+            payload,
+            clientContext,
+            logType.equals("Tail") && type.equals("RequestResponse"));
+    long queueNanos =
+        forwarded ? TimeUnit.MILLISECONDS.toNanos(queueMillis(exchange)) : queueTimeout.toNanos();
     return new Prepared(function, type, request, forwarded, System.nanoTime() + queueNanos);
   }
 
   /**
    * The caller, if it may do {@code action} with the function; decided before looking the function
-   * up, so that a function the caller may not see cannot be told from one that does not exist.
-   * Null when the decision needs the API server and {@code mayWait} is false.
+   * up, so that a function the caller may not see cannot be told from one that does not exist. Null
+   * when the decision needs the API server and {@code mayWait} is false.
    */
-  static Identity authorize(FunctionRegistry registry, InvokeGuard guard, GatewayExchange exchange, Action action,
-      String functionName, boolean mayWait) throws ServiceException {
+  static Identity authorize(
+      FunctionRegistry registry,
+      InvokeGuard guard,
+      GatewayExchange exchange,
+      Action action,
+      String functionName,
+      boolean mayWait)
+      throws ServiceException {
     String key = registry.keyOf(functionName);
     int slash = key.indexOf('/');
     try {
-      return guard.check(exchange, action, key.substring(0, slash), key.substring(slash + 1),
-          registry.arnOf(functionName), mayWait);
+      return guard.check(
+          exchange,
+          action,
+          key.substring(0, slash),
+          key.substring(slash + 1),
+          registry.arnOf(functionName),
+          mayWait);
     } catch (Refusal refusal) {
       if (guard.audits()) {
-        AUDIT.info("function {}: refused ({}): {}", key, refusal.reason().label(), refusal.getMessage());
+        AUDIT.info(
+            "function {}: refused ({}): {}", key, refusal.reason().label(), refusal.getMessage());
       }
       throw ServiceException.refused(refusal);
     }
@@ -213,7 +274,8 @@ final class InvokeApi {
     try {
       return Long.parseLong(exchange.header(ForwardingProtocol.QUEUE_MILLIS));
     } catch (NumberFormatException e) {
-      throw ServiceException.invalidParameter(ForwardingProtocol.QUEUE_MILLIS + " must be a number of milliseconds");
+      throw ServiceException.invalidParameter(
+          ForwardingProtocol.QUEUE_MILLIS + " must be a number of milliseconds");
     }
   }
 
@@ -224,7 +286,10 @@ final class InvokeApi {
     } catch (ServiceException e) {
       sendError(exchange, e);
     } catch (RuntimeException e) {
-      LOG.warn("function {}: request {} failed: {}", prepared.function().key(), prepared.request().requestId(),
+      LOG.warn(
+          "function {}: request {} failed: {}",
+          prepared.function().key(),
+          prepared.request().requestId(),
           e.toString());
       if (!exchange.answered()) {
         sendError(exchange, ServiceException.service("the gateway failed to answer"));
@@ -241,9 +306,14 @@ final class InvokeApi {
           async.submit(key, prepared.request());
           send(exchange, 202, new byte[0]);
         }
-        default -> respond(exchange, prepared.forwarded()
-            ? registry.invokeForwarded(key, prepared.request(), prepared.queueDeadlineNanos())
-            : registry.invoke(key, prepared.request(), prepared.queueDeadlineNanos()), prepared.forwarded());
+        default ->
+            respond(
+                exchange,
+                prepared.forwarded()
+                    ? registry.invokeForwarded(
+                        key, prepared.request(), prepared.queueDeadlineNanos())
+                    : registry.invoke(key, prepared.request(), prepared.queueDeadlineNanos()),
+                prepared.forwarded());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -261,7 +331,8 @@ final class InvokeApi {
         && exchange.header(ForwardingProtocol.QUEUE_MILLIS) != null;
   }
 
-  private static void respond(GatewayExchange exchange, InvocationResult result, boolean toReplica) {
+  private static void respond(
+      GatewayExchange exchange, InvocationResult result, boolean toReplica) {
     HttpHeaders out = exchange.responseHeaders();
     if (toReplica) {
       out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
@@ -284,7 +355,10 @@ final class InvokeApi {
     if (base64 == null || base64.isEmpty()) {
       return null;
     }
-    String rule = "X-Amz-Client-Context must be base64 of a JSON object of at most " + MAX_CLIENT_CONTEXT + " bytes";
+    String rule =
+        "X-Amz-Client-Context must be base64 of a JSON object of at most "
+            + MAX_CLIENT_CONTEXT
+            + " bytes";
     if (base64.length() > 4 * ((MAX_CLIENT_CONTEXT + 2) / 3)) {
       throw ServiceException.invalidParameter(rule);
     }
@@ -337,8 +411,11 @@ final class InvokeApi {
 
   /** Lambda's error body: {@code {"Type":"User","message":"...","Reason":"..."}}. */
   static byte[] errorBody(ServiceException e) {
-    StringBuilder body = new StringBuilder("{\"Type\":\"").append(e.blame()).append("\",\"message\":")
-        .append(quote(e.getMessage()));
+    StringBuilder body =
+        new StringBuilder("{\"Type\":\"")
+            .append(e.blame())
+            .append("\",\"message\":")
+            .append(quote(e.getMessage()));
     if (e.reason() != null) {
       body.append(",\"Reason\":").append(quote(e.reason()));
     }

@@ -38,17 +38,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The gateway's HTTP/1.1 client, on Netty: keep-alive connections reused per server (an agent
- * runs one invocation at a time, so it mostly has one; another gateway replica gets as many as
- * requests are forwarded to it at once). The caller's thread waits for the answer; the event loop
- * does the I/O. Chosen over the JDK's HttpClient by the side-by-side measurement in
- * bench/RESULTS.md ("HTTP stacks side by side"): a third of the CPU per request.
+ * The gateway's HTTP/1.1 client, on Netty: keep-alive connections reused per server (an agent runs
+ * one invocation at a time, so it mostly has one; another gateway replica gets as many as requests
+ * are forwarded to it at once). The caller's thread waits for the answer; the event loop does the
+ * I/O. Chosen over the JDK's HttpClient by the side-by-side measurement in bench/RESULTS.md ("HTTP
+ * stacks side by side"): a third of the CPU per request.
  */
 public final class HttpConnections implements AutoCloseable {
   /** The answer's body past the Invoke API's 6 MB payload, with room for headers' worth of log. */
   private static final int MAX_ANSWER = 7 * 1024 * 1024;
+
   private static final AttributeKey<Pending> PENDING = AttributeKey.valueOf("klambda.pending");
   private static final AttributeKey<Long> IDLE_SINCE = AttributeKey.valueOf("klambda.idleSince");
+
   /**
    * A connection idle longer than this is not reused but closed: the JDK's server (the agent's)
    * closes its idle connections after 30 s, and one closing just as a request is written would fail
@@ -61,22 +63,37 @@ public final class HttpConnections implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
+
   /** Idle keep-alive connections by server address. */
   private final Map<InetSocketAddress, Deque<Channel>> idle = new ConcurrentHashMap<>();
 
-  /** @param name names the event loops' threads */
+  /**
+   * @param name names the event loops' threads
+   */
   public HttpConnections(String name, Duration connectTimeout) {
-    this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-        Thread.ofPlatform().daemon().name(name + "-io-", 0).factory(), NioIoHandler.newFactory());
-    this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER), new Receiver());
-          }
-        });
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            Runtime.getRuntime().availableProcessors(),
+            Thread.ofPlatform().daemon().name(name + "-io-", 0).factory(),
+            NioIoHandler.newFactory());
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    channel
+                        .pipeline()
+                        .addLast(
+                            new HttpClientCodec(),
+                            new HttpObjectAggregator(MAX_ANSWER),
+                            new Receiver());
+                  }
+                });
   }
 
   /**
@@ -105,7 +122,8 @@ public final class HttpConnections implements AutoCloseable {
    * idle connection is reused, else one is made, without blocking the caller); the failures are
    * those of {@link #exchange}.
    */
-  public CompletableFuture<Answer> exchangeAsync(URI server, FullHttpRequest request, Duration timeout) {
+  public CompletableFuture<Answer> exchangeAsync(
+      URI server, FullHttpRequest request, Duration timeout) {
     InetSocketAddress address = new InetSocketAddress(server.getHost(), server.getPort());
     request.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort());
     HttpUtil.setContentLength(request, request.content().readableBytes());
@@ -115,22 +133,32 @@ public final class HttpConnections implements AutoCloseable {
       send(pooled, address, request, timeout, answer);
       return answer;
     }
-    bootstrap.connect(address).addListener((ChannelFuture connected) -> {
-      if (!connected.isSuccess()) {
-        request.release();
-        ConnectException refused = new ConnectException("cannot connect to " + address);
-        refused.initCause(connected.cause());
-        answer.completeExceptionally(refused);
-        return;
-      }
-      Channel channel = connected.channel();
-      // a connection the server closes (an agent whose environment stopped) leaves the pool, and an empty pool the map
-      channel.closeFuture().addListener(closed -> idle.computeIfPresent(address, (a, channels) -> {
-        channels.remove(channel);
-        return channels.isEmpty() ? null : channels;
-      }));
-      send(channel, address, request, timeout, answer);
-    });
+    bootstrap
+        .connect(address)
+        .addListener(
+            (ChannelFuture connected) -> {
+              if (!connected.isSuccess()) {
+                request.release();
+                ConnectException refused = new ConnectException("cannot connect to " + address);
+                refused.initCause(connected.cause());
+                answer.completeExceptionally(refused);
+                return;
+              }
+              Channel channel = connected.channel();
+              // a connection the server closes (an agent whose environment stopped) leaves the
+              // pool, and an empty pool the map
+              channel
+                  .closeFuture()
+                  .addListener(
+                      closed ->
+                          idle.computeIfPresent(
+                              address,
+                              (a, channels) -> {
+                                channels.remove(channel);
+                                return channels.isEmpty() ? null : channels;
+                              }));
+              send(channel, address, request, timeout, answer);
+            });
     return answer;
   }
 
@@ -139,7 +167,9 @@ public final class HttpConnections implements AutoCloseable {
     Deque<Channel> channels = idle.get(address);
     if (channels != null) {
       long now = System.nanoTime();
-      for (Channel channel = channels.pollFirst(); channel != null; channel = channels.pollFirst()) {
+      for (Channel channel = channels.pollFirst();
+          channel != null;
+          channel = channels.pollFirst()) {
         Long idleSince = channel.attr(IDLE_SINCE).get();
         if (channel.isActive() && idleSince != null && now - idleSince < MAX_IDLE_NANOS) {
           return channel;
@@ -150,27 +180,49 @@ public final class HttpConnections implements AutoCloseable {
     return null;
   }
 
-  private void send(Channel channel, InetSocketAddress address, FullHttpRequest request, Duration timeout,
+  private void send(
+      Channel channel,
+      InetSocketAddress address,
+      FullHttpRequest request,
+      Duration timeout,
       CompletableFuture<Answer> answer) {
-    ScheduledFuture<?> late = channel.eventLoop().schedule(() -> {
-      answer.completeExceptionally(new SocketTimeoutException("no answer from " + address + " within " + timeout));
-    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> late =
+        channel
+            .eventLoop()
+            .schedule(
+                () -> {
+                  answer.completeExceptionally(
+                      new SocketTimeoutException(
+                          "no answer from " + address + " within " + timeout));
+                },
+                timeout.toNanos(),
+                TimeUnit.NANOSECONDS);
     // the connection goes back to the pool before anyone hears the answer: a next request finds it
-    channel.attr(PENDING).set(new Pending(answer, answered -> {
-      late.cancel(false);
-      release(address, channel, answered);
-    }));
-    answer.whenComplete((answered, failed) -> {
-      if (failed != null) {
-        late.cancel(false);
-        channel.close();
-      }
-    });
-    channel.writeAndFlush(request).addListener(written -> {
-      if (!written.isSuccess()) {
-        answer.completeExceptionally(new IOException("sending to " + address + " failed", written.cause()));
-      }
-    });
+    channel
+        .attr(PENDING)
+        .set(
+            new Pending(
+                answer,
+                answered -> {
+                  late.cancel(false);
+                  release(address, channel, answered);
+                }));
+    answer.whenComplete(
+        (answered, failed) -> {
+          if (failed != null) {
+            late.cancel(false);
+            channel.close();
+          }
+        });
+    channel
+        .writeAndFlush(request)
+        .addListener(
+            written -> {
+              if (!written.isSuccess()) {
+                answer.completeExceptionally(
+                    new IOException("sending to " + address + " failed", written.cause()));
+              }
+            });
   }
 
   private void release(InetSocketAddress address, Channel channel, Answer answer) {
@@ -179,11 +231,13 @@ public final class HttpConnections implements AutoCloseable {
       return;
     }
     channel.attr(IDLE_SINCE).set(System.nanoTime());
-    idle.compute(address, (a, channels) -> {
-      Deque<Channel> pool = channels != null ? channels : new ConcurrentLinkedDeque<>();
-      pool.addFirst(channel);
-      return pool;
-    });
+    idle.compute(
+        address,
+        (a, channels) -> {
+          Deque<Channel> pool = channels != null ? channels : new ConcurrentLinkedDeque<>();
+          pool.addFirst(channel);
+          return pool;
+        });
   }
 
   /** The exchange waiting on a connection: its answer, and what to do with the connection first. */
@@ -195,8 +249,12 @@ public final class HttpConnections implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext context, FullHttpResponse response) {
       Pending pending = context.channel().attr(PENDING).getAndSet(null);
       if (pending != null && !pending.answer().isDone()) {
-        Answer answer = new Answer(response.status().code(), response.headers(),
-            ByteBufUtil.getBytes(response.content()), HttpUtil.isKeepAlive(response));
+        Answer answer =
+            new Answer(
+                response.status().code(),
+                response.headers(),
+                ByteBufUtil.getBytes(response.content()),
+                HttpUtil.isKeepAlive(response));
         pending.beforeAnswer().accept(answer);
         pending.answer().complete(answer);
       }

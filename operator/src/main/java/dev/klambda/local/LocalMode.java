@@ -1,6 +1,5 @@
 package dev.klambda.local;
 
-import dev.klambda.function.InvokePath;
 import dev.klambda.auth.AccessKey;
 import dev.klambda.auth.AccessKeys;
 import dev.klambda.auth.InvokeGuard;
@@ -17,12 +16,13 @@ import dev.klambda.eventsources.EventSourceManager;
 import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
+import dev.klambda.function.InvokePath;
 import dev.klambda.function.SizingPolicy;
+import dev.klambda.gateway.Gateway;
+import dev.klambda.metering.FileUsageStore;
 import dev.klambda.routing.EventJournal;
 import dev.klambda.routing.FunctionRegistry;
-import dev.klambda.gateway.Gateway;
 import dev.klambda.routing.Ownership;
-import dev.klambda.metering.FileUsageStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -44,12 +44,20 @@ public final class LocalMode implements AutoCloseable {
   private final List<FunctionConfig> functions;
   private final List<MappingConfig> mappings;
   private final Duration shutdownGrace;
+
   /** Whether requests must be signed (--auth sigv4): the printed aws line says so. */
   private final boolean signed;
+
   private final String region;
 
-  private LocalMode(DataPlane plane, EventSourceManager eventSources, Path usageFile, ManifestLoader.Result loaded,
-      Duration shutdownGrace, boolean signed, String region) {
+  private LocalMode(
+      DataPlane plane,
+      EventSourceManager eventSources,
+      Path usageFile,
+      ManifestLoader.Result loaded,
+      Duration shutdownGrace,
+      boolean signed,
+      String region) {
     this.plane = plane;
     this.eventSources = eventSources;
     this.usageFile = usageFile;
@@ -61,7 +69,8 @@ public final class LocalMode implements AutoCloseable {
   }
 
   /** Loads the manifests and starts serving; errors in manifests are printed to {@code err}. */
-  public static LocalMode start(Options options, PrintStream out, PrintStream err) throws IOException {
+  public static LocalMode start(Options options, PrintStream out, PrintStream err)
+      throws IOException {
     ManifestLoader.Result loaded =
         new ManifestLoader(new FunctionValidator(SizingPolicy.DEFAULT)).load(options.manifests());
     loaded.errors().forEach(e -> err.println("klambda: skipped " + e));
@@ -69,50 +78,90 @@ public final class LocalMode implements AutoCloseable {
       throw new IOException("no valid Function in " + options.manifests());
     }
     AgentDistribution agent = AgentDistribution.locate(System.getenv("KLAMBDA_AGENT_HOME"));
-    Path workDir = options.workDir() != null
-        ? Files.createDirectories(options.workDir())
-        : Files.createTempDirectory("klambda-local-");
+    Path workDir =
+        options.workDir() != null
+            ? Files.createDirectories(options.workDir())
+            : Files.createTempDirectory("klambda-local-");
     FileUsageStore usageStore = new FileUsageStore(options.usageFile(), options.billing());
     usageStore.load();
-    DataPlane plane = DataPlane.assemble(options, new DataPlane.Parts<>(
-        agentClient -> new LocalProcessEnvironmentManager(agent, workDir, options.region(),
-            options.billing().rule(), agentClient, out),
-        DataPlane.AtExit.STOP_ENVIRONMENTS, Ownership.ALONE, PeerKey.random(), EventJournal.IN_MEMORY,
-        loaded.secretSource(), guard(options, loaded, err), usageStore, MetricsReaders.anyone()));
+    DataPlane plane =
+        DataPlane.assemble(
+            options,
+            new DataPlane.Parts<>(
+                agentClient ->
+                    new LocalProcessEnvironmentManager(
+                        agent,
+                        workDir,
+                        options.region(),
+                        options.billing().rule(),
+                        agentClient,
+                        out),
+                DataPlane.AtExit.STOP_ENVIRONMENTS,
+                Ownership.ALONE,
+                PeerKey.random(),
+                EventJournal.IN_MEMORY,
+                loaded.secretSource(),
+                guard(options, loaded, err),
+                usageStore,
+                MetricsReaders.anyone()));
     loaded.functions().forEach(plane.registry()::deploy);
     plane.pool().start();
     plane.readyWhen(() -> true); // one process: ready as soon as it listens
     plane.listen();
-    Duration longest = loaded.functions().stream()
-        .map(f -> f.timeout().plus(f.initTimeout()))
-        .max(Duration::compareTo).orElse(Duration.ZERO);
+    Duration longest =
+        loaded.functions().stream()
+            .map(f -> f.timeout().plus(f.initTimeout()))
+            .max(Duration::compareTo)
+            .orElse(Duration.ZERO);
     EventSourceManager eventSources =
-        EventSourceManager.through(plane.registry(), plane.async(), options.queueTimeout(), options.region(),
-            plane.metrics().mappings(), loaded.secretSource());
+        EventSourceManager.through(
+            plane.registry(),
+            plane.async(),
+            options.queueTimeout(),
+            options.region(),
+            plane.metrics().mappings(),
+            loaded.secretSource());
     for (MappingConfig mapping : loaded.mappings()) {
       try {
-        Duration timeout = loaded.functions().stream().filter(f -> f.key().equals(mapping.functionKey()))
-            .findFirst().orElseThrow().timeout(); // the loader kept only mappings whose function it has
+        Duration timeout =
+            loaded.functions().stream()
+                .filter(f -> f.key().equals(mapping.functionKey()))
+                .findFirst()
+                .orElseThrow()
+                .timeout(); // the loader kept only mappings whose function it has
         eventSources.apply(mapping, timeout);
       } catch (EventSourceManager.CannotStartException e) {
-        err.println("klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
+        err.println(
+            "klambda: skipped event source mapping " + mapping.key() + ": " + e.getMessage());
       }
     }
-    return new LocalMode(plane, eventSources, options.usageFile(), loaded,
-        longest.plus(options.queueTimeout()).plusSeconds(2), !options.auth().methods().isEmpty(), options.region());
+    return new LocalMode(
+        plane,
+        eventSources,
+        options.usageFile(),
+        loaded,
+        longest.plus(options.queueTimeout()).plusSeconds(2),
+        !options.auth().methods().isEmpty(),
+        options.region());
   }
 
-  /** Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace. */
+  /**
+   * Local mode has no RBAC: an access key of the manifests invokes the functions of its namespace.
+   */
   private static InvokeGuard guard(Options options, ManifestLoader.Result loaded, PrintStream err) {
     if (options.auth().methods().isEmpty()) {
       return InvokeGuard.open();
     }
     if (loaded.accessKeys().isEmpty()) {
-      err.println("klambda: --auth sigv4: the manifests hold no Secret of type " + AccessKey.SECRET_TYPE
-          + ": no request can be signed");
+      err.println(
+          "klambda: --auth sigv4: the manifests hold no Secret of type "
+              + AccessKey.SECRET_TYPE
+              + ": no request can be signed");
     }
-    return new InvokeGuard(options.auth().methods(),
-        new SigV4(AccessKeys.of(loaded.accessKeys()), options.region(), Clock.systemUTC()), null,
+    return new InvokeGuard(
+        options.auth().methods(),
+        new SigV4(AccessKeys.of(loaded.accessKeys()), options.region(), Clock.systemUTC()),
+        null,
         Permissions.sameNamespace());
   }
 
@@ -137,23 +186,45 @@ public final class LocalMode implements AutoCloseable {
       String cliName = f.namespace().equals("default") ? f.name() : f.namespace() + "/" + f.name();
       String url = base + InvokePath.of(cliName);
       out.println();
-      out.println("  " + f.key() + "  (" + f.runtime() + ", " + f.memoryMB() + " MB, timeout "
-          + f.timeout().toSeconds() + " s)");
+      out.println(
+          "  "
+              + f.key()
+              + "  ("
+              + f.runtime()
+              + ", "
+              + f.memoryMB()
+              + " MB, timeout "
+              + f.timeout().toSeconds()
+              + " s)");
       out.println("    invoke URL: " + url);
       out.println("    curl -s -X POST '" + url + "' -d '{\"hello\":\"world\"}'");
       // fileb:// is raw bytes in the CLI v1 and v2 alike (v2 reads a --payload string as base64)
-      out.println("    echo '{\"hello\":\"world\"}' | aws lambda invoke --endpoint-url " + base
-          + (signed ? "" : " --no-sign-request") + " --region " + region + " --function-name " + cliName
-          + " --payload fileb:///dev/stdin /dev/stdout" + (signed ? "   (AWS_ACCESS_KEY_ID and "
-          + "AWS_SECRET_ACCESS_KEY of an access key in the manifests)" : ""));
+      out.println(
+          "    echo '{\"hello\":\"world\"}' | aws lambda invoke --endpoint-url "
+              + base
+              + (signed ? "" : " --no-sign-request")
+              + " --region "
+              + region
+              + " --function-name "
+              + cliName
+              + " --payload fileb:///dev/stdin /dev/stdout"
+              + (signed
+                  ? "   (AWS_ACCESS_KEY_ID and "
+                      + "AWS_SECRET_ACCESS_KEY of an access key in the manifests)"
+                  : ""));
       if (f.url() != null) {
-        out.println("    function URL: " + base + f.urlPath() + "   (curl -s " + base + f.urlPath() + ")");
+        out.println(
+            "    function URL: " + base + f.urlPath() + "   (curl -s " + base + f.urlPath() + ")");
       }
     }
     for (MappingConfig mapping : mappings) {
       out.println();
-      out.println("  event source mapping " + mapping.key() + " -> " + mapping.functionKey()
-          + (eventSources.isRunning(mapping.key()) ? "" : "  (not running: see above)"));
+      out.println(
+          "  event source mapping "
+              + mapping.key()
+              + " -> "
+              + mapping.functionKey()
+              + (eventSources.isRunning(mapping.key()) ? "" : "  (not running: see above)"));
     }
     out.println();
     out.println("Metrics: " + metricsUrl() + "   usage ledger: " + usageFile);
@@ -178,11 +249,15 @@ public final class LocalMode implements AutoCloseable {
       return 1;
     }
     local.printFunctions(out);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("klambda: stopping (in-flight invocations finish first)");
-      local.close();
-      out.println("klambda: stopped");
-    }, "klambda-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("klambda: stopping (in-flight invocations finish first)");
+                  local.close();
+                  out.println("klambda: stopped");
+                },
+                "klambda-shutdown"));
     return Commands.waitForShutdown();
   }
 }

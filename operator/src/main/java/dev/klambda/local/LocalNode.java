@@ -24,8 +24,10 @@ final class LocalNode {
 
   /** What {@code node --version} answered (null: no node to run), as a problem or null. */
   static String judge(String version) {
-    String needs = "nodejs22.x runs on this machine's Node.js, which must be " + REQUIRED_MAJOR
-        + " or later as 'node' on the PATH";
+    String needs =
+        "nodejs22.x runs on this machine's Node.js, which must be "
+            + REQUIRED_MAJOR
+            + " or later as 'node' on the PATH";
     if (version == null) {
       return needs + " (there is none)";
     }
@@ -33,7 +35,9 @@ final class LocalNode {
     if (!m.matches()) {
       return needs + " ('node --version' said '" + version.trim() + "')";
     }
-    return Integer.parseInt(m.group(1)) < REQUIRED_MAJOR ? needs + " (found " + version.trim() + ")" : null;
+    return Integer.parseInt(m.group(1)) < REQUIRED_MAJOR
+        ? needs + " (found " + version.trim() + ")"
+        : null;
   }
 
   /** The machine's answer, asked on first use. */

@@ -10,14 +10,14 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.klambda.api.EventSourceMapping;
 import dev.klambda.api.Function;
+import dev.klambda.auth.AccessKey;
+import dev.klambda.destinations.SecretSource;
 import dev.klambda.eventsources.MappingConfig;
 import dev.klambda.eventsources.MappingValidator;
 import dev.klambda.function.CodeSource;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
-import dev.klambda.auth.AccessKey;
-import dev.klambda.destinations.SecretSource;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,16 +40,20 @@ public final class ManifestLoader {
   static final String API_VERSION = "klambda.dev/v1alpha1";
 
   /** What was loaded, and what was refused (one message per bad document). */
-  public record Result(List<FunctionConfig> functions, List<MappingConfig> mappings,
-      Map<String, Map<String, String>> secrets, List<AccessKey> accessKeys, List<String> errors) {
+  public record Result(
+      List<FunctionConfig> functions,
+      List<MappingConfig> mappings,
+      Map<String, Map<String, String>> secrets,
+      List<AccessKey> accessKeys,
+      List<String> errors) {
     /** The Secrets of the manifests, for mappings' credentials. */
     public SecretSource secretSource() {
       return (namespace, name) -> secrets.get(namespace + "/" + name);
     }
   }
 
-  private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private final ObjectMapper yaml =
+      new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final FunctionValidator validator;
   private final MappingValidator mappingValidator = new MappingValidator();
 
@@ -75,8 +79,11 @@ public final class ManifestLoader {
       if (functions.stream().anyMatch(f -> f.key().equals(mapping.functionKey()))) {
         connected.add(mapping);
       } else {
-        errors.add(origins.get("mapping " + mapping.key()) + ": spec.functionName: no Function "
-            + mapping.functionKey() + " in the manifests");
+        errors.add(
+            origins.get("mapping " + mapping.key())
+                + ": spec.functionName: no Function "
+                + mapping.functionKey()
+                + " in the manifests");
       }
     }
     return new Result(functions, connected, secrets, List.copyOf(accessKeys), errors);
@@ -94,18 +101,25 @@ public final class ManifestLoader {
     try (Stream<Path> walk = Files.walk(path)) {
       return walk.filter(Files::isRegularFile)
           .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-          .sorted().collect(Collectors.toList());
+          .sorted()
+          .collect(Collectors.toList());
     } catch (IOException e) {
       errors.add(path + ": cannot read the folder: " + e.getMessage());
       return List.of();
     }
   }
 
-  private void loadFile(Path file, List<FunctionConfig> functions, List<MappingConfig> mappings,
-      Map<String, Map<String, String>> secrets, List<AccessKey> accessKeys, List<String> errors,
+  private void loadFile(
+      Path file,
+      List<FunctionConfig> functions,
+      List<MappingConfig> mappings,
+      Map<String, Map<String, String>> secrets,
+      List<AccessKey> accessKeys,
+      List<String> errors,
       Map<String, String> origins) {
     int document = 0;
-    try (MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
+    try (MappingIterator<JsonNode> documents =
+        yaml.readerFor(JsonNode.class).readValues(file.toFile())) {
       while (documents.hasNextValue()) {
         document++;
         JsonNode node = documents.nextValue();
@@ -113,31 +127,41 @@ public final class ManifestLoader {
         if (node == null || node.isNull() || node.isEmpty()) {
           continue;
         }
-        String problem = switch (node.path("kind").asText("")) {
-          case "EventSourceMapping" -> loadMapping(node, where, mappings, origins);
-          case "Secret" -> loadSecret(node, secrets, accessKeys);
-          default -> loadDocument(node, where, functions, origins);
-        };
+        String problem =
+            switch (node.path("kind").asText("")) {
+              case "EventSourceMapping" -> loadMapping(node, where, mappings, origins);
+              case "Secret" -> loadSecret(node, secrets, accessKeys);
+              default -> loadDocument(node, where, functions, origins);
+            };
         if (problem != null) {
           errors.add(where + ": " + problem);
         }
       }
     } catch (IOException | RuntimeException e) {
-      errors.add(file + (document > 0 ? " (document " + document + ")" : "") + ": not valid YAML: "
-          + firstLine(e.getMessage()));
+      errors.add(
+          file
+              + (document > 0 ? " (document " + document + ")" : "")
+              + ": not valid YAML: "
+              + firstLine(e.getMessage()));
     }
   }
 
   /** Loads one document; returns what is wrong with it, or null. */
-  private String loadDocument(JsonNode node, String where, List<FunctionConfig> functions,
-      Map<String, String> origins) {
+  private String loadDocument(
+      JsonNode node, String where, List<FunctionConfig> functions, Map<String, String> origins) {
     String apiVersion = node.path("apiVersion").asText(null);
     String kind = node.path("kind").asText(null);
     if (!API_VERSION.equals(apiVersion)) {
-      return "apiVersion: must be " + API_VERSION + " (got " + (apiVersion == null ? "nothing" : "'" + apiVersion + "'") + ")";
+      return "apiVersion: must be "
+          + API_VERSION
+          + " (got "
+          + (apiVersion == null ? "nothing" : "'" + apiVersion + "'")
+          + ")";
     }
     if (!"Function".equals(kind)) {
-      return "kind: must be Function, EventSourceMapping or Secret (got " + (kind == null ? "nothing" : "'" + kind + "'") + ")";
+      return "kind: must be Function, EventSourceMapping or Secret (got "
+          + (kind == null ? "nothing" : "'" + kind + "'")
+          + ")";
     }
     Function function;
     try {
@@ -172,7 +196,8 @@ public final class ManifestLoader {
     return null;
   }
 
-  private String loadMapping(JsonNode node, String where, List<MappingConfig> mappings, Map<String, String> origins) {
+  private String loadMapping(
+      JsonNode node, String where, List<MappingConfig> mappings, Map<String, String> origins) {
     if (!API_VERSION.equals(node.path("apiVersion").asText(null))) {
       return "apiVersion: must be " + API_VERSION;
     }
@@ -190,7 +215,10 @@ public final class ManifestLoader {
     }
     String earlier = origins.putIfAbsent("mapping " + mapping.key(), where);
     if (earlier != null) {
-      return "metadata.name: event source mapping " + mapping.key() + " is already defined in " + earlier;
+      return "metadata.name: event source mapping "
+          + mapping.key()
+          + " is already defined in "
+          + earlier;
     }
     mappings.add(mapping);
     return null;
@@ -200,8 +228,8 @@ public final class ManifestLoader {
    * A v1 Secret: {@code data} (base64) and {@code stringData}, as the API server merges them; one
    * of type {@value AccessKey#SECRET_TYPE} is an access key too.
    */
-  private static String loadSecret(JsonNode node, Map<String, Map<String, String>> secrets,
-      List<AccessKey> accessKeys) {
+  private static String loadSecret(
+      JsonNode node, Map<String, Map<String, String>> secrets, List<AccessKey> accessKeys) {
     if (!"v1".equals(node.path("apiVersion").asText(null))) {
       return "apiVersion: a Secret's must be v1";
     }
@@ -212,22 +240,37 @@ public final class ManifestLoader {
     Map<String, String> data = new HashMap<>();
     for (var entry : node.path("data").properties()) {
       try {
-        data.put(entry.getKey(), new String(Base64.getMimeDecoder().decode(entry.getValue().asText()), StandardCharsets.UTF_8));
+        data.put(
+            entry.getKey(),
+            new String(
+                Base64.getMimeDecoder().decode(entry.getValue().asText()), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
         return "data." + entry.getKey() + ": must be base64 (use stringData for plain text)";
       }
     }
-    node.path("stringData").properties().forEach(entry -> data.put(entry.getKey(), entry.getValue().asText()));
+    node.path("stringData")
+        .properties()
+        .forEach(entry -> data.put(entry.getKey(), entry.getValue().asText()));
     String namespace = node.path("metadata").path("namespace").asText("default");
     secrets.put(namespace + "/" + name, Map.copyOf(data));
     if (AccessKey.SECRET_TYPE.equals(node.path("type").asText(null))) {
       Map<String, String> annotations = new HashMap<>();
-      node.path("metadata").path("annotations").properties()
+      node.path("metadata")
+          .path("annotations")
+          .properties()
           .forEach(entry -> annotations.put(entry.getKey(), entry.getValue().asText()));
       try {
-        accessKeys.add(AccessKey.fromSecret(new SecretBuilder().withNewMetadata().withNamespace(namespace)
-            .withName(name).withAnnotations(annotations).endMetadata().withType(AccessKey.SECRET_TYPE)
-            .withStringData(data).build()));
+        accessKeys.add(
+            AccessKey.fromSecret(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withNamespace(namespace)
+                    .withName(name)
+                    .withAnnotations(annotations)
+                    .endMetadata()
+                    .withType(AccessKey.SECRET_TYPE)
+                    .withStringData(data)
+                    .build()));
       } catch (IllegalArgumentException e) {
         return e.getMessage();
       }

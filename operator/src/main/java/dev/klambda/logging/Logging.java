@@ -16,16 +16,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The process's log lines, on Logback: every event at INFO and above, on stderr (stdout is local
  * mode's, for what it prints to the user on purpose), as plain text or JSON ({@code --log-format}).
- * A Logback configuration file, when one is given ({@code -Dlogback.configurationFile}, or
- * {@code logback-test.xml} on the tests' class path), decides instead, levels and format alike.
+ * A Logback configuration file, when one is given ({@code -Dlogback.configurationFile}, or {@code
+ * logback-test.xml} on the tests' class path), decides instead, levels and format alike.
  */
 public final class Logging {
-  /** slf4j-simple's line, which klambda wrote before Logback: no time (the container runtime adds it). */
+  /**
+   * slf4j-simple's line, which klambda wrote before Logback: no time (the container runtime adds
+   * it).
+   */
   static final String PLAIN_PATTERN = "[%thread] %level %logger - %msg%n";
 
   private Logging() {}
 
-  /** Writes the process's log lines in this format from now on, unless a configuration file decides. */
+  /**
+   * Writes the process's log lines in this format from now on, unless a configuration file decides.
+   */
   public static void use(LogFormat format) {
     if (configurationFileGiven()) {
       return;
@@ -35,7 +40,10 @@ public final class Logging {
     install(context, stderr(), format);
   }
 
-  /** Logback's own search for its configuration file (a property, then the class path), as it does at start. */
+  /**
+   * Logback's own search for its configuration file (a property, then the class path), as it does
+   * at start.
+   */
   static boolean configurationFileGiven() {
     ClassLoader loader = Logging.class.getClassLoader();
     return System.getProperty(ClassicConstants.CONFIG_FILE_PROPERTY) != null
@@ -50,7 +58,8 @@ public final class Logging {
   }
 
   /** The root logger at INFO, writing through this appender in this format. */
-  static void install(LoggerContext context, OutputStreamAppender<ILoggingEvent> appender, LogFormat format) {
+  static void install(
+      LoggerContext context, OutputStreamAppender<ILoggingEvent> appender, LogFormat format) {
     appender.setContext(context);
     appender.setName("klambda");
     appender.setEncoder(encoder(context, format));
@@ -61,24 +70,25 @@ public final class Logging {
   }
 
   private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
-    Encoder<ILoggingEvent> encoder = switch (format) {
-      case PLAIN -> {
-        PatternLayoutEncoder pattern = new PatternLayoutEncoder();
-        pattern.setPattern(PLAIN_PATTERN);
-        yield pattern;
-      }
-      case JSON -> {
-        JsonEncoder json = new JsonEncoder();
-        // the message as formatted, not its template and arguments; no per-process noise
-        json.setWithMessage(false);
-        json.setWithArguments(false);
-        json.setWithFormattedMessage(true);
-        json.setWithSequenceNumber(false);
-        json.setWithNanoseconds(false);
-        json.setWithContext(false);
-        yield json;
-      }
-    };
+    Encoder<ILoggingEvent> encoder =
+        switch (format) {
+          case PLAIN -> {
+            PatternLayoutEncoder pattern = new PatternLayoutEncoder();
+            pattern.setPattern(PLAIN_PATTERN);
+            yield pattern;
+          }
+          case JSON -> {
+            JsonEncoder json = new JsonEncoder();
+            // the message as formatted, not its template and arguments; no per-process noise
+            json.setWithMessage(false);
+            json.setWithArguments(false);
+            json.setWithFormattedMessage(true);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
+            json.setWithContext(false);
+            yield json;
+          }
+        };
     encoder.setContext(context);
     encoder.start();
     return encoder;

@@ -35,14 +35,16 @@ public final class EventCopies implements AutoCloseable {
   private final Duration silence;
   private final LongSupplier nanoTime;
   private final Map<String, Origin> origins = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().daemon().name("event-copies").factory());
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("event-copies").factory());
 
   /**
    * @param silence how long a replica that left the members must have been silent before its events
    *     are run here: a replica that leaves in order goes on telling what it completed meanwhile
    */
-  public EventCopies(GatewayMembers members, AsyncInvoker async, Duration silence, LongSupplier nanoTime) {
+  public EventCopies(
+      GatewayMembers members, AsyncInvoker async, Duration silence, LongSupplier nanoTime) {
     this.members = members;
     this.async = async;
     this.silence = silence;
@@ -78,31 +80,42 @@ public final class EventCopies implements AutoCloseable {
     try {
       takeOverLostNow();
     } catch (RuntimeException e) {
-      LOG.error("gateway {}: running the event copies of lost replicas failed (retried)", members.identity(), e);
+      LOG.error(
+          "gateway {}: running the event copies of lost replicas failed (retried)",
+          members.identity(),
+          e);
     }
   }
 
   private void takeOverLostNow() {
     long now = nanoTime.getAsLong();
-    origins.forEach((origin, from) -> {
-      if (members.serves(origin) || now - from.heardNanos < silence.toNanos()) {
-        return;
-      }
-      for (Copy copy : from.copies.values()) {
-        try {
-          async.submit(copy.key(), copy.request());
-          from.copies.remove(copy.request().requestId());
-          LOG.info("function {}: event {} of the lost gateway {} runs here", copy.key(),
-              copy.request().requestId(), origin);
-        } catch (ServiceException e) {
-          LOG.warn("function {}: event {} of the lost gateway {} cannot be taken yet: {}", copy.key(),
-              copy.request().requestId(), origin, e.getMessage());
-        }
-      }
-      if (from.copies.isEmpty()) {
-        origins.remove(origin, from);
-      }
-    });
+    origins.forEach(
+        (origin, from) -> {
+          if (members.serves(origin) || now - from.heardNanos < silence.toNanos()) {
+            return;
+          }
+          for (Copy copy : from.copies.values()) {
+            try {
+              async.submit(copy.key(), copy.request());
+              from.copies.remove(copy.request().requestId());
+              LOG.info(
+                  "function {}: event {} of the lost gateway {} runs here",
+                  copy.key(),
+                  copy.request().requestId(),
+                  origin);
+            } catch (ServiceException e) {
+              LOG.warn(
+                  "function {}: event {} of the lost gateway {} cannot be taken yet: {}",
+                  copy.key(),
+                  copy.request().requestId(),
+                  origin,
+                  e.getMessage());
+            }
+          }
+          if (from.copies.isEmpty()) {
+            origins.remove(origin, from);
+          }
+        });
   }
 
   @Override

@@ -28,7 +28,9 @@ public final class EventCopyApi implements Gateway.Route {
   private final EventCopies copies;
   private final PeerKey peers;
 
-  /** @param peers the replicas' shared key: only a replica may hand over an event */
+  /**
+   * @param peers the replicas' shared key: only a replica may hand over an event
+   */
   public EventCopyApi(EventCopies copies, PeerKey peers) {
     this.copies = copies;
     this.peers = peers;
@@ -59,8 +61,16 @@ public final class EventCopyApi implements Gateway.Route {
         return;
       }
       String context = exchange.header(CLIENT_CONTEXT);
-      copies.keep(decode(rest), key, new InvocationRequest(requestId, body,
-          context == null ? null : new String(Base64.getDecoder().decode(context), StandardCharsets.UTF_8), false));
+      copies.keep(
+          decode(rest),
+          key,
+          new InvocationRequest(
+              requestId,
+              body,
+              context == null
+                  ? null
+                  : new String(Base64.getDecoder().decode(context), StandardCharsets.UTF_8),
+              false));
     }
     exchange.respond(204, new byte[0]);
   }

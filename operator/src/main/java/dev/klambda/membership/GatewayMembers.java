@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway replicas that serve now, and which of them routes each function. Each replica holds
- * a Lease of its own ({@code klambda-gateway-<identity>}, labelled {@value #LABEL}, its URL in
+ * The gateway replicas that serve now, and which of them routes each function. Each replica holds a
+ * Lease of its own ({@code klambda-gateway-<identity>}, labelled {@value #LABEL}, its URL in
  * {@value #URL_ANNOTATION}) and renews it; every replica watches them all. A Lease counts while it
  * was renewed within its duration by this replica's clock (the time its renewal was <em>seen</em>,
  * as client-go's leader election does, so clocks need not agree). A function is routed by the
@@ -54,18 +54,26 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
   private final Runnable changed;
   private final Map<String, Seen> seen = new ConcurrentHashMap<>();
   private final Map<String, URI> owners = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().daemon().name("gateway-members").factory());
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("gateway-members").factory());
   private final SharedIndexInformer<Lease> informer;
   private volatile List<Member> members = List.of();
   private volatile boolean leaving;
 
   /**
-   * @param duration how long a replica counts after its last renewal (it renews every {@code renewEvery})
+   * @param duration how long a replica counts after its last renewal (it renews every {@code
+   *     renewEvery})
    * @param changed told (on one thread) whenever the members change, so routing can follow
    */
-  public GatewayMembers(KubernetesClient client, String namespace, String identity, Duration duration,
-      Duration renewEvery, LongSupplier nanoTime, Runnable changed) {
+  public GatewayMembers(
+      KubernetesClient client,
+      String namespace,
+      String identity,
+      Duration duration,
+      Duration renewEvery,
+      LongSupplier nanoTime,
+      Runnable changed) {
     this.client = client;
     this.namespace = namespace;
     this.identity = identity;
@@ -73,10 +81,18 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     this.renewEvery = renewEvery;
     this.nanoTime = nanoTime;
     this.changed = changed;
-    this.informer = client.leases().inNamespace(namespace).withLabel(LABEL, "true").inform(LatestState.of(this::observed, lease -> {
-      seen.remove(lease.getMetadata().getName());
-      timer.execute(this::evaluate);
-    }));
+    this.informer =
+        client
+            .leases()
+            .inNamespace(namespace)
+            .withLabel(LABEL, "true")
+            .inform(
+                LatestState.of(
+                    this::observed,
+                    lease -> {
+                      seen.remove(lease.getMetadata().getName());
+                      timer.execute(this::evaluate);
+                    }));
   }
 
   /** Takes part from now on, reached at {@code url}: the Lease is created and renewed. */
@@ -95,14 +111,20 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
   public void leave() {
     leaving = true;
     try {
-      timer.submit(() -> {
-        try {
-          client.leases().inNamespace(namespace).withName(leaseName()).delete();
-        } catch (KubernetesClientException e) {
-          LOG.warn("gateway {}: cannot delete its Lease; the others take over when it expires", identity, e);
-        }
-        evaluate();
-      }).get(10, TimeUnit.SECONDS);
+      timer
+          .submit(
+              () -> {
+                try {
+                  client.leases().inNamespace(namespace).withName(leaseName()).delete();
+                } catch (KubernetesClientException e) {
+                  LOG.warn(
+                      "gateway {}: cannot delete its Lease; the others take over when it expires",
+                      identity,
+                      e);
+                }
+                evaluate();
+              })
+          .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("gateway {}: leaving did not complete", identity, e);
     }
@@ -131,9 +153,12 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
    * the copies of one replica's events spread over the others).
    */
   public List<Member> peersFor(String key) {
-    return members.stream().filter(m -> !m.identity().equals(identity))
-        .sorted(Comparator.comparing((Member m) -> hash(m.identity(), key), Long::compareUnsigned).reversed()
-            .thenComparing(Member::identity))
+    return members.stream()
+        .filter(m -> !m.identity().equals(identity))
+        .sorted(
+            Comparator.comparing((Member m) -> hash(m.identity(), key), Long::compareUnsigned)
+                .reversed()
+                .thenComparing(Member::identity))
         .toList();
   }
 
@@ -175,18 +200,27 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
   }
 
   private void observed(Lease lease) {
-    String url = lease.getMetadata().getAnnotations() == null ? null
-        : lease.getMetadata().getAnnotations().get(URL_ANNOTATION);
+    String url =
+        lease.getMetadata().getAnnotations() == null
+            ? null
+            : lease.getMetadata().getAnnotations().get(URL_ANNOTATION);
     if (url == null || lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null) {
       return;
     }
     String renewTime = String.valueOf(lease.getSpec().getRenewTime());
     Seen before = seen.get(lease.getMetadata().getName());
     if (before == null || !before.renewTime().equals(renewTime)) {
-      int seconds = lease.getSpec().getLeaseDurationSeconds() == null ? (int) duration.toSeconds()
-          : lease.getSpec().getLeaseDurationSeconds();
-      seen.put(lease.getMetadata().getName(), new Seen(renewTime, nanoTime.getAsLong(), seconds,
-          new Member(lease.getSpec().getHolderIdentity(), URI.create(url))));
+      int seconds =
+          lease.getSpec().getLeaseDurationSeconds() == null
+              ? (int) duration.toSeconds()
+              : lease.getSpec().getLeaseDurationSeconds();
+      seen.put(
+          lease.getMetadata().getName(),
+          new Seen(
+              renewTime,
+              nanoTime.getAsLong(),
+              seconds,
+              new Member(lease.getSpec().getHolderIdentity(), URI.create(url))));
     }
     if (before == null) {
       timer.execute(this::evaluate);
@@ -196,14 +230,18 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
   /** The members now: Leases renewed within their duration, less this replica once it leaves. */
   private void evaluate() {
     long now = nanoTime.getAsLong();
-    List<Member> live = seen.values().stream()
-        .filter(s -> now - s.seenNanos() < TimeUnit.SECONDS.toNanos(s.durationSeconds()))
-        .map(Seen::member)
-        .filter(m -> !(leaving && m.identity().equals(identity)))
-        .sorted(Comparator.comparing(Member::identity))
-        .toList();
+    List<Member> live =
+        seen.values().stream()
+            .filter(s -> now - s.seenNanos() < TimeUnit.SECONDS.toNanos(s.durationSeconds()))
+            .map(Seen::member)
+            .filter(m -> !(leaving && m.identity().equals(identity)))
+            .sorted(Comparator.comparing(Member::identity))
+            .toList();
     if (!live.equals(members)) {
-      LOG.info("gateway {}: serving replicas now {}", identity, live.stream().map(Member::identity).toList());
+      LOG.info(
+          "gateway {}: serving replicas now {}",
+          identity,
+          live.stream().map(Member::identity).toList());
       members = live;
       owners.clear();
       try {
@@ -227,13 +265,21 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
       return;
     }
     ZonedDateTime now = ZonedDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
-    Lease lease = new LeaseBuilder()
-        .withNewMetadata().withName(leaseName()).withNamespace(namespace)
-        .addToLabels(LABEL, "true").addToLabels("app.kubernetes.io/managed-by", "klambda")
-        .addToAnnotations(URL_ANNOTATION, url.toString()).endMetadata()
-        .withNewSpec().withHolderIdentity(identity).withLeaseDurationSeconds((int) duration.toSeconds())
-        .withRenewTime(now).endSpec()
-        .build();
+    Lease lease =
+        new LeaseBuilder()
+            .withNewMetadata()
+            .withName(leaseName())
+            .withNamespace(namespace)
+            .addToLabels(LABEL, "true")
+            .addToLabels("app.kubernetes.io/managed-by", "klambda")
+            .addToAnnotations(URL_ANNOTATION, url.toString())
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity(identity)
+            .withLeaseDurationSeconds((int) duration.toSeconds())
+            .withRenewTime(now)
+            .endSpec()
+            .build();
     client.leases().inNamespace(namespace).resource(lease).createOr(existing -> existing.patch());
   }
 
@@ -246,5 +292,4 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     timer.shutdownNow();
     informer.close();
   }
-
 }

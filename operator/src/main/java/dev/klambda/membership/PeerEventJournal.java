@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a copy of each Event this replica accepts at another replica ({@link EventCopies} there),
- * before the caller hears 202, and tells that replica which events are done with, every
- * {@code flushEvery} (an empty list says this replica is still there). A copy whose keeper leaves
- * is kept again at another replica; with no other replica an event lives in this one's memory
- * only, until one joins.
+ * before the caller hears 202, and tells that replica which events are done with, every {@code
+ * flushEvery} (an empty list says this replica is still there). A copy whose keeper leaves is kept
+ * again at another replica; with no other replica an event lives in this one's memory only, until
+ * one joins.
  */
 public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PeerEventJournal.class);
@@ -45,17 +45,22 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   private final PeerKey peers;
   private final HttpConnections http = new HttpConnections("event-copies", Duration.ofSeconds(1));
   private final Map<String, Kept> kept = new ConcurrentHashMap<>();
+
   /** Request ids done with, by the keeper of their copy, not yet told. */
   private final Map<GatewayMembers.Member, Set<String>> done = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().daemon().name("event-journal").factory());
 
-  /** @param peers the replicas' shared key, which every copy and "done" carries */
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("event-journal").factory());
+
+  /**
+   * @param peers the replicas' shared key, which every copy and "done" carries
+   */
   public PeerEventJournal(GatewayMembers members, Duration flushEvery, PeerKey peers) {
     this.members = members;
     this.peers = peers;
-    timer.scheduleWithFixedDelay(this::flushQuietly, flushEvery.toMillis(), flushEvery.toMillis(),
-        TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::flushQuietly, flushEvery.toMillis(), flushEvery.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -63,8 +68,11 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     List<GatewayMembers.Member> peers = members.peersFor(request.requestId());
     GatewayMembers.Member keeper = copy(key, request, peers);
     if (keeper == null && !peers.isEmpty()) {
-      throw ServiceException.service("The event could not be accepted: no other gateway replica could keep "
-          + "a copy of it (tried " + peers.stream().map(GatewayMembers.Member::identity).toList() + ")");
+      throw ServiceException.service(
+          "The event could not be accepted: no other gateway replica could keep "
+              + "a copy of it (tried "
+              + peers.stream().map(GatewayMembers.Member::identity).toList()
+              + ")");
     }
     kept.put(request.requestId(), new Kept(key, request, keeper));
   }
@@ -83,13 +91,18 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     }
   }
 
-  /** Adds {@code requestId} to what {@code keeper} hears next; atomic with the flush taking the list. */
+  /**
+   * Adds {@code requestId} to what {@code keeper} hears next; atomic with the flush taking the
+   * list.
+   */
   private void tell(GatewayMembers.Member keeper, String requestId) {
-    done.compute(keeper, (k, ids) -> {
-      Set<String> next = ids != null ? ids : ConcurrentHashMap.newKeySet();
-      next.add(requestId);
-      return next;
-    });
+    done.compute(
+        keeper,
+        (k, ids) -> {
+          Set<String> next = ids != null ? ids : ConcurrentHashMap.newKeySet();
+          next.add(requestId);
+          return next;
+        });
   }
 
   /** Events accepted here and not yet done with. */
@@ -98,22 +111,32 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
   }
 
   /** The first of {@code peers} that takes the copy; null when none does. */
-  private GatewayMembers.Member copy(String key, InvocationRequest request, List<GatewayMembers.Member> peers)
+  private GatewayMembers.Member copy(
+      String key, InvocationRequest request, List<GatewayMembers.Member> peers)
       throws ServiceException {
     for (GatewayMembers.Member peer : peers) {
       FullHttpRequest post = post(peer, "", request.payload());
-      post.headers().set(EventCopyApi.FUNCTION, key).set(EventCopyApi.REQUEST_ID, request.requestId());
+      post.headers()
+          .set(EventCopyApi.FUNCTION, key)
+          .set(EventCopyApi.REQUEST_ID, request.requestId());
       if (request.clientContext() != null) {
-        post.headers().set(EventCopyApi.CLIENT_CONTEXT,
-            Base64.getEncoder().encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
+        post.headers()
+            .set(
+                EventCopyApi.CLIENT_CONTEXT,
+                Base64.getEncoder()
+                    .encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
       }
       try {
         if (http.exchange(peer.url(), post, TIMEOUT).status() == 204) {
           return peer;
         }
       } catch (IOException e) {
-        LOG.info("function {}: event {} cannot be copied to the gateway {}: {}", key, request.requestId(),
-            peer.identity(), e.toString());
+        LOG.info(
+            "function {}: event {} cannot be copied to the gateway {}: {}",
+            key,
+            request.requestId(),
+            peer.identity(),
+            e.toString());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw ServiceException.service("interrupted while keeping the event");
@@ -124,9 +147,14 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
 
   /** A POST of {@code body} to this replica's copies at {@code peer}, {@code suffix} after them. */
   private FullHttpRequest post(GatewayMembers.Member peer, String suffix, byte[] body) {
-    FullHttpRequest post = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-        EventCopyApi.PATH + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8) + suffix,
-        Unpooled.wrappedBuffer(body));
+    FullHttpRequest post =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            EventCopyApi.PATH
+                + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8)
+                + suffix,
+            Unpooled.wrappedBuffer(body));
     post.headers().set(EventCopyApi.PEER_TOKEN, peers.peerToken());
     return post;
   }
@@ -135,7 +163,10 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     try {
       flush();
     } catch (RuntimeException e) {
-      LOG.warn("gateway {}: telling the keepers of event copies failed (retried)", members.identity(), e);
+      LOG.warn(
+          "gateway {}: telling the keepers of event copies failed (retried)",
+          members.identity(),
+          e);
     }
     try {
       copyAgain();
@@ -146,20 +177,25 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
 
   /** Tells every keeper of a copy what is done, or that this replica is still there. */
   private void flush() {
-    Set<GatewayMembers.Member> keepers = kept.values().stream().map(Kept::keeper)
-        .filter(k -> k != null).collect(Collectors.toSet());
+    Set<GatewayMembers.Member> keepers =
+        kept.values().stream().map(Kept::keeper).filter(k -> k != null).collect(Collectors.toSet());
     keepers.addAll(done.keySet());
     for (GatewayMembers.Member keeper : keepers) {
       Set<String> ids = done.get(keeper);
       List<String> batch = ids == null ? List.of() : new ArrayList<>(ids);
       try {
-        HttpConnections.Answer answer = http.exchange(keeper.url(),
-            post(keeper, "/done", String.join("\n", batch).getBytes(StandardCharsets.UTF_8)), TIMEOUT);
+        HttpConnections.Answer answer =
+            http.exchange(
+                keeper.url(),
+                post(keeper, "/done", String.join("\n", batch).getBytes(StandardCharsets.UTF_8)),
+                TIMEOUT);
         if (answer.status() == 204 && !batch.isEmpty()) {
-          done.computeIfPresent(keeper, (k, left) -> {
-            batch.forEach(left::remove);
-            return left.isEmpty() ? null : left;
-          });
+          done.computeIfPresent(
+              keeper,
+              (k, left) -> {
+                batch.forEach(left::remove);
+                return left.isEmpty() ? null : left;
+              });
         }
       } catch (IOException e) {
         if (!members.serves(keeper.identity())) {

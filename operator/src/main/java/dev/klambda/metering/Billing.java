@@ -16,12 +16,17 @@ import java.math.RoundingMode;
  * @param pricePerGbSecond AWS x86: 0.0000166667 USD
  * @param pricePerMillionRequests AWS: 0.20 USD
  */
-public record Billing(BillingRule rule, BigDecimal pricePerGbSecond, BigDecimal pricePerMillionRequests) {
+public record Billing(
+    BillingRule rule, BigDecimal pricePerGbSecond, BigDecimal pricePerMillionRequests) {
   /** AWS's x86 list prices, USD. */
   public static final String AWS_PRICE_PER_GB_SECOND = "0.0000166667";
+
   public static final String AWS_PRICE_PER_MILLION_REQUESTS = "0.20";
-  public static final Billing AWS = new Billing(BillingRule.AWS, new BigDecimal(AWS_PRICE_PER_GB_SECOND),
-      new BigDecimal(AWS_PRICE_PER_MILLION_REQUESTS));
+  public static final Billing AWS =
+      new Billing(
+          BillingRule.AWS,
+          new BigDecimal(AWS_PRICE_PER_GB_SECOND),
+          new BigDecimal(AWS_PRICE_PER_MILLION_REQUESTS));
   private static final long MB_MS_PER_GB_SECOND = 1024L * 1000L;
 
   public Billing {
@@ -30,8 +35,13 @@ public record Billing(BillingRule rule, BigDecimal pricePerGbSecond, BigDecimal 
     }
   }
 
-  /** @param granularityMillis and {@code billInit}: the {@link BillingRule}, which checks them */
-  public Billing(long granularityMillis, boolean billInit, BigDecimal pricePerGbSecond,
+  /**
+   * @param granularityMillis and {@code billInit}: the {@link BillingRule}, which checks them
+   */
+  public Billing(
+      long granularityMillis,
+      boolean billInit,
+      BigDecimal pricePerGbSecond,
       BigDecimal pricePerMillionRequests) {
     this(new BillingRule(granularityMillis, billInit), pricePerGbSecond, pricePerMillionRequests);
   }
@@ -48,14 +58,19 @@ public record Billing(BillingRule rule, BigDecimal pricePerGbSecond, BigDecimal 
 
   /** Exact GB-seconds of a number of MB-ms. */
   public static BigDecimal gbSeconds(long megabyteMillis) {
-    return new BigDecimal(megabyteMillis).divide(new BigDecimal(MB_MS_PER_GB_SECOND), MathContext.DECIMAL128)
+    return new BigDecimal(megabyteMillis)
+        .divide(new BigDecimal(MB_MS_PER_GB_SECOND), MathContext.DECIMAL128)
         .stripTrailingZeros();
   }
 
-  /** Estimated cost in USD: compute at the GB-second price plus requests at the per-million price. */
+  /**
+   * Estimated cost in USD: compute at the GB-second price plus requests at the per-million price.
+   */
   public BigDecimal cost(long megabyteMillis, long requests) {
-    return gbSeconds(megabyteMillis).multiply(pricePerGbSecond)
+    return gbSeconds(megabyteMillis)
+        .multiply(pricePerGbSecond)
         .add(new BigDecimal(requests).multiply(pricePerMillionRequests).movePointLeft(6))
-        .setScale(10, RoundingMode.HALF_UP).stripTrailingZeros();
+        .setScale(10, RoundingMode.HALF_UP)
+        .stripTrailingZeros();
   }
 }

@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /** Local mode's ledger: a JSON file of every function's usage, replaced atomically on each save. */
 public final class FileUsageStore implements UsageStore {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final Path file;
   private final Billing billing;
   private final Map<String, Usage> saved = new TreeMap<>();

@@ -50,7 +50,8 @@ public final class Metering implements InvocationObserver, Settlements {
   }
 
   /** Billed time, compute and their cost (plus {@code requestCost}) on the function's meters. */
-  private void bill(FunctionMeters meters, long billedMillis, long megabyteMillis, double requestCost) {
+  private void bill(
+      FunctionMeters meters, long billedMillis, long megabyteMillis, double requestCost) {
     double gbSeconds = megabyteMillis / MB_MS_PER_GB_SECOND;
     meters.billedSeconds.increment(billedMillis / 1000.0);
     meters.gbSeconds.increment(gbSeconds);
@@ -63,8 +64,9 @@ public final class Metering implements InvocationObserver, Settlements {
    */
   @Override
   public void settled(FunctionConfig function, Settlement settlement) {
-    long billedMillis = billing.billedMillis(settlement.durationMicros(), settlement.initDurationMicros())
-        - billing.billedMillis(settlement.answeredMicros(), settlement.initDurationMicros());
+    long billedMillis =
+        billing.billedMillis(settlement.durationMicros(), settlement.initDurationMicros())
+            - billing.billedMillis(settlement.answeredMicros(), settlement.initDurationMicros());
     if (billedMillis <= 0) {
       return;
     }

@@ -30,12 +30,17 @@ import java.util.function.Consumer;
  * scrape, JVM and process metrics.
  */
 public final class PrometheusMetrics {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, FunctionMeters> meters = new ConcurrentHashMap<>();
-  private final MultiGauge environments = MultiGauge.builder("klambda_environments")
-      .description("Execution environments by state").register(registry);
-  private final MultiGauge concurrentExecutions = MultiGauge.builder("klambda_concurrent_executions")
-      .description("Invocations running now").register(registry);
+  private final MultiGauge environments =
+      MultiGauge.builder("klambda_environments")
+          .description("Execution environments by state")
+          .register(registry);
+  private final MultiGauge concurrentExecutions =
+      MultiGauge.builder("klambda_concurrent_executions")
+          .description("Invocations running now")
+          .register(registry);
   private final MappingMeters mappings = new MappingMeters(registry);
   private volatile FunctionRegistry functions;
   private volatile WarmPool pool;
@@ -55,9 +60,12 @@ public final class PrometheusMetrics {
    * function: who may not invoke what is not for every scraper to read.
    */
   public Consumer<Refusal.Reason> authRefusals() {
-    return reason -> Counter.builder("klambda_auth_refusals")
-        .description("Invocations refused by authentication or RBAC, by reason")
-        .tag("reason", reason.label()).register(registry).increment();
+    return reason ->
+        Counter.builder("klambda_auth_refusals")
+            .description("Invocations refused by authentication or RBAC, by reason")
+            .tag("reason", reason.label())
+            .register(registry)
+            .increment();
   }
 
   /** The klambda_esm_* metrics of event source mappings. */
@@ -76,8 +84,8 @@ public final class PrometheusMetrics {
   }
 
   /**
-   * The warm pools whose members the environments gauge reports: {@code state="pooled"} (and
-   * {@code "starting"}) with an empty function label, per namespace, since they serve none yet.
+   * The warm pools whose members the environments gauge reports: {@code state="pooled"} (and {@code
+   * "starting"}) with an empty function label, per namespace, since they serve none yet.
    */
   public void watch(WarmPool pool) {
     this.pool = pool;
@@ -89,10 +97,12 @@ public final class PrometheusMetrics {
     if (found != null) {
       return found;
     }
-    return meters.computeIfAbsent(key, k -> {
-      int slash = k.indexOf('/');
-      return new FunctionMeters(registry, k.substring(0, slash), k.substring(slash + 1));
-    });
+    return meters.computeIfAbsent(
+        key,
+        k -> {
+          int slash = k.indexOf('/');
+          return new FunctionMeters(registry, k.substring(0, slash), k.substring(slash + 1));
+        });
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -110,7 +120,8 @@ public final class PrometheusMetrics {
     List<MultiGauge.Row<?>> running = new ArrayList<>();
     for (FunctionRouter router : served.routers()) {
       FunctionRouter.Counts counts = router.counts();
-      Tags tags = Tags.of("namespace", router.function().namespace(), "function", router.function().name());
+      Tags tags =
+          Tags.of("namespace", router.function().namespace(), "function", router.function().name());
       states.add(MultiGauge.Row.of(tags.and("state", "starting"), counts.starting()));
       states.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
       states.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
@@ -124,11 +135,12 @@ public final class PrometheusMetrics {
         sums[0] += counts.pooled();
         sums[1] += counts.starting();
       }
-      byNamespace.forEach((namespace, sums) -> {
-        Tags tags = Tags.of("namespace", namespace, "function", "");
-        states.add(MultiGauge.Row.of(tags.and("state", "pooled"), sums[0]));
-        states.add(MultiGauge.Row.of(tags.and("state", "starting"), sums[1]));
-      });
+      byNamespace.forEach(
+          (namespace, sums) -> {
+            Tags tags = Tags.of("namespace", namespace, "function", "");
+            states.add(MultiGauge.Row.of(tags.and("state", "pooled"), sums[0]));
+            states.add(MultiGauge.Row.of(tags.and("state", "starting"), sums[1]));
+          });
     }
     environments.register(states, true);
     concurrentExecutions.register(running, true);

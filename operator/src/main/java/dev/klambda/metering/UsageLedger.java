@@ -31,7 +31,13 @@ public final class UsageLedger {
     }
 
     Usage total() {
-      return Usage.none(since).plus(invocations.sum(), errors.sum(), throttles.sum(), billedMillis.sum(), megabyteMillis.sum());
+      return Usage.none(since)
+          .plus(
+              invocations.sum(),
+              errors.sum(),
+              throttles.sum(),
+              billedMillis.sum(),
+              megabyteMillis.sum());
     }
   }
 
@@ -68,6 +74,8 @@ public final class UsageLedger {
 
   private Account account(String key) {
     Account account = accounts.get(key);
-    return account != null ? account : accounts.computeIfAbsent(key, k -> new Account(clock.instant()));
+    return account != null
+        ? account
+        : accounts.computeIfAbsent(key, k -> new Account(clock.instant()));
   }
 }

@@ -12,35 +12,37 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Adds what the ledger metered since the last write to the store, at an interval and once more at
- * shutdown, for the functions whose usage changed. Adding (not overwriting) lets several
- * processes meter one function: the gateway replica that routed it before and the one that does
- * now.
+ * shutdown, for the functions whose usage changed. Adding (not overwriting) lets several processes
+ * meter one function: the gateway replica that routed it before and the one that does now.
  */
 public final class UsageRollup implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UsageRollup.class);
   private final UsageLedger ledger;
   private final UsageStore store;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      r -> Thread.ofPlatform().daemon().name("usage-rollup").unstarted(r));
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("usage-rollup").unstarted(r));
   private final Map<String, Usage> written = new HashMap<>();
 
   public UsageRollup(UsageLedger ledger, UsageStore store, Duration interval) {
     this.ledger = ledger;
     this.store = store;
-    timer.scheduleWithFixedDelay(this::rollUpQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::rollUpQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Writes what changed; returns how many functions that was. */
   public synchronized int rollUp() {
     Map<String, Usage> totals = ledger.totals();
     Map<String, Usage> added = new HashMap<>();
-    totals.forEach((key, usage) -> {
-      Usage before = written.get(key);
-      Usage more = before == null ? usage : usage.minus(before);
-      if (!more.isZero()) {
-        added.put(key, more);
-      }
-    });
+    totals.forEach(
+        (key, usage) -> {
+          Usage before = written.get(key);
+          Usage more = before == null ? usage : usage.minus(before);
+          if (!more.isZero()) {
+            added.put(key, more);
+          }
+        });
     if (added.isEmpty()) {
       return 0;
     }

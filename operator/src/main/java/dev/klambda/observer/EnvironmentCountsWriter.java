@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes {@code status.environments} of the functions this gateway replica routes (only the
- * router knows which environments are idle and which busy), with a JSON merge patch of that field
- * alone, and only when the counts changed.
+ * Writes {@code status.environments} of the functions this gateway replica routes (only the router
+ * knows which environments are idle and which busy), with a JSON merge patch of that field alone,
+ * and only when the counts changed.
  */
 public final class EnvironmentCountsWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EnvironmentCountsWriter.class);
@@ -31,10 +31,12 @@ public final class EnvironmentCountsWriter implements AutoCloseable {
   private final KubernetesClient client;
   private final FunctionRegistry registry;
   private final Map<String, FunctionRouter.Counts> written = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-      Thread.ofPlatform().daemon().name("environment-counts").factory());
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("environment-counts").factory());
 
-  public EnvironmentCountsWriter(KubernetesClient client, FunctionRegistry registry, Duration every) {
+  public EnvironmentCountsWriter(
+      KubernetesClient client, FunctionRegistry registry, Duration every) {
     this.client = client;
     this.registry = registry;
     timer.scheduleWithFixedDelay(this::write, 0, every.toMillis(), TimeUnit.MILLISECONDS);
@@ -48,10 +50,19 @@ public final class EnvironmentCountsWriter implements AutoCloseable {
         continue;
       }
       try {
-        String patch = JSON.writeValueAsString(Map.of("status", Map.of("environments",
-            new FunctionStatus.EnvironmentCounts(counts.starting(), counts.idle(), counts.busy()))));
-        client.resources(Function.class).inNamespace(router.function().namespace())
-            .withName(router.function().name()).subresource("status")
+        String patch =
+            JSON.writeValueAsString(
+                Map.of(
+                    "status",
+                    Map.of(
+                        "environments",
+                        new FunctionStatus.EnvironmentCounts(
+                            counts.starting(), counts.idle(), counts.busy()))));
+        client
+            .resources(Function.class)
+            .inNamespace(router.function().namespace())
+            .withName(router.function().name())
+            .subresource("status")
             .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         written.put(key, counts);
       } catch (KubernetesClientException e) {

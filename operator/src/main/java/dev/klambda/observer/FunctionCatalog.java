@@ -1,10 +1,10 @@
 package dev.klambda.observer;
 
-import dev.klambda.informers.LatestState;
 import dev.klambda.api.Function;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.FunctionValidator;
 import dev.klambda.function.InvalidFunctionException;
+import dev.klambda.informers.LatestState;
 import dev.klambda.routing.FunctionRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -34,8 +34,12 @@ public final class FunctionCatalog implements AutoCloseable {
    * @param namespaces where Functions are served; empty for all
    * @param loadGrace the longest a Function that cannot be served keeps the gateway from ready
    */
-  public FunctionCatalog(KubernetesClient client, Set<String> namespaces, FunctionValidator validator,
-      FunctionRegistry registry, Duration loadGrace) {
+  public FunctionCatalog(
+      KubernetesClient client,
+      Set<String> namespaces,
+      FunctionValidator validator,
+      FunctionRegistry registry,
+      Duration loadGrace) {
     this.validator = validator;
     this.registry = registry;
     this.loaded = new FunctionsLoaded(this::known, loadGrace, System::nanoTime);
@@ -43,7 +47,8 @@ public final class FunctionCatalog implements AutoCloseable {
     if (namespaces.isEmpty()) {
       informers.add(client.resources(Function.class).inAnyNamespace().inform(handler));
     } else {
-      namespaces.forEach(ns -> informers.add(client.resources(Function.class).inNamespace(ns).inform(handler)));
+      namespaces.forEach(
+          ns -> informers.add(client.resources(Function.class).inNamespace(ns).inform(handler)));
     }
     loaded.serving();
   }

@@ -9,11 +9,11 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Whether this replica has loaded the Functions that exist: each one reconciled once since it
- * began to serve (handed to the gateway's registry, or found invalid). Until then the gateway
- * answers 404 for a function it simply has not loaded yet, e.g. in the seconds after a failover,
- * so readiness waits for this. A Function that cannot be reconciled at all holds readiness back
- * no longer than the grace: one broken Function must not keep the gateway out of service.
+ * Whether this replica has loaded the Functions that exist: each one reconciled once since it began
+ * to serve (handed to the gateway's registry, or found invalid). Until then the gateway answers 404
+ * for a function it simply has not loaded yet, e.g. in the seconds after a failover, so readiness
+ * waits for this. A Function that cannot be reconciled at all holds readiness back no longer than
+ * the grace: one broken Function must not keep the gateway out of service.
  */
 public final class FunctionsLoaded {
   private final Supplier<List<Function>> existing;
@@ -24,7 +24,9 @@ public final class FunctionsLoaded {
   private volatile boolean serving;
   private volatile boolean loaded;
 
-  /** @param existing the Functions on the API server now; may throw when it cannot be reached */
+  /**
+   * @param existing the Functions on the API server now; may throw when it cannot be reached
+   */
   public FunctionsLoaded(Supplier<List<Function>> existing, Duration grace, LongSupplier nanoTime) {
     this.existing = existing;
     this.grace = grace;
@@ -42,7 +44,9 @@ public final class FunctionsLoaded {
     reconciled.add(function.getMetadata().getUid());
   }
 
-  /** Once true, true for good: later Functions are new, and a 404 for one not loaded yet is fair. */
+  /**
+   * Once true, true for good: later Functions are new, and a 404 for one not loaded yet is fair.
+   */
   public boolean loaded() {
     if (loaded) {
       return true;

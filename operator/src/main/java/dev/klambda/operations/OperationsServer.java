@@ -20,42 +20,60 @@ public final class OperationsServer implements AutoCloseable {
   private static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private final HttpServer server;
 
-  public OperationsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready) throws IOException {
+  public OperationsServer(
+      InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready)
+      throws IOException {
     this(address, metrics, ready, MetricsReaders.anyone());
   }
 
-  /** @param readers who may read {@code /metrics}; the probes' paths are open (the kubelet asks) */
-  public OperationsServer(InetSocketAddress address, PrometheusMetrics metrics, BooleanSupplier ready,
-      MetricsReaders readers) throws IOException {
+  /**
+   * @param readers who may read {@code /metrics}; the probes' paths are open (the kubelet asks)
+   */
+  public OperationsServer(
+      InetSocketAddress address,
+      PrometheusMetrics metrics,
+      BooleanSupplier ready,
+      MetricsReaders readers)
+      throws IOException {
     server = HttpServer.create(address, 64);
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/metrics", exchange -> {
-      int status = readers.status(exchange.getRequestHeaders().getFirst("Authorization"));
-      if (status != 200) {
-        if (status == 401) {
-          exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        }
-        text(exchange, status, status == 401 ? "a bearer token is required (--metrics-auth kubernetes)\n"
-            : status == 403 ? "RBAC does not let this token get /metrics\n" : "the API server cannot be asked\n");
-        return;
-      }
-      try (exchange) {
-        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-    });
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          int status = readers.status(exchange.getRequestHeaders().getFirst("Authorization"));
+          if (status != 200) {
+            if (status == 401) {
+              exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            }
+            text(
+                exchange,
+                status,
+                status == 401
+                    ? "a bearer token is required (--metrics-auth kubernetes)\n"
+                    : status == 403
+                        ? "RBAC does not let this token get /metrics\n"
+                        : "the API server cannot be asked\n");
+            return;
+          }
+          try (exchange) {
+            byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
     server.createContext("/healthz", exchange -> text(exchange, 200, "ok\n"));
-    server.createContext("/readyz", exchange -> {
-      if (ready.getAsBoolean()) {
-        text(exchange, 200, "ready\n");
-      } else {
-        text(exchange, 503, "standby: another replica leads\n");
-      }
-    });
+    server.createContext(
+        "/readyz",
+        exchange -> {
+          if (ready.getAsBoolean()) {
+            text(exchange, 200, "ready\n");
+          } else {
+            text(exchange, 503, "standby: another replica leads\n");
+          }
+        });
   }
 
   private static void text(HttpExchange exchange, int status, String text) throws IOException {
@@ -75,7 +93,11 @@ public final class OperationsServer implements AutoCloseable {
 
   /** Where Prometheus scrapes, e.g. {@code http://127.0.0.1:9090/metrics}. */
   public String url() {
-    return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort() + "/metrics";
+    return "http://"
+        + server.getAddress().getHostString()
+        + ":"
+        + server.getAddress().getPort()
+        + "/metrics";
   }
 
   @Override

@@ -13,8 +13,8 @@ public interface PoolMembers {
 
   /**
    * Makes {@code member} an environment of {@code function} for the rest of its life: gives it the
-   * function's configuration and code, and blocks until its Init has ended (as
-   * {@link dev.klambda.environments.EnvironmentManager#start} completes).
+   * function's configuration and code, and blocks until its Init has ended (as {@link
+   * dev.klambda.environments.EnvironmentManager#start} completes).
    *
    * @throws IOException when the member is gone or refuses; it is discarded
    */

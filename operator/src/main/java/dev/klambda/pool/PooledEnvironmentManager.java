@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An environment manager whose on-demand starts take a warm-pool member when one fits, and start
- * an environment of their own otherwise (or when the claim fails). Provisioned environments are
+ * An environment manager whose on-demand starts take a warm-pool member when one fits, and start an
+ * environment of their own otherwise (or when the claim fails). Provisioned environments are
  * started ahead of demand anyway: they leave the pool to the cold starts somebody waits for.
  */
 public final class PooledEnvironmentManager implements EnvironmentManager {
@@ -26,8 +26,11 @@ public final class PooledEnvironmentManager implements EnvironmentManager {
   private final WarmPool pool;
   private final Executor executor = Executors.newVirtualThreadPerTaskExecutor();
 
-  /** The pools of {@code pools} (none: every start is the manager's own), kept by {@code manager}. */
-  public <M extends EnvironmentManager & PoolMembers> PooledEnvironmentManager(M manager, List<PoolSpec> pools) {
+  /**
+   * The pools of {@code pools} (none: every start is the manager's own), kept by {@code manager}.
+   */
+  public <M extends EnvironmentManager & PoolMembers> PooledEnvironmentManager(
+      M manager, List<PoolSpec> pools) {
     this.environments = manager;
     this.members = manager;
     this.pool = new WarmPool(pools, manager);
@@ -45,11 +48,15 @@ public final class PooledEnvironmentManager implements EnvironmentManager {
       return environments.start(function, provisioned);
     }
     return CompletableFuture.supplyAsync(() -> claim(member.get(), function), executor)
-        .exceptionallyCompose(failure -> {
-          LOG.warn("function {}: claiming pool member {} failed, starting an environment instead: {}",
-              function.key(), member.get().id(), failure.getMessage());
-          return environments.start(function, false);
-        });
+        .exceptionallyCompose(
+            failure -> {
+              LOG.warn(
+                  "function {}: claiming pool member {} failed, starting an environment instead: {}",
+                  function.key(),
+                  member.get().id(),
+                  failure.getMessage());
+              return environments.start(function, false);
+            });
   }
 
   private Environment claim(PoolMember member, FunctionConfig function) {

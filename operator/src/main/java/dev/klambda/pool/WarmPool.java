@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps each pool at its size: members started ahead of demand, handed out one per cold start
- * that fits, replaced as soon as one is taken or dies. A member taken leaves the pool for good (it
+ * Keeps each pool at its size: members started ahead of demand, handed out one per cold start that
+ * fits, replaced as soon as one is taken or dies. A member taken leaves the pool for good (it
  * serves one function for its whole life and is stopped like any of its environments). A member
  * that cannot be started is tried again after a pause that doubles up to half a minute, so a
  * missing image or a full node does not spin.
@@ -38,7 +38,8 @@ public final class WarmPool implements AutoCloseable {
   private final Map<PoolSpec, Pool> pools = new LinkedHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final ScheduledExecutorService retries =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("warm-pool-retry").factory());
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("warm-pool-retry").factory());
   private boolean running;
   private boolean closed;
 
@@ -48,8 +49,8 @@ public final class WarmPool implements AutoCloseable {
   }
 
   /**
-   * Adopts the members that already run (a previous operator's), then starts what is missing.
-   * Until then, and after {@link #suspend}, nothing is started or handed out.
+   * Adopts the members that already run (a previous operator's), then starts what is missing. Until
+   * then, and after {@link #suspend}, nothing is started or handed out.
    */
   public void start() {
     List<PoolMember> existing = members.existingMembers(List.copyOf(pools.keySet()));
@@ -117,13 +118,17 @@ public final class WarmPool implements AutoCloseable {
     lock.lock();
     try {
       return pools.entrySet().stream()
-          .map(e -> new Counts(e.getKey(), e.getValue().ready.size(), e.getValue().starting)).toList();
+          .map(e -> new Counts(e.getKey(), e.getValue().ready.size(), e.getValue().starting))
+          .toList();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Stops starting members; those pooled stay for the next operator (Pods) or their manager's close. */
+  /**
+   * Stops starting members; those pooled stay for the next operator (Pods) or their manager's
+   * close.
+   */
   @Override
   public void close() {
     lock.lock();
@@ -162,7 +167,10 @@ public final class WarmPool implements AutoCloseable {
       if (failure != null) {
         pool.failures++;
         retryPause = Math.min(MAX_RETRY_PAUSE_MILLIS, 1000L << Math.min(pool.failures - 1, 15));
-        LOG.warn("warm pool {}: a member did not start, next try in {} ms: {}", spec, retryPause,
+        LOG.warn(
+            "warm pool {}: a member did not start, next try in {} ms: {}",
+            spec,
+            retryPause,
             failure.getMessage());
       } else if (!running || pool.ready.size() >= spec.size()) {
         discard = true;
@@ -188,18 +196,21 @@ public final class WarmPool implements AutoCloseable {
   /** Pooled from now on; a member that dies while pooled is forgotten and replaced. */
   private void admit(PoolMember member, Pool pool) {
     pool.ready.addLast(member);
-    member.terminated().thenRun(() -> {
-      boolean wasPooled;
-      lock.lock();
-      try {
-        wasPooled = pool.ready.remove(member);
-      } finally {
-        lock.unlock();
-      }
-      if (wasPooled) {
-        LOG.warn("warm pool {}: member {} ended while pooled", member.pool(), member.id());
-        refill(member.pool());
-      }
-    });
+    member
+        .terminated()
+        .thenRun(
+            () -> {
+              boolean wasPooled;
+              lock.lock();
+              try {
+                wasPooled = pool.ready.remove(member);
+              } finally {
+                lock.unlock();
+              }
+              if (wasPooled) {
+                LOG.warn("warm pool {}: member {} ended while pooled", member.pool(), member.id());
+                refill(member.pool());
+              }
+            });
   }
 }

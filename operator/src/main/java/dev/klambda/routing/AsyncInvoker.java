@@ -16,11 +16,11 @@ import org.slf4j.LoggerFactory;
  * Event (asynchronous) invocations, as Lambda runs them: accepted at once, run in the background,
  * retried twice after a function error (after one, then two retry delays), and kept trying while
  * throttled until the maximum event age; then the invocation record goes to the function's
- * onSuccess or onFailure destination ({@link EventDestinations}). Each event is kept in the
- * {@link EventJournal} (a copy at another gateway replica) before it is accepted and forgotten
- * there once done with, its record sent included. A replica that leaves hands the events waiting
- * for a retry to a replica that stays and waits for those running (up to a grace period); one that
- * dies leaves its events to their copies.
+ * onSuccess or onFailure destination ({@link EventDestinations}). Each event is kept in the {@link
+ * EventJournal} (a copy at another gateway replica) before it is accepted and forgotten there once
+ * done with, its record sent included. A replica that leaves hands the events waiting for a retry
+ * to a replica that stays and waits for those running (up to a grace period); one that dies leaves
+ * its events to their copies.
  */
 public final class AsyncInvoker {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncInvoker.class);
@@ -33,35 +33,65 @@ public final class AsyncInvoker {
   private final Duration maxEventAge;
   private final Duration queueTimeout;
   private final EventDestinations destinations;
+
   /** Events accepted and not yet done with here. */
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** Events waiting between attempts, to be woken when the replica leaves. */
   private final Set<Thread> waiting = ConcurrentHashMap.newKeySet();
+
   /** Every event's thread, for {@link #abandon()}. */
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
+
   private volatile boolean handingOver;
   private volatile boolean abandoned;
 
   /**
-   * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as long
+   * @param retryDelay wait before the first retry (Lambda: 1 minute); the second waits twice as
+   *     long
    * @param maxEventAge the longest an event is kept, whatever its function says
    * @param senders the clients of SQS and Kafka destinations
    */
-  public AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal,
-      Duration retryDelay, Duration maxEventAge, Duration queueTimeout, RecordSenders senders) {
-    this(registry, observer, journal, retryDelay, maxEventAge, queueTimeout, senders, EventDestinations.FIRST_RETRY);
+  public AsyncInvoker(
+      FunctionRegistry registry,
+      InvocationObserver observer,
+      EventJournal journal,
+      Duration retryDelay,
+      Duration maxEventAge,
+      Duration queueTimeout,
+      RecordSenders senders) {
+    this(
+        registry,
+        observer,
+        journal,
+        retryDelay,
+        maxEventAge,
+        queueTimeout,
+        senders,
+        EventDestinations.FIRST_RETRY);
   }
 
-  /** @param destinationRetry the pause before a failed send of a record is tried again (then doubling) */
-  AsyncInvoker(FunctionRegistry registry, InvocationObserver observer, EventJournal journal, Duration retryDelay,
-      Duration maxEventAge, Duration queueTimeout, RecordSenders senders, Duration destinationRetry) {
+  /**
+   * @param destinationRetry the pause before a failed send of a record is tried again (then
+   *     doubling)
+   */
+  AsyncInvoker(
+      FunctionRegistry registry,
+      InvocationObserver observer,
+      EventJournal journal,
+      Duration retryDelay,
+      Duration maxEventAge,
+      Duration queueTimeout,
+      RecordSenders senders,
+      Duration destinationRetry) {
     this.registry = registry;
     this.observer = observer;
     this.journal = journal;
     this.retryDelay = retryDelay;
     this.maxEventAge = maxEventAge;
     this.queueTimeout = queueTimeout;
-    this.destinations = new EventDestinations(registry, senders, this::submit, observer, destinationRetry);
+    this.destinations =
+        new EventDestinations(registry, senders, this::submit, observer, destinationRetry);
   }
 
   /**
@@ -74,18 +104,21 @@ public final class AsyncInvoker {
     long received = System.nanoTime();
     observer.event(key, InvocationObserver.EventOutcome.RECEIVED, 0);
     inFlight.incrementAndGet();
-    Thread.ofVirtual().name("event-" + request.requestId()).start(() -> {
-      running.add(Thread.currentThread());
-      try {
-        run(key, request, received);
-        journal.done(request.requestId());
-      } catch (InterruptedException e) {
-        leave(key, request, received);
-      } finally {
-        running.remove(Thread.currentThread());
-        inFlight.decrementAndGet();
-      }
-    });
+    Thread.ofVirtual()
+        .name("event-" + request.requestId())
+        .start(
+            () -> {
+              running.add(Thread.currentThread());
+              try {
+                run(key, request, received);
+                journal.done(request.requestId());
+              } catch (InterruptedException e) {
+                leave(key, request, received);
+              } finally {
+                running.remove(Thread.currentThread());
+                inFlight.decrementAndGet();
+              }
+            });
   }
 
   /** The event stops here before it is done: to the function's owner, or to its copy. */
@@ -96,17 +129,23 @@ public final class AsyncInvoker {
     if (handingOver && registry.handOverEvent(key, request)) {
       journal.done(request.requestId());
     } else if (journal.copied(request.requestId())) {
-      LOG.warn("function {}: event {} not completed here; the replica that keeps its copy runs it",
-          key, request.requestId());
+      LOG.warn(
+          "function {}: event {} not completed here; the replica that keeps its copy runs it",
+          key,
+          request.requestId());
     } else {
       drop(key, request, received, "klambda stopped before it completed");
       journal.done(request.requestId());
     }
   }
 
-  private void run(String key, InvocationRequest request, long received) throws InterruptedException {
+  private void run(String key, InvocationRequest request, long received)
+      throws InterruptedException {
     EventInvokeConfig config = config(key);
-    Duration maxAge = config.maximumEventAge().compareTo(maxEventAge) < 0 ? config.maximumEventAge() : maxEventAge;
+    Duration maxAge =
+        config.maximumEventAge().compareTo(maxEventAge) < 0
+            ? config.maximumEventAge()
+            : maxEventAge;
     long expires = received + maxAge.toNanos();
     int failures = 0;
     InvocationResult last = null;
@@ -118,8 +157,15 @@ public final class AsyncInvoker {
           return;
         }
         if (failures == config.maximumRetryAttempts()) {
-          drop(key, request, received, "function error " + last.errorType() + " after "
-              + (config.maximumRetryAttempts() + 1) + " attempt(s)");
+          drop(
+              key,
+              request,
+              received,
+              "function error "
+                  + last.errorType()
+                  + " after "
+                  + (config.maximumRetryAttempts() + 1)
+                  + " attempt(s)");
           destinations.send(key, request, Condition.RETRIES_EXHAUSTED, failures + 1, last);
           return;
         }
@@ -141,7 +187,9 @@ public final class AsyncInvoker {
     destinations.send(key, request, Condition.EVENT_AGE_EXCEEDED, failures, last);
   }
 
-  /** The function's asyncInvokeConfig; Lambda's defaults for a function not (or no longer) served. */
+  /**
+   * The function's asyncInvokeConfig; Lambda's defaults for a function not (or no longer) served.
+   */
   private EventInvokeConfig config(String key) {
     try {
       EventInvokeConfig config = registry.find(key).eventInvokeConfig();

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends the invocation record of an Event that is done with to the destination its function names
- * now ({@code asyncInvokeConfig.destinationConfig}): onSuccess once it succeeded, onFailure once
- * it was dropped. A function destination gets the record as an Event of its own. A send that fails
- * is tried again ({@link #ATTEMPTS} in all, with a doubling pause); one that still fails is counted
+ * now ({@code asyncInvokeConfig.destinationConfig}): onSuccess once it succeeded, onFailure once it
+ * was dropped. A function destination gets the record as an Event of its own. A send that fails is
+ * tried again ({@link #ATTEMPTS} in all, with a doubling pause); one that still fails is counted
  * and logged with the record, so no event is lost without a trace.
  */
 final class EventDestinations {
@@ -27,7 +27,9 @@ final class EventDestinations {
 
   /** Why an Event is done with, as its record's {@code requestContext.condition} says. */
   enum Condition {
-    SUCCESS("Success"), RETRIES_EXHAUSTED("RetriesExhausted"), EVENT_AGE_EXCEEDED("EventAgeExceeded");
+    SUCCESS("Success"),
+    RETRIES_EXHAUSTED("RetriesExhausted"),
+    EVENT_AGE_EXCEEDED("EventAgeExceeded");
 
     final String value;
 
@@ -48,7 +50,11 @@ final class EventDestinations {
   private final InvocationObserver observer;
   private final Duration firstRetry;
 
-  EventDestinations(FunctionRegistry registry, RecordSenders senders, Events events, InvocationObserver observer,
+  EventDestinations(
+      FunctionRegistry registry,
+      RecordSenders senders,
+      Events events,
+      InvocationObserver observer,
       Duration firstRetry) {
     this.registry = registry;
     this.senders = senders;
@@ -63,7 +69,12 @@ final class EventDestinations {
    * @param attempts the attempts that ran
    * @param last the last attempt's result; null when none ran
    */
-  void send(String key, InvocationRequest request, Condition condition, int attempts, InvocationResult last)
+  void send(
+      String key,
+      InvocationRequest request,
+      Condition condition,
+      int attempts,
+      InvocationResult last)
       throws InterruptedException {
     FunctionConfig function;
     try {
@@ -72,15 +83,23 @@ final class EventDestinations {
       return; // deleted meanwhile: it names no destination any more
     }
     boolean success = condition == Condition.SUCCESS;
-    Destination destination = success ? function.eventInvokeConfig().onSuccess()
-        : function.eventInvokeConfig().onFailure();
+    Destination destination =
+        success
+            ? function.eventInvokeConfig().onSuccess()
+            : function.eventInvokeConfig().onFailure();
     if (destination == null) {
       return;
     }
     String which = success ? "onSuccess" : "onFailure";
-    String record = InvocationRecords.event(request.requestId(), function.arn(registry.region()) + ":$LATEST",
-        condition.value, attempts, request.payload(), last == null ? null : last.payload(),
-        last != null && last.functionError() ? "Unhandled" : null);
+    String record =
+        InvocationRecords.event(
+            request.requestId(),
+            function.arn(registry.region()) + ":$LATEST",
+            condition.value,
+            attempts,
+            request.payload(),
+            last == null ? null : last.payload(),
+            last != null && last.functionError() ? "Unhandled" : null);
     Backoff backoff = new Backoff(firstRetry, firstRetry.multipliedBy(4));
     for (int attempt = 1; ; attempt++) {
       try {
@@ -90,23 +109,41 @@ final class EventDestinations {
       } catch (ServiceException | RuntimeException e) {
         if (attempt == ATTEMPTS) {
           observer.invocationRecord(key, which, false);
-          LOG.error("function {}: the {} record of event {} was not sent to {} after {} attempts ({}); "
-              + "the record: {}", key, which, request.requestId(), destination, ATTEMPTS, e.getMessage(), record);
+          LOG.error(
+              "function {}: the {} record of event {} was not sent to {} after {} attempts ({}); "
+                  + "the record: {}",
+              key,
+              which,
+              request.requestId(),
+              destination,
+              ATTEMPTS,
+              e.getMessage(),
+              record);
           return;
         }
-        LOG.warn("function {}: the {} record of event {} could not be sent to {}, trying again: {}", key, which,
-            request.requestId(), destination, e.getMessage());
+        LOG.warn(
+            "function {}: the {} record of event {} could not be sent to {}, trying again: {}",
+            key,
+            which,
+            request.requestId(),
+            destination,
+            e.getMessage());
       }
       Thread.sleep(backoff.next());
     }
   }
 
-  private void deliver(FunctionConfig function, Destination destination, String record) throws ServiceException {
+  private void deliver(FunctionConfig function, Destination destination, String record)
+      throws ServiceException {
     if (destination instanceof Destination.ToFunction target) {
       String key = function.namespace() + "/" + target.name();
-      registry.find(key); // one not served (yet) fails the send: retried, at worst logged, never dropped unseen
-      events.submit(key, new InvocationRequest(UUID.randomUUID().toString(),
-          record.getBytes(StandardCharsets.UTF_8), null, false));
+      registry.find(
+          key); // one not served (yet) fails the send: retried, at worst logged, never dropped
+      // unseen
+      events.submit(
+          key,
+          new InvocationRequest(
+              UUID.randomUUID().toString(), record.getBytes(StandardCharsets.UTF_8), null, false));
     } else {
       senders.sender(function.namespace(), destination).send(record);
     }

@@ -3,8 +3,8 @@ package dev.klambda.routing;
 import dev.klambda.environments.InvocationRequest;
 
 /**
- * Where an accepted Event is kept besides this replica's memory, so that it outlives the replica:
- * a copy is kept before the caller hears 202, and forgotten once the event is done with here (run,
+ * Where an accepted Event is kept besides this replica's memory, so that it outlives the replica: a
+ * copy is kept before the caller hears 202, and forgotten once the event is done with here (run,
  * dropped after its retries, or handed to another replica). A copy whose replica is gone is run by
  * the one that keeps it: delivery is at least once, as on Lambda.
  */
@@ -23,20 +23,21 @@ public interface EventJournal {
   void done(String requestId);
 
   /** Events live in this replica's memory only: local mode. */
-  EventJournal IN_MEMORY = new EventJournal() {
-    @Override
-    public void keep(String key, InvocationRequest request) {
-      // nothing to keep: the process is the whole of klambda
-    }
+  EventJournal IN_MEMORY =
+      new EventJournal() {
+        @Override
+        public void keep(String key, InvocationRequest request) {
+          // nothing to keep: the process is the whole of klambda
+        }
 
-    @Override
-    public boolean copied(String requestId) {
-      return false;
-    }
+        @Override
+        public boolean copied(String requestId) {
+          return false;
+        }
 
-    @Override
-    public void done(String requestId) {
-      // nothing was kept
-    }
-  };
+        @Override
+        public void done(String requestId) {
+          // nothing was kept
+        }
+      };
 }

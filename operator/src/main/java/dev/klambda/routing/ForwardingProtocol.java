@@ -9,12 +9,16 @@ package dev.klambda.routing;
 public final class ForwardingProtocol {
   /** The replicas' shared token: the request comes from a replica, which authorized the caller. */
   public static final String FORWARDED = "X-Klambda-Forwarded";
+
   /** The request id the first replica gave the invocation. */
   public static final String REQUEST_ID = "X-Klambda-Request-Id";
+
   /** What is left of the caller's queue wait, in milliseconds. */
   public static final String QUEUE_MILLIS = "X-Klambda-Queue-Millis";
+
   /** On the answer: how the invocation ended ({@code InvocationResult.Outcome}). */
   public static final String OUTCOME = "X-Klambda-Outcome";
+
   /** On the answer: the function's error type, if any. */
   public static final String ERROR_TYPE = "X-Klambda-Error-Type";
 

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class FunctionRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionRegistry.class);
   private static final long SWEEP_MILLIS = 250;
+
   /** Between attempts to reach a function's owner while ownership moves. */
   private static final long OWNER_RETRY_MILLIS = 50;
 
@@ -40,28 +41,52 @@ public final class FunctionRegistry implements AutoCloseable {
   private final boolean queueAtLimit;
   private final Ownership ownership;
   private final RemoteInvoker remote;
+
   /** Every function served, owned here or not. */
   private final Map<String, FunctionConfig> functions = new ConcurrentHashMap<>();
+
   /** The routers of the functions this replica owns. */
   private final Map<String, FunctionRouter> routers = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
-      r -> Thread.ofPlatform().daemon().name("idle-sweep").unstarted(r));
+
+  private final ScheduledExecutorService sweeper =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("idle-sweep").unstarted(r));
 
   /** A registry that routes every function itself. */
-  FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
-      InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit) {
-    this(manager, invoker, observer, defaultNamespace, region, defaultConcurrencyLimit, false, Ownership.ALONE,
+  FunctionRegistry(
+      EnvironmentManager manager,
+      EnvironmentInvoker invoker,
+      InvocationObserver observer,
+      String defaultNamespace,
+      String region,
+      int defaultConcurrencyLimit) {
+    this(
+        manager,
+        invoker,
+        observer,
+        defaultNamespace,
+        region,
+        defaultConcurrencyLimit,
+        false,
+        Ownership.ALONE,
         PeerKey.random());
   }
 
   /**
-   * @param queueAtLimit whether a function that does not say waits at its concurrency limit
-   *     instead of Lambda's immediate 429 ({@code --queue-at-limit})
+   * @param queueAtLimit whether a function that does not say waits at its concurrency limit instead
+   *     of Lambda's immediate 429 ({@code --queue-at-limit})
    * @param peers the replicas' shared key, which a forwarded invocation carries
    */
-  public FunctionRegistry(EnvironmentManager manager, EnvironmentInvoker invoker,
-      InvocationObserver observer, String defaultNamespace, String region, int defaultConcurrencyLimit,
-      boolean queueAtLimit, Ownership ownership, PeerKey peers) {
+  public FunctionRegistry(
+      EnvironmentManager manager,
+      EnvironmentInvoker invoker,
+      InvocationObserver observer,
+      String defaultNamespace,
+      String region,
+      int defaultConcurrencyLimit,
+      boolean queueAtLimit,
+      Ownership ownership,
+      PeerKey peers) {
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
@@ -71,7 +96,8 @@ public final class FunctionRegistry implements AutoCloseable {
     this.queueAtLimit = queueAtLimit;
     this.ownership = ownership;
     this.remote = new RemoteInvoker(peers);
-    sweeper.scheduleWithFixedDelay(this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    sweeper.scheduleWithFixedDelay(
+        this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -87,8 +113,9 @@ public final class FunctionRegistry implements AutoCloseable {
     if (current == null && ownership.ownerOf(function.key()) != null) {
       return;
     }
-    FunctionRouter router = new FunctionRouter(function, manager, invoker, observer, defaultConcurrencyLimit,
-        queueAtLimit);
+    FunctionRouter router =
+        new FunctionRouter(
+            function, manager, invoker, observer, defaultConcurrencyLimit, queueAtLimit);
     routers.put(function.key(), router);
     if (current != null) {
       current.close();
@@ -99,9 +126,9 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /**
-   * Takes the routing of the functions this replica owns now and hands over those it no longer
-   * owns (after the ready gateway replicas changed). A function taken over starts with the
-   * environments of its generation that already run: the previous owner's.
+   * Takes the routing of the functions this replica owns now and hands over those it no longer owns
+   * (after the ready gateway replicas changed). A function taken over starts with the environments
+   * of its generation that already run: the previous owner's.
    */
   public synchronized void rebalance() {
     for (FunctionConfig function : functions.values()) {
@@ -111,7 +138,10 @@ public final class FunctionRegistry implements AutoCloseable {
         LOG.info("function {}: routed here from now on", function.key());
         deploy(function);
       } else if (!owned && router != null) {
-        LOG.info("function {}: handed to the gateway at {}", function.key(), ownership.ownerOf(function.key()));
+        LOG.info(
+            "function {}: handed to the gateway at {}",
+            function.key(),
+            ownership.ownerOf(function.key()));
         routers.remove(function.key());
         router.release();
       }
@@ -157,13 +187,16 @@ public final class FunctionRegistry implements AutoCloseable {
     return invoke(key, request, queueDeadlineNanos, true);
   }
 
-  private InvocationResult invoke(String key, InvocationRequest request, long queueDeadlineNanos, boolean queue)
+  private InvocationResult invoke(
+      String key, InvocationRequest request, long queueDeadlineNanos, boolean queue)
       throws ServiceException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       FunctionRouter router = routers.get(key);
       try {
         if (router != null) {
-          return queue ? router.invokeQueued(request, queueDeadlineNanos) : router.invoke(request, queueDeadlineNanos);
+          return queue
+              ? router.invokeQueued(request, queueDeadlineNanos)
+              : router.invoke(request, queueDeadlineNanos);
         }
         URI owner = ownership.ownerOf(key);
         if (owner == null) {
@@ -175,10 +208,12 @@ public final class FunctionRegistry implements AutoCloseable {
           throw e;
         }
       } catch (RemoteInvoker.OwnerUnreachable e) {
-        // ownership is moving (a replica left or has not noticed it owns the function yet): ask again
-        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWNER_RETRY_MILLIS) > queueDeadlineNanos) {
-          throw ServiceException.service("The gateway that routes " + key + " cannot be reached: "
-              + e.getMessage());
+        // ownership is moving (a replica left or has not noticed it owns the function yet): ask
+        // again
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWNER_RETRY_MILLIS)
+            > queueDeadlineNanos) {
+          throw ServiceException.service(
+              "The gateway that routes " + key + " cannot be reached: " + e.getMessage());
         }
         attempt = 0;
         Thread.sleep(OWNER_RETRY_MILLIS);
@@ -192,7 +227,8 @@ public final class FunctionRegistry implements AutoCloseable {
    * @throws ServiceException 503 when this replica does not route the function (ownership moved
    *     meanwhile): the sender asks again
    */
-  public InvocationResult invokeForwarded(String key, InvocationRequest request, long queueDeadlineNanos)
+  public InvocationResult invokeForwarded(
+      String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
     FunctionRouter router = routers.get(key);
     if (router == null) {
@@ -213,10 +249,16 @@ public final class FunctionRegistry implements AutoCloseable {
     }
     try {
       remote.submitEvent(owner, key, request);
-      LOG.info("function {}: event {} handed to the gateway at {}", key, request.requestId(), owner);
+      LOG.info(
+          "function {}: event {} handed to the gateway at {}", key, request.requestId(), owner);
       return true;
     } catch (ServiceException | RemoteInvoker.OwnerUnreachable e) {
-      LOG.warn("function {}: event {} could not be handed to {}: {}", key, request.requestId(), owner, e.getMessage());
+      LOG.warn(
+          "function {}: event {} could not be handed to {}: {}",
+          key,
+          request.requestId(),
+          owner,
+          e.getMessage());
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -226,7 +268,9 @@ public final class FunctionRegistry implements AutoCloseable {
 
   /** Every function served (routed here or not), in namespace/name order. */
   public List<FunctionConfig> functions() {
-    return functions.values().stream().sorted(java.util.Comparator.comparing(FunctionConfig::key)).toList();
+    return functions.values().stream()
+        .sorted(java.util.Comparator.comparing(FunctionConfig::key))
+        .toList();
   }
 
   /** The routers of the functions this replica owns. */
@@ -244,8 +288,8 @@ public final class FunctionRegistry implements AutoCloseable {
   }
 
   /**
-   * A function by a FunctionName of the Invoke API: {@code name} (in the default namespace),
-   * {@code namespace/name}, or {@code arn:aws:lambda:region:namespace:function:name[:$LATEST]}.
+   * A function by a FunctionName of the Invoke API: {@code name} (in the default namespace), {@code
+   * namespace/name}, or {@code arn:aws:lambda:region:namespace:function:name[:$LATEST]}.
    */
   public FunctionConfig find(String functionName) throws ServiceException {
     FunctionConfig function = functions.get(keyOf(functionName));
@@ -292,16 +336,17 @@ public final class FunctionRegistry implements AutoCloseable {
   @Override
   public void close() {
     sweeper.shutdownNow();
-    CompletableFuture.allOf(routers.values().stream().map(FunctionRouter::close)
-        .toArray(CompletableFuture[]::new)).join();
+    CompletableFuture.allOf(
+            routers.values().stream().map(FunctionRouter::close).toArray(CompletableFuture[]::new))
+        .join();
     manager.close();
     invoker.close();
     remote.close();
   }
 
   /**
-   * Stops routing but leaves the environments running, for the next gateway process to adopt
-   * (Pods outlive the gateway; a restart costs no cold starts).
+   * Stops routing but leaves the environments running, for the next gateway process to adopt (Pods
+   * outlive the gateway; a restart costs no cold starts).
    */
   public void detach() {
     sweeper.shutdownNow();
@@ -310,5 +355,4 @@ public final class FunctionRegistry implements AutoCloseable {
     invoker.close();
     remote.close();
   }
-
 }

@@ -25,12 +25,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * invocation) or starting; a request takes the most recently idle one, or waits in a FIFO queue
  * while the router starts environments (one per waiting request, up to the concurrency limit); an
  * environment that frees up goes to the head of the queue. At the concurrency limit a request for
- * which no environment is starting gets 429 at once, as Lambda throttles; a function that queues
- * at its limit ({@code queueAtLimit}) lets it wait instead, and a request still waiting at its
- * queue deadline gets 429. Waiting for a cold start is never throttling (the start is bounded by
- * the function's Init timeout and the start allowance). Only
- * idle environments are ever stopped: after the idle timeout (down to the provisioned count, which
- * is how a function scales to zero) or when the router closes.
+ * which no environment is starting gets 429 at once, as Lambda throttles; a function that queues at
+ * its limit ({@code queueAtLimit}) lets it wait instead, and a request still waiting at its queue
+ * deadline gets 429. Waiting for a cold start is never throttling (the start is bounded by the
+ * function's Init timeout and the start allowance). Only idle environments are ever stopped: after
+ * the idle timeout (down to the provisioned count, which is how a function scales to zero) or when
+ * the router closes.
  */
 public final class FunctionRouter {
   /** Attempts on environments that turn out to be unavailable before the request fails. */
@@ -54,12 +54,17 @@ public final class FunctionRouter {
   private final Deque<CompletableFuture<Environment>> waiters = new ArrayDeque<>();
   private int starting;
   private boolean closed;
+
   /** Closed by handing the function to another replica: environments are left running for it. */
   private boolean released;
 
   /** A router that throttles at the limit as Lambda does, unless the function queues. */
-  FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
-      InvocationObserver observer, int defaultLimit) {
+  FunctionRouter(
+      FunctionConfig function,
+      EnvironmentManager manager,
+      EnvironmentInvoker invoker,
+      InvocationObserver observer,
+      int defaultLimit) {
     this(function, manager, invoker, observer, defaultLimit, false);
   }
 
@@ -67,14 +72,21 @@ public final class FunctionRouter {
    * @param defaultLimit the concurrency limit of a function without reserved concurrency
    * @param queueAtLimitByDefault whether a function that does not say queues at its limit
    */
-  FunctionRouter(FunctionConfig function, EnvironmentManager manager, EnvironmentInvoker invoker,
-      InvocationObserver observer, int defaultLimit, boolean queueAtLimitByDefault) {
+  FunctionRouter(
+      FunctionConfig function,
+      EnvironmentManager manager,
+      EnvironmentInvoker invoker,
+      InvocationObserver observer,
+      int defaultLimit,
+      boolean queueAtLimitByDefault) {
     this.function = function;
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
-    this.limit = function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
-    this.queueAtLimit = function.queueAtLimit() != null ? function.queueAtLimit() : queueAtLimitByDefault;
+    this.limit =
+        function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
+    this.queueAtLimit =
+        function.queueAtLimit() != null ? function.queueAtLimit() : queueAtLimitByDefault;
   }
 
   public FunctionConfig function() {
@@ -110,10 +122,12 @@ public final class FunctionRouter {
         return result;
       } catch (EnvironmentUnavailableException e) {
         if (attempt == MAX_ATTEMPTS) {
-          throw ServiceException.service("No execution environment took the invocation: " + e.getMessage());
+          throw ServiceException.service(
+              "No execution environment took the invocation: " + e.getMessage());
         }
       } catch (IOException e) {
-        throw ServiceException.service("The execution environment was lost during the invocation: " + e);
+        throw ServiceException.service(
+            "The execution environment was lost during the invocation: " + e);
       } finally {
         release(environment, reusable);
       }
@@ -139,7 +153,8 @@ public final class FunctionRouter {
     try {
       idle.removeIf(i -> i.environment().isTerminated());
       long timeout = function.idleTimeout().toNanos();
-      while (total() > function.provisionedConcurrency() && !idle.isEmpty()
+      while (total() > function.provisionedConcurrency()
+          && !idle.isEmpty()
           && nowNanos - idle.peekLast().sinceNanos() >= timeout) {
         expired.add(idle.pollLast().environment());
       }
@@ -188,7 +203,8 @@ public final class FunctionRouter {
     } finally {
       lock.unlock();
     }
-    return CompletableFuture.allOf(toStop.stream().map(manager::stop).toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(
+        toStop.stream().map(manager::stop).toArray(CompletableFuture[]::new));
   }
 
   /**
@@ -226,19 +242,23 @@ public final class FunctionRouter {
     if (environment == null) {
       return null;
     }
-    return invoker.invokeAsync(environment, request).whenComplete((result, failed) -> {
-      try {
-        if (result != null) {
-          observer.completed(function, result, 0);
-        }
-      } finally {
-        boolean reusable = result != null && result.environmentReusable();
-        if (!reusable || !offerAgain(environment)) {
-          // stopping it calls the environment manager: not on the thread that completed the answer
-          Thread.ofVirtual().start(() -> release(environment, reusable));
-        }
-      }
-    });
+    return invoker
+        .invokeAsync(environment, request)
+        .whenComplete(
+            (result, failed) -> {
+              try {
+                if (result != null) {
+                  observer.completed(function, result, 0);
+                }
+              } finally {
+                boolean reusable = result != null && result.environmentReusable();
+                if (!reusable || !offerAgain(environment)) {
+                  // stopping it calls the environment manager: not on the thread that completed the
+                  // answer
+                  Thread.ofVirtual().start(() -> release(environment, reusable));
+                }
+              }
+            });
   }
 
   /** The most recently used idle environment that is still there, now busy; null when none. */
@@ -280,7 +300,8 @@ public final class FunctionRouter {
     }
   }
 
-  private Environment acquire(long deadlineNanos, boolean queue) throws ServiceException, InterruptedException {
+  private Environment acquire(long deadlineNanos, boolean queue)
+      throws ServiceException, InterruptedException {
     CompletableFuture<Environment> waiter = new CompletableFuture<>();
     lock.lock();
     try {
@@ -335,8 +356,8 @@ public final class FunctionRouter {
   }
 
   /**
-   * Whether an environment now starting will serve this waiter: the first {@code starting}
-   * waiters get the environments starting (each start is for one waiting request).
+   * Whether an environment now starting will serve this waiter: the first {@code starting} waiters
+   * get the environments starting (each start is for one waiting request).
    */
   private boolean startingFor(CompletableFuture<Environment> waiter) {
     int position = 0;
@@ -353,7 +374,8 @@ public final class FunctionRouter {
     return ServiceException.throttled(function.reservedConcurrency() != null);
   }
 
-  private static Environment resolved(CompletableFuture<Environment> waiter) throws ServiceException {
+  private static Environment resolved(CompletableFuture<Environment> waiter)
+      throws ServiceException {
     try {
       return waiter.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -411,8 +433,12 @@ public final class FunctionRouter {
       if (failure != null) {
         CompletableFuture<Environment> waiter = waiters.pollFirst();
         if (waiter != null) {
-          waiter.completeExceptionally(ServiceException.service(
-              "Could not start an execution environment for " + function.key() + ": " + rootMessage(failure)));
+          waiter.completeExceptionally(
+              ServiceException.service(
+                  "Could not start an execution environment for "
+                      + function.key()
+                      + ": "
+                      + rootMessage(failure)));
         }
         return;
       }
@@ -446,7 +472,9 @@ public final class FunctionRouter {
   }
 
   private static ServiceException asServiceException(Throwable failure) {
-    return failure instanceof ServiceException s ? s : ServiceException.service(rootMessage(failure));
+    return failure instanceof ServiceException s
+        ? s
+        : ServiceException.service(rootMessage(failure));
   }
 
   private static String rootMessage(Throwable failure) {

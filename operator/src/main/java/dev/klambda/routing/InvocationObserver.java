@@ -3,24 +3,32 @@ package dev.klambda.routing;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
 
-/** Told about every invocation run or refused, every event and its record: where metering plugs in. */
+/**
+ * Told about every invocation run or refused, every event and its record: where metering plugs in.
+ */
 public interface InvocationObserver {
   /** What became of an accepted Event invocation. */
-  enum EventOutcome { RECEIVED, RETRIED, DROPPED }
+  enum EventOutcome {
+    RECEIVED,
+    RETRIED,
+    DROPPED
+  }
 
-  InvocationObserver NONE = new InvocationObserver() {
-    @Override
-    public void completed(FunctionConfig function, InvocationResult result, long queueWaitNanos) {}
+  InvocationObserver NONE =
+      new InvocationObserver() {
+        @Override
+        public void completed(
+            FunctionConfig function, InvocationResult result, long queueWaitNanos) {}
 
-    @Override
-    public void throttled(FunctionConfig function) {}
+        @Override
+        public void throttled(FunctionConfig function) {}
 
-    @Override
-    public void event(String key, EventOutcome outcome, long ageNanos) {}
+        @Override
+        public void event(String key, EventOutcome outcome, long ageNanos) {}
 
-    @Override
-    public void invocationRecord(String key, String destination, boolean sent) {}
-  };
+        @Override
+        public void invocationRecord(String key, String destination, boolean sent) {}
+      };
 
   /** An invocation ran; {@code queueWaitNanos} is how long it waited for an environment. */
   void completed(FunctionConfig function, InvocationResult result, long queueWaitNanos);
@@ -28,7 +36,10 @@ public interface InvocationObserver {
   /** An invocation got 429: over the function's concurrency after the queue wait. */
   void throttled(FunctionConfig function);
 
-  /** An Event for the function {@code key} was received, retried or dropped, {@code ageNanos} after it arrived. */
+  /**
+   * An Event for the function {@code key} was received, retried or dropped, {@code ageNanos} after
+   * it arrived.
+   */
   void event(String key, EventOutcome outcome, long ageNanos);
 
   /**

@@ -3,9 +3,9 @@ package dev.klambda.routing;
 import java.net.URI;
 
 /**
- * Which gateway replica routes a function. Exactly one replica routes each function (starts,
- * reuses and reaps its environments); the others forward its invocations there, so its limits and
- * its scale to zero are one replica's decisions however many replicas serve.
+ * Which gateway replica routes a function. Exactly one replica routes each function (starts, reuses
+ * and reaps its environments); the others forward its invocations there, so its limits and its
+ * scale to zero are one replica's decisions however many replicas serve.
  */
 @FunctionalInterface
 public interface Ownership {

@@ -1,6 +1,5 @@
 package dev.klambda.routing;
 
-import dev.klambda.function.InvokePath;
 import static dev.klambda.routing.ForwardingProtocol.ERROR_TYPE;
 import static dev.klambda.routing.ForwardingProtocol.FORWARDED;
 import static dev.klambda.routing.ForwardingProtocol.OUTCOME;
@@ -10,6 +9,7 @@ import static dev.klambda.routing.ForwardingProtocol.REQUEST_ID;
 import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.function.InvokePath;
 import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Forwards an invocation to the gateway replica that routes its function, over that replica's
- * Invoke API with klambda's own headers: the request id, the time left in the queue, and on the
- * way back how the invocation ended ({@link ForwardingProtocol}). A forwarded request is never
+ * Invoke API with klambda's own headers: the request id, the time left in the queue, and on the way
+ * back how the invocation ended ({@link ForwardingProtocol}). A forwarded request is never
  * forwarded again.
  */
 final class RemoteInvoker implements AutoCloseable {
@@ -51,11 +51,17 @@ final class RemoteInvoker implements AutoCloseable {
 
   InvocationResult invoke(URI owner, String key, InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, OwnerUnreachable, InterruptedException {
-    long queueMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(queueDeadlineNanos - System.nanoTime()));
+    long queueMillis =
+        Math.max(0, TimeUnit.NANOSECONDS.toMillis(queueDeadlineNanos - System.nanoTime()));
     HttpConnections.Answer answer = send(owner, key, request, "RequestResponse", queueMillis);
     HttpHeaders headers = answer.headers();
-    return new InvocationResult(InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")), answer.body(),
-        headers.get(ERROR_TYPE), headers.get("X-Amz-Log-Result"), 0, 0);
+    return new InvocationResult(
+        InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")),
+        answer.body(),
+        headers.get(ERROR_TYPE),
+        headers.get("X-Amz-Log-Result"),
+        0,
+        0);
   }
 
   /** Queues an event at another replica, which runs and retries it from then on. */
@@ -64,11 +70,15 @@ final class RemoteInvoker implements AutoCloseable {
     send(gateway, key, request, "Event", 0);
   }
 
-  private HttpConnections.Answer send(URI owner, String key, InvocationRequest request, String type, long queueMillis)
+  private HttpConnections.Answer send(
+      URI owner, String key, InvocationRequest request, String type, long queueMillis)
       throws ServiceException, OwnerUnreachable, InterruptedException {
-    FullHttpRequest http = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-        InvokePath.of(key),
-        Unpooled.wrappedBuffer(request.payload()));
+    FullHttpRequest http =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            InvokePath.of(key),
+            Unpooled.wrappedBuffer(request.payload()));
     http.headers()
         .set("X-Amz-Invocation-Type", type)
         .set(FORWARDED, peers.peerToken())
@@ -76,8 +86,11 @@ final class RemoteInvoker implements AutoCloseable {
         .set(QUEUE_MILLIS, Long.toString(queueMillis))
         .set("X-Amz-Log-Type", request.logTail() ? "Tail" : "None");
     if (request.clientContext() != null) {
-      http.headers().set("X-Amz-Client-Context",
-          Base64.getEncoder().encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
+      http.headers()
+          .set(
+              "X-Amz-Client-Context",
+              Base64.getEncoder()
+                  .encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
     }
     HttpConnections.Answer answer;
     try {
@@ -86,12 +99,18 @@ final class RemoteInvoker implements AutoCloseable {
       throw new OwnerUnreachable(owner + ": " + e, e);
     } catch (IOException e) {
       // sent, and the answer is lost: the invocation may have run, so it is not run again here
-      throw ServiceException.service("The gateway at " + owner + " that routes " + key
-          + " was lost during the invocation: " + e);
+      throw ServiceException.service(
+          "The gateway at "
+              + owner
+              + " that routes "
+              + key
+              + " was lost during the invocation: "
+              + e);
     }
     if (answer.status() / 100 != 2) {
-      ServiceException error = ServiceException.fromResponse(answer.status(),
-          answer.headers().get("x-amzn-ErrorType"), answer.body());
+      ServiceException error =
+          ServiceException.fromResponse(
+              answer.status(), answer.headers().get("x-amzn-ErrorType"), answer.body());
       if (error.notOwner()) {
         throw new OwnerUnreachable(error.getMessage(), null);
       }

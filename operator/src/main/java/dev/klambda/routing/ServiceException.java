@@ -1,8 +1,8 @@
 package dev.klambda.routing;
 
 /**
- * An Invoke API error that is not the function's: answered with its HTTP status, its type in
- * {@code x-amzn-ErrorType} and the JSON body, so the AWS SDKs raise the matching exception.
+ * An Invoke API error that is not the function's: answered with its HTTP status, its type in {@code
+ * x-amzn-ErrorType} and the JSON body, so the AWS SDKs raise the matching exception.
  */
 public final class ServiceException extends Exception {
   private final int status;
@@ -22,7 +22,8 @@ public final class ServiceException extends Exception {
   }
 
   public static ServiceException functionNotFound(String arn) {
-    return new ServiceException(404, "ResourceNotFoundException", "Function not found: " + arn, null);
+    return new ServiceException(
+        404, "ResourceNotFoundException", "Function not found: " + arn, null);
   }
 
   /**
@@ -31,13 +32,19 @@ public final class ServiceException extends Exception {
    * service exception with this code and status 413).
    */
   public static ServiceException tooLarge(int limit) {
-    return new ServiceException(413, "RequestEntityTooLargeException",
-        "Request must be smaller than " + limit + " bytes for the InvokeFunction operation", null);
+    return new ServiceException(
+        413,
+        "RequestEntityTooLargeException",
+        "Request must be smaller than " + limit + " bytes for the InvokeFunction operation",
+        null);
   }
 
   public static ServiceException invalidContent(String detail) {
-    return new ServiceException(400, "InvalidRequestContentException",
-        "Could not parse request body into json: " + detail, null);
+    return new ServiceException(
+        400,
+        "InvalidRequestContentException",
+        "Could not parse request body into json: " + detail,
+        null);
   }
 
   public static ServiceException invalidParameter(String message) {
@@ -45,28 +52,35 @@ public final class ServiceException extends Exception {
   }
 
   /**
-   * At the concurrency limit (after waiting in the queue), with Lambda's reason for the limit
-   * that was hit: the function's reserved concurrency, or the account-wide limit.
+   * At the concurrency limit (after waiting in the queue), with Lambda's reason for the limit that
+   * was hit: the function's reserved concurrency, or the account-wide limit.
    */
   public static ServiceException throttled(boolean reservedConcurrency) {
-    return new ServiceException(429, "TooManyRequestsException", "Rate Exceeded.",
-        reservedConcurrency ? "ReservedFunctionConcurrentInvocationLimitExceeded"
+    return new ServiceException(
+        429,
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+        reservedConcurrency
+            ? "ReservedFunctionConcurrentInvocationLimitExceeded"
             : "ConcurrentInvocationLimitExceeded");
   }
 
-  /** A Lambda API operation klambda leaves to Kubernetes (a write): 400, saying where it is done. */
+  /**
+   * A Lambda API operation klambda leaves to Kubernetes (a write): 400, saying where it is done.
+   */
   public static ServiceException unsupported(String message) {
     return new ServiceException(400, "InvalidRequestContentException", message, null);
   }
 
   public static ServiceException unknownOperation(String method, String path) {
-    return new ServiceException(404, "UnknownOperationException",
-        "No operation at " + method + " " + path, null);
+    return new ServiceException(
+        404, "UnknownOperationException", "No operation at " + method + " " + path, null);
   }
 
   /** The function changed or went away while the request waited: look it up again. */
   static ServiceException retired(String key) {
-    return new ServiceException(503, "ServiceException", "Function " + key + " was updated", "Retired");
+    return new ServiceException(
+        503, "ServiceException", "Function " + key + " was updated", "Retired");
   }
 
   boolean retired() {
@@ -74,11 +88,12 @@ public final class ServiceException extends Exception {
   }
 
   /**
-   * Between gateway replicas only: a forwarded invocation reached a replica that does not route
-   * the function (ownership moved meanwhile); the sender asks again.
+   * Between gateway replicas only: a forwarded invocation reached a replica that does not route the
+   * function (ownership moved meanwhile); the sender asks again.
    */
   static ServiceException notOwner(String key) {
-    return new ServiceException(503, "ServiceException", "This gateway does not route " + key, "NotOwner");
+    return new ServiceException(
+        503, "ServiceException", "This gateway does not route " + key, "NotOwner");
   }
 
   boolean notOwner() {
@@ -92,11 +107,16 @@ public final class ServiceException extends Exception {
   public static ServiceException fromResponse(int status, String errorTypeHeader, byte[] body) {
     String type = errorTypeHeader != null ? errorTypeHeader : "ServiceException";
     try {
-      com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
-      return new ServiceException(status, type, json.path("message").asText(),
+      com.fasterxml.jackson.databind.JsonNode json =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      return new ServiceException(
+          status,
+          type,
+          json.path("message").asText(),
           json.hasNonNull("Reason") ? json.get("Reason").asText() : null);
     } catch (java.io.IOException | RuntimeException notJson) {
-      return new ServiceException(status, type, new String(body, java.nio.charset.StandardCharsets.UTF_8), null);
+      return new ServiceException(
+          status, type, new String(body, java.nio.charset.StandardCharsets.UTF_8), null);
     }
   }
 

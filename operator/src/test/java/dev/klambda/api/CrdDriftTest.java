@@ -17,14 +17,16 @@ class CrdDriftTest {
   private static final Path GENERATED = Path.of("target/crds");
   private static final Path COMMITTED = Path.of("../crds");
   private static final Path CHART = Path.of("../charts/klambda/crds");
-  private static final String UPDATE = "after changing the api classes run:"
-      + " cp operator/target/crds/* crds/ && cp crds/* charts/klambda/crds/";
+  private static final String UPDATE =
+      "after changing the api classes run:"
+          + " cp operator/target/crds/* crds/ && cp crds/* charts/klambda/crds/";
 
   @Test
   void committedCrdsMatchTheGeneratedOnes() throws IOException {
     for (Path crd : files(GENERATED)) {
       Path committed = COMMITTED.resolve(crd.getFileName());
-      assertThat(committed).as("%s is generated from the api classes; %s", committed, UPDATE)
+      assertThat(committed)
+          .as("%s is generated from the api classes; %s", committed, UPDATE)
           .exists()
           .hasSameTextualContentAs(crd);
     }
@@ -32,9 +34,12 @@ class CrdDriftTest {
 
   @Test
   void theChartCarriesTheCommittedCrds() throws IOException {
-    assertThat(names(CHART)).as("the files of charts/klambda/crds; %s", UPDATE).isEqualTo(names(COMMITTED));
+    assertThat(names(CHART))
+        .as("the files of charts/klambda/crds; %s", UPDATE)
+        .isEqualTo(names(COMMITTED));
     for (Path crd : files(COMMITTED)) {
-      assertThat(CHART.resolve(crd.getFileName())).as("the chart's copy of %s; %s", crd, UPDATE)
+      assertThat(CHART.resolve(crd.getFileName()))
+          .as("the chart's copy of %s; %s", crd, UPDATE)
           .hasSameTextualContentAs(crd);
     }
   }

@@ -37,7 +37,9 @@ final class Brokers implements AutoCloseable {
   private final String sqsEndpoint;
   private final SqsClient sqs;
 
-  /** @param kafkaOverrides broker settings on top of EmbeddedKafka's, for experiments */
+  /**
+   * @param kafkaOverrides broker settings on top of EmbeddedKafka's, for experiments
+   */
   Brokers(Map<String, String> kafkaOverrides) throws Exception {
     kafka = new EmbeddedKafka(kafkaOverrides).start();
     Properties props = new Properties();
@@ -48,13 +50,20 @@ final class Brokers implements AutoCloseable {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    elasticMq = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
-        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, "")).start();
+    elasticMq =
+        SQSRestServerBuilder.withPort(port)
+            .withInterface("127.0.0.1")
+            .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""))
+            .start();
     elasticMq.waitUntilStarted();
     sqsEndpoint = "http://127.0.0.1:" + port;
-    sqs = SqsClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create(sqsEndpoint))
-        .credentialsProvider(AnonymousCredentialsProvider.create())
-        .httpClient(UrlConnectionHttpClient.builder().build()).build();
+    sqs =
+        SqsClient.builder()
+            .region(Region.US_EAST_1)
+            .endpointOverride(URI.create(sqsEndpoint))
+            .credentialsProvider(AnonymousCredentialsProvider.create())
+            .httpClient(UrlConnectionHttpClient.builder().build())
+            .build();
   }
 
   /** A new topic (one partition) or queue; returns the topic name or the queue URL. */
@@ -63,22 +72,30 @@ final class Brokers implements AutoCloseable {
       kafka.createTopic(name, 1);
       return name;
     }
-    return sqs.createQueue(r -> r.queueName(name)
-        .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "120"))).queueUrl();
+    return sqs.createQueue(
+            r -> r.queueName(name).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "120")))
+        .queueUrl();
   }
 
   /** The mapping's {@code spec.source} for that topic or queue. */
   Map<String, Object> mappingSource(String source, String target, String groupId) {
     return source.equals("kafka")
-        ? Map.of("kafka", Map.of("bootstrapServers", kafka.bootstrapServers(), "topic", target,
-            "consumerGroupId", groupId))
+        ? Map.of(
+            "kafka",
+            Map.of(
+                "bootstrapServers",
+                kafka.bootstrapServers(),
+                "topic",
+                target,
+                "consumerGroupId",
+                groupId))
         : Map.of("sqs", Map.of("queueUrl", target, "endpoint", sqsEndpoint, "region", "us-east-1"));
   }
 
   /**
-   * Enqueues ids prefix0 .. prefix(n-1): with rate 0 as fast as possible (Kafka: one producer,
-   * SQS: SendMessageBatch of 10 from 4 threads) and returns once all are stored; else one at a time
-   * at {@code rate} per second.
+   * Enqueues ids prefix0 .. prefix(n-1): with rate 0 as fast as possible (Kafka: one producer, SQS:
+   * SendMessageBatch of 10 from 4 threads) and returns once all are stored; else one at a time at
+   * {@code rate} per second.
    */
   void enqueue(String source, String target, String prefix, int n, int rate) throws Exception {
     long start = System.nanoTime();
@@ -98,10 +115,17 @@ final class Brokers implements AutoCloseable {
       List<Future<?>> sent = new ArrayList<>();
       try (var pool = Executors.newFixedThreadPool(4)) {
         for (int from = 0; from < n; from += 10) {
-          List<SendMessageBatchRequestEntry> entries = IntStream.range(from, Math.min(n, from + 10))
-              .mapToObj(i -> SendMessageBatchRequestEntry.builder().id("e" + i).messageBody(prefix + i).build())
-              .toList();
-          sent.add(pool.submit(() -> sqs.sendMessageBatch(r -> r.queueUrl(target).entries(entries))));
+          List<SendMessageBatchRequestEntry> entries =
+              IntStream.range(from, Math.min(n, from + 10))
+                  .mapToObj(
+                      i ->
+                          SendMessageBatchRequestEntry.builder()
+                              .id("e" + i)
+                              .messageBody(prefix + i)
+                              .build())
+                  .toList();
+          sent.add(
+              pool.submit(() -> sqs.sendMessageBatch(r -> r.queueUrl(target).entries(entries))));
         }
       }
       for (Future<?> f : sent) {
@@ -124,6 +148,8 @@ final class Brokers implements AutoCloseable {
     producer.close();
     sqs.close();
     kafka.close();
-    elasticMq.stopAndGetFuture().apply(); // stopAndWait can wait a minute for keep-alive connections
+    elasticMq
+        .stopAndGetFuture()
+        .apply(); // stopAndWait can wait a minute for keep-alive connections
   }
 }

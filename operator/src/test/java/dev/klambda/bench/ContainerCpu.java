@@ -1,9 +1,9 @@
 package dev.klambda.bench;
 
+import dev.klambda.testing.DockerPod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.klambda.testing.DockerPod;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,17 +27,25 @@ record ContainerCpu(long usageNanos, long periods, long throttledPeriods, long t
       if (cpu == null) {
         return null;
       }
-      sum = new ContainerCpu(sum.usageNanos + cpu.usageNanos, sum.periods + cpu.periods,
-          sum.throttledPeriods + cpu.throttledPeriods, sum.throttledNanos + cpu.throttledNanos);
+      sum =
+          new ContainerCpu(
+              sum.usageNanos + cpu.usageNanos,
+              sum.periods + cpu.periods,
+              sum.throttledPeriods + cpu.throttledPeriods,
+              sum.throttledNanos + cpu.throttledNanos);
     }
     return sum;
   }
 
   /** What was used since {@code earlier}; null when either is unknown. */
   static ContainerCpu between(ContainerCpu earlier, ContainerCpu later) {
-    return earlier == null || later == null ? null : new ContainerCpu(later.usageNanos - earlier.usageNanos,
-        later.periods - earlier.periods, later.throttledPeriods - earlier.throttledPeriods,
-        later.throttledNanos - earlier.throttledNanos);
+    return earlier == null || later == null
+        ? null
+        : new ContainerCpu(
+            later.usageNanos - earlier.usageNanos,
+            later.periods - earlier.periods,
+            later.throttledPeriods - earlier.throttledPeriods,
+            later.throttledNanos - earlier.throttledNanos);
   }
 
   /** The container's numbers now, or null where its cgroup is not found. */
@@ -46,14 +54,24 @@ record ContainerCpu(long usageNanos, long periods, long throttledPeriods, long t
       Path v1 = CGROUP.resolve("cpu/docker").resolve(containerId);
       if (Files.isDirectory(v1)) {
         Map<String, Long> stat = stat(v1.resolve("cpu.stat"));
-        long usage = Long.parseLong(Files.readString(CGROUP.resolve("cpuacct/docker").resolve(containerId)
-            .resolve("cpuacct.usage")).strip());
-        return new ContainerCpu(usage, stat.get("nr_periods"), stat.get("nr_throttled"), stat.get("throttled_time"));
+        long usage =
+            Long.parseLong(
+                Files.readString(
+                        CGROUP
+                            .resolve("cpuacct/docker")
+                            .resolve(containerId)
+                            .resolve("cpuacct.usage"))
+                    .strip());
+        return new ContainerCpu(
+            usage, stat.get("nr_periods"), stat.get("nr_throttled"), stat.get("throttled_time"));
       }
       Path v2 = CGROUP.resolve("system.slice/docker-" + containerId + ".scope");
       if (Files.isDirectory(v2)) {
         Map<String, Long> stat = stat(v2.resolve("cpu.stat"));
-        return new ContainerCpu(stat.get("usage_usec") * 1000, stat.get("nr_periods"), stat.get("nr_throttled"),
+        return new ContainerCpu(
+            stat.get("usage_usec") * 1000,
+            stat.get("nr_periods"),
+            stat.get("nr_throttled"),
             stat.get("throttled_usec") * 1000);
       }
     } catch (IOException | RuntimeException gone) {

@@ -18,24 +18,34 @@ import java.util.List;
 final class ContainerProcesses {
   private static final long TICK_NANOS = 10_000_000L; // USER_HZ = 100
 
-  /** @param name the program and its last argument, e.g. {@code java klambda-agent.jar} */
+  /**
+   * @param name the program and its last argument, e.g. {@code java klambda-agent.jar}
+   */
   record Process(long pid, String name, long startNanos, long cpuNanos) {}
 
   private ContainerProcesses() {}
 
-  /** The processes of all the Pod's containers, their start times as offsets from {@code origin}. */
+  /**
+   * The processes of all the Pod's containers, their start times as offsets from {@code origin}.
+   */
   static List<Process> ofPod(List<DockerPod.ContainerState> containers, long origin) {
     List<Process> processes = new ArrayList<>();
     for (DockerPod.ContainerState container : containers) {
-      of(container.id()).forEach(p -> processes.add(new Process(p.pid(), p.name(), p.startNanos() - origin, p.cpuNanos())));
+      of(container.id())
+          .forEach(
+              p ->
+                  processes.add(
+                      new Process(p.pid(), p.name(), p.startNanos() - origin, p.cpuNanos())));
     }
     return processes;
   }
 
   static List<Process> of(String containerId) {
     List<Process> processes = new ArrayList<>();
-    for (Path procs : List.of(Path.of("/sys/fs/cgroup/pids/docker", containerId, "cgroup.procs"),
-        Path.of("/sys/fs/cgroup/system.slice/docker-" + containerId + ".scope/cgroup.procs"))) {
+    for (Path procs :
+        List.of(
+            Path.of("/sys/fs/cgroup/pids/docker", containerId, "cgroup.procs"),
+            Path.of("/sys/fs/cgroup/system.slice/docker-" + containerId + ".scope/cgroup.procs"))) {
       if (!Files.exists(procs)) {
         continue;
       }
@@ -61,7 +71,9 @@ final class ContainerProcesses {
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       long cpuTicks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime
       long startTicks = Long.parseLong(f[19]);
-      String[] argv = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
+      String[] argv =
+          new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+              .split("\0");
       return new Process(pid, name(argv), startTicks * TICK_NANOS, cpuTicks * TICK_NANOS);
     } catch (IOException | RuntimeException gone) {
       return null;

@@ -17,7 +17,13 @@ import java.util.stream.Stream;
 final class CpuMeter {
   private static final double TICK_MS = 10.0;
 
-  record Snapshot(long nanos, long machineBusy, long machineTotal, long self, long agents, long runtimes,
+  record Snapshot(
+      long nanos,
+      long machineBusy,
+      long machineTotal,
+      long self,
+      long agents,
+      long runtimes,
       Map<String, Long> threads) {}
 
   private CpuMeter() {}
@@ -43,8 +49,14 @@ final class CpuMeter {
     } catch (IOException e) {
       // threads come and go: a partial picture is fine
     }
-    return new Snapshot(System.nanoTime(), machine[0], machine[1], ticks(Path.of("/proc/self/stat")), agents,
-        runtimes, threads);
+    return new Snapshot(
+        System.nanoTime(),
+        machine[0],
+        machine[1],
+        ticks(Path.of("/proc/self/stat")),
+        agents,
+        runtimes,
+        threads);
   }
 
   /**
@@ -73,23 +85,40 @@ final class CpuMeter {
     long agents = b.agents() - a.agents();
     long runtimes = b.runtimes() - a.runtimes();
     double per1k = TICK_MS * 1000.0 / messages;
-    return String.format("machine %.0f%% of %d CPUs busy (%.0f%% not ours); CPU ms per 1000 msgs: "
+    return String.format(
+        "machine %.0f%% of %d CPUs busy (%.0f%% not ours); CPU ms per 1000 msgs: "
             + "test JVM %.0f, agents %.0f, runtimes %.0f; CPU s: test JVM %.1f, agents %.1f, runtimes %.1f in %.1f s",
         100.0 * busy / Math.max(1, total) * Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().availableProcessors(),
-        100.0 * (busy - self - agents - runtimes) / Math.max(1, total) * Runtime.getRuntime().availableProcessors(),
-        self * per1k, agents * per1k, runtimes * per1k, self / 100.0, agents / 100.0, runtimes / 100.0, wallMs / 1000);
+        100.0
+            * (busy - self - agents - runtimes)
+            / Math.max(1, total)
+            * Runtime.getRuntime().availableProcessors(),
+        self * per1k,
+        agents * per1k,
+        runtimes * per1k,
+        self / 100.0,
+        agents / 100.0,
+        runtimes / 100.0,
+        wallMs / 1000);
   }
 
   /** The test JVM's busiest thread groups (digits in names folded to #), as % of one CPU. */
   static String threads(Snapshot a, Snapshot b, int top) {
     double wallTicks = (b.nanos() - a.nanos()) / 1e7;
     Map<String, Long> delta = new HashMap<>();
-    b.threads().forEach((name, ticks) -> delta.put(name, ticks - a.threads().getOrDefault(name, 0L)));
-    return delta.entrySet().stream().filter(e -> e.getValue() > 0)
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
-        .collect(Collectors.toMap(Map.Entry::getKey, e -> Math.round(100.0 * e.getValue() / wallTicks),
-            (x, y) -> x, LinkedHashMap::new))
+    b.threads()
+        .forEach((name, ticks) -> delta.put(name, ticks - a.threads().getOrDefault(name, 0L)));
+    return delta.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(top)
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey,
+                e -> Math.round(100.0 * e.getValue() / wallTicks),
+                (x, y) -> x,
+                LinkedHashMap::new))
         .toString();
   }
 

@@ -46,7 +46,9 @@ final class HandledLog {
       partial = text.substring(end + 1);
       for (String line : text.substring(0, Math.max(0, end)).split("\n")) {
         String[] f = line.split(" ");
-        if (f.length == 3 && first.putIfAbsent(f[2], new Entry(Long.parseLong(f[0]), Long.parseLong(f[1]))) != null) {
+        if (f.length == 3
+            && first.putIfAbsent(f[2], new Entry(Long.parseLong(f[0]), Long.parseLong(f[1])))
+                != null) {
           duplicates++;
         } else if (f.length == 3) {
           perPrefix.merge(f[2].charAt(0), 1, Integer::sum);
@@ -80,19 +82,23 @@ final class HandledLog {
   /** Earliest and latest handling time (epoch ms) of the ids with this prefix. */
   synchronized long[] handledSpan(String prefix) {
     long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
-    first.forEach((id, e) -> {
-      if (id.startsWith(prefix)) {
-        span[0] = Math.min(span[0], e.handledAt());
-        span[1] = Math.max(span[1], e.handledAt());
-      }
-    });
+    first.forEach(
+        (id, e) -> {
+          if (id.startsWith(prefix)) {
+            span[0] = Math.min(span[0], e.handledAt());
+            span[1] = Math.max(span[1], e.handledAt());
+          }
+        });
     return span;
   }
 
   /** Sorted enqueue-to-handler latencies (ms) of the ids with this prefix. */
   synchronized long[] latencies(String prefix) {
-    long[] values = first.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-        .mapToLong(e -> e.getValue().latency()).toArray();
+    long[] values =
+        first.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(prefix))
+            .mapToLong(e -> e.getValue().latency())
+            .toArray();
     Arrays.sort(values);
     return values;
   }

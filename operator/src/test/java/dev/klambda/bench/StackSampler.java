@@ -27,21 +27,26 @@ final class StackSampler implements AutoCloseable {
 
   StackSampler(LocalMode local, long periodMs) {
     List<Thread> pollers = pollerThreads(local);
-    thread = Thread.ofPlatform().daemon().name("bench-sampler").start(() -> {
-      while (running.get()) {
-        synchronized (this) {
-          samples++;
-          for (Thread t : pollers) {
-            counts.merge(where(t.getStackTrace()), 1, Integer::sum);
-          }
-        }
-        try {
-          Thread.sleep(periodMs);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
+    thread =
+        Thread.ofPlatform()
+            .daemon()
+            .name("bench-sampler")
+            .start(
+                () -> {
+                  while (running.get()) {
+                    synchronized (this) {
+                      samples++;
+                      for (Thread t : pollers) {
+                        counts.merge(where(t.getStackTrace()), 1, Integer::sum);
+                      }
+                    }
+                    try {
+                      Thread.sleep(periodMs);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
   }
 
   /** {@code Class.method -> callee} of the innermost klambda frame. */
@@ -64,8 +69,15 @@ final class StackSampler implements AutoCloseable {
         .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
         .filter(e -> e.getValue() * 100.0 / total >= 0.5)
         .map(e -> String.format("  %5.1f%%  %s", 100.0 * e.getValue() / total, e.getKey()))
-        .collect(Collectors.joining("\n", "  " + samples + " samples of " + total / Math.max(1, samples)
-            + " poller thread(s)\n", ""));
+        .collect(
+            Collectors.joining(
+                "\n",
+                "  "
+                    + samples
+                    + " samples of "
+                    + total / Math.max(1, samples)
+                    + " poller thread(s)\n",
+                ""));
   }
 
   @Override
@@ -90,7 +102,10 @@ final class StackSampler implements AutoCloseable {
           if (value instanceof Thread t) {
             threads.add(t);
           } else if (value instanceof Collection<?> c) {
-            c.stream().filter(Thread.class::isInstance).map(Thread.class::cast).forEach(threads::add);
+            c.stream()
+                .filter(Thread.class::isInstance)
+                .map(Thread.class::cast)
+                .forEach(threads::add);
           }
         }
       }

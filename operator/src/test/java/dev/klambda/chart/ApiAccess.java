@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * What one API request needs from RBAC, worked out the way the API server's request-info resolver
  * does: {@code /api/v1/...} is the core group "", {@code /apis/GROUP/VERSION/...} a named group;
- * {@code namespaces/NS/} scopes it; GET is get on a name, list on a collection, watch with
- * {@code ?watch=}; DELETE on a collection is deletecollection. A subresource becomes
- * {@code resource/subresource}, as RBAC writes it. Other paths ({@code /version}, discovery) are
+ * {@code namespaces/NS/} scopes it; GET is get on a name, list on a collection, watch with {@code
+ * ?watch=}; DELETE on a collection is deletecollection. A subresource becomes {@code
+ * resource/subresource}, as RBAC writes it. Other paths ({@code /version}, discovery) are
  * non-resource requests: {@code resource} is null and {@code verb} the path.
  *
  * @param namespace null for a request across all namespaces (or a cluster-scoped resource)
@@ -46,14 +46,18 @@ record ApiAccess(String group, String resource, String verb, String namespace) {
       resource += "/" + rest.get(2);
     }
     String query = uri.getQuery() == null ? "" : "&" + uri.getQuery();
-    String verb = switch (method) {
-      case "GET" -> query.contains("&watch=true") || query.contains("&watch=1") ? "watch" : named ? "get" : "list";
-      case "POST" -> "create";
-      case "PUT" -> "update";
-      case "PATCH" -> "patch";
-      case "DELETE" -> named ? "delete" : "deletecollection";
-      default -> method.toLowerCase(java.util.Locale.ROOT);
-    };
+    String verb =
+        switch (method) {
+          case "GET" ->
+              query.contains("&watch=true") || query.contains("&watch=1")
+                  ? "watch"
+                  : named ? "get" : "list";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> named ? "delete" : "deletecollection";
+          default -> method.toLowerCase(java.util.Locale.ROOT);
+        };
     return new ApiAccess(group, resource, verb, namespace);
   }
 }

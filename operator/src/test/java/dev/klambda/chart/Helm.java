@@ -25,21 +25,29 @@ final class Helm {
 
   /** Skips the calling test where helm is missing (.ci/install-helm.sh installs it). */
   static void assumeInstalled() {
-    boolean found = Stream.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))
-        .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, "helm")));
-    assumeTrue(found, "helm is not on PATH: the chart tests are skipped (run .ci/install-helm.sh to install it)");
+    boolean found =
+        Stream.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(File.pathSeparator))
+            .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, "helm")));
+    assumeTrue(
+        found,
+        "helm is not on PATH: the chart tests are skipped (run .ci/install-helm.sh to install it)");
   }
 
-  /** {@code helm template klambda charts/klambda -n klambda-system ARGS}, parsed, one map per document. */
+  /**
+   * {@code helm template klambda charts/klambda -n klambda-system ARGS}, parsed, one map per
+   * document.
+   */
   static List<Map<String, Object>> template(String... args) {
-    List<String> command = new ArrayList<>(List.of("template", "klambda", CHART.toString(), "-n", RELEASE_NAMESPACE));
+    List<String> command =
+        new ArrayList<>(List.of("template", "klambda", CHART.toString(), "-n", RELEASE_NAMESPACE));
     command.addAll(List.of(args));
     Result result = run(command);
     if (result.exit() != 0) {
-      throw new AssertionError("helm " + String.join(" ", command) + " failed:\n" + result.output());
+      throw new AssertionError(
+          "helm " + String.join(" ", command) + " failed:\n" + result.output());
     }
-    try (MappingIterator<Map<String, Object>> documents = new YAMLMapper()
-        .readerForMapOf(Object.class).readValues(result.output())) {
+    try (MappingIterator<Map<String, Object>> documents =
+        new YAMLMapper().readerForMapOf(Object.class).readValues(result.output())) {
       return documents.readAll().stream().filter(Objects::nonNull).toList();
     } catch (IOException e) {
       throw new AssertionError("helm template printed YAML that does not parse", e);

@@ -1,18 +1,16 @@
 package dev.klambda.chart;
 
+import dev.klambda.testing.MockCluster;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import dev.klambda.testing.MockCluster;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import java.util.Map;
-import java.util.Queue;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -21,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
@@ -47,11 +47,18 @@ final class RecordingCluster implements AutoCloseable {
 
   RecordingCluster() throws Exception {
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-        recording(new KubernetesMixedDispatcher(expectations)), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            expectations,
+            recording(new KubernetesMixedDispatcher(expectations)),
+            false);
     server.init();
     MockCluster.answerRulesReview(server);
-    MockCluster.answerAuthReviews(server, Map.of(OperatorRun.POLLER_TOKEN, "system:serviceaccount:klambda:klambda"),
+    MockCluster.answerAuthReviews(
+        server,
+        Map.of(OperatorRun.POLLER_TOKEN, "system:serviceaccount:klambda:klambda"),
         review -> true);
     client = server.createClient(new JdkHttpClientFactory());
     operatorClient = clientWithToken(OPERATOR_TOKEN);
@@ -70,7 +77,8 @@ final class RecordingCluster implements AutoCloseable {
   private KubernetesClient clientWithToken(String token) {
     return new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withOauthToken(token).build())
-        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
   }
 
   /** The operator's (control plane's) client. */
@@ -93,18 +101,31 @@ final class RecordingCluster implements AutoCloseable {
     return List.copyOf(gatewayRequests);
   }
 
-  /** Notes the operator's and the gateway's requests (the body read without consuming it), then serves them. */
+  /**
+   * Notes the operator's and the gateway's requests (the body read without consuming it), then
+   * serves them.
+   */
   private Dispatcher recording(Dispatcher crud) {
     return new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        // a SelfSubjectRulesReview needs no grant: every authenticated user may ask (system:basic-user)
+        // a SelfSubjectRulesReview needs no grant: every authenticated user may ask
+        // (system:basic-user)
         String authorization = request.getHeader("Authorization");
-        List<Request> requests = ("Bearer " + OPERATOR_TOKEN).equals(authorization) ? operatorRequests
-            : ("Bearer " + GATEWAY_TOKEN).equals(authorization) ? gatewayRequests : null;
-        if (requests != null && !request.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+        List<Request> requests =
+            ("Bearer " + OPERATOR_TOKEN).equals(authorization)
+                ? operatorRequests
+                : ("Bearer " + GATEWAY_TOKEN).equals(authorization) ? gatewayRequests : null;
+        if (requests != null
+            && !request
+                .getPath()
+                .startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
           byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
-          requests.add(new Request(request.getMethod(), request.getPath(), new String(body, StandardCharsets.UTF_8)));
+          requests.add(
+              new Request(
+                  request.getMethod(),
+                  request.getPath(),
+                  new String(body, StandardCharsets.UTF_8)));
         }
         return crud.dispatch(request);
       }

@@ -26,7 +26,10 @@ final class Rendered {
       if (node == null) {
         return null;
       }
-      node = step instanceof Integer i ? ((List<Object>) node).get(i) : ((Map<String, Object>) node).get(step);
+      node =
+          step instanceof Integer i
+              ? ((List<Object>) node).get(i)
+              : ((Map<String, Object>) node).get(step);
     }
     return (T) node;
   }
@@ -38,10 +41,14 @@ final class Rendered {
 
   /** The Deployment whose (first) container has this name: {@code operator} or {@code gateway}. */
   static Map<String, Object> deployment(List<Map<String, Object>> documents, String container) {
-    List<Map<String, Object>> found = ofKind(documents, "Deployment").stream()
-        .filter(d -> container.equals(at(d, "spec", "template", "spec", "containers", 0, "name"))).toList();
+    List<Map<String, Object>> found =
+        ofKind(documents, "Deployment").stream()
+            .filter(
+                d -> container.equals(at(d, "spec", "template", "spec", "containers", 0, "name")))
+            .toList();
     if (found.size() != 1) {
-      throw new AssertionError("expected one Deployment of a container " + container + ", rendered " + found.size());
+      throw new AssertionError(
+          "expected one Deployment of a container " + container + ", rendered " + found.size());
     }
     return found.getFirst();
   }
@@ -77,7 +84,8 @@ final class Rendered {
   private static List<String> flagsAfter(Map<String, Object> container, String command) {
     List<String> args = at(container, "args");
     if (args == null || args.isEmpty() || !command.equals(args.getFirst())) {
-      throw new AssertionError("the " + command + " container's args do not start with " + command + ": " + args);
+      throw new AssertionError(
+          "the " + command + " container's args do not start with " + command + ": " + args);
     }
     return List.copyOf(args.subList(1, args.size()));
   }

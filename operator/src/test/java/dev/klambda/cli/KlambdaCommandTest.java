@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What {@code klambda ...} runs, prints and exits with: picocli dispatches, the modes are stand-ins. */
+/**
+ * What {@code klambda ...} runs, prints and exits with: picocli dispatches, the modes are
+ * stand-ins.
+ */
 class KlambdaCommandTest {
   private final List<String> ran = new ArrayList<>();
   private final List<Options> given = new ArrayList<>();
@@ -17,8 +20,12 @@ class KlambdaCommandTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int klambda(String... args) {
-    KlambdaCommand.Modes modes = new KlambdaCommand.Modes(mode("local", 3), mode("gateway", 4), mode("operator", 5));
-    return KlambdaCommand.run(args, modes, new PrintStream(out, true, StandardCharsets.UTF_8),
+    KlambdaCommand.Modes modes =
+        new KlambdaCommand.Modes(mode("local", 3), mode("gateway", 4), mode("operator", 5));
+    return KlambdaCommand.run(
+        args,
+        modes,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
@@ -54,8 +61,13 @@ class KlambdaCommandTest {
   @Test
   void helpIsGeneratedAndGoesToStdout() {
     assertThat(klambda("--help")).isZero();
-    assertThat(out()).contains("Usage: klambda [-h] COMMAND", "  local ", "  gateway ", "  operator ",
-        "'klambda COMMAND --help' tells more.");
+    assertThat(out())
+        .contains(
+            "Usage: klambda [-h] COMMAND",
+            "  local ",
+            "  gateway ",
+            "  operator ",
+            "'klambda COMMAND --help' tells more.");
     String klambdaUsage = out();
     out.reset();
 
@@ -67,10 +79,13 @@ class KlambdaCommandTest {
     assertThat(out()).isEqualTo(Options.GATEWAY_USAGE).startsWith("Usage: klambda gateway ");
     out.reset();
 
-    assertThat(klambda("local", "--port", "eighty", "--help")).as("asked for, beside a flag it cannot read")
+    assertThat(klambda("local", "--port", "eighty", "--help"))
+        .as("asked for, beside a flag it cannot read")
         .isZero();
     assertThat(out()).isEqualTo(Options.LOCAL_USAGE);
-    assertThat(Options.LOCAL_USAGE).as("--help is not one of the listed flags").doesNotContain("--help");
+    assertThat(Options.LOCAL_USAGE)
+        .as("--help is not one of the listed flags")
+        .doesNotContain("--help");
     assertThat(ran).isEmpty();
     assertThat(err()).isEmpty();
   }
@@ -82,11 +97,15 @@ class KlambdaCommandTest {
     err.reset();
 
     assertThat(klambda("local")).as("a rule of the command's own").isEqualTo(2);
-    assertThat(err()).isEqualTo("klambda local: give at least one manifest file or folder\n" + Options.LOCAL_USAGE);
+    assertThat(err())
+        .isEqualTo(
+            "klambda local: give at least one manifest file or folder\n" + Options.LOCAL_USAGE);
     err.reset();
 
     assertThat(klambda("serve")).isEqualTo(2);
-    assertThat(err()).startsWith("klambda: Unmatched argument at index 0: 'serve'").contains("Usage: klambda");
+    assertThat(err())
+        .startsWith("klambda: Unmatched argument at index 0: 'serve'")
+        .contains("Usage: klambda");
     err.reset();
 
     assertThat(klambda()).as("no command").isEqualTo(2);

@@ -43,18 +43,32 @@ class OptionsTest {
     assertThat(options.port()).isZero();
     assertThat(options.manifests()).containsExactly(Path.of("functions.yaml"), Path.of("more/"));
     assertThat(options.auth().methods()).isEmpty();
-    assertThat(options.usageFile()).isEqualTo(Path.of(System.getProperty("user.home"), ".klambda", "usage.json"));
+    assertThat(options.usageFile())
+        .isEqualTo(Path.of(System.getProperty("user.home"), ".klambda", "usage.json"));
   }
 
   @Test
   void theOperatorsFlags() {
-    Options options = Options.parseOperator(List.of("--namespaces", "a, b", "--leader-election", "true",
-        "--metrics-auth", "kubernetes", "--gateway-url", "http://gw:8080", "--log-format", "json"));
+    Options options =
+        Options.parseOperator(
+            List.of(
+                "--namespaces",
+                "a, b",
+                "--leader-election",
+                "true",
+                "--metrics-auth",
+                "kubernetes",
+                "--gateway-url",
+                "http://gw:8080",
+                "--log-format",
+                "json"));
 
     assertThat(options.namespaces()).isEqualTo(Set.of("a", "b"));
     assertThat(options.leaderElection()).isTrue();
     assertThat(options.auth().metricsAuth()).isTrue();
-    assertThat(options.auth().allowedTtl()).as("for /metrics reviews").isEqualTo(Duration.ofSeconds(60));
+    assertThat(options.auth().allowedTtl())
+        .as("for /metrics reviews")
+        .isEqualTo(Duration.ofSeconds(60));
     assertThat(options.gatewayUrl()).isEqualTo("http://gw:8080");
     assertThat(options.logFormat()).isEqualTo(LogFormat.JSON);
   }
@@ -64,12 +78,16 @@ class OptionsTest {
     assertThatThrownBy(() -> Options.parseGateway(List.of("--port", "70000")))
         .hasMessage("--port must be a number from 0 to 65535 (got 70000)");
     assertThatThrownBy(() -> Options.parseGateway(List.of("--port", "eighty")))
-        .hasMessageContaining("--port").hasMessageContaining("'eighty'");
+        .hasMessageContaining("--port")
+        .hasMessageContaining("'eighty'");
     assertThatThrownBy(() -> Options.parseGateway(List.of("--bill-init", "maybe")))
-        .hasMessageContaining("--bill-init").hasMessageContaining("'maybe'");
+        .hasMessageContaining("--bill-init")
+        .hasMessageContaining("'maybe'");
     assertThatThrownBy(() -> Options.parseOperator(List.of("--port", "8080")))
-        .as("a flag of another command").hasMessageContaining("Unknown options: '--port'");
-    assertThatThrownBy(() -> Options.parseGateway(List.of("--auth", "none", "--price-per-gb-second", "-1")))
+        .as("a flag of another command")
+        .hasMessageContaining("Unknown options: '--port'");
+    assertThatThrownBy(
+            () -> Options.parseGateway(List.of("--auth", "none", "--price-per-gb-second", "-1")))
         .hasMessage("--price-per-gb-second must be a decimal number of at least 0 (got -1)");
     assertThatThrownBy(() -> Options.parseGateway(List.of()))
         .hasMessageStartingWith("--gateway-key-file is required with --auth kubernetes,sigv4");
@@ -79,21 +97,41 @@ class OptionsTest {
         .hasMessage("--log-format must be plain or json (got 'xml')");
     assertThatThrownBy(() -> Options.parseLocal(List.of("--auth", "kubernetes", "f.yaml")))
         .hasMessageStartingWith("--auth: local mode has no Kubernetes API server");
-    assertThatThrownBy(() -> Options.parseGateway(List.of("--auth", "none", "--agent-cpu-millis", "200",
-        "--agent-cpu-limit-millis", "100")))
-        .hasMessage("--agent-cpu-limit-millis must be 0 or at least --agent-cpu-millis (200), got 100");
-    assertThatThrownBy(() -> Options.parseGateway(List.of("--auth", "none", "--namespaces", "a",
-        "--warm-pool", "b/provided/128=1")))
+    assertThatThrownBy(
+            () ->
+                Options.parseGateway(
+                    List.of(
+                        "--auth",
+                        "none",
+                        "--agent-cpu-millis",
+                        "200",
+                        "--agent-cpu-limit-millis",
+                        "100")))
+        .hasMessage(
+            "--agent-cpu-limit-millis must be 0 or at least --agent-cpu-millis (200), got 100");
+    assertThatThrownBy(
+            () ->
+                Options.parseGateway(
+                    List.of(
+                        "--auth", "none", "--namespaces", "a", "--warm-pool", "b/provided/128=1")))
         .hasMessageStartingWith("--warm-pool: namespace 'b'");
   }
 
   /** --help is generated from the same declarations: every flag, with its default. */
   @Test
   void theUsageListsEveryFlagWithItsDefault() {
-    assertThat(Options.GATEWAY_USAGE).contains("klambda gateway", "--runtime-image=IMAGE",
-        "image of environments (default " + Options.DEFAULT_RUNTIME_IMAGE + ")", "--port=N", "(default 8080)");
-    assertThat(Options.OPERATOR_USAGE).contains("--gateway-url=URL", "--leader-election=true|false")
+    assertThat(Options.GATEWAY_USAGE)
+        .contains(
+            "klambda gateway",
+            "--runtime-image=IMAGE",
+            "image of environments (default " + Options.DEFAULT_RUNTIME_IMAGE + ")",
+            "--port=N",
+            "(default 8080)");
+    assertThat(Options.OPERATOR_USAGE)
+        .contains("--gateway-url=URL", "--leader-election=true|false")
         .doesNotContain("--port=");
-    assertThat(Options.LOCAL_USAGE).contains("FILE_OR_DIR", "--work-dir=DIR").doesNotContain("--namespaces");
+    assertThat(Options.LOCAL_USAGE)
+        .contains("FILE_OR_DIR", "--work-dir=DIR")
+        .doesNotContain("--namespaces");
   }
 }

@@ -27,11 +27,17 @@ import org.junit.jupiter.api.Test;
 class EventSourceMappingReconcilerTest {
   private final MockCluster cluster = new MockCluster();
   private final KubernetesClient client = cluster.client();
-  private final EventSourceManager eventSources = EventSourceManager.through(
-      new GatewayInvoker(URI.create("http://127.0.0.1:1"), null), "us-east-1", MappingObserver.NONE, SecretSource.NONE);
-  private final Map<String, Duration> functions = new LinkedHashMap<>(Map.of("default/report", Duration.ofSeconds(3)));
-  private final EventSourceMappingReconciler reconciler = new EventSourceMappingReconciler(eventSources,
-      key -> Optional.ofNullable(functions.get(key)), client, "us-east-1");
+  private final EventSourceManager eventSources =
+      EventSourceManager.through(
+          new GatewayInvoker(URI.create("http://127.0.0.1:1"), null),
+          "us-east-1",
+          MappingObserver.NONE,
+          SecretSource.NONE);
+  private final Map<String, Duration> functions =
+      new LinkedHashMap<>(Map.of("default/report", Duration.ofSeconds(3)));
+  private final EventSourceMappingReconciler reconciler =
+      new EventSourceMappingReconciler(
+          eventSources, key -> Optional.ofNullable(functions.get(key)), client, "us-east-1");
 
   @AfterEach
   void stop() {
@@ -39,13 +45,25 @@ class EventSourceMappingReconcilerTest {
     cluster.close();
   }
 
-  private EventSourceMapping created(String name, String function, Map<String, Object> source, Map<String, Object> extra) {
+  private EventSourceMapping created(
+      String name, String function, Map<String, Object> source, Map<String, Object> extra) {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("functionName", function);
     spec.put("source", source);
-    EventSourceMapping mapping = client.getKubernetesSerialization().convertValue(Map.of("apiVersion",
-        "klambda.dev/v1alpha1", "kind", "EventSourceMapping", "metadata", Map.of("name", name), "spec", spec),
-        EventSourceMapping.class);
+    EventSourceMapping mapping =
+        client
+            .getKubernetesSerialization()
+            .convertValue(
+                Map.of(
+                    "apiVersion",
+                    "klambda.dev/v1alpha1",
+                    "kind",
+                    "EventSourceMapping",
+                    "metadata",
+                    Map.of("name", name),
+                    "spec",
+                    spec),
+                EventSourceMapping.class);
     mapping.getMetadata().setNamespace("default");
     return client.resource(mapping).create();
   }
@@ -55,7 +73,10 @@ class EventSourceMappingReconcilerTest {
   }
 
   private static Condition condition(EventSourceMapping mapping, String type) {
-    return mapping.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+    return mapping.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Map<String, Object> daily() {
@@ -66,7 +87,8 @@ class EventSourceMappingReconcilerTest {
   void aValidMappingPollsAndSaysWhat() {
     EventSourceMapping mapping = created("nightly", "report", daily(), Map.of());
 
-    UpdateControl<EventSourceMapping> control = reconciler.reconcile(mapping, TestingContext.unused());
+    UpdateControl<EventSourceMapping> control =
+        reconciler.reconcile(mapping, TestingContext.unused());
 
     EventSourceMapping after = stored("nightly");
     assertThat(after.getStatus().getState()).isEqualTo("Enabled");
@@ -80,14 +102,18 @@ class EventSourceMappingReconcilerTest {
   void aMappingOfAMissingFunctionWaitsForIt() {
     EventSourceMapping mapping = created("orphan", "nobody", daily(), Map.of());
 
-    UpdateControl<EventSourceMapping> control = reconciler.reconcile(mapping, TestingContext.unused());
+    UpdateControl<EventSourceMapping> control =
+        reconciler.reconcile(mapping, TestingContext.unused());
 
     EventSourceMapping after = stored("orphan");
     assertThat(after.getStatus().getState()).isEqualTo("Failed");
     assertThat(condition(after, "Ready").getReason()).isEqualTo("FunctionMissing");
     assertThat(condition(after, "Ready").getMessage())
-        .isEqualTo("spec.functionName: Function not found: arn:aws:lambda:us-east-1:default:function:nobody");
-    assertThat(condition(after, "Invalid").getStatus()).as("not the mapping's fault").isEqualTo("False");
+        .isEqualTo(
+            "spec.functionName: Function not found: arn:aws:lambda:us-east-1:default:function:nobody");
+    assertThat(condition(after, "Invalid").getStatus())
+        .as("not the mapping's fault")
+        .isEqualTo("False");
     assertThat(eventSources.isRunning("default/orphan")).isFalse();
     assertThat(control.getScheduleDelay()).as("tried again until the function appears").isPresent();
 
@@ -98,14 +124,16 @@ class EventSourceMappingReconcilerTest {
 
   @Test
   void anInvalidMappingNamesTheFieldAndRunsNothing() {
-    EventSourceMapping mapping = created("bad", "report", Map.of("schedule", Map.of("expression", "rate(0 days)")),
-        Map.of());
+    EventSourceMapping mapping =
+        created(
+            "bad", "report", Map.of("schedule", Map.of("expression", "rate(0 days)")), Map.of());
 
     reconciler.reconcile(mapping, TestingContext.unused());
 
     EventSourceMapping after = stored("bad");
     assertThat(condition(after, "Invalid").getStatus()).isEqualTo("True");
-    assertThat(condition(after, "Invalid").getMessage()).startsWith("spec.source.schedule.expression: ");
+    assertThat(condition(after, "Invalid").getMessage())
+        .startsWith("spec.source.schedule.expression: ");
     assertThat(eventSources.isRunning("default/bad")).isFalse();
   }
 

@@ -1,7 +1,6 @@
 package dev.klambda.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,15 +37,44 @@ class LeaderElectionIT {
   @BeforeEach
   void start() throws Exception {
     cluster = new MockCluster();
-    cluster.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-        .withNewMetadata().withName("klambda").endMetadata().build()).create();
-    cluster.client().resource(JSON.convertValue(
-        Manifests.provided("report", "#!/bin/sh\nexec sleep 1000\n", Map.of()), Function.class))
-        .inNamespace("default").create();
-    cluster.client().resource(JSON.convertValue(Map.of("apiVersion", "klambda.dev/v1alpha1",
-        "kind", "EventSourceMapping", "metadata", Map.of("name", "nightly"),
-        "spec", Map.of("functionName", "report", "source", Map.of("schedule", Map.of("expression", "rate(1 day)")))),
-        EventSourceMapping.class)).inNamespace("default").create();
+    cluster
+        .client()
+        .namespaces()
+        .resource(
+            new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata()
+                .withName("klambda")
+                .endMetadata()
+                .build())
+        .create();
+    cluster
+        .client()
+        .resource(
+            JSON.convertValue(
+                Manifests.provided("report", "#!/bin/sh\nexec sleep 1000\n", Map.of()),
+                Function.class))
+        .inNamespace("default")
+        .create();
+    cluster
+        .client()
+        .resource(
+            JSON.convertValue(
+                Map.of(
+                    "apiVersion",
+                    "klambda.dev/v1alpha1",
+                    "kind",
+                    "EventSourceMapping",
+                    "metadata",
+                    Map.of("name", "nightly"),
+                    "spec",
+                    Map.of(
+                        "functionName",
+                        "report",
+                        "source",
+                        Map.of("schedule", Map.of("expression", "rate(1 day)")))),
+                EventSourceMapping.class))
+        .inNamespace("default")
+        .create();
     gateway = cluster.startGateway("gateway-0");
     first = cluster.startReplica("replica-a", gateway);
     second = cluster.startReplica("replica-b", gateway);
@@ -63,18 +91,23 @@ class LeaderElectionIT {
   }
 
   private static int readiness(OperatorMode replica) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(replica.readinessUrl())).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create(replica.readinessUrl())).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   private String holder() {
-    Lease lease = cluster.client().leases().inNamespace("klambda").withName("klambda-operator").get();
+    Lease lease =
+        cluster.client().leases().inNamespace("klambda").withName("klambda-operator").get();
     return lease == null ? null : lease.getSpec().getHolderIdentity();
   }
 
   @Test
   void oneReplicaLeadsAndOwnsTheMappingsAndTheOtherTakesOverWhenItGoes() throws Exception {
-    await().atMost(Duration.ofSeconds(30)).until(() -> first.polls("default/nightly") || second.polls("default/nightly"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> first.polls("default/nightly") || second.polls("default/nightly"));
     OperatorMode leader = first.polls("default/nightly") ? first : second;
     OperatorMode standby = leader == first ? second : first;
     String leaderName = leader == first ? "replica-a" : "replica-b";
@@ -85,7 +118,8 @@ class LeaderElectionIT {
     // the standby keeps out for longer than a few renewals
     Thread.sleep(2000);
     assertThat(standby.polls("default/nightly")).isFalse();
-    assertThat(List.of(first.polls("default/nightly"), second.polls("default/nightly"))).containsOnlyOnce(true);
+    assertThat(List.of(first.polls("default/nightly"), second.polls("default/nightly")))
+        .containsOnlyOnce(true);
 
     leader.close();
     if (leader == first) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.klambda.testing.RunningKlambda;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionUsage;
 import dev.klambda.kubelet.KubeletFixture;
@@ -14,11 +13,8 @@ import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
 import dev.klambda.testing.PrometheusText;
+import dev.klambda.testing.RunningKlambda;
 import io.fabric8.kubernetes.api.model.Condition;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -27,6 +23,10 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +50,10 @@ import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
  */
 class OperatorModeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String ECHO = bashRuntime("", """
+  private static final String ECHO =
+      bashRuntime(
+          "",
+          """
         echo "handling $1"
         respond "$1" "{\\"event\\":$2,\\"memory\\":\\"$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\\",\\"greeting\\":\\"${GREETING:-}\\"}"
       """);
@@ -101,18 +104,29 @@ class OperatorModeIT {
     if (function == null || function.getStatus() == null) {
       return null;
     }
-    return function.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+    return function.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElse(null);
   }
 
   private void awaitReady(String name) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      Condition ready = condition(name, "Ready");
-      return ready != null && ready.getStatus().equals("True");
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              Condition ready = condition(name, "Ready");
+              return ready != null && ready.getStatus().equals("True");
+            });
   }
 
   private List<Pod> pods(String function) {
-    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems();
+    return client
+        .pods()
+        .inNamespace("default")
+        .withLabel("klambda.dev/function", function)
+        .list()
+        .getItems();
   }
 
   private InvokeResponse invoke(String name, String payload) {
@@ -125,50 +139,83 @@ class OperatorModeIT {
 
     awaitReady("echo");
     Function function = function("echo");
-    assertThat(function.getStatus().getObservedGeneration()).isEqualTo(function.getMetadata().getGeneration());
-    assertThat(function.getStatus().getConditions()).extracting(Condition::getType)
+    assertThat(function.getStatus().getObservedGeneration())
+        .isEqualTo(function.getMetadata().getGeneration());
+    assertThat(function.getStatus().getConditions())
+        .extracting(Condition::getType)
         .containsExactly("Ready", "Invalid");
     assertThat(function.getStatus().getInvokeUrl())
-        .isEqualTo(operator.gateway().baseUrl() + "/2015-03-31/functions/default%2Fecho/invocations");
-    assertThat(client.configMaps().inNamespace("default").withName("echo-code").get().getMetadata()
-        .getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getUid()).isEqualTo(function.getMetadata().getUid()));
+        .isEqualTo(
+            operator.gateway().baseUrl() + "/2015-03-31/functions/default%2Fecho/invocations");
+    assertThat(
+            client
+                .configMaps()
+                .inNamespace("default")
+                .withName("echo-code")
+                .get()
+                .getMetadata()
+                .getOwnerReferences())
+        .singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo(function.getMetadata().getUid()));
     assertThat(pods("echo")).isEmpty();
   }
 
   @Test
   void anInvocationStartsAPodShapedLikeTheFunction() throws Exception {
-    apply("echo", Map.of("memoryMB", 256, "environment", Map.of("variables", Map.of("GREETING", "hi"))));
+    apply(
+        "echo",
+        Map.of("memoryMB", 256, "environment", Map.of("variables", Map.of("GREETING", "hi"))));
     awaitReady("echo");
 
     InvokeResponse response = invoke("echo", "{\"n\":1}");
 
     assertThat(response.functionError()).isNull();
-    assertThat(JSON.readTree(response.payload().asUtf8String()).get("event").get("n").asInt()).isEqualTo(1);
-    assertThat(JSON.readTree(response.payload().asUtf8String()).get("memory").asText()).isEqualTo("256");
+    assertThat(JSON.readTree(response.payload().asUtf8String()).get("event").get("n").asInt())
+        .isEqualTo(1);
+    assertThat(JSON.readTree(response.payload().asUtf8String()).get("memory").asText())
+        .isEqualTo("256");
     Pod pod = pods("echo").getFirst();
     assertThat(pods("echo")).hasSize(1);
     Function function = function("echo");
-    assertThat(pod.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "klambda")
-        .containsEntry("klambda.dev/function", "echo").containsEntry("klambda.dev/generation", "1");
-    assertThat(pod.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
-      assertThat(owner.getKind()).isEqualTo("Function");
-      assertThat(owner.getUid()).isEqualTo(function.getMetadata().getUid());
-      assertThat(owner.getController()).isTrue();
-    });
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "klambda")
+        .containsEntry("klambda.dev/function", "echo")
+        .containsEntry("klambda.dev/generation", "1");
+    assertThat(pod.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            owner -> {
+              assertThat(owner.getKind()).isEqualTo("Function");
+              assertThat(owner.getUid()).isEqualTo(function.getMetadata().getUid());
+              assertThat(owner.getController()).isTrue();
+            });
     // the function's container: exactly its memory and memory-based CPU, its launcher, /tmp
     Container container = pod.getSpec().getContainers().getFirst();
-    assertThat(pod.getSpec().getContainers()).singleElement().extracting(Container::getName).isEqualTo("function");
+    assertThat(pod.getSpec().getContainers())
+        .singleElement()
+        .extracting(Container::getName)
+        .isEqualTo("function");
     assertThat(container.getImage()).isEqualTo("klambda/runtime:test");
     assertThat(container.getCommand()).containsExactly("/opt/klambda/klambda-launcher");
-    Map<String, Quantity> expected = Map.of("memory", new Quantity("256Mi"), "cpu", new Quantity("143m"),
-        "ephemeral-storage", new Quantity("512Mi"));
+    Map<String, Quantity> expected =
+        Map.of(
+            "memory",
+            new Quantity("256Mi"),
+            "cpu",
+            new Quantity("143m"),
+            "ephemeral-storage",
+            new Quantity("512Mi"));
     assertThat(container.getResources().getRequests()).isEqualTo(expected);
     assertThat(container.getResources().getLimits()).isEqualTo(expected);
-    assertThat(container.getVolumeMounts()).extracting(VolumeMount::getMountPath)
+    assertThat(container.getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
         .containsExactlyInAnyOrder("/var/task", "/tmp");
     // the agent: a native sidecar with resources of its own, outside the function's budget
     Container agent = pod.getSpec().getInitContainers().getFirst();
-    assertThat(pod.getSpec().getInitContainers()).singleElement().extracting(Container::getName).isEqualTo("agent");
+    assertThat(pod.getSpec().getInitContainers())
+        .singleElement()
+        .extracting(Container::getName)
+        .isEqualTo("agent");
     assertThat(agent.getRestartPolicy()).isEqualTo("Always");
     assertThat(agent.getImage()).isEqualTo("klambda/runtime:test");
     assertThat(agent.getPorts()).extracting(p -> p.getContainerPort()).containsExactly(9000);
@@ -176,10 +223,16 @@ class OperatorModeIT {
         .isEqualTo(Map.of("memory", new Quantity("128Mi"), "cpu", new Quantity("50m")));
     assertThat(agent.getResources().getLimits())
         .isEqualTo(Map.of("memory", new Quantity("128Mi"), "cpu", new Quantity("1000m")));
-    assertThat(agent.getVolumeMounts()).extracting(VolumeMount::getMountPath).containsExactly("/var/task");
-    Map<String, String> env = agent.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
-    assertThat(env).containsEntry("GREETING", "hi").containsEntry("KLAMBDA_MEMORY_MB", "256")
-        .containsEntry("KLAMBDA_RUNTIME", "provided").containsEntry("KLAMBDA_TASK_ROOT", "/var/task")
+    assertThat(agent.getVolumeMounts())
+        .extracting(VolumeMount::getMountPath)
+        .containsExactly("/var/task");
+    Map<String, String> env =
+        agent.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    assertThat(env)
+        .containsEntry("GREETING", "hi")
+        .containsEntry("KLAMBDA_MEMORY_MB", "256")
+        .containsEntry("KLAMBDA_RUNTIME", "provided")
+        .containsEntry("KLAMBDA_TASK_ROOT", "/var/task")
         .containsEntry("KLAMBDA_TIMEOUT_MS", "3000")
         .containsEntry("KLAMBDA_LAUNCHER_ADDRESS", "127.0.0.1:9002")
         .containsEntry("KLAMBDA_FUNCTION_ARN", "arn:aws:lambda:us-east-1:default:function:echo");
@@ -193,11 +246,15 @@ class OperatorModeIT {
     assertThat(pod.getSpec().getShareProcessNamespace()).isTrue();
     assertThat(pod.getSpec().getRestartPolicy()).isEqualTo("Never");
     assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
     assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).isEqualTo(8L);
-    assertThat(pod.getMetadata().getAnnotations()).containsEntry("kubectl.kubernetes.io/default-container", "agent");
-    assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName()).containsExactlyInAnyOrder("tmp", "code");
+    assertThat(pod.getMetadata().getAnnotations())
+        .containsEntry("kubectl.kubernetes.io/default-container", "agent");
+    assertThat(pod.getSpec().getVolumes())
+        .extracting(v -> v.getName())
+        .containsExactlyInAnyOrder("tmp", "code");
   }
 
   @Test
@@ -217,12 +274,19 @@ class OperatorModeIT {
     apply("warm", Map.of("idleTimeoutSeconds", 1, "provisionedConcurrency", 2));
     awaitReady("warm");
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().router("warm").counts().idle() == 2);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> operator.registry().router("warm").counts().idle() == 2);
     assertThat(invoke("warm", "{}").statusCode()).isEqualTo(200);
     Thread.sleep(2500); // past the idle timeout
     assertThat(pods("warm")).hasSize(2);
-    assertThat(pods("warm")).allSatisfy(p -> assertThat(p.getSpec().getInitContainers().getFirst().getEnv())
-        .contains(new EnvVar("KLAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency", null)));
+    assertThat(pods("warm"))
+        .allSatisfy(
+            p ->
+                assertThat(p.getSpec().getInitContainers().getFirst().getEnv())
+                    .contains(
+                        new EnvVar(
+                            "KLAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency", null)));
   }
 
   @Test
@@ -238,7 +302,10 @@ class OperatorModeIT {
     assertThat(pods("tiny")).isEmpty();
   }
 
-  /** No finalizer holds the Function (the operator has nothing to clean up); the gateway stops its Pods. */
+  /**
+   * No finalizer holds the Function (the operator has nothing to clean up); the gateway stops its
+   * Pods.
+   */
   @Test
   void deletingTheFunctionDeletesItsPods() {
     apply("doomed", Map.of());
@@ -249,7 +316,9 @@ class OperatorModeIT {
 
     client.resources(Function.class).inNamespace("default").withName("doomed").delete();
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> pods("doomed").isEmpty() && function("doomed") == null);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> pods("doomed").isEmpty() && function("doomed") == null);
     assertThatThrownBy(() -> invoke("doomed", "{}")).isInstanceOf(ResourceNotFoundException.class);
   }
 
@@ -262,8 +331,12 @@ class OperatorModeIT {
 
     stopOperator();
     startOperator();
-    await().atMost(Duration.ofSeconds(30)).until(() -> operator.registry().routers().stream()
-        .anyMatch(r -> r.function().name().equals("kept") && r.counts().idle() == 1));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                operator.registry().routers().stream()
+                    .anyMatch(r -> r.function().name().equals("kept") && r.counts().idle() == 1));
 
     assertThat(invoke("kept", "{}").statusCode()).isEqualTo(200);
     assertThat(pods("kept")).extracting(p -> p.getMetadata().getName()).containsExactly(pod);
@@ -291,7 +364,8 @@ class OperatorModeIT {
     assertThat(usage.getInvocations()).isEqualTo(5);
     assertThat(usage.getBilledMilliseconds()).isGreaterThan(billedBefore);
     assertThat(usage.getMegabyteMilliseconds()).isEqualTo(512 * usage.getBilledMilliseconds());
-    assertThat(function("metered").getStatus().getConditions()).extracting(Condition::getType)
+    assertThat(function("metered").getStatus().getConditions())
+        .extracting(Condition::getType)
         .contains("Ready", "Invalid");
     startOperator(); // for the clean-up after each test
   }
@@ -302,16 +376,27 @@ class OperatorModeIT {
     awaitReady("echo");
     invoke("echo", "{}");
 
-    assertThat(scrape(operator.operatorMetricsUrl())).anyMatch(s -> s.name().startsWith("operator_sdk_reconciliations"));
+    assertThat(scrape(operator.operatorMetricsUrl()))
+        .anyMatch(s -> s.name().startsWith("operator_sdk_reconciliations"));
     List<PrometheusText.Sample> samples = scrape(operator.metricsUrl());
-    assertThat(PrometheusText.value(samples, "klambda_invocations_total",
-        Map.of("namespace", "default", "function", "echo", "result", "success"))).isEqualTo(1.0);
-    assertThat(PrometheusText.value(samples, "klambda_cold_starts_total", Map.of("function", "echo"))).isEqualTo(1.0);
+    assertThat(
+            PrometheusText.value(
+                samples,
+                "klambda_invocations_total",
+                Map.of("namespace", "default", "function", "echo", "result", "success")))
+        .isEqualTo(1.0);
+    assertThat(
+            PrometheusText.value(samples, "klambda_cold_starts_total", Map.of("function", "echo")))
+        .isEqualTo(1.0);
   }
 
   private static List<PrometheusText.Sample> scrape(String url) throws Exception {
-    return PrometheusText.parse(HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+    return PrometheusText.parse(
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body());
   }
 
   @Test
@@ -323,9 +408,13 @@ class OperatorModeIT {
 
     kubelet.evict("default", first.getMetadata().getName());
 
-    await().atMost(Duration.ofSeconds(15)).until(() -> operator.registry().router("fragile").counts().idle() == 0);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> operator.registry().router("fragile").counts().idle() == 0);
     assertThat(invoke("fragile", "{}").statusCode()).isEqualTo(200);
-    assertThat(pods("fragile")).extracting(p -> p.getMetadata().getName()).contains(first.getMetadata().getName())
+    assertThat(pods("fragile"))
+        .extracting(p -> p.getMetadata().getName())
+        .contains(first.getMetadata().getName())
         .hasSizeGreaterThanOrEqualTo(2);
   }
 
@@ -338,20 +427,23 @@ class OperatorModeIT {
     List<String> failures = new CopyOnWriteArrayList<>();
     List<Thread> load = new java.util.ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      load.add(Thread.ofVirtual().start(() -> {
-        while (running.get()) {
-          try {
-            InvokeResponse response = invoke("steady", "{}");
-            if (response.functionError() == null) {
-              succeeded.incrementAndGet();
-            } else {
-              failures.add(response.payload().asUtf8String());
-            }
-          } catch (RuntimeException e) {
-            failures.add(e.toString());
-          }
-        }
-      }));
+      load.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (running.get()) {
+                      try {
+                        InvokeResponse response = invoke("steady", "{}");
+                        if (response.functionError() == null) {
+                          succeeded.incrementAndGet();
+                        } else {
+                          failures.add(response.payload().asUtf8String());
+                        }
+                      } catch (RuntimeException e) {
+                        failures.add(e.toString());
+                      }
+                    }
+                  }));
     }
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.get() > 20);
@@ -365,14 +457,30 @@ class OperatorModeIT {
 
     assertThat(failures).isEmpty();
     await().atMost(Duration.ofSeconds(20)).until(() -> pods("steady").isEmpty());
-    assertThat(invoke("steady", "{}").statusCode()).as("and it starts again from zero").isEqualTo(200);
+    assertThat(invoke("steady", "{}").statusCode())
+        .as("and it starts again from zero")
+        .isEqualTo(200);
   }
 
   private void changeMemoryUnderLoad(AtomicInteger succeeded) {
-    client.resources(Function.class).inNamespace("default").withName("steady")
+    client
+        .resources(Function.class)
+        .inNamespace("default")
+        .withName("steady")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"memoryMB\":256}}");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !pods("steady").isEmpty()
-        && pods("steady").stream().allMatch(p -> "2".equals(p.getMetadata().getLabels().get("klambda.dev/generation"))));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !pods("steady").isEmpty()
+                    && pods("steady").stream()
+                        .allMatch(
+                            p ->
+                                "2"
+                                    .equals(
+                                        p.getMetadata()
+                                            .getLabels()
+                                            .get("klambda.dev/generation"))));
     int afterChange = succeeded.get();
     await().atMost(Duration.ofSeconds(30)).until(() -> succeeded.get() > afterChange + 20);
   }

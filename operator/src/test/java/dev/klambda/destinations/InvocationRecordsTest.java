@@ -17,16 +17,32 @@ class InvocationRecordsTest {
 
   @Test
   void aFailedEventsRecordHasLambdasShape() throws Exception {
-    JsonNode record = JSON.readTree(InvocationRecords.event("req-1", ARN, "RetriesExhausted", 3,
-        bytes("{\"order\":7}"), bytes("{\"errorType\":\"Boom\",\"errorMessage\":\"no\"}"), "Unhandled"));
+    JsonNode record =
+        JSON.readTree(
+            InvocationRecords.event(
+                "req-1",
+                ARN,
+                "RetriesExhausted",
+                3,
+                bytes("{\"order\":7}"),
+                bytes("{\"errorType\":\"Boom\",\"errorMessage\":\"no\"}"),
+                "Unhandled"));
 
     assertThat(record.get("version").asText()).isEqualTo("1.0");
-    assertThat(Instant.parse(record.get("timestamp").asText())).isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
-    assertThat(record.get("requestContext")).isEqualTo(JSON.readTree("""
+    assertThat(Instant.parse(record.get("timestamp").asText()))
+        .isCloseTo(Instant.now(), within(1, ChronoUnit.MINUTES));
+    assertThat(record.get("requestContext"))
+        .isEqualTo(
+            JSON.readTree(
+                """
         {"requestId":"req-1","functionArn":"%s","condition":"RetriesExhausted","approximateInvokeCount":3}
-        """.formatted(ARN)));
+        """
+                    .formatted(ARN)));
     assertThat(record.get("requestPayload")).isEqualTo(JSON.readTree("{\"order\":7}"));
-    assertThat(record.get("responseContext")).isEqualTo(JSON.readTree("""
+    assertThat(record.get("responseContext"))
+        .isEqualTo(
+            JSON.readTree(
+                """
         {"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"}"""));
     assertThat(record.get("responsePayload"))
         .isEqualTo(JSON.readTree("{\"errorType\":\"Boom\",\"errorMessage\":\"no\"}"));
@@ -34,10 +50,13 @@ class InvocationRecordsTest {
 
   @Test
   void aSucceededEventsRecordHasNoFunctionErrorAndOneThatNeverRanNoResponse() throws Exception {
-    JsonNode success = JSON.readTree(InvocationRecords.event("req-1", ARN, "Success", 1, bytes("[1,2]"),
-        bytes("\"done\""), null));
-    JsonNode expired = JSON.readTree(InvocationRecords.event("req-2", ARN, "EventAgeExceeded", 0, bytes("{}"), null,
-        null));
+    JsonNode success =
+        JSON.readTree(
+            InvocationRecords.event(
+                "req-1", ARN, "Success", 1, bytes("[1,2]"), bytes("\"done\""), null));
+    JsonNode expired =
+        JSON.readTree(
+            InvocationRecords.event("req-2", ARN, "EventAgeExceeded", 0, bytes("{}"), null, null));
 
     assertThat(success.get("responseContext").has("functionError")).isFalse();
     assertThat(success.get("requestPayload")).isEqualTo(JSON.readTree("[1,2]"));
@@ -48,8 +67,10 @@ class InvocationRecordsTest {
 
   @Test
   void aPayloadThatIsNotJsonIsKeptAsAString() throws Exception {
-    JsonNode record = JSON.readTree(InvocationRecords.event("req-1", ARN, "Success", 1, bytes(""),
-        bytes("plain text"), null));
+    JsonNode record =
+        JSON.readTree(
+            InvocationRecords.event(
+                "req-1", ARN, "Success", 1, bytes(""), bytes("plain text"), null));
 
     assertThat(record.get("requestPayload").isNull()).isTrue();
     assertThat(record.get("responsePayload").asText()).isEqualTo("plain text");

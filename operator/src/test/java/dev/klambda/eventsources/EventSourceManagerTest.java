@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class EventSourceManagerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Lambda's default: what the stand-in function is given. */
   private static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(3);
 
@@ -59,22 +60,47 @@ class EventSourceManagerTest {
 
   private final SteppedTime time = new SteppedTime();
   private final List<Event> events = new CopyOnWriteArrayList<>();
-  private final EventSourceManager manager = new EventSourceManager(
-      (function, payload) -> events.add(new Event(function, new String(payload))),
-      (function, payload) -> {
-        throw new AssertionError("no batches here");
-      }, MappingObserver.NONE, SecretSource.NONE, "eu-west-1", time, time.sleeper());
+  private final EventSourceManager manager =
+      new EventSourceManager(
+          (function, payload) -> events.add(new Event(function, new String(payload))),
+          (function, payload) -> {
+            throw new AssertionError("no batches here");
+          },
+          MappingObserver.NONE,
+          SecretSource.NONE,
+          "eu-west-1",
+          time,
+          time.sleeper());
 
-  private static MappingConfig schedule(String name, String expression, String input, boolean enabled, long generation) {
-    return new MappingConfig("team-a", name, "uid-" + name, generation, "report", enabled, 10, Duration.ZERO, -1,
-        false, false, null, 1000, RecordFilter.of(List.of()),
-        new MappingConfig.Schedule(expression, ScheduleExpression.parse(expression, ZoneOffset.UTC), input, ZoneOffset.UTC),
+  private static MappingConfig schedule(
+      String name, String expression, String input, boolean enabled, long generation) {
+    return new MappingConfig(
+        "team-a",
+        name,
+        "uid-" + name,
+        generation,
+        "report",
+        enabled,
+        10,
+        Duration.ZERO,
+        -1,
+        false,
+        false,
+        null,
+        1000,
+        RecordFilter.of(List.of()),
+        new MappingConfig.Schedule(
+            expression,
+            ScheduleExpression.parse(expression, ZoneOffset.UTC),
+            input,
+            ZoneOffset.UTC),
         null);
   }
 
   @Test
   void aScheduleInvokesTheFunctionWithAScheduledEventAtEachTime() throws Exception {
-    manager.apply(schedule("every-quarter", "cron(0/15 * * * ? *)", null, true, 1), FUNCTION_TIMEOUT);
+    manager.apply(
+        schedule("every-quarter", "cron(0/15 * * * ? *)", null, true, 1), FUNCTION_TIMEOUT);
     time.ticks.release(2);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
@@ -85,13 +111,15 @@ class EventSourceManagerTest {
     assertThat(first.get("region").asText()).isEqualTo("eu-west-1");
     assertThat(first.get("resources").get(0).asText())
         .isEqualTo("arn:aws:scheduler:eu-west-1:team-a:schedule/default/every-quarter");
-    assertThat(JSON.readTree(events.get(1).payload()).get("time").asText()).isEqualTo("2026-11-25T10:30:00Z");
+    assertThat(JSON.readTree(events.get(1).payload()).get("time").asText())
+        .isEqualTo("2026-11-25T10:30:00Z");
     manager.close();
   }
 
   @Test
   void theInputIsTheEventWhenGiven() throws Exception {
-    manager.apply(schedule("nightly", "rate(1 day)", "{\"job\":\"cleanup\"}", true, 1), FUNCTION_TIMEOUT);
+    manager.apply(
+        schedule("nightly", "rate(1 day)", "{\"job\":\"cleanup\"}", true, 1), FUNCTION_TIMEOUT);
     time.ticks.release(1);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
@@ -118,7 +146,9 @@ class EventSourceManagerTest {
     manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 1), FUNCTION_TIMEOUT);
     manager.suspend(); // another replica leads now
 
-    manager.apply(schedule("s", "rate(5 minutes)", "{}", true, 2), FUNCTION_TIMEOUT); // a reconcile still running here
+    manager.apply(
+        schedule("s", "rate(5 minutes)", "{}", true, 2),
+        FUNCTION_TIMEOUT); // a reconcile still running here
     assertThat(manager.isRunning("team-a/s")).isFalse();
 
     manager.resume();
@@ -132,26 +162,67 @@ class EventSourceManagerTest {
   @Test
   void aSecretThatCannotBeReadRightNowLeavesTheRunningPollerAlone() throws Exception {
     AtomicBoolean apiServerDown = new AtomicBoolean();
-    EventSourceManager withSecrets = new EventSourceManager((function, payload) -> { }, (function, payload) -> {
-      throw new AssertionError("nothing to poll here");
-    }, MappingObserver.NONE, (namespace, name) -> {
-      if (apiServerDown.get()) {
-        throw new IllegalStateException("the API server timed out");
-      }
-      return Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret");
-    }, "eu-west-1", time, time.sleeper());
-    MappingConfig queue = new MappingConfig("team-a", "q", "uid-q", 1, "report", true, 10, Duration.ZERO, -1, false,
-        false, null, 2, RecordFilter.of(List.of()),
-        new MappingConfig.Sqs("http://127.0.0.1:9/1/orders", "eu-west-1", "http://127.0.0.1:9", "creds"), null);
+    EventSourceManager withSecrets =
+        new EventSourceManager(
+            (function, payload) -> {},
+            (function, payload) -> {
+              throw new AssertionError("nothing to poll here");
+            },
+            MappingObserver.NONE,
+            (namespace, name) -> {
+              if (apiServerDown.get()) {
+                throw new IllegalStateException("the API server timed out");
+              }
+              return Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret");
+            },
+            "eu-west-1",
+            time,
+            time.sleeper());
+    MappingConfig queue =
+        new MappingConfig(
+            "team-a",
+            "q",
+            "uid-q",
+            1,
+            "report",
+            true,
+            10,
+            Duration.ZERO,
+            -1,
+            false,
+            false,
+            null,
+            2,
+            RecordFilter.of(List.of()),
+            new MappingConfig.Sqs(
+                "http://127.0.0.1:9/1/orders", "eu-west-1", "http://127.0.0.1:9", "creds"),
+            null);
     try {
       withSecrets.apply(queue, FUNCTION_TIMEOUT);
       apiServerDown.set(true);
 
       withSecrets.apply(queue, FUNCTION_TIMEOUT); // the next reconcile
       assertThat(withSecrets.isRunning("team-a/q")).isTrue();
-      MappingConfig changed = new MappingConfig("team-a", "q", "uid-q", 2, "report", true, 20, Duration.ZERO, -1,
-          false, false, null, 2, RecordFilter.of(List.of()), queue.source(), null);
-      assertThatThrownBy(() -> withSecrets.apply(changed, FUNCTION_TIMEOUT)).as("a new generation needs its Secret")
+      MappingConfig changed =
+          new MappingConfig(
+              "team-a",
+              "q",
+              "uid-q",
+              2,
+              "report",
+              true,
+              20,
+              Duration.ZERO,
+              -1,
+              false,
+              false,
+              null,
+              2,
+              RecordFilter.of(List.of()),
+              queue.source(),
+              null);
+      assertThatThrownBy(() -> withSecrets.apply(changed, FUNCTION_TIMEOUT))
+          .as("a new generation needs its Secret")
           .hasMessageContaining("timed out");
     } finally {
       withSecrets.close();

@@ -59,6 +59,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaSourceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Lambda's default: what the stand-in function is given. */
   private static final Duration FUNCTION_TIMEOUT = Duration.ofSeconds(3);
 
@@ -104,16 +105,26 @@ class KafkaSourceIT {
   }
 
   private EventSourceManager manager(SecretSource secrets) {
-    EventSourceManager manager = new EventSourceManager((key, payload) -> { }, (key, payload) -> {
-      List<JsonNode> records = new ArrayList<>();
-      try {
-        JSON.readTree(payload).get("records").forEach(partition -> partition.forEach(records::add));
-      } catch (java.io.IOException e) {
-        throw new AssertionError("the event is not JSON", e);
-      }
-      batches.add(records);
-      return function.apply(records);
-    }, metrics.mappings(), secrets, "us-east-1", Clock.systemUTC(), SchedulePoller.Sleeper.REAL);
+    EventSourceManager manager =
+        new EventSourceManager(
+            (key, payload) -> {},
+            (key, payload) -> {
+              List<JsonNode> records = new ArrayList<>();
+              try {
+                JSON.readTree(payload)
+                    .get("records")
+                    .forEach(partition -> partition.forEach(records::add));
+              } catch (java.io.IOException e) {
+                throw new AssertionError("the event is not JSON", e);
+              }
+              batches.add(records);
+              return function.apply(records);
+            },
+            metrics.mappings(),
+            secrets,
+            "us-east-1",
+            Clock.systemUTC(),
+            SchedulePoller.Sleeper.REAL);
     managers.add(manager);
     return manager;
   }
@@ -124,16 +135,44 @@ class KafkaSourceIT {
     return topic;
   }
 
-  private MappingConfig mapping(int batchSize, int windowSeconds, int retries, boolean bisect, boolean reportFailures,
+  private MappingConfig mapping(
+      int batchSize,
+      int windowSeconds,
+      int retries,
+      boolean bisect,
+      boolean reportFailures,
       Destination onFailure) {
-    return mapping(1, true, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, List.of());
+    return mapping(
+        1, true, batchSize, windowSeconds, retries, bisect, reportFailures, onFailure, List.of());
   }
 
-  private MappingConfig mapping(long generation, boolean enabled, int batchSize, int windowSeconds, int retries,
-      boolean bisect, boolean reportFailures, Destination onFailure, List<String> filters) {
-    return new MappingConfig("default", "orders", "group-" + topic, generation, "report", enabled, batchSize,
-        Duration.ofSeconds(windowSeconds), retries, bisect, reportFailures, null, 2, RecordFilter.of(filters),
-        new MappingConfig.Kafka(kafka.bootstrapServers(), topic, null, null, "TRIM_HORIZON"), onFailure);
+  private MappingConfig mapping(
+      long generation,
+      boolean enabled,
+      int batchSize,
+      int windowSeconds,
+      int retries,
+      boolean bisect,
+      boolean reportFailures,
+      Destination onFailure,
+      List<String> filters) {
+    return new MappingConfig(
+        "default",
+        "orders",
+        "group-" + topic,
+        generation,
+        "report",
+        enabled,
+        batchSize,
+        Duration.ofSeconds(windowSeconds),
+        retries,
+        bisect,
+        reportFailures,
+        null,
+        2,
+        RecordFilter.of(filters),
+        new MappingConfig.Kafka(kafka.bootstrapServers(), topic, null, null, "TRIM_HORIZON"),
+        onFailure);
   }
 
   /** Sends in one go and waits until the broker has every record. */
@@ -151,16 +190,23 @@ class KafkaSourceIT {
   }
 
   private static InvocationResult ok(String payload) {
-    return new InvocationResult(Outcome.SUCCESS, payload.getBytes(StandardCharsets.UTF_8), null, null, 1000, 0);
+    return new InvocationResult(
+        Outcome.SUCCESS, payload.getBytes(StandardCharsets.UTF_8), null, null, 1000, 0);
   }
 
   private static InvocationResult error() {
-    return new InvocationResult(Outcome.ERROR, "{\"errorType\":\"Boom\",\"errorMessage\":\"failed\"}"
-        .getBytes(StandardCharsets.UTF_8), "Boom", null, 1000, 0);
+    return new InvocationResult(
+        Outcome.ERROR,
+        "{\"errorType\":\"Boom\",\"errorMessage\":\"failed\"}".getBytes(StandardCharsets.UTF_8),
+        "Boom",
+        null,
+        1000,
+        0);
   }
 
   private static String value(JsonNode record) {
-    return new String(Base64.getDecoder().decode(record.get("value").asText()), StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(record.get("value").asText()), StandardCharsets.UTF_8);
   }
 
   private List<String> delivered() {
@@ -169,24 +215,38 @@ class KafkaSourceIT {
 
   private Map<TopicPartition, Long> committedByPartition() throws Exception {
     try (Admin admin = kafka.admin()) {
-      Map<TopicPartition, Long> offsets = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
-      admin.listConsumerGroupOffsets("group-" + topic).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS)
-          .forEach((partition, offset) -> offsets.put(partition, offset == null ? -1 : offset.offset()));
+      Map<TopicPartition, Long> offsets =
+          new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+      admin
+          .listConsumerGroupOffsets("group-" + topic)
+          .partitionsToOffsetAndMetadata()
+          .get(10, TimeUnit.SECONDS)
+          .forEach(
+              (partition, offset) -> offsets.put(partition, offset == null ? -1 : offset.offset()));
       return offsets;
     }
   }
 
   private Map<Integer, Long> deliveredByPartition() {
-    return new TreeMap<>(batches.stream().flatMap(List::stream).collect(
-        Collectors.groupingBy(r -> r.get("partition").asInt(), Collectors.counting())));
+    return new TreeMap<>(
+        batches.stream()
+            .flatMap(List::stream)
+            .collect(
+                Collectors.groupingBy(r -> r.get("partition").asInt(), Collectors.counting())));
   }
 
   /** The group's committed offsets, summed over the topic's partitions. */
   private long committed() throws Exception {
     try (Admin admin = kafka.admin()) {
       Map<TopicPartition, OffsetAndMetadata> offsets =
-          admin.listConsumerGroupOffsets("group-" + topic).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-      return offsets.values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
+          admin
+              .listConsumerGroupOffsets("group-" + topic)
+              .partitionsToOffsetAndMetadata()
+              .get(10, TimeUnit.SECONDS);
+      return offsets.values().stream()
+          .filter(o -> o != null)
+          .mapToLong(OffsetAndMetadata::offset)
+          .sum();
     }
   }
 
@@ -210,13 +270,21 @@ class KafkaSourceIT {
     // within a partition, records come in offset order
     for (int partition = 0; partition < 2; partition++) {
       int p = partition;
-      List<Long> offsets = batches.stream().flatMap(List::stream).filter(r -> r.get("partition").asInt() == p)
-          .map(r -> r.get("offset").asLong()).toList();
+      List<Long> offsets =
+          batches.stream()
+              .flatMap(List::stream)
+              .filter(r -> r.get("partition").asInt() == p)
+              .map(r -> r.get("offset").asLong())
+              .toList();
       assertThat(offsets).isSorted();
     }
     var scraped = PrometheusText.parse(metrics.scrape());
-    assertThat(PrometheusText.value(scraped, "klambda_esm_events_polled_total", Map.of("mapping", "orders"))).isEqualTo(250.0);
-    assertThat(PrometheusText.value(scraped, "klambda_esm_offset_lag", Map.of("mapping", "orders"))).isEqualTo(0.0);
+    assertThat(
+            PrometheusText.value(
+                scraped, "klambda_esm_events_polled_total", Map.of("mapping", "orders")))
+        .isEqualTo(250.0);
+    assertThat(PrometheusText.value(scraped, "klambda_esm_offset_lag", Map.of("mapping", "orders")))
+        .isEqualTo(0.0);
   }
 
   @Test
@@ -229,36 +297,51 @@ class KafkaSourceIT {
     sendAll(produced);
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
-    function = records -> {
-      most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-      try {
-        // until a second consumer has partitions (its rebalance takes a few polls), each batch
-        // waits a while for company, so the test does not depend on how fast the machine is
-        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        while (most.get() < 2 && System.nanoTime() < until) {
-          Thread.sleep(10);
-          most.accumulateAndGet(inFlight.get(), Math::max);
-        }
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      inFlight.decrementAndGet();
-      return ok("{}");
-    };
-    manager().apply(mapping(5, 0, -1, false, false, null), FUNCTION_TIMEOUT); // maximumConcurrency 2
+    function =
+        records -> {
+          most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          try {
+            // until a second consumer has partitions (its rebalance takes a few polls), each batch
+            // waits a while for company, so the test does not depend on how fast the machine is
+            long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (most.get() < 2 && System.nanoTime() < until) {
+              Thread.sleep(10);
+              most.accumulateAndGet(inFlight.get(), Math::max);
+            }
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          inFlight.decrementAndGet();
+          return ok("{}");
+        };
+    manager()
+        .apply(mapping(5, 0, -1, false, false, null), FUNCTION_TIMEOUT); // maximumConcurrency 2
 
     try {
       await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 400);
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError("not all committed: " + committedByPartition() + ", most in flight " + most.get()
-          + ", records delivered per partition " + deliveredByPartition(), e);
+      throw new AssertionError(
+          "not all committed: "
+              + committedByPartition()
+              + ", most in flight "
+              + most.get()
+              + ", records delivered per partition "
+              + deliveredByPartition(),
+          e);
     }
     assertThat(most.get()).as("two consumers, one batch in flight each").isEqualTo(2);
     for (int partition = 0; partition < 4; partition++) {
       int p = partition;
-      assertThat(batches.stream().flatMap(List::stream).filter(r -> r.get("partition").asInt() == p)
-          .map(r -> r.get("offset").asLong()).distinct().toList()).isSorted().hasSize(100);
+      assertThat(
+              batches.stream()
+                  .flatMap(List::stream)
+                  .filter(r -> r.get("partition").asInt() == p)
+                  .map(r -> r.get("offset").asLong())
+                  .distinct()
+                  .toList())
+          .isSorted()
+          .hasSize(100);
     }
   }
 
@@ -278,15 +361,20 @@ class KafkaSourceIT {
     newTopic(1);
     send("r0", "r1", "r2", "r3");
     List<String> firstAttempt = new CopyOnWriteArrayList<>();
-    function = records -> {
-      if (firstAttempt.isEmpty()) {
-        records.forEach(r -> firstAttempt.add(value(r)));
-        JsonNode failed = records.get(2);
-        return ok("{\"batchItemFailures\":[{\"itemIdentifier\":{\"partition\":" + failed.get("partition").asInt()
-            + ",\"offset\":" + failed.get("offset").asLong() + "}}]}");
-      }
-      return ok("{\"batchItemFailures\":[]}");
-    };
+    function =
+        records -> {
+          if (firstAttempt.isEmpty()) {
+            records.forEach(r -> firstAttempt.add(value(r)));
+            JsonNode failed = records.get(2);
+            return ok(
+                "{\"batchItemFailures\":[{\"itemIdentifier\":{\"partition\":"
+                    + failed.get("partition").asInt()
+                    + ",\"offset\":"
+                    + failed.get("offset").asLong()
+                    + "}}]}");
+          }
+          return ok("{\"batchItemFailures\":[]}");
+        };
     manager().apply(mapping(10, 1, 3, false, true, null), FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 4);
@@ -301,14 +389,19 @@ class KafkaSourceIT {
     String dlq = topic + "-failures";
     kafka.createTopic(dlq, 1);
     send("ok-1", "ok-2", "poison", "ok-3");
-    function = records -> records.stream().anyMatch(r -> value(r).equals("poison")) ? error() : ok("null");
-    manager().apply(mapping(10, 1, 1, true, false, new Destination.ToTopic(dlq, null, null)), FUNCTION_TIMEOUT);
+    function =
+        records -> records.stream().anyMatch(r -> value(r).equals("poison")) ? error() : ok("null");
+    manager()
+        .apply(
+            mapping(10, 1, 1, true, false, new Destination.ToTopic(dlq, null, null)),
+            FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 4);
     assertThat(delivered()).contains("ok-1", "ok-2", "ok-3");
     List<String> failures = readAll(dlq, 1);
     JsonNode failure = JSON.readTree(failures.getFirst());
-    assertThat(failure.at("/requestContext/condition").asText()).isEqualTo("RetryAttemptsExhausted");
+    assertThat(failure.at("/requestContext/condition").asText())
+        .isEqualTo("RetryAttemptsExhausted");
     assertThat(failure.at("/requestContext/approximateInvokeCount").asInt()).isEqualTo(2);
     assertThat(failure.at("/responseContext/functionError").asText()).isEqualTo("Unhandled");
     assertThat(failure.at("/KafkaBatchInfo/topic").asText()).isEqualTo(topic);
@@ -316,7 +409,12 @@ class KafkaSourceIT {
     JsonNode record = failure.at("/payload/records/" + topic + "-0").get(0);
     assertThat(value(record)).isEqualTo("poison");
     var scraped = PrometheusText.parse(metrics.scrape());
-    assertThat(PrometheusText.value(scraped, "klambda_esm_events_sent_to_destination_total", Map.of("mapping", "orders"))).isEqualTo(1.0);
+    assertThat(
+            PrometheusText.value(
+                scraped,
+                "klambda_esm_events_sent_to_destination_total",
+                Map.of("mapping", "orders")))
+        .isEqualTo(1.0);
   }
 
   @Test
@@ -325,15 +423,16 @@ class KafkaSourceIT {
     send("x1", "x2", "x3");
     CountDownLatch invoked = new CountDownLatch(1);
     CountDownLatch never = new CountDownLatch(1);
-    function = records -> {
-      invoked.countDown();
-      try {
-        never.await(); // the operator stops while the function runs
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return ok("{}");
-    };
+    function =
+        records -> {
+          invoked.countDown();
+          try {
+            never.await(); // the operator stops while the function runs
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return ok("{}");
+        };
     EventSourceManager first = manager();
     first.apply(mapping(10, 0, -1, false, false, null), FUNCTION_TIMEOUT);
     assertThat(invoked.await(20, TimeUnit.SECONDS)).isTrue();
@@ -371,24 +470,57 @@ class KafkaSourceIT {
   @Test
   void recordsNoFilterMatchesAreCommittedWithoutAnInvocation() throws Exception {
     newTopic(1);
-    send("{\"type\":\"order\",\"amount\":150}", "{\"type\":\"refund\",\"amount\":150}", "not json",
+    send(
+        "{\"type\":\"order\",\"amount\":150}",
+        "{\"type\":\"refund\",\"amount\":150}",
+        "not json",
         "{\"type\":\"order\",\"amount\":5}");
-    manager().apply(mapping(1, true, 10, 1, -1, false, false, null,
-        List.of("{\"value\":{\"type\":[\"order\"],\"amount\":[{\"numeric\":[\">\",100]}]}}")), FUNCTION_TIMEOUT);
+    manager()
+        .apply(
+            mapping(
+                1,
+                true,
+                10,
+                1,
+                -1,
+                false,
+                false,
+                null,
+                List.of(
+                    "{\"value\":{\"type\":[\"order\"],\"amount\":[{\"numeric\":[\">\",100]}]}}")),
+            FUNCTION_TIMEOUT);
 
     await().atMost(Duration.ofSeconds(20)).until(() -> committed() == 4);
     assertThat(delivered()).containsExactly("{\"type\":\"order\",\"amount\":150}");
     var scraped = PrometheusText.parse(metrics.scrape());
-    assertThat(PrometheusText.value(scraped, "klambda_esm_events_filtered_total", Map.of("mapping", "orders"))).isEqualTo(3.0);
+    assertThat(
+            PrometheusText.value(
+                scraped, "klambda_esm_events_filtered_total", Map.of("mapping", "orders")))
+        .isEqualTo(3.0);
   }
 
   @Test
   void aSourceThatIsDownAtStartIsReadOnceItComesUp() throws Exception {
     try (EmbeddedKafka later = new EmbeddedKafka()) {
       topic = "late";
-      MappingConfig mapping = new MappingConfig("default", "late", "group-late", 1, "report", true, 10,
-          Duration.ZERO, -1, false, false, null, 2, RecordFilter.of(List.of()),
-          new MappingConfig.Kafka(later.bootstrapServers(), "late", null, null, "TRIM_HORIZON"), null);
+      MappingConfig mapping =
+          new MappingConfig(
+              "default",
+              "late",
+              "group-late",
+              1,
+              "report",
+              true,
+              10,
+              Duration.ZERO,
+              -1,
+              false,
+              false,
+              null,
+              2,
+              RecordFilter.of(List.of()),
+              new MappingConfig.Kafka(later.bootstrapServers(), "late", null, null, "TRIM_HORIZON"),
+              null);
       EventSourceManager manager = manager();
       manager.apply(mapping, FUNCTION_TIMEOUT);
       Thread.sleep(2000);
@@ -398,7 +530,9 @@ class KafkaSourceIT {
       later.createTopic("late", 1);
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, later.bootstrapServers());
-      try (var lateProducer = new KafkaProducer<String, String>(props, new StringSerializer(), new StringSerializer())) {
+      try (var lateProducer =
+          new KafkaProducer<String, String>(
+              props, new StringSerializer(), new StringSerializer())) {
         lateProducer.send(new ProducerRecord<>("late", "finally")).get();
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> delivered().contains("finally"));
@@ -407,38 +541,83 @@ class KafkaSourceIT {
   }
 
   @Test
-  void saslCredentialsComeFromTheSecretWrongOnesAreReportedAsRejectedAndARotatedSecretIsPickedUp() throws Exception {
-    String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
-        + "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
-    try (EmbeddedKafka secured = new EmbeddedKafka(Map.of(
-        "listener.security.protocol.map", "PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "sasl.enabled.mechanisms", "PLAIN", "sasl.mechanism.inter.broker.protocol", "PLAIN",
-        "listener.name.plaintext.plain.sasl.jaas.config", jaas), Map.of("security.protocol", "SASL_PLAINTEXT",
-        "sasl.mechanism", "PLAIN", "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            + "username=\"admin\" password=\"admin-secret\";"))) {
+  void saslCredentialsComeFromTheSecretWrongOnesAreReportedAsRejectedAndARotatedSecretIsPickedUp()
+      throws Exception {
+    String jaas =
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
+            + "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
+    try (EmbeddedKafka secured =
+        new EmbeddedKafka(
+            Map.of(
+                "listener.security.protocol.map",
+                "PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms",
+                "PLAIN",
+                "sasl.mechanism.inter.broker.protocol",
+                "PLAIN",
+                "listener.name.plaintext.plain.sasl.jaas.config",
+                jaas),
+            Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                    + "username=\"admin\" password=\"admin-secret\";"))) {
       secured.start();
-      Map<String, String> alice = Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
-          "username", "alice", "password", "alice-secret");
+      Map<String, String> alice =
+          Map.of(
+              "securityProtocol",
+              "SASL_PLAINTEXT",
+              "saslMechanism",
+              "PLAIN",
+              "username",
+              "alice",
+              "password",
+              "alice-secret");
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, secured.bootstrapServers());
       props.put("security.protocol", "SASL_PLAINTEXT");
       props.put("sasl.mechanism", "PLAIN");
-      props.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
-          + "username=\"alice\" password=\"alice-secret\";");
-      try (var secureProducer = new KafkaProducer<String, String>(props, new StringSerializer(), new StringSerializer())) {
-        secureProducer.send(new ProducerRecord<>("private", "secret-order")).get(); // creates the topic
+      props.put(
+          "sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required "
+              + "username=\"alice\" password=\"alice-secret\";");
+      try (var secureProducer =
+          new KafkaProducer<String, String>(
+              props, new StringSerializer(), new StringSerializer())) {
+        secureProducer
+            .send(new ProducerRecord<>("private", "secret-order"))
+            .get(); // creates the topic
       }
-      Map<String, Map<String, String>> stored = new ConcurrentHashMap<>(Map.of("alice", alice,
-          "mallory", Map.of("securityProtocol", "SASL_PLAINTEXT", "saslMechanism", "PLAIN",
-              "username", "alice", "password", "guessed")));
+      Map<String, Map<String, String>> stored =
+          new ConcurrentHashMap<>(
+              Map.of(
+                  "alice",
+                  alice,
+                  "mallory",
+                  Map.of(
+                      "securityProtocol",
+                      "SASL_PLAINTEXT",
+                      "saslMechanism",
+                      "PLAIN",
+                      "username",
+                      "alice",
+                      "password",
+                      "guessed")));
       SecretSource secrets = (namespace, name) -> stored.get(name);
       EventSourceManager manager = manager(secrets);
       manager.apply(kafkaMapping("trusted", secured, "alice"), FUNCTION_TIMEOUT);
       manager.apply(kafkaMapping("guessing", secured, "mallory"), FUNCTION_TIMEOUT);
 
       await().atMost(Duration.ofSeconds(30)).until(() -> delivered().contains("secret-order"));
-      await().atMost(Duration.ofSeconds(30)).until(() -> String.valueOf(manager.lastProcessingResult("default/guessing"))
-          .startsWith("PROBLEM: credentials rejected"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  String.valueOf(manager.lastProcessingResult("default/guessing"))
+                      .startsWith("PROBLEM: credentials rejected"));
       assertThat(delivered()).containsExactly("secret-order");
 
       // the Secret is corrected (rotated): the next apply of the same generation picks it up
@@ -451,9 +630,23 @@ class KafkaSourceIT {
   }
 
   private MappingConfig kafkaMapping(String name, EmbeddedKafka broker, String secret) {
-    return new MappingConfig("default", name, "group-" + name, 1, "report", true, 10, Duration.ZERO, -1, false, false,
-        null, 2, RecordFilter.of(List.of()),
-        new MappingConfig.Kafka(broker.bootstrapServers(), "private", null, secret, "TRIM_HORIZON"), null);
+    return new MappingConfig(
+        "default",
+        name,
+        "group-" + name,
+        1,
+        "report",
+        true,
+        10,
+        Duration.ZERO,
+        -1,
+        false,
+        false,
+        null,
+        2,
+        RecordFilter.of(List.of()),
+        new MappingConfig.Kafka(broker.bootstrapServers(), "private", null, secret, "TRIM_HORIZON"),
+        null);
   }
 
   private List<String> readAll(String fromTopic, int expected) {
@@ -462,7 +655,9 @@ class KafkaSourceIT {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<String> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<String, String>(props, new StringDeserializer(), new StringDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<String, String>(
+            props, new StringDeserializer(), new StringDeserializer())) {
       consumer.subscribe(List.of(fromTopic));
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (values.size() < expected && System.nanoTime() < deadline) {

@@ -17,14 +17,31 @@ class SourceCredentialsTest {
   }
 
   private static MappingConfig sqsMapping(String secret) {
-    return new MappingConfig("team-a", "m", "uid-1", 1, "f", true, 10, java.time.Duration.ZERO, -1, false, false, null,
-        1000, RecordFilter.of(java.util.List.of()), new MappingConfig.Sqs("http://q/1/orders", null, null, secret), null);
+    return new MappingConfig(
+        "team-a",
+        "m",
+        "uid-1",
+        1,
+        "f",
+        true,
+        10,
+        java.time.Duration.ZERO,
+        -1,
+        false,
+        false,
+        null,
+        1000,
+        RecordFilter.of(java.util.List.of()),
+        new MappingConfig.Sqs("http://q/1/orders", null, null, secret),
+        null);
   }
 
   @Test
   void awsCredentialsComeFromTheSecretsKeys() throws Exception {
-    var credentials = SourceCredentials.aws(Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret",
-        "sessionToken", "token"), "creds");
+    var credentials =
+        SourceCredentials.aws(
+            Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret", "sessionToken", "token"),
+            "creds");
 
     assertThat(credentials).isInstanceOf(AwsSessionCredentials.class);
     assertThat(credentials.accessKeyId()).isEqualTo("AKID");
@@ -34,13 +51,17 @@ class SourceCredentialsTest {
   @Test
   void aMissingSecretIsWaitedForAndAWrongOneIsInvalid() {
     assertThatThrownBy(() -> SourceCredentials.read(SecretSource.NONE, sqsMapping("creds")))
-        .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isTrue())
+        .isInstanceOfSatisfying(
+            EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isTrue())
         .hasMessage(FIELD + ": no Secret team-a/creds");
     assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "AKID"), "creds"))
-        .isInstanceOfSatisfying(EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
+        .isInstanceOfSatisfying(
+            EventSourceManager.CannotStartException.class, e -> assertThat(e.retry()).isFalse())
         .hasMessage(FIELD + ": Secret creds has no key secretAccessKey");
-    assertThatThrownBy(() -> SourceCredentials.aws(Map.of("accessKeyId", "A", "secretAccessKey", "B",
-        "region", "x"), "creds"))
+    assertThatThrownBy(
+            () ->
+                SourceCredentials.aws(
+                    Map.of("accessKeyId", "A", "secretAccessKey", "B", "region", "x"), "creds"))
         .hasMessageContaining("has an unknown key region");
   }
 
@@ -48,17 +69,22 @@ class SourceCredentialsTest {
   void theSecretReadIsTheOneTheSourceNames() throws Exception {
     Map<String, String> data = Map.of("accessKeyId", "AKID", "secretAccessKey", "s3cret");
     assertThat(SourceCredentials.read(secret(data), sqsMapping("creds"))).isEqualTo(data);
-    assertThat(SourceCredentials.read(secret(data), sqsMapping(null))).as("none named: none read").isNull();
+    assertThat(SourceCredentials.read(secret(data), sqsMapping(null)))
+        .as("none named: none read")
+        .isNull();
   }
 
   @Test
   void kafkaSettingsAreChecked() throws Exception {
     String field = "spec.source.kafka.authSecretRef";
-    Map<String, String> data = Map.of("saslMechanism", "SCRAM-SHA-512", "username", "alice", "password", "p\"w");
+    Map<String, String> data =
+        Map.of("saslMechanism", "SCRAM-SHA-512", "username", "alice", "password", "p\"w");
     assertThat(SourceCredentials.kafka(data, "creds")).isEqualTo(data);
 
     assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "GSSAPI"), "creds"))
-        .hasMessage(field + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
+        .hasMessage(
+            field
+                + ": Secret creds key saslMechanism must be one of [PLAIN, SCRAM-SHA-256, SCRAM-SHA-512] (got 'GSSAPI')");
     assertThatThrownBy(() -> SourceCredentials.kafka(Map.of("saslMechanism", "PLAIN"), "creds"))
         .hasMessage(field + ": Secret creds needs username and password for saslMechanism PLAIN");
     assertThat(SourceCredentials.kafka(null, null)).isEmpty();

@@ -75,8 +75,10 @@ class FunctionValidatorTest {
     cors.setAllowOrigins(java.util.List.of("*"));
     cors.setAllowCredentials(true);
     url.setCors(cors);
-    assertThat(violations(spec)).contains("spec.url.authType: must be NONE or AWS_IAM (got 'CUSTOM')")
-        .contains("spec.url.cors.allowOrigins: must name the origins when allowCredentials is true");
+    assertThat(violations(spec))
+        .contains("spec.url.authType: must be NONE or AWS_IAM (got 'CUSTOM')")
+        .contains(
+            "spec.url.cors.allowOrigins: must name the origins when allowCredentials is true");
   }
 
   @Test
@@ -94,45 +96,81 @@ class FunctionValidatorTest {
     config.setMaximumEventAgeInSeconds(30);
     assertThat(violations(spec))
         .contains("spec.asyncInvokeConfig.maximumRetryAttempts: must be between 0 and 2 (got 3)")
-        .contains("spec.asyncInvokeConfig.maximumEventAgeInSeconds: must be between 60 and 21600 (got 30)");
+        .contains(
+            "spec.asyncInvokeConfig.maximumEventAgeInSeconds: must be between 60 and 21600 (got 30)");
   }
 
   @Test
   void eventDestinationsNameOneTargetEach() throws Exception {
     FunctionSpec spec = provided();
-    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
-        "onSuccess", Map.of("function", Map.of("name", "audit")),
-        "onFailure", Map.of("sqs", Map.of("queueUrl", "http://q/1/failed", "endpoint", "http://q",
-            "credentialsSecretRef", Map.of("name", "sqs-creds"))))), AsyncInvokeConfig.class));
+    spec.setAsyncInvokeConfig(
+        JSON.convertValue(
+            Map.of(
+                "destinationConfig",
+                Map.of(
+                    "onSuccess", Map.of("function", Map.of("name", "audit")),
+                    "onFailure",
+                        Map.of(
+                            "sqs",
+                            Map.of(
+                                "queueUrl",
+                                "http://q/1/failed",
+                                "endpoint",
+                                "http://q",
+                                "credentialsSecretRef",
+                                Map.of("name", "sqs-creds"))))),
+            AsyncInvokeConfig.class));
 
     EventInvokeConfig config = validator.validate(function("f", spec)).eventInvokeConfig();
 
     assertThat(config.onSuccess()).isEqualTo(new Destination.ToFunction("audit"));
     assertThat(config.onFailure())
         .isEqualTo(new Destination.ToQueue("http://q/1/failed", "http://q", null, "sqs-creds"));
-    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
-        "onSuccess", Map.of("kafka", Map.of("topic", "done", "authSecretRef", Map.of("name", "broker"))))),
-        AsyncInvokeConfig.class));
-    assertThat(violations(spec)).as("a Function's topic names its cluster")
-        .contains("spec.asyncInvokeConfig.destinationConfig.onSuccess.kafka.bootstrapServers: is required: the "
-            + "topic's cluster");
+    spec.setAsyncInvokeConfig(
+        JSON.convertValue(
+            Map.of(
+                "destinationConfig",
+                Map.of(
+                    "onSuccess",
+                    Map.of(
+                        "kafka",
+                        Map.of("topic", "done", "authSecretRef", Map.of("name", "broker"))))),
+            AsyncInvokeConfig.class));
+    assertThat(violations(spec))
+        .as("a Function's topic names its cluster")
+        .contains(
+            "spec.asyncInvokeConfig.destinationConfig.onSuccess.kafka.bootstrapServers: is required: the "
+                + "topic's cluster");
   }
 
   @Test
   void anEventDestinationBreakingARuleIsReportedWithItsField() {
     FunctionSpec spec = provided();
-    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
-        "onSuccess", Map.of("function", Map.of("name", "f")),
-        "onFailure", Map.of("sqs", Map.of("queueUrl", "http://q/1/a"), "function", Map.of("name", "audit")))),
-        AsyncInvokeConfig.class));
+    spec.setAsyncInvokeConfig(
+        JSON.convertValue(
+            Map.of(
+                "destinationConfig",
+                Map.of(
+                    "onSuccess", Map.of("function", Map.of("name", "f")),
+                    "onFailure",
+                        Map.of(
+                            "sqs",
+                            Map.of("queueUrl", "http://q/1/a"),
+                            "function",
+                            Map.of("name", "audit")))),
+            AsyncInvokeConfig.class));
 
     assertThat(violations(spec))
-        .contains("spec.asyncInvokeConfig.destinationConfig.onSuccess.function.name: must name another function: "
-            + "a function's records invoking itself would never end (got 'f')")
-        .contains("spec.asyncInvokeConfig.destinationConfig.onFailure: must set exactly one of sqs, kafka and "
-            + "function (got 2)");
-    spec.setAsyncInvokeConfig(JSON.convertValue(Map.of("destinationConfig", Map.of(
-        "onFailure", Map.of("sqs", Map.of()))), AsyncInvokeConfig.class));
+        .contains(
+            "spec.asyncInvokeConfig.destinationConfig.onSuccess.function.name: must name another function: "
+                + "a function's records invoking itself would never end (got 'f')")
+        .contains(
+            "spec.asyncInvokeConfig.destinationConfig.onFailure: must set exactly one of sqs, kafka and "
+                + "function (got 2)");
+    spec.setAsyncInvokeConfig(
+        JSON.convertValue(
+            Map.of("destinationConfig", Map.of("onFailure", Map.of("sqs", Map.of()))),
+            AsyncInvokeConfig.class));
     assertThat(violations(spec))
         .contains("spec.asyncInvokeConfig.destinationConfig.onFailure.sqs.queueUrl: is required");
   }
@@ -141,8 +179,8 @@ class FunctionValidatorTest {
   void memoryFollowsTheSizingPolicy() {
     FunctionSpec spec = provided();
     spec.setMemoryMB(100);
-    assertThat(violations(spec)).isEqualTo(
-        "spec.memoryMB: must be between 128 and 3008 MB in steps of 64 MB (got 100)");
+    assertThat(violations(spec))
+        .isEqualTo("spec.memoryMB: must be between 128 and 3008 MB in steps of 64 MB (got 100)");
     spec.setMemoryMB(200);
     assertThat(violations(spec)).contains("spec.memoryMB").contains("got 200");
     spec.setMemoryMB(3008);
@@ -186,7 +224,8 @@ class FunctionValidatorTest {
     spec.setEnvironment(env);
 
     assertThat(violations(spec))
-        .contains("spec.runtime: must be one of [java21, nodejs22.x, provided, python3.11] (got 'python3.12')")
+        .contains(
+            "spec.runtime: must be one of [java21, nodejs22.x, provided, python3.11] (got 'python3.12')")
         .contains("spec.timeoutSeconds: must be between 1 and 900 (got 901)")
         .contains("spec.provisionedConcurrency: must not exceed spec.reservedConcurrency (2 > 1)")
         .contains("spec.environment.variables[AWS_REGION]: is reserved");
@@ -209,7 +248,9 @@ class FunctionValidatorTest {
     FunctionSpec spec = provided();
     spec.setRuntime("java21");
     spec.getCode().getInline().setFiles(null);
-    spec.getCode().getInline().setBinaryFiles(Map.of("f.jar", Base64.getEncoder().encodeToString(new byte[] {1})));
+    spec.getCode()
+        .getInline()
+        .setBinaryFiles(Map.of("f.jar", Base64.getEncoder().encodeToString(new byte[] {1})));
     assertThat(violations(spec)).contains("spec.handler: must be 'package.Class::method'");
 
     spec.setHandler("example.Hello::handleRequest");
@@ -228,16 +269,21 @@ class FunctionValidatorTest {
     }
     for (String bad : new String[] {"handler", "app.", "app.my-handler", "1app.handler"}) {
       spec.setHandler(bad);
-      assertThat(violations(spec)).as(bad).contains("spec.handler: must be 'module.function' for python3.11");
+      assertThat(violations(spec))
+          .as(bad)
+          .contains("spec.handler: must be 'module.function' for python3.11");
     }
     spec.setRuntime("nodejs22.x");
-    for (String good : new String[] {"index.handler", "src/app.handler", "index.api.get", "my-file.$handler"}) {
+    for (String good :
+        new String[] {"index.handler", "src/app.handler", "index.api.get", "my-file.$handler"}) {
       spec.setHandler(good);
       assertThat(validator.validate(function("f", spec)).handler()).isEqualTo(good);
     }
     for (String bad : new String[] {"index", "index.", "index.1handler"}) {
       spec.setHandler(bad);
-      assertThat(violations(spec)).as(bad).contains("spec.handler: must be 'file.export' for nodejs22.x");
+      assertThat(violations(spec))
+          .as(bad)
+          .contains("spec.handler: must be 'file.export' for nodejs22.x");
     }
   }
 
@@ -245,7 +291,8 @@ class FunctionValidatorTest {
   void takesExactlyOneCodeSource() throws Exception {
     FunctionSpec spec = provided();
     spec.getCode().setImage("registry.example/fn:1");
-    assertThat(violations(spec)).isEqualTo("spec.code: must set exactly one of inline, configMap and image (got 2)");
+    assertThat(violations(spec))
+        .isEqualTo("spec.code: must set exactly one of inline, configMap and image (got 2)");
 
     spec.getCode().setInline(null);
     assertThat(validator.validate(function("f", spec)).code())

@@ -39,19 +39,21 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /**
- * The operator image (operator/Dockerfile, built here from this build's klambda.jar) as the
- * chart's two Deployments run it, a gateway and an operator container: non-root, read-only root
- * file system, no capabilities. Their cluster is the fabric8 mock API server with the kubelet
- * fixture starting each Pod's agent; the containers share the host's network so that they reach
- * both on the loopback, and nothing else.
- * Skipped, with the reason, where no Docker engine answers.
+ * The operator image (operator/Dockerfile, built here from this build's klambda.jar) as the chart's
+ * two Deployments run it, a gateway and an operator container: non-root, read-only root file
+ * system, no capabilities. Their cluster is the fabric8 mock API server with the kubelet fixture
+ * starting each Pod's agent; the containers share the host's network so that they reach both on the
+ * loopback, and nothing else. Skipped, with the reason, where no Docker engine answers.
  */
 @Timeout(value = 3, unit = MINUTES)
 class OperatorImageIT {
   static final String IMAGE = "klambda/operator:0.1.0";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern GATEWAY = Pattern.compile("serving on (http://\\S+)");
-  private static final String ECHO = Manifests.bashRuntime("", """
+  private static final String ECHO =
+      Manifests.bashRuntime(
+          "",
+          """
         respond "$1" "{\\"echo\\":$2}"
       """);
 
@@ -63,6 +65,7 @@ class OperatorImageIT {
   private MockCluster cluster;
   private KubernetesClient client;
   private KubeletFixture kubelet;
+
   /** The containers started, by role. */
   private final Map<String, String> containers = new LinkedHashMap<>();
 
@@ -73,7 +76,11 @@ class OperatorImageIT {
       System.out.println("OperatorImageIT: Docker container tests skipped: " + unavailable);
       return;
     }
-    System.out.println("OperatorImageIT: built " + IMAGE + " from " + Docker.build(IMAGE, "dev.klambda.image=operator"));
+    System.out.println(
+        "OperatorImageIT: built "
+            + IMAGE
+            + " from "
+            + Docker.build(IMAGE, "dev.klambda.image=operator"));
   }
 
   @BeforeEach
@@ -83,25 +90,61 @@ class OperatorImageIT {
     cluster = new MockCluster();
     client = cluster.client();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
-    start("gateway", "gateway", "--auth", "none", "--bind", "127.0.0.1", "--port", "0", "--metrics-port", "0",
-        "--lease-namespace", "default");
-    start("operator", "operator", "--bind", "127.0.0.1", "--metrics-port", "0",
-        "--lease-namespace", "default", "--gateway-url", gatewayUrl());
+    start(
+        "gateway",
+        "gateway",
+        "--auth",
+        "none",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--metrics-port",
+        "0",
+        "--lease-namespace",
+        "default");
+    start(
+        "operator",
+        "operator",
+        "--bind",
+        "127.0.0.1",
+        "--metrics-port",
+        "0",
+        "--lease-namespace",
+        "default",
+        "--gateway-url",
+        gatewayUrl());
   }
 
   /** A container of the image as the chart's Deployments run it, in mode {@code args[0]}. */
   private void start(String role, String... args) {
     String name = "klambda-it-" + role + "-" + UUID.randomUUID().toString().substring(0, 8);
-    List<String> command = new ArrayList<>(List.of("run", "-d", "--name", name,
-        "--label", "dev.klambda.test=OperatorImageIT",
-        "--network", "host",
-        "--read-only", "--user", "10001:10001", "--cap-drop", "ALL",
-        "--security-opt", "no-new-privileges",
-        // the mock API server instead of the in-cluster service account
-        "-e", "KUBERNETES_MASTER=" + client.getMasterUrl(),
-        "-e", "KUBERNETES_AUTH_TRYKUBECONFIG=false",
-        "-e", "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false",
-        IMAGE));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--label",
+                "dev.klambda.test=OperatorImageIT",
+                "--network",
+                "host",
+                "--read-only",
+                "--user",
+                "10001:10001",
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                // the mock API server instead of the in-cluster service account
+                "-e",
+                "KUBERNETES_MASTER=" + client.getMasterUrl(),
+                "-e",
+                "KUBERNETES_AUTH_TRYKUBECONFIG=false",
+                "-e",
+                "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false",
+                IMAGE));
     command.addAll(List.of(args));
     Docker.docker(command.toArray(String[]::new));
     containers.put(role, name);
@@ -126,30 +169,57 @@ class OperatorImageIT {
 
   @Test
   void theOperatorImageTakesAFunctionFromApplyToInvocation() {
-    client.resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of()), Function.class))
-        .inNamespace("default").create();
+    client
+        .resource(JSON.convertValue(Manifests.provided("echo", ECHO, Map.of()), Function.class))
+        .inNamespace("default")
+        .create();
 
     try (LambdaClient lambda = LambdaClients.of(gatewayUrl())) {
       // the gateway serves the Function once its informer has it: until then 404
-      InvokeResponse answer = await().atMost(Duration.ofSeconds(90)).ignoreException(ResourceNotFoundException.class)
-          .until(() -> lambda.invoke(r -> r.functionName("echo")
-              .payload(SdkBytes.fromUtf8String("{\"from\":\"the operator image\"}"))), java.util.Objects::nonNull);
+      InvokeResponse answer =
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .ignoreException(ResourceNotFoundException.class)
+              .until(
+                  () ->
+                      lambda.invoke(
+                          r ->
+                              r.functionName("echo")
+                                  .payload(
+                                      SdkBytes.fromUtf8String(
+                                          "{\"from\":\"the operator image\"}"))),
+                  java.util.Objects::nonNull);
 
       assertThat(answer.functionError()).isNull();
-      assertThat(answer.payload().asString(UTF_8)).isEqualTo("{\"echo\":{\"from\":\"the operator image\"}}");
+      assertThat(answer.payload().asString(UTF_8))
+          .isEqualTo("{\"echo\":{\"from\":\"the operator image\"}}");
     }
-    List<Pod> pods = client.pods().inNamespace("default").withLabel("klambda.dev/function", "echo")
-        .list().getItems();
-    assertThat(pods).singleElement().satisfies(pod -> assertThat(pod.getSpec().getContainers().get(0)
-        .getImage()).as("the runtime image of this version").isEqualTo("klambda/runtime:0.1.0"));
+    List<Pod> pods =
+        client
+            .pods()
+            .inNamespace("default")
+            .withLabel("klambda.dev/function", "echo")
+            .list()
+            .getItems();
+    assertThat(pods)
+        .singleElement()
+        .satisfies(
+            pod ->
+                assertThat(pod.getSpec().getContainers().get(0).getImage())
+                    .as("the runtime image of this version")
+                    .isEqualTo("klambda/runtime:0.1.0"));
   }
 
   /** The gateway's address as it prints it (port 0: the system chose it). */
   private String gatewayUrl() {
-    return await().atMost(Duration.ofSeconds(30)).until(() -> {
-      Matcher url = GATEWAY.matcher(logs(containers.get("gateway")));
-      return url.find() ? url.group(1) : null;
-    }, java.util.Objects::nonNull);
+    return await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              Matcher url = GATEWAY.matcher(logs(containers.get("gateway")));
+              return url.find() ? url.group(1) : null;
+            },
+            java.util.Objects::nonNull);
   }
 
   private static String logs(String container) {

@@ -17,30 +17,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent as a local process standing in for a Pod's container: local mode's java command for
- * the agent jar, with the container's environment as the kubelet resolves it plus what the agent
- * needs to serve on the Pod IP.
+ * The agent as a local process standing in for a Pod's container: local mode's java command for the
+ * agent jar, with the container's environment as the kubelet resolves it plus what the agent needs
+ * to serve on the Pod IP.
  */
 final class AgentCommand {
   /** The agent's ports, on every Pod IP. */
   static final int INVOKE_PORT = 9000;
+
   static final int RUNTIME_API_PORT = 9001;
   static final int LAUNCHER_PORT = 9002;
+
   /** The launcher script, beside the agent's jar in its distribution. */
   private static final String LAUNCHER = "klambda-launcher";
 
   private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+
   /** Local mode's options for the agent's JVM: it starts fast and small. */
-  private static final List<String> JVM_OPTIONS = List.of(
-      "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xss512k",
-      "-XX:MaxRAM=256m", "-XX:-UsePerfData");
+  private static final List<String> JVM_OPTIONS =
+      List.of(
+          "-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC",
+          "-Xshare:auto",
+          "-Xss512k",
+          "-XX:MaxRAM=256m",
+          "-XX:-UsePerfData");
+
   private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\$|\\$\\(([-._a-zA-Z0-9]+)\\)");
 
   private AgentCommand() {}
 
   /** The agent of that Pod, to start in its task root; output and errors on one stream. */
-  static ProcessBuilder of(Path agentJar, Pod pod, Container container, InetAddress ip,
-      Path taskRoot, Path tmp) {
+  static ProcessBuilder of(
+      Path agentJar, Pod pod, Container container, InetAddress ip, Path taskRoot, Path tmp) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_OPTIONS);
@@ -53,34 +62,36 @@ final class AgentCommand {
    * The function's container: the launcher of the agent's distribution (the image's is the same
    * script), reaching the agent on the Pod IP instead of the Pod's loopback.
    */
-  static ProcessBuilder launcher(Path agentJar, Pod pod, Container container, InetAddress ip,
-      Path taskRoot, Path tmp) {
+  static ProcessBuilder launcher(
+      Path agentJar, Pod pod, Container container, InetAddress ip, Path taskRoot, Path tmp) {
     Map<String, String> env = environment(pod, container, ip, taskRoot, tmp);
     env.put("KLAMBDA_LAUNCHER_ADDRESS", ip.getHostAddress() + ":" + LAUNCHER_PORT);
     return inSession(List.of("bash", agentJar.resolveSibling(LAUNCHER).toString()), env, taskRoot);
   }
 
   /**
-   * A container's process in a session of its own: what is left of the session when it exits is
-   * the "container"; with exactly {@code env}, in the task root, output and errors on one stream.
+   * A container's process in a session of its own: what is left of the session when it exits is the
+   * "container"; with exactly {@code env}, in the task root, output and errors on one stream.
    */
-  private static ProcessBuilder inSession(List<String> command, Map<String, String> env, Path taskRoot) {
+  private static ProcessBuilder inSession(
+      List<String> command, Map<String, String> env, Path taskRoot) {
     List<String> line = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       line.add("/usr/bin/setsid");
     }
     line.addAll(command);
-    ProcessBuilder builder = new ProcessBuilder(line)
-        .directory(taskRoot.toFile())
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(line)
+            .directory(taskRoot.toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     builder.environment().clear();
     builder.environment().putAll(env);
     return builder;
   }
 
-  private static Map<String, String> environment(Pod pod, Container container, InetAddress ip,
-      Path taskRoot, Path tmp) {
+  private static Map<String, String> environment(
+      Pod pod, Container container, InetAddress ip, Path taskRoot, Path tmp) {
     Map<String, String> env = new LinkedHashMap<>();
     if (container.getEnv() != null) {
       for (EnvVar var : container.getEnv()) {
@@ -121,13 +132,19 @@ final class AgentCommand {
         case "status.hostIP" -> PodStatusModel.HOST_IP;
         case "spec.nodeName" -> "kubelet-fixture";
         default -> {
-          LOG.warn("kubelet fixture: pod {}: env {} from field {} is not played", podKey,
-              var.getName(), field);
+          LOG.warn(
+              "kubelet fixture: pod {}: env {} from field {} is not played",
+              podKey,
+              var.getName(),
+              field);
           yield null;
         }
       };
     }
-    LOG.warn("kubelet fixture: pod {}: env {} from {} is not played", podKey, var.getName(),
+    LOG.warn(
+        "kubelet fixture: pod {}: env {} from {} is not played",
+        podKey,
+        var.getName(),
         var.getValueFrom());
     return null;
   }

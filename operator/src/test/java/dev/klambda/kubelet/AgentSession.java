@@ -35,7 +35,9 @@ final class AgentSession {
     if (left.isEmpty()) {
       return;
     }
-    LOG.info("kubelet fixture: pod {}: killing what the agent left running: {}", podKey,
+    LOG.info(
+        "kubelet fixture: pod {}: killing what the agent left running: {}",
+        podKey,
         left.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
     left.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle p : left) {
@@ -58,12 +60,16 @@ final class AgentSession {
     Path dir = podDir.toAbsolutePath();
     List<ProcessHandle> left;
     try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-      left = all.filter(p -> (agent == null || p.pid() != agent.pid()) && workingIn(p.pid(), dir)).toList();
+      left =
+          all.filter(p -> (agent == null || p.pid() != agent.pid()) && workingIn(p.pid(), dir))
+              .toList();
     }
     if (left.isEmpty()) {
       return;
     }
-    LOG.info("kubelet fixture: pod {}: killing what still runs in it: {}", podKey,
+    LOG.info(
+        "kubelet fixture: pod {}: killing what still runs in it: {}",
+        podKey,
         left.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
     left.forEach(ProcessHandle::destroyForcibly);
   }
@@ -87,11 +93,12 @@ final class AgentSession {
   private static List<ProcessHandle> sessionMembers(long sessionId) {
     List<ProcessHandle> members = new ArrayList<>();
     try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-      all.forEach(p -> {
-        if (p.pid() != sessionId && session(p.pid()) == sessionId) {
-          members.add(p);
-        }
-      });
+      all.forEach(
+          p -> {
+            if (p.pid() != sessionId && session(p.pid()) == sessionId) {
+              members.add(p);
+            }
+          });
     }
     return members;
   }

@@ -29,16 +29,21 @@ public final class ConfigMapVolume {
   private ConfigMapVolume() {}
 
   /**
-   * The volume's ConfigMap once it exists (an empty one if the volume is optional); null when
-   * given up first.
+   * The volume's ConfigMap once it exists (an empty one if the volume is optional); null when given
+   * up first.
    */
-  static ConfigMap await(KubernetesClient client, String namespace, ConfigMapVolumeSource source,
-      String podKey, BooleanSupplier givenUp) throws InterruptedException {
+  static ConfigMap await(
+      KubernetesClient client,
+      String namespace,
+      ConfigMapVolumeSource source,
+      String podKey,
+      BooleanSupplier givenUp)
+      throws InterruptedException {
     boolean reported = false;
     while (!givenUp.getAsBoolean()) {
       try {
-        ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(source.getName())
-            .get();
+        ConfigMap configMap =
+            client.configMaps().inNamespace(namespace).withName(source.getName()).get();
         if (configMap != null) {
           return configMap;
         }
@@ -93,7 +98,9 @@ public final class ConfigMapVolume {
   private static void writeFile(Path root, String relative, byte[] content, int mode)
       throws IOException {
     Path target = root.resolve(relative).normalize();
-    if (relative.isEmpty() || Path.of(relative).isAbsolute() || !target.startsWith(root)
+    if (relative.isEmpty()
+        || Path.of(relative).isAbsolute()
+        || !target.startsWith(root)
         || target.equals(root)) {
       throw new IOException("volume item path outside the volume: " + relative);
     }
@@ -106,11 +113,12 @@ public final class ConfigMapVolume {
   private static Set<PosixFilePermission> permissions(int mode) {
     Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] bits = {
-        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
-        PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-        PosixFilePermission.OWNER_READ};
+      PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+      PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+      PosixFilePermission.OWNER_READ
+    };
     for (int bit = 0; bit < bits.length; bit++) {
       if ((mode & (1 << bit)) != 0) {
         permissions.add(bits[bit]);

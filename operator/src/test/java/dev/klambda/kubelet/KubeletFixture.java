@@ -25,18 +25,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Plays the kubelet for klambda's Pods against an API server without nodes (the fabric8 mock
- * server in CRUD mode): every Pod labelled {@code app.kubernetes.io/managed-by=klambda} gets
- * the real agent as a local process on its own loopback address (its "Pod IP"), with the code
- * ConfigMap materialised as its task root, and a status written the way the kubelet writes it.
+ * Plays the kubelet for klambda's Pods against an API server without nodes (the fabric8 mock server
+ * in CRUD mode): every Pod labelled {@code app.kubernetes.io/managed-by=klambda} gets the real
+ * agent as a local process on its own loopback address (its "Pod IP"), with the code ConfigMap
+ * materialised as its task root, and a status written the way the kubelet writes it.
  *
  * <ul>
- *   <li>Pod added: allocate 127.0.0.2, 127.0.0.3, …; write the {@code code} ConfigMap volume into
- *       a task root (waiting, Pending, while the ConfigMap does not exist yet; an {@code emptyDir}
- *       code volume, a warm-pool member's, is an empty folder); start
- *       {@code java -jar target/agent/klambda-agent.jar} with the container {@code agent}'s
- *       environment, then the launcher with the container {@code function}'s; status Running and
- *       Ready with the podIP (no readiness probe is played: klambda's Pods have none).
+ *   <li>Pod added: allocate 127.0.0.2, 127.0.0.3, …; write the {@code code} ConfigMap volume into a
+ *       task root (waiting, Pending, while the ConfigMap does not exist yet; an {@code emptyDir}
+ *       code volume, a warm-pool member's, is an empty folder); start {@code java -jar
+ *       target/agent/klambda-agent.jar} with the container {@code agent}'s environment, then the
+ *       launcher with the container {@code function}'s; status Running and Ready with the podIP (no
+ *       readiness probe is played: klambda's Pods have none).
  *   <li>Agent exits on its own (crash, {@link #kill}): phase Failed (Succeeded on exit 0, as with
  *       restartPolicy Never), the container terminated with its exit code.
  *   <li>Pod deleted: SIGTERM to the agent, SIGKILL after terminationGracePeriodSeconds.
@@ -52,17 +52,21 @@ public final class KubeletFixture implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubeletFixture.class);
   private static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   private static final String MANAGED_BY_VALUE = "klambda";
+
   /** The agent as the operator build bundles it, relative to the operator module. */
   private static final Path DEFAULT_AGENT_JAR = Path.of("target", "agent", "klambda-agent.jar");
 
   /**
-   * Platform threads, not virtual ones: a log copier blocked reading a pipe pins its carrier, and
-   * a test's own busy virtual threads must not be able to starve the kubelet of the rest.
+   * Platform threads, not virtual ones: a log copier blocked reading a pipe pins its carrier, and a
+   * test's own busy virtual threads must not be able to starve the kubelet of the rest.
    */
-  private final ExecutorService executor = Executors.newCachedThreadPool(
-      Thread.ofPlatform().daemon().name("kubelet-fixture-", 0).factory());
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          Thread.ofPlatform().daemon().name("kubelet-fixture-", 0).factory());
+
   /** Every Pod seen, by uid; kept after deletion so logs stay readable. */
   private final Map<String, PodPlayer> pods = new ConcurrentHashMap<>();
+
   private final AtomicLong sequence = new AtomicLong();
   private final PodPlayer.Node node;
   private final SharedIndexInformer<Pod> informer;
@@ -76,8 +80,10 @@ public final class KubeletFixture implements AutoCloseable {
     Objects.requireNonNull(client, "client");
     Path jar = agentJar.toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("the klambda agent is not at " + jar
-          + ": run the operator build's package phase first (mvn verify builds target/agent)");
+      throw new IllegalStateException(
+          "the klambda agent is not at "
+              + jar
+              + ": run the operator build's package phase first (mvn verify builds target/agent)");
     }
     Path work;
     try {
@@ -86,8 +92,12 @@ public final class KubeletFixture implements AutoCloseable {
       throw new UncheckedIOException("cannot create the work folder " + workDir, e);
     }
     this.node = new PodPlayer.Node(client, work, jar, executor, () -> closing);
-    this.informer = client.pods().inAnyNamespace().withLabel(MANAGED_BY, MANAGED_BY_VALUE)
-        .inform(new Handler());
+    this.informer =
+        client
+            .pods()
+            .inAnyNamespace()
+            .withLabel(MANAGED_BY, MANAGED_BY_VALUE)
+            .inform(new Handler());
   }
 
   /** The agent's output (stdout and stderr), line by line, of the latest Pod of that name. */
@@ -112,17 +122,19 @@ public final class KubeletFixture implements AutoCloseable {
 
   /** The exit code of the agent of the latest Pod of that name, once it has exited. */
   public Optional<Integer> exitCode(String podName) {
-    return latest(podName).map(PodPlayer::process)
+    return latest(podName)
+        .map(PodPlayer::process)
         .filter(p -> !p.isAlive())
         .map(Process::exitValue);
   }
 
   /** The agents started by this fixture that are still alive. */
   public int runningAgents() {
-    return (int) pods.values().stream()
-        .map(PodPlayer::process)
-        .filter(p -> p != null && p.isAlive())
-        .count();
+    return (int)
+        pods.values().stream()
+            .map(PodPlayer::process)
+            .filter(p -> p != null && p.isAlive())
+            .count();
   }
 
   /** Node-pressure eviction: SIGKILL, then phase Failed, reason Evicted; the Pod is not deleted. */
@@ -134,8 +146,7 @@ public final class KubeletFixture implements AutoCloseable {
 
   /** SIGKILL to the agent (and its session): the environment crashes, the Pod becomes Failed. */
   public void kill(String podName) {
-    latest(podName).orElseThrow(() -> new IllegalArgumentException("no pod " + podName))
-        .killTree();
+    latest(podName).orElseThrow(() -> new IllegalArgumentException("no pod " + podName)).killTree();
   }
 
   /** Stops watching, SIGTERMs every agent (SIGKILL after its grace period) and waits for them. */

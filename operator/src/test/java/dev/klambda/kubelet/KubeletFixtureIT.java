@@ -51,7 +51,8 @@ class KubeletFixtureIT {
   private static final Duration START = Duration.ofSeconds(30);
 
   /** AWS's custom runtime tutorial: answers every event with {"echo": event}. */
-  private static final String ECHO_BOOTSTRAP = """
+  private static final String ECHO_BOOTSTRAP =
+      """
       #!/bin/bash
       api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
       while true; do h="$(mktemp)"; e="$(curl -sS -D "$h" "$api/invocation/next")"; \
@@ -63,37 +64,47 @@ class KubeletFixtureIT {
   private KubernetesMockServer server;
   private KubernetesClient client;
   private KubeletFixture kubelet;
-  private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
-      .connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .proxy(HttpClient.Builder.NO_PROXY)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
 
   /** The agents' output when a test fails. */
   @RegisterExtension
-  final TestWatcher agentLogs = new TestWatcher() {
-    @Override
-    public void testFailed(ExtensionContext context, Throwable cause) {
-      if (client == null || kubelet == null) {
-        return;
-      }
-      Path logs = dir.resolve("kubelet").resolve("logs");
-      try (var files = Files.list(logs)) {
-        files.forEach(f -> {
-          try {
-            System.out.println("---- " + f.getFileName());
-            Files.readAllLines(f).forEach(System.out::println);
-          } catch (java.io.IOException ignored) {
-            // best effort
+  final TestWatcher agentLogs =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          if (client == null || kubelet == null) {
+            return;
           }
-        });
-      } catch (java.io.IOException | RuntimeException ignored) {
-        // no logs
-      }
-    }
-  };
+          Path logs = dir.resolve("kubelet").resolve("logs");
+          try (var files = Files.list(logs)) {
+            files.forEach(
+                f -> {
+                  try {
+                    System.out.println("---- " + f.getFileName());
+                    Files.readAllLines(f).forEach(System.out::println);
+                  } catch (java.io.IOException ignored) {
+                    // best effort
+                  }
+                });
+          } catch (java.io.IOException | RuntimeException ignored) {
+            // no logs
+          }
+        }
+      };
 
   @BeforeEach
   void start() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
+    server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
     server.init();
     // the JDK client explicitly: the vert.x factory is on the class path too (josdk)
     client = server.createClient(new JdkHttpClientFactory());
@@ -140,11 +151,16 @@ class KubeletFixtureIT {
     assertThat(JSON.readTree(response.body())).isEqualTo(JSON.readTree("{\"echo\":{\"a\":1}}"));
     assertThat(response.headers().firstValue("Klambda-Outcome")).contains("success");
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(kubelet.logs(name))
-        .anyMatch(line -> line.startsWith("START RequestId: r1"))
-        .anyMatch(line -> line.startsWith("END RequestId: r1")));
-    assertThat(kubelet.logFile(name)).get().satisfies(file ->
-        assertThat(Files.readString(file)).contains("END RequestId: r1"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(kubelet.logs(name))
+                    .anyMatch(line -> line.startsWith("START RequestId: r1"))
+                    .anyMatch(line -> line.startsWith("END RequestId: r1")));
+    assertThat(kubelet.logFile(name))
+        .get()
+        .satisfies(file -> assertThat(Files.readString(file)).contains("END RequestId: r1"));
   }
 
   @Test
@@ -157,7 +173,9 @@ class KubeletFixtureIT {
     // the runtime runs in the function's container, started there by its launcher
     List<ProcessHandle> runtime = kubelet.launcher(name).orElseThrow().descendants().toList();
     assertThat(runtime).as("the bootstrap and its curl").isNotEmpty();
-    assertThat(agent.descendants().toList()).as("nothing of the function's in the agent's container").isEmpty();
+    assertThat(agent.descendants().toList())
+        .as("nothing of the function's in the agent's container")
+        .isEmpty();
 
     client.pods().inNamespace(NAMESPACE).withName(name).delete();
 
@@ -165,7 +183,9 @@ class KubeletFixtureIT {
     await().atMost(Duration.ofSeconds(8)).until(() -> !agent.isAlive());
     assertThat(kubelet.exitCode(name)).as("a clean shutdown on SIGTERM").contains(0);
     // killed children are reaped by their new parent a moment after the agent exits
-    await().atMost(Duration.ofSeconds(5)).until(() -> runtime.stream().noneMatch(ProcessHandle::isAlive));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> runtime.stream().noneMatch(ProcessHandle::isAlive));
     assertThat(kubelet.runningAgents()).isZero();
     assertThat(client.pods().inNamespace(NAMESPACE).withName(name).get()).isNull();
   }
@@ -209,7 +229,8 @@ class KubeletFixtureIT {
   /** Without a readiness probe the Pod is Ready; the agent is where a failed Init shows. */
   @Test
   void initFailureIsReportedByTheAgentWhileThePodRuns() throws Exception {
-    String bootstrap = """
+    String bootstrap =
+        """
         #!/bin/bash
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         curl -sS -X POST "$api/init/error" -H "Lambda-Runtime-Function-Error-Type: Runtime.ConfigError" \
@@ -218,8 +239,10 @@ class KubeletFixtureIT {
         """;
     Pod pod = deploy(function("broken", Map.of("bootstrap", bytes(bootstrap))));
     String name = pod.getMetadata().getName();
-    String ip = awaitPod(name, p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
-        .getStatus().getPodIP();
+    String ip =
+        awaitPod(name, p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
+            .getStatus()
+            .getPodIP();
 
     await().atMost(START).until(() -> get("http://" + ip + ":9000/klambda/ready") == 500);
     Pod running = client.pods().inNamespace(NAMESPACE).withName(name).get();
@@ -230,10 +253,25 @@ class KubeletFixtureIT {
 
   @Test
   void codeInTheImageCannotBePlayed() {
-    FunctionConfig function = new FunctionConfig(NAMESPACE, "imaged", "uid-imaged", 1, "provided", "",
-        new CodeSource.FromImage("example.com/fn:1"), 128, Duration.ofSeconds(3),
-        Duration.ofSeconds(10), Map.of(), null, 0, Duration.ofMinutes(5), null);
-    Pod pod = client.pods().inNamespace(NAMESPACE).resource(template().build(function, false)).create();
+    FunctionConfig function =
+        new FunctionConfig(
+            NAMESPACE,
+            "imaged",
+            "uid-imaged",
+            1,
+            "provided",
+            "",
+            new CodeSource.FromImage("example.com/fn:1"),
+            128,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(10),
+            Map.of(),
+            null,
+            0,
+            Duration.ofMinutes(5),
+            null);
+    Pod pod =
+        client.pods().inNamespace(NAMESPACE).resource(template().build(function, false)).create();
 
     Pod failed = awaitPod(pod.getMetadata().getName(), p -> "Failed".equals(phase(p)));
     assertThat(failed.getStatus().getMessage()).contains("code in the image");
@@ -243,7 +281,8 @@ class KubeletFixtureIT {
   @Test
   void theTaskRootHoldsTheConfigMapWithItsModesAndTheContainerEnvironment() throws Exception {
     byte[] binary = {0, (byte) 0xff, (byte) 0xfe, 1, 2, 3};
-    String bootstrap = """
+    String bootstrap =
+        """
         #!/bin/bash
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         while true; do h="$(mktemp)"; e="$(curl -sS -D "$h" "$api/invocation/next")"; \
@@ -258,9 +297,23 @@ class KubeletFixtureIT {
     files.put("bootstrap", bytes(bootstrap));
     files.put("lib/text.txt", bytes("héllo"));
     files.put("lib/data.bin", binary);
-    FunctionConfig function = new FunctionConfig(NAMESPACE, "files", "uid-files", 1, "provided", "",
-        new CodeSource.Inline(files), 128, Duration.ofSeconds(3), Duration.ofSeconds(10),
-        Map.of("GREETING", "hi"), null, 0, Duration.ofMinutes(5), null);
+    FunctionConfig function =
+        new FunctionConfig(
+            NAMESPACE,
+            "files",
+            "uid-files",
+            1,
+            "provided",
+            "",
+            new CodeSource.Inline(files),
+            128,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(10),
+            Map.of("GREETING", "hi"),
+            null,
+            0,
+            Duration.ofMinutes(5),
+            null);
     Pod pod = deploy(function);
 
     String ip = awaitReady(pod.getMetadata().getName()).getStatus().getPodIP();
@@ -280,10 +333,19 @@ class KubeletFixtureIT {
   void severalPodsAtOnceEachGetTheirOwnAddress() throws Exception {
     FunctionConfig function = function("echo", Map.of("bootstrap", bytes(ECHO_BOOTSTRAP)));
     client.configMaps().inNamespace(NAMESPACE).resource(code(function)).create();
-    List<String> names = IntStream.range(0, 3).parallel()
-        .mapToObj(i -> client.pods().inNamespace(NAMESPACE)
-            .resource(template().build(function, false)).create().getMetadata().getName())
-        .toList();
+    List<String> names =
+        IntStream.range(0, 3)
+            .parallel()
+            .mapToObj(
+                i ->
+                    client
+                        .pods()
+                        .inNamespace(NAMESPACE)
+                        .resource(template().build(function, false))
+                        .create()
+                        .getMetadata()
+                        .getName())
+            .toList();
 
     List<String> ips = names.stream().map(n -> awaitReady(n).getStatus().getPodIP()).toList();
 
@@ -298,11 +360,18 @@ class KubeletFixtureIT {
   @Test
   void aPodCreatedBeforeItsConfigMapWaitsForIt() throws Exception {
     FunctionConfig function = function("late", Map.of("bootstrap", bytes(ECHO_BOOTSTRAP)));
-    String name = client.pods().inNamespace(NAMESPACE).resource(template().build(function, false))
-        .create().getMetadata().getName();
+    String name =
+        client
+            .pods()
+            .inNamespace(NAMESPACE)
+            .resource(template().build(function, false))
+            .create()
+            .getMetadata()
+            .getName();
     Pod pending = awaitPod(name, p -> p.getStatus() != null && p.getStatus().getPhase() != null);
     assertThat(phase(pending)).isEqualTo("Pending");
-    assertThat(pending.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())
+    assertThat(
+            pending.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason())
         .isEqualTo("ContainerCreating");
 
     client.configMaps().inNamespace(NAMESPACE).resource(code(function)).create();
@@ -314,9 +383,22 @@ class KubeletFixtureIT {
   // ---------------------------------------------------------------- helpers
 
   private static FunctionConfig function(String name, Map<String, byte[]> files) {
-    return new FunctionConfig(NAMESPACE, name, "uid-" + name, 1, "provided", "",
-        new CodeSource.Inline(files), 128, Duration.ofSeconds(3), Duration.ofSeconds(10),
-        Map.of(), null, 0, Duration.ofMinutes(5), null);
+    return new FunctionConfig(
+        NAMESPACE,
+        name,
+        "uid-" + name,
+        1,
+        "provided",
+        "",
+        new CodeSource.Inline(files),
+        128,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(10),
+        Map.of(),
+        null,
+        0,
+        Duration.ofMinutes(5),
+        null);
   }
 
   private static EnvironmentPodTemplate template() {
@@ -324,27 +406,40 @@ class KubeletFixtureIT {
   }
 
   private static io.fabric8.kubernetes.api.model.ConfigMap code(FunctionConfig function) {
-    return CodeConfigMap.build(function.namespace(), function.name(),
-        ((CodeSource.Inline) function.code()).files());
+    return CodeConfigMap.build(
+        function.namespace(), function.name(), ((CodeSource.Inline) function.code()).files());
   }
 
   /** The code ConfigMap, then the Pod, as the operator creates them. */
   private Pod deploy(FunctionConfig function) {
     client.configMaps().inNamespace(NAMESPACE).resource(code(function)).create();
-    return client.pods().inNamespace(NAMESPACE).resource(template().build(function, false)).create();
+    return client
+        .pods()
+        .inNamespace(NAMESPACE)
+        .resource(template().build(function, false))
+        .create();
   }
 
   /** Ready, and its agent's Init over: what the router waits for before it invokes. */
   private Pod awaitReady(String name) {
-    Pod ready = awaitPod(name, p -> "True".equals(condition(p, "Ready"))
-        && p.getStatus().getPodIP() != null);
-    await().atMost(START).until(() -> get("http://" + ready.getStatus().getPodIP() + ":9000/klambda/ready?waitMs=1000") == 200);
+    Pod ready =
+        awaitPod(
+            name, p -> "True".equals(condition(p, "Ready")) && p.getStatus().getPodIP() != null);
+    await()
+        .atMost(START)
+        .until(
+            () ->
+                get("http://" + ready.getStatus().getPodIP() + ":9000/klambda/ready?waitMs=1000")
+                    == 200);
     return ready;
   }
 
   private Pod awaitPod(String name, java.util.function.Predicate<Pod> condition) {
-    return await().atMost(START).pollInterval(Duration.ofMillis(50))
-        .until(() -> client.pods().inNamespace(NAMESPACE).withName(name).get(),
+    return await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> client.pods().inNamespace(NAMESPACE).withName(name).get(),
             p -> p != null && condition.test(p));
   }
 
@@ -356,23 +451,27 @@ class KubeletFixtureIT {
     if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
       return null;
     }
-    Optional<PodCondition> condition = pod.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType())).findFirst();
+    Optional<PodCondition> condition =
+        pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
     return condition.map(PodCondition::getStatus).orElse(null);
   }
 
   private HttpResponse<String> invoke(String ip, String requestId, String event) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":9000/klambda/invoke"))
-        .header("Klambda-Request-Id", requestId)
-        .timeout(Duration.ofSeconds(10))
-        .POST(HttpRequest.BodyPublishers.ofString(event)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://" + ip + ":9000/klambda/invoke"))
+            .header("Klambda-Request-Id", requestId)
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(event))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private int get(String uri) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(3)).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(
+              HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(3)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (Exception e) {
       return -1;
     }

@@ -18,11 +18,13 @@ import java.util.stream.Collectors;
 final class PodIpPool {
   /** Addresses in use by the agents of every fixture of this JVM. */
   private static final Set<InetAddress> RESERVED = ConcurrentHashMap.newKeySet();
+
   /**
-   * The next address to try: addresses are not reused soon, so a client still holding a dead
-   * Pod's IP gets no answer instead of another Pod's.
+   * The next address to try: addresses are not reused soon, so a client still holding a dead Pod's
+   * IP gets no answer instead of another Pod's.
    */
   private static final AtomicInteger NEXT = new AtomicInteger(2);
+
   private static final int LIMIT = 64 << 16;
 
   private PodIpPool() {}
@@ -43,8 +45,10 @@ final class PodIpPool {
       }
       RESERVED.remove(address);
     }
-    throw new IOException("no loopback address with ports " + Arrays.stream(ports)
-        .mapToObj(Integer::toString).collect(Collectors.joining(" and ")) + " free");
+    throw new IOException(
+        "no loopback address with ports "
+            + Arrays.stream(ports).mapToObj(Integer::toString).collect(Collectors.joining(" and "))
+            + " free");
   }
 
   static void release(InetAddress address) {

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * Plays one Pod: mounts its code, runs its two containers (the agent, a native sidecar, and the
  * function's launcher, which starts the runtime for the agent), keeps the agent's output and writes
  * its status, until the agent exits or the Pod is deleted or evicted. Readiness probes are not
- * played (klambda's Pods have none): a running Pod is Ready, as the kubelet makes one without.
- * As a kubelet does, it ends the sidecar once the function's container has ended, and stops the
+ * played (klambda's Pods have none): a running Pod is Ready, as the kubelet makes one without. As a
+ * kubelet does, it ends the sidecar once the function's container has ended, and stops the
  * function's container first when the Pod is deleted.
  */
 final class PodPlayer {
@@ -44,7 +44,11 @@ final class PodPlayer {
   private static final long DEFAULT_GRACE_SECONDS = 30;
 
   /** What the Pods of one fixture share. */
-  record Node(KubernetesClient client, Path workDir, Path agentJar, Executor executor,
+  record Node(
+      KubernetesClient client,
+      Path workDir,
+      Path agentJar,
+      Executor executor,
       BooleanSupplier closing) {}
 
   private final Node node;
@@ -55,18 +59,24 @@ final class PodPlayer {
   private final long graceSeconds;
   private final Path podDir;
   private final Path logFile;
+
   /** The agent's container, whose status is written; null when the Pod has none of that name. */
   private final Container container;
+
   /** The function's container, run by its launcher. */
   private final Container functionContainer;
+
   private final List<String> logs = Collections.synchronizedList(new ArrayList<>());
+
   /** Completes once the agent has exited and the status says so (or it never started). */
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
+
   /**
    * Guards the lifecycle and the status model: a deletion either sees the agent or keeps it from
    * starting.
    */
   private final Object lock = new Object();
+
   private final PodStatusModel status;
   private final StatusWriter statusWriter;
   private volatile Process process;
@@ -137,21 +147,32 @@ final class PodPlayer {
       }
       writeStatus();
       if (container == null || functionContainer == null) {
-        fail("ContainerNotPlayable", "the kubelet fixture plays containers named '" + AGENT_CONTAINER
-            + "' (a native sidecar) and '" + FUNCTION_CONTAINER + "', the pod lacks one");
+        fail(
+            "ContainerNotPlayable",
+            "the kubelet fixture plays containers named '"
+                + AGENT_CONTAINER
+                + "' (a native sidecar) and '"
+                + FUNCTION_CONTAINER
+                + "', the pod lacks one");
         return;
       }
       Volume code = codeVolume();
       if (code == null) {
-        fail("CodeNotPlayable", "the kubelet fixture needs the code in a ConfigMap or emptyDir volume named '"
-            + CODE_VOLUME + "': code in the image (" + container.getImage() + ") cannot be played");
+        fail(
+            "CodeNotPlayable",
+            "the kubelet fixture needs the code in a ConfigMap or emptyDir volume named '"
+                + CODE_VOLUME
+                + "': code in the image ("
+                + container.getImage()
+                + ") cannot be played");
         return;
       }
       Path taskRoot = podDir.resolve("task");
       Path tmp = podDir.resolve("tmp");
       if (code.getConfigMap() != null) {
-        ConfigMap configMap = ConfigMapVolume.await(node.client(), namespace,
-            code.getConfigMap(), key(), this::givenUp);
+        ConfigMap configMap =
+            ConfigMapVolume.await(
+                node.client(), namespace, code.getConfigMap(), key(), this::givenUp);
         if (configMap == null) {
           finished.complete(null);
           deleteQuietly(podDir);
@@ -164,8 +185,9 @@ final class PodPlayer {
       Files.createDirectories(tmp);
       Files.createDirectories(logFile.getParent());
 
-      InetAddress ip = PodIpPool.allocate(AgentCommand.INVOKE_PORT, AgentCommand.RUNTIME_API_PORT,
-          AgentCommand.LAUNCHER_PORT);
+      InetAddress ip =
+          PodIpPool.allocate(
+              AgentCommand.INVOKE_PORT, AgentCommand.RUNTIME_API_PORT, AgentCommand.LAUNCHER_PORT);
       address = ip;
       synchronized (lock) {
         status.sandboxReady();
@@ -185,16 +207,22 @@ final class PodPlayer {
         status.running();
         // no readiness probe (klambda's Pods have none): Ready once running, as the kubelet does
         status.readiness(true);
-        logCopier = Thread.ofPlatform().daemon().name("kubelet-logs-" + name)
-            .start(() -> copyLogs(agent));
+        logCopier =
+            Thread.ofPlatform().daemon().name("kubelet-logs-" + name).start(() -> copyLogs(agent));
         // the sidecar has started: the kubelet goes on with the function's container
-        Process functionProcess = AgentCommand.launcher(node.agentJar(), pod, functionContainer, ip, taskRoot, tmp)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(launcherLog().toFile()))
-            .start();
+        Process functionProcess =
+            AgentCommand.launcher(node.agentJar(), pod, functionContainer, ip, taskRoot, tmp)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(launcherLog().toFile()))
+                .start();
         launcher = functionProcess;
-        functionProcess.onExit().thenRunAsync(() -> functionEnded(functionProcess, agent), node.executor());
+        functionProcess
+            .onExit()
+            .thenRunAsync(() -> functionEnded(functionProcess, agent), node.executor());
       }
-      LOG.info("kubelet fixture: pod {} runs agent pid {} on {}", key(), agent.pid(),
+      LOG.info(
+          "kubelet fixture: pod {} runs agent pid {} on {}",
+          key(),
+          agent.pid(),
           ip.getHostAddress());
       agent.onExit().thenRunAsync(() -> exited(agent, logCopier), node.executor());
       writeStatus();
@@ -222,7 +250,8 @@ final class PodPlayer {
     if (function != null && function.isAlive()) {
       // the function's container first: its launcher passes the SIGTERM on to the agent, which
       // runs Shutdown; the sidecar is stopped after it
-      LOG.info("kubelet fixture: {}: {}, SIGTERM to the launcher pid {}", key(), why, function.pid());
+      LOG.info(
+          "kubelet fixture: {}: {}, SIGTERM to the launcher pid {}", key(), why, function.pid());
       function.toHandle().destroy();
       try {
         function.onExit().get(graceSeconds, TimeUnit.SECONDS);
@@ -231,8 +260,12 @@ final class PodPlayer {
       }
     }
     if (agent.isAlive()) {
-      LOG.info("kubelet fixture: {}: {}, SIGTERM to pid {} (grace {} s)", key(), why,
-          agent.pid(), graceSeconds);
+      LOG.info(
+          "kubelet fixture: {}: {}, SIGTERM to pid {} (grace {} s)",
+          key(),
+          why,
+          agent.pid(),
+          graceSeconds);
       // not Process.destroy(): it would close the output the agent's last lines arrive on
       agent.toHandle().destroy();
       try {
@@ -288,13 +321,15 @@ final class PodPlayer {
     AgentSession.killLeftovers(function, key());
     AgentSession.killWorkingIn(podDir, agent, key());
     if (agent.isAlive()) {
-      LOG.info("kubelet fixture: pod {}: the function's container ended, stopping the agent", key());
+      LOG.info(
+          "kubelet fixture: pod {}: the function's container ended, stopping the agent", key());
       agent.toHandle().destroy();
     }
   }
 
   private Path launcherLog() {
-    return logFile.resolveSibling(logFile.getFileName().toString().replace(".log", ".function.log"));
+    return logFile.resolveSibling(
+        logFile.getFileName().toString().replace(".log", ".function.log"));
   }
 
   private static Container container(Pod pod, String name) {
@@ -302,11 +337,15 @@ final class PodPlayer {
       return null;
     }
     return java.util.stream.Stream.concat(
-            pod.getSpec().getInitContainers() == null ? java.util.stream.Stream.<Container>empty()
+            pod.getSpec().getInitContainers() == null
+                ? java.util.stream.Stream.<Container>empty()
                 : pod.getSpec().getInitContainers().stream(),
-            pod.getSpec().getContainers() == null ? java.util.stream.Stream.<Container>empty()
+            pod.getSpec().getContainers() == null
+                ? java.util.stream.Stream.<Container>empty()
                 : pod.getSpec().getContainers().stream())
-        .filter(c -> name.equals(c.getName())).findFirst().orElse(null);
+        .filter(c -> name.equals(c.getName()))
+        .findFirst()
+        .orElse(null);
   }
 
   private Volume codeVolume() {
@@ -314,13 +353,18 @@ final class PodPlayer {
       return null;
     }
     return pod.getSpec().getVolumes().stream()
-        .filter(v -> CODE_VOLUME.equals(v.getName()) && (v.getConfigMap() != null || v.getEmptyDir() != null))
-        .findFirst().orElse(null);
+        .filter(
+            v ->
+                CODE_VOLUME.equals(v.getName())
+                    && (v.getConfigMap() != null || v.getEmptyDir() != null))
+        .findFirst()
+        .orElse(null);
   }
 
   private void copyLogs(Process agent) {
-    try (BufferedReader lines = new BufferedReader(
-            new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+    try (BufferedReader lines =
+            new BufferedReader(
+                new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
         BufferedWriter file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
       String line;
       while ((line = lines.readLine()) != null) {
@@ -368,11 +412,14 @@ final class PodPlayer {
 
   /** Nothing once deleted or closing: the Pod is gone or its API server about to be. */
   private void writeStatus() {
-    statusWriter.write(() -> {
-      synchronized (lock) {
-        return deleted || node.closing().getAsBoolean() ? null : status.render(address, process);
-      }
-    });
+    statusWriter.write(
+        () -> {
+          synchronized (lock) {
+            return deleted || node.closing().getAsBoolean()
+                ? null
+                : status.render(address, process);
+          }
+        });
   }
 
   /** The Pod IP goes back to the pool once no agent serves on it. */

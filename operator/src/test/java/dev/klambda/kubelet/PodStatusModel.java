@@ -24,23 +24,29 @@ import java.util.Objects;
 
 /**
  * One Pod's status as the kubelet sees it (phase, conditions, the played container's state), moved
- * along by what happens to the Pod and rendered as the API's PodStatus. Not thread-safe: its
- * {@link PodPlayer} guards it.
+ * along by what happens to the Pod and rendered as the API's PodStatus. Not thread-safe: its {@link
+ * PodPlayer} guards it.
  */
 final class PodStatusModel {
   /** The node every Pod runs on: this host. */
   static final String HOST_IP = "127.0.0.1";
 
   private final Pod pod;
+
   /** The played container; null when the Pod has none, so it has no container status. */
   private final Container container;
+
   private final Map<String, PodCondition> conditions = new LinkedHashMap<>();
   private String phase = "Pending";
   private String reason;
   private String message;
   private Instant startTime;
-  private ContainerState containerState = new ContainerStateBuilder()
-      .withNewWaiting().withReason("ContainerCreating").endWaiting().build();
+  private ContainerState containerState =
+      new ContainerStateBuilder()
+          .withNewWaiting()
+          .withReason("ContainerCreating")
+          .endWaiting()
+          .build();
   private boolean started;
   private boolean ready;
 
@@ -65,8 +71,12 @@ final class PodStatusModel {
 
   void running() {
     started = true;
-    containerState = new ContainerStateBuilder().withNewRunning()
-        .withStartedAt(time(Instant.now())).endRunning().build();
+    containerState =
+        new ContainerStateBuilder()
+            .withNewRunning()
+            .withStartedAt(time(Instant.now()))
+            .endRunning()
+            .build();
     phase = "Running";
   }
 
@@ -82,13 +92,20 @@ final class PodStatusModel {
 
   /** The agent exited; an evicted Pod keeps its phase and reason. */
   void terminated(Process agent, int exitCode, boolean evicted) {
-    String startedAt = containerState.getRunning() == null
-        ? time(startTime) : containerState.getRunning().getStartedAt();
-    containerState = new ContainerStateBuilder().withNewTerminated()
-        .withExitCode(exitCode)
-        .withReason(exitCode == 0 ? "Completed" : "Error")
-        .withStartedAt(startedAt).withFinishedAt(time(Instant.now()))
-        .withContainerID(containerId(agent)).endTerminated().build();
+    String startedAt =
+        containerState.getRunning() == null
+            ? time(startTime)
+            : containerState.getRunning().getStartedAt();
+    containerState =
+        new ContainerStateBuilder()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withReason(exitCode == 0 ? "Completed" : "Error")
+            .withStartedAt(startedAt)
+            .withFinishedAt(time(Instant.now()))
+            .withContainerID(containerId(agent))
+            .endTerminated()
+            .build();
     ready = false;
     containersReady(false, "PodCompleted");
     condition("PodReadyToStartContainers", false, null);
@@ -105,9 +122,15 @@ final class PodStatusModel {
     message = "The node was low on resource: memory. (evicted by the kubelet fixture)";
     ready = false;
     containersReady(false, "PodCompleted");
-    conditions.put("DisruptionTarget", new PodConditionBuilder().withType("DisruptionTarget")
-        .withStatus("True").withReason("TerminationByKubelet").withMessage(message)
-        .withLastTransitionTime(time(Instant.now())).build());
+    conditions.put(
+        "DisruptionTarget",
+        new PodConditionBuilder()
+            .withType("DisruptionTarget")
+            .withStatus("True")
+            .withReason("TerminationByKubelet")
+            .withMessage(message)
+            .withLastTransitionTime(time(Instant.now()))
+            .build());
   }
 
   /** The Pod cannot be played: its container never starts. */
@@ -115,37 +138,45 @@ final class PodStatusModel {
     phase = "Failed";
     this.reason = reason;
     this.message = message;
-    containerState = new ContainerStateBuilder().withNewTerminated().withExitCode(128)
-        .withReason("StartError").withMessage(message)
-        .withFinishedAt(time(Instant.now())).endTerminated().build();
+    containerState =
+        new ContainerStateBuilder()
+            .withNewTerminated()
+            .withExitCode(128)
+            .withReason("StartError")
+            .withMessage(message)
+            .withFinishedAt(time(Instant.now()))
+            .endTerminated()
+            .build();
     containersReady(false, "PodFailed");
   }
 
   /** The status to write; {@code ip} and {@code agent} are null until allocated and started. */
   PodStatus render(InetAddress ip, Process agent) {
-    PodStatusBuilder status = new PodStatusBuilder()
-        .withPhase(phase)
-        .withReason(reason)
-        .withMessage(message)
-        .withHostIP(HOST_IP)
-        .withHostIPs(new HostIP(HOST_IP))
-        .withStartTime(time(startTime))
-        .withQosClass(qosClass())
-        .withConditions(new ArrayList<>(conditions.values()));
+    PodStatusBuilder status =
+        new PodStatusBuilder()
+            .withPhase(phase)
+            .withReason(reason)
+            .withMessage(message)
+            .withHostIP(HOST_IP)
+            .withHostIPs(new HostIP(HOST_IP))
+            .withStartTime(time(startTime))
+            .withQosClass(qosClass())
+            .withConditions(new ArrayList<>(conditions.values()));
     if (ip != null) {
       status.withPodIP(ip.getHostAddress()).withPodIPs(new PodIP(ip.getHostAddress()));
     }
     if (container != null) {
-      status.withContainerStatuses(new ContainerStatusBuilder()
-          .withName(container.getName())
-          .withImage(container.getImage())
-          .withImageID("")
-          .withContainerID(agent == null ? null : containerId(agent))
-          .withStarted(started && containerState.getRunning() != null)
-          .withReady(ready)
-          .withRestartCount(0)
-          .withState(containerState)
-          .build());
+      status.withContainerStatuses(
+          new ContainerStatusBuilder()
+              .withName(container.getName())
+              .withImage(container.getImage())
+              .withImageID("")
+              .withContainerID(agent == null ? null : containerId(agent))
+              .withStarted(started && containerState.getRunning() != null)
+              .withReady(ready)
+              .withRestartCount(0)
+              .withState(containerState)
+              .build());
     }
     return status.build();
   }
@@ -160,15 +191,23 @@ final class PodStatusModel {
   private void condition(String type, boolean status, String reason) {
     String value = status ? "True" : "False";
     PodCondition current = conditions.get(type);
-    if (current != null && current.getStatus().equals(value)
+    if (current != null
+        && current.getStatus().equals(value)
         && Objects.equals(current.getReason(), reason)) {
       return;
     }
-    conditions.put(type, new PodConditionBuilder().withType(type).withStatus(value)
-        .withReason(reason).withLastProbeTime(null)
-        .withLastTransitionTime(current != null && current.getStatus().equals(value)
-            ? current.getLastTransitionTime() : time(Instant.now()))
-        .build());
+    conditions.put(
+        type,
+        new PodConditionBuilder()
+            .withType(type)
+            .withStatus(value)
+            .withReason(reason)
+            .withLastProbeTime(null)
+            .withLastTransitionTime(
+                current != null && current.getStatus().equals(value)
+                    ? current.getLastTransitionTime()
+                    : time(Instant.now()))
+            .build());
   }
 
   /**
@@ -194,8 +233,9 @@ final class PodStatusModel {
       for (String resource : List.of("cpu", "memory")) {
         Quantity limit = limits.get(resource);
         Quantity request = requests.get(resource);
-        if (limit == null || (request != null
-            && limit.getNumericalAmount().compareTo(request.getNumericalAmount()) != 0)) {
+        if (limit == null
+            || (request != null
+                && limit.getNumericalAmount().compareTo(request.getNumericalAmount()) != 0)) {
           guaranteed = false;
         }
       }

@@ -18,6 +18,7 @@ final class StatusWriter {
   private final String namespace;
   private final String name;
   private final String uid;
+
   /** Held from the snapshot to the API call, so an older status never overwrites a newer one. */
   private final ReentrantLock lock = new ReentrantLock();
 
@@ -38,10 +39,15 @@ final class StatusWriter {
       }
       try {
         // a Pod recreated under the same name is not this one
-        client.pods().inNamespace(namespace).withName(name).editStatus(current ->
-            uid.equals(current.getMetadata().getUid())
-                ? new PodBuilder(current).withStatus(status).build()
-                : current);
+        client
+            .pods()
+            .inNamespace(namespace)
+            .withName(name)
+            .editStatus(
+                current ->
+                    uid.equals(current.getMetadata().getUid())
+                        ? new PodBuilder(current).withStatus(status).build()
+                        : current);
       } catch (RuntimeException e) {
         if (e instanceof KubernetesClientException k && k.getCode() == 404) {
           LOG.debug("kubelet fixture: pod {}/{} is gone", namespace, name);

@@ -60,29 +60,72 @@ class EventDestinationsIT {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    server = SQSRestServerBuilder.withPort(port).withInterface("127.0.0.1")
-        .withServerAddress(new NodeAddress("http", "127.0.0.1", port, "")).start();
+    server =
+        SQSRestServerBuilder.withPort(port)
+            .withInterface("127.0.0.1")
+            .withServerAddress(new NodeAddress("http", "127.0.0.1", port, ""))
+            .start();
     server.waitUntilStarted();
     endpoint = "http://127.0.0.1:" + port;
     sqs = SqsClients.of("us-east-1", endpoint, null);
     failures = sqs.createQueue(r -> r.queueName("failed-events")).queueUrl();
     records = Files.createFile(dir.resolve("records.log"));
 
-    Path manifest = Manifests.write(dir.resolve("functions.yaml"), List.of(
-        Map.of("apiVersion", "v1", "kind", "Secret", "metadata", Map.of("name", "sqs-creds", "namespace", "default"),
-            "stringData", Map.of("accessKeyId", "AKIDLOCAL", "secretAccessKey", "local-secret")),
-        provided("failing", bashRuntime("", "  fail \"$1\" Boom \"failing on purpose\""), Map.of(
-            "asyncInvokeConfig", Map.of("maximumRetryAttempts", 1, "destinationConfig", Map.of(
-                "onFailure", Map.of("sqs", Map.of("queueUrl", failures, "endpoint", endpoint,
-                    "credentialsSecretRef", Map.of("name", "sqs-creds"))))))),
-        provided("greeter", bashRuntime("", "  respond \"$1\" '{\"greeting\":\"hi\"}'"), Map.of(
-            "asyncInvokeConfig", Map.of("destinationConfig", Map.of(
-                "onSuccess", Map.of("function", Map.of("name", "recorder")))))),
-        provided("recorder", bashRuntime("", """
+    Path manifest =
+        Manifests.write(
+            dir.resolve("functions.yaml"),
+            List.of(
+                Map.of(
+                    "apiVersion",
+                    "v1",
+                    "kind",
+                    "Secret",
+                    "metadata",
+                    Map.of("name", "sqs-creds", "namespace", "default"),
+                    "stringData",
+                    Map.of("accessKeyId", "AKIDLOCAL", "secretAccessKey", "local-secret")),
+                provided(
+                    "failing",
+                    bashRuntime("", "  fail \"$1\" Boom \"failing on purpose\""),
+                    Map.of(
+                        "asyncInvokeConfig",
+                        Map.of(
+                            "maximumRetryAttempts",
+                            1,
+                            "destinationConfig",
+                            Map.of(
+                                "onFailure",
+                                Map.of(
+                                    "sqs",
+                                    Map.of(
+                                        "queueUrl",
+                                        failures,
+                                        "endpoint",
+                                        endpoint,
+                                        "credentialsSecretRef",
+                                        Map.of("name", "sqs-creds"))))))),
+                provided(
+                    "greeter",
+                    bashRuntime("", "  respond \"$1\" '{\"greeting\":\"hi\"}'"),
+                    Map.of(
+                        "asyncInvokeConfig",
+                        Map.of(
+                            "destinationConfig",
+                            Map.of("onSuccess", Map.of("function", Map.of("name", "recorder")))))),
+                provided(
+                    "recorder",
+                    bashRuntime(
+                        "",
+                        """
               echo "$2" >> "$RECORDS"
               respond "$1" '{}'
-            """), Map.of("environment", Map.of("variables", Map.of("RECORDS", records.toString()))))));
-    local = LocalModes.start(dir, LocalModes.discarded(), "--async-retry-delay-seconds", "0", manifest.toString());
+            """),
+                    Map.of(
+                        "environment",
+                        Map.of("variables", Map.of("RECORDS", records.toString()))))));
+    local =
+        LocalModes.start(
+            dir, LocalModes.discarded(), "--async-retry-delay-seconds", "0", manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 
@@ -91,12 +134,18 @@ class EventDestinationsIT {
     lambda.close();
     local.close();
     sqs.close();
-    server.stopAndGetFuture().apply(); // stopAndWait can wait a minute for pooled keep-alive connections
+    server
+        .stopAndGetFuture()
+        .apply(); // stopAndWait can wait a minute for pooled keep-alive connections
   }
 
   private InvokeResponse event(String function, String payload) {
-    InvokeResponse accepted = lambda.invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
-        .payload(SdkBytes.fromUtf8String(payload)));
+    InvokeResponse accepted =
+        lambda.invoke(
+            r ->
+                r.functionName(function)
+                    .invocationType(InvocationType.EVENT)
+                    .payload(SdkBytes.fromUtf8String(payload)));
     assertThat(accepted.statusCode()).isEqualTo(202);
     return accepted;
   }
@@ -105,16 +154,27 @@ class EventDestinationsIT {
   void aDroppedEventsRecordLandsInTheOnFailureQueue() throws Exception {
     String requestId = event("failing", "{\"order\":7}").responseMetadata().requestId();
 
-    List<Message> messages = await().atMost(Duration.ofSeconds(60)).until(
-        () -> sqs.receiveMessage(r -> r.queueUrl(failures).waitTimeSeconds(1)).messages(), m -> !m.isEmpty());
+    List<Message> messages =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> sqs.receiveMessage(r -> r.queueUrl(failures).waitTimeSeconds(1)).messages(),
+                m -> !m.isEmpty());
 
     JsonNode record = JSON.readTree(messages.getFirst().body());
     assertThat(record.get("version").asText()).isEqualTo("1.0");
-    assertThat(record.get("requestContext")).isEqualTo(JSON.readTree("""
+    assertThat(record.get("requestContext"))
+        .isEqualTo(
+            JSON.readTree(
+                """
         {"requestId":"%s","functionArn":"arn:aws:lambda:us-east-1:default:function:failing:$LATEST",
-         "condition":"RetriesExhausted","approximateInvokeCount":2}""".formatted(requestId)));
+         "condition":"RetriesExhausted","approximateInvokeCount":2}"""
+                    .formatted(requestId)));
     assertThat(record.get("requestPayload")).isEqualTo(JSON.readTree("{\"order\":7}"));
-    assertThat(record.get("responseContext")).isEqualTo(JSON.readTree("""
+    assertThat(record.get("responseContext"))
+        .isEqualTo(
+            JSON.readTree(
+                """
         {"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"}"""));
     assertThat(record.at("/responsePayload/errorType").asText()).isEqualTo("Boom");
     assertThat(record.at("/responsePayload/errorMessage").asText()).isEqualTo("failing on purpose");
@@ -125,8 +185,10 @@ class EventDestinationsIT {
   void aSucceededEventsRecordReachesTheOnSuccessFunction() throws Exception {
     String requestId = event("greeter", "{\"name\":\"Ada\"}").responseMetadata().requestId();
 
-    List<String> received = await().atMost(Duration.ofSeconds(60)).until(() -> Files.readAllLines(records),
-        lines -> !lines.isEmpty());
+    List<String> received =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> Files.readAllLines(records), lines -> !lines.isEmpty());
 
     JsonNode record = JSON.readTree(received.getFirst());
     assertThat(record.at("/requestContext/requestId").asText()).isEqualTo(requestId);
@@ -141,9 +203,14 @@ class EventDestinationsIT {
   }
 
   private double metric(String function, String destination, String result) throws Exception {
-    HttpResponse<String> scrape = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(local.metricsUrl())).build(), HttpResponse.BodyHandlers.ofString());
-    return PrometheusText.value(PrometheusText.parse(scrape.body()), "klambda_async_destination_records_total",
+    HttpResponse<String> scrape =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(local.metricsUrl())).build(),
+                HttpResponse.BodyHandlers.ofString());
+    return PrometheusText.value(
+        PrometheusText.parse(scrape.body()),
+        "klambda_async_destination_records_total",
         Map.of("function", function, "destination", destination, "result", result));
   }
 }

@@ -31,8 +31,12 @@ class ExamplesIT {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    local = LocalModes.start(dir, LocalModes.discarded(), new PrintStream(errors, true, StandardCharsets.UTF_8),
-        "../examples");
+    local =
+        LocalModes.start(
+            dir,
+            LocalModes.discarded(),
+            new PrintStream(errors, true, StandardCharsets.UTF_8),
+            "../examples");
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 
@@ -43,7 +47,8 @@ class ExamplesIT {
   }
 
   private JsonNode invoke(String function, String payload) throws Exception {
-    InvokeResponse response = lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
+    InvokeResponse response =
+        lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
     assertThat(response.functionError()).as(function + " answers without an error").isNull();
     return JSON.readTree(response.payload().asUtf8String());
   }
@@ -52,14 +57,23 @@ class ExamplesIT {
   void everyExampleLoadsAndAnswers() throws Exception {
     String noNode = NodeRuntimeAvailability.unavailableReason();
     if (noNode == null) {
-      assertThat(errors.toString(StandardCharsets.UTF_8)).as("nothing in examples/ was skipped").isEmpty();
+      assertThat(errors.toString(StandardCharsets.UTF_8))
+          .as("nothing in examples/ was skipped")
+          .isEmpty();
       JsonNode node = invoke("hello-node", "{\"name\":\"Ada\"}");
       assertThat(node.get("message").asText()).isEqualTo("Hello, Ada!");
-      assertThat(node.get("timeLeft").asText()).as("ms, from the code's node_modules").matches("\\d+(\\.\\d+)?m?s");
+      assertThat(node.get("timeLeft").asText())
+          .as("ms, from the code's node_modules")
+          .matches("\\d+(\\.\\d+)?m?s");
     } else {
       System.out.println("ExamplesIT: examples/node-hello skipped: " + noNode);
-      assertThat(errors.toString(StandardCharsets.UTF_8).lines().filter(line -> !line.contains("hello-node")))
-          .as("nothing else in examples/ was skipped").isEmpty();
+      assertThat(
+              errors
+                  .toString(StandardCharsets.UTF_8)
+                  .lines()
+                  .filter(line -> !line.contains("hello-node")))
+          .as("nothing else in examples/ was skipped")
+          .isEmpty();
     }
 
     assertThat(invoke("echo", "{\"hi\":1}").get("event").get("hi").asInt()).isEqualTo(1);
@@ -70,9 +84,15 @@ class ExamplesIT {
     assertThat(python.get("message").asText()).isEqualTo("Hello, Ada!");
     assertThat(python.get("function").asText()).isEqualTo("hello-python");
 
-    HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create(local.gateway().baseUrl() + "/url/default/hello-url/some/path?name=Ada")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> page =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            local.gateway().baseUrl()
+                                + "/url/default/hello-url/some/path?name=Ada"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-type")).hasValue("text/plain");
     assertThat(page.body()).isEqualTo("Hello, Ada! You sent GET /some/path");

@@ -35,13 +35,27 @@ class FunctionReadApiIT {
   private LocalMode local;
 
   private void start(String... auth) throws Exception {
-    Path manifest = Manifests.write(dir.resolve("functions.yaml"), List.of(
-        provided("alpha", ECHO, Map.of("memoryMB", 256, "timeoutSeconds", 7, "reservedConcurrency", 3,
-            "environment", Map.of("variables", Map.of("GREETING", "hi")))),
-        provided("beta", ECHO, Map.of()),
-        provided("gamma", ECHO, Map.of()),
-        Manifests.inNamespace("team-b", provided("delta", ECHO, Map.of())),
-        Manifests.accessKey("default", "reader", "AKIDDEFAULT", "default-secret", "reader")));
+    Path manifest =
+        Manifests.write(
+            dir.resolve("functions.yaml"),
+            List.of(
+                provided(
+                    "alpha",
+                    ECHO,
+                    Map.of(
+                        "memoryMB",
+                        256,
+                        "timeoutSeconds",
+                        7,
+                        "reservedConcurrency",
+                        3,
+                        "environment",
+                        Map.of("variables", Map.of("GREETING", "hi")))),
+                provided("beta", ECHO, Map.of()),
+                provided("gamma", ECHO, Map.of()),
+                Manifests.inNamespace("team-b", provided("delta", ECHO, Map.of())),
+                Manifests.accessKey(
+                    "default", "reader", "AKIDDEFAULT", "default-secret", "reader")));
     List<String> args = new ArrayList<>(List.of(auth));
     args.add(manifest.toString());
     local = LocalModes.start(dir, LocalModes.discarded(), args.toArray(String[]::new));
@@ -86,13 +100,19 @@ class FunctionReadApiIT {
     start();
     try (LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       ListFunctionsResponse first = lambda.listFunctions(r -> r.maxItems(2));
-      assertThat(first.functions()).extracting(FunctionConfiguration::functionName).containsExactly("alpha", "beta");
+      assertThat(first.functions())
+          .extracting(FunctionConfiguration::functionName)
+          .containsExactly("alpha", "beta");
       assertThat(first.nextMarker()).isNotBlank();
-      ListFunctionsResponse second = lambda.listFunctions(r -> r.maxItems(2).marker(first.nextMarker()));
-      assertThat(second.functions()).extracting(FunctionConfiguration::functionName).containsExactly("gamma", "delta");
+      ListFunctionsResponse second =
+          lambda.listFunctions(r -> r.maxItems(2).marker(first.nextMarker()));
+      assertThat(second.functions())
+          .extracting(FunctionConfiguration::functionName)
+          .containsExactly("gamma", "delta");
       assertThat(second.nextMarker()).isNull();
       assertThat(lambda.listFunctionsPaginator(r -> r.maxItems(1)).functions())
-          .extracting(FunctionConfiguration::functionArn).hasSize(4)
+          .extracting(FunctionConfiguration::functionArn)
+          .hasSize(4)
           .contains("arn:aws:lambda:us-east-1:team-b:function:delta");
     }
   }
@@ -101,33 +121,57 @@ class FunctionReadApiIT {
   void writesSayTheyAreKubectls() throws Exception {
     start();
     try (LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
-      assertThatThrownBy(() -> lambda.createFunction(r -> r.functionName("new").role("arn:aws:iam::1:role/x")
-          .runtime(Runtime.PROVIDED).handler("h").code(c -> c.zipFile(software.amazon.awssdk.core.SdkBytes
-              .fromUtf8String("zip")))))
-          .isInstanceOfSatisfying(InvalidRequestContentException.class, e ->
-              assertThat(e.awsErrorDetails().errorMessage()).contains("kubectl apply"));
+      assertThatThrownBy(
+              () ->
+                  lambda.createFunction(
+                      r ->
+                          r.functionName("new")
+                              .role("arn:aws:iam::1:role/x")
+                              .runtime(Runtime.PROVIDED)
+                              .handler("h")
+                              .code(
+                                  c ->
+                                      c.zipFile(
+                                          software.amazon.awssdk.core.SdkBytes.fromUtf8String(
+                                              "zip")))))
+          .isInstanceOfSatisfying(
+              InvalidRequestContentException.class,
+              e -> assertThat(e.awsErrorDetails().errorMessage()).contains("kubectl apply"));
       assertThatThrownBy(() -> lambda.deleteFunction(r -> r.functionName("alpha")))
-          .isInstanceOfSatisfying(InvalidRequestContentException.class, e ->
-              assertThat(e.awsErrorDetails().errorMessage()).contains("kubectl apply"));
+          .isInstanceOfSatisfying(
+              InvalidRequestContentException.class,
+              e -> assertThat(e.awsErrorDetails().errorMessage()).contains("kubectl apply"));
     }
   }
 
   @Test
   void withSigv4AKeyReadsAndListsOnlyItsNamespace() throws Exception {
     start("--auth", "sigv4");
-    try (LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl(), "AKIDDEFAULT", "default-secret")) {
-      assertThat(lambda.listFunctions().functions()).extracting(FunctionConfiguration::functionName)
+    try (LambdaClient lambda =
+        LambdaClients.of(local.gateway().baseUrl(), "AKIDDEFAULT", "default-secret")) {
+      assertThat(lambda.listFunctions().functions())
+          .extracting(FunctionConfiguration::functionName)
           .containsExactly("alpha", "beta", "gamma");
-      assertThat(lambda.getFunction(r -> r.functionName("beta")).configuration().functionName()).isEqualTo("beta");
-      assertThatThrownBy(() -> lambda.getFunction(r -> r.functionName("arn:aws:lambda:us-east-1:team-b:function:delta")))
-          .isInstanceOfSatisfying(LambdaException.class, e -> {
-            assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
-            assertThat(e.awsErrorDetails().errorMessage()).contains("lambda:GetFunction");
-          });
+      assertThat(lambda.getFunction(r -> r.functionName("beta")).configuration().functionName())
+          .isEqualTo("beta");
+      assertThatThrownBy(
+              () ->
+                  lambda.getFunction(
+                      r -> r.functionName("arn:aws:lambda:us-east-1:team-b:function:delta")))
+          .isInstanceOfSatisfying(
+              LambdaException.class,
+              e -> {
+                assertThat(e.awsErrorDetails().errorCode()).isEqualTo("AccessDeniedException");
+                assertThat(e.awsErrorDetails().errorMessage()).contains("lambda:GetFunction");
+              });
     }
     try (LambdaClient anonymous = LambdaClients.of(local.gateway().baseUrl(), "AKIDNOBODY", "x")) {
-      assertThatThrownBy(anonymous::listFunctions).isInstanceOfSatisfying(LambdaException.class,
-          e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("UnrecognizedClientException"));
+      assertThatThrownBy(anonymous::listFunctions)
+          .isInstanceOfSatisfying(
+              LambdaException.class,
+              e ->
+                  assertThat(e.awsErrorDetails().errorCode())
+                      .isEqualTo("UnrecognizedClientException"));
     }
   }
 }

@@ -35,10 +35,18 @@ class LambdaLogsIT {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    Path manifest = Manifests.write(dir.resolve("functions.yaml"), List.of(
-        Manifests.java21("logger", "dev.klambda.testfunctions.LoggingHandler", Manifests.testFunctionsJar(),
-            Map.of())));
-    local = LocalModes.start(dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
+    Path manifest =
+        Manifests.write(
+            dir.resolve("functions.yaml"),
+            List.of(
+                Manifests.java21(
+                    "logger",
+                    "dev.klambda.testfunctions.LoggingHandler",
+                    Manifests.testFunctionsJar(),
+                    Map.of())));
+    local =
+        LocalModes.start(
+            dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 
@@ -49,13 +57,16 @@ class LambdaLogsIT {
   }
 
   private InvokeResponse invoke(String event) {
-    return lambda.invoke(r -> r.functionName("logger").logType(LogType.TAIL)
-        .payload(SdkBytes.fromUtf8String(event)));
+    return lambda.invoke(
+        r ->
+            r.functionName("logger").logType(LogType.TAIL).payload(SdkBytes.fromUtf8String(event)));
   }
 
   private static List<String> tail(InvokeResponse response) {
     // split at \n alone: String.lines() would split a record's \r too
-    return List.of(new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8).split("\n"));
+    return List.of(
+        new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8)
+            .split("\n"));
   }
 
   @Test
@@ -64,11 +75,17 @@ class LambdaLogsIT {
 
     assertThat(response.payload().asUtf8String()).isEqualTo("\"logged\"");
     List<String> lines = tail(response);
-    assertThat(lines).as("two log() calls without a newline are two records")
+    assertThat(lines)
+        .as("two log() calls without a newline are two records")
         .containsSubsequence("first record", "second record", "a record of\rthree\rlines");
-    assertThat(lines.getLast()).startsWith("REPORT RequestId: " + response.responseMetadata().requestId());
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-        assertThat(output.toString(StandardCharsets.UTF_8)).contains("first record", "second record"));
+    assertThat(lines.getLast())
+        .startsWith("REPORT RequestId: " + response.responseMetadata().requestId());
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(output.toString(StandardCharsets.UTF_8))
+                    .contains("first record", "second record"));
   }
 
   @Test
@@ -80,11 +97,13 @@ class LambdaLogsIT {
     String id = failed.responseMetadata().requestId();
     int end = lines.indexOf("END RequestId: " + id);
     assertThat(end).as(String.join("\n", lines)).isPositive();
-    assertThat(lines.subList(0, end)).as("the client's log of the exception, before END")
+    assertThat(lines.subList(0, end))
+        .as("the client's log of the exception, before END")
         .anyMatch(line -> line.contains("failing on purpose: first"));
 
     InvokeResponse next = invoke("{}");
-    assertThat(tail(next)).as("nothing of the failed invocation in the next one's log")
+    assertThat(tail(next))
+        .as("nothing of the failed invocation in the next one's log")
         .noneMatch(line -> line.contains("failing on purpose"));
   }
 }

@@ -1,10 +1,10 @@
 package dev.klambda.local;
 
-import dev.klambda.testing.Manifests;
 import static dev.klambda.testing.Manifests.bashRuntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.klambda.testing.Manifests;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -28,9 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** klambda.jar as a user runs it: SIGTERM (Ctrl-C) lets in-flight work finish, then shuts down. */
 class LocalModeShutdownIT {
-  private static final Pattern SERVING = Pattern.compile("serving \\d+ function\\(s\\) on (http://\\S+)");
+  private static final Pattern SERVING =
+      Pattern.compile("serving \\d+ function\\(s\\) on (http://\\S+)");
+
   /** Registers for INVOKE and SHUTDOWN and writes every event type it gets to $EVENTS. */
-  private static final String RECORDING_EXTENSION = """
+  private static final String RECORDING_EXTENSION =
+      """
       #!/bin/bash
       api="http://${AWS_LAMBDA_RUNTIME_API}/2020-01-01/extension"
       headers="$(mktemp)"
@@ -61,25 +64,44 @@ class LocalModeShutdownIT {
   @Test
   void sigtermLetsTheInFlightInvocationFinishAndShutsEnvironmentsDown() throws Exception {
     Path events = dir.resolve("events.log");
-    Map<String, Object> slow = Manifests.function("slow", Map.of(
-        "runtime", "provided",
-        "timeoutSeconds", 10,
-        "environment", Map.of("variables", Map.of("EVENTS", events.toString())),
-        "code", Map.of("inline", Map.of("files", Map.of(
-            "bootstrap", bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"finished\":true}'"),
-            "extensions/recorder", RECORDING_EXTENSION)))));
+    Map<String, Object> slow =
+        Manifests.function(
+            "slow",
+            Map.of(
+                "runtime",
+                "provided",
+                "timeoutSeconds",
+                10,
+                "environment",
+                Map.of("variables", Map.of("EVENTS", events.toString())),
+                "code",
+                Map.of(
+                    "inline",
+                    Map.of(
+                        "files",
+                        Map.of(
+                            "bootstrap",
+                            bashRuntime("", "  sleep 2\n  respond \"$1\" '{\"finished\":true}'"),
+                            "extensions/recorder",
+                            RECORDING_EXTENSION)))));
     Path manifest = Manifests.write(dir.resolve("slow.yaml"), List.of(slow));
     String baseUrl = startKlambda(manifest);
 
     HttpClient http = HttpClient.newHttpClient();
-    CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/2015-03-31/functions/slow/invocations"))
-            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    await().atMost(Duration.ofSeconds(20)).until(() -> output.stream().anyMatch(l -> l.contains("START RequestId")));
+    CompletableFuture<HttpResponse<String>> inFlight =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create(baseUrl + "/2015-03-31/functions/slow/invocations"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> output.stream().anyMatch(l -> l.contains("START RequestId")));
     List<ProcessHandle> environments = klambda.descendants().toList();
 
-    klambda.toHandle().destroy(); // SIGTERM, and keeps reading its output (Process.destroy closes it)
+    klambda
+        .toHandle()
+        .destroy(); // SIGTERM, and keeps reading its output (Process.destroy closes it)
 
     HttpResponse<String> response = inFlight.get(20, TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -93,27 +115,46 @@ class LocalModeShutdownIT {
 
   private String startKlambda(Path manifest) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    klambda = new ProcessBuilder(java, "-jar", "target/klambda.jar", "local", "--port", "0", "--metrics-port", "0",
-        "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString(),
-        manifest.toString())
-        .redirectErrorStream(true).start();
+    klambda =
+        new ProcessBuilder(
+                java,
+                "-jar",
+                "target/klambda.jar",
+                "local",
+                "--port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--usage-file",
+                dir.resolve("usage.json").toString(),
+                manifest.toString())
+            .redirectErrorStream(true)
+            .start();
     CompletableFuture<String> baseUrl = new CompletableFuture<>();
-    outputReader = Thread.ofVirtual().start(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(klambda.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          output.add(line);
-          Matcher serving = SERVING.matcher(line);
-          if (serving.find()) {
-            baseUrl.complete(serving.group(1));
-          }
-        }
-      } catch (Exception e) {
-        baseUrl.completeExceptionally(e);
-      }
-      baseUrl.completeExceptionally(new IllegalStateException("klambda exited: " + output));
-    });
+    outputReader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try (BufferedReader lines =
+                      new BufferedReader(
+                          new InputStreamReader(
+                              klambda.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                      output.add(line);
+                      Matcher serving = SERVING.matcher(line);
+                      if (serving.find()) {
+                        baseUrl.complete(serving.group(1));
+                      }
+                    }
+                  } catch (Exception e) {
+                    baseUrl.completeExceptionally(e);
+                  }
+                  baseUrl.completeExceptionally(
+                      new IllegalStateException("klambda exited: " + output));
+                });
     return baseUrl.get(30, TimeUnit.SECONDS);
   }
 }

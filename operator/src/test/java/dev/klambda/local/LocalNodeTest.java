@@ -13,10 +13,13 @@ class LocalNodeTest {
 
   @Test
   void anOlderOrMissingNodeIsRefusedSayingWhatIsNeeded() {
-    assertThat(LocalNode.judge("v20.20.2\n")).isEqualTo("nodejs22.x runs on this machine's Node.js, which must be "
-        + "22 or later as 'node' on the PATH (found v20.20.2)");
+    assertThat(LocalNode.judge("v20.20.2\n"))
+        .isEqualTo(
+            "nodejs22.x runs on this machine's Node.js, which must be "
+                + "22 or later as 'node' on the PATH (found v20.20.2)");
     assertThat(LocalNode.judge(null)).endsWith("as 'node' on the PATH (there is none)");
-    assertThat(LocalNode.judge("not a version")).endsWith("('node --version' said 'not a version')");
+    assertThat(LocalNode.judge("not a version"))
+        .endsWith("('node --version' said 'not a version')");
   }
 
   @Test

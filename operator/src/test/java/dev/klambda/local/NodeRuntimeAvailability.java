@@ -18,8 +18,11 @@ final class NodeRuntimeAvailability {
       return node;
     }
     Path entry = Path.of("target/agent/runtimes/nodejs/index.mjs");
-    return Files.isRegularFile(entry) ? null
-        : "the build installed no Node.js runtime interface client (" + entry + "): see its message in the"
+    return Files.isRegularFile(entry)
+        ? null
+        : "the build installed no Node.js runtime interface client ("
+            + entry
+            + "): see its message in the"
             + " build's log of agent (it needs npm, g++, make, cmake, autotools and python3)";
   }
 }

@@ -27,9 +27,9 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
 
 /**
- * The nodejs22.x runtime in local mode, through the AWS SDK: AWS's Node.js runtime interface
- * client on this machine's Node.js 22 runs CommonJS, ES module and callback handlers of
- * {@code nodejs-function/} as Lambda's Node.js runtime does (context, errors, Init errors, log).
+ * The nodejs22.x runtime in local mode, through the AWS SDK: AWS's Node.js runtime interface client
+ * on this machine's Node.js 22 runs CommonJS, ES module and callback handlers of {@code
+ * nodejs-function/} as Lambda's Node.js runtime does (context, errors, Init errors, log).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeRuntimeIT {
@@ -43,14 +43,20 @@ class NodeRuntimeIT {
     String unavailable = NodeRuntimeAvailability.unavailableReason();
     assumeTrue(unavailable == null, () -> "NodeRuntimeIT skipped: " + unavailable);
     Path dir = Files.createTempDirectory("node-runtime-it");
-    Path manifest = Manifests.write(dir.resolve("functions.yaml"), List.of(
-        Manifests.nodejs("node-cjs", "index.handler", Map.of("memoryMB", 256, "timeoutSeconds", 5)),
-        Manifests.nodejs("node-esm", "app.handler", Map.of()),
-        Manifests.nodejs("node-callback", "lib/callback.handler", Map.of()),
-        Manifests.nodejs("node-no-module", "missing.handler", Map.of()),
-        Manifests.nodejs("node-no-export", "index.nope", Map.of()),
-        Manifests.nodejs("node-syntax", "bad.handler", Map.of())));
-    local = LocalModes.start(dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
+    Path manifest =
+        Manifests.write(
+            dir.resolve("functions.yaml"),
+            List.of(
+                Manifests.nodejs(
+                    "node-cjs", "index.handler", Map.of("memoryMB", 256, "timeoutSeconds", 5)),
+                Manifests.nodejs("node-esm", "app.handler", Map.of()),
+                Manifests.nodejs("node-callback", "lib/callback.handler", Map.of()),
+                Manifests.nodejs("node-no-module", "missing.handler", Map.of()),
+                Manifests.nodejs("node-no-export", "index.nope", Map.of()),
+                Manifests.nodejs("node-syntax", "bad.handler", Map.of())));
+    local =
+        LocalModes.start(
+            dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 
@@ -63,7 +69,9 @@ class NodeRuntimeIT {
   }
 
   private InvokeResponse invoke(String function, String event) {
-    return lambda.invoke(r -> r.functionName(function).logType(LogType.TAIL).payload(SdkBytes.fromUtf8String(event)));
+    return lambda.invoke(
+        r ->
+            r.functionName(function).logType(LogType.TAIL).payload(SdkBytes.fromUtf8String(event)));
   }
 
   private static JsonNode json(InvokeResponse response) throws IOException {
@@ -77,31 +85,47 @@ class NodeRuntimeIT {
   @Test
   void aCommonJsAsyncHandlerGetsLambdasContextAndItsDependencies() throws IOException {
     String clientContext = "{\"custom\":{\"tenant\":\"t1\"}}";
-    InvokeResponse response = lambda.invoke(r -> r.functionName("node-cjs").logType(LogType.TAIL)
-        .clientContext(Base64.getEncoder().encodeToString(clientContext.getBytes(StandardCharsets.UTF_8)))
-        .payload(SdkBytes.fromUtf8String("{\"name\":\"Ada\"}")));
+    InvokeResponse response =
+        lambda.invoke(
+            r ->
+                r.functionName("node-cjs")
+                    .logType(LogType.TAIL)
+                    .clientContext(
+                        Base64.getEncoder()
+                            .encodeToString(clientContext.getBytes(StandardCharsets.UTF_8)))
+                    .payload(SdkBytes.fromUtf8String("{\"name\":\"Ada\"}")));
 
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     JsonNode body = json(response);
     String id = response.responseMetadata().requestId();
-    assertThat(body.get("greeting").asText()).as("tiny-greet from the code's node_modules").isEqualTo("Hello, Ada!");
+    assertThat(body.get("greeting").asText())
+        .as("tiny-greet from the code's node_modules")
+        .isEqualTo("Hello, Ada!");
     assertThat(body.get("awsRequestId").asText()).isEqualTo(id);
     assertThat(body.get("functionName").asText()).isEqualTo("node-cjs");
     assertThat(body.get("functionVersion").asText()).isEqualTo("$LATEST");
     assertThat(body.get("memoryLimitInMB").asText()).isEqualTo("256");
     assertThat(body.get("remainingTimeInMillis").asLong()).isBetween(1L, 5000L);
-    assertThat(body.get("invokedFunctionArn").asText()).isEqualTo("arn:aws:lambda:us-east-1:default:function:node-cjs");
+    assertThat(body.get("invokedFunctionArn").asText())
+        .isEqualTo("arn:aws:lambda:us-east-1:default:function:node-cjs");
     assertThat(body.get("logGroupName").asText()).isEqualTo("/aws/lambda/node-cjs");
     assertThat(body.get("logStreamName").asText()).isNotBlank();
     assertThat(body.get("clientContext").get("custom").get("tenant").asText()).isEqualTo("t1");
-    assertThat(body.get("identity").isNull()).as("no Cognito identity: " + body.get("identity")).isTrue();
+    assertThat(body.get("identity").isNull())
+        .as("no Cognito identity: " + body.get("identity"))
+        .isTrue();
     assertThat(body.get("nodeVersion").asText()).startsWith("v22.");
     assertThat(body.get("executionEnv").asText()).isEqualTo("AWS_Lambda_nodejs22.x");
-    assertThat(body.get("nodePath").asText()).as("Lambda's NODE_PATH, the task root last")
+    assertThat(body.get("nodePath").asText())
+        .as("Lambda's NODE_PATH, the task root last")
         .startsWith("/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:")
         .endsWith(":" + body.get("taskRoot").asText());
-    assertThat(tail(response)).as("console.log as Lambda writes it").containsPattern(
-        "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t" + id + "\tINFO\thandling \\{\"name\":\"Ada\"}");
+    assertThat(tail(response))
+        .as("console.log as Lambda writes it")
+        .containsPattern(
+            "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t"
+                + id
+                + "\tINFO\thandling \\{\"name\":\"Ada\"}");
   }
 
   @Test
@@ -143,7 +167,8 @@ class NodeRuntimeIT {
     assertThat(error.get("errorType").asText()).isEqualTo("TypeError");
     assertThat(error.get("errorMessage").asText()).isEqualTo("failing on purpose: now");
     assertThat(error.get("trace").get(0).asText()).isEqualTo("TypeError: failing on purpose: now");
-    assertThat(tail(response)).as("the error is logged, as Lambda logs it")
+    assertThat(tail(response))
+        .as("the error is logged, as Lambda logs it")
         .contains("\tERROR\tInvoke Error \t", "failing on purpose: now");
   }
 
@@ -151,28 +176,32 @@ class NodeRuntimeIT {
   void aMissingModuleIsImportModuleErrorAtInit() throws IOException {
     JsonNode error = initError("node-no-module", "Runtime.ImportModuleError");
 
-    assertThat(error.get("errorMessage").asText()).startsWith("Error: Cannot find module 'missing'");
+    assertThat(error.get("errorMessage").asText())
+        .startsWith("Error: Cannot find module 'missing'");
   }
 
   @Test
   void aMissingExportIsHandlerNotFoundAtInit() throws IOException {
     JsonNode error = initError("node-no-export", "Runtime.HandlerNotFound");
 
-    assertThat(error.get("errorMessage").asText()).isEqualTo("index.nope is undefined or not exported");
+    assertThat(error.get("errorMessage").asText())
+        .isEqualTo("index.nope is undefined or not exported");
   }
 
   @Test
   void codeThatDoesNotParseIsUserCodeSyntaxErrorAtInit() throws IOException {
     JsonNode error = initError("node-syntax", "Runtime.UserCodeSyntaxError");
 
-    assertThat(error.get("errorMessage").asText()).isEqualTo("SyntaxError: Unexpected end of input");
+    assertThat(error.get("errorMessage").asText())
+        .isEqualTo("SyntaxError: Unexpected end of input");
   }
 
   /** The error object of an invocation that found Init failed with {@code errorType}. */
   private JsonNode initError(String function, String errorType) throws IOException {
     InvokeResponse response = invoke(function, "{}");
     assertThat(response.functionError()).isEqualTo("Unhandled");
-    assertThat(tail(response)).as("Lambda's REPORT of an invocation whose Init failed")
+    assertThat(tail(response))
+        .as("Lambda's REPORT of an invocation whose Init failed")
         .contains("\tStatus: error\tError Type: " + errorType);
     JsonNode error = json(response);
     assertThat(error.get("errorType").asText()).isEqualTo(errorType);

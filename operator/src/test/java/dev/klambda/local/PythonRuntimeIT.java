@@ -32,16 +32,18 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
 
 /**
- * python3.11 in local mode, through the Invoke API with the AWS SDK: the machine's python3 runs
- * the runtime client; what a handler sees and what its caller gets are Lambda's.
+ * python3.11 in local mode, through the Invoke API with the AWS SDK: the machine's python3 runs the
+ * runtime client; what a handler sees and what its caller gets are Lambda's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PythonRuntimeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The handlers, a dependency beside them and one in python/ (Lambda's /opt/python). */
-  private static final Map<String, String> CODE = Map.of(
-      "app.py", """
+  private static final Map<String, String> CODE =
+      Map.of(
+          "app.py",
+              """
           import logging
           import os
 
@@ -78,10 +80,10 @@ class PythonRuntimeIT {
           def fail(event, context):
               raise KeyError("no such thing")
           """,
-      "beside.py", "NAME = 'beside'\n",
-      "python/layered/__init__.py", "",
-      "python/layered/names.py", "NAME = 'layered'\n",
-      "broken.py", "x = 1\n\ndef handler(:\n");
+          "beside.py", "NAME = 'beside'\n",
+          "python/layered/__init__.py", "",
+          "python/layered/names.py", "NAME = 'layered'\n",
+          "broken.py", "x = 1\n\ndef handler(:\n");
 
   private final ByteArrayOutputStream output = new ByteArrayOutputStream();
   private LocalMode local;
@@ -89,13 +91,18 @@ class PythonRuntimeIT {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
-    List<Map<String, Object>> functions = new ArrayList<>(List.of(
-        python("py-context", "app.context", Map.of()),
-        python("py-fail", "app.fail", Map.of()),
-        python("py-no-module", "nothere.handler", Map.of()),
-        python("py-no-handler", "app.nope", Map.of()),
-        python("py-syntax", "broken.handler", Map.of()),
-        python("py-no-python", "app.context", Map.of("PATH", dir.resolve("empty").toString()))));
+    List<Map<String, Object>> functions =
+        new ArrayList<>(
+            List.of(
+                python("py-context", "app.context", Map.of()),
+                python("py-fail", "app.fail", Map.of()),
+                python("py-no-module", "nothere.handler", Map.of()),
+                python("py-no-handler", "app.nope", Map.of()),
+                python("py-syntax", "broken.handler", Map.of()),
+                python(
+                    "py-no-python",
+                    "app.context",
+                    Map.of("PATH", dir.resolve("empty").toString()))));
     Path oldPython = olderPython();
     if (oldPython != null) {
       Path bin = Files.createDirectories(dir.resolve("old-python"));
@@ -103,7 +110,9 @@ class PythonRuntimeIT {
       functions.add(python("py-old-python", "app.context", Map.of("PATH", bin.toString())));
     }
     Path manifest = Manifests.write(dir.resolve("functions.yaml"), functions);
-    local = LocalModes.start(dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
+    local =
+        LocalModes.start(
+            dir, new PrintStream(output, true, StandardCharsets.UTF_8), manifest.toString());
     lambda = LambdaClients.of(local.gateway().baseUrl());
   }
 
@@ -113,7 +122,8 @@ class PythonRuntimeIT {
     local.close();
   }
 
-  private static Map<String, Object> python(String name, String handler, Map<String, String> variables) {
+  private static Map<String, Object> python(
+      String name, String handler, Map<String, String> variables) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("runtime", "python3.11");
     spec.put("handler", handler);
@@ -133,13 +143,21 @@ class PythonRuntimeIT {
       return null;
     }
     try (Stream<Path> installed = Files.list(versions)) {
-      return installed.filter(v -> v.getFileName().toString().matches("3\\.([6-9]|10)\\..*"))
-          .map(v -> v.resolve("bin/python3")).filter(Files::isExecutable).findFirst().orElse(null);
+      return installed
+          .filter(v -> v.getFileName().toString().matches("3\\.([6-9]|10)\\..*"))
+          .map(v -> v.resolve("bin/python3"))
+          .filter(Files::isExecutable)
+          .findFirst()
+          .orElse(null);
     }
   }
 
   private InvokeResponse invoke(String function, String payload) {
-    return lambda.invoke(r -> r.functionName(function).logType(LogType.TAIL).payload(SdkBytes.fromUtf8String(payload)));
+    return lambda.invoke(
+        r ->
+            r.functionName(function)
+                .logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String(payload)));
   }
 
   private static JsonNode json(InvokeResponse response) throws IOException {
@@ -148,19 +166,30 @@ class PythonRuntimeIT {
 
   private static List<String> tail(InvokeResponse response) {
     // split at \n alone: a record's own line breaks are \r
-    return List.of(new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8).split("\n"));
+    return List.of(
+        new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8)
+            .split("\n"));
   }
 
   @Test
   void theHandlerGetsLambdasContextAndItsDependencies() throws Exception {
-    String clientContext = Base64.getEncoder().encodeToString(
-        "{\"custom\":{\"team\":\"blue\"},\"client\":{},\"env\":{}}".getBytes(StandardCharsets.UTF_8));
-    InvokeResponse response = lambda.invoke(InvokeRequest.builder().functionName("py-context")
-        .clientContext(clientContext).payload(SdkBytes.fromUtf8String("{\"name\":\"Ada\"}")).build());
+    String clientContext =
+        Base64.getEncoder()
+            .encodeToString(
+                "{\"custom\":{\"team\":\"blue\"},\"client\":{},\"env\":{}}"
+                    .getBytes(StandardCharsets.UTF_8));
+    InvokeResponse response =
+        lambda.invoke(
+            InvokeRequest.builder()
+                .functionName("py-context")
+                .clientContext(clientContext)
+                .payload(SdkBytes.fromUtf8String("{\"name\":\"Ada\"}"))
+                .build());
 
     assertThat(response.functionError()).as(response.payload().asUtf8String()).isNull();
     JsonNode context = json(response);
-    assertThat(context.get("aws_request_id").asText()).isEqualTo(response.responseMetadata().requestId());
+    assertThat(context.get("aws_request_id").asText())
+        .isEqualTo(response.responseMetadata().requestId());
     assertThat(context.get("function_name").asText()).isEqualTo("py-context");
     assertThat(context.get("function_version").asText()).isEqualTo("$LATEST");
     assertThat(context.get("memory_limit_in_mb").asText()).isEqualTo("256");
@@ -169,7 +198,9 @@ class PythonRuntimeIT {
     assertThat(context.get("log_group_name").asText()).isEqualTo("/aws/lambda/py-context");
     assertThat(context.get("log_stream_name").asText()).startsWith("py-context/");
     assertThat(context.get("client_custom").get("team").asText()).isEqualTo("blue");
-    assertThat(context.get("identity").isNull()).as("no Cognito identity through the Invoke API").isTrue();
+    assertThat(context.get("identity").isNull())
+        .as("no Cognito identity through the Invoke API")
+        .isTrue();
     assertThat(context.get("trace_id").asText()).startsWith("Root=1-");
     assertThat(context.get("dependencies").toString()).isEqualTo("[\"beside\",\"layered\"]");
   }
@@ -189,8 +220,13 @@ class PythonRuntimeIT {
     String id = response.responseMetadata().requestId();
     List<String> lines = tail(response);
     assertThat(lines).contains("printed for Bob");
-    assertThat(lines).anyMatch(line -> line.matches(
-        "\\[INFO]\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t" + id + "\tlogged for Bob"));
+    assertThat(lines)
+        .anyMatch(
+            line ->
+                line.matches(
+                    "\\[INFO]\t\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\t"
+                        + id
+                        + "\tlogged for Bob"));
   }
 
   @Test
@@ -203,17 +239,27 @@ class PythonRuntimeIT {
     assertThat(error.get("errorMessage").asText()).isEqualTo("'no such thing'");
     assertThat(error.get("requestId").asText()).isEqualTo(response.responseMetadata().requestId());
     assertThat(error.get("stackTrace").isArray()).isTrue();
-    assertThat(error.get("stackTrace").get(0).asText()).matches("(?s)  File \".*/app\\.py\", line \\d+, in fail\n.*");
-    assertThat(tail(response)).as("the error and its stack trace are one record")
-        .anyMatch(line -> line.startsWith("[ERROR] KeyError: 'no such thing'\rTraceback (most recent call last):\r"));
+    assertThat(error.get("stackTrace").get(0).asText())
+        .matches("(?s)  File \".*/app\\.py\", line \\d+, in fail\n.*");
+    assertThat(tail(response))
+        .as("the error and its stack trace are one record")
+        .anyMatch(
+            line ->
+                line.startsWith(
+                    "[ERROR] KeyError: 'no such thing'\rTraceback (most recent call last):\r"));
   }
 
   @Test
   void initErrorsAreLambdas() throws Exception {
-    assertInitError("py-no-module", "Runtime.ImportModuleError",
+    assertInitError(
+        "py-no-module",
+        "Runtime.ImportModuleError",
         "Unable to import module 'nothere': No module named 'nothere'");
-    assertInitError("py-no-handler", "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'app'");
-    assertInitError("py-syntax", "Runtime.UserCodeSyntaxError",
+    assertInitError(
+        "py-no-handler", "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'app'");
+    assertInitError(
+        "py-syntax",
+        "Runtime.UserCodeSyntaxError",
         "Syntax error in module 'broken': invalid syntax (broken.py, line 3)");
   }
 
@@ -224,18 +270,21 @@ class PythonRuntimeIT {
     assertThat(response.functionError()).isEqualTo("Unhandled");
     assertThat(json(response).get("errorType").asText()).isEqualTo("Runtime.InvalidRuntime");
     assertThat(json(response).get("errorMessage").asText())
-        .contains("Function 'py-no-python' (python3.11) needs python3, Python 3.11 or newer, on its PATH");
+        .contains(
+            "Function 'py-no-python' (python3.11) needs python3, Python 3.11 or newer, on its PATH");
   }
 
   @Test
   void aPythonOlderThan311IsAnInvalidRuntimeNamingTheFunction() throws Exception {
-    assumeTrue(olderPython() != null, "no python3 older than 3.11 on this machine (~/.pyenv/versions)");
+    assumeTrue(
+        olderPython() != null, "no python3 older than 3.11 on this machine (~/.pyenv/versions)");
     InvokeResponse response = invoke("py-old-python", "{}");
 
     assertThat(response.functionError()).isEqualTo("Unhandled");
     assertThat(json(response).get("errorType").asText()).isEqualTo("Runtime.InvalidRuntime");
     assertThat(json(response).get("errorMessage").asText())
-        .matches("Function 'py-old-python' \\(python3\\.11\\) needs Python 3\\.11 or newer; .*python3 is 3\\.\\d+\\.\\d+");
+        .matches(
+            "Function 'py-old-python' \\(python3\\.11\\) needs Python 3\\.11 or newer; .*python3 is 3\\.\\d+\\.\\d+");
   }
 
   private void assertInitError(String function, String type, String message) throws Exception {

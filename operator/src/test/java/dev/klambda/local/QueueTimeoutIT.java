@@ -1,14 +1,14 @@
 package dev.klambda.local;
 
-import dev.klambda.testing.LocalModes;
-import dev.klambda.testing.Manifests;
-import dev.klambda.testing.LambdaClients;
 import static dev.klambda.testing.Manifests.bashRuntime;
 import static dev.klambda.testing.Manifests.provided;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.klambda.testing.LambdaClients;
+import dev.klambda.testing.LocalModes;
+import dev.klambda.testing.Manifests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * At the reserved limit Lambda throttles a synchronous request at once; a function that queues at
- * its limit lets it wait, and past the queue timeout it gets 429. The busy one completes either way.
+ * its limit lets it wait, and past the queue timeout it gets 429. The busy one completes either
+ * way.
  */
 class QueueTimeoutIT {
   @TempDir Path dir;
@@ -35,12 +36,19 @@ class QueueTimeoutIT {
       CompletableFuture<InvokeResponse> busy = busy(local, lambda);
 
       long started = System.nanoTime();
-      assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
-          .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
-            assertThat(e.statusCode()).isEqualTo(429);
-            assertThat(e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After")).contains("1");
-          });
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited in the queue first")
+      assertThatThrownBy(
+              () ->
+                  lambda.invoke(
+                      r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
+          .isInstanceOfSatisfying(
+              TooManyRequestsException.class,
+              e -> {
+                assertThat(e.statusCode()).isEqualTo(429);
+                assertThat(e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After"))
+                    .contains("1");
+              });
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("it waited in the queue first")
           .isGreaterThanOrEqualTo(Duration.ofMillis(900));
       assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
     }
@@ -52,11 +60,17 @@ class QueueTimeoutIT {
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       CompletableFuture<InvokeResponse> busy = busy(local, lambda);
 
-      assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
-          .isInstanceOfSatisfying(TooManyRequestsException.class, e -> {
-            assertThat(e.statusCode()).isEqualTo(429);
-            assertThat(e.reasonAsString()).isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
-          });
+      assertThatThrownBy(
+              () ->
+                  lambda.invoke(
+                      r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))))
+          .isInstanceOfSatisfying(
+              TooManyRequestsException.class,
+              e -> {
+                assertThat(e.statusCode()).isEqualTo(429);
+                assertThat(e.reasonAsString())
+                    .isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded");
+              });
       // answered while the only environment was still busy, a minute of queue time notwithstanding
       assertThat(busy).isNotDone();
       assertThat(busy.get().payload().asUtf8String()).isEqualTo("{\"done\":true}");
@@ -64,18 +78,36 @@ class QueueTimeoutIT {
   }
 
   /** Local mode serving "single", which answers after {@code seconds}, with the spec's settings. */
-  private LocalMode single(int seconds, Map<String, Object> spec, int queueTimeoutSeconds) throws Exception {
-    Path manifest = Manifests.write(dir.resolve("f.yaml"), List.of(provided("single",
-        bashRuntime("", "  sleep " + seconds + "\n  respond \"$1\" '{\"done\":true}'"), spec)));
-    return LocalModes.start(dir, LocalModes.discarded(), "--queue-timeout-seconds",
-        Integer.toString(queueTimeoutSeconds), "--async-retry-delay-seconds", "0", manifest.toString());
+  private LocalMode single(int seconds, Map<String, Object> spec, int queueTimeoutSeconds)
+      throws Exception {
+    Path manifest =
+        Manifests.write(
+            dir.resolve("f.yaml"),
+            List.of(
+                provided(
+                    "single",
+                    bashRuntime("", "  sleep " + seconds + "\n  respond \"$1\" '{\"done\":true}'"),
+                    spec)));
+    return LocalModes.start(
+        dir,
+        LocalModes.discarded(),
+        "--queue-timeout-seconds",
+        Integer.toString(queueTimeoutSeconds),
+        "--async-retry-delay-seconds",
+        "0",
+        manifest.toString());
   }
 
   /** An invocation that holds the only environment, once it does. */
   private static CompletableFuture<InvokeResponse> busy(LocalMode local, LambdaClient lambda) {
-    CompletableFuture<InvokeResponse> busy = CompletableFuture.supplyAsync(
-        () -> lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
-    await().atMost(Duration.ofSeconds(20)).until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
+    CompletableFuture<InvokeResponse> busy =
+        CompletableFuture.supplyAsync(
+            () ->
+                lambda.invoke(
+                    r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> local.registry().routers().iterator().next().counts().busy() == 1);
     return busy;
   }
 }

@@ -25,8 +25,12 @@ class UsageLedgerIT {
 
   @Test
   void usageSurvivesARestart() throws Exception {
-    Path manifest = Manifests.write(dir.resolve("f.yaml"),
-        List.of(provided("billed", bashRuntime("", "  respond \"$1\" '{}'"), Map.of("memoryMB", 192))));
+    Path manifest =
+        Manifests.write(
+            dir.resolve("f.yaml"),
+            List.of(
+                provided(
+                    "billed", bashRuntime("", "  respond \"$1\" '{}'"), Map.of("memoryMB", 192))));
     run(manifest, 3);
     JsonNode first = JSON.readTree(dir.resolve("usage.json").toFile()).get("default/billed");
     assertThat(first.get("invocations").asLong()).isEqualTo(3);
@@ -48,8 +52,11 @@ class UsageLedgerIT {
     try (LocalMode local = LocalModes.start(dir, LocalModes.discarded(), manifest.toString());
         LambdaClient lambda = LambdaClients.of(local.gateway().baseUrl())) {
       for (int i = 0; i < invocations; i++) {
-        assertThat(lambda.invoke(r -> r.functionName("billed").payload(SdkBytes.fromUtf8String("{}")))
-            .functionError()).isNull();
+        assertThat(
+                lambda
+                    .invoke(r -> r.functionName("billed").payload(SdkBytes.fromUtf8String("{}")))
+                    .functionError())
+            .isNull();
       }
     }
   }

@@ -59,7 +59,8 @@ class LoggingTest {
     assertThat(first.path("mdc").path("function").asText()).isEqualTo("default/echo");
     assertThat(first.path("kvpList").get(0).path("requestId").asText()).isEqualTo("r-1");
     JsonNode second = new ObjectMapper().readTree(lines.get(1));
-    assertThat(second.path("formattedMessage").asText()).isEqualTo("a second line, \"quoted\"\nover two lines");
+    assertThat(second.path("formattedMessage").asText())
+        .isEqualTo("a second line, \"quoted\"\nover two lines");
   }
 
   @Test
@@ -68,8 +69,11 @@ class LoggingTest {
 
     log.warn("environment {} stopped", "e-7");
 
-    assertThat(lines()).containsExactly(
-        "[" + Thread.currentThread().getName() + "] WARN dev.klambda.test - environment e-7 stopped");
+    assertThat(lines())
+        .containsExactly(
+            "["
+                + Thread.currentThread().getName()
+                + "] WARN dev.klambda.test - environment e-7 stopped");
   }
 
   @Test

@@ -44,19 +44,27 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
- * Two gateway replicas and one operator on the mock API server with the kubelet fixture playing the Pods. Each function is routed by one
- * replica, the other forwards to it: the limits hold across both, scale to zero happens once, and
- * a replica that is killed or rolled loses no invocation it accepted.
+ * Two gateway replicas and one operator on the mock API server with the kubelet fixture playing the
+ * Pods. Each function is routed by one replica, the other forwards to it: the limits hold across
+ * both, scale to zero happens once, and a replica that is killed or rolled loses no invocation it
+ * accepted.
  */
 class GatewayReplicasIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final String SLOW_ECHO = bashRuntime("", """
+  private static final String SLOW_ECHO =
+      bashRuntime(
+          "",
+          """
         sleep 0.2
         respond "$1" "$2"
       """);
+
   /** Appends each event to the file {@code $EVENT_LOG}, one line each. */
-  private static final String RECORDER = bashRuntime("", """
+  private static final String RECORDER =
+      bashRuntime(
+          "",
+          """
         sleep 0.3
         echo "$2" >> "$EVENT_LOG"
         respond "$1" "{}"
@@ -77,7 +85,10 @@ class GatewayReplicasIT {
   void start() throws Exception {
     cluster = new MockCluster();
     client = cluster.client();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("klambda").endMetadata().build())
+    client
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("klambda").endMetadata().build())
         .create();
     kubelet = new KubeletFixture(client, dir.resolve("kubelet"));
     operator = cluster.startControlPlane(startReplica("gateway-a"));
@@ -101,14 +112,21 @@ class GatewayReplicasIT {
   }
 
   private void awaitMembers(int count) {
-    await().atMost(Duration.ofSeconds(20)).until(() -> replicas.values().stream()
-        .allMatch(r -> r.members().members().size() == count && ready(r)));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                replicas.values().stream()
+                    .allMatch(r -> r.members().members().size() == count && ready(r)));
   }
 
   private static boolean ready(GatewayMode replica) {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(replica.readinessUrl())).build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      return HTTP.send(
+                  HttpRequest.newBuilder(URI.create(replica.readinessUrl())).build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
     } catch (Exception e) {
       return false;
     }
@@ -119,14 +137,35 @@ class GatewayReplicasIT {
   }
 
   private void apply(String name, String code, Map<String, Object> spec) {
-    client.resource(JSON.convertValue(Manifests.provided(name, code, spec), Function.class))
-        .inNamespace("default").create();
-    await().atMost(Duration.ofSeconds(20)).until(() -> client.resources(Function.class).inNamespace("default")
-        .withName(name).get().getStatus() instanceof FunctionStatus status && status.getConditions() != null
-        && status.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
-    await().atMost(Duration.ofSeconds(20)).until(() -> replicas.values().stream()
-        .allMatch(r -> r.registry().routers().stream().anyMatch(x -> x.function().name().equals(name))
-            || hasFunction(r, name)));
+    client
+        .resource(JSON.convertValue(Manifests.provided(name, code, spec), Function.class))
+        .inNamespace("default")
+        .create();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                client
+                            .resources(Function.class)
+                            .inNamespace("default")
+                            .withName(name)
+                            .get()
+                            .getStatus()
+                        instanceof FunctionStatus status
+                    && status.getConditions() != null
+                    && status.getConditions().stream()
+                        .anyMatch(
+                            c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                replicas.values().stream()
+                    .allMatch(
+                        r ->
+                            r.registry().routers().stream()
+                                    .anyMatch(x -> x.function().name().equals(name))
+                                || hasFunction(r, name)));
   }
 
   private static boolean hasFunction(GatewayMode replica, String name) {
@@ -139,17 +178,24 @@ class GatewayReplicasIT {
   }
 
   private int pods(String function) {
-    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems().size();
+    return client
+        .pods()
+        .inNamespace("default")
+        .withLabel("klambda.dev/function", function)
+        .list()
+        .getItems()
+        .size();
   }
 
   /** The replicas that have a router for the function: exactly one routes it. */
   private List<String> routing(String function) {
     List<String> routing = new ArrayList<>();
-    replicas.forEach((name, replica) -> {
-      if (replica.registry().router(function) != null) {
-        routing.add(name);
-      }
-    });
+    replicas.forEach(
+        (name, replica) -> {
+          if (replica.registry().router(function) != null) {
+            routing.add(name);
+          }
+        });
     return routing;
   }
 
@@ -160,34 +206,43 @@ class GatewayReplicasIT {
   }
 
   private static InvokeResponse invoke(LambdaClient lambda, String function, int i) {
-    return lambda.invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}")));
+    return lambda.invoke(
+        r -> r.functionName(function).payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}")));
   }
 
   @Test
   void reservedConcurrencyHoldsAcrossReplicasAndScaleToZeroHappensOnce() throws Exception {
     // queueing at the limit: every caller is answered, and the limit is what is measured
-    apply("capped", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 2, "queueAtLimit", true));
+    apply(
+        "capped", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 2, "queueAtLimit", true));
     assertThat(routing("default/capped")).hasSize(1);
     List<LambdaClient> clients = replicas.values().stream().map(this::lambda).toList();
     AtomicInteger answered = new AtomicInteger();
     AtomicInteger mostPods = new AtomicInteger();
     AtomicBoolean loading = new AtomicBoolean(true);
-    Thread sampler = Thread.ofVirtual().start(() -> {
-      while (loading.get()) {
-        mostPods.accumulateAndGet(pods("capped"), Math::max);
-      }
-    });
+    Thread sampler =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (loading.get()) {
+                    mostPods.accumulateAndGet(pods("capped"), Math::max);
+                  }
+                });
     List<Thread> callers = new ArrayList<>();
     for (int c = 0; c < 6; c++) {
       LambdaClient lambda = clients.get(c % clients.size());
       int caller = c;
-      callers.add(Thread.ofVirtual().start(() -> {
-        for (int i = 0; i < 5; i++) {
-          InvokeResponse response = invoke(lambda, "capped", caller * 100 + i);
-          assertThat(response.payload().asUtf8String()).isEqualTo("{\"n\":" + (caller * 100 + i) + "}");
-          answered.incrementAndGet();
-        }
-      }));
+      callers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    for (int i = 0; i < 5; i++) {
+                      InvokeResponse response = invoke(lambda, "capped", caller * 100 + i);
+                      assertThat(response.payload().asUtf8String())
+                          .isEqualTo("{\"n\":" + (caller * 100 + i) + "}");
+                      answered.incrementAndGet();
+                    }
+                  }));
     }
     for (Thread caller : callers) {
       caller.join();
@@ -196,12 +251,14 @@ class GatewayReplicasIT {
     sampler.join();
 
     assertThat(answered).hasValue(30);
-    assertThat(mostPods.get()).as("environments of a function with reservedConcurrency 2, both replicas invoking")
+    assertThat(mostPods.get())
+        .as("environments of a function with reservedConcurrency 2, both replicas invoking")
         .isBetween(1, 2);
     await().atMost(Duration.ofSeconds(30)).until(() -> pods("capped") == 0);
     String owner = routing("default/capped").getFirst();
     assertThat(replicas.get(owner).registry().router("default/capped").counts())
-        .as("the owner stopped them, and only it knew them").satisfies(c -> assertThat(c.idle() + c.busy()).isZero());
+        .as("the owner stopped them, and only it knew them")
+        .satisfies(c -> assertThat(c.idle() + c.busy()).isZero());
   }
 
   @Test
@@ -211,8 +268,10 @@ class GatewayReplicasIT {
     String survivor = owner.equals("gateway-a") ? "gateway-b" : "gateway-a";
     LambdaClient viaSurvivor = lambda(replicas.get(survivor));
     // more environments than callers: some idle at the crash, some busy
-    List<Thread> burst = IntStream.range(0, 2 * CALLERS)
-        .mapToObj(n -> Thread.ofVirtual().start(() -> invoke(viaSurvivor, "echo", n))).toList();
+    List<Thread> burst =
+        IntStream.range(0, 2 * CALLERS)
+            .mapToObj(n -> Thread.ofVirtual().start(() -> invoke(viaSurvivor, "echo", n)))
+            .toList();
     for (Thread call : burst) {
       call.join();
     }
@@ -222,35 +281,58 @@ class GatewayReplicasIT {
     Set<String> running = runningPods("echo");
     assertThat(running).hasSizeGreaterThanOrEqualTo(2 * CALLERS);
     replicas.remove(owner).crash();
-    await().atMost(Duration.ofSeconds(30)).until(() -> routing("default/echo").equals(List.of(survivor)));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> routing("default/echo").equals(List.of(survivor)));
     Thread.sleep(500);
     load.stop();
 
     assertThat(load.failures).as("requests the survivor accepted while the owner died").isEmpty();
-    assertThat(load.retried.size()).as("only the requests in flight at the dead owner, one per caller, failed")
+    assertThat(load.retried.size())
+        .as("only the requests in flight at the dead owner, one per caller, failed")
         .isLessThanOrEqualTo(CALLERS);
     assertThat(load.answered.get()).isGreaterThan(4);
-    assertThat(runningPods("echo")).as("the owner's environments, idle or busy at its death, adopted")
+    assertThat(runningPods("echo"))
+        .as("the owner's environments, idle or busy at its death, adopted")
         .containsAll(running);
   }
 
   @Test
   void theEventsOfAKilledReplicaRunFromTheirCopies() throws Exception {
     Path log = Files.createFile(dir.resolve("events.log"));
-    apply("recorder", RECORDER, Map.of("reservedConcurrency", 1,
-        "environment", Map.of("variables", Map.of("EVENT_LOG", log.toString()))));
+    apply(
+        "recorder",
+        RECORDER,
+        Map.of(
+            "reservedConcurrency",
+            1,
+            "environment",
+            Map.of("variables", Map.of("EVENT_LOG", log.toString()))));
     LambdaClient viaDoomed = lambda(replicas.get("gateway-a"));
     int events = 20;
     for (int n = 0; n < events; n++) {
       int i = n;
-      assertThat(viaDoomed.invoke(r -> r.functionName("recorder").invocationType(InvocationType.EVENT)
-          .payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}"))).statusCode()).isEqualTo(202);
+      assertThat(
+              viaDoomed
+                  .invoke(
+                      r ->
+                          r.functionName("recorder")
+                              .invocationType(InvocationType.EVENT)
+                              .payload(SdkBytes.fromUtf8String("{\"n\":" + i + "}")))
+                  .statusCode())
+          .isEqualTo(202);
     }
     replicas.remove("gateway-a").crash();
 
-    Set<String> expected = IntStream.range(0, events).mapToObj(n -> "{\"n\":" + n + "}").collect(Collectors.toSet());
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(Files.readAllLines(log)).as("every accepted event ran, at least once").containsAll(expected));
+    Set<String> expected =
+        IntStream.range(0, events).mapToObj(n -> "{\"n\":" + n + "}").collect(Collectors.toSet());
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(Files.readAllLines(log))
+                    .as("every accepted event ran, at least once")
+                    .containsAll(expected));
   }
 
   @Test
@@ -258,11 +340,13 @@ class GatewayReplicasIT {
     apply("echo", Map.of());
     Map<String, LambdaClient> clients = new ConcurrentHashMap<>();
     // a Service: each request goes to a replica that reports ready
-    Supplier<LambdaClient> service = () -> {
-      List<GatewayMode> ready = replicas.values().stream().filter(GatewayReplicasIT::ready).toList();
-      GatewayMode chosen = ready.get((int) (Math.random() * ready.size()));
-      return clients.computeIfAbsent(chosen.gateway().baseUrl(), url -> lambda(chosen));
-    };
+    Supplier<LambdaClient> service =
+        () -> {
+          List<GatewayMode> ready =
+              replicas.values().stream().filter(GatewayReplicasIT::ready).toList();
+          GatewayMode chosen = ready.get((int) (Math.random() * ready.size()));
+          return clients.computeIfAbsent(chosen.gateway().baseUrl(), url -> lambda(chosen));
+        };
     InvocationLoad load = new InvocationLoad(service, "echo", CALLERS);
 
     for (String old : List.of("gateway-a", "gateway-b")) {
@@ -285,9 +369,19 @@ class GatewayReplicasIT {
   }
 
   private Set<String> runningPods(String function) {
-    return client.pods().inNamespace("default").withLabel("klambda.dev/function", function).list().getItems()
-        .stream().filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null
-            && p.getMetadata().getDeletionTimestamp() == null)
-        .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+    return client
+        .pods()
+        .inNamespace("default")
+        .withLabel("klambda.dev/function", function)
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            p ->
+                p.getStatus() != null
+                    && p.getStatus().getPodIP() != null
+                    && p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getMetadata().getName())
+        .collect(Collectors.toSet());
   }
 }

@@ -21,7 +21,9 @@ class BillingTest {
 
   @Test
   void roundsToACoarserGranularity() {
-    Billing hundred = new Billing(100, true, Billing.AWS.pricePerGbSecond(), Billing.AWS.pricePerMillionRequests());
+    Billing hundred =
+        new Billing(
+            100, true, Billing.AWS.pricePerGbSecond(), Billing.AWS.pricePerMillionRequests());
     assertThat(hundred.billedMillis(1000, 0)).isEqualTo(100);
     assertThat(hundred.billedMillis(100_000, 0)).isEqualTo(100);
     assertThat(hundred.billedMillis(100_001, 0)).isEqualTo(200);
@@ -30,7 +32,9 @@ class BillingTest {
   @Test
   void billsInitOnColdStartsUnlessTurnedOff() {
     assertThat(aws.billedMillis(2_400, 125_300)).isEqualTo(128);
-    Billing noInit = new Billing(1, false, Billing.AWS.pricePerGbSecond(), Billing.AWS.pricePerMillionRequests());
+    Billing noInit =
+        new Billing(
+            1, false, Billing.AWS.pricePerGbSecond(), Billing.AWS.pricePerMillionRequests());
     assertThat(noInit.billedMillis(2_400, 125_300)).isEqualTo(3);
   }
 
@@ -42,7 +46,10 @@ class BillingTest {
     }
     assertThat(Billing.gbSeconds(usage.megabyteMillis())).isEqualByComparingTo("125");
     assertThat(aws.cost(usage.megabyteMillis(), usage.invocations()))
-        .isEqualByComparingTo(new BigDecimal("125").multiply(new BigDecimal("0.0000166667")).add(new BigDecimal("0.20")));
+        .isEqualByComparingTo(
+            new BigDecimal("125")
+                .multiply(new BigDecimal("0.0000166667"))
+                .add(new BigDecimal("0.20")));
   }
 
   @Test
@@ -55,8 +62,10 @@ class BillingTest {
   @Test
   void overflowFailsInsteadOfWrapping() {
     Usage nearlyFull = new Usage(Long.MAX_VALUE, 0, 0, 0, 0, Instant.EPOCH);
-    assertThatThrownBy(() -> nearlyFull.plus(1, 0, 0, 0, 0)).isInstanceOf(ArithmeticException.class);
-    assertThatThrownBy(() -> Billing.megabyteMillis(10240, Long.MAX_VALUE / 1000)).isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> nearlyFull.plus(1, 0, 0, 0, 0))
+        .isInstanceOf(ArithmeticException.class);
+    assertThatThrownBy(() -> Billing.megabyteMillis(10240, Long.MAX_VALUE / 1000))
+        .isInstanceOf(ArithmeticException.class);
   }
 
   @Test

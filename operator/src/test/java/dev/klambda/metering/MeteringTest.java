@@ -22,10 +22,13 @@ class MeteringTest {
   private final PrometheusMetrics metrics = new PrometheusMetrics();
 
   private static InvocationResult answered(long durationMicros, long initMicros) {
-    return new InvocationResult(Outcome.SUCCESS, new byte[0], null, null, durationMicros, initMicros);
+    return new InvocationResult(
+        Outcome.SUCCESS, new byte[0], null, null, durationMicros, initMicros);
   }
 
-  /** 2.4 ms at the answer, 300.5 ms in all (it worked on after answering): 301 ms, as its REPORT. */
+  /**
+   * 2.4 ms at the answer, 300.5 ms in all (it worked on after answering): 301 ms, as its REPORT.
+   */
   @Test
   void anInvocationAnsweredEarlyIsBilledForItsWholePhaseOnceItSettles() {
     Metering metering = new Metering(Billing.AWS, ledger, metrics);
@@ -38,7 +41,8 @@ class MeteringTest {
     assertThat(usage.invocations()).as("still one invocation").isEqualTo(1);
     assertThat(usage.billedMillis()).isEqualTo(301);
     assertThat(usage.megabyteMillis()).isEqualTo(301L * function.memoryMB());
-    assertThat(metrics.scrape()).containsPattern("klambda_billed_duration_seconds_total\\{[^}]*\\} 0\\.301\\b");
+    assertThat(metrics.scrape())
+        .containsPattern("klambda_billed_duration_seconds_total\\{[^}]*\\} 0\\.301\\b");
   }
 
   /** The rounding is the whole phase's, Init included, at the configured granularity. */
@@ -48,7 +52,8 @@ class MeteringTest {
     Metering metering = new Metering(hundreds, ledger, metrics);
     metering.completed(function, answered(40_000, 30_000), 0); // 70 ms: 100
     metering.settled(function, new Settlement("r1", 40_000, 80_000, 30_000)); // 110 ms: 200
-    metering.settled(function, new Settlement("r2", 40_000, 50_000, 30_000)); // 80 ms: still 100, nothing more
+    metering.settled(
+        function, new Settlement("r2", 40_000, 50_000, 30_000)); // 80 ms: still 100, nothing more
 
     assertThat(ledger.totals().get(function.key()).billedMillis()).isEqualTo(200);
   }

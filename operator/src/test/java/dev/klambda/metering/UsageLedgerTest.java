@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
@@ -29,10 +29,11 @@ class UsageLedgerTest {
   @Test
   void rollUpsAddOnlyWhatIsNewSoReplicasAddUp() {
     Map<String, Usage> stored = new java.util.concurrent.ConcurrentHashMap<>();
-    UsageStore store = more -> {
-      more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
-      return more.keySet();
-    };
+    UsageStore store =
+        more -> {
+          more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
+          return more.keySet();
+        };
     UsageLedger other = new UsageLedger(Clock.fixed(T0.plusSeconds(5), ZoneOffset.UTC));
     UsageRollup here = new UsageRollup(ledger, store, java.time.Duration.ofHours(1));
     UsageRollup there = new UsageRollup(other, store, java.time.Duration.ofHours(1));
@@ -54,14 +55,16 @@ class UsageLedgerTest {
   @Test
   void usageNotWrittenIsAddedLater() {
     Map<String, Usage> stored = new java.util.HashMap<>();
-    java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean(true);
-    UsageStore store = more -> {
-      if (down.get()) {
-        return java.util.Set.of();
-      }
-      more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
-      return more.keySet();
-    };
+    java.util.concurrent.atomic.AtomicBoolean down =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    UsageStore store =
+        more -> {
+          if (down.get()) {
+            return java.util.Set.of();
+          }
+          more.forEach((key, usage) -> stored.merge(key, usage, Usage::plus));
+          return more.keySet();
+        };
     UsageRollup rollup = new UsageRollup(ledger, store, java.time.Duration.ofHours(1));
     ledger.invoked("default/f", false, 5, 640);
     assertThat(rollup.rollUp()).isZero();
@@ -79,14 +82,16 @@ class UsageLedgerTest {
         pool.submit(() -> ledger.invoked("default/g", false, 1, 128));
       }
     }
-    assertThat(ledger.totals().get("default/g")).isEqualTo(new Usage(100_000, 0, 0, 100_000, 12_800_000, T0));
+    assertThat(ledger.totals().get("default/g"))
+        .isEqualTo(new Usage(100_000, 0, 0, 100_000, 12_800_000, T0));
   }
 
   @Test
   void theLocalLedgerFileSurvivesAProcess(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("usage.json");
     ledger.invoked("default/f", false, 3, 384);
-    new UsageRollup(ledger, new FileUsageStore(file, Billing.AWS), java.time.Duration.ofHours(1)).close();
+    new UsageRollup(ledger, new FileUsageStore(file, Billing.AWS), java.time.Duration.ofHours(1))
+        .close();
 
     UsageLedger next = new UsageLedger(Clock.systemUTC());
     FileUsageStore store = new FileUsageStore(file, Billing.AWS);
@@ -94,6 +99,7 @@ class UsageLedgerTest {
     next.invoked("default/f", false, 2, 256);
     new UsageRollup(next, store, java.time.Duration.ofHours(1)).close();
 
-    assertThat(new FileUsageStore(file, Billing.AWS).load().get("default/f")).isEqualTo(new Usage(2, 0, 0, 5, 640, T0));
+    assertThat(new FileUsageStore(file, Billing.AWS).load().get("default/f"))
+        .isEqualTo(new Usage(2, 0, 0, 5, 640, T0));
   }
 }

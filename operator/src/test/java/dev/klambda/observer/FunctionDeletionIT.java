@@ -9,8 +9,8 @@ import dev.klambda.GatewayMode;
 import dev.klambda.api.Function;
 import dev.klambda.environments.CodeConfigMap;
 import dev.klambda.function.FunctionValidator;
-import dev.klambda.routing.FunctionRouter;
 import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.routing.FunctionRouter;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
 import dev.klambda.testing.MockCluster;
@@ -40,8 +40,12 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  */
 class FunctionDeletionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Answers at once, or, for a payload with "hold", once the file {@code $RELEASE} exists. */
-  private static final String HOLDING_ECHO = bashRuntime("", """
+  private static final String HOLDING_ECHO =
+      bashRuntime(
+          "",
+          """
         case "$2" in *hold*) while [ ! -e "$RELEASE" ]; do sleep 0.05; done;; esac
         respond "$1" "$2"
       """);
@@ -73,12 +77,25 @@ class FunctionDeletionIT {
   @Test
   void theGatewayStopsTheEnvironmentsOfADeletedFunction() throws Exception {
     Path release = dir.resolve("release");
-    Function function = JSON.convertValue(Manifests.provided("doomed", HOLDING_ECHO,
-        Map.of("timeoutSeconds", 300, "environment", Map.of("variables", Map.of("RELEASE", release.toString())))),
-        Function.class);
+    Function function =
+        JSON.convertValue(
+            Manifests.provided(
+                "doomed",
+                HOLDING_ECHO,
+                Map.of(
+                    "timeoutSeconds",
+                    300,
+                    "environment",
+                    Map.of("variables", Map.of("RELEASE", release.toString())))),
+            Function.class);
     // the inline code's ConfigMap, which the operator's dependent would write
-    client.resource(CodeConfigMap.build("default", "doomed",
-        FunctionValidator.inlineFiles(function.getSpec().getCode().getInline()))).create();
+    client
+        .resource(
+            CodeConfigMap.build(
+                "default",
+                "doomed",
+                FunctionValidator.inlineFiles(function.getSpec().getCode().getInline())))
+        .create();
     client.resource(function).inNamespace("default").create();
     await().atMost(Duration.ofSeconds(30)).until(() -> router() != null);
 
@@ -103,23 +120,34 @@ class FunctionDeletionIT {
    */
   private static <T> CompletableFuture<T> inBackground(Supplier<T> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().name("held-invocation").start(() -> {
-      try {
-        result.complete(call.get());
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .name("held-invocation")
+        .start(
+            () -> {
+              try {
+                result.complete(call.get());
+              } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+              }
+            });
     return result;
   }
 
   private FunctionRouter router() {
-    return gateway.registry().routers().stream().filter(r -> r.function().name().equals("doomed"))
-        .findFirst().orElse(null);
+    return gateway.registry().routers().stream()
+        .filter(r -> r.function().name().equals("doomed"))
+        .findFirst()
+        .orElse(null);
   }
 
   private List<Pod> pods() {
-    return client.pods().inNamespace("default").withLabel("klambda.dev/function", "doomed").list().getItems();
+    return client
+        .pods()
+        .inNamespace("default")
+        .withLabel("klambda.dev/function", "doomed")
+        .list()
+        .getItems();
   }
 
   private InvokeResponse invoke(String payload) {

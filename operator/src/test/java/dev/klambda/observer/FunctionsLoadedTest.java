@@ -14,16 +14,21 @@ class FunctionsLoadedTest {
   private final List<Function> existing = new ArrayList<>();
   private final AtomicLong now = new AtomicLong();
   private boolean apiServerDown;
-  private final FunctionsLoaded loaded = new FunctionsLoaded(() -> {
-    if (apiServerDown) {
-      throw new IllegalStateException("connection refused");
-    }
-    return List.copyOf(existing);
-  }, Duration.ofSeconds(30), now::get);
+  private final FunctionsLoaded loaded =
+      new FunctionsLoaded(
+          () -> {
+            if (apiServerDown) {
+              throw new IllegalStateException("connection refused");
+            }
+            return List.copyOf(existing);
+          },
+          Duration.ofSeconds(30),
+          now::get);
 
   private static Function function(String uid) {
     Function function = new Function();
-    function.setMetadata(new ObjectMetaBuilder().withNamespace("default").withName("f-" + uid).withUid(uid).build());
+    function.setMetadata(
+        new ObjectMetaBuilder().withNamespace("default").withName("f-" + uid).withUid(uid).build());
     return function;
   }
 
@@ -47,7 +52,9 @@ class FunctionsLoadedTest {
 
     existing.add(function("created-later"));
     apiServerDown = true;
-    assertThat(loaded.loaded()).as("a later Function or an outage does not take readiness back").isTrue();
+    assertThat(loaded.loaded())
+        .as("a later Function or an outage does not take readiness back")
+        .isTrue();
   }
 
   @Test

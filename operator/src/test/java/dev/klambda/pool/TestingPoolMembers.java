@@ -13,15 +13,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Environments and pool members that exist only as objects: records what was started, claimed
- * (by which function) and discarded; member starts fail while {@link #memberFailure} is set.
+ * Environments and pool members that exist only as objects: records what was started, claimed (by
+ * which function) and discarded; member starts fail while {@link #memberFailure} is set.
  */
 final class TestingPoolMembers implements EnvironmentManager, PoolMembers {
   final List<PoolMember> startedMembers = new CopyOnWriteArrayList<>();
   final List<PoolMember> discarded = new CopyOnWriteArrayList<>();
   final List<Environment> ownStarts = new CopyOnWriteArrayList<>();
+
   /** Who claimed each member, by member id: a second entry would be a second tenant. */
   final Map<String, List<String>> claims = new ConcurrentHashMap<>();
+
   final AtomicInteger memberStartAttempts = new AtomicInteger();
   volatile RuntimeException memberFailure;
   volatile boolean claimsFail;
@@ -33,8 +35,13 @@ final class TestingPoolMembers implements EnvironmentManager, PoolMembers {
     if (memberFailure != null) {
       return CompletableFuture.failedFuture(memberFailure);
     }
-    PoolMember member = new PoolMember("member-" + ids.incrementAndGet(), pool,
-        URI.create("http://127.0.0.1:9000"), new CompletableFuture<>(), null);
+    PoolMember member =
+        new PoolMember(
+            "member-" + ids.incrementAndGet(),
+            pool,
+            URI.create("http://127.0.0.1:9000"),
+            new CompletableFuture<>(),
+            null);
     startedMembers.add(member);
     return CompletableFuture.completedFuture(member);
   }
@@ -58,8 +65,12 @@ final class TestingPoolMembers implements EnvironmentManager, PoolMembers {
 
   @Override
   public CompletableFuture<Environment> start(FunctionConfig function, boolean provisioned) {
-    Environment environment = new Environment("own-" + ids.incrementAndGet(), function,
-        URI.create("http://127.0.0.1:9000"), new CompletableFuture<>());
+    Environment environment =
+        new Environment(
+            "own-" + ids.incrementAndGet(),
+            function,
+            URI.create("http://127.0.0.1:9000"),
+            new CompletableFuture<>());
     ownStarts.add(environment);
     return CompletableFuture.completedFuture(environment);
   }

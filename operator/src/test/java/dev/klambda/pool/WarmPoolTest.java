@@ -55,7 +55,8 @@ class WarmPoolTest {
 
   @Test
   void aMemberServesOneFunctionForItsWholeLife() {
-    manager = new PooledEnvironmentManager(members, List.of(new PoolSpec("default", "provided", 128, 1)));
+    manager =
+        new PooledEnvironmentManager(members, List.of(new PoolSpec("default", "provided", 128, 1)));
     manager.pool().start();
 
     Environment first = manager.start(function("a", 128, "provided"), false).join();
@@ -108,14 +109,15 @@ class WarmPoolTest {
   @Test
   void aMemberThatCannotStartIsTriedAgainLater() {
     members.memberFailure = new IllegalStateException("no image");
-    manager = new PooledEnvironmentManager(members, List.of(new PoolSpec("default", "provided", 128, 1)));
+    manager =
+        new PooledEnvironmentManager(members, List.of(new PoolSpec("default", "provided", 128, 1)));
     manager.pool().start();
     assertThat(members.memberStartAttempts).hasValue(1);
     members.memberFailure = null;
 
     await().atMost(Duration.ofSeconds(10)).until(() -> members.startedMembers.size() == 1);
-    assertThat(manager.pool().counts()).containsExactly(
-        new WarmPool.Counts(new PoolSpec("default", "provided", 128, 1), 1, 0));
+    assertThat(manager.pool().counts())
+        .containsExactly(new WarmPool.Counts(new PoolSpec("default", "provided", 128, 1), 1, 0));
   }
 
   @Test
@@ -131,41 +133,100 @@ class WarmPoolTest {
 
   @Test
   void poolsAreParsedWithTheirNamespaceOrTheDefaultOne() {
-    assertThat(PoolSpec.parseAll("--warm-pool", "provided/128=2, team-b/java21/256=1", "default",
-        SizingPolicy.DEFAULT)).containsExactly(
-        new PoolSpec("default", "provided", 128, 2), new PoolSpec("team-b", "java21", 256, 1));
+    assertThat(
+            PoolSpec.parseAll(
+                "--warm-pool",
+                "provided/128=2, team-b/java21/256=1",
+                "default",
+                SizingPolicy.DEFAULT))
+        .containsExactly(
+            new PoolSpec("default", "provided", 128, 2), new PoolSpec("team-b", "java21", 256, 1));
     assertThat(PoolSpec.parseAll("--warm-pool", "", "default", SizingPolicy.DEFAULT)).isEmpty();
   }
 
   @Test
   void aBadPoolNamesTheOptionAndTheRule() {
-    assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided=2", "default", SizingPolicy.DEFAULT))
-        .hasMessage("--warm-pool: 'provided=2' must be [NAMESPACE/]RUNTIME/MEMORY_MB=SIZE, e.g. provided/128=2");
-    assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "nodejs/128=2", "default", SizingPolicy.DEFAULT))
-        .hasMessage("--warm-pool: runtime 'nodejs' must be one of [java21, nodejs22.x, provided, python3.11]");
-    assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided/100=2", "default", SizingPolicy.DEFAULT))
+    assertThatThrownBy(
+            () -> PoolSpec.parseAll("--warm-pool", "provided=2", "default", SizingPolicy.DEFAULT))
+        .hasMessage(
+            "--warm-pool: 'provided=2' must be [NAMESPACE/]RUNTIME/MEMORY_MB=SIZE, e.g. provided/128=2");
+    assertThatThrownBy(
+            () -> PoolSpec.parseAll("--warm-pool", "nodejs/128=2", "default", SizingPolicy.DEFAULT))
+        .hasMessage(
+            "--warm-pool: runtime 'nodejs' must be one of [java21, nodejs22.x, provided, python3.11]");
+    assertThatThrownBy(
+            () ->
+                PoolSpec.parseAll("--warm-pool", "provided/100=2", "default", SizingPolicy.DEFAULT))
         .hasMessageStartingWith("--warm-pool: MEMORY_MB must be between 128 and");
-    assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided/128=0", "default", SizingPolicy.DEFAULT))
+    assertThatThrownBy(
+            () ->
+                PoolSpec.parseAll("--warm-pool", "provided/128=0", "default", SizingPolicy.DEFAULT))
         .hasMessage("--warm-pool: SIZE must be from 1 to 100 (got '0')");
-    assertThatThrownBy(() -> PoolSpec.parseAll("--warm-pool", "provided/128=1,default/provided/128=2", "default",
-        SizingPolicy.DEFAULT)).hasMessage("--warm-pool: default/provided-128 is given twice");
+    assertThatThrownBy(
+            () ->
+                PoolSpec.parseAll(
+                    "--warm-pool",
+                    "provided/128=1,default/provided/128=2",
+                    "default",
+                    SizingPolicy.DEFAULT))
+        .hasMessage("--warm-pool: default/provided-128 is given twice");
   }
 
   private static FunctionConfig function(String name, int memoryMB, String runtime) {
-    return new FunctionConfig("default", name, "uid-" + name, 1, runtime, "",
-        new CodeSource.Inline(Map.of("bootstrap", "#!/bin/bash\n".getBytes(StandardCharsets.UTF_8))), memoryMB,
-        Duration.ofSeconds(3), Duration.ofSeconds(10), Map.of(), null, 0, Duration.ofMinutes(5), null);
+    return new FunctionConfig(
+        "default",
+        name,
+        "uid-" + name,
+        1,
+        runtime,
+        "",
+        new CodeSource.Inline(
+            Map.of("bootstrap", "#!/bin/bash\n".getBytes(StandardCharsets.UTF_8))),
+        memoryMB,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(10),
+        Map.of(),
+        null,
+        0,
+        Duration.ofMinutes(5),
+        null);
   }
 
   private static FunctionConfig inNamespace(String namespace, FunctionConfig f) {
-    return new FunctionConfig(namespace, f.name(), f.uid(), f.generation(), f.runtime(), f.handler(), f.code(),
-        f.memoryMB(), f.timeout(), f.initTimeout(), f.variables(), f.reservedConcurrency(),
-        f.provisionedConcurrency(), f.idleTimeout(), f.url());
+    return new FunctionConfig(
+        namespace,
+        f.name(),
+        f.uid(),
+        f.generation(),
+        f.runtime(),
+        f.handler(),
+        f.code(),
+        f.memoryMB(),
+        f.timeout(),
+        f.initTimeout(),
+        f.variables(),
+        f.reservedConcurrency(),
+        f.provisionedConcurrency(),
+        f.idleTimeout(),
+        f.url());
   }
 
   private static FunctionConfig fromImage(FunctionConfig f) {
-    return new FunctionConfig(f.namespace(), f.name(), f.uid(), f.generation(), f.runtime(), f.handler(),
-        new CodeSource.FromImage("example/echo:1"), f.memoryMB(), f.timeout(), f.initTimeout(), f.variables(),
-        f.reservedConcurrency(), f.provisionedConcurrency(), f.idleTimeout(), f.url());
+    return new FunctionConfig(
+        f.namespace(),
+        f.name(),
+        f.uid(),
+        f.generation(),
+        f.runtime(),
+        f.handler(),
+        new CodeSource.FromImage("example/echo:1"),
+        f.memoryMB(),
+        f.timeout(),
+        f.initTimeout(),
+        f.variables(),
+        f.reservedConcurrency(),
+        f.provisionedConcurrency(),
+        f.idleTimeout(),
+        f.url());
   }
 }

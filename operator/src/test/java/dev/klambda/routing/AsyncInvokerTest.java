@@ -10,8 +10,8 @@ import dev.klambda.destinations.RecordSender;
 import dev.klambda.destinations.RecordSenders;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.environments.InvocationResult.Outcome;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.InvocationResult.Outcome;
 import dev.klambda.function.Destination;
 import dev.klambda.function.EventInvokeConfig;
 import dev.klambda.function.FunctionConfig;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class AsyncInvokerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Destination.ToQueue QUEUE = new Destination.ToQueue("http://q/1/records", null, null, null);
+  private static final Destination.ToQueue QUEUE =
+      new Destination.ToQueue("http://q/1/records", null, null, null);
 
   private final TestingEnvironmentManager manager = new TestingEnvironmentManager();
 
@@ -64,7 +65,9 @@ class AsyncInvokerTest {
     }
   }
 
-  /** Records what each destination was sent; fails the first {@code failures} sends when told to. */
+  /**
+   * Records what each destination was sent; fails the first {@code failures} sends when told to.
+   */
   private static final class TestingSenders implements RecordSenders {
     record Sent(String namespace, Destination destination, JsonNode record) {}
 
@@ -109,19 +112,32 @@ class AsyncInvokerTest {
     return invoker(environments, Duration.ofMinutes(5), Duration.ofSeconds(5), functions);
   }
 
-  private AsyncInvoker invoker(EnvironmentInvoker environments, Duration maxEventAge, Duration queueTimeout,
+  private AsyncInvoker invoker(
+      EnvironmentInvoker environments,
+      Duration maxEventAge,
+      Duration queueTimeout,
       FunctionConfig... functions) {
-    registry = new FunctionRegistry(manager, environments, InvocationObserver.NONE, "default", "us-east-1", 10);
+    registry =
+        new FunctionRegistry(
+            manager, environments, InvocationObserver.NONE, "default", "us-east-1", 10);
     for (FunctionConfig function : functions) {
       registry.deploy(function);
     }
-    return new AsyncInvoker(registry, counts, journal, Duration.ZERO, maxEventAge, queueTimeout, senders,
+    return new AsyncInvoker(
+        registry,
+        counts,
+        journal,
+        Duration.ZERO,
+        maxEventAge,
+        queueTimeout,
+        senders,
         Duration.ZERO);
   }
 
   /** The function "f" with these destinations and retries. */
   private static FunctionConfig f(int retries, Destination onSuccess, Destination onFailure) {
-    return TestFunctions.withEvents(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+    return TestFunctions.withEvents(
+        TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
         new EventInvokeConfig(retries, Duration.ofMinutes(1), onSuccess, onFailure));
   }
 
@@ -138,7 +154,8 @@ class AsyncInvokerTest {
   }
 
   private static InvocationResult result(Outcome outcome) {
-    return new InvocationResult(outcome, "{}".getBytes(), outcome == Outcome.SUCCESS ? null : "Boom", null, 1, 0);
+    return new InvocationResult(
+        outcome, "{}".getBytes(), outcome == Outcome.SUCCESS ? null : "Boom", null, 1, 0);
   }
 
   @AfterEach
@@ -151,10 +168,12 @@ class AsyncInvokerTest {
   @Test
   void anEventIsKeptBeforeItIsAcceptedAndForgottenOnceItRan() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    AsyncInvoker async = invoker((environment, request) -> {
-      release.await();
-      return result(Outcome.SUCCESS);
-    });
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              release.await();
+              return result(Outcome.SUCCESS);
+            });
 
     async.submit("default/f", event("e1"));
 
@@ -167,10 +186,12 @@ class AsyncInvokerTest {
   @Test
   void anEventThatCannotBeKeptIsNotAccepted() {
     AtomicInteger invoked = new AtomicInteger();
-    AsyncInvoker async = invoker((environment, request) -> {
-      invoked.incrementAndGet();
-      return result(Outcome.SUCCESS);
-    });
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              invoked.incrementAndGet();
+              return result(Outcome.SUCCESS);
+            });
     journal.refuse = true;
 
     assertThatThrownBy(() -> async.submit("default/f", event("e1")))
@@ -182,10 +203,12 @@ class AsyncInvokerTest {
   @Test
   void anEventDroppedAfterItsRetriesIsDoneWith() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
-    AsyncInvoker async = invoker((environment, request) -> {
-      attempts.incrementAndGet();
-      return result(Outcome.ERROR);
-    });
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              attempts.incrementAndGet();
+              return result(Outcome.ERROR);
+            });
 
     async.submit("default/f", event("e1"));
 
@@ -196,10 +219,13 @@ class AsyncInvokerTest {
   @Test
   void aFunctionsAsyncInvokeConfigSetsItsRetries() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
-    AsyncInvoker async = invoker((environment, request) -> {
-      attempts.incrementAndGet();
-      return result(Outcome.ERROR);
-    }, f(0, null, null));
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              attempts.incrementAndGet();
+              return result(Outcome.ERROR);
+            },
+            f(0, null, null));
 
     async.submit("default/f", event("e1"));
 
@@ -209,8 +235,12 @@ class AsyncInvokerTest {
 
   @Test
   void anEventThatSucceededSendsItsRecordToOnSuccessBeforeItIsDoneWith() throws Exception {
-    AsyncInvoker async = invoker((environment, request) -> new InvocationResult(Outcome.SUCCESS,
-        "{\"answer\":42}".getBytes(), null, null, 1, 0), f(2, QUEUE, null));
+    AsyncInvoker async =
+        invoker(
+            (environment, request) ->
+                new InvocationResult(
+                    Outcome.SUCCESS, "{\"answer\":42}".getBytes(), null, null, 1, 0),
+            f(2, QUEUE, null));
 
     async.submit("default/f", new InvocationRequest("e1", "{\"order\":7}".getBytes(), null, false));
 
@@ -232,14 +262,17 @@ class AsyncInvokerTest {
 
   @Test
   void anEventWhoseRetriesAreExhaustedSendsItsRecordToOnFailure() throws Exception {
-    AsyncInvoker async = invoker((environment, request) -> result(Outcome.ERROR), f(1, null, QUEUE));
+    AsyncInvoker async =
+        invoker((environment, request) -> result(Outcome.ERROR), f(1, null, QUEUE));
 
     async.submit("default/f", event("e1"));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.equals(List.of("e1")));
     JsonNode record = senders.sent.getFirst().record();
     assertThat(record.at("/requestContext/condition").asText()).isEqualTo("RetriesExhausted");
-    assertThat(record.at("/requestContext/approximateInvokeCount").asInt()).as("one attempt, one retry").isEqualTo(2);
+    assertThat(record.at("/requestContext/approximateInvokeCount").asInt())
+        .as("one attempt, one retry")
+        .isEqualTo(2);
     assertThat(record.at("/responseContext/statusCode").asInt()).isEqualTo(200);
     assertThat(record.at("/responseContext/functionError").asText()).isEqualTo("Unhandled");
     assertThat(counts.records).containsExactly("default/f onFailure sent");
@@ -247,42 +280,58 @@ class AsyncInvokerTest {
 
   @Test
   void anEventOlderThanItsMaximumAgeSendsItsRecordToOnFailure() throws Exception {
-    FunctionConfig throttled = TestFunctions.withEvents(TestFunctions.config("f", 0, 0, Duration.ofMinutes(5)),
-        new EventInvokeConfig(2, Duration.ofMinutes(1), null, QUEUE));
-    AsyncInvoker async = invoker((environment, request) -> result(Outcome.SUCCESS), Duration.ofMillis(200),
-        Duration.ofMillis(50), throttled);
+    FunctionConfig throttled =
+        TestFunctions.withEvents(
+            TestFunctions.config("f", 0, 0, Duration.ofMinutes(5)),
+            new EventInvokeConfig(2, Duration.ofMinutes(1), null, QUEUE));
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> result(Outcome.SUCCESS),
+            Duration.ofMillis(200),
+            Duration.ofMillis(50),
+            throttled);
 
     async.submit("default/f", event("e1"));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.equals(List.of("e1")));
     JsonNode record = senders.sent.getFirst().record();
     assertThat(record.at("/requestContext/condition").asText()).isEqualTo("EventAgeExceeded");
-    assertThat(record.at("/requestContext/approximateInvokeCount").asInt()).as("throttled: never ran").isZero();
+    assertThat(record.at("/requestContext/approximateInvokeCount").asInt())
+        .as("throttled: never ran")
+        .isZero();
     assertThat(record.has("responsePayload")).isFalse();
   }
 
   @Test
   void aFunctionDestinationGetsTheRecordAsAnEventOfItsOwn() throws Exception {
     List<String> audited = new CopyOnWriteArrayList<>();
-    AsyncInvoker async = invoker((environment, request) -> {
-      if (environment.function().name().equals("audit")) {
-        audited.add(new String(request.payload()));
-      }
-      return result(Outcome.SUCCESS);
-    }, f(2, new Destination.ToFunction("audit"), null), TestFunctions.config("audit", null, 0, Duration.ofMinutes(5)));
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              if (environment.function().name().equals("audit")) {
+                audited.add(new String(request.payload()));
+              }
+              return result(Outcome.SUCCESS);
+            },
+            f(2, new Destination.ToFunction("audit"), null),
+            TestFunctions.config("audit", null, 0, Duration.ofMinutes(5)));
 
     async.submit("default/f", event("e1"));
 
     await().atMost(Duration.ofSeconds(5)).until(() -> audited.size() == 1);
     assertThat(json(audited.getFirst()).at("/requestContext/requestId").asText()).isEqualTo("e1");
     await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.size() == 2);
-    assertThat(journal.kept).as("the record is an Event of its own, kept as every Event is").hasSize(2)
-        .first().isEqualTo("e1");
+    assertThat(journal.kept)
+        .as("the record is an Event of its own, kept as every Event is")
+        .hasSize(2)
+        .first()
+        .isEqualTo("e1");
   }
 
   @Test
   void aRecordThatCannotBeSentIsTriedAgainThenCountedAndTheEventIsDoneWith() throws Exception {
-    AsyncInvoker async = invoker((environment, request) -> result(Outcome.SUCCESS), f(2, QUEUE, null));
+    AsyncInvoker async =
+        invoker((environment, request) -> result(Outcome.SUCCESS), f(2, QUEUE, null));
     senders.failures.set(1);
 
     async.submit("default/f", event("e1"));
@@ -295,13 +344,16 @@ class AsyncInvokerTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> journal.done.equals(List.of("e1", "e2")));
     assertThat(senders.sent).hasSize(1);
-    assertThat(counts.records).containsExactly("default/f onSuccess sent", "default/f onSuccess failed");
+    assertThat(counts.records)
+        .containsExactly("default/f onSuccess sent", "default/f onSuccess failed");
   }
 
   @Test
   void aMissingFunctionDestinationFailsTheSend() throws Exception {
-    AsyncInvoker async = invoker((environment, request) -> result(Outcome.SUCCESS),
-        f(2, new Destination.ToFunction("nobody"), null));
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> result(Outcome.SUCCESS),
+            f(2, new Destination.ToFunction("nobody"), null));
 
     async.submit("default/f", event("e1"));
 
@@ -313,11 +365,13 @@ class AsyncInvokerTest {
   @Test
   void anEventAbandonedWhenItsReplicaDiesIsLeftToItsCopy() throws Exception {
     CountDownLatch running = new CountDownLatch(1);
-    AsyncInvoker async = invoker((environment, request) -> {
-      running.countDown();
-      new CountDownLatch(1).await(); // until interrupted
-      return result(Outcome.SUCCESS);
-    });
+    AsyncInvoker async =
+        invoker(
+            (environment, request) -> {
+              running.countDown();
+              new CountDownLatch(1).await(); // until interrupted
+              return result(Outcome.SUCCESS);
+            });
     async.submit("default/f", event("e1"));
     running.await();
 

@@ -8,8 +8,8 @@ import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
-import dev.klambda.environments.InvocationResult.Outcome;
 import dev.klambda.environments.InvocationResult;
+import dev.klambda.environments.InvocationResult.Outcome;
 import dev.klambda.function.FunctionConfig;
 import dev.klambda.function.TestFunctions;
 import java.time.Duration;
@@ -46,7 +46,8 @@ class FunctionRouterTest {
     return router(function, invoker, 1000);
   }
 
-  private FunctionRouter router(FunctionConfig function, EnvironmentInvoker invoker, int accountLimit) {
+  private FunctionRouter router(
+      FunctionConfig function, EnvironmentInvoker invoker, int accountLimit) {
     return new FunctionRouter(function, manager, invoker, InvocationObserver.NONE, accountLimit);
   }
 
@@ -58,8 +59,10 @@ class FunctionRouterTest {
   @Test
   void aBurstWaitingForItsColdStartsIsNotThrottledAtTheQueueDeadline() throws Exception {
     manager.startsDone = new CompletableFuture<>();
-    FunctionRouter router = router(TestFunctions.config("f", 5, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", 5, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<InvocationResult>> burst = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
@@ -79,28 +82,39 @@ class FunctionRouterTest {
 
   @Test
   void atTheAccountLimitA429NamesTheAccountLimit() throws Exception {
-    assertThrottledAtTheLimit(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), 1,
-        "ConcurrentInvocationLimitExceeded", false);
+    assertThrottledAtTheLimit(
+        TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+        1,
+        "ConcurrentInvocationLimitExceeded",
+        false);
   }
 
   @Test
   void atItsLimitAFunctionThrottlesAtOnceAsLambdaDoesNotAtTheQueueDeadline() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = router(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
-      release.await();
-      return result(Outcome.SUCCESS);
-    });
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              release.await();
+              return result(Outcome.SUCCESS);
+            });
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofMinutes(1))));
+      Future<InvocationResult> first =
+          pool.submit(() -> router.invoke(request(1), in(Duration.ofMinutes(1))));
       while (router.counts().busy() == 0) {
         Thread.sleep(1);
       }
       // a minute of queue time left, and the only environment busy until released below: a
       // queueing router would still be waiting when get() gives up
-      Future<InvocationResult> second = pool.submit(() -> router.invoke(request(2), in(Duration.ofMinutes(1))));
-      assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(ServiceException.class)
-          .satisfies(e -> assertThat(((ServiceException) e.getCause()).reason())
-              .isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded"));
+      Future<InvocationResult> second =
+          pool.submit(() -> router.invoke(request(2), in(Duration.ofMinutes(1))));
+      assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ServiceException.class)
+          .satisfies(
+              e ->
+                  assertThat(((ServiceException) e.getCause()).reason())
+                      .isEqualTo("ReservedFunctionConcurrentInvocationLimitExceeded"));
       release.countDown();
       assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
     }
@@ -109,61 +123,94 @@ class FunctionRouterTest {
   @Test
   void aFunctionThatQueuesAtItsLimitSaysSoItself() throws Exception {
     FunctionConfig plain = TestFunctions.config("f", 1, 0, Duration.ofMinutes(5));
-    FunctionConfig queues = new FunctionConfig(plain.namespace(), plain.name(), plain.uid(), plain.generation(),
-        plain.runtime(), plain.handler(), plain.code(), plain.memoryMB(), plain.timeout(), plain.initTimeout(),
-        plain.variables(), plain.reservedConcurrency(), plain.provisionedConcurrency(), plain.idleTimeout(),
-        plain.url(), true, plain.eventInvokeConfig());
-    assertThrottledAtTheLimit(queues, 1000, "ReservedFunctionConcurrentInvocationLimitExceeded", false);
+    FunctionConfig queues =
+        new FunctionConfig(
+            plain.namespace(),
+            plain.name(),
+            plain.uid(),
+            plain.generation(),
+            plain.runtime(),
+            plain.handler(),
+            plain.code(),
+            plain.memoryMB(),
+            plain.timeout(),
+            plain.initTimeout(),
+            plain.variables(),
+            plain.reservedConcurrency(),
+            plain.provisionedConcurrency(),
+            plain.idleTimeout(),
+            plain.url(),
+            true,
+            plain.eventInvokeConfig());
+    assertThrottledAtTheLimit(
+        queues, 1000, "ReservedFunctionConcurrentInvocationLimitExceeded", false);
   }
 
   /**
-   * One invocation holds the only environment the limit allows; a second one gets 429 (at its
-   * queue deadline, where it queues), with Lambda's reason for that limit.
+   * One invocation holds the only environment the limit allows; a second one gets 429 (at its queue
+   * deadline, where it queues), with Lambda's reason for that limit.
    */
-  private void assertThrottledAtTheLimit(FunctionConfig function, int accountLimit, String reason, boolean queueing)
-      throws Exception {
+  private void assertThrottledAtTheLimit(
+      FunctionConfig function, int accountLimit, String reason, boolean queueing) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    EnvironmentInvoker held = (env, req) -> {
-      release.await();
-      return result(Outcome.SUCCESS);
-    };
-    FunctionRouter router = queueing ? queueing(function, held) : router(function, held, accountLimit);
+    EnvironmentInvoker held =
+        (env, req) -> {
+          release.await();
+          return result(Outcome.SUCCESS);
+        };
+    FunctionRouter router =
+        queueing ? queueing(function, held) : router(function, held, accountLimit);
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      Future<InvocationResult> first =
+          pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
       while (router.counts().busy() == 0) {
         Thread.sleep(1);
       }
 
       assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofMillis(50))))
-          .isInstanceOfSatisfying(ServiceException.class, e -> {
-            assertThat(e.status()).isEqualTo(429);
-            assertThat(e.type()).isEqualTo("TooManyRequestsException");
-            assertThat(e.reason()).isEqualTo(reason);
-          });
+          .isInstanceOfSatisfying(
+              ServiceException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(429);
+                assertThat(e.type()).isEqualTo("TooManyRequestsException");
+                assertThat(e.reason()).isEqualTo(reason);
+              });
       release.countDown();
       assertThat(first.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
     }
   }
 
-  /** The agent's connection broke with the invocation on it: Lambda's 500 ServiceException, not a retry. */
+  /**
+   * The agent's connection broke with the invocation on it: Lambda's 500 ServiceException, not a
+   * retry.
+   */
   @Test
   void anEnvironmentLostDuringTheInvocationIsAServiceException() {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
-      throw new java.io.IOException("connection reset");
-    }, 1000);
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              throw new java.io.IOException("connection reset");
+            },
+            1000);
 
     assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
-        .isInstanceOfSatisfying(ServiceException.class, e -> {
-          assertThat(e.status()).isEqualTo(500);
-          assertThat(e.type()).isEqualTo("ServiceException");
-          assertThat(e.getMessage()).startsWith("The execution environment was lost during the invocation: ");
-        });
+        .isInstanceOfSatisfying(
+            ServiceException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(500);
+              assertThat(e.type()).isEqualTo("ServiceException");
+              assertThat(e.getMessage())
+                  .startsWith("The execution environment was lost during the invocation: ");
+            });
   }
 
   @Test
   void reusesTheIdleEnvironment() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
 
     router.invoke(request(1), in(Duration.ofSeconds(5)));
     router.invoke(request(2), in(Duration.ofSeconds(5)));
@@ -176,14 +223,17 @@ class FunctionRouterTest {
   void neverGivesOneEnvironmentTwoInvocationsAndStaysWithinTheLimit() throws Exception {
     Set<Environment> inUse = ConcurrentHashMap.newKeySet();
     AtomicInteger overlaps = new AtomicInteger();
-    FunctionRouter router = queueing(TestFunctions.config("f", 3, 0, Duration.ofMinutes(5)), (env, req) -> {
-      if (!inUse.add(env)) {
-        overlaps.incrementAndGet();
-      }
-      Thread.sleep(2);
-      inUse.remove(env);
-      return result(Outcome.SUCCESS);
-    });
+    FunctionRouter router =
+        queueing(
+            TestFunctions.config("f", 3, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              if (!inUse.add(env)) {
+                overlaps.incrementAndGet();
+              }
+              Thread.sleep(2);
+              inUse.remove(env);
+              return result(Outcome.SUCCESS);
+            });
 
     List<Future<InvocationResult>> results = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -200,26 +250,35 @@ class FunctionRouterTest {
   }
 
   @Test
-  void aQueueingFunctionAnswers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline() throws Exception {
-    assertThrottledAtTheLimit(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), 1000,
-        "ReservedFunctionConcurrentInvocationLimitExceeded", true);
+  void aQueueingFunctionAnswers429WhenNoEnvironmentFreesUpBeforeTheQueueDeadline()
+      throws Exception {
+    assertThrottledAtTheLimit(
+        TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)),
+        1000,
+        "ReservedFunctionConcurrentInvocationLimitExceeded",
+        true);
   }
 
   @Test
   void aWaitingRequestGetsTheEnvironmentThatFreesUp() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    FunctionRouter router = queueing(TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)), (env, req) -> {
-      if (req.requestId().equals("r1")) {
-        release.await();
-      }
-      return result(Outcome.SUCCESS);
-    });
+    FunctionRouter router =
+        queueing(
+            TestFunctions.config("f", 1, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              if (req.requestId().equals("r1")) {
+                release.await();
+              }
+              return result(Outcome.SUCCESS);
+            });
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<InvocationResult> first = pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      Future<InvocationResult> first =
+          pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
       while (router.counts().busy() == 0) {
         Thread.sleep(1);
       }
-      Future<InvocationResult> second = pool.submit(() -> router.invoke(request(2), in(Duration.ofSeconds(5))));
+      Future<InvocationResult> second =
+          pool.submit(() -> router.invoke(request(2), in(Duration.ofSeconds(5))));
       release.countDown();
 
       assertThat(second.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
@@ -230,8 +289,10 @@ class FunctionRouterTest {
 
   @Test
   void reservedConcurrencyZeroThrottlesEverything() {
-    FunctionRouter router = router(TestFunctions.config("f", 0, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", 0, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
 
     assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
         .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.status()).isEqualTo(429));
@@ -240,11 +301,13 @@ class FunctionRouterTest {
 
   @Test
   void stopsIdleEnvironmentsDownToTheProvisionedCount() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 1, Duration.ofSeconds(60)),
-        (env, req) -> {
-          Thread.sleep(20);
-          return result(Outcome.SUCCESS);
-        });
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 1, Duration.ofSeconds(60)),
+            (env, req) -> {
+              Thread.sleep(20);
+              return result(Outcome.SUCCESS);
+            });
     router.ensureProvisioned();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < 3; i++) {
@@ -266,8 +329,10 @@ class FunctionRouterTest {
 
   @Test
   void aFunctionWithoutProvisionedConcurrencyScalesToZero() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofSeconds(1)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofSeconds(1)),
+            (env, req) -> result(Outcome.SUCCESS));
     router.invoke(request(1), in(Duration.ofSeconds(5)));
 
     router.stopIdle(System.nanoTime() + Duration.ofSeconds(2).toNanos());
@@ -278,9 +343,13 @@ class FunctionRouterTest {
 
   @Test
   void aWarmInvocationRunsAtOnceOnTheIdleEnvironmentAndGivesItBack() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
-    assertThat(router.tryInvokeNow(request(1))).as("nothing idle: the caller queues instead").isNull();
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
+    assertThat(router.tryInvokeNow(request(1)))
+        .as("nothing idle: the caller queues instead")
+        .isNull();
     router.invoke(request(1), in(Duration.ofSeconds(5)));
 
     CompletableFuture<InvocationResult> now = router.tryInvokeNow(request(2));
@@ -292,21 +361,27 @@ class FunctionRouterTest {
   }
 
   @Test
-  void aWarmInvocationAnEnvironmentRefusesFailsSoTheCallerQueuesAndTheEnvironmentStops() throws Exception {
+  void aWarmInvocationAnEnvironmentRefusesFailsSoTheCallerQueuesAndTheEnvironmentStops()
+      throws Exception {
     Map<Environment, Boolean> refused = new ConcurrentHashMap<>();
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
-      if (req.requestId().equals("r2")) {
-        refused.put(env, true);
-        throw new EnvironmentUnavailableException("shutting down", null);
-      }
-      return result(Outcome.SUCCESS);
-    });
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              if (req.requestId().equals("r2")) {
+                refused.put(env, true);
+                throw new EnvironmentUnavailableException("shutting down", null);
+              }
+              return result(Outcome.SUCCESS);
+            });
     router.invoke(request(1), in(Duration.ofSeconds(5)));
 
     CompletableFuture<InvocationResult> now = router.tryInvokeNow(request(2));
 
-    assertThatThrownBy(() -> now.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(EnvironmentUnavailableException.class);
-    await().atMost(Duration.ofSeconds(5))
+    assertThatThrownBy(() -> now.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(EnvironmentUnavailableException.class);
+    await()
+        .atMost(Duration.ofSeconds(5))
         .until(() -> manager.stopped.containsAll(refused.keySet()));
     assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
   }
@@ -314,23 +389,29 @@ class FunctionRouterTest {
   @Test
   void anUnavailableEnvironmentIsDroppedAndTheRequestGoesToAnother() throws Exception {
     Map<Environment, Boolean> seen = new ConcurrentHashMap<>();
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)), (env, req) -> {
-      if (seen.isEmpty()) {
-        seen.put(env, true);
-        throw new EnvironmentUnavailableException("shutting down", null);
-      }
-      return result(Outcome.SUCCESS);
-    });
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> {
+              if (seen.isEmpty()) {
+                seen.put(env, true);
+                throw new EnvironmentUnavailableException("shutting down", null);
+              }
+              return result(Outcome.SUCCESS);
+            });
 
-    assertThat(router.invoke(request(1), in(Duration.ofSeconds(5))).outcome()).isEqualTo(Outcome.SUCCESS);
+    assertThat(router.invoke(request(1), in(Duration.ofSeconds(5))).outcome())
+        .isEqualTo(Outcome.SUCCESS);
     assertThat(manager.started).hasSize(2);
     assertThat(manager.stopped).containsExactlyElementsOf(seen.keySet());
   }
 
   @Test
   void anEnvironmentWhoseInitFailedIsNotReused() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.INIT_ERROR));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.INIT_ERROR));
 
     router.invoke(request(1), in(Duration.ofSeconds(5)));
     router.invoke(request(2), in(Duration.ofSeconds(5)));
@@ -342,20 +423,26 @@ class FunctionRouterTest {
   @Test
   void aFailedStartIsAnsweredWithAServiceError() {
     manager.startFailure = new IllegalStateException("no agent jar");
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
 
     assertThatThrownBy(() -> router.invoke(request(1), in(Duration.ofSeconds(5))))
-        .isInstanceOfSatisfying(ServiceException.class, e -> {
-          assertThat(e.status()).isEqualTo(500);
-          assertThat(e.getMessage()).contains("no agent jar");
-        });
+        .isInstanceOfSatisfying(
+            ServiceException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(500);
+              assertThat(e.getMessage()).contains("no agent jar");
+            });
   }
 
   @Test
   void anEnvironmentThatDiedWhileIdleIsReplaced() throws Exception {
-    FunctionRouter router = router(TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
-        (env, req) -> result(Outcome.SUCCESS));
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            (env, req) -> result(Outcome.SUCCESS));
     router.invoke(request(1), in(Duration.ofSeconds(5)));
     manager.started.getFirst().terminated().complete(null);
 

@@ -16,6 +16,7 @@ final class TestingEnvironmentManager implements EnvironmentManager {
   final AtomicInteger provisionedStarts = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
   volatile RuntimeException startFailure;
+
   /** Starts complete when this does: a cold start that takes as long as the test wants. */
   volatile CompletableFuture<Void> startsDone = CompletableFuture.completedFuture(null);
 
@@ -27,8 +28,12 @@ final class TestingEnvironmentManager implements EnvironmentManager {
     if (provisioned) {
       provisionedStarts.incrementAndGet();
     }
-    Environment environment = new Environment("env-" + ids.incrementAndGet(), function,
-        URI.create("http://127.0.0.1:9000"), new CompletableFuture<>());
+    Environment environment =
+        new Environment(
+            "env-" + ids.incrementAndGet(),
+            function,
+            URI.create("http://127.0.0.1:9000"),
+            new CompletableFuture<>());
     started.add(environment);
     return startsDone.thenApplyAsync(done -> environment);
   }

@@ -12,11 +12,11 @@ import java.util.Map;
 
 /**
  * The trivial event-source function of {@code EventSourceBenchmark}: for each record of an SQS or
- * Kafka batch it appends {@code handledAtMs latencyMs id} to the file named by $LATENCY_FILE
- * (id: the SQS body or the Kafka value, which the benchmark makes unique),
- * where latency = now − the record's enqueue time (SQS {@code attributes.SentTimestamp}, Kafka
- * {@code timestamp}; both epoch ms on this machine's clock). One {@code write} per invocation on an
- * O_APPEND file, so environments running in parallel do not interleave lines.
+ * Kafka batch it appends {@code handledAtMs latencyMs id} to the file named by $LATENCY_FILE (id:
+ * the SQS body or the Kafka value, which the benchmark makes unique), where latency = now − the
+ * record's enqueue time (SQS {@code attributes.SentTimestamp}, Kafka {@code timestamp}; both epoch
+ * ms on this machine's clock). One {@code write} per invocation on an O_APPEND file, so
+ * environments running in parallel do not interleave lines.
  */
 public class LatencyRecorder implements RequestHandler<Map<String, Object>, String> {
   private static FileOutputStream out;
@@ -28,14 +28,17 @@ public class LatencyRecorder implements RequestHandler<Map<String, Object>, Stri
     if (event.get("Records") instanceof List<?> records) { // SQS
       for (Object record : records) {
         Map<?, ?> message = (Map<?, ?>) record;
-        long sent = Long.parseLong((String) ((Map<?, ?>) message.get("attributes")).get("SentTimestamp"));
+        long sent =
+            Long.parseLong((String) ((Map<?, ?>) message.get("attributes")).get("SentTimestamp"));
         line(lines, now, sent, (String) message.get("body"));
       }
     } else if (event.get("records") instanceof Map<?, ?> byPartition) { // Kafka
       for (Object partition : byPartition.values()) {
         for (Object record : (List<?>) partition) {
           Map<?, ?> r = (Map<?, ?>) record;
-          String id = new String(Base64.getDecoder().decode((String) r.get("value")), StandardCharsets.UTF_8);
+          String id =
+              new String(
+                  Base64.getDecoder().decode((String) r.get("value")), StandardCharsets.UTF_8);
           line(lines, now, ((Number) r.get("timestamp")).longValue(), id);
         }
       }

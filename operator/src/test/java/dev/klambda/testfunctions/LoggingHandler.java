@@ -6,8 +6,8 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import java.util.Map;
 
 /**
- * Logs as handlers do: two {@code log()} calls without a newline, a message of several lines,
- * and, when asked, an exception (which the runtime interface client logs after posting it).
+ * Logs as handlers do: two {@code log()} calls without a newline, a message of several lines, and,
+ * when asked, an exception (which the runtime interface client logs after posting it).
  */
 public class LoggingHandler implements RequestHandler<Map<String, Object>, String> {
   @Override

@@ -11,7 +11,8 @@ import java.util.Locale;
 /** A stream handler: the payload upper-cased, bytes in and bytes out. */
 public class UpperCaseStreamHandler implements RequestStreamHandler {
   @Override
-  public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+  public void handleRequest(InputStream input, OutputStream output, Context context)
+      throws IOException {
     String text = new String(input.readAllBytes(), StandardCharsets.UTF_8);
     output.write(text.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
   }

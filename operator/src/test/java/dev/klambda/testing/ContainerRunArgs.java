@@ -22,9 +22,13 @@ final class ContainerRunArgs {
    * @param labels {@code key=value} labels to put on the container
    * @param mounts the {@code --mount} options of a volume mount
    */
-  static List<String> of(PodSandbox sandbox, Container container, List<String> labels,
+  static List<String> of(
+      PodSandbox sandbox,
+      Container container,
+      List<String> labels,
       Function<VolumeMount, List<String>> mounts) {
-    List<String> args = new ArrayList<>(List.of("run", "-d", "--name", sandbox.containerName(container)));
+    List<String> args =
+        new ArrayList<>(List.of("run", "-d", "--name", sandbox.containerName(container)));
     labels.forEach(label -> args.addAll(List.of("--label", label)));
     args.addAll(namespaces(sandbox, container));
     args.addAll(security(sandbox.pod().getSpec().getSecurityContext(), container));
@@ -39,7 +43,8 @@ final class ContainerRunArgs {
     }
     // Kubernetes' command replaces the image's ENTRYPOINT (and then drops its CMD), args replace
     // CMD; docker's --entrypoint takes one executable, so the rest of command goes before args
-    List<String> command = list(container.getCommand()).stream().map(c -> PodEnv.expand(c, env)).toList();
+    List<String> command =
+        list(container.getCommand()).stream().map(c -> PodEnv.expand(c, env)).toList();
     if (!command.isEmpty()) {
       args.addAll(List.of("--entrypoint", command.getFirst()));
     }
@@ -58,25 +63,40 @@ final class ContainerRunArgs {
   private static List<String> namespaces(PodSandbox sandbox, Container container) {
     String owner = sandbox.owner();
     if (owner.equals(sandbox.containerName(container))) {
-      return List.of("--network", sandbox.network(), "--ip", sandbox.ip(), "--hostname", sandbox.name(),
-          "--ipc", "shareable");
+      return List.of(
+          "--network",
+          sandbox.network(),
+          "--ip",
+          sandbox.ip(),
+          "--hostname",
+          sandbox.name(),
+          "--ipc",
+          "shareable");
     }
-    List<String> args = new ArrayList<>(List.of("--network", "container:" + owner, "--ipc", "container:" + owner));
+    List<String> args =
+        new ArrayList<>(List.of("--network", "container:" + owner, "--ipc", "container:" + owner));
     if (sandbox.sharesProcessNamespace()) {
       args.addAll(List.of("--pid", "container:" + owner));
     }
     return args;
   }
 
-  /** The container's security context over the Pod's (the container's fields win, as in Kubernetes). */
+  /**
+   * The container's security context over the Pod's (the container's fields win, as in Kubernetes).
+   */
   private static List<String> security(PodSecurityContext pod, Container container) {
-    SecurityContext own = container.getSecurityContext() == null ? new SecurityContext() : container.getSecurityContext();
+    SecurityContext own =
+        container.getSecurityContext() == null
+            ? new SecurityContext()
+            : container.getSecurityContext();
     PodSecurityContext shared = pod == null ? new PodSecurityContext() : pod;
     List<String> args = new ArrayList<>();
     Long user = first(own.getRunAsUser(), shared.getRunAsUser());
     Long group = first(own.getRunAsGroup(), shared.getRunAsGroup());
-    if (Boolean.TRUE.equals(first(own.getRunAsNonRoot(), shared.getRunAsNonRoot())) && Long.valueOf(0).equals(user)) {
-      throw new IllegalArgumentException("container " + container.getName() + ": runAsNonRoot with runAsUser 0");
+    if (Boolean.TRUE.equals(first(own.getRunAsNonRoot(), shared.getRunAsNonRoot()))
+        && Long.valueOf(0).equals(user)) {
+      throw new IllegalArgumentException(
+          "container " + container.getName() + ": runAsNonRoot with runAsUser 0");
     }
     if (user != null) {
       args.addAll(List.of("--user", group == null ? user.toString() : user + ":" + group));
@@ -102,7 +122,8 @@ final class ContainerRunArgs {
       list(capabilities.getDrop()).forEach(c -> args.addAll(List.of("--cap-drop", c)));
       list(capabilities.getAdd()).forEach(c -> args.addAll(List.of("--cap-add", c)));
     }
-    var seccomp = own.getSeccompProfile() != null ? own.getSeccompProfile() : shared.getSeccompProfile();
+    var seccomp =
+        own.getSeccompProfile() != null ? own.getSeccompProfile() : shared.getSeccompProfile();
     // RuntimeDefault is docker's default profile; unset is Unconfined, the kubelet's default
     // (its seccompDefault setting is off unless a cluster turns it on)
     if (seccomp == null || "Unconfined".equals(seccomp.getType())) {

@@ -35,8 +35,20 @@ public final class DockerNetwork implements AutoCloseable {
     String lastError = "";
     for (int third = 0; third < 256; third++) {
       String prefix = "172.28." + third + ".";
-      Docker.Result created = Docker.run(COMMAND_TIMEOUT, null, "docker", "network", "create",
-          "--driver", "bridge", "--subnet", prefix + "0/24", "--label", DockerPod.LABEL + "=network", name);
+      Docker.Result created =
+          Docker.run(
+              COMMAND_TIMEOUT,
+              null,
+              "docker",
+              "network",
+              "create",
+              "--driver",
+              "bridge",
+              "--subnet",
+              prefix + "0/24",
+              "--label",
+              DockerPod.LABEL + "=network",
+              name);
       if (created.exitCode() == 0) {
         LOG.info("docker network {} on {}0/24", name, prefix);
         return new DockerNetwork(name, prefix);

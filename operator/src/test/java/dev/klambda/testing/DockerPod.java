@@ -22,46 +22,59 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a Pod (a fabric8 {@link Pod}, e.g. from EnvironmentPodTemplate) on the local Docker engine
- * the way the kubelet would run it, with the {@code docker} CLI only, so every step can be
- * repeated by hand. Generic over the Pod's spec, not written for one layout:
+ * the way the kubelet would run it, with the {@code docker} CLI only, so every step can be repeated
+ * by hand. Generic over the Pod's spec, not written for one layout:
+ *
  * <ul>
- *   <li>one {@code docker run -d} per container, in the kubelet's order ({@link PodLayout}):
- *       native sidecars first, each holding the next back until its startup probe succeeds
- *       ({@link StartupProbeGate}), then the containers;
- *   <li>the first container owns the Pod's network namespace, with a fixed address on a
- *       {@link DockerNetwork} that the host reaches directly, and its IPC namespace; the others
- *       join them ({@code --network/--ipc container:<first>}), and its process namespace too
- *       with {@code shareProcessNamespace: true};
+ *   <li>one {@code docker run -d} per container, in the kubelet's order ({@link PodLayout}): native
+ *       sidecars first, each holding the next back until its startup probe succeeds ({@link
+ *       StartupProbeGate}), then the containers;
+ *   <li>the first container owns the Pod's network namespace, with a fixed address on a {@link
+ *       DockerNetwork} that the host reaches directly, and its IPC namespace; the others join them
+ *       ({@code --network/--ipc container:<first>}), and its process namespace too with {@code
+ *       shareProcessNamespace: true};
  *   <li>per container ({@link ContainerRunArgs}): image, command/args, env ({@link PodEnv}), the
- *       security context over the Pod's, resources from limits and requests
- *       ({@link PodResources}), volume mounts ({@link PodVolumes}).
+ *       security context over the Pod's, resources from limits and requests ({@link PodResources}),
+ *       volume mounts ({@link PodVolumes}).
  * </ul>
- * {@link #create} prepares what the kubelet prepares before a container runs (volumes, code
- * files), so a measurement of {@link #start} starts at the first {@code docker run}. Everything made
- * is labelled {@value #LABEL}={@code <pod name>} and removed on {@link #stop}, on {@link #close}
- * after a failure, and by a shutdown hook if the JVM ends first. What it cannot play faithfully
- * (init containers that run to completion, lifecycle hooks, other volume types, Secrets in env)
- * it refuses.
+ *
+ * {@link #create} prepares what the kubelet prepares before a container runs (volumes, code files),
+ * so a measurement of {@link #start} starts at the first {@code docker run}. Everything made is
+ * labelled {@value #LABEL}={@code <pod name>} and removed on {@link #stop}, on {@link #close} after
+ * a failure, and by a shutdown hook if the JVM ends first. What it cannot play faithfully (init
+ * containers that run to completion, lifecycle hooks, other volume types, Secrets in env) it
+ * refuses.
  */
 public final class DockerPod implements AutoCloseable {
   public static final String LABEL = "dev.klambda.dockerpod";
   private static final Logger LOG = LoggerFactory.getLogger(DockerPod.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Generous: a {@code docker run} normally returns in well under a second. */
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
+
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
   private static final long DEFAULT_GRACE_SECONDS = 30;
 
   static {
     if (PodResources.OOM_SCORE_ADJ_FLOOR == 0) {
-      LOG.warn("no CAP_SYS_RESOURCE here: the containers' OOM score adjustments are raised to 0 at least "
-          + "(a Guaranteed Pod's would be {})", PodResources.GUARANTEED_OOM_SCORE_ADJ);
+      LOG.warn(
+          "no CAP_SYS_RESOURCE here: the containers' OOM score adjustments are raised to 0 at least "
+              + "(a Guaranteed Pod's would be {})",
+          PodResources.GUARANTEED_OOM_SCORE_ADJ);
     }
   }
 
   /** One container as docker saw it ({@code id}: the full id, e.g. to find its cgroup). */
-  public record ContainerState(String id, String name, Instant created, Instant started, Instant finished,
-      boolean running, int exitCode, boolean oomKilled) {}
+  public record ContainerState(
+      String id,
+      String name,
+      Instant created,
+      Instant started,
+      Instant finished,
+      boolean running,
+      int exitCode,
+      boolean oomKilled) {}
 
   /** One line of a container's output, stamped by docker on receipt. */
   public record LogLine(Instant time, String container, String text) {
@@ -75,8 +88,10 @@ public final class DockerPod implements AutoCloseable {
   private final DockerNetwork network;
   private final PodVolumes volumes;
   private final List<Container> layout;
+
   /** The {@code docker run} arguments by container, computed up front: start() only runs them. */
   private final Map<Container, List<String>> runs = new LinkedHashMap<>();
+
   private final List<Container> started = new ArrayList<>();
   private final Thread cleanupAtExit = new Thread(this::removeEverything, "docker-pod-cleanup");
   private boolean removed;
@@ -94,14 +109,16 @@ public final class DockerPod implements AutoCloseable {
    * @param configMaps the ConfigMaps its configMap volumes name, by name (e.g. CodeConfigMap.build)
    * @param workDir where the Pod's volume folders go (a folder each, removed with the Pod)
    */
-  public static DockerPod create(Pod pod, Map<String, ConfigMap> configMaps, DockerNetwork network, Path workDir)
+  public static DockerPod create(
+      Pod pod, Map<String, ConfigMap> configMaps, DockerNetwork network, Path workDir)
       throws IOException {
     PodLayout.check(pod);
     String ip = network.lease();
     PodSandbox sandbox = PodSandbox.of(pod, ip, network.name());
     PodVolumes volumes;
     try {
-      volumes = PodVolumes.create(sandbox, workDir.resolve(sandbox.name()), label(sandbox), configMaps);
+      volumes =
+          PodVolumes.create(sandbox, workDir.resolve(sandbox.name()), label(sandbox), configMaps);
     } catch (IOException | RuntimeException e) {
       network.release(ip);
       throw e;
@@ -110,8 +127,10 @@ public final class DockerPod implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(dockerPod.cleanupAtExit);
     try {
       for (Container container : dockerPod.layout) {
-        dockerPod.runs.put(container, ContainerRunArgs.of(sandbox, container,
-            dockerPod.labels(container), volumes::mountOptions));
+        dockerPod.runs.put(
+            container,
+            ContainerRunArgs.of(
+                sandbox, container, dockerPod.labels(container), volumes::mountOptions));
       }
     } catch (RuntimeException e) {
       dockerPod.close();
@@ -134,8 +153,15 @@ public final class DockerPod implements AutoCloseable {
       command.addAll(run.getValue());
       Docker.Result result = Docker.run(RUN_TIMEOUT, null, command.toArray(String[]::new));
       if (result.exitCode() != 0) {
-        throw new IllegalStateException("docker run of " + sandbox.containerName(container) + " exited with "
-            + result.exitCode() + ": " + result.stderr().strip() + "\n" + String.join(" ", command));
+        throw new IllegalStateException(
+            "docker run of "
+                + sandbox.containerName(container)
+                + " exited with "
+                + result.exitCode()
+                + ": "
+                + result.stderr().strip()
+                + "\n"
+                + String.join(" ", command));
       }
       if (!result.stderr().isBlank()) { // e.g. a resource limit the kernel does not support
         LOG.warn("docker run of {}: {}", sandbox.containerName(container), result.stderr().strip());
@@ -144,7 +170,10 @@ public final class DockerPod implements AutoCloseable {
         StartupProbeGate.await(sandbox, container, podStart, System.nanoTime());
       }
     }
-    LOG.debug("pod {} started at {} in {} ms", sandbox.name(), sandbox.ip(),
+    LOG.debug(
+        "pod {} started at {} in {} ms",
+        sandbox.name(),
+        sandbox.ip(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - podStart));
   }
 
@@ -153,17 +182,33 @@ public final class DockerPod implements AutoCloseable {
   }
 
   /**
-   * An in-place resize of a running container's CPU limit, as the kubelet applies one: the
-   * cgroup's CFS quota changes ({@code docker update --cpus}), nothing restarts.
+   * An in-place resize of a running container's CPU limit, as the kubelet applies one: the cgroup's
+   * CFS quota changes ({@code docker update --cpus}), nothing restarts.
    */
   public void resizeCpu(String containerName, long millis) throws InterruptedException {
-    Container container = started.stream().filter(c -> c.getName().equals(containerName)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no started container " + containerName));
-    Docker.Result result = Docker.run(RUN_TIMEOUT, null, "docker", "update", "--cpus",
-        String.format(java.util.Locale.ROOT, "%.3f", millis / 1000.0), sandbox.containerName(container));
+    Container container =
+        started.stream()
+            .filter(c -> c.getName().equals(containerName))
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalArgumentException("no started container " + containerName));
+    Docker.Result result =
+        Docker.run(
+            RUN_TIMEOUT,
+            null,
+            "docker",
+            "update",
+            "--cpus",
+            String.format(java.util.Locale.ROOT, "%.3f", millis / 1000.0),
+            sandbox.containerName(container));
     if (result.exitCode() != 0) {
-      throw new IllegalStateException("docker update of " + sandbox.containerName(container) + " exited with "
-          + result.exitCode() + ": " + result.stderr().strip());
+      throw new IllegalStateException(
+          "docker update of "
+              + sandbox.containerName(container)
+              + " exited with "
+              + result.exitCode()
+              + ": "
+              + result.stderr().strip());
     }
   }
 
@@ -194,10 +239,16 @@ public final class DockerPod implements AutoCloseable {
     try {
       for (JsonNode container : JSON.readTree(inspected.stdout())) {
         JsonNode state = container.path("State");
-        states.add(new ContainerState(container.path("Id").asText(), container.path("Name").asText().replaceFirst("^/", ""),
-            instant(container.path("Created").asText()), instant(state.path("StartedAt").asText()),
-            instant(state.path("FinishedAt").asText()), state.path("Running").asBoolean(),
-            state.path("ExitCode").asInt(), state.path("OOMKilled").asBoolean()));
+        states.add(
+            new ContainerState(
+                container.path("Id").asText(),
+                container.path("Name").asText().replaceFirst("^/", ""),
+                instant(container.path("Created").asText()),
+                instant(state.path("StartedAt").asText()),
+                instant(state.path("FinishedAt").asText()),
+                state.path("Running").asBoolean(),
+                state.path("ExitCode").asInt(),
+                state.path("OOMKilled").asBoolean()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("docker inspect: " + inspected.stderr(), e);
@@ -209,11 +260,25 @@ public final class DockerPod implements AutoCloseable {
   public List<LogLine> logLines() {
     List<LogLine> lines = new ArrayList<>();
     for (Container container : started) {
-      Docker.Result logs = Docker.run(COMMAND_TIMEOUT, null, "docker", "logs", "--timestamps",
-          sandbox.containerName(container));
+      Docker.Result logs =
+          Docker.run(
+              COMMAND_TIMEOUT,
+              null,
+              "docker",
+              "logs",
+              "--timestamps",
+              sandbox.containerName(container));
       for (String output : List.of(logs.stdout(), logs.stderr())) {
-        output.lines().filter(l -> l.indexOf(' ') > 0).forEach(line -> lines.add(new LogLine(
-            instant(line.substring(0, line.indexOf(' '))), container.getName(), line.substring(line.indexOf(' ') + 1))));
+        output
+            .lines()
+            .filter(l -> l.indexOf(' ') > 0)
+            .forEach(
+                line ->
+                    lines.add(
+                        new LogLine(
+                            instant(line.substring(0, line.indexOf(' '))),
+                            container.getName(),
+                            line.substring(line.indexOf(' ') + 1))));
       }
     }
     lines.sort(Comparator.comparing(LogLine::time));
@@ -228,18 +293,21 @@ public final class DockerPod implements AutoCloseable {
   }
 
   /**
-   * Deletes the Pod as the kubelet does: SIGTERM to the containers (together), then to the
-   * sidecars in reverse order, each given what is left of the Pod's
-   * {@code terminationGracePeriodSeconds} before SIGKILL ({@code docker stop -t}); then removes
-   * the containers, volumes and folders. Returns how long the stopping took.
+   * Deletes the Pod as the kubelet does: SIGTERM to the containers (together), then to the sidecars
+   * in reverse order, each given what is left of the Pod's {@code terminationGracePeriodSeconds}
+   * before SIGKILL ({@code docker stop -t}); then removes the containers, volumes and folders.
+   * Returns how long the stopping took.
    */
   public Duration stop() {
     long begin = System.nanoTime();
     Long grace = sandbox.pod().getSpec().getTerminationGracePeriodSeconds();
     long deadline = begin + TimeUnit.SECONDS.toNanos(grace == null ? DEFAULT_GRACE_SECONDS : grace);
     try {
-      List<String> containers = started.stream().filter(c -> !PodLayout.isSidecar(c))
-          .map(sandbox::containerName).toList();
+      List<String> containers =
+          started.stream()
+              .filter(c -> !PodLayout.isSidecar(c))
+              .map(sandbox::containerName)
+              .toList();
       stopTogether(containers, deadline);
       List<Container> sidecars = started.stream().filter(PodLayout::isSidecar).toList().reversed();
       for (Container sidecar : sidecars) {
@@ -264,8 +332,11 @@ public final class DockerPod implements AutoCloseable {
     long seconds = Math.max(0, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
     List<String> command = new ArrayList<>(List.of("docker", "stop", "-t", Long.toString(seconds)));
     command.addAll(containers);
-    Docker.Result stopped = Docker.run(Duration.ofSeconds(seconds).plus(COMMAND_TIMEOUT), null,
-        command.toArray(String[]::new));
+    Docker.Result stopped =
+        Docker.run(
+            Duration.ofSeconds(seconds).plus(COMMAND_TIMEOUT),
+            null,
+            command.toArray(String[]::new));
     if (stopped.exitCode() != 0) {
       LOG.warn("{}: {}", String.join(" ", command), stopped.stderr().strip());
     }
@@ -278,14 +349,24 @@ public final class DockerPod implements AutoCloseable {
     removed = true;
     try {
       // by label, not by name: also what a failed or timed-out docker run left behind
-      String ids = Docker.run(COMMAND_TIMEOUT, null, "docker", "ps", "-aq", "--filter", "label=" + label(sandbox))
-          .stdout().strip();
+      String ids =
+          Docker.run(
+                  COMMAND_TIMEOUT,
+                  null,
+                  "docker",
+                  "ps",
+                  "-aq",
+                  "--filter",
+                  "label=" + label(sandbox))
+              .stdout()
+              .strip();
       if (!ids.isEmpty()) {
         List<String> rm = new ArrayList<>(List.of("docker", "rm", "-f", "-v"));
         rm.addAll(List.of(ids.split("\\s+")));
         Docker.Result result = Docker.run(COMMAND_TIMEOUT, null, rm.toArray(String[]::new));
         if (result.exitCode() != 0) {
-          LOG.warn("removing the containers of pod {}: {}", sandbox.name(), result.stderr().strip());
+          LOG.warn(
+              "removing the containers of pod {}: {}", sandbox.name(), result.stderr().strip());
         }
       }
       volumes.close();

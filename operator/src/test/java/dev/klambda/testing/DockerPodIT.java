@@ -26,36 +26,83 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerPodIT {
   private static final String IMAGE = "klambda/base-debian:bookworm";
 
-  @TempDir
-  Path work;
+  @TempDir Path work;
 
   @Test
   void aSidecarStartsFirstAndTheContainerJoinsItsNamespacesAndVolumes() throws Exception {
     String unavailable = Docker.unavailableReason();
     assumeTrue(unavailable == null, () -> "no Docker: " + unavailable);
-    assumeTrue(Docker.run(Duration.ofSeconds(20), null, "docker", "image", "inspect", IMAGE).exitCode() == 0,
+    assumeTrue(
+        Docker.run(Duration.ofSeconds(20), null, "docker", "image", "inspect", IMAGE).exitCode()
+            == 0,
         () -> IMAGE + " is missing (.ci/build-base-images.sh makes it)");
-    Pod pod = new PodBuilder().withNewMetadata().withGenerateName("duo-").endMetadata().withNewSpec()
-        .withShareProcessNamespace(true).withTerminationGracePeriodSeconds(1L)
-        .addNewInitContainer().withName("agent").withImage(IMAGE).withRestartPolicy("Always")
-          .withCommand("bash", "-c", "sleep 1; touch /shared/ready; exec sleep 601")
-          .withNewStartupProbe().withNewExec().withCommand("test", "-f", "/shared/ready").endExec()
-            .withPeriodSeconds(1).withFailureThreshold(30).endStartupProbe()
-          .addNewVolumeMount().withName("shared").withMountPath("/shared").endVolumeMount()
-        .endInitContainer()
-        .addNewContainer().withName("function").withImage(IMAGE)
-          .withCommand("bash", "-c", "echo \"ready=$(ls /shared) sees=$(cat /proc/[0-9]*/cmdline | tr '\\0' ' ' "
-              + "| grep -o 'sleep 60[1]' | head -1) code=$(cat /code/hello) host=$(hostname)\"; exec sleep 600")
-          .withNewSecurityContext().withRunAsUser(10001L).withReadOnlyRootFilesystem(true).endSecurityContext()
-          .addNewVolumeMount().withName("shared").withMountPath("/shared").endVolumeMount()
-          .addNewVolumeMount().withName("code").withMountPath("/code").endVolumeMount()
-        .endContainer()
-        .addNewVolume().withName("shared").withNewEmptyDir().endEmptyDir().endVolume()
-        .addNewVolume().withName("code").withNewConfigMap().withName("code").withDefaultMode(0555)
-          .endConfigMap().endVolume()
-        .endSpec().build();
-    ConfigMap code = new ConfigMapBuilder().withNewMetadata().withName("code")
-        .endMetadata().addToData("hello", "world").build();
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withGenerateName("duo-")
+            .endMetadata()
+            .withNewSpec()
+            .withShareProcessNamespace(true)
+            .withTerminationGracePeriodSeconds(1L)
+            .addNewInitContainer()
+            .withName("agent")
+            .withImage(IMAGE)
+            .withRestartPolicy("Always")
+            .withCommand("bash", "-c", "sleep 1; touch /shared/ready; exec sleep 601")
+            .withNewStartupProbe()
+            .withNewExec()
+            .withCommand("test", "-f", "/shared/ready")
+            .endExec()
+            .withPeriodSeconds(1)
+            .withFailureThreshold(30)
+            .endStartupProbe()
+            .addNewVolumeMount()
+            .withName("shared")
+            .withMountPath("/shared")
+            .endVolumeMount()
+            .endInitContainer()
+            .addNewContainer()
+            .withName("function")
+            .withImage(IMAGE)
+            .withCommand(
+                "bash",
+                "-c",
+                "echo \"ready=$(ls /shared) sees=$(cat /proc/[0-9]*/cmdline | tr '\\0' ' ' "
+                    + "| grep -o 'sleep 60[1]' | head -1) code=$(cat /code/hello) host=$(hostname)\"; exec sleep 600")
+            .withNewSecurityContext()
+            .withRunAsUser(10001L)
+            .withReadOnlyRootFilesystem(true)
+            .endSecurityContext()
+            .addNewVolumeMount()
+            .withName("shared")
+            .withMountPath("/shared")
+            .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("code")
+            .withMountPath("/code")
+            .endVolumeMount()
+            .endContainer()
+            .addNewVolume()
+            .withName("shared")
+            .withNewEmptyDir()
+            .endEmptyDir()
+            .endVolume()
+            .addNewVolume()
+            .withName("code")
+            .withNewConfigMap()
+            .withName("code")
+            .withDefaultMode(0555)
+            .endConfigMap()
+            .endVolume()
+            .endSpec()
+            .build();
+    ConfigMap code =
+        new ConfigMapBuilder()
+            .withNewMetadata()
+            .withName("code")
+            .endMetadata()
+            .addToData("hello", "world")
+            .build();
 
     try (DockerNetwork network = DockerNetwork.create();
         DockerPod dockerPod = DockerPod.create(pod, Map.of("code", code), network, work)) {
@@ -63,13 +110,24 @@ class DockerPodIT {
       String name = dockerPod.name();
       await(dockerPod, "ready=");
 
-      assertThat(dockerPod.states()).extracting(DockerPod.ContainerState::name)
+      assertThat(dockerPod.states())
+          .extracting(DockerPod.ContainerState::name)
           .containsExactly(name + "_agent", name + "_function");
-      assertThat(dockerPod.logs()).contains("function | ready=ready sees=sleep 601 code=world host=" + name);
+      assertThat(dockerPod.logs())
+          .contains("function | ready=ready sees=sleep 601 code=world host=" + name);
       Duration stopped = dockerPod.stop();
       assertThat(stopped).isLessThan(Duration.ofSeconds(10)); // 1 s of grace for each
-      assertThat(Docker.run(Duration.ofSeconds(20), null, "docker", "ps", "-aq", "--filter",
-          "label=" + DockerPod.LABEL + "=" + name).stdout()).isBlank();
+      assertThat(
+              Docker.run(
+                      Duration.ofSeconds(20),
+                      null,
+                      "docker",
+                      "ps",
+                      "-aq",
+                      "--filter",
+                      "label=" + DockerPod.LABEL + "=" + name)
+                  .stdout())
+          .isBlank();
     }
   }
 

@@ -23,8 +23,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -66,8 +66,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * A stopped node whose broker configuration has these entries on top of the defaults (for
-   * example {@code auto.create.topics.enable=false} or a shorter {@code log.retention.ms}).
+   * A stopped node whose broker configuration has these entries on top of the defaults (for example
+   * {@code auto.create.topics.enable=false} or a shorter {@code log.retention.ms}).
    */
   public EmbeddedKafka(Map<String, String> overrides) {
     this(overrides, Map.of());
@@ -165,8 +165,10 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public void createTopic(String name, int partitions, Map<String, String> configs) {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
-          .all().get(30, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
       Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
       for (int partition = 0; partition < partitions; partition++) {
         ends.put(new TopicPartition(name, partition), OffsetSpec.latest());
@@ -221,10 +223,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(NODE_ID));
     props.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-    props.put("listeners", BROKER_LISTENER + "://localhost:" + brokerPort + ","
-        + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+    props.put(
+        "listeners",
+        BROKER_LISTENER
+            + "://localhost:"
+            + brokerPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://localhost:"
+            + controllerPort);
     props.put("advertised.listeners", BROKER_LISTENER + "://localhost:" + brokerPort);
-    props.put("listener.security.protocol.map",
+    props.put(
+        "listener.security.protocol.map",
         BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
     props.put("inter.broker.listener.name", BROKER_LISTENER);
     props.put("controller.listener.names", CONTROLLER_LISTENER);
@@ -256,7 +266,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     return props;
   }
 
-  /** Writes meta.properties and the bootstrap metadata snapshot, as {@code kafka-storage.sh format}. */
+  /**
+   * Writes meta.properties and the bootstrap metadata snapshot, as {@code kafka-storage.sh format}.
+   */
   private void format() throws Exception {
     new Formatter()
         .setPrintStream(new PrintStream(PrintStream.nullOutputStream()))
@@ -299,8 +311,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Kafka's fatal-fault path halts the process ({@code Exit.halt}): in a test JVM that would kill the
-   * Surefire/Failsafe fork without a word. Make it throw instead, so the failure reaches the test.
+   * Kafka's fatal-fault path halts the process ({@code Exit.halt}): in a test JVM that would kill
+   * the Surefire/Failsafe fork without a word. Make it throw instead, so the failure reaches the
+   * test.
    */
   private static void guardTheJvm() {
     Exit.setHaltProcedure((status, message) -> refuse("halt", status, message));

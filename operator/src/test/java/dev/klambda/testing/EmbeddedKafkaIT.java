@@ -46,7 +46,8 @@ class EmbeddedKafkaIT {
         pollUntil(consumer, first, 10);
         consumer.commitSync();
       }
-      assertThat(first).extracting(ConsumerRecord::value)
+      assertThat(first)
+          .extracting(ConsumerRecord::value)
           .containsExactlyInAnyOrder(values(0, 10).toArray(String[]::new));
       assertThat(first).extracting(ConsumerRecord::partition).containsOnly(0, 1).contains(0, 1);
 
@@ -62,8 +63,11 @@ class EmbeddedKafkaIT {
 
       // the group's committed offsets survived: 5 per partition
       try (var admin = kafka.admin()) {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
-            .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin
+                .listConsumerGroupOffsets(GROUP)
+                .partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS);
         assertThat(committed.values()).extracting(OffsetAndMetadata::offset).containsOnly(5L);
       }
 
@@ -76,7 +80,8 @@ class EmbeddedKafkaIT {
         consumer.poll(Duration.ofMillis(500)).forEach(second::add);
         consumer.commitSync();
       }
-      assertThat(second).extracting(ConsumerRecord::value)
+      assertThat(second)
+          .extracting(ConsumerRecord::value)
           .containsExactlyInAnyOrder(values(10, 20).toArray(String[]::new));
     }
   }
@@ -90,13 +95,15 @@ class EmbeddedKafkaIT {
       try (KafkaProducer<String, String> producer =
           new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         // send() itself blocks (up to max.block.ms) while it has no metadata for the topic
-        CompletableFuture<RecordMetadata> pending = CompletableFuture.supplyAsync(() -> {
-          try {
-            return producer.send(new ProducerRecord<>("late", "k", "v")).get();
-          } catch (Exception e) {
-            throw new CompletionException(e);
-          }
-        });
+        CompletableFuture<RecordMetadata> pending =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return producer.send(new ProducerRecord<>("late", "k", "v")).get();
+                  } catch (Exception e) {
+                    throw new CompletionException(e);
+                  }
+                });
         Thread.sleep(1_000);
         assertThat(pending).isNotDone();
         kafka.start(); // the broker auto-creates "late" on the producer's metadata request
@@ -113,7 +120,9 @@ class EmbeddedKafkaIT {
         new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
       for (int i = from; i < to; i++) {
         // explicit partitions: 5 records each, whatever the keys hash to
-        producer.send(new ProducerRecord<>(TOPIC, i % 2, "key-" + i, "value-" + i)).get(30, TimeUnit.SECONDS);
+        producer
+            .send(new ProducerRecord<>(TOPIC, i % 2, "key-" + i, "value-" + i))
+            .get(30, TimeUnit.SECONDS);
       }
     }
   }
@@ -127,11 +136,15 @@ class EmbeddedKafkaIT {
     return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
   }
 
-  private static void pollUntil(KafkaConsumer<String, String> consumer,
-      List<ConsumerRecord<String, String>> into, int count) {
+  private static void pollUntil(
+      KafkaConsumer<String, String> consumer,
+      List<ConsumerRecord<String, String>> into,
+      int count) {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (into.size() < count) {
-      assertThat(System.nanoTime()).as("%d records by now, got %s", count, into).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as("%d records by now, got %s", count, into)
+          .isLessThan(deadline);
       consumer.poll(Duration.ofMillis(200)).forEach(into::add);
     }
   }

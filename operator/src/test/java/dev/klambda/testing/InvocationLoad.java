@@ -12,29 +12,37 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 
 /**
- * Callers that invoke an echo function in a loop until stopped, each request numbered
- * ({@code {"n":N}}) and its answer checked, every request counted. A 5xx is what a client retries
- * (the AWS SDKs do by default): it is counted apart, and the same request sent again.
+ * Callers that invoke an echo function in a loop until stopped, each request numbered ({@code
+ * {"n":N}}) and its answer checked, every request counted. A 5xx is what a client retries (the AWS
+ * SDKs do by default): it is counted apart, and the same request sent again.
  */
 public final class InvocationLoad {
   /** Answered with the request's own payload. */
   public final AtomicInteger answered = new AtomicInteger();
+
   /** Wrong answers, 4xx, and requests that failed three times. */
   public final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
   /** 5xx answers, each followed by the same request again. */
   public final List<LambdaException> retried = new CopyOnWriteArrayList<>();
+
   private final AtomicBoolean loading = new AtomicBoolean(true);
   private final List<Thread> callers = new ArrayList<>();
 
-  /** @param lambdas the client of each request: where a Service would send it */
+  /**
+   * @param lambdas the client of each request: where a Service would send it
+   */
   public InvocationLoad(Supplier<LambdaClient> lambdas, String function, int callerCount) {
     for (int c = 0; c < callerCount; c++) {
       int caller = c;
-      callers.add(Thread.ofVirtual().start(() -> {
-        for (int i = 0; loading.get(); i++) {
-          call(lambdas, function, caller * 100_000 + i);
-        }
-      }));
+      callers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    for (int i = 0; loading.get(); i++) {
+                      call(lambdas, function, caller * 100_000 + i);
+                    }
+                  }));
     }
   }
 
@@ -42,10 +50,15 @@ public final class InvocationLoad {
     String payload = "{\"n\":" + n + "}";
     for (int attempt = 1; attempt <= 3; attempt++) {
       try {
-        InvokeResponse response = lambdas.get().invoke(r -> r.functionName(function)
-            .payload(SdkBytes.fromUtf8String(payload)));
-        if (!response.payload().asUtf8String().equals(payload) || response.functionError() != null) {
-          failures.add(new AssertionError("request " + n + " answered " + response.payload().asUtf8String()));
+        InvokeResponse response =
+            lambdas
+                .get()
+                .invoke(r -> r.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
+        if (!response.payload().asUtf8String().equals(payload)
+            || response.functionError() != null) {
+          failures.add(
+              new AssertionError(
+                  "request " + n + " answered " + response.payload().asUtf8String()));
         }
         answered.incrementAndGet();
         return;

@@ -22,11 +22,15 @@ public final class LambdaClients {
     return LambdaClient.builder()
         .endpointOverride(URI.create(baseUrl))
         .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId,
-            secretAccessKey)))
-        .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(150)).build())
-        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-            .apiCallTimeout(Duration.ofSeconds(180)))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(accessKeyId, secretAccessKey)))
+        .httpClient(
+            UrlConnectionHttpClient.builder().socketTimeout(Duration.ofSeconds(150)).build())
+        .overrideConfiguration(
+            c ->
+                c.retryStrategy(AwsRetryStrategy.doNotRetry())
+                    .apiCallTimeout(Duration.ofSeconds(180)))
         .build();
   }
 }

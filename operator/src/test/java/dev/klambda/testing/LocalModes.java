@@ -17,14 +17,24 @@ public final class LocalModes {
   private LocalModes() {}
 
   /** Its output to {@code out}, its errors to the test's stderr. */
-  public static LocalMode start(Path dir, PrintStream out, String... flagsAndManifests) throws IOException {
+  public static LocalMode start(Path dir, PrintStream out, String... flagsAndManifests)
+      throws IOException {
     return start(dir, out, System.err, flagsAndManifests);
   }
 
-  public static LocalMode start(Path dir, PrintStream out, PrintStream err, String... flagsAndManifests)
-      throws IOException {
-    List<String> args = new ArrayList<>(List.of("--port", "0", "--metrics-port", "0",
-        "--work-dir", dir.resolve("work").toString(), "--usage-file", dir.resolve("usage.json").toString()));
+  public static LocalMode start(
+      Path dir, PrintStream out, PrintStream err, String... flagsAndManifests) throws IOException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--usage-file",
+                dir.resolve("usage.json").toString()));
     args.addAll(List.of(flagsAndManifests));
     return LocalMode.start(Options.parseLocal(args), out, err);
   }

@@ -19,9 +19,9 @@ public final class Manifests {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
-   * A bash runtime in the style of AWS's custom-runtime tutorial. {@code handler} is the body of
-   * a bash function {@code handle} that gets the request id as $1 and the event as $2, and may
-   * call {@code respond ID BODY} or {@code fail ID TYPE MESSAGE}; $CLIENT_CONTEXT holds the client
+   * A bash runtime in the style of AWS's custom-runtime tutorial. {@code handler} is the body of a
+   * bash function {@code handle} that gets the request id as $1 and the event as $2, and may call
+   * {@code respond ID BODY} or {@code fail ID TYPE MESSAGE}; $CLIENT_CONTEXT holds the client
    * context header. {@code init} runs once before the loop.
    */
   public static String bashRuntime(String init, String handler) {
@@ -54,7 +54,8 @@ public final class Manifests {
           done < "$headers"
           handle "$id" "$event"
         done
-        """.formatted(handler, init);
+        """
+        .formatted(handler, init);
   }
 
   public static Map<String, Object> function(String name, Map<String, Object> spec) {
@@ -66,20 +67,26 @@ public final class Manifests {
     return function;
   }
 
-  public static Map<String, Object> provided(String name, String bootstrap, Map<String, Object> extra) {
+  public static Map<String, Object> provided(
+      String name, String bootstrap, Map<String, Object> extra) {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("runtime", "provided");
     spec.put("code", Map.of("inline", Map.of("files", Map.of("bootstrap", bootstrap))));
     return function(name, spec);
   }
 
-  public static Map<String, Object> java21(String name, String handler, byte[] jar, Map<String, Object> extra) {
+  public static Map<String, Object> java21(
+      String name, String handler, byte[] jar, Map<String, Object> extra) {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("runtime", "java21");
     spec.put("handler", handler);
     spec.put("memoryMB", 512);
-    spec.put("code", Map.of("inline", Map.of("binaryFiles",
-        Map.of("function.jar", Base64.getEncoder().encodeToString(jar)))));
+    spec.put(
+        "code",
+        Map.of(
+            "inline",
+            Map.of(
+                "binaryFiles", Map.of("function.jar", Base64.getEncoder().encodeToString(jar)))));
     return function(name, spec);
   }
 
@@ -91,7 +98,10 @@ public final class Manifests {
     Map<String, Object> spec = new LinkedHashMap<>(extra);
     spec.put("runtime", "nodejs22.x");
     spec.put("handler", handler);
-    spec.put("code", Map.of("inline", Map.of("files", textFiles(Path.of("target/test-classes/nodejs-function")))));
+    spec.put(
+        "code",
+        Map.of(
+            "inline", Map.of("files", textFiles(Path.of("target/test-classes/nodejs-function")))));
     return function(name, spec);
   }
 
@@ -112,20 +122,28 @@ public final class Manifests {
   @SuppressWarnings("unchecked")
   public static Map<String, Object> inNamespace(String namespace, Map<String, Object> manifest) {
     Map<String, Object> copy = new LinkedHashMap<>(manifest);
-    Map<String, Object> metadata = new LinkedHashMap<>((Map<String, Object>) manifest.get("metadata"));
+    Map<String, Object> metadata =
+        new LinkedHashMap<>((Map<String, Object>) manifest.get("metadata"));
     metadata.put("namespace", namespace);
     copy.put("metadata", metadata);
     return copy;
   }
 
   /** An access key: a Secret of type klambda.dev/access-key acting as {@code serviceAccount}. */
-  public static Map<String, Object> accessKey(String namespace, String name, String accessKeyId, String secret,
-      String serviceAccount) {
+  public static Map<String, Object> accessKey(
+      String namespace, String name, String accessKeyId, String secret, String serviceAccount) {
     Map<String, Object> key = new LinkedHashMap<>();
     key.put("apiVersion", "v1");
     key.put("kind", "Secret");
-    key.put("metadata", Map.of("name", name, "namespace", namespace,
-        "annotations", Map.of("klambda.dev/service-account", serviceAccount)));
+    key.put(
+        "metadata",
+        Map.of(
+            "name",
+            name,
+            "namespace",
+            namespace,
+            "annotations",
+            Map.of("klambda.dev/service-account", serviceAccount)));
     key.put("type", "klambda.dev/access-key");
     key.put("stringData", Map.of("accessKeyId", accessKeyId, "secretAccessKey", secret));
     return key;

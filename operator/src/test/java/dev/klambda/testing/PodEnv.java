@@ -17,12 +17,13 @@ import java.util.regex.Pattern;
 
 /**
  * A container's environment as the kubelet computes it: literal values with {@code $(VAR)}
- * references expanded (to variables defined before them), and the downward API's
- * {@code fieldRef}/{@code resourceFieldRef} for the fields a Pod of ours could plausibly use.
- * Anything else (Secrets, ConfigMap keys, envFrom) is refused rather than silently left out.
+ * references expanded (to variables defined before them), and the downward API's {@code
+ * fieldRef}/{@code resourceFieldRef} for the fields a Pod of ours could plausibly use. Anything
+ * else (Secrets, ConfigMap keys, envFrom) is refused rather than silently left out.
  */
 final class PodEnv {
-  private static final Pattern LABEL_REF = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]");
+  private static final Pattern LABEL_REF =
+      Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]");
 
   private PodEnv() {}
 
@@ -33,9 +34,10 @@ final class PodEnv {
     }
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar var : list(container.getEnv())) {
-      String value = var.getValueFrom() == null
-          ? expand(var.getValue() == null ? "" : var.getValue(), env)
-          : valueFrom(sandbox, container, var);
+      String value =
+          var.getValueFrom() == null
+              ? expand(var.getValue() == null ? "" : var.getValue(), env)
+              : valueFrom(sandbox, container, var);
       env.put(var.getName(), value);
     }
     return env;
@@ -57,7 +59,8 @@ final class PodEnv {
       } else if (text.charAt(i + 1) == '(' && text.indexOf(')', i + 2) > 0) {
         int close = text.indexOf(')', i + 2);
         String name = text.substring(i + 2, close);
-        out.append(variables.containsKey(name) ? variables.get(name) : text.substring(i, close + 1));
+        out.append(
+            variables.containsKey(name) ? variables.get(name) : text.substring(i, close + 1));
         i = close;
       } else {
         out.append(c);
@@ -82,8 +85,10 @@ final class PodEnv {
     String path = selector.getFieldPath();
     Matcher labelRef = LABEL_REF.matcher(path);
     if (labelRef.matches()) {
-      Map<String, String> values = labelRef.group(1).equals("labels")
-          ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
+      Map<String, String> values =
+          labelRef.group(1).equals("labels")
+              ? pod.getMetadata().getLabels()
+              : pod.getMetadata().getAnnotations();
       return values == null ? "" : values.getOrDefault(labelRef.group(2), "");
     }
     return switch (path) {
@@ -92,8 +97,10 @@ final class PodEnv {
       case "metadata.uid" -> sandbox.uid();
       case "status.podIP", "status.podIPs" -> sandbox.ip();
       case "spec.nodeName" -> "docker";
-      case "spec.serviceAccountName" -> pod.getSpec().getServiceAccountName() == null
-          ? "default" : pod.getSpec().getServiceAccountName();
+      case "spec.serviceAccountName" ->
+          pod.getSpec().getServiceAccountName() == null
+              ? "default"
+              : pod.getSpec().getServiceAccountName();
       default -> throw new UnsupportedOperationException("env fieldRef " + path);
     };
   }
@@ -102,19 +109,31 @@ final class PodEnv {
   private static String resource(Pod pod, Container self, ResourceFieldSelector selector) {
     Container container = self;
     if (selector.getContainerName() != null && !selector.getContainerName().isEmpty()) {
-      container = PodLayout.of(pod).stream().filter(c -> c.getName().equals(selector.getContainerName()))
-          .findFirst().orElseThrow(() -> new IllegalArgumentException("no container " + selector.getContainerName()));
+      container =
+          PodLayout.of(pod).stream()
+              .filter(c -> c.getName().equals(selector.getContainerName()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException("no container " + selector.getContainerName()));
     }
     String[] kind = selector.getResource().split("\\.", 2); // limits.cpu → limits, cpu
-    Map<String, Quantity> amounts = container.getResources() == null ? null
-        : kind[0].equals("limits") ? container.getResources().getLimits() : container.getResources().getRequests();
+    Map<String, Quantity> amounts =
+        container.getResources() == null
+            ? null
+            : kind[0].equals("limits")
+                ? container.getResources().getLimits()
+                : container.getResources().getRequests();
     Quantity amount = amounts == null ? null : amounts.get(kind[1]);
     if (amount == null) {
       // the kubelet answers with the node's allocatable amount: here, this machine
-      amount = kind[1].equals("cpu") ? new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors()))
-          : new Quantity(Long.toString(PodResources.machineMemoryBytes()));
+      amount =
+          kind[1].equals("cpu")
+              ? new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors()))
+              : new Quantity(Long.toString(PodResources.machineMemoryBytes()));
     }
-    BigDecimal divisor = selector.getDivisor() == null ? BigDecimal.ONE : selector.getDivisor().getNumericalAmount();
+    BigDecimal divisor =
+        selector.getDivisor() == null ? BigDecimal.ONE : selector.getDivisor().getNumericalAmount();
     return amount.getNumericalAmount().divide(divisor, 0, RoundingMode.CEILING).toPlainString();
   }
 

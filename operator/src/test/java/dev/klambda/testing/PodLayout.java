@@ -24,8 +24,8 @@ final class PodLayout {
       if (!isSidecar(init)) {
         // it would run to completion first; with the first container owning the network
         // namespace that needs a pause container, which no Pod of ours has needed yet
-        throw new UnsupportedOperationException("init container " + init.getName()
-            + " that is not a sidecar (restartPolicy Always)");
+        throw new UnsupportedOperationException(
+            "init container " + init.getName() + " that is not a sidecar (restartPolicy Always)");
       }
       ordered.add(init);
     }
@@ -43,19 +43,23 @@ final class PodLayout {
   /** Fails on Pod features DockerPod does not play. */
   static void check(Pod pod) {
     PodSpec spec = pod.getSpec();
-    if (Boolean.TRUE.equals(spec.getHostNetwork()) || Boolean.TRUE.equals(spec.getHostPID())
+    if (Boolean.TRUE.equals(spec.getHostNetwork())
+        || Boolean.TRUE.equals(spec.getHostPID())
         || Boolean.TRUE.equals(spec.getHostIPC())) {
       throw new UnsupportedOperationException("host namespaces");
     }
     for (Container container : of(pod)) {
       if (container.getLifecycle() != null
-          && (container.getLifecycle().getPostStart() != null || container.getLifecycle().getPreStop() != null)) {
-        throw new UnsupportedOperationException("lifecycle hooks (container " + container.getName() + ")");
+          && (container.getLifecycle().getPostStart() != null
+              || container.getLifecycle().getPreStop() != null)) {
+        throw new UnsupportedOperationException(
+            "lifecycle hooks (container " + container.getName() + ")");
       }
     }
     for (Volume volume : list(spec.getVolumes())) {
       if (volume.getEmptyDir() == null && volume.getConfigMap() == null) {
-        throw new UnsupportedOperationException("volume " + volume.getName() + ": only emptyDir and configMap");
+        throw new UnsupportedOperationException(
+            "volume " + volume.getName() + ": only emptyDir and configMap");
       }
     }
   }

@@ -14,13 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A container's cgroup settings as the kubelet derives them from the Pod (pkg/kubelet/cm and
- * qos): CPU quota from the CPU limit, CPU shares from the CPU request, memory limit without swap,
- * and the OOM score adjustment of the Pod's QoS class.
+ * A container's cgroup settings as the kubelet derives them from the Pod (pkg/kubelet/cm and qos):
+ * CPU quota from the CPU limit, CPU shares from the CPU request, memory limit without swap, and the
+ * OOM score adjustment of the Pod's QoS class.
  */
 final class PodResources {
   /** The kubelet's {@code guaranteedOOMScoreAdj}: the OOM killer's last choice. */
   static final int GUARANTEED_OOM_SCORE_ADJ = -997;
+
   static final int BEST_EFFORT_OOM_SCORE_ADJ = 1000;
   private static final int MIN_SHARES = 2;
   private static final int CAP_SYS_RESOURCE = 24;
@@ -38,10 +39,14 @@ final class PodResources {
     }
     Quantity cpuLimit = amount(container, true, "cpu");
     if (cpuLimit != null) {
-      options.addAll(List.of("--cpus", String.format(Locale.ROOT, "%.3f", millis(cpuLimit) / 1000.0)));
+      options.addAll(
+          List.of("--cpus", String.format(Locale.ROOT, "%.3f", millis(cpuLimit) / 1000.0)));
     }
     options.addAll(List.of("--cpu-shares", Long.toString(cpuShares(container))));
-    options.addAll(List.of("--oom-score-adj", Integer.toString(Math.max(OOM_SCORE_ADJ_FLOOR, oomScoreAdj(pod, container)))));
+    options.addAll(
+        List.of(
+            "--oom-score-adj",
+            Integer.toString(Math.max(OOM_SCORE_ADJ_FLOOR, oomScoreAdj(pod, container)))));
     return options;
   }
 
@@ -61,7 +66,10 @@ final class PodResources {
     return request == null ? MIN_SHARES : Math.max(MIN_SHARES, millis(request) * 1024 / 1000);
   }
 
-  /** GetContainerOOMScoreAdjust: by QoS class; Burstable by the share of the node's memory requested. */
+  /**
+   * GetContainerOOMScoreAdjust: by QoS class; Burstable by the share of the node's memory
+   * requested.
+   */
   static int oomScoreAdj(Pod pod, Container container) {
     return switch (qosClass(pod)) {
       case "Guaranteed" -> GUARANTEED_OOM_SCORE_ADJ;
@@ -73,7 +81,8 @@ final class PodResources {
         }
         long bytes = request == null ? 0 : request.getNumericalAmount().longValue();
         long adj = 1000 - (1000 * bytes) / machineMemoryBytes();
-        yield (int) Math.min(BEST_EFFORT_OOM_SCORE_ADJ - 1, Math.max(1000 + GUARANTEED_OOM_SCORE_ADJ, adj));
+        yield (int)
+            Math.min(BEST_EFFORT_OOM_SCORE_ADJ - 1, Math.max(1000 + GUARANTEED_OOM_SCORE_ADJ, adj));
       }
     };
   }
@@ -99,8 +108,13 @@ final class PodResources {
 
   private static boolean capable(int capability) {
     try {
-      String effective = Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow().substring("CapEff:".length()).strip();
+      String effective =
+          Files.readAllLines(Path.of("/proc/self/status")).stream()
+              .filter(l -> l.startsWith("CapEff:"))
+              .findFirst()
+              .orElseThrow()
+              .substring("CapEff:".length())
+              .strip();
       return (Long.parseUnsignedLong(effective, 16) & (1L << capability)) != 0;
     } catch (IOException | RuntimeException e) {
       return true; // not Linux as expected: let docker say
@@ -109,8 +123,11 @@ final class PodResources {
 
   static long machineMemoryBytes() {
     try {
-      String total = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-          .filter(l -> l.startsWith("MemTotal:")).findFirst().orElseThrow();
+      String total =
+          Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal:"))
+              .findFirst()
+              .orElseThrow();
       return Long.parseLong(total.replaceAll("[^0-9]", "")) * 1024;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -121,7 +138,8 @@ final class PodResources {
     if (container.getResources() == null) {
       return null;
     }
-    Map<String, Quantity> amounts = limit ? container.getResources().getLimits() : container.getResources().getRequests();
+    Map<String, Quantity> amounts =
+        limit ? container.getResources().getLimits() : container.getResources().getRequests();
     return amounts == null ? null : amounts.get(resource);
   }
 

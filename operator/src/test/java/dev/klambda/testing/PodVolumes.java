@@ -21,13 +21,14 @@ import java.util.stream.Stream;
 /**
  * The Pod's volumes set up as the kubelet sets them up before any container starts, each shared by
  * every container that mounts it:
+ *
  * <ul>
  *   <li>emptyDir: a folder of mode 0777 on the host's disk (the kubelet's is under
- *       /var/lib/kubelet/pods), bind-mounted, so it allows exec like a Pod's; with
- *       {@code medium: Memory} a tmpfs docker volume of the size limit. A disk emptyDir's size
- *       limit is not enforced (the kubelet only evicts, later).
- *   <li>configMap: the ConfigMap's files written into a folder with the volume's modes (the
- *       kubelet fixture's {@link ConfigMapVolume}), bind-mounted read-only as the kubelet does.
+ *       /var/lib/kubelet/pods), bind-mounted, so it allows exec like a Pod's; with {@code medium:
+ *       Memory} a tmpfs docker volume of the size limit. A disk emptyDir's size limit is not
+ *       enforced (the kubelet only evicts, later).
+ *   <li>configMap: the ConfigMap's files written into a folder with the volume's modes (the kubelet
+ *       fixture's {@link ConfigMapVolume}), bind-mounted read-only as the kubelet does.
  * </ul>
  */
 final class PodVolumes implements AutoCloseable {
@@ -50,7 +51,8 @@ final class PodVolumes implements AutoCloseable {
    * @param label {@code key=value} put on the docker volumes made
    * @param configMaps the ConfigMaps the Pod's configMap volumes name, by name
    */
-  static PodVolumes create(PodSandbox sandbox, Path root, String label, Map<String, ConfigMap> configMaps)
+  static PodVolumes create(
+      PodSandbox sandbox, Path root, String label, Map<String, ConfigMap> configMaps)
       throws IOException {
     PodVolumes volumes = new PodVolumes(root.toAbsolutePath(), label);
     try {
@@ -69,27 +71,40 @@ final class PodVolumes implements AutoCloseable {
   List<String> mountOptions(VolumeMount mount) {
     Source source = sources.get(mount.getName());
     if (source == null) {
-      throw new IllegalArgumentException("volume mount of an undeclared volume: " + mount.getName());
+      throw new IllegalArgumentException(
+          "volume mount of an undeclared volume: " + mount.getName());
     }
     String from = source.source();
     if (mount.getSubPath() != null && !mount.getSubPath().isEmpty()) {
       if (!source.type().equals("bind")) {
-        throw new UnsupportedOperationException("subPath of a tmpfs emptyDir (" + mount.getName() + ")");
+        throw new UnsupportedOperationException(
+            "subPath of a tmpfs emptyDir (" + mount.getName() + ")");
       }
       from = Path.of(from).resolve(mount.getSubPath()).toString();
     }
     boolean readOnly = source.alwaysReadOnly() || Boolean.TRUE.equals(mount.getReadOnly());
-    return List.of("--mount", "type=" + source.type() + ",source=" + from + ",target=" + mount.getMountPath()
-        + (readOnly ? ",readonly" : ""));
+    return List.of(
+        "--mount",
+        "type="
+            + source.type()
+            + ",source="
+            + from
+            + ",target="
+            + mount.getMountPath()
+            + (readOnly ? ",readonly" : ""));
   }
 
-  private Source setUp(PodSandbox sandbox, Volume volume, Map<String, ConfigMap> configMaps) throws IOException {
+  private Source setUp(PodSandbox sandbox, Volume volume, Map<String, ConfigMap> configMaps)
+      throws IOException {
     if (volume.getConfigMap() != null) {
       ConfigMap configMap = configMaps.get(volume.getConfigMap().getName());
       if (configMap == null) {
         // the kubelet would wait (FailedMount); a benchmark must not
-        throw new IllegalArgumentException("no ConfigMap " + volume.getConfigMap().getName()
-            + " given for volume " + volume.getName());
+        throw new IllegalArgumentException(
+            "no ConfigMap "
+                + volume.getConfigMap().getName()
+                + " given for volume "
+                + volume.getName());
       }
       Path folder = folder(volume, "rwxr-xr-x");
       ConfigMapVolume.write(volume.getConfigMap(), configMap, folder);
@@ -99,8 +114,20 @@ final class PodVolumes implements AutoCloseable {
       String name = sandbox.name() + "_" + volume.getName();
       Quantity limit = volume.getEmptyDir().getSizeLimit();
       String size = limit == null ? "" : ",size=" + limit.getNumericalAmount().toBigInteger();
-      Docker.docker("volume", "create", "--label", label, "--driver", "local", "--opt", "type=tmpfs",
-          "--opt", "device=tmpfs", "--opt", "o=mode=1777" + size, name);
+      Docker.docker(
+          "volume",
+          "create",
+          "--label",
+          label,
+          "--driver",
+          "local",
+          "--opt",
+          "type=tmpfs",
+          "--opt",
+          "device=tmpfs",
+          "--opt",
+          "o=mode=1777" + size,
+          name);
       return new Source("volume", name, false);
     }
     return new Source("bind", folder(volume, "rwxrwxrwx").toString(), false);
@@ -116,8 +143,11 @@ final class PodVolumes implements AutoCloseable {
   /** Removes the docker volumes (by label, so also those of a half-done create) and the folders. */
   @Override
   public void close() {
-    String ids = Docker.run(COMMAND_TIMEOUT, null, "docker", "volume", "ls", "-q", "--filter", "label=" + label)
-        .stdout().strip();
+    String ids =
+        Docker.run(
+                COMMAND_TIMEOUT, null, "docker", "volume", "ls", "-q", "--filter", "label=" + label)
+            .stdout()
+            .strip();
     if (!ids.isEmpty()) {
       List<String> rm = new ArrayList<>(List.of("docker", "volume", "rm", "-f"));
       rm.addAll(List.of(ids.split("\\s+")));

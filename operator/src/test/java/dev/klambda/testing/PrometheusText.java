@@ -61,6 +61,7 @@ public final class PrometheusText {
   public static double value(List<Sample> samples, String name, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
-        .mapToDouble(Sample::value).sum();
+        .mapToDouble(Sample::value)
+        .sum();
   }
 }

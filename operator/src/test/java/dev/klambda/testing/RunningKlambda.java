@@ -10,7 +10,8 @@ import dev.klambda.routing.FunctionRegistry;
  * pollers invoke through that gateway. Closes the operator first, as a rolling update of both
  * would.
  */
-public record RunningKlambda(GatewayMode gatewayReplica, OperatorMode operator) implements AutoCloseable {
+public record RunningKlambda(GatewayMode gatewayReplica, OperatorMode operator)
+    implements AutoCloseable {
   public Gateway gateway() {
     return gatewayReplica.gateway();
   }

@@ -22,22 +22,30 @@ import software.amazon.event.ruler.Patterns;
  * A mapping's {@code FilterCriteria}: a record is delivered when any pattern matches, and dropped
  * (an SQS message deleted, a Kafka offset committed) and counted as filtered when none does. No
  * patterns let everything through. The patterns are EventBridge event patterns, matched by AWS's
- * event-ruler: they are compiled once per mapping into one machine, each pattern a rule named by its
- * index, which tells in one pass over a record whether any of them matches. The machine is complete
- * before the filter is handed out and only read afterwards, so the mapping's poller threads share it.
- * Lambda matches patterns against a view of the record in which the payload is JSON where it can be,
- * so the views are built here too.
+ * event-ruler: they are compiled once per mapping into one machine, each pattern a rule named by
+ * its index, which tells in one pass over a record whether any of them matches. The machine is
+ * complete before the filter is handed out and only read afterwards, so the mapping's poller
+ * threads share it. Lambda matches patterns against a view of the record in which the payload is
+ * JSON where it can be, so the views are built here too.
  */
 public final class RecordFilter {
   private static final JsonMapper JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-  /** event-ruler takes a repeated key or text after the pattern without a word; a pattern must be strict JSON. */
-  private static final JsonMapper STRICT = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
 
-  /** The patterns, each a rule named by its index (a {@code $or} adds several); null when there are none. */
+  /**
+   * event-ruler takes a repeated key or text after the pattern without a word; a pattern must be
+   * strict JSON.
+   */
+  private static final JsonMapper STRICT =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
+  /**
+   * The patterns, each a rule named by its index (a {@code $or} adds several); null when there are
+   * none.
+   */
   private final GenericMachine<Integer> machine;
 
   private RecordFilter(GenericMachine<Integer> machine) {
@@ -59,25 +67,33 @@ public final class RecordFilter {
           machine.addPatternRule(i, rule);
         }
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("filterCriteria.filters[" + i + "].pattern: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "filterCriteria.filters[" + i + "].pattern: " + e.getMessage(), e);
       }
     }
     return new RecordFilter(machine);
   }
 
-  /** One pattern as event-ruler's rules (several for a {@code $or}); the message gives the reason. */
+  /**
+   * One pattern as event-ruler's rules (several for a {@code $or}); the message gives the reason.
+   */
   private static List<Map<String, List<Patterns>>> compile(String pattern) {
     try {
       STRICT.readTree(pattern);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("the pattern is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "the pattern is not valid JSON: " + e.getOriginalMessage(), e);
     }
     try {
       return JsonRuleCompiler.compile(pattern);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new IllegalArgumentException(e.getOriginalMessage()
-          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+      throw new IllegalArgumentException(
+          e.getOriginalMessage()
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"),
+          e);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -93,7 +109,9 @@ public final class RecordFilter {
     return machine == null || !machine.rulesForJSONEvent(record).isEmpty();
   }
 
-  /** An SQS record with its {@code body} parsed when it is a JSON object, else left a plain string. */
+  /**
+   * An SQS record with its {@code body} parsed when it is a JSON object, else left a plain string.
+   */
   public static JsonNode sqsView(ObjectNode sqsRecord) {
     ObjectNode view = sqsRecord.deepCopy();
     JsonNode body = sqsRecord.get("body");

@@ -40,15 +40,36 @@ public final class KafkaConsumers implements Poller {
    * @param auth the checked data of the auth Secret; empty when it names none
    * @param destination where records that failed every retry go; closed with the consumers
    */
-  public static KafkaConsumers start(MappingConfig mapping, MappingConfig.Kafka source, Map<String, String> auth,
-      BatchInvoker invoker, RecordSender destination, String region, MappingObserver observer) {
+  public static KafkaConsumers start(
+      MappingConfig mapping,
+      MappingConfig.Kafka source,
+      Map<String, String> auth,
+      BatchInvoker invoker,
+      RecordSender destination,
+      String region,
+      MappingObserver observer) {
     Properties consumerProps = KafkaClients.consumer(mapping, source, auth);
-    return new KafkaConsumers(mapping, (index, partitions, offsetLag) -> new KafkaPoller(mapping, source,
-        consumerProps, invoker, destination, mapping.filter(), region, observer, index, partitions, offsetLag),
-        destination, observer);
+    return new KafkaConsumers(
+        mapping,
+        (index, partitions, offsetLag) ->
+            new KafkaPoller(
+                mapping,
+                source,
+                consumerProps,
+                invoker,
+                destination,
+                mapping.filter(),
+                region,
+                observer,
+                index,
+                partitions,
+                offsetLag),
+        destination,
+        observer);
   }
 
-  private KafkaConsumers(MappingConfig mapping, Factory factory, RecordSender destination, MappingObserver observer) {
+  private KafkaConsumers(
+      MappingConfig mapping, Factory factory, RecordSender destination, MappingObserver observer) {
     this.mapping = mapping;
     this.factory = factory;
     this.destination = destination;
@@ -65,10 +86,14 @@ public final class KafkaConsumers implements Poller {
 
   private void add() {
     int index = consumers.size();
-    consumers.add(factory.start(index, this::scaleTo, lag -> {
-      lags.put(index, lag);
-      observer.offsetLag(mapping, lags.values().stream().mapToLong(Long::longValue).sum());
-    }));
+    consumers.add(
+        factory.start(
+            index,
+            this::scaleTo,
+            lag -> {
+              lags.put(index, lag);
+              observer.offsetLag(mapping, lags.values().stream().mapToLong(Long::longValue).sum());
+            }));
     observer.pollers(mapping, consumers.size());
   }
 
@@ -86,7 +111,10 @@ public final class KafkaConsumers implements Poller {
     return first;
   }
 
-  /** Stops every consumer at once (each commits what it finished and leaves the group), then the destination. */
+  /**
+   * Stops every consumer at once (each commits what it finished and leaves the group), then the
+   * destination.
+   */
   @Override
   public void close() {
     List<KafkaPoller> stopping;

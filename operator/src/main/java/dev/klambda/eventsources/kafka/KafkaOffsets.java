@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kafka poller's position: the partitions the group gave its consumer, and the offsets of
- * batches done (succeeded, filtered or sent to the destination). Done batches are committed
- * asynchronously: offsets are cumulative, so a later commit covers one that failed, and the
- * broker's commit round trip (several ms: Kafka 4 brokers hold offset writes up to
- * {@code group.coordinator.append.linger.ms}) stays off the batch loop. What is done is committed
+ * A Kafka poller's position: the partitions the group gave its consumer, and the offsets of batches
+ * done (succeeded, filtered or sent to the destination). Done batches are committed asynchronously:
+ * offsets are cumulative, so a later commit covers one that failed, and the broker's commit round
+ * trip (several ms: Kafka 4 brokers hold offset writes up to {@code
+ * group.coordinator.append.linger.ms}) stays off the batch loop. What is done is committed
  * synchronously when partitions move away and before the consumer closes. Used by the poller's
  * thread only, but for {@link #owns}.
  */
@@ -33,10 +33,15 @@ final class KafkaOffsets {
 
   private final String mappingKey;
   private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+
   /** Done, and not yet known to be committed. */
   private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+
   private boolean commitFailed;
-  /** Partitions revoked or lost since the batch in progress was read: its records there are void. */
+
+  /**
+   * Partitions revoked or lost since the batch in progress was read: its records there are void.
+   */
   private final Set<TopicPartition> movedDuringBatch = ConcurrentHashMap.newKeySet();
 
   KafkaOffsets(String mappingKey) {
@@ -51,7 +56,9 @@ final class KafkaOffsets {
     return owned.contains(partition(record));
   }
 
-  /** Owned, and not moved away (and maybe back) since the batch was read: its position still holds. */
+  /**
+   * Owned, and not moved away (and maybe back) since the batch was read: its position still holds.
+   */
   boolean ownedThroughBatch(ConsumerRecord<?, ?> record) {
     return owns(record) && !movedDuringBatch.contains(partition(record));
   }
@@ -82,12 +89,16 @@ final class KafkaOffsets {
     partitions.forEach(done::remove);
   }
 
-  /** The batch is done: its next offsets, per partition still owned, are committed asynchronously. */
+  /**
+   * The batch is done: its next offsets, per partition still owned, are committed asynchronously.
+   */
   void batchDone(Consumer<?, ?> consumer, List<? extends ConsumerRecord<?, ?>> batch) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (ConsumerRecord<?, ?> record : batch) {
       if (ownedThroughBatch(record)) {
-        offsets.merge(partition(record), new OffsetAndMetadata(record.offset() + 1),
+        offsets.merge(
+            partition(record),
+            new OffsetAndMetadata(record.offset() + 1),
             (a, b) -> a.offset() >= b.offset() ? a : b);
       }
     }
@@ -109,18 +120,28 @@ final class KafkaOffsets {
   }
 
   /** Callbacks run on the consumer's thread, inside a later poll. */
-  private void commitAsync(Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    consumer.commitAsync(offsets, (committed, e) -> {
-      if (e == null) {
-        committed.forEach((partition, offset) ->
-            done.computeIfPresent(partition, (p, pending) -> pending.offset() <= offset.offset() ? null : pending));
-        return;
-      }
-      commitFailed = true;
-      if (!(e instanceof RebalanceInProgressException) && !(e instanceof CommitFailedException)) {
-        LOG.warn("mapping {}: an offset commit failed (it is retried): {}", mappingKey, e.toString());
-      }
-    });
+  private void commitAsync(
+      Consumer<?, ?> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    consumer.commitAsync(
+        offsets,
+        (committed, e) -> {
+          if (e == null) {
+            committed.forEach(
+                (partition, offset) ->
+                    done.computeIfPresent(
+                        partition,
+                        (p, pending) -> pending.offset() <= offset.offset() ? null : pending));
+            return;
+          }
+          commitFailed = true;
+          if (!(e instanceof RebalanceInProgressException)
+              && !(e instanceof CommitFailedException)) {
+            LOG.warn(
+                "mapping {}: an offset commit failed (it is retried): {}",
+                mappingKey,
+                e.toString());
+          }
+        });
   }
 
   /** Before the consumer closes: commits what is done and waits for it; then forgets everything. */
@@ -148,8 +169,12 @@ final class KafkaOffsets {
         consumer.commitSync(offsets, COMMIT_TIMEOUT); // a wakeup is consumed once
       }
     } catch (CommitFailedException | RebalanceInProgressException e) {
-      // the group moved them already: their next owner reads from the last commit (duplicates, no loss)
-      LOG.info("mapping {}: offsets not committed, the partitions moved: {}", mappingKey, e.getMessage());
+      // the group moved them already: their next owner reads from the last commit (duplicates, no
+      // loss)
+      LOG.info(
+          "mapping {}: offsets not committed, the partitions moved: {}",
+          mappingKey,
+          e.getMessage());
     } catch (KafkaException e) {
       LOG.warn("mapping {}: offsets not committed: {}", mappingKey, e.toString());
     }

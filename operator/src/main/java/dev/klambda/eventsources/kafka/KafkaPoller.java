@@ -40,24 +40,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One consumer of a Kafka mapping ({@link KafkaConsumers} runs one per partition, up to the
- * mapping's maximumConcurrency): a consumer in the mapping's group, batches by size and batching window
- * across the partitions it owns, one synchronous invocation per batch, offsets committed only once
- * every record of the batch succeeded or went to the on-failure destination. A failing batch is
- * retried (from the lowest reported offset per partition with ReportBatchItemFailures), bisected
- * when asked, and after the retries sent to the destination; until then the partitions wait, which
- * keeps each partition in order. Closing mid-batch commits nothing: the group's next consumer
- * reads the batch again (at least once).
+ * mapping's maximumConcurrency): a consumer in the mapping's group, batches by size and batching
+ * window across the partitions it owns, one synchronous invocation per batch, offsets committed
+ * only once every record of the batch succeeded or went to the on-failure destination. A failing
+ * batch is retried (from the lowest reported offset per partition with ReportBatchItemFailures),
+ * bisected when asked, and after the retries sent to the destination; until then the partitions
+ * wait, which keeps each partition in order. Closing mid-batch commits nothing: the group's next
+ * consumer reads the batch again (at least once).
  */
 final class KafkaPoller implements Poller {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaPoller.class);
+
   /** With a destination and no retry limit, Lambda stops after 10 retries rather than never. */
   private static final int RETRIES_WITH_DESTINATION = 10;
+
   private static final Duration IDLE_POLL = Duration.ofMillis(500);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
   /** How long without partitions before the source is reported unreachable. */
   private static final Duration UNASSIGNED_PROBLEM = Duration.ofSeconds(15);
+
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
+
   /** How long a closing poller gets to notice the wakeup before it is interrupted. */
   private static final Duration WAKEUP_GRACE = Duration.ofMillis(500);
 
@@ -79,6 +84,7 @@ final class KafkaPoller implements Poller {
   private volatile Consumer<byte[], byte[]> consumer;
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
+
   /** Set while the consumer commits and closes: no interrupt may reach it then. */
   private volatile boolean leaving;
 
@@ -86,15 +92,26 @@ final class KafkaPoller implements Poller {
    * @param partitions told the topic's partition count once this consumer has partitions
    * @param offsetLag told the records of its partitions not yet read, after every poll
    */
-  KafkaPoller(MappingConfig mapping, MappingConfig.Kafka source, Properties consumerProps, BatchInvoker invoker,
-      RecordSender destination, RecordFilter filter, String region, MappingObserver observer, int index,
-      IntConsumer partitions, LongConsumer offsetLag) {
+  KafkaPoller(
+      MappingConfig mapping,
+      MappingConfig.Kafka source,
+      Properties consumerProps,
+      BatchInvoker invoker,
+      RecordSender destination,
+      RecordFilter filter,
+      String region,
+      MappingObserver observer,
+      int index,
+      IntConsumer partitions,
+      LongConsumer offsetLag) {
     this.mapping = mapping;
     this.source = source;
     this.consumerProps = new Properties();
     this.consumerProps.putAll(consumerProps);
     // a client id of its own: the group's consumers are told apart in the broker's logs and JMX
-    this.consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerProps.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
+    this.consumerProps.put(
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        consumerProps.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
     this.invoker = invoker;
     this.destination = destination;
     this.filter = filter;
@@ -103,9 +120,12 @@ final class KafkaPoller implements Poller {
     this.offsetLag = offsetLag;
     this.offsets = new KafkaOffsets(mapping.key());
     this.functionArn = FunctionConfig.arn(region, mapping.namespace(), mapping.functionName());
-    this.retries = mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
-        ? RETRIES_WITH_DESTINATION : mapping.maximumRetryAttempts();
-    this.thread = Thread.ofPlatform().daemon().name("kafka-" + mapping.key() + "-" + index).start(this::run);
+    this.retries =
+        mapping.maximumRetryAttempts() < 0 && mapping.onFailure() != null
+            ? RETRIES_WITH_DESTINATION
+            : mapping.maximumRetryAttempts();
+    this.thread =
+        Thread.ofPlatform().daemon().name("kafka-" + mapping.key() + "-" + index).start(this::run);
   }
 
   @Override
@@ -168,9 +188,13 @@ final class KafkaPoller implements Poller {
     long unassignedSince = System.nanoTime();
     while (!closed) {
       List<ConsumerRecord<byte[], byte[]>> batch = collect(c);
-      if (offsets.ownsNone() && System.nanoTime() - unassignedSince > UNASSIGNED_PROBLEM.toNanos()) {
-        lastProcessingResult = "PROBLEM: source unreachable: no partition of topic " + source.topic() + " assigned from "
-            + source.bootstrapServers();
+      if (offsets.ownsNone()
+          && System.nanoTime() - unassignedSince > UNASSIGNED_PROBLEM.toNanos()) {
+        lastProcessingResult =
+            "PROBLEM: source unreachable: no partition of topic "
+                + source.topic()
+                + " assigned from "
+                + source.bootstrapServers();
       } else if (!offsets.ownsNone()) {
         unassignedSince = System.nanoTime();
         if (!partitionsTold) {
@@ -198,7 +222,8 @@ final class KafkaPoller implements Poller {
       if (!batch.isEmpty() && left <= 0) {
         break;
       }
-      for (ConsumerRecord<byte[], byte[]> record : c.poll(batch.isEmpty() ? IDLE_POLL : Duration.ofNanos(left))) {
+      for (ConsumerRecord<byte[], byte[]> record :
+          c.poll(batch.isEmpty() ? IDLE_POLL : Duration.ofNanos(left))) {
         (batch.size() < mapping.batchSize() ? batch : pending).add(record);
       }
       if (batch.isEmpty()) {
@@ -218,9 +243,12 @@ final class KafkaPoller implements Poller {
     List<ConsumerRecord<byte[], byte[]>> expired = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> record : batch) {
       if (mapping.maximumRecordAge() != null
-          && Instant.ofEpochMilli(record.timestamp()).plus(mapping.maximumRecordAge()).isBefore(Instant.now())) {
+          && Instant.ofEpochMilli(record.timestamp())
+              .plus(mapping.maximumRecordAge())
+              .isBefore(Instant.now())) {
         expired.add(record);
-      } else if (filter.isEmpty() || filter.accepts(RecordFilter.kafkaView(KafkaRecords.record(record)))) {
+      } else if (filter.isEmpty()
+          || filter.accepts(RecordFilter.kafkaView(KafkaRecords.record(record)))) {
         fresh.add(record);
       } else {
         count(MappingObserver.Event.FILTERED, 1);
@@ -242,8 +270,11 @@ final class KafkaPoller implements Poller {
   }
 
   /** Invokes until the records succeeded, went to the destination, or their partitions moved. */
-  /** @param half a bisected half (else the batch just collected) */
-  private void deliver(Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records, boolean half)
+  /**
+   * @param half a bisected half (else the batch just collected)
+   */
+  private void deliver(
+      Consumer<byte[], byte[]> c, List<ConsumerRecord<byte[], byte[]>> records, boolean half)
       throws InterruptedException {
     int attempts = 0;
     Backoff backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
@@ -284,8 +315,8 @@ final class KafkaPoller implements Poller {
 
   /**
    * Polls with every partition paused: the consumer stays in its group (and takes part in a
-   * rebalance) while a batch is retried or bisected, and reads nothing new meanwhile (what a
-   * poll returns anyway is kept, in order, for the next batches).
+   * rebalance) while a batch is retried or bisected, and reads nothing new meanwhile (what a poll
+   * returns anyway is kept, in order, for the next batches).
    */
   private void stayInGroup(Consumer<byte[], byte[]> c, Duration wait) {
     c.pause(c.assignment());
@@ -293,16 +324,19 @@ final class KafkaPoller implements Poller {
   }
 
   /**
-   * One invocation: the records that failed (none on success), and whether the failure counts
-   * as an attempt: a missing function or throttling did not run the batch, so it only waits.
+   * One invocation: the records that failed (none on success), and whether the failure counts as an
+   * attempt: a missing function or throttling did not run the batch, so it only waits.
    */
-  private record Attempt(List<ConsumerRecord<byte[], byte[]>> failed, String error, boolean counts) {}
+  private record Attempt(
+      List<ConsumerRecord<byte[], byte[]>> failed, String error, boolean counts) {}
 
   private Attempt invoke(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
     count(MappingObserver.Event.INVOKED, records.size());
     count(MappingObserver.Event.BATCH, 1);
     try {
-      InvocationResult result = invoker.invoke(mapping.functionKey(), KafkaRecords.event(source.bootstrapServers(), records));
+      InvocationResult result =
+          invoker.invoke(
+              mapping.functionKey(), KafkaRecords.event(source.bootstrapServers(), records));
       if (result.functionError()) {
         lastProcessingResult = "PROBLEM: function error " + result.errorType();
         return new Attempt(records, "Unhandled", true);
@@ -311,31 +345,55 @@ final class KafkaPoller implements Poller {
         lastProcessingResult = "OK";
         return new Attempt(List.of(), null, true);
       }
-      Map<TopicPartition, Long> failedFrom = KafkaRecords.batchItemFailures(result.payload(), source.topic());
+      Map<TopicPartition, Long> failedFrom =
+          KafkaRecords.batchItemFailures(result.payload(), source.topic());
       if (failedFrom == null) {
         lastProcessingResult = "PROBLEM: function error an invalid batchItemFailures response";
         return new Attempt(records, "Unhandled", true);
       }
-      List<ConsumerRecord<byte[], byte[]>> failed = records.stream()
-          .filter(r -> r.offset() >= failedFrom.getOrDefault(KafkaOffsets.partition(r), Long.MAX_VALUE)).toList();
-      lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
+      List<ConsumerRecord<byte[], byte[]>> failed =
+          records.stream()
+              .filter(
+                  r ->
+                      r.offset()
+                          >= failedFrom.getOrDefault(KafkaOffsets.partition(r), Long.MAX_VALUE))
+              .toList();
+      lastProcessingResult =
+          failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
       return new Attempt(failed, "Unhandled", true);
     } catch (ServiceException e) {
       boolean notRun = e.status() == 404 || e.status() == 429;
-      lastProcessingResult = e.status() == 404 ? "PROBLEM: function missing: " + e.getMessage()
-          : "PROBLEM: " + e.type() + ": " + e.getMessage();
+      lastProcessingResult =
+          e.status() == 404
+              ? "PROBLEM: function missing: " + e.getMessage()
+              : "PROBLEM: " + e.type() + ": " + e.getMessage();
       return new Attempt(records, e.type(), !notRun);
     }
   }
 
-  /** One on-failure record per partition; the offsets are committed after (the send must succeed). */
-  private void toDestination(List<ConsumerRecord<byte[], byte[]>> records, String condition, int invokeCount,
+  /**
+   * One on-failure record per partition; the offsets are committed after (the send must succeed).
+   */
+  private void toDestination(
+      List<ConsumerRecord<byte[], byte[]>> records,
+      String condition,
+      int invokeCount,
       String functionError) {
     Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> byPartition = new LinkedHashMap<>();
-    records.forEach(record -> byPartition.computeIfAbsent(KafkaOffsets.partition(record), p -> new ArrayList<>()).add(record));
+    records.forEach(
+        record ->
+            byPartition
+                .computeIfAbsent(KafkaOffsets.partition(record), p -> new ArrayList<>())
+                .add(record));
     for (List<ConsumerRecord<byte[], byte[]>> partitionRecords : byPartition.values()) {
-      destination.send(KafkaRecords.failureRecord(partitionRecords, source.bootstrapServers(), functionArn, condition,
-          invokeCount, functionError));
+      destination.send(
+          KafkaRecords.failureRecord(
+              partitionRecords,
+              source.bootstrapServers(),
+              functionArn,
+              condition,
+              invokeCount,
+              functionError));
       count(MappingObserver.Event.SENT_TO_DESTINATION, partitionRecords.size());
     }
   }

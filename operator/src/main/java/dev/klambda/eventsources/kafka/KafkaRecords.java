@@ -16,9 +16,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
 /**
- * Lambda's JSON shapes for self-managed Kafka: the batch event (records grouped under
- * {@code topic-partition}, keys and values base64, headers as byte arrays), partial batch
- * responses, and on-failure records.
+ * Lambda's JSON shapes for self-managed Kafka: the batch event (records grouped under {@code
+ * topic-partition}, keys and values base64, headers as byte arrays), partial batch responses, and
+ * on-failure records.
  */
 final class KafkaRecords {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,14 +54,16 @@ final class KafkaRecords {
     return bytes(eventNode(bootstrapServers, records));
   }
 
-  private static ObjectNode eventNode(String bootstrapServers, List<ConsumerRecord<byte[], byte[]>> records) {
+  private static ObjectNode eventNode(
+      String bootstrapServers, List<ConsumerRecord<byte[], byte[]>> records) {
     ObjectNode event = JSON.createObjectNode();
     event.put("eventSource", "SelfManagedKafka");
     event.put("bootstrapServers", bootstrapServers);
     ObjectNode byPartition = event.putObject("records");
     for (ConsumerRecord<byte[], byte[]> record : records) {
       String key = record.topic() + "-" + record.partition();
-      ArrayNode list = byPartition.has(key) ? (ArrayNode) byPartition.get(key) : byPartition.putArray(key);
+      ArrayNode list =
+          byPartition.has(key) ? (ArrayNode) byPartition.get(key) : byPartition.putArray(key);
       list.add(record(record));
     }
     return event;
@@ -71,8 +73,8 @@ final class KafkaRecords {
    * The lowest failed offset per partition a ReportBatchItemFailures response names: items are
    * {@code {"itemIdentifier": {"topic": T, "partition": P, "offset": O}}} (topic optional: the
    * mapping's). As for streams, the batch is checkpointed before the lowest failed offset and
-   * everything from there on is retried. Null when the response is not a valid one (the whole
-   * batch failed); an empty map when it reports no failures.
+   * everything from there on is retried. Null when the response is not a valid one (the whole batch
+   * failed); an empty map when it reports no failures.
    */
   static Map<TopicPartition, Long> batchItemFailures(byte[] response, String topic) {
     JsonNode failures;
@@ -90,10 +92,14 @@ final class KafkaRecords {
     Map<TopicPartition, Long> lowest = new HashMap<>();
     for (JsonNode failure : failures) {
       JsonNode id = failure.get("itemIdentifier");
-      if (id == null || !id.isObject() || !id.path("partition").canConvertToInt() || !id.path("offset").isIntegralNumber()) {
+      if (id == null
+          || !id.isObject()
+          || !id.path("partition").canConvertToInt()
+          || !id.path("offset").isIntegralNumber()) {
         return null;
       }
-      TopicPartition partition = new TopicPartition(id.path("topic").asText(topic), id.get("partition").asInt());
+      TopicPartition partition =
+          new TopicPartition(id.path("topic").asText(topic), id.get("partition").asInt());
       lowest.merge(partition, id.get("offset").asLong(), Math::min);
     }
     return lowest;
@@ -104,12 +110,22 @@ final class KafkaRecords {
    * ({@code KafkaBatchInfo}, one partition per record) and the records themselves as the event the
    * function was given.
    */
-  static String failureRecord(List<ConsumerRecord<byte[], byte[]>> records, String bootstrapServers,
-      String functionArn, String condition, int invokeCount, String functionError) {
+  static String failureRecord(
+      List<ConsumerRecord<byte[], byte[]>> records,
+      String bootstrapServers,
+      String functionArn,
+      String condition,
+      int invokeCount,
+      String functionError) {
     ConsumerRecord<byte[], byte[]> first = records.getFirst();
     ConsumerRecord<byte[], byte[]> last = records.getLast();
-    ObjectNode failure = InvocationRecords.envelope(first.topic() + "-" + first.partition() + "@" + first.offset(), functionArn, condition, invokeCount,
-        functionError);
+    ObjectNode failure =
+        InvocationRecords.envelope(
+            first.topic() + "-" + first.partition() + "@" + first.offset(),
+            functionArn,
+            condition,
+            invokeCount,
+            functionError);
     ObjectNode info = failure.putObject("KafkaBatchInfo");
     info.put("batchSize", records.size());
     info.put("topic", first.topic());

@@ -13,10 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * EventBridge Scheduler's schedule expressions: {@code rate(5 minutes)} and
- * {@code cron(minutes hours day-of-month month day-of-week year)} with {@code * ? , - /} and month
- * and day names (day-of-week 1 = Sunday). One of day-of-month and day-of-week must be {@code ?}.
- * {@code L}, {@code W} and {@code #} are not supported and say so.
+ * EventBridge Scheduler's schedule expressions: {@code rate(5 minutes)} and {@code cron(minutes
+ * hours day-of-month month day-of-week year)} with {@code * ? , - /} and month and day names
+ * (day-of-week 1 = Sunday). One of day-of-month and day-of-week must be {@code ?}. {@code L},
+ * {@code W} and {@code #} are not supported and say so.
  */
 public sealed interface ScheduleExpression {
   /** The first time strictly after {@code after} at which the schedule fires. */
@@ -32,8 +32,11 @@ public sealed interface ScheduleExpression {
     if (cron.matches()) {
       return Cron.of(cron.group(1).trim().split("\\s+"), zone);
     }
-    throw new IllegalArgumentException("must be rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH "
-        + "DAY-OF-WEEK YEAR) (got '" + expression + "')");
+    throw new IllegalArgumentException(
+        "must be rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH "
+            + "DAY-OF-WEEK YEAR) (got '"
+            + expression
+            + "')");
   }
 
   Pattern RATE = Pattern.compile("rate\\((\\d+)\\s+([a-z]+)\\)");
@@ -45,12 +48,15 @@ public sealed interface ScheduleExpression {
       if (value < 1) {
         throw new IllegalArgumentException("rate value must be at least 1");
       }
-      ChronoUnit chrono = switch (unit) {
-        case "minute", "minutes" -> ChronoUnit.MINUTES;
-        case "hour", "hours" -> ChronoUnit.HOURS;
-        case "day", "days" -> ChronoUnit.DAYS;
-        default -> throw new IllegalArgumentException("rate unit must be minute(s), hour(s) or day(s) (got '" + unit + "')");
-      };
+      ChronoUnit chrono =
+          switch (unit) {
+            case "minute", "minutes" -> ChronoUnit.MINUTES;
+            case "hour", "hours" -> ChronoUnit.HOURS;
+            case "day", "days" -> ChronoUnit.DAYS;
+            default ->
+                throw new IllegalArgumentException(
+                    "rate unit must be minute(s), hour(s) or day(s) (got '" + unit + "')");
+          };
       return new Rate(Duration.of(value, chrono));
     }
 
@@ -61,32 +67,50 @@ public sealed interface ScheduleExpression {
   }
 
   /** A cron expression in a time zone. */
-  record Cron(BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months, BitSet daysOfWeek,
-      BitSet years, boolean anyDayOfMonth, ZoneId zone) implements ScheduleExpression {
+  record Cron(
+      BitSet minutes,
+      BitSet hours,
+      BitSet daysOfMonth,
+      BitSet months,
+      BitSet daysOfWeek,
+      BitSet years,
+      boolean anyDayOfMonth,
+      ZoneId zone)
+      implements ScheduleExpression {
     private static final List<String> MONTHS =
         List.of("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC");
-    private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
+    private static final List<String> DAYS =
+        List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
 
     static Cron of(String[] fields, ZoneId zone) {
       if (fields.length != 6) {
-        throw new IllegalArgumentException("cron needs 6 fields: minutes hours day-of-month month day-of-week year"
-            + " (got " + fields.length + ")");
+        throw new IllegalArgumentException(
+            "cron needs 6 fields: minutes hours day-of-month month day-of-week year"
+                + " (got "
+                + fields.length
+                + ")");
       }
       boolean domAny = fields[2].equals("?");
       boolean dowAny = fields[4].equals("?");
       if (domAny == dowAny) {
-        throw new IllegalArgumentException("cron: exactly one of day-of-month and day-of-week must be '?'");
+        throw new IllegalArgumentException(
+            "cron: exactly one of day-of-month and day-of-week must be '?'");
       }
-      return new Cron(field(fields[0], "minutes", 0, 59, List.of()), field(fields[1], "hours", 0, 23, List.of()),
+      return new Cron(
+          field(fields[0], "minutes", 0, 59, List.of()),
+          field(fields[1], "hours", 0, 23, List.of()),
           domAny ? null : field(fields[2], "day-of-month", 1, 31, List.of()),
           field(fields[3], "month", 1, 12, MONTHS),
           dowAny ? null : field(fields[4], "day-of-week", 1, 7, DAYS),
-          field(fields[5], "year", 1970, 2199, List.of()), domAny, zone);
+          field(fields[5], "year", 1970, 2199, List.of()),
+          domAny,
+          zone);
     }
 
     private static BitSet field(String text, String name, int min, int max, List<String> names) {
       if (text.matches(".*[LW#].*")) {
-        throw new IllegalArgumentException("cron " + name + ": L, W and # are not supported (got '" + text + "')");
+        throw new IllegalArgumentException(
+            "cron " + name + ": L, W and # are not supported (got '" + text + "')");
       }
       BitSet values = new BitSet();
       for (String part : text.split(",")) {
@@ -125,8 +149,17 @@ public sealed interface ScheduleExpression {
       } catch (NumberFormatException ignored) {
         // reported below
       }
-      throw new IllegalArgumentException("cron " + name + " must be from " + min + " to " + max
-          + (names.isEmpty() ? "" : " or a name like " + names.getFirst()) + " (got '" + text + "')");
+      throw new IllegalArgumentException(
+          "cron "
+              + name
+              + " must be from "
+              + min
+              + " to "
+              + max
+              + (names.isEmpty() ? "" : " or a name like " + names.getFirst())
+              + " (got '"
+              + text
+              + "')");
     }
 
     @Override

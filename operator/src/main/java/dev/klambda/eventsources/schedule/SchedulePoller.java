@@ -19,12 +19,13 @@ public final class SchedulePoller implements Poller {
   public interface Sleeper {
     void sleepUntil(Instant when, Clock clock) throws InterruptedException;
 
-    Sleeper REAL = (when, clock) -> {
-      Duration left = Duration.between(clock.instant(), when);
-      if (!left.isNegative()) {
-        Thread.sleep(left);
-      }
-    };
+    Sleeper REAL =
+        (when, clock) -> {
+          Duration left = Duration.between(clock.instant(), when);
+          if (!left.isNegative()) {
+            Thread.sleep(left);
+          }
+        };
   }
 
   private final MappingConfig mapping;
@@ -35,8 +36,13 @@ public final class SchedulePoller implements Poller {
   private final Sleeper sleeper;
   private final Thread thread;
 
-  public SchedulePoller(MappingConfig mapping, MappingConfig.Schedule schedule, EventSink sink, String region,
-      Clock clock, Sleeper sleeper) {
+  public SchedulePoller(
+      MappingConfig mapping,
+      MappingConfig.Schedule schedule,
+      EventSink sink,
+      String region,
+      Clock clock,
+      Sleeper sleeper) {
     this.mapping = mapping;
     this.schedule = schedule;
     this.sink = sink;
@@ -63,10 +69,25 @@ public final class SchedulePoller implements Poller {
     if (schedule.input() != null) {
       return schedule.input().getBytes(StandardCharsets.UTF_8);
     }
-    String arn = "arn:aws:scheduler:" + region + ":" + mapping.namespace() + ":schedule/default/" + mapping.name();
-    return ("{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
-        + "\"source\":\"aws.scheduler\",\"account\":\"" + mapping.namespace() + "\",\"time\":\"" + time
-        + "\",\"region\":\"" + region + "\",\"resources\":[\"" + arn + "\"],\"detail\":{}}")
+    String arn =
+        "arn:aws:scheduler:"
+            + region
+            + ":"
+            + mapping.namespace()
+            + ":schedule/default/"
+            + mapping.name();
+    return ("{\"version\":\"0\",\"id\":\""
+            + UUID.randomUUID()
+            + "\",\"detail-type\":\"Scheduled Event\","
+            + "\"source\":\"aws.scheduler\",\"account\":\""
+            + mapping.namespace()
+            + "\",\"time\":\""
+            + time
+            + "\",\"region\":\""
+            + region
+            + "\",\"resources\":[\""
+            + arn
+            + "\"],\"detail\":{}}")
         .getBytes(StandardCharsets.UTF_8);
   }
 

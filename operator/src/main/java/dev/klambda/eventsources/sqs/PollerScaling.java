@@ -13,8 +13,8 @@ import java.util.function.LongSupplier;
  *
  * <ol>
  *   <li>measure how many records a second the pollers get through (the baseline);
- *   <li>add a step of pollers (1 at first) and wait until each has had its first batch through,
- *       so their cold starts are not measured;
+ *   <li>add a step of pollers (1 at first) and wait until each has had its first batch through, so
+ *       their cold starts are not measured;
  *   <li>measure again: if the step brought at least half its fair share ({@code step / pollers}
  *       more throughput), keep it, double the next step and go on from this measure; if not, the
  *       step's pollers are retired and growth pauses for a while.
@@ -25,19 +25,28 @@ import java.util.function.LongSupplier;
  */
 final class PollerScaling {
   /**
-   * A throughput measure lasts at least this long, and until every poller had about
-   * {@link #BATCHES_PER_POLLER} batches through (batches that straddle its ends then count for
-   * little), or {@link #MEASURE_AT_MOST} with slow functions.
+   * A throughput measure lasts at least this long, and until every poller had about {@link
+   * #BATCHES_PER_POLLER} batches through (batches that straddle its ends then count for little), or
+   * {@link #MEASURE_AT_MOST} with slow functions.
    */
   static final Duration MEASURE = Duration.ofSeconds(2);
+
   static final int BATCHES_PER_POLLER = 10;
   static final Duration MEASURE_AT_MOST = Duration.ofSeconds(30);
+
   /** How long growth pauses after a step that did not pay. */
   static final Duration COOL_DOWN = Duration.ofSeconds(30);
+
   /** Lambda adds up to 300 pollers a minute. */
   private static final int MAX_STEP = 64;
 
-  private enum Phase { IDLE, BASELINE, READY, WARMING, MEASURING }
+  private enum Phase {
+    IDLE,
+    BASELINE,
+    READY,
+    WARMING,
+    MEASURING
+  }
 
   private final int maximum;
   private final LongSupplier nanoTime;
@@ -90,7 +99,10 @@ final class PollerScaling {
     warming.add(poller);
   }
 
-  /** A poller had a batch of this many records through; the first batch of a new one ends its warm-up. */
+  /**
+   * A poller had a batch of this many records through; the first batch of a new one ends its
+   * warm-up.
+   */
   synchronized void through(Object poller, int batch) {
     long now = nanoTime.getAsLong();
     records += batch;

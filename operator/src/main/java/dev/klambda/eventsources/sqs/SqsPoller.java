@@ -35,19 +35,22 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * retries allow (or older than the record age) sent to the on-failure destination and deleted.
  * Everything else is left for the queue to deliver again: at least once, nothing lost.
  *
- * <p>Scales like Lambda's SQS pollers, within what the machine gives: five to start, each with
- * one batch in flight (the pollers are the mapping's concurrency); while receives come back full
- * more are added, up to maximumConcurrency, as long as each step raises throughput
- * ({@link PollerScaling}); a receive that finds nothing, a throttled invocation, or a batch the
- * function failed (unless it reports item failures) retires a poller above the first five.
+ * <p>Scales like Lambda's SQS pollers, within what the machine gives: five to start, each with one
+ * batch in flight (the pollers are the mapping's concurrency); while receives come back full more
+ * are added, up to maximumConcurrency, as long as each step raises throughput ({@link
+ * PollerScaling}); a receive that finds nothing, a throttled invocation, or a batch the function
+ * failed (unless it reports item failures) retires a poller above the first five.
  */
 public final class SqsPoller implements Poller {
   private static final int MAX_RECEIVE = 10;
   private static final int INITIAL_POLLERS = 5;
+
   /** Between receives that found nothing in the window's last second: gathering, not spinning. */
   private static final Duration SHORT_RECEIVE_PAUSE = Duration.ofMillis(50);
+
   /** Tries of a DeleteMessageBatch entry, beyond the SDK's own retries of a request. */
   private static final int DELETE_ATTEMPTS = 3;
+
   private static final Duration DELETE_RETRY_WAIT = Duration.ofMillis(200);
   private static final Logger LOG = LoggerFactory.getLogger(SqsPoller.class);
 
@@ -62,14 +65,22 @@ public final class SqsPoller implements Poller {
   private final MappingObserver observer;
   private final int initialPollers;
   private final PollerScaling scaling;
+
   /** Guarded by itself, as is {@link #started}. */
   private final List<Thread> threads = new ArrayList<>();
+
   private int started;
   private volatile String lastProcessingResult = "No records processed";
   private volatile boolean closed;
 
-  public SqsPoller(MappingConfig mapping, MappingConfig.Sqs source, SqsClient sqs, BatchInvoker invoker,
-      RecordSender destination, String region, MappingObserver observer) {
+  public SqsPoller(
+      MappingConfig mapping,
+      MappingConfig.Sqs source,
+      SqsClient sqs,
+      BatchInvoker invoker,
+      RecordSender destination,
+      String region,
+      MappingObserver observer) {
     this.observer = observer;
     this.mapping = mapping;
     this.source = source;
@@ -90,7 +101,8 @@ public final class SqsPoller implements Poller {
 
   /** A poller more; one a scaling step asked for is measured from its first batch on. */
   private void startPoller(boolean step) {
-    Thread poller = Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).unstarted(this::poll);
+    Thread poller =
+        Thread.ofVirtual().name("sqs-" + mapping.key() + "-" + started++).unstarted(this::poll);
     threads.add(poller);
     if (step) {
       scaling.added(poller);
@@ -157,8 +169,11 @@ public final class SqsPoller implements Poller {
           return;
         }
       } catch (SdkException e) {
-        lastProcessingResult = (rejectedCredentials(e) ? "PROBLEM: credentials rejected: " : "PROBLEM: source unreachable: ")
-            + e.getMessage();
+        lastProcessingResult =
+            (rejectedCredentials(e)
+                    ? "PROBLEM: credentials rejected: "
+                    : "PROBLEM: source unreachable: ")
+                + e.getMessage();
         Backoff.sleep(backoff.next());
       } catch (InterruptedException e) {
         return;
@@ -172,7 +187,8 @@ public final class SqsPoller implements Poller {
   }
 
   private static boolean rejectedCredentials(SdkException e) {
-    return e instanceof AwsServiceException service && (service.statusCode() == 401 || service.statusCode() == 403);
+    return e instanceof AwsServiceException service
+        && (service.statusCode() == 401 || service.statusCode() == 403);
   }
 
   /** What a batch says about the pollers' pace. */
@@ -202,12 +218,23 @@ public final class SqsPoller implements Poller {
     while (true) {
       // nothing yet: a long poll of at least 1 s (and of the window, up to SQS's 20 s); after the
       // first message, no longer than the window has left
-      int wait = (int) Math.min(20, batch.isEmpty() ? Math.max(1, mapping.batchingWindow().toSeconds())
-          : Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds()));
+      int wait =
+          (int)
+              Math.min(
+                  20,
+                  batch.isEmpty()
+                      ? Math.max(1, mapping.batchingWindow().toSeconds())
+                      : Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds()));
       int max = Math.min(MAX_RECEIVE, mapping.batchSize() - batch.size());
-      List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(source.queueUrl()).maxNumberOfMessages(max)
-          .waitTimeSeconds(wait).messageSystemAttributeNames(MessageSystemAttributeName.ALL)
-          .messageAttributeNames("All")).messages();
+      List<Message> messages =
+          sqs.receiveMessage(
+                  r ->
+                      r.queueUrl(source.queueUrl())
+                          .maxNumberOfMessages(max)
+                          .waitTimeSeconds(wait)
+                          .messageSystemAttributeNames(MessageSystemAttributeName.ALL)
+                          .messageAttributeNames("All"))
+              .messages();
       if (batch.isEmpty() && !messages.isEmpty()) {
         deadline = System.nanoTime() + window;
       }
@@ -217,7 +244,8 @@ public final class SqsPoller implements Poller {
       if (closed || batch.isEmpty() || batch.size() >= mapping.batchSize() || left <= 0) {
         return new Received(new ArrayList<>(batch.values()), full);
       }
-      if (wait == 0 && messages.isEmpty()
+      if (wait == 0
+          && messages.isEmpty()
           && !Backoff.sleep(Duration.ofNanos(Math.min(left, SHORT_RECEIVE_PAUSE.toNanos())))) {
         return new Received(new ArrayList<>(batch.values()), false);
       }
@@ -231,7 +259,10 @@ public final class SqsPoller implements Poller {
       if (mapping.maximumRecordAge() != null
           && SqsRecords.sent(message).plus(mapping.maximumRecordAge()).isBefore(Instant.now())) {
         fail(message, "RecordAgeExceeded", null);
-      } else if (mapping.filter().isEmpty() || mapping.filter().accepts(RecordFilter.sqsView(SqsRecords.record(message, queueArn, region)))) {
+      } else if (mapping.filter().isEmpty()
+          || mapping
+              .filter()
+              .accepts(RecordFilter.sqsView(SqsRecords.record(message, queueArn, region)))) {
         fresh.add(message);
       } else {
         filtered.add(message);
@@ -247,24 +278,30 @@ public final class SqsPoller implements Poller {
   /**
    * One invocation with the batch (two when bisected), and what becomes of its messages.
    *
-   * @return the pace after it: Lambda's pollers back off when the function is throttled or
-   *     missing, or failed the batch (unless it reports item failures: then they keep their pace)
+   * @return the pace after it: Lambda's pollers back off when the function is throttled or missing,
+   *     or failed the batch (unless it reports item failures: then they keep their pace)
    */
   private Pace invoke(List<Message> batch) throws InterruptedException {
-    List<ObjectNode> records = batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
+    List<ObjectNode> records =
+        batch.stream().map(m -> SqsRecords.record(m, queueArn, region)).toList();
     count(MappingObserver.Event.INVOKED, batch.size());
     count(MappingObserver.Event.BATCH, 1);
     String error;
     try {
       InvocationResult result = invoker.invoke(mapping.functionKey(), SqsRecords.event(records));
       if (!result.functionError()) {
-        Set<String> failed = mapping.reportBatchItemFailures() ? SqsRecords.batchItemFailures(result.payload()) : Set.of();
+        Set<String> failed =
+            mapping.reportBatchItemFailures()
+                ? SqsRecords.batchItemFailures(result.payload())
+                : Set.of();
         Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
         if (failed != null && ids.containsAll(failed)) {
           // before the deletes, so that one that fails is what the status shows
-          lastProcessingResult = failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
+          lastProcessingResult =
+              failed.isEmpty() ? "OK" : "PROBLEM: " + failed.size() + " record(s) reported failed";
           delete(batch.stream().filter(m -> !failed.contains(m.messageId())).toList());
-          List<Message> reported = batch.stream().filter(m -> failed.contains(m.messageId())).toList();
+          List<Message> reported =
+              batch.stream().filter(m -> failed.contains(m.messageId())).toList();
           afterFailure(reported, "Unhandled");
           return Pace.KEEP;
         }
@@ -308,8 +345,13 @@ public final class SqsPoller implements Poller {
   }
 
   private void fail(Message message, String condition, String functionError) {
-    destination.send(SqsRecords.failureRecord(SqsRecords.record(message, queueArn, region), functionArn,
-        condition, SqsRecords.receiveCount(message), functionError));
+    destination.send(
+        SqsRecords.failureRecord(
+            SqsRecords.record(message, queueArn, region),
+            functionArn,
+            condition,
+            SqsRecords.receiveCount(message),
+            functionError));
     count(MappingObserver.Event.SENT_TO_DESTINATION, 1);
     delete(List.of(message));
   }
@@ -317,9 +359,9 @@ public final class SqsPoller implements Poller {
   /**
    * Deletes the messages, ten to a DeleteMessageBatch. SQS answers each entry on its own (the
    * request succeeds while entries fail), so every failed entry is looked at: tried again with
-   * backoff when the fault was not ours, and one that still failed is logged, counted
-   * ({@code DELETE_FAILED}) and reported. It is never taken for deleted: it comes back after its
-   * visibility timeout and is handled again (at least once, as everywhere here).
+   * backoff when the fault was not ours, and one that still failed is logged, counted ({@code
+   * DELETE_FAILED}) and reported. It is never taken for deleted: it comes back after its visibility
+   * timeout and is handled again (at least once, as everywhere here).
    */
   private void delete(List<Message> messages) {
     for (int from = 0; from < messages.size(); from += MAX_RECEIVE) {
@@ -327,12 +369,20 @@ public final class SqsPoller implements Poller {
       Backoff backoff = new Backoff(DELETE_RETRY_WAIT, DELETE_RETRY_WAIT.multipliedBy(4));
       for (int attempt = 1; !pending.isEmpty(); attempt++) {
         List<DeleteFailure> failures = deleteOnce(pending);
-        List<Message> retry = failures.stream().filter(DeleteFailure::retryable).map(DeleteFailure::message).toList();
-        boolean again = !retry.isEmpty() && attempt < DELETE_ATTEMPTS && !closed && Backoff.sleep(backoff.next());
+        List<Message> retry =
+            failures.stream().filter(DeleteFailure::retryable).map(DeleteFailure::message).toList();
+        boolean again =
+            !retry.isEmpty()
+                && attempt < DELETE_ATTEMPTS
+                && !closed
+                && Backoff.sleep(backoff.next());
         for (DeleteFailure failure : failures) {
           if (again && failure.retryable()) {
-            LOG.warn("mapping {}: message {} was not deleted, trying again: {}", mapping.key(),
-                failure.message().messageId(), failure.reason());
+            LOG.warn(
+                "mapping {}: message {} was not deleted, trying again: {}",
+                mapping.key(),
+                failure.message().messageId(),
+                failure.reason());
           } else {
             notDeleted(failure);
           }
@@ -349,26 +399,42 @@ public final class SqsPoller implements Poller {
   private List<DeleteFailure> deleteOnce(List<Message> messages) {
     List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
     for (Message message : messages) {
-      entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size()))
-          .receiptHandle(message.receiptHandle()).build());
+      entries.add(
+          DeleteMessageBatchRequestEntry.builder()
+              .id(Integer.toString(entries.size()))
+              .receiptHandle(message.receiptHandle())
+              .build());
     }
     try {
-      return sqs.deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries)).failed().stream()
-          .map(failed -> new DeleteFailure(messages.get(Integer.parseInt(failed.id())),
-              failed.code() + (failed.message() == null ? "" : ": " + failed.message()),
-              // a sender fault (a receipt handle the queue cannot read, say) fails the same way again
-              !Boolean.TRUE.equals(failed.senderFault())))
+      return sqs
+          .deleteMessageBatch(r -> r.queueUrl(source.queueUrl()).entries(entries))
+          .failed()
+          .stream()
+          .map(
+              failed ->
+                  new DeleteFailure(
+                      messages.get(Integer.parseInt(failed.id())),
+                      failed.code() + (failed.message() == null ? "" : ": " + failed.message()),
+                      // a sender fault (a receipt handle the queue cannot read, say) fails the same
+                      // way again
+                      !Boolean.TRUE.equals(failed.senderFault())))
           .toList();
     } catch (SdkException e) {
-      return messages.stream().map(message -> new DeleteFailure(message, e.getMessage(), true)).toList();
+      return messages.stream()
+          .map(message -> new DeleteFailure(message, e.getMessage(), true))
+          .toList();
     }
   }
 
   private void notDeleted(DeleteFailure failure) {
-    LOG.warn("mapping {}: message {} was not deleted, it comes back after its visibility timeout: {}",
-        mapping.key(), failure.message().messageId(), failure.reason());
+    LOG.warn(
+        "mapping {}: message {} was not deleted, it comes back after its visibility timeout: {}",
+        mapping.key(),
+        failure.message().messageId(),
+        failure.reason());
     count(MappingObserver.Event.DELETE_FAILED, 1);
-    lastProcessingResult = "PROBLEM: message " + failure.message().messageId() + " not deleted: " + failure.reason();
+    lastProcessingResult =
+        "PROBLEM: message " + failure.message().messageId() + " not deleted: " + failure.reason();
   }
 
   private void count(MappingObserver.Event event, long n) {

@@ -37,7 +37,9 @@ final class SqsRecords {
     ObjectNode attributes = record.putObject("attributes");
     message.attributes().forEach((name, value) -> attributes.put(name.toString(), value));
     ObjectNode messageAttributes = record.putObject("messageAttributes");
-    message.messageAttributes().forEach((name, value) -> messageAttributes.set(name, attribute(value)));
+    message
+        .messageAttributes()
+        .forEach((name, value) -> messageAttributes.set(name, attribute(value)));
     record.put("md5OfBody", message.md5OfBody());
     record.put("eventSource", "aws:sqs");
     record.put("eventSourceARN", queueArn);
@@ -51,7 +53,8 @@ final class SqsRecords {
       attribute.put("stringValue", value.stringValue());
     }
     if (value.binaryValue() != null) {
-      attribute.put("binaryValue", Base64.getEncoder().encodeToString(value.binaryValue().asByteArray()));
+      attribute.put(
+          "binaryValue", Base64.getEncoder().encodeToString(value.binaryValue().asByteArray()));
     }
     attribute.putArray("stringListValues");
     attribute.putArray("binaryListValues");
@@ -109,10 +112,15 @@ final class SqsRecords {
   }
 
   /** Lambda's on-failure record: request and response context, the condition, the payload. */
-  static String failureRecord(ObjectNode record, String functionArn, String condition, int invokeCount,
+  static String failureRecord(
+      ObjectNode record,
+      String functionArn,
+      String condition,
+      int invokeCount,
       String functionError) {
-    ObjectNode failure = InvocationRecords.envelope(record.get("messageId").asText(), functionArn, condition, invokeCount,
-        functionError);
+    ObjectNode failure =
+        InvocationRecords.envelope(
+            record.get("messageId").asText(), functionArn, condition, invokeCount, functionError);
     failure.putObject("requestPayload").putArray("Records").add(record);
     try {
       return JSON.writeValueAsString(failure);

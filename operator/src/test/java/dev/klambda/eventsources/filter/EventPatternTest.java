@@ -60,7 +60,9 @@ class EventPatternTest {
     assertThat(matches(pattern, "{'body': {'order': {'state': 'paid', 'total': 150}}}")).isTrue();
     assertThat(matches(pattern, "{'body': {'order': {'state': 'paid', 'total': 50}}}")).isFalse();
     assertThat(matches(pattern, "{'body': {'order': {'state': 'paid'}}}")).isFalse();
-    assertThat(matches(pattern, "{'body': 'plain text'}")).as("a string where an object is expected").isFalse();
+    assertThat(matches(pattern, "{'body': 'plain text'}"))
+        .as("a string where an object is expected")
+        .isFalse();
     assertThat(matches(pattern, "{'other': 1}")).isFalse();
   }
 
@@ -71,9 +73,11 @@ class EventPatternTest {
     assertThat(matches("{'tags': ['red']}", "{'tags': []}")).isFalse();
     assertThat(matches("{'n': [{'numeric': ['>', 10]}]}", "{'n': [1, 20]}")).isTrue();
     String nested = "{'items': {'sku': ['A'], 'qty': [2]}}";
-    assertThat(matches(nested, "{'items': [{'sku': 'B', 'qty': 2}, {'sku': 'A', 'qty': 2}]}")).isTrue();
+    assertThat(matches(nested, "{'items': [{'sku': 'B', 'qty': 2}, {'sku': 'A', 'qty': 2}]}"))
+        .isTrue();
     assertThat(matches(nested, "{'items': [{'sku': 'B', 'qty': 2}, {'sku': 'A', 'qty': 1}]}"))
-        .as("both keys must match within one element").isFalse();
+        .as("both keys must match within one element")
+        .isFalse();
   }
 
   @Test
@@ -81,11 +85,13 @@ class EventPatternTest {
     assertThat(matches("{'r': [{'prefix': 'us-'}]}", "{'r': 'us-east-1'}")).isTrue();
     assertThat(matches("{'r': [{'prefix': 'us-'}]}", "{'r': 'eu-west-1'}")).isFalse();
     assertThat(matches("{'r': [{'prefix': 'us-'}]}", "{'r': 'US-east-1'}")).isFalse();
-    assertThat(matches("{'r': [{'prefix': {'equals-ignore-case': 'us-'}}]}", "{'r': 'US-east-1'}")).isTrue();
+    assertThat(matches("{'r': [{'prefix': {'equals-ignore-case': 'us-'}}]}", "{'r': 'US-east-1'}"))
+        .isTrue();
     assertThat(matches("{'r': [{'prefix': '1'}]}", "{'r': 12}")).as("strings only").isFalse();
     assertThat(matches("{'f': [{'suffix': '.png'}]}", "{'f': 'cat.png'}")).isTrue();
     assertThat(matches("{'f': [{'suffix': '.png'}]}", "{'f': 'cat.PNG'}")).isFalse();
-    assertThat(matches("{'f': [{'suffix': {'equals-ignore-case': '.png'}}]}", "{'f': 'cat.PNG'}")).isTrue();
+    assertThat(matches("{'f': [{'suffix': {'equals-ignore-case': '.png'}}]}", "{'f': 'cat.PNG'}"))
+        .isTrue();
     assertThat(matches("{'f': [{'suffix': '.png'}]}", "{'f': 'png'}")).isFalse();
     assertThat(matches("{'f': [{'suffix': ''}]}", "{'f': 'x'}")).isTrue();
   }
@@ -103,8 +109,12 @@ class EventPatternTest {
     assertThat(matches("{'p': [{'wildcard': 'dir/*.png'}]}", "{'p': 'dir/a.jpg'}")).isFalse();
     assertThat(matches("{'p': [{'wildcard': '*/lib/*'}]}", "{'p': 'x/lib/y'}")).isTrue();
     assertThat(matches("{'p': [{'wildcard': 'a.c'}]}", "{'p': 'abc'}")).as("no regex").isFalse();
-    assertThat(matches("{'p': [{'wildcard': 'a*'}]}", "{'p': 'a\\nb'}")).as("across lines").isTrue();
-    assertThat(matches("{'p': [{'wildcard': 'a\\\\*'}]}", "{'p': 'a*'}")).as("escaped star").isTrue();
+    assertThat(matches("{'p': [{'wildcard': 'a*'}]}", "{'p': 'a\\nb'}"))
+        .as("across lines")
+        .isTrue();
+    assertThat(matches("{'p': [{'wildcard': 'a\\\\*'}]}", "{'p': 'a*'}"))
+        .as("escaped star")
+        .isTrue();
     assertThat(matches("{'p': [{'wildcard': 'a\\\\*'}]}", "{'p': 'ab'}")).isFalse();
   }
 
@@ -112,20 +122,33 @@ class EventPatternTest {
   void anythingBut() {
     assertThat(matches("{'s': [{'anything-but': 'init'}]}", "{'s': 'running'}")).isTrue();
     assertThat(matches("{'s': [{'anything-but': 'init'}]}", "{'s': 'init'}")).isFalse();
-    assertThat(matches("{'s': [{'anything-but': 'init'}]}", "{'t': 'x'}")).as("the field must exist").isFalse();
+    assertThat(matches("{'s': [{'anything-but': 'init'}]}", "{'t': 'x'}"))
+        .as("the field must exist")
+        .isFalse();
     assertThat(matches("{'s': [{'anything-but': ['a', 'b']}]}", "{'s': 'b'}")).isFalse();
     assertThat(matches("{'s': [{'anything-but': ['a', 'b']}]}", "{'s': 'c'}")).isTrue();
     assertThat(matches("{'n': [{'anything-but': [1, 2]}]}", "{'n': 2.0}")).isFalse();
     assertThat(matches("{'n': [{'anything-but': 1}]}", "{'n': 3}")).isTrue();
-    assertThat(matches("{'r': [{'anything-but': {'prefix': 'us-'}}]}", "{'r': 'eu-west-1'}")).isTrue();
-    assertThat(matches("{'r': [{'anything-but': {'prefix': 'us-'}}]}", "{'r': 'us-east-1'}")).isFalse();
-    assertThat(matches("{'f': [{'anything-but': {'suffix': '.png'}}]}", "{'f': 'a.png'}")).isFalse();
+    assertThat(matches("{'r': [{'anything-but': {'prefix': 'us-'}}]}", "{'r': 'eu-west-1'}"))
+        .isTrue();
+    assertThat(matches("{'r': [{'anything-but': {'prefix': 'us-'}}]}", "{'r': 'us-east-1'}"))
+        .isFalse();
+    assertThat(matches("{'f': [{'anything-but': {'suffix': '.png'}}]}", "{'f': 'a.png'}"))
+        .isFalse();
     assertThat(matches("{'f': [{'anything-but': {'suffix': '.png'}}]}", "{'f': 'a.gif'}")).isTrue();
-    assertThat(matches("{'s': [{'anything-but': {'equals-ignore-case': 'init'}}]}", "{'s': 'INIT'}")).isFalse();
-    assertThat(matches("{'s': [{'anything-but': {'equals-ignore-case': ['a', 'b']}}]}", "{'s': 'B'}")).isFalse();
-    assertThat(matches("{'s': [{'anything-but': {'equals-ignore-case': ['a', 'b']}}]}", "{'s': 'c'}")).isTrue();
-    assertThat(matches("{'p': [{'anything-but': {'wildcard': '*/lib/*'}}]}", "{'p': 'a/lib/b'}")).isFalse();
-    assertThat(matches("{'p': [{'anything-but': {'wildcard': '*/lib/*'}}]}", "{'p': 'a/bin/b'}")).isTrue();
+    assertThat(
+            matches("{'s': [{'anything-but': {'equals-ignore-case': 'init'}}]}", "{'s': 'INIT'}"))
+        .isFalse();
+    assertThat(
+            matches("{'s': [{'anything-but': {'equals-ignore-case': ['a', 'b']}}]}", "{'s': 'B'}"))
+        .isFalse();
+    assertThat(
+            matches("{'s': [{'anything-but': {'equals-ignore-case': ['a', 'b']}}]}", "{'s': 'c'}"))
+        .isTrue();
+    assertThat(matches("{'p': [{'anything-but': {'wildcard': '*/lib/*'}}]}", "{'p': 'a/lib/b'}"))
+        .isFalse();
+    assertThat(matches("{'p': [{'anything-but': {'wildcard': '*/lib/*'}}]}", "{'p': 'a/bin/b'}"))
+        .isTrue();
   }
 
   @Test
@@ -151,9 +174,15 @@ class EventPatternTest {
     assertThat(matches("{'a': [{'exists': true}]}", "{'b': 'x'}")).isFalse();
     assertThat(matches("{'a': [{'exists': false}]}", "{'b': 'x'}")).isTrue();
     assertThat(matches("{'a': [{'exists': false}]}", "{'a': 1}")).isFalse();
-    assertThat(matches("{'a': [{'exists': false}]}", "{'a': []}")).as("an empty array has no value").isTrue();
-    assertThat(matches("{'a': [{'exists': true}]}", "{'a': {'b': 1}}")).as("an object is no leaf").isFalse();
-    assertThat(matches("{'a': {'b': [{'exists': false}]}}", "{'c': 1}")).as("absent parents").isTrue();
+    assertThat(matches("{'a': [{'exists': false}]}", "{'a': []}"))
+        .as("an empty array has no value")
+        .isTrue();
+    assertThat(matches("{'a': [{'exists': true}]}", "{'a': {'b': 1}}"))
+        .as("an object is no leaf")
+        .isFalse();
+    assertThat(matches("{'a': {'b': [{'exists': false}]}}", "{'c': 1}"))
+        .as("absent parents")
+        .isTrue();
     assertThat(matches("{'a': {'b': [{'exists': false}]}}", "{'a': {'b': 'x'}}")).isFalse();
     assertThat(matches("{'a': ['x', {'exists': false}]}", "{}")).as("ORed with a value").isTrue();
   }
@@ -173,17 +202,22 @@ class EventPatternTest {
 
   @Test
   void orAlternatives() {
-    String pattern = "{'kind': ['order'], '$or': [{'total': [{'numeric': ['>', 100]}]}, {'vip': [true]}]}";
+    String pattern =
+        "{'kind': ['order'], '$or': [{'total': [{'numeric': ['>', 100]}]}, {'vip': [true]}]}";
     assertThat(matches(pattern, "{'kind': 'order', 'total': 150}")).isTrue();
     assertThat(matches(pattern, "{'kind': 'order', 'total': 10, 'vip': true}")).isTrue();
     assertThat(matches(pattern, "{'kind': 'order', 'total': 10}")).isFalse();
-    assertThat(matches(pattern, "{'kind': 'refund', 'vip': true}")).as("ANDed with the other keys").isFalse();
+    assertThat(matches(pattern, "{'kind': 'refund', 'vip': true}"))
+        .as("ANDed with the other keys")
+        .isFalse();
     String nested = "{'body': {'$or': [{'a': ['1']}, {'b': {'c': ['2']}}]}}";
     assertThat(matches(nested, "{'body': {'b': {'c': '2'}}}")).isTrue();
     assertThat(matches(nested, "{'body': {'b': {'c': '3'}}}")).isFalse();
   }
 
-  /** The reasons are event-ruler's, with the place in the pattern; the JSON itself must be strict. */
+  /**
+   * The reasons are event-ruler's, with the place in the pattern; the JSON itself must be strict.
+   */
   @Test
   void badPatternsNameTheRuleAndWhere() {
     rejects("not json", "the pattern is not valid JSON");
@@ -192,14 +226,16 @@ class EventPatternTest {
     rejects("['x']", "Filter is not an object");
     rejects("{}", "Empty objects are not allowed");
     rejects("{'body': {}}", "Empty objects are not allowed (line 1, column 12)");
-    rejects("{'body': {'price': 5}}", "\"price\" must be an object or an array (line 1, column 21)");
+    rejects(
+        "{'body': {'price': 5}}", "\"price\" must be an object or an array (line 1, column 21)");
     rejects("{'a': 'x'}", "\"a\" must be an object or an array");
     rejects("{'a': []}", "Empty arrays are not allowed");
     rejects("{'a': [['x']]}", "Match value must be String, number, true, false, or null");
     rejects("{'a': [{'prefix': 'x', 'suffix': 'y'}]}", "Only one key allowed in match expression");
     rejects("{'a': [{'contains': 'x'}]}", "Unrecognized match type contains");
     rejects("{'a': [{'prefix': 1}]}", "prefix match pattern must be a string");
-    rejects("{'a': [{'equals-ignore-case': 1}]}", "equals-ignore-case match pattern must be a string");
+    rejects(
+        "{'a': [{'equals-ignore-case': 1}]}", "equals-ignore-case match pattern must be a string");
     rejects("{'a': [{'wildcard': 'a**b'}]}", "Consecutive wildcard characters at pos 2");
     rejects("{'a': [{'wildcard': 'a\\\\b'}]}", "Invalid escape character at pos 2");
     rejects("{'a': [{'exists': 'yes'}]}", "exists match pattern must be either true or false");
@@ -210,28 +246,43 @@ class EventPatternTest {
 
   @Test
   void badNumericAndAnythingBut() {
-    rejects("{'body': {'price': [{'numeric': ['>', '5']}]}}", "Value of > must be numeric (line 1, column 40)");
+    rejects(
+        "{'body': {'price': [{'numeric': ['>', '5']}]}}",
+        "Value of > must be numeric (line 1, column 40)");
     rejects("{'p': [{'numeric': ['>']}]}", "Value of > must be numeric");
-    rejects("{'p': [{'numeric': ['>', 1, '<', 2, '=', 3]}]}", "Too many terms in numeric range expression");
+    rejects(
+        "{'p': [{'numeric': ['>', 1, '<', 2, '=', 3]}]}",
+        "Too many terms in numeric range expression");
     rejects("{'p': [{'numeric': ['!=', 1]}]}", "Unrecognized numeric range operator: !=");
     rejects("{'p': [{'numeric': ['>', 1, '>', 2]}]}", "Bad numeric range operator: >");
     rejects("{'p': [{'numeric': ['=', 1, '<', 2]}]}", "Too many elements in numeric expression");
     rejects("{'p': [{'numeric': ['>', 5, '<', 1]}]}", "Bottom must be less than top");
-    // a range names its lower bound first, as every example in AWS's docs does; event-ruler (EventBridge's
+    // a range names its lower bound first, as every example in AWS's docs does; event-ruler
+    // (EventBridge's
     // matcher) refuses the other order, which the hand-written matcher used to accept
     rejects("{'p': [{'numeric': ['<=', 5, '>', 0]}]}", "Too many elements in numeric expression");
-    rejects("{'s': [{'anything-but': []}]}", "Inside anything but list, either all values are number or string");
-    rejects("{'s': [{'anything-but': ['a', 1]}]}", "Inside anything but list, either all values are number or string");
-    rejects("{'s': [{'anything-but': true}]}", "Value of anything-but must be an array or single string/number value");
-    rejects("{'s': [{'anything-but': {'numeric': ['>', 1]}}]}", "Unsupported anything-but pattern: numeric");
-    rejects("{'s': [{'anything-but': {'prefix': 1}}]}", "prefix/suffix match pattern must be a string");
+    rejects(
+        "{'s': [{'anything-but': []}]}",
+        "Inside anything but list, either all values are number or string");
+    rejects(
+        "{'s': [{'anything-but': ['a', 1]}]}",
+        "Inside anything but list, either all values are number or string");
+    rejects(
+        "{'s': [{'anything-but': true}]}",
+        "Value of anything-but must be an array or single string/number value");
+    rejects(
+        "{'s': [{'anything-but': {'numeric': ['>', 1]}}]}",
+        "Unsupported anything-but pattern: numeric");
+    rejects(
+        "{'s': [{'anything-but': {'prefix': 1}}]}", "prefix/suffix match pattern must be a string");
   }
 
   @Test
   void badOr() {
     rejects("{'$or': []}", "There must have at least 2 Objects in $or relationship");
     rejects("{'$or': {'a': ['x']}}", "It must be an Array followed with $or");
-    rejects("{'$or': [{'a': ['x']}, 'b']}", "Only JSON object is allowed in array of $or relationship");
+    rejects(
+        "{'$or': [{'a': ['x']}, 'b']}", "Only JSON object is allowed in array of $or relationship");
     rejects("{'body': {'$or': [{'a': ['x']}, {'b': 'y'}]}}", "\"b\" must be an object or an array");
   }
 }

@@ -44,22 +44,32 @@ class RecordFilterTest {
 
   @Test
   void anyPatternMatching() {
-    RecordFilter filter = RecordFilter.of(List.of(
-        "{\"body\": {\"kind\": [\"order\"]}}",
-        "{\"body\": {\"priority\": [{\"numeric\": [\">=\", 5]}]}}"));
+    RecordFilter filter =
+        RecordFilter.of(
+            List.of(
+                "{\"body\": {\"kind\": [\"order\"]}}",
+                "{\"body\": {\"priority\": [{\"numeric\": [\">=\", 5]}]}}"));
     assertThat(filter.isEmpty()).isFalse();
     assertThat(filter.accepts(RecordFilter.sqsView(sqs("{\"kind\": \"order\"}")))).isTrue();
-    assertThat(filter.accepts(RecordFilter.sqsView(sqs("{\"kind\": \"refund\", \"priority\": 7}")))).isTrue();
-    assertThat(filter.accepts(RecordFilter.sqsView(sqs("{\"kind\": \"refund\", \"priority\": 1}")))).isFalse();
+    assertThat(filter.accepts(RecordFilter.sqsView(sqs("{\"kind\": \"refund\", \"priority\": 7}"))))
+        .isTrue();
+    assertThat(filter.accepts(RecordFilter.sqsView(sqs("{\"kind\": \"refund\", \"priority\": 1}"))))
+        .isFalse();
     assertThat(filter.accepts(RecordFilter.sqsView(sqs("order")))).isFalse();
   }
 
   @Test
   void badPatternsAreReportedByIndex() {
-    assertThatThrownBy(() -> RecordFilter.of(List.of("{\"a\": [\"x\"]}", "{\"a\": [\"y\"]}",
-        "{\"body\": {\"price\": [{\"numeric\": [\">\", \"5\"]}]}}")))
+    assertThatThrownBy(
+            () ->
+                RecordFilter.of(
+                    List.of(
+                        "{\"a\": [\"x\"]}",
+                        "{\"a\": [\"y\"]}",
+                        "{\"body\": {\"price\": [{\"numeric\": [\">\", \"5\"]}]}}")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("filterCriteria.filters[2].pattern: Value of > must be numeric (line 1, column 40)");
+        .hasMessage(
+            "filterCriteria.filters[2].pattern: Value of > must be numeric (line 1, column 40)");
     assertThatThrownBy(() -> RecordFilter.of(List.of("nope")))
         .hasMessageStartingWith("filterCriteria.filters[0].pattern: the pattern is not valid JSON");
   }
@@ -90,7 +100,8 @@ class RecordFilterTest {
     JsonNode json = RecordFilter.kafkaView(kafka("{\"kind\": \"order\"}"));
     assertThat(json.get("value").get("kind").asText()).isEqualTo("order");
     assertThat(json.get("offset").asLong()).isEqualTo(42);
-    assertThat(RecordFilter.kafkaView(kafka("plain text")).get("value").textValue()).isEqualTo("plain text");
+    assertThat(RecordFilter.kafkaView(kafka("plain text")).get("value").textValue())
+        .isEqualTo("plain text");
     RecordFilter filter = RecordFilter.of(List.of("{\"value\": {\"kind\": [\"order\"]}}"));
     assertThat(filter.accepts(RecordFilter.kafkaView(kafka("{\"kind\": \"order\"}")))).isTrue();
     assertThat(filter.accepts(RecordFilter.kafkaView(kafka("{\"kind\": \"refund\"}")))).isFalse();

@@ -14,7 +14,10 @@ class PollerScalingTest {
     now += duration.toNanos();
   }
 
-  /** {@code pollers} pollers at {@code perPoller} records a second for one measure, in 10 batches each. */
+  /**
+   * {@code pollers} pollers at {@code perPoller} records a second for one measure, in 10 batches
+   * each.
+   */
   private void work(int pollers, double perPoller) {
     for (int tick = 0; tick < 10; tick++) {
       for (int poller = 0; poller < pollers; poller++) {
@@ -40,7 +43,9 @@ class PollerScalingTest {
     work(6, 100);
     scaling.through("p0", 1);
 
-    assertThat(scaling.grow(6)).as("6 pollers did 20 % more: the next step is twice as big").isEqualTo(2);
+    assertThat(scaling.grow(6))
+        .as("6 pollers did 20 % more: the next step is twice as big")
+        .isEqualTo(2);
     assertThat(scaling.retireOne()).isFalse();
   }
 

@@ -13,7 +13,9 @@ class SqsRecordsTest {
 
   @Test
   void theReportedMessageIdsFail() {
-    assertThat(SqsRecords.batchItemFailures(bytes("{\"batchItemFailures\":[{\"itemIdentifier\":\"m-2\"}]}")))
+    assertThat(
+            SqsRecords.batchItemFailures(
+                bytes("{\"batchItemFailures\":[{\"itemIdentifier\":\"m-2\"}]}")))
         .containsExactly("m-2");
   }
 
@@ -29,8 +31,16 @@ class SqsRecordsTest {
   @Test
   void invalidJsonOrABadItemIdentifierIsCompleteFailure() {
     assertThat(SqsRecords.batchItemFailures(bytes("ok, mostly"))).isNull();
-    assertThat(SqsRecords.batchItemFailures(bytes("{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}]}"))).isNull();
-    assertThat(SqsRecords.batchItemFailures(bytes("{\"batchItemFailures\":[{\"itemIdentifier\":null}]}"))).isNull();
-    assertThat(SqsRecords.batchItemFailures(bytes("{\"batchItemFailures\":[{\"itemId\":\"m-2\"}]}"))).isNull();
+    assertThat(
+            SqsRecords.batchItemFailures(
+                bytes("{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}]}")))
+        .isNull();
+    assertThat(
+            SqsRecords.batchItemFailures(
+                bytes("{\"batchItemFailures\":[{\"itemIdentifier\":null}]}")))
+        .isNull();
+    assertThat(
+            SqsRecords.batchItemFailures(bytes("{\"batchItemFailures\":[{\"itemId\":\"m-2\"}]}")))
+        .isNull();
   }
 }

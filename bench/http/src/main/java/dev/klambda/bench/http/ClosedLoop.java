@@ -40,17 +40,20 @@ final class ClosedLoop {
     for (int w = 0; w < workers.size(); w++) {
       Call call = workers.get(w);
       long[] mine = latencies[w];
-      threads.add(Thread.ofPlatform().start(() -> {
-        try {
-          for (int i = 0; i < mine.length; i++) {
-            long sent = System.nanoTime();
-            call.call();
-            mine[i] = System.nanoTime() - sent;
-          }
-        } catch (Exception e) {
-          failures.add(e);
-        }
-      }));
+      threads.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < mine.length; i++) {
+                        long sent = System.nanoTime();
+                        call.call();
+                        mine[i] = System.nanoTime() - sent;
+                      }
+                    } catch (Exception e) {
+                      failures.add(e);
+                    }
+                  }));
     }
     for (Thread thread : threads) {
       thread.join();

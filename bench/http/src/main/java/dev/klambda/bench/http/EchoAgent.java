@@ -42,17 +42,26 @@ final class EchoAgent implements AutoCloseable {
   /** Listens on {@code address}: every environment's IP when it is the wildcard. */
   EchoAgent(InetSocketAddress address, int threads) throws InterruptedException {
     group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
-    channel = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_CONTENT), new Answer());
-          }
-        })
-        .bind(address).sync().channel();
+    channel =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    channel
+                        .pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            new HttpObjectAggregator(MAX_CONTENT),
+                            new Answer());
+                  }
+                })
+            .bind(address)
+            .sync()
+            .channel();
   }
 
   private static final class Answer extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -63,20 +72,27 @@ final class EchoAgent implements AutoCloseable {
       if (path.startsWith(AgentProtocol.INVOKE_PATH)) {
         ByteBuf body = request.content().retain();
         response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+        response
+            .headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, "application/json")
             .set(AgentProtocol.OUTCOME, "success")
             .set(AgentProtocol.DURATION_MICROS, "1");
       } else if (path.startsWith(AgentProtocol.READY_PATH)) {
-        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
+        response =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
       } else {
-        response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
-            Unpooled.EMPTY_BUFFER);
+        response =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND, Unpooled.EMPTY_BUFFER);
       }
       HttpUtil.setContentLength(response, response.content().readableBytes());
       HttpUtil.setKeepAlive(response, HttpUtil.isKeepAlive(request));
       long hold = holdMillis(request.content());
       if (hold > 0) {
-        context.executor().schedule(() -> context.writeAndFlush(response), hold, TimeUnit.MILLISECONDS);
+        context
+            .executor()
+            .schedule(() -> context.writeAndFlush(response), hold, TimeUnit.MILLISECONDS);
       } else {
         context.writeAndFlush(response);
       }
@@ -89,7 +105,8 @@ final class EchoAgent implements AutoCloseable {
       }
       String text = payload.toString(StandardCharsets.US_ASCII);
       return text.startsWith(HOLD) && text.endsWith("}")
-          ? Long.parseLong(text.substring(HOLD.length(), text.length() - 1)) : 0;
+          ? Long.parseLong(text.substring(HOLD.length(), text.length() - 1))
+          : 0;
     }
   }
 

@@ -21,18 +21,27 @@ public final class EchoRuntime {
   public static void main(String[] args) throws IOException {
     String api = System.getenv("AWS_LAMBDA_RUNTIME_API");
     int colon = api.lastIndexOf(':');
-    try (Socket socket = new Socket(api.substring(0, colon), Integer.parseInt(api.substring(colon + 1)))) {
+    try (Socket socket =
+        new Socket(api.substring(0, colon), Integer.parseInt(api.substring(colon + 1)))) {
       socket.setTcpNoDelay(true);
       OutputStream out = socket.getOutputStream();
       InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-      byte[] next = ("GET " + INVOCATION + "next HTTP/1.1\r\nHost: runtime\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      byte[] next =
+          ("GET " + INVOCATION + "next HTTP/1.1\r\nHost: runtime\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII);
       while (true) {
         out.write(next);
         out.flush();
         Answer event = Answer.read(in);
-        byte[] head = ("POST " + INVOCATION + event.requestId + "/response HTTP/1.1\r\nHost: runtime\r\n"
-            + "Content-Type: application/json\r\nContent-Length: " + event.body.length + "\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
+        byte[] head =
+            ("POST "
+                    + INVOCATION
+                    + event.requestId
+                    + "/response HTTP/1.1\r\nHost: runtime\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: "
+                    + event.body.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         out.write(head);
         out.write(event.body);
         out.flush();

@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  * gateway} processes (as the chart runs them, each pinned to a core with {@code taskset}) against a
  * fabric8 mock API server, whose Pods a {@link MockKubelet} runs at once and an {@link EchoAgent}
  * answers for. Raw keep-alive connections invoke functions through the Invoke API back to back
- * (connection {@code c} invokes function {@code c % functions} at gateway {@code c % gateways},
- * as a Service spreads clients). Reported: invocations/s, latency, and the gateways' CPU per
+ * (connection {@code c} invokes function {@code c % functions} at gateway {@code c % gateways}, as
+ * a Service spreads clients). Reported: invocations/s, latency, and the gateways' CPU per
  * invocation from /proc.
  *
  * <pre>java -cp bench/http/target/http-stacks.jar dev.klambda.bench.http.GatewayThroughput
@@ -45,9 +45,9 @@ import java.util.regex.Pattern;
  *
  * {@code --held N} adds a row of N requests held at once by one gateway with a 512 MB heap.
  *
- * Run from the repository root after {@code mvn install -DskipTests} (it starts
- * {@code operator/target/klambda.jar} and reads {@code crds/}); port 9000 must be free on the
- * loopback (the agent's port).
+ * <p>Run from the repository root after {@code mvn install -DskipTests} (it starts {@code
+ * operator/target/klambda.jar} and reads {@code crds/}); port 9000 must be free on the loopback
+ * (the agent's port).
  */
 public final class GatewayThroughput {
   private GatewayThroughput() {}
@@ -64,8 +64,10 @@ public final class GatewayThroughput {
     long holdMillis = 5000;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
-        case "--gateways" -> gatewayCounts = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
-        case "--cores" -> cores = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
+        case "--gateways" ->
+            gatewayCounts = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
+        case "--cores" ->
+            cores = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
         case "--connections" -> connections = Integer.parseInt(args[i + 1]);
         case "--functions" -> functions = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
@@ -78,50 +80,92 @@ public final class GatewayThroughput {
     }
     Path jar = Path.of("operator/target/klambda.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException(jar + " is missing: run from the repository root after mvn install");
+      throw new IllegalStateException(
+          jar + " is missing: run from the repository root after mvn install");
     }
     byte[] body = new byte[bodyBytes];
     Arrays.fill(body, (byte) 'x');
     body[0] = '"';
     body[body.length - 1] = '"';
 
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesMixedDispatcher(new HashMap<>()), false);
+    KubernetesMockServer server =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesMixedDispatcher(new HashMap<>()),
+            false);
     server.init();
     try (KubernetesClient client = server.createClient(new JdkHttpClientFactory());
         EchoAgent echo = new EchoAgent(new InetSocketAddress("0.0.0.0", 9000), 1);
         MockKubelet kubelet = new MockKubelet(client)) {
-      client.apiextensions().v1().customResourceDefinitions()
-          .load(Path.of("crds/functions.klambda.dev-v1.yml").toFile()).create();
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata()
-          .build()).create();
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .load(Path.of("crds/functions.klambda.dev-v1.yml").toFile())
+          .create();
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
+          .create();
       for (int f = 0; f < functions; f++) {
         client.resource(function("echo-" + f)).inNamespace("default").create();
       }
       client.resource(function("hold")).inNamespace("default").create();
-      System.out.printf(Locale.ROOT, "machine: %d CPUs, %s, JDK %s; %d connections over %d functions, %d warm-up"
-          + " and %d measured invocations per row, %d-byte payloads%n%n",
-          Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
-          System.getProperty("java.version"), connections, functions, warmup, requests, bodyBytes);
-      System.out.println("| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) |");
+      System.out.printf(
+          Locale.ROOT,
+          "machine: %d CPUs, %s, JDK %s; %d connections over %d functions, %d warm-up"
+              + " and %d measured invocations per row, %d-byte payloads%n%n",
+          Runtime.getRuntime().availableProcessors(),
+          System.getProperty("os.version"),
+          System.getProperty("java.version"),
+          connections,
+          functions,
+          warmup,
+          requests,
+          bodyBytes);
+      System.out.println(
+          "| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) |");
       System.out.println("|---|---|---|---|---|");
       for (int count : gatewayCounts) {
-        System.out.println(row(client.getMasterUrl().toString(), jar, count, cores, connections, functions, warmup, requests,
-            body));
+        System.out.println(
+            row(
+                client.getMasterUrl().toString(),
+                jar,
+                count,
+                cores,
+                connections,
+                functions,
+                warmup,
+                requests,
+                body));
       }
       if (held > 0) {
         System.out.println();
-        System.out.println("| held requests | answered 200 | gateway heap used after a GC (MB) | gateway RSS (MB) | all answered after (s) |");
+        System.out.println(
+            "| held requests | answered 200 | gateway heap used after a GC (MB) | gateway RSS (MB) | all answered after (s) |");
         System.out.println("|---|---|---|---|---|");
-        System.out.println(heldRow(client.getMasterUrl().toString(), jar, held, holdMillis, cores.getFirst()));
+        System.out.println(
+            heldRow(client.getMasterUrl().toString(), jar, held, holdMillis, cores.getFirst()));
       }
     } finally {
       server.destroy();
     }
   }
 
-  private static String row(String masterUrl, Path jar, int count, List<Integer> cores, int connections,
-      int functions, int warmup, int requests, byte[] body) throws Exception {
+  private static String row(
+      String masterUrl,
+      Path jar,
+      int count,
+      List<Integer> cores,
+      int connections,
+      int functions,
+      int warmup,
+      int requests,
+      byte[] body)
+      throws Exception {
     List<Process> gateways = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     List<Integer> pinned = new ArrayList<>();
@@ -130,8 +174,16 @@ public final class GatewayThroughput {
         int port = HttpStacks.freePort();
         int metricsPort = HttpStacks.freePort();
         int core = cores.get(g % cores.size());
-        gateways.add(startGateway(masterUrl, jar, "bench-" + count + "-" + g, core, port, metricsPort, List.of(),
-            List.of("--queue-timeout-seconds", "30")));
+        gateways.add(
+            startGateway(
+                masterUrl,
+                jar,
+                "bench-" + count + "-" + g,
+                core,
+                port,
+                metricsPort,
+                List.of(),
+                List.of("--queue-timeout-seconds", "30")));
         ports.add(port);
         pinned.add(core);
         awaitReady(metricsPort);
@@ -139,21 +191,31 @@ public final class GatewayThroughput {
       Thread.sleep(3000); // every replica sees every other before the load begins
       List<LoadGenerator.Target> targets = new ArrayList<>();
       for (int c = 0; c < connections; c++) {
-        targets.add(new LoadGenerator.Target(ports.get(c % count),
-            "/2015-03-31/functions/echo-" + (c % functions) + "/invocations"));
+        targets.add(
+            new LoadGenerator.Target(
+                ports.get(c % count),
+                "/2015-03-31/functions/echo-" + (c % functions) + "/invocations"));
       }
       try (LoadGenerator load = new LoadGenerator(targets, body)) {
         load.run(warmup / connections);
         long cpuBefore = cpu(gateways);
         ClosedLoop.Run run = load.run(requests / connections);
         long cpu = cpu(gateways) - cpuBefore;
-        return String.format(Locale.ROOT, "| %d (%s) | %.0f | %.0f | %.0f | %.1f |", count, pinned,
-            run.requests() * 1e9 / run.wallNanos(), run.p50() / 1000.0, run.p99() / 1000.0,
+        return String.format(
+            Locale.ROOT,
+            "| %d (%s) | %.0f | %.0f | %.0f | %.1f |",
+            count,
+            pinned,
+            run.requests() * 1e9 / run.wallNanos(),
+            run.p50() / 1000.0,
+            run.p99() / 1000.0,
             cpu / 1000.0 / run.requests());
       }
     } finally {
       for (Process gateway : gateways) {
-        gateway.destroy(); // SIGTERM: the replica leaves in order, its environments stay for the next row
+        gateway
+            .destroy(); // SIGTERM: the replica leaves in order, its environments stay for the next
+        // row
       }
       for (Process gateway : gateways) {
         gateway.waitFor();
@@ -166,18 +228,31 @@ public final class GatewayThroughput {
    * environment only after {@code holdMillis}: with the per-function limit at 1,000 environments,
    * the rest wait in the router's queue. The heap is read (after a full GC) while all are held.
    */
-  private static String heldRow(String masterUrl, Path jar, int held, long holdMillis, int core) throws Exception {
+  private static String heldRow(String masterUrl, Path jar, int held, long holdMillis, int core)
+      throws Exception {
     int port = HttpStacks.freePort();
     int metricsPort = HttpStacks.freePort();
-    Process gateway = startGateway(masterUrl, jar, "bench-held", core, port, metricsPort, List.of("-Xmx512m"),
-        List.of("--queue-timeout-seconds", "600"));
+    Process gateway =
+        startGateway(
+            masterUrl,
+            jar,
+            "bench-held",
+            core,
+            port,
+            metricsPort,
+            List.of("-Xmx512m"),
+            List.of("--queue-timeout-seconds", "600"));
     List<Socket> sockets = new ArrayList<>();
     try {
       awaitReady(metricsPort);
       String payload = EchoAgent.HOLD + holdMillis + "}";
-      byte[] request = ("POST /2015-03-31/functions/hold/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Content-Type: application/json\r\nContent-Length: " + payload.length() + "\r\n\r\n" + payload)
-          .getBytes(StandardCharsets.US_ASCII);
+      byte[] request =
+          ("POST /2015-03-31/functions/hold/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Content-Type: application/json\r\nContent-Length: "
+                  + payload.length()
+                  + "\r\n\r\n"
+                  + payload)
+              .getBytes(StandardCharsets.US_ASCII);
       long start = System.nanoTime();
       for (int i = 0; i < held; i++) {
         Socket socket = new Socket("127.0.0.1", port);
@@ -191,13 +266,21 @@ public final class GatewayThroughput {
       int answered = 0;
       for (Socket socket : sockets) {
         socket.setSoTimeout(600_000);
-        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
         String status = in.readLine();
         if (status != null && status.startsWith("HTTP/1.1 200")) {
           answered++;
         }
       }
-      return String.format(Locale.ROOT, "| %d | %d | %d | %d | %.0f |", held, answered, heapMb, rssMb,
+      return String.format(
+          Locale.ROOT,
+          "| %d | %d | %d | %d | %.0f |",
+          held,
+          answered,
+          heapMb,
+          rssMb,
           (System.nanoTime() - start) / 1e9);
     } finally {
       for (Socket socket : sockets) {
@@ -211,8 +294,14 @@ public final class GatewayThroughput {
   /** The heap in use after a full GC, in KB, as {@code jcmd} reports it. */
   private static long heapUsedAfterGc(long pid) throws Exception {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
-    Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run")
+        .redirectErrorStream(true)
+        .start()
+        .waitFor();
+    Process info =
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info")
+            .redirectErrorStream(true)
+            .start();
     String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     info.waitFor();
     Matcher used = Pattern.compile("used (\\d+)K").matcher(text);
@@ -239,17 +328,47 @@ public final class GatewayThroughput {
     return sum;
   }
 
-  private static Process startGateway(String masterUrl, Path jar, String identity, int core, int port,
-      int metricsPort, List<String> jvmOptions, List<String> moreArgs) throws IOException {
-    List<String> command = new ArrayList<>(List.of("taskset", "-c", Integer.toString(core),
-        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+  private static Process startGateway(
+      String masterUrl,
+      Path jar,
+      String identity,
+      int core,
+      int port,
+      int metricsPort,
+      List<String> jvmOptions,
+      List<String> moreArgs)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "taskset",
+                "-c",
+                Integer.toString(core),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
-    command.addAll(List.of("-jar", jar.toString(), "gateway",
-        "--bind", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", Integer.toString(metricsPort),
-        "--identity", identity, "--lease-namespace", "default", "--namespaces", "default"));
+    command.addAll(
+        List.of(
+            "-jar",
+            jar.toString(),
+            "gateway",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--metrics-port",
+            Integer.toString(metricsPort),
+            "--identity",
+            identity,
+            "--lease-namespace",
+            "default",
+            "--namespaces",
+            "default"));
     command.addAll(moreArgs);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(Path.of(System.getProperty("java.io.tmpdir"), identity + ".log").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                Path.of(System.getProperty("java.io.tmpdir"), identity + ".log").toFile());
     Map<String, String> env = builder.environment();
     env.put("KUBERNETES_MASTER", masterUrl);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
@@ -263,8 +382,13 @@ public final class GatewayThroughput {
       long deadline = System.nanoTime() + 60_000_000_000L;
       while (System.nanoTime() < deadline) {
         try {
-          if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/readyz")).build(),
-              HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          if (http.send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + metricsPort + "/readyz"))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode()
+              == 200) {
             return;
           }
         } catch (IOException notYet) {
@@ -273,12 +397,14 @@ public final class GatewayThroughput {
         Thread.sleep(100);
       }
     }
-    throw new IllegalStateException("a gateway was not ready within 60 s (its log is in java.io.tmpdir)");
+    throw new IllegalStateException(
+        "a gateway was not ready within 60 s (its log is in java.io.tmpdir)");
   }
 
   /** A {@code provided} function whose environments the echo answers for: its code never runs. */
   private static GenericKubernetesResource function(String name) {
-    return Serialization.unmarshal("""
+    return Serialization.unmarshal(
+        """
         apiVersion: klambda.dev/v1alpha1
         kind: Function
         metadata:
@@ -291,6 +417,8 @@ public final class GatewayThroughput {
             inline:
               files:
                 bootstrap: "#!/bin/sh"
-        """.formatted(name), GenericKubernetesResource.class);
+        """
+            .formatted(name),
+        GenericKubernetesResource.class);
   }
 }

@@ -20,17 +20,24 @@ import java.util.Locale;
  * from {@link LoadGenerator}. {@code --side clients}: each client stack in a JVM of its own with
  * the JVM's defaults (as the operator runs), sending them to one Netty server ({@link
  * StackClient}). The CPU per request is the measured process's utime + stime from /proc over the
- * measured requests (after a warm-up), so it includes the kernel's work for its sockets, as the
- * Pod benchmark's cgroup numbers do. A fresh JVM per row: one row's JIT and heap do not carry
- * into the next.
+ * measured requests (after a warm-up), so it includes the kernel's work for its sockets, as the Pod
+ * benchmark's cgroup numbers do. A fresh JVM per row: one row's JIT and heap do not carry into the
+ * next.
  *
  * <pre>java -jar bench/http/target/http-stacks.jar [--side servers|clients] [--stacks a,b]
  *     [--connections 1,16] [--warmup N] [--requests N] [--body BYTES]</pre>
  */
 public final class HttpStacks {
   /** The agent's JVM options in the runtime image (agent-jvm.options), but its AOT cache. */
-  private static final List<String> AGENT_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-      "-Xss512k", "-Xmx48m", "-XX:MaxMetaspaceSize=32m", "-XX:-UsePerfData");
+  private static final List<String> AGENT_JVM =
+      List.of(
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-Xss512k",
+          "-Xmx48m",
+          "-XX:MaxMetaspaceSize=32m",
+          "-XX:-UsePerfData");
+
   private static final long TICK_NANOS = 10_000_000L; // USER_HZ 100
 
   private HttpStacks() {}
@@ -44,13 +51,17 @@ public final class HttpStacks {
     int bodyBytes = 128;
     for (int i = 0; i < args.length; i += 2) {
       switch (args[i]) {
-        case "--side" -> clients = switch (args[i + 1]) {
-          case "servers" -> false;
-          case "clients" -> true;
-          default -> throw new IllegalArgumentException("--side must be servers or clients");
-        };
+        case "--side" ->
+            clients =
+                switch (args[i + 1]) {
+                  case "servers" -> false;
+                  case "clients" -> true;
+                  default ->
+                      throw new IllegalArgumentException("--side must be servers or clients");
+                };
         case "--stacks" -> stacks = List.of(args[i + 1].split(","));
-        case "--connections" -> connections = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
+        case "--connections" ->
+            connections = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--requests" -> requests = Integer.parseInt(args[i + 1]);
         case "--body" -> bodyBytes = Integer.parseInt(args[i + 1]);
@@ -58,15 +69,34 @@ public final class HttpStacks {
       }
     }
     if (stacks == null) {
-      stacks = clients ? List.of("jdk", "netty", "jetty")
-          : List.of("jdk-virtual", "jdk-platform", "jdk-dispatcher", "netty-nio", "netty-epoll", "jetty");
+      stacks =
+          clients
+              ? List.of("jdk", "netty", "jetty")
+              : List.of(
+                  "jdk-virtual",
+                  "jdk-platform",
+                  "jdk-dispatcher",
+                  "netty-nio",
+                  "netty-epoll",
+                  "jetty");
     }
     String side = clients ? "client" : "server";
-    System.out.printf(Locale.ROOT, "machine: %d CPUs, %s, JDK %s; %d warm-up and %d measured requests per row,"
-        + " %d-byte bodies%n%n", Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"),
-        System.getProperty("java.version"), warmup, requests, bodyBytes);
-    System.out.println("| " + side + " stack | connections | " + side
-        + " CPU per request (µs) | requests/s | p50 (µs) | p99 (µs) |");
+    System.out.printf(
+        Locale.ROOT,
+        "machine: %d CPUs, %s, JDK %s; %d warm-up and %d measured requests per row,"
+            + " %d-byte bodies%n%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.version"),
+        System.getProperty("java.version"),
+        warmup,
+        requests,
+        bodyBytes);
+    System.out.println(
+        "| "
+            + side
+            + " stack | connections | "
+            + side
+            + " CPU per request (µs) | requests/s | p50 (µs) | p99 (µs) |");
     System.out.println("|---|---|---|---|---|---|");
     if (clients) {
       clientRows(stacks, connections, warmup, requests, bodyBytes);
@@ -81,15 +111,20 @@ public final class HttpStacks {
     }
   }
 
-  private static String serverRow(String stack, int connections, int warmup, int requests, byte[] body)
-      throws Exception {
+  private static String serverRow(
+      String stack, int connections, int warmup, int requests, byte[] body) throws Exception {
     int port = freePort();
     Process server = start(AGENT_JVM, StackServer.class, stack, Integer.toString(port));
     try {
       BufferedReader out = awaitLine(server, stack, "listening");
-      Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> System.err.println(stack + ": " + l)));
-      try (LoadGenerator load = new LoadGenerator(
-          Collections.nCopies(connections, new LoadGenerator.Target(port, AgentProtocol.INVOKE_PATH)), body)) {
+      Thread.ofPlatform()
+          .daemon()
+          .start(() -> out.lines().forEach(l -> System.err.println(stack + ": " + l)));
+      try (LoadGenerator load =
+          new LoadGenerator(
+              Collections.nCopies(
+                  connections, new LoadGenerator.Target(port, AgentProtocol.INVOKE_PATH)),
+              body)) {
         load.run(warmup / connections);
         long cpuBefore = cpuNanos(server.pid());
         ClosedLoop.Run run = load.run(requests / connections);
@@ -102,8 +137,9 @@ public final class HttpStacks {
   }
 
   /** One Netty server for all client rows: the same answer cost under every client. */
-  private static void clientRows(List<String> stacks, List<Integer> connections, int warmup, int requests,
-      int body) throws Exception {
+  private static void clientRows(
+      List<String> stacks, List<Integer> connections, int warmup, int requests, int body)
+      throws Exception {
     int port = freePort();
     Process server = start(AGENT_JVM, StackServer.class, "netty-nio", Integer.toString(port));
     try {
@@ -118,12 +154,22 @@ public final class HttpStacks {
     }
   }
 
-  /** The client's CPU is read around its measured requests: it waits for a line after its warm-up. */
-  private static String clientRow(String stack, int port, int connections, int warmup, int requests, int body)
+  /**
+   * The client's CPU is read around its measured requests: it waits for a line after its warm-up.
+   */
+  private static String clientRow(
+      String stack, int port, int connections, int warmup, int requests, int body)
       throws Exception {
-    Process client = start(List.of(), StackClient.class, stack, Integer.toString(port),
-        Integer.toString(connections), Integer.toString(warmup), Integer.toString(requests),
-        Integer.toString(body));
+    Process client =
+        start(
+            List.of(),
+            StackClient.class,
+            stack,
+            Integer.toString(port),
+            Integer.toString(connections),
+            Integer.toString(warmup),
+            Integer.toString(requests),
+            Integer.toString(body));
     try {
       BufferedReader out = awaitLine(client, stack, "warm");
       long cpuBefore = cpuNanos(client.pid());
@@ -135,20 +181,40 @@ public final class HttpStacks {
         throw new IllegalStateException(stack + " client: " + done);
       }
       String[] fields = done.split(" ");
-      return row(stack, connections, cpu, (long) (requests / connections) * connections,
-          Long.parseLong(fields[1]), Long.parseLong(fields[2]), Long.parseLong(fields[3]));
+      return row(
+          stack,
+          connections,
+          cpu,
+          (long) (requests / connections) * connections,
+          Long.parseLong(fields[1]),
+          Long.parseLong(fields[2]),
+          Long.parseLong(fields[3]));
     } finally {
       stop(client);
     }
   }
 
-  private static String row(String stack, int connections, long cpuNanos, long requests, long wallNanos,
-      long p50Nanos, long p99Nanos) {
-    return String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.0f | %.0f |", stack, connections,
-        cpuNanos / 1000.0 / requests, requests * 1e9 / wallNanos, p50Nanos / 1000.0, p99Nanos / 1000.0);
+  private static String row(
+      String stack,
+      int connections,
+      long cpuNanos,
+      long requests,
+      long wallNanos,
+      long p50Nanos,
+      long p99Nanos) {
+    return String.format(
+        Locale.ROOT,
+        "| %s | %d | %.1f | %.0f | %.0f | %.0f |",
+        stack,
+        connections,
+        cpuNanos / 1000.0 / requests,
+        requests * 1e9 / wallNanos,
+        p50Nanos / 1000.0,
+        p99Nanos / 1000.0);
   }
 
-  private static Process start(List<String> jvmOptions, Class<?> main, String... args) throws Exception {
+  private static Process start(List<String> jvmOptions, Class<?> main, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -158,8 +224,10 @@ public final class HttpStacks {
   }
 
   /** Reads the process's output up to the line {@code expected}; the lines before go to stderr. */
-  private static BufferedReader awaitLine(Process process, String name, String expected) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+  private static BufferedReader awaitLine(Process process, String name, String expected)
+      throws IOException {
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null && !line.equals(expected)) {
       System.err.println(name + ": " + line);
@@ -195,6 +263,7 @@ public final class HttpStacks {
   }
 
   private static String jar() throws Exception {
-    return Path.of(HttpStacks.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    return Path.of(HttpStacks.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .toString();
   }
 }

@@ -15,7 +15,11 @@ import java.util.concurrent.Executors;
  */
 final class JdkServer implements StackServer.Stack {
   /** Where an exchange's handler runs. */
-  enum Handlers { VIRTUAL, PLATFORM, DISPATCHER }
+  enum Handlers {
+    VIRTUAL,
+    PLATFORM,
+    DISPATCHER
+  }
 
   private final Handlers handlers;
 
@@ -30,7 +34,7 @@ final class JdkServer implements StackServer.Stack {
     switch (handlers) {
       case VIRTUAL -> server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
       case PLATFORM -> server.setExecutor(Executors.newCachedThreadPool());
-      case DISPATCHER -> { } // the server's own thread
+      case DISPATCHER -> {} // the server's own thread
     }
     server.createContext("/", this::answer);
     server.start();

@@ -21,23 +21,26 @@ final class JettyServer implements StackServer.Stack {
     connector.setHost(address.getHostString());
     connector.setPort(address.getPort());
     server.addConnector(connector);
-    server.setHandler(new Handler.Abstract.NonBlocking() {
-      @Override
-      public boolean handle(Request request, Response response, Callback callback) {
-        Content.Source.asByteBufferAsync(request).whenComplete((body, failure) -> {
-          if (failure != null) {
-            Response.writeError(request, response, callback, failure);
-            return;
+    server.setHandler(
+        new Handler.Abstract.NonBlocking() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            Content.Source.asByteBufferAsync(request)
+                .whenComplete(
+                    (body, failure) -> {
+                      if (failure != null) {
+                        Response.writeError(request, response, callback, failure);
+                        return;
+                      }
+                      response.setStatus(200);
+                      response.getHeaders().put(HttpHeader.CONTENT_TYPE, StackServer.CONTENT_TYPE);
+                      StackServer.HEADERS.forEach(response.getHeaders()::put);
+                      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
+                      response.write(true, body == null ? ByteBuffer.allocate(0) : body, callback);
+                    });
+            return true;
           }
-          response.setStatus(200);
-          response.getHeaders().put(HttpHeader.CONTENT_TYPE, StackServer.CONTENT_TYPE);
-          StackServer.HEADERS.forEach(response.getHeaders()::put);
-          response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.remaining());
-          response.write(true, body == null ? ByteBuffer.allocate(0) : body, callback);
         });
-        return true;
-      }
-    });
     server.start();
   }
 }

@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The client's side, the same for every server measured: keep-alive connections on raw sockets,
- * so that the load it puts on the machine does not depend on the stack measured.
+ * The client's side, the same for every server measured: keep-alive connections on raw sockets, so
+ * that the load it puts on the machine does not depend on the stack measured.
  */
 final class LoadGenerator implements AutoCloseable {
   private final List<Socket> sockets = new ArrayList<>();
@@ -31,11 +31,12 @@ final class LoadGenerator implements AutoCloseable {
       socket.connect(new InetSocketAddress("127.0.0.1", target.port()), 2000);
       OutputStream out = socket.getOutputStream();
       InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
-      calls.add(() -> {
-        out.write(request);
-        out.flush();
-        readAnswer(in, body.length);
-      });
+      calls.add(
+          () -> {
+            out.write(request);
+            out.flush();
+            readAnswer(in, body.length);
+          });
     }
   }
 
@@ -52,12 +53,17 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   private static byte[] request(String path, byte[] body) {
-    String head = "POST " + path + " HTTP/1.1\r\n"
-        + "Host: 127.0.0.1\r\n"
-        + "Content-Type: application/json\r\n"
-        + "Klambda-Request-Id: 8e6daa62-d0d1-4406-bb1e-9100b8692f86\r\n"
-        + "Klambda-Trace-Id: Root=1-67891233-abcdef012345678912345678\r\n"
-        + "Content-Length: " + body.length + "\r\n\r\n";
+    String head =
+        "POST "
+            + path
+            + " HTTP/1.1\r\n"
+            + "Host: 127.0.0.1\r\n"
+            + "Content-Type: application/json\r\n"
+            + "Klambda-Request-Id: 8e6daa62-d0d1-4406-bb1e-9100b8692f86\r\n"
+            + "Klambda-Trace-Id: Root=1-67891233-abcdef012345678912345678\r\n"
+            + "Content-Length: "
+            + body.length
+            + "\r\n\r\n";
     byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
     byte[] all = new byte[headBytes.length + body.length];
     System.arraycopy(headBytes, 0, all, 0, headBytes.length);

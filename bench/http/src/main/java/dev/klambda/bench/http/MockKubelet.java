@@ -16,27 +16,37 @@ final class MockKubelet implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
 
   MockKubelet(KubernetesClient client) {
-    informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getPodIP() == null) {
-          int n = next.getAndIncrement();
-          String ip = "127.0." + (13 + n / 254) + "." + (1 + n % 254);
-          pod.setStatus(new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
-          client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).updateStatus();
-        }
-      }
+    informer =
+        client
+            .pods()
+            .inAnyNamespace()
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Pod pod) {
+                    if (pod.getStatus() == null || pod.getStatus().getPodIP() == null) {
+                      int n = next.getAndIncrement();
+                      String ip = "127.0." + (13 + n / 254) + "." + (1 + n % 254);
+                      pod.setStatus(
+                          new PodStatusBuilder().withPhase("Running").withPodIP(ip).build());
+                      client
+                          .pods()
+                          .inNamespace(pod.getMetadata().getNamespace())
+                          .resource(pod)
+                          .updateStatus();
+                    }
+                  }
 
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        // runs as it is
-      }
+                  @Override
+                  public void onUpdate(Pod old, Pod pod) {
+                    // runs as it is
+                  }
 
-      @Override
-      public void onDelete(Pod pod, boolean finalStateUnknown) {
-        // nothing runs for it
-      }
-    });
+                  @Override
+                  public void onDelete(Pod pod, boolean finalStateUnknown) {
+                    // nothing runs for it
+                  }
+                });
   }
 
   @Override

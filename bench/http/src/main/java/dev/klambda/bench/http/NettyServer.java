@@ -25,12 +25,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 
 /**
- * Netty's HTTP/1.1 codec on one event loop (NIO, or epoll where the native transport loads):
- * the answer is written from the event loop, no thread hand-off.
+ * Netty's HTTP/1.1 codec on one event loop (NIO, or epoll where the native transport loads): the
+ * answer is written from the event loop, no thread hand-off.
  */
 final class NettyServer implements StackServer.Stack {
   /** Past the Invoke API's 6 MB payload. */
   private static final int MAX_CONTENT = 7 * 1024 * 1024;
+
   private final boolean epoll;
 
   NettyServer(boolean epoll) {
@@ -39,26 +40,33 @@ final class NettyServer implements StackServer.Stack {
 
   @Override
   public void start(InetSocketAddress address) throws InterruptedException {
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
-        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     new ServerBootstrap()
         .group(group)
         .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_CONTENT), new Answer());
-          }
-        })
-        .bind(address).sync();
+        .childHandler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel channel) {
+                channel
+                    .pipeline()
+                    .addLast(
+                        new HttpServerCodec(), new HttpObjectAggregator(MAX_CONTENT), new Answer());
+              }
+            })
+        .bind(address)
+        .sync();
   }
 
   private static final class Answer extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext context, FullHttpRequest request) {
       ByteBuf body = request.content().retain();
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, StackServer.CONTENT_TYPE);
       StackServer.HEADERS.forEach(response.headers()::set);
       HttpUtil.setContentLength(response, body.readableBytes());

@@ -37,11 +37,11 @@ import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 
 /**
- * One HTTP client under test, in a JVM of its own: {@code StackClient STACK PORT CONNECTIONS
- * WARMUP REQUESTS BODY}. Each of CONNECTIONS workers sends invoke requests back to back (closed
- * loop). After the warm-up it prints {@code warm} and waits for a line on its input, so the
- * harness reads its CPU around the measured requests only; then it prints {@code done WALL_NANOS
- * P50_NANOS P99_NANOS}.
+ * One HTTP client under test, in a JVM of its own: {@code StackClient STACK PORT CONNECTIONS WARMUP
+ * REQUESTS BODY}. Each of CONNECTIONS workers sends invoke requests back to back (closed loop).
+ * After the warm-up it prints {@code warm} and waits for a line on its input, so the harness reads
+ * its CPU around the measured requests only; then it prints {@code done WALL_NANOS P50_NANOS
+ * P99_NANOS}.
  */
 public final class StackClient {
   /** A client of one stack: a call per worker, as a gateway worker makes one per invocation. */
@@ -58,12 +58,13 @@ public final class StackClient {
     int requests = Integer.parseInt(args[4]);
     byte[] body = new byte[Integer.parseInt(args[5])];
     Arrays.fill(body, (byte) 'x');
-    Stack stack = switch (args[0]) {
-      case "jdk" -> jdk();
-      case "netty" -> netty();
-      case "jetty" -> jetty();
-      default -> throw new IllegalArgumentException("unknown client " + args[0]);
-    };
+    Stack stack =
+        switch (args[0]) {
+          case "jdk" -> jdk();
+          case "netty" -> netty();
+          case "jetty" -> jetty();
+          default -> throw new IllegalArgumentException("unknown client " + args[0]);
+        };
     List<ClosedLoop.Call> workers = new ArrayList<>();
     for (int i = 0; i < connections; i++) {
       workers.add(stack.worker(port, body));
@@ -79,15 +80,23 @@ public final class StackClient {
 
   /** The JDK's HttpClient as the gateway's AgentClient builds it: HTTP/1.1, virtual threads. */
   private static Stack jdk() {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(2)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
     return (port, body) -> {
       URI uri = URI.create("http://127.0.0.1:" + port + "/klambda/invoke");
       return () -> {
-        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri)
-            .timeout(Duration.ofSeconds(30))
-            .header("Klambda-Request-Id", "8e6daa62-d0d1-4406-bb1e-9100b8692f86")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response =
+            client.send(
+                HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Klambda-Request-Id", "8e6daa62-d0d1-4406-bb1e-9100b8692f86")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         check(response.statusCode(), response.body().length, body.length);
       };
     };
@@ -98,25 +107,42 @@ public final class StackClient {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     return (port, body) -> {
       SynchronousQueue<FullHttpResponse> answers = new SynchronousQueue<>();
-      Channel channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-          .option(ChannelOption.TCP_NODELAY, true)
-          .handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(7 * 1024 * 1024),
-                  new SimpleChannelInboundHandler<FullHttpResponse>() {
+      Channel channel =
+          new Bootstrap()
+              .group(group)
+              .channel(NioSocketChannel.class)
+              .option(ChannelOption.TCP_NODELAY, true)
+              .handler(
+                  new ChannelInitializer<SocketChannel>() {
                     @Override
-                    protected void channelRead0(ChannelHandlerContext context, FullHttpResponse response)
-                        throws InterruptedException {
-                      answers.put(response.retain());
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(
+                              new HttpClientCodec(),
+                              new HttpObjectAggregator(7 * 1024 * 1024),
+                              new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                @Override
+                                protected void channelRead0(
+                                    ChannelHandlerContext context, FullHttpResponse response)
+                                    throws InterruptedException {
+                                  answers.put(response.retain());
+                                }
+                              });
                     }
-                  });
-            }
-          }).connect("127.0.0.1", port).sync().channel();
+                  })
+              .connect("127.0.0.1", port)
+              .sync()
+              .channel();
       return () -> {
-        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-            "/klambda/invoke", Unpooled.wrappedBuffer(body));
-        request.headers().set(HttpHeaderNames.HOST, "127.0.0.1")
+        FullHttpRequest request =
+            new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                HttpMethod.POST,
+                "/klambda/invoke",
+                Unpooled.wrappedBuffer(body));
+        request
+            .headers()
+            .set(HttpHeaderNames.HOST, "127.0.0.1")
             .set("Klambda-Request-Id", "8e6daa62-d0d1-4406-bb1e-9100b8692f86")
             .set(HttpHeaderNames.CONTENT_LENGTH, body.length);
         channel.writeAndFlush(request);
@@ -137,9 +163,13 @@ public final class StackClient {
     return (port, body) -> {
       String uri = "http://127.0.0.1:" + port + "/klambda/invoke";
       return () -> {
-        ContentResponse response = client.newRequest(uri).method("POST")
-            .headers(h -> h.put("Klambda-Request-Id", "8e6daa62-d0d1-4406-bb1e-9100b8692f86"))
-            .body(new BytesRequestContent(body)).send();
+        ContentResponse response =
+            client
+                .newRequest(uri)
+                .method("POST")
+                .headers(h -> h.put("Klambda-Request-Id", "8e6daa62-d0d1-4406-bb1e-9100b8692f86"))
+                .body(new BytesRequestContent(body))
+                .send();
         check(response.getStatus(), response.getContent().length, body.length);
       };
     };

@@ -46,9 +46,9 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * What authentication adds to a warm invocation on the gateway's event loop: the caller's check
- * with its decision cached (RBAC's SubjectAccessReview, a bearer token's TokenReview) for a
- * request signed by the AWS SDK's own SigV4 signer (128-byte payload) and for a bearer token.
- * The API server of the first, uncached check is a local stub answering "allowed".
+ * with its decision cached (RBAC's SubjectAccessReview, a bearer token's TokenReview) for a request
+ * signed by the AWS SDK's own SigV4 signer (128-byte payload) and for a bearer token. The API
+ * server of the first, uncached check is a local stub answering "allowed".
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -58,7 +58,8 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 @Fork(1)
 public class InvokeGuardBenchmark {
   private static final String ARN = "arn:aws:lambda:us-east-1:team-a:function:echo";
-  private static final AccessKey KEY = new AccessKey("AKIDBENCH", "bench-secret", "team-a", "invoker", "bench-key");
+  private static final AccessKey KEY =
+      new AccessKey("AKIDBENCH", "bench-secret", "team-a", "invoker", "bench-key");
 
   private HttpServer apiServer;
   private KubernetesClient client;
@@ -70,22 +71,47 @@ public class InvokeGuardBenchmark {
   @Setup
   public void setUp() throws Exception {
     apiServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    apiServer.createContext("/apis/authentication.k8s.io/v1/tokenreviews", exchange -> answer(exchange,
-        "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":true,"
-            + "\"user\":{\"username\":\"system:serviceaccount:team-a:invoker\",\"groups\":[\"system:serviceaccounts\"]}}}"));
-    apiServer.createContext("/apis/authorization.k8s.io/v1/subjectaccessreviews", exchange -> answer(exchange,
-        "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":true}}"));
+    apiServer.createContext(
+        "/apis/authentication.k8s.io/v1/tokenreviews",
+        exchange ->
+            answer(
+                exchange,
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"status\":{\"authenticated\":true,"
+                    + "\"user\":{\"username\":\"system:serviceaccount:team-a:invoker\",\"groups\":[\"system:serviceaccounts\"]}}}"));
+    apiServer.createContext(
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        exchange ->
+            answer(
+                exchange,
+                "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"status\":{\"allowed\":true}}"));
     apiServer.start();
-    client = new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory())
-        .withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + apiServer.getAddress().getPort())
-            .withOauthToken("gateway").build()).build();
+    client =
+        new KubernetesClientBuilder()
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .withConfig(
+                new ConfigBuilder()
+                    .withMasterUrl("http://127.0.0.1:" + apiServer.getAddress().getPort())
+                    .withOauthToken("gateway")
+                    .build())
+            .build();
     sigV4 = new SigV4(AccessKeys.of(List.of(KEY)), "us-east-1", Clock.systemUTC());
-    guard = new InvokeGuard(EnumSet.allOf(AuthMethods.class), sigV4,
-        new BearerTokens(client, List.of("klambda"), Duration.ofHours(1), Duration.ofSeconds(10)),
-        new RbacPermissions(client, Duration.ofHours(1), Duration.ofSeconds(10)));
+    guard =
+        new InvokeGuard(
+            EnumSet.allOf(AuthMethods.class),
+            sigV4,
+            new BearerTokens(
+                client, List.of("klambda"), Duration.ofHours(1), Duration.ofSeconds(10)),
+            new RbacPermissions(client, Duration.ofHours(1), Duration.ofSeconds(10)));
     signed = sign("{\"payload\":\"" + "x".repeat(114) + "\"}");
-    bearer = new Request(headers(Map.of("Authorization", "Bearer a-projected-service-account-token",
-        "Host", "gateway:8080")), "{}".getBytes(StandardCharsets.UTF_8));
+    bearer =
+        new Request(
+            headers(
+                Map.of(
+                    "Authorization",
+                    "Bearer a-projected-service-account-token",
+                    "Host",
+                    "gateway:8080")),
+            "{}".getBytes(StandardCharsets.UTF_8));
     // the first check of each asks the API server; the benchmark measures the cached ones
     guard.check(signed, "team-a", "echo", ARN);
     guard.check(bearer, "team-a", "echo", ARN);
@@ -97,7 +123,10 @@ public class InvokeGuardBenchmark {
     apiServer.stop(0);
   }
 
-  /** The signature alone: canonical request, body hash, string to sign, one HMAC (the signing key cached). */
+  /**
+   * The signature alone: canonical request, body hash, string to sign, one HMAC (the signing key
+   * cached).
+   */
   @Benchmark
   public AccessKey sigV4Verify() throws Refusal {
     return sigV4.verify(signed);
@@ -115,7 +144,8 @@ public class InvokeGuardBenchmark {
     return guard.checkNow(bearer, "team-a", "echo", ARN);
   }
 
-  private static void answer(com.sun.net.httpserver.HttpExchange exchange, String json) throws IOException {
+  private static void answer(com.sun.net.httpserver.HttpExchange exchange, String json)
+      throws IOException {
     exchange.getRequestBody().readAllBytes();
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -125,20 +155,34 @@ public class InvokeGuardBenchmark {
   }
 
   private static Request sign(String payload) {
-    var result = AwsV4HttpSigner.create().sign(r -> r
-        .identity(AwsCredentialsIdentity.create(KEY.accessKeyId(), KEY.secretAccessKey()))
-        .request(SdkHttpRequest.builder().method(SdkHttpMethod.POST)
-            .uri(URI.create("http://gateway:8080/2015-03-31/functions/" + ARN.replace(":", "%3A") + "/invocations"))
-            .putHeader("Content-Type", "application/json").build())
-        .payload(ContentStreamProvider.fromUtf8String(payload))
-        .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "lambda")
-        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
-        // an hour ahead of the measurement's end would expire it: signed now, checked within minutes
-        .putProperty(HttpSigner.SIGNING_CLOCK, Clock.systemUTC()));
+    var result =
+        AwsV4HttpSigner.create()
+            .sign(
+                r ->
+                    r.identity(
+                            AwsCredentialsIdentity.create(KEY.accessKeyId(), KEY.secretAccessKey()))
+                        .request(
+                            SdkHttpRequest.builder()
+                                .method(SdkHttpMethod.POST)
+                                .uri(
+                                    URI.create(
+                                        "http://gateway:8080/2015-03-31/functions/"
+                                            + ARN.replace(":", "%3A")
+                                            + "/invocations"))
+                                .putHeader("Content-Type", "application/json")
+                                .build())
+                        .payload(ContentStreamProvider.fromUtf8String(payload))
+                        .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, "lambda")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+                        // an hour ahead of the measurement's end would expire it: signed now,
+                        // checked within minutes
+                        .putProperty(HttpSigner.SIGNING_CLOCK, Clock.systemUTC()));
     Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.putAll(result.request().headers());
     headers.putIfAbsent("Host", List.of("gateway:8080"));
-    return new Request("/2015-03-31/functions/" + ARN.replace(":", "%3A") + "/invocations", headers,
+    return new Request(
+        "/2015-03-31/functions/" + ARN.replace(":", "%3A") + "/invocations",
+        headers,
         payload.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -149,7 +193,8 @@ public class InvokeGuardBenchmark {
   }
 
   /** A request as the gateway holds it. */
-  private record Request(String rawPath, Map<String, List<String>> headers, byte[] body) implements AuthRequest {
+  private record Request(String rawPath, Map<String, List<String>> headers, byte[] body)
+      implements AuthRequest {
     Request(Map<String, List<String>> headers, byte[] body) {
       this("/2015-03-31/functions/echo/invocations", headers, body);
     }

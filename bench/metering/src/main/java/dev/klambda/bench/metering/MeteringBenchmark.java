@@ -41,12 +41,30 @@ public class MeteringBenchmark {
 
   @Setup
   public void setUp() {
-    metering = new Metering(Billing.AWS, new UsageLedger(Clock.systemUTC()), new PrometheusMetrics());
-    function = new FunctionConfig("default", "echo", "uid-1", 1, "provided", "",
-        new CodeSource.Inline(Map.of()), 128, Duration.ofSeconds(3), Duration.ofSeconds(10), Map.of(),
-        null, 0, Duration.ofMinutes(5), null);
-    warm = new InvocationResult(InvocationResult.Outcome.SUCCESS, new byte[0], null, null, 12_345, 0);
-    cold = new InvocationResult(InvocationResult.Outcome.SUCCESS, new byte[0], null, null, 12_345, 98_765);
+    metering =
+        new Metering(Billing.AWS, new UsageLedger(Clock.systemUTC()), new PrometheusMetrics());
+    function =
+        new FunctionConfig(
+            "default",
+            "echo",
+            "uid-1",
+            1,
+            "provided",
+            "",
+            new CodeSource.Inline(Map.of()),
+            128,
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(10),
+            Map.of(),
+            null,
+            0,
+            Duration.ofMinutes(5),
+            null);
+    warm =
+        new InvocationResult(InvocationResult.Outcome.SUCCESS, new byte[0], null, null, 12_345, 0);
+    cold =
+        new InvocationResult(
+            InvocationResult.Outcome.SUCCESS, new byte[0], null, null, 12_345, 98_765);
   }
 
   @Benchmark
