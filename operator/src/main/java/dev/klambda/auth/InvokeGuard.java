@@ -84,28 +84,13 @@ public final class InvokeGuard {
    */
   public Identity checkNow(AuthRequest request, String namespace, String name, String arn)
       throws Refusal {
-    return decide(request, Action.INVOKE, namespace, name, arn, false);
+    return check(request, Action.INVOKE, namespace, name, arn, false);
   }
 
   /** The caller if it may invoke the function; may ask the API server (blocking). */
   public Identity check(AuthRequest request, String namespace, String name, String arn)
       throws Refusal {
-    return decide(request, Action.INVOKE, namespace, name, arn, true);
-  }
-
-  /**
-   * The caller if it may do {@code action} with the function; null when deciding needs the API
-   * server and {@code mayWait} is false (else it asks, blocking).
-   */
-  public Identity check(
-      AuthRequest request,
-      Action action,
-      String namespace,
-      String name,
-      String arn,
-      boolean mayWait)
-      throws Refusal {
-    return decide(request, action, namespace, name, arn, mayWait);
+    return check(request, Action.INVOKE, namespace, name, arn, true);
   }
 
   /**
@@ -131,7 +116,11 @@ public final class InvokeGuard {
     return methods.isEmpty() || permissions.allows(who, action, namespace, null);
   }
 
-  private Identity decide(
+  /**
+   * The caller if it may do {@code action} with the function; null when deciding needs the API
+   * server and {@code mayWait} is false (else it asks, blocking).
+   */
+  public Identity check(
       AuthRequest request,
       Action action,
       String namespace,
