@@ -103,8 +103,9 @@ class QueueTimeoutIT {
     CompletableFuture<InvokeResponse> busy =
         CompletableFuture.supplyAsync(
             () ->
-                lambda.invoke(
-                    r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))));
+                lambda.invoke(r -> r.functionName("single").payload(SdkBytes.fromUtf8String("{}"))),
+            // not the common pool: one worker on two cores, which this call would hold
+            task -> Thread.ofVirtual().start(task));
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> local.registry().routers().iterator().next().counts().busy() == 1);

@@ -103,7 +103,9 @@ class EmbeddedKafkaIT {
                   } catch (Exception e) {
                     throw new CompletionException(e);
                   }
-                });
+                },
+                // not the common pool: one worker on two cores, which this wait would hold
+                task -> Thread.ofVirtual().start(task));
         Thread.sleep(1_000);
         assertThat(pending).isNotDone();
         kafka.start(); // the broker auto-creates "late" on the producer's metadata request
