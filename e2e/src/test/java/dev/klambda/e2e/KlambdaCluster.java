@@ -276,7 +276,10 @@ final class KlambdaCluster implements AutoCloseable {
                 "--set",
                 "operator.environments.warmPool[0].memoryMB=" + WARM_POOL_MEMORY_MB,
                 "--set",
-                "operator.environments.warmPool[0].size=1"));
+                "operator.environments.warmPool[0].size=1",
+                // klambda's own lines as a log pipeline reads them (LogFormatE2E)
+                "--set-string",
+                "logFormat=json"));
     log("helm " + String.join(" ", args));
     installed = true; // even a failed install leaves a release to uninstall
     new Helm(kubeconfig).run(Duration.ofMinutes(6), args);
