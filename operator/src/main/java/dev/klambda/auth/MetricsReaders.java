@@ -1,7 +1,6 @@
 package dev.klambda.auth;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.NonResourceAttributesBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -55,23 +54,13 @@ public final class MetricsReaders {
     }
     Boolean known = decisions.known(who);
     if (known == null) {
-      SubjectAccessReview review =
-          new SubjectAccessReviewBuilder()
-              .withNewSpec()
-              .withUser(who.username())
-              .withUid(who.uid())
-              .withGroups(who.groups())
-              .withExtra(who.extra())
-              .withNewNonResourceAttributes()
-              .withPath(PATH)
-              .withVerb("get")
-              .endNonResourceAttributes()
-              .endSpec()
-              .build();
       try {
-        SubjectAccessReview answer =
-            client.authorization().v1().subjectAccessReview().create(review);
-        known = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+        known =
+            AccessReviews.allowed(
+                client,
+                who,
+                null,
+                new NonResourceAttributesBuilder().withPath(PATH).withVerb("get").build());
       } catch (KubernetesClientException e) {
         return 503;
       }

@@ -1,7 +1,6 @@
 package dev.klambda.auth;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
-import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -38,26 +37,20 @@ public final class RbacPermissions implements Permissions {
     if (known != null) {
       return known;
     }
-    SubjectAccessReview review =
-        new SubjectAccessReviewBuilder()
-            .withNewSpec()
-            .withUser(who.username())
-            .withUid(who.uid())
-            .withGroups(who.groups())
-            .withExtra(who.extra())
-            .withNewResourceAttributes()
-            .withVerb(action.verb())
-            .withGroup(GROUP)
-            .withResource(RESOURCE)
-            .withNamespace(namespace)
-            .withName(name)
-            .endResourceAttributes()
-            .endSpec()
-            .build();
     boolean allowed;
     try {
-      SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(review);
-      allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+      allowed =
+          AccessReviews.allowed(
+              client,
+              who,
+              new ResourceAttributesBuilder()
+                  .withVerb(action.verb())
+                  .withGroup(GROUP)
+                  .withResource(RESOURCE)
+                  .withNamespace(namespace)
+                  .withName(name)
+                  .build(),
+              null);
     } catch (KubernetesClientException e) {
       throw Refusal.unavailable(
           "The gateway could not ask the Kubernetes API server whether "
