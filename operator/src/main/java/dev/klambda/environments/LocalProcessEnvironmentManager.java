@@ -135,14 +135,7 @@ public final class LocalProcessEnvironmentManager implements EnvironmentManager,
     if (launched == null) {
       throw new IOException("pool member " + member + " is gone");
     }
-    Environment environment =
-        new Environment(
-            member.id(),
-            function,
-            function.generation(),
-            member.address(),
-            member.terminated(),
-            member.invokeToken());
+    Environment environment = member.claimedBy(function);
     processes.put(environment, launched.process());
     member.terminated().thenRun(() -> processes.remove(environment));
     launched.logPrefix().set(prefix(function.key(), member.id()));

@@ -178,14 +178,7 @@ public final class PodEnvironmentManager implements EnvironmentManager, PoolMemb
       // labelled while its Init runs: from now on the Pod is the function's, also for adoption
       CompletableFuture<Void> labelled =
           CompletableFuture.runAsync(() -> label(member, function), executor);
-      Environment environment =
-          new Environment(
-              member.id(),
-              function,
-              function.generation(),
-              member.address(),
-              member.terminated(),
-              member.invokeToken());
+      Environment environment = member.claimedBy(function);
       agent.awaitInitEnded(environment.address(), deadline, () -> !member.terminated().isDone());
       cached(key).ifPresent(this::endInitBoost);
       labelled.join();

@@ -1,5 +1,7 @@
 package dev.klambda.pool;
 
+import dev.klambda.environments.Environment;
+import dev.klambda.function.FunctionConfig;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,6 +16,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public record PoolMember(
     String id, PoolSpec pool, URI address, CompletableFuture<Void> terminated, String invokeToken) {
+  /** This member as an environment of {@code function}, which claimed it. */
+  public Environment claimedBy(FunctionConfig function) {
+    return new Environment(id, function, function.generation(), address, terminated, invokeToken);
+  }
+
   @Override
   public String toString() {
     return pool + "#" + id;
