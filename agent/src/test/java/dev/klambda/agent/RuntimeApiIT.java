@@ -196,6 +196,45 @@ class RuntimeApiIT {
         .doesNotContain("late-3");
   }
 
+  /**
+   * A runtime that answers and then does not come back by the function's timeout: its caller had
+   * its answer, but the phase ends at the deadline with a timeout in REPORT, and the runtime is
+   * reset for the next invocation.
+   */
+  @Test
+  void aPhaseStillOpenAtTheDeadlineEndsThereAndTheRuntimeIsReset() throws Exception {
+    agent =
+        agent(
+                BashRuntime.loop(
+                    "",
+                    """
+          printf '%s' "$event" | curl -sS -X POST "$api/invocation/$request_id/response" --data-binary @- >/dev/null
+          [[ "$event" == *linger* ]] && sleep 30"""))
+            .env("KLAMBDA_TIMEOUT_MS", "1000")
+            .start();
+    assertThat(agent.awaitInitEnd().statusCode()).isEqualTo(200);
+
+    Invoked answered = agent.invoke("{\"linger\":true}", REQUEST_ID, "lingers");
+    assertSuccess(answered);
+    assertThat(answered.header(AgentProtocol.PHASE)).isEqualTo(AgentProtocol.PHASE_OPEN_VALUE);
+
+    agent.awaitLog("REPORT RequestId: lingers");
+    String report =
+        agent
+            .log()
+            .lines()
+            .filter(l -> l.startsWith("REPORT RequestId: lingers"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(report).endsWith("\tStatus: timeout");
+    assertThat(reportDuration(agent.log(), "lingers")).isBetween(1000.0, 10_000.0);
+    assertThat(agent.settled(Duration.ofSeconds(5)))
+        .extracting(Settlement::requestId)
+        .containsExactly("lingers");
+
+    assertEchoes("{\"n\":2}");
+  }
+
   /** The Duration of the request's REPORT line, in ms. */
   private static double reportDuration(String log, String requestId) {
     String report =
