@@ -33,17 +33,6 @@ import java.util.Map;
  * </pre>
  */
 public final class AgentThroughput {
-  /** The runtime image's agent options (build-archives.sh), but its AOT cache. */
-  private static final List<String> AGENT_JVM =
-      List.of(
-          "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1",
-          "-Xss512k",
-          "-Xmx48m",
-          "-XX:MaxMetaspaceSize=32m",
-          "-XX:ReservedCodeCacheSize=16m",
-          "-XX:-UsePerfData");
-
   private AgentThroughput() {}
 
   public static void main(String[] args) throws Exception {
@@ -145,7 +134,7 @@ public final class AgentThroughput {
                 "-c",
                 agentCore,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(AGENT_JVM);
+    command.addAll(HttpStacks.AGENT_JVM);
     command.addAll(agentOptions);
     command.addAll(List.of("-jar", agentJar.toString()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);

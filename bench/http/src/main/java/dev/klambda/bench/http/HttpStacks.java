@@ -28,14 +28,18 @@ import java.util.Locale;
  *     [--connections 1,16] [--warmup N] [--requests N] [--body BYTES]</pre>
  */
 public final class HttpStacks {
-  /** The agent's JVM options in the runtime image (agent-jvm.options), but its AOT cache. */
-  private static final List<String> AGENT_JVM =
+  /**
+   * The agent's JVM options in the runtime image (build-archives.sh), but its AOT cache: what each
+   * server stack and {@link AgentThroughput}'s agent run with.
+   */
+  static final List<String> AGENT_JVM =
       List.of(
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
           "-Xss512k",
           "-Xmx48m",
           "-XX:MaxMetaspaceSize=32m",
+          "-XX:ReservedCodeCacheSize=16m",
           "-XX:-UsePerfData");
 
   private static final long TICK_NANOS = 10_000_000L; // USER_HZ 100
