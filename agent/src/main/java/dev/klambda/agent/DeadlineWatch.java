@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
  * invocation that begins later can precede. It thus wakes about once per timeout.
  */
 final class DeadlineWatch {
+  private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private final Thread thread;
 
   /**
@@ -38,7 +39,14 @@ final class DeadlineWatch {
   private static void run(LongSupplier expire) {
     try {
       while (true) {
-        long wait = expire.getAsLong() - System.nanoTime();
+        long wait;
+        try {
+          wait = expire.getAsLong() - System.nanoTime();
+        } catch (RuntimeException e) {
+          // a failure ending one phase must not end the watch over every later one
+          System.err.println("klambda-agent: ending an invocation at its deadline failed: " + e);
+          wait = RETRY_NANOS;
+        }
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
