@@ -61,7 +61,7 @@ final class FunctionReadApi {
         list(exchange);
         return;
       }
-      String rest = path.substring(InvokeApi.PATH_PREFIX.length());
+      String rest = path.substring(InvokePath.PREFIX.length());
       boolean configuration = rest.endsWith("/configuration");
       String name =
           configuration ? rest.substring(0, rest.length() - "/configuration".length()) : rest;

@@ -2,6 +2,7 @@ package dev.klambda.gateway;
 
 import dev.klambda.auth.InvokeGuard;
 import dev.klambda.auth.PeerKey;
+import dev.klambda.function.InvokePath;
 import dev.klambda.routing.AsyncInvoker;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.routing.ServiceException;
@@ -210,7 +211,7 @@ public final class Gateway implements AutoCloseable {
       }
       String host = request.headers().get(HttpHeaderNames.HOST);
       boolean invoke =
-          request.uri().startsWith(InvokeApi.PATH_PREFIX)
+          request.uri().startsWith(InvokePath.PREFIX)
               && (host == null
                   || !host.toLowerCase(java.util.Locale.ROOT).contains(".lambda-url."));
       FullHttpResponse response;
@@ -249,7 +250,7 @@ public final class Gateway implements AutoCloseable {
    * A function URL host serves that function's URL only, whatever the path: never the Invoke API.
    */
   private static boolean isInvoke(GatewayExchange exchange) {
-    return exchange.rawPath().startsWith(InvokeApi.PATH_PREFIX)
+    return exchange.rawPath().startsWith(InvokePath.PREFIX)
         && !FunctionReadApi.handles(exchange)
         && !FunctionUrlApi.byHost(exchange);
   }

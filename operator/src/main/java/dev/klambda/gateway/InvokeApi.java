@@ -45,8 +45,6 @@ final class InvokeApi {
    */
   private static final Logger AUDIT = LoggerFactory.getLogger("klambda.audit");
 
-  static final String PATH_PREFIX = InvokePath.PREFIX;
-  private static final String PATH_SUFFIX = InvokePath.SUFFIX;
   static final int MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
   static final int MAX_ASYNC_PAYLOAD = 1024 * 1024;
   private static final int MAX_CLIENT_CONTEXT = 3583;
@@ -170,9 +168,9 @@ final class InvokeApi {
       throws ServiceException {
     String rawPath = exchange.rawPath();
     if (!exchange.method().equals("POST")
-        || !rawPath.startsWith(PATH_PREFIX)
-        || !rawPath.endsWith(PATH_SUFFIX)
-        || rawPath.length() <= PATH_PREFIX.length() + PATH_SUFFIX.length()) {
+        || !rawPath.startsWith(InvokePath.PREFIX)
+        || !rawPath.endsWith(InvokePath.SUFFIX)
+        || rawPath.length() <= InvokePath.PREFIX.length() + InvokePath.SUFFIX.length()) {
       throw ServiceException.unknownOperation(exchange.method(), rawPath);
     }
     String functionName;
@@ -180,7 +178,8 @@ final class InvokeApi {
     try {
       functionName =
           URLDecoder.decode(
-              rawPath.substring(PATH_PREFIX.length(), rawPath.length() - PATH_SUFFIX.length()),
+              rawPath.substring(
+                  InvokePath.PREFIX.length(), rawPath.length() - InvokePath.SUFFIX.length()),
               StandardCharsets.UTF_8);
       qualifier = queryParameter(exchange, "Qualifier");
     } catch (IllegalArgumentException e) {
