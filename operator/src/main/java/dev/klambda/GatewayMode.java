@@ -18,6 +18,7 @@ import dev.klambda.gateway.Gateway;
 import dev.klambda.membership.EventCopies;
 import dev.klambda.membership.EventCopyApi;
 import dev.klambda.membership.GatewayMembers;
+import dev.klambda.membership.LoanApi;
 import dev.klambda.membership.PeerEventJournal;
 import dev.klambda.metering.StatusUsageStore;
 import dev.klambda.observer.EnvironmentCountsWriter;
@@ -148,6 +149,7 @@ public final class GatewayMode implements AutoCloseable {
                 InCluster.metricsReaders(options, client)));
     EventCopies copies = new EventCopies(members, plane.async(), memberDuration, System::nanoTime);
     plane.gateway().serve(EventCopyApi.PATH, new EventCopyApi(copies, peers));
+    plane.gateway().serve(LoanApi.PATH, new LoanApi(plane.registry(), peers));
     AtomicBoolean keepsPools = new AtomicBoolean();
     followMembers.set(
         () -> {

@@ -236,7 +236,7 @@ public final class DataPlane {
    */
   public void abandon() {
     if (released.compareAndSet(false, true)) {
-      registry.detach();
+      registry.abandon();
     }
     async.abandon();
   }

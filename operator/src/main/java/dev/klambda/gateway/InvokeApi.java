@@ -118,12 +118,8 @@ final class InvokeApi {
       send(exchange, 204, new byte[0]);
       return true;
     }
-    FunctionRouter router =
-        prepared.type().equals("RequestResponse")
-            ? registry.router(prepared.function().key())
-            : null;
     CompletableFuture<InvocationResult> now =
-        router == null ? null : router.tryInvokeNow(prepared.request());
+        prepared.type().equals("RequestResponse") ? tryInvokeNow(prepared) : null;
     if (now == null) {
       blocking.execute(() -> runQuietly(exchange, prepared));
       return true;
@@ -149,6 +145,19 @@ final class InvokeApi {
           }
         });
     return true;
+  }
+
+  /**
+   * On an idle environment of a function this replica routes, or one its owner lent this replica (a
+   * forwarded request never runs on a loan: its sender had none idle); null when none is idle.
+   */
+  private CompletableFuture<InvocationResult> tryInvokeNow(Prepared prepared) {
+    String key = prepared.function().key();
+    FunctionRouter router = registry.router(key);
+    if (router != null) {
+      return router.tryInvokeNow(prepared.request());
+    }
+    return prepared.forwarded() ? null : registry.tryInvokeBorrowed(key, prepared.request());
   }
 
   private String requestId(GatewayExchange exchange) {

@@ -82,7 +82,7 @@ public final class EventCopies implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error(
           "gateway {}: running the event copies of lost replicas failed (retried)",
-          members.identity(),
+          members.self(),
           e);
     }
   }

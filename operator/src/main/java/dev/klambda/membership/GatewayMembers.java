@@ -139,11 +139,18 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     return members;
   }
 
-  public String identity() {
+  @Override
+  public String self() {
     return identity;
   }
 
+  @Override
+  public int replicas() {
+    return Math.max(1, members.size());
+  }
+
   /** Whether the replica {@code replica} is among the members. */
+  @Override
   public boolean serves(String replica) {
     return members.stream().anyMatch(m -> m.identity().equals(replica));
   }

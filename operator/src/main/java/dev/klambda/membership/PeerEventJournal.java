@@ -151,9 +151,7 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,
             HttpMethod.POST,
-            EventCopyApi.PATH
-                + URLEncoder.encode(members.identity(), StandardCharsets.UTF_8)
-                + suffix,
+            EventCopyApi.PATH + URLEncoder.encode(members.self(), StandardCharsets.UTF_8) + suffix,
             Unpooled.wrappedBuffer(body));
     post.headers().set(EventCopyApi.PEER_TOKEN, peers.peerToken());
     return post;
@@ -164,14 +162,12 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
       flush();
     } catch (RuntimeException e) {
       LOG.warn(
-          "gateway {}: telling the keepers of event copies failed (retried)",
-          members.identity(),
-          e);
+          "gateway {}: telling the keepers of event copies failed (retried)", members.self(), e);
     }
     try {
       copyAgain();
     } catch (RuntimeException e) {
-      LOG.warn("gateway {}: keeping event copies again failed (retried)", members.identity(), e);
+      LOG.warn("gateway {}: keeping event copies again failed (retried)", members.self(), e);
     }
   }
 
@@ -240,7 +236,7 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     try {
       timer.submit(this::flush).get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      LOG.warn("gateway {}: the last done list did not reach every keeper", members.identity(), e);
+      LOG.warn("gateway {}: the last done list did not reach every keeper", members.self(), e);
     }
     close();
   }

@@ -125,8 +125,24 @@ public final class PrometheusMetrics {
       states.add(MultiGauge.Row.of(tags.and("state", "starting"), counts.starting()));
       states.add(MultiGauge.Row.of(tags.and("state", "idle"), counts.idle()));
       states.add(MultiGauge.Row.of(tags.and("state", "busy"), counts.busy()));
+      states.add(MultiGauge.Row.of(tags.and("state", "lent"), counts.lent()));
       running.add(MultiGauge.Row.of(tags, counts.busy()));
     }
+    // invocations this replica runs on environments another replica lent it
+    served
+        .borrowedBusy()
+        .forEach(
+            (key, busy) -> {
+              int slash = key.indexOf('/');
+              running.add(
+                  MultiGauge.Row.of(
+                      Tags.of(
+                          "namespace",
+                          key.substring(0, slash),
+                          "function",
+                          key.substring(slash + 1)),
+                      busy));
+            });
     WarmPool watchedPool = pool;
     if (watchedPool != null) {
       Map<String, int[]> byNamespace = new java.util.TreeMap<>();

@@ -57,7 +57,8 @@ public final class EnvironmentCountsWriter implements AutoCloseable {
                     Map.of(
                         "environments",
                         new FunctionStatus.EnvironmentCounts(
-                            counts.starting(), counts.idle(), counts.busy()))));
+                            // lent to another replica: in use as far as this one knows
+                            counts.starting(), counts.idle(), counts.busy() + counts.lent()))));
         client
             .resources(Function.class)
             .inNamespace(router.function().namespace())

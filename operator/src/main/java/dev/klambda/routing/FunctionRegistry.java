@@ -4,30 +4,40 @@ import dev.klambda.auth.PeerKey;
 import dev.klambda.environments.Environment;
 import dev.klambda.environments.EnvironmentInvoker;
 import dev.klambda.environments.EnvironmentManager;
+import dev.klambda.environments.EnvironmentUnavailableException;
 import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.FunctionConfig;
+import dev.klambda.http.HttpConnections;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The functions the gateway serves, found by any of the names the Invoke API accepts. This replica
- * has a router for each function it owns ({@link Ownership}) and forwards the invocations of the
- * others to their owner; it also runs the idle-environment sweep of its routers.
+ * has a router for each function it owns ({@link Ownership}); the invocations of the others run on
+ * environments their owner lent it ({@link Loans}) or are forwarded to the owner. It lends its own
+ * functions' idle environments to the other replicas in turn, and runs the idle-environment sweep.
  */
 public final class FunctionRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FunctionRegistry.class);
   private static final long SWEEP_MILLIS = 250;
+
+  /** How long a replica that stops waits for the owners to take back what it borrowed. */
+  private static final Duration GIVE_BACK_LIMIT = Duration.ofSeconds(2);
 
   /** Between attempts to reach a function's owner while ownership moves. */
   private static final long OWNER_RETRY_MILLIS = 50;
@@ -40,7 +50,12 @@ public final class FunctionRegistry implements AutoCloseable {
   private final int defaultConcurrencyLimit;
   private final boolean queueAtLimit;
   private final Ownership ownership;
+  private final HttpConnections replicas = new HttpConnections("replicas", Duration.ofSeconds(1));
   private final RemoteInvoker remote;
+  private final Loans loans;
+
+  /** The routers of this replica that lent each environment now lent, by environment id. */
+  private final Map<String, FunctionRouter> lenders = new ConcurrentHashMap<>();
 
   /** Every function served, owned here or not. */
   private final Map<String, FunctionConfig> functions = new ConcurrentHashMap<>();
@@ -95,7 +110,8 @@ public final class FunctionRegistry implements AutoCloseable {
     this.defaultConcurrencyLimit = defaultConcurrencyLimit;
     this.queueAtLimit = queueAtLimit;
     this.ownership = ownership;
-    this.remote = new RemoteInvoker(peers);
+    this.remote = new RemoteInvoker(replicas, peers);
+    this.loans = new Loans(invoker, observer, new LoanClient(replicas, peers), ownership);
     sweeper.scheduleWithFixedDelay(
         this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -105,7 +121,10 @@ public final class FunctionRegistry implements AutoCloseable {
    * invocations while the old one drains (its busy environments finish, then stop).
    */
   public synchronized void deploy(FunctionConfig function) {
-    functions.put(function.key(), function);
+    FunctionConfig before = functions.put(function.key(), function);
+    if (before != null && !before.sameGeneration(function)) {
+      loans.giveBackAll(function.key());
+    }
     FunctionRouter current = routers.get(function.key());
     if (current != null && current.function().sameGeneration(function)) {
       return;
@@ -146,6 +165,10 @@ public final class FunctionRegistry implements AutoCloseable {
         router.release();
       }
     }
+    loans.follow();
+    for (FunctionRouter lender : Set.copyOf(lenders.values())) {
+      lender.reclaim(ownership::serves).forEach(lenders::remove);
+    }
   }
 
   private void adoptExisting(FunctionRouter router) {
@@ -163,6 +186,7 @@ public final class FunctionRegistry implements AutoCloseable {
   /** Stops serving a function; its environments stop once idle. */
   public synchronized void remove(String key) {
     functions.remove(key);
+    loans.giveBackAll(key);
     FunctionRouter router = routers.remove(key);
     if (router != null) {
       router.close();
@@ -199,10 +223,20 @@ public final class FunctionRegistry implements AutoCloseable {
               : router.invoke(request, queueDeadlineNanos);
         }
         URI owner = ownership.ownerOf(key);
-        if (owner == null) {
+        FunctionConfig function = functions.get(key);
+        if (owner == null || function == null) {
           throw ServiceException.functionNotFound(arnOf(key));
         }
-        return remote.invoke(owner, key, request, queueDeadlineNanos);
+        InvocationResult borrowed = invokeBorrowed(function, owner, request);
+        if (borrowed != null) {
+          return borrowed;
+        }
+        try {
+          return remote.invoke(owner, key, request, queueDeadlineNanos);
+        } finally {
+          // now, not before: the owner frees the environment before it answers, so it has one idle
+          loans.want(function, owner);
+        }
       } catch (ServiceException e) {
         if (!e.retired() || attempt == 3) {
           throw e;
@@ -219,6 +253,81 @@ public final class FunctionRegistry implements AutoCloseable {
         Thread.sleep(OWNER_RETRY_MILLIS);
       }
     }
+  }
+
+  /**
+   * Runs the invocation at once on an environment borrowed from the function's owner, waiting for
+   * nothing: null when this replica routes the function or holds no idle loan of it. Completes as
+   * {@link FunctionRouter#tryInvokeNow} does.
+   */
+  public CompletableFuture<InvocationResult> tryInvokeBorrowed(
+      String key, InvocationRequest request) {
+    URI owner = ownership.ownerOf(key);
+    FunctionConfig function = functions.get(key);
+    return owner == null || function == null ? null : loans.tryInvokeNow(function, owner, request);
+  }
+
+  /**
+   * On a borrowed environment: null when none is idle, or the one taken did not take the invocation
+   * (then it is forwarded).
+   */
+  private InvocationResult invokeBorrowed(
+      FunctionConfig function, URI owner, InvocationRequest request)
+      throws ServiceException, InterruptedException {
+    CompletableFuture<InvocationResult> now = loans.tryInvokeNow(function, owner, request);
+    if (now == null) {
+      return null;
+    }
+    try {
+      return now.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof EnvironmentUnavailableException) {
+        return null;
+      }
+      throw ServiceException.service(
+          "The execution environment was lost during the invocation: " + e.getCause());
+    }
+  }
+
+  /**
+   * Lends an idle environment of a function this replica routes to the replica {@code borrower}.
+   *
+   * @return null when none can be lent now
+   * @throws ServiceException 503 when this replica does not route the function
+   */
+  public Loan lend(String key, String borrower) throws ServiceException {
+    FunctionRouter router = routers.get(key);
+    if (router == null) {
+      throw ServiceException.notOwner(key);
+    }
+    Environment environment = router.lend(borrower, ownership.replicas());
+    if (environment == null) {
+      return null;
+    }
+    lenders.put(environment.id(), router);
+    LOG.debug("function {}: {} lent to {}", key, environment, borrower);
+    return Loan.of(environment);
+  }
+
+  /**
+   * A replica gives back an environment of {@code key} it borrowed here, idle for {@code
+   * idleMillis} (or to be stopped when not {@code reusable}).
+   *
+   * @return false when it was not lent here (ownership moved meanwhile: its new owner adopted it)
+   */
+  public boolean takeBack(String key, String environmentId, boolean reusable, long idleMillis) {
+    FunctionRouter lender = lenders.get(environmentId);
+    if (lender == null || !lender.function().key().equals(key)) {
+      return false;
+    }
+    lenders.remove(environmentId, lender);
+    return lender.takeBack(
+        environmentId, reusable, TimeUnit.MILLISECONDS.toNanos(Math.max(0, idleMillis)));
+  }
+
+  /** Environments borrowed from other replicas running an invocation now, by function. */
+  public Map<String, Integer> borrowedBusy() {
+    return loans.busy();
   }
 
   /**
@@ -323,6 +432,7 @@ public final class FunctionRegistry implements AutoCloseable {
 
   private void stopIdle() {
     long now = System.nanoTime();
+    loans.giveBackIdle(now);
     for (FunctionRouter router : routers.values()) {
       try {
         router.stopIdle(now);
@@ -336,12 +446,13 @@ public final class FunctionRegistry implements AutoCloseable {
   @Override
   public void close() {
     sweeper.shutdownNow();
+    giveBackLoans();
     CompletableFuture.allOf(
             routers.values().stream().map(FunctionRouter::close).toArray(CompletableFuture[]::new))
         .join();
     manager.close();
     invoker.close();
-    remote.close();
+    replicas.close();
   }
 
   /**
@@ -349,10 +460,29 @@ public final class FunctionRegistry implements AutoCloseable {
    * outlive the gateway; a restart costs no cold starts).
    */
   public void detach() {
+    giveBackLoans();
+    abandon();
+  }
+
+  /**
+   * As a process that died: routes nothing and gives nothing back (its borrowed environments are
+   * reclaimed by their owners once it is no longer a member). For tests of what the others do.
+   */
+  public void abandon() {
     sweeper.shutdownNow();
     routers.values().forEach(FunctionRouter::release);
     manager.close();
     invoker.close();
-    remote.close();
+    replicas.close();
+  }
+
+  private void giveBackLoans() {
+    try {
+      loans.giveBackEverything().get(GIVE_BACK_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("some borrowed environments were not given back: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

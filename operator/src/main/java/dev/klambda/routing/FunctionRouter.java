@@ -12,13 +12,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * Routes one function's invocations to its environments. An environment is idle, busy (exactly one
@@ -30,7 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * deadline gets 429. Waiting for a cold start is never throttling (the start is bounded by the
  * function's Init timeout and the start allowance). Only idle environments are ever stopped: after
  * the idle timeout (down to the provisioned count, which is how a function scales to zero) or when
- * the router closes.
+ * the router closes. An idle environment may be lent to another gateway replica, which invokes it
+ * directly until it gives it back; lent, it counts against the limit as a busy one does.
  */
 public final class FunctionRouter {
   /** Attempts on environments that turn out to be unavailable before the request fails. */
@@ -39,7 +44,9 @@ public final class FunctionRouter {
   private record Idle(Environment environment, long sinceNanos) {}
 
   /** How many environments are in each state right now. */
-  public record Counts(int starting, int idle, int busy) {}
+  public record Counts(int starting, int idle, int busy, int lent) {}
+
+  private record Lent(Environment environment, String borrower) {}
 
   private final FunctionConfig function;
   private final EnvironmentManager manager;
@@ -52,6 +59,7 @@ public final class FunctionRouter {
   private final Deque<Idle> idle = new ArrayDeque<>();
   private final Set<Environment> busy = new HashSet<>();
   private final Deque<CompletableFuture<Environment>> waiters = new ArrayDeque<>();
+  private final Map<String, Lent> lent = new LinkedHashMap<>();
   private int starting;
   private boolean closed;
 
@@ -168,7 +176,7 @@ public final class FunctionRouter {
   public Counts counts() {
     lock.lock();
     try {
-      return new Counts(starting, idle.size(), busy.size());
+      return new Counts(starting, idle.size(), busy.size(), lent.size());
     } finally {
       lock.unlock();
     }
@@ -220,6 +228,7 @@ public final class FunctionRouter {
       waiters.forEach(w -> w.completeExceptionally(ServiceException.retired(function.key())));
       waiters.clear();
       idle.clear();
+      lent.clear(); // the new owner adopts them with the rest; their borrowers forget them
     } finally {
       lock.unlock();
     }
@@ -259,6 +268,79 @@ public final class FunctionRouter {
                 }
               }
             });
+  }
+
+  /**
+   * Lends the most recently used idle environment to the replica {@code borrower}, which invokes it
+   * directly until it gives it back ({@link #takeBack}). The borrowers together hold at most what
+   * is left of the limit after one replica's share of {@code replicas}, so that this replica's own
+   * callers are not throttled while others hold environments idle. Null when nothing can be lent.
+   */
+  Environment lend(String borrower, int replicas) {
+    lock.lock();
+    try {
+      if (closed || lent.size() >= limit - Math.ceilDiv(limit, Math.max(1, replicas))) {
+        return null;
+      }
+      Environment environment = takeIdle();
+      if (environment != null) {
+        busy.remove(environment);
+        lent.put(environment.id(), new Lent(environment, borrower));
+      }
+      return environment;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A lent environment comes back, idle for {@code idleNanos} already (so the idle timeout counts
+   * from its last invocation), or to be stopped when it is not {@code reusable}.
+   *
+   * @return false when no environment of that id was lent by this router
+   */
+  boolean takeBack(String environmentId, boolean reusable, long idleNanos) {
+    Environment environment;
+    lock.lock();
+    try {
+      Lent back = lent.remove(environmentId);
+      if (back == null) {
+        return false;
+      }
+      environment = back.environment();
+      busy.add(environment);
+    } finally {
+      lock.unlock();
+    }
+    release(environment, reusable, System.nanoTime() - Math.max(0, idleNanos));
+    return true;
+  }
+
+  /**
+   * Takes back what replicas that no longer serve had borrowed (one that died cannot give back):
+   * idle again here. One that was busy at its borrower's death finishes that invocation first, as
+   * its agent runs one at a time.
+   *
+   * @return the ids of the environments taken back
+   */
+  List<String> reclaim(Predicate<String> serves) {
+    List<Environment> back = new ArrayList<>();
+    lock.lock();
+    try {
+      for (Iterator<Lent> it = lent.values().iterator(); it.hasNext(); ) {
+        Lent loan = it.next();
+        if (!serves.test(loan.borrower())) {
+          it.remove();
+          busy.add(loan.environment());
+          back.add(loan.environment());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    long now = System.nanoTime();
+    back.forEach(environment -> release(environment, true, now));
+    return back.stream().map(Environment::id).toList();
   }
 
   /** The most recently used idle environment that is still there, now busy; null when none. */
@@ -384,11 +466,18 @@ public final class FunctionRouter {
   }
 
   private void release(Environment environment, boolean reusable) {
+    release(environment, reusable, System.nanoTime());
+  }
+
+  /**
+   * @param idleSinceNanos when it last finished an invocation
+   */
+  private void release(Environment environment, boolean reusable, long idleSinceNanos) {
     lock.lock();
     try {
       busy.remove(environment);
       if (reusable && !closed && !environment.isTerminated()) {
-        offer(environment);
+        offer(environment, idleSinceNanos);
         return;
       }
       if (released) {
@@ -404,12 +493,25 @@ public final class FunctionRouter {
 
   /** A free environment goes to the longest-waiting request, else to the idle pool. */
   private void offer(Environment environment) {
+    offer(environment, System.nanoTime());
+  }
+
+  private void offer(Environment environment, long idleSinceNanos) {
     CompletableFuture<Environment> waiter = waiters.pollFirst();
     if (waiter != null) {
       busy.add(environment);
       waiter.complete(environment);
     } else {
-      idle.addFirst(new Idle(environment, System.nanoTime()));
+      // most recently used first, as the sweep stops from the other end: one given back after a
+      // while at its borrower goes behind those used since
+      Deque<Idle> newer = new ArrayDeque<>();
+      while (!idle.isEmpty() && idle.peekFirst().sinceNanos() - idleSinceNanos > 0) {
+        newer.push(idle.pollFirst());
+      }
+      idle.addFirst(new Idle(environment, idleSinceNanos));
+      while (!newer.isEmpty()) {
+        idle.addFirst(newer.pop());
+      }
     }
   }
 
@@ -468,7 +570,7 @@ public final class FunctionRouter {
   }
 
   private int total() {
-    return starting + idle.size() + busy.size();
+    return starting + idle.size() + busy.size() + lent.size();
   }
 
   private static ServiceException asServiceException(Throwable failure) {

@@ -4,8 +4,9 @@ import java.net.URI;
 
 /**
  * Which gateway replica routes a function. Exactly one replica routes each function (starts, reuses
- * and reaps its environments); the others forward its invocations there, so its limits and its
- * scale to zero are one replica's decisions however many replicas serve.
+ * and reaps its environments); the others forward its invocations there, or run them on
+ * environments it lent them ({@link Loans}), so its limits and its scale to zero are one replica's
+ * decisions however many replicas serve.
  */
 @FunctionalInterface
 public interface Ownership {
@@ -17,4 +18,19 @@ public interface Ownership {
    * @return null when this replica routes the function, else the base URL of the replica that does
    */
   URI ownerOf(String key);
+
+  /** This replica's name among the members: who borrows an environment. */
+  default String self() {
+    return "alone";
+  }
+
+  /** How many replicas serve now (this one included). */
+  default int replicas() {
+    return 1;
+  }
+
+  /** Whether the replica named {@code replica} still serves: false once it left or died. */
+  default boolean serves(String replica) {
+    return self().equals(replica);
+  }
 }

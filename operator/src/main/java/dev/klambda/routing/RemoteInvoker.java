@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * back how the invocation ended ({@link ForwardingProtocol}). A forwarded request is never
  * forwarded again.
  */
-final class RemoteInvoker implements AutoCloseable {
+final class RemoteInvoker {
   /** Nothing was sent: the owner is gone or not there yet, so asking again is safe. */
   static final class OwnerUnreachable extends Exception {
     OwnerUnreachable(String message, Throwable cause) {
@@ -42,10 +42,14 @@ final class RemoteInvoker implements AutoCloseable {
   /** Past any queue wait and function timeout (Lambda's longest is 15 minutes). */
   private static final Duration ANSWER_LIMIT = Duration.ofMinutes(16);
 
-  private final HttpConnections http = new HttpConnections("forward", Duration.ofSeconds(1));
+  private final HttpConnections http;
   private final PeerKey peers;
 
-  RemoteInvoker(PeerKey peers) {
+  /**
+   * @param http the connections to the other replicas
+   */
+  RemoteInvoker(HttpConnections http, PeerKey peers) {
+    this.http = http;
     this.peers = peers;
   }
 
@@ -117,10 +121,5 @@ final class RemoteInvoker implements AutoCloseable {
       throw error;
     }
     return answer;
-  }
-
-  @Override
-  public void close() {
-    http.close();
   }
 }

@@ -677,7 +677,7 @@ class LocalModeIT {
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> counts("brief").equals(new FunctionRouter.Counts(0, 0, 0)));
+        .until(() -> counts("brief").equals(new FunctionRouter.Counts(0, 0, 0, 0)));
     assertThat(invoke("brief", "{}").statusCode()).as("and starts again").isEqualTo(200);
   }
 
@@ -687,7 +687,7 @@ class LocalModeIT {
     assertThat(invoke("warm", "{}").statusCode()).isEqualTo(200);
 
     Thread.sleep(2500); // more than the idle timeout
-    assertThat(counts("warm")).isEqualTo(new FunctionRouter.Counts(0, 2, 0));
+    assertThat(counts("warm")).isEqualTo(new FunctionRouter.Counts(0, 2, 0, 0));
   }
 
   @Test

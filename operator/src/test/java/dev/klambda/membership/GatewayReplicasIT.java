@@ -10,6 +10,7 @@ import dev.klambda.OperatorMode;
 import dev.klambda.api.Function;
 import dev.klambda.api.FunctionStatus;
 import dev.klambda.kubelet.KubeletFixture;
+import dev.klambda.routing.FunctionRouter;
 import dev.klambda.testing.InvocationLoad;
 import dev.klambda.testing.LambdaClients;
 import dev.klambda.testing.Manifests;
@@ -259,6 +260,87 @@ class GatewayReplicasIT {
     assertThat(replicas.get(owner).registry().router("default/capped").counts())
         .as("the owner stopped them, and only it knew them")
         .satisfies(c -> assertThat(c.idle() + c.busy()).isZero());
+  }
+
+  private String other(String replica) {
+    return replicas.keySet().stream().filter(r -> !r.equals(replica)).findFirst().orElseThrow();
+  }
+
+  private FunctionRouter.Counts counts(String replica, String function) {
+    return replicas.get(replica).registry().router(function).counts();
+  }
+
+  @Test
+  void aReplicaRunsAFunctionRoutedElsewhereOnEnvironmentsItsOwnerLentAndGivesThemBack()
+      throws Exception {
+    apply("lent", Map.of("idleTimeoutSeconds", 2));
+    String owner = routing("default/lent").getFirst();
+    String borrower = other(owner);
+    LambdaClient viaBorrower = lambda(replicas.get(borrower));
+    assertThat(invoke(viaBorrower, "lent", 0).payload().asUtf8String()).isEqualTo("{\"n\":0}");
+    await().atMost(Duration.ofSeconds(10)).until(() -> counts(owner, "default/lent").lent() == 1);
+
+    Thread running = Thread.ofVirtual().start(() -> invoke(viaBorrower, "lent", 1));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                replicas.get(borrower).registry().borrowedBusy().getOrDefault("default/lent", 0)
+                    == 1);
+    running.join();
+    for (int i = 2; i < 6; i++) {
+      assertThat(invoke(viaBorrower, "lent", i).payload().asUtf8String())
+          .isEqualTo("{\"n\":" + i + "}");
+    }
+    assertThat(pods("lent")).as("one environment served both replicas' turns").isEqualTo(1);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(counts(owner, "default/lent").lent())
+                    .as("given back once idle at the borrower")
+                    .isZero());
+    await().atMost(Duration.ofSeconds(30)).until(() -> pods("lent") == 0);
+    assertThat(counts(owner, "default/lent"))
+        .as("scaled to zero by the owner, once")
+        .isEqualTo(new FunctionRouter.Counts(0, 0, 0, 0));
+  }
+
+  @Test
+  void whatAKilledReplicaBorrowedIsReclaimedByTheOwner() throws Exception {
+    apply("reclaimed", Map.of("reservedConcurrency", 2, "idleTimeoutSeconds", 60));
+    String owner = routing("default/reclaimed").getFirst();
+    String borrower = other(owner);
+    LambdaClient viaBorrower = lambda(replicas.get(borrower));
+    invoke(viaBorrower, "reclaimed", 0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> counts(owner, "default/reclaimed").lent() == 1);
+
+    replicas.remove(borrower).crash();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> counts(owner, "default/reclaimed").equals(new FunctionRouter.Counts(0, 1, 0, 0)));
+    LambdaClient viaOwner = lambda(replicas.get(owner));
+    List<Thread> pair =
+        IntStream.range(0, 2)
+            .mapToObj(
+                n ->
+                    Thread.ofVirtual()
+                        .start(
+                            () ->
+                                assertThat(invoke(viaOwner, "reclaimed", n).statusCode())
+                                    .isEqualTo(200)))
+            .toList();
+    for (Thread call : pair) {
+      call.join();
+    }
+    assertThat(pods("reclaimed"))
+        .as("the reclaimed environment and at most one more: reservedConcurrency 2")
+        .isBetween(1, 2);
   }
 
   @Test

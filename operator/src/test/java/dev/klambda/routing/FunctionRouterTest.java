@@ -216,7 +216,7 @@ class FunctionRouterTest {
     router.invoke(request(2), in(Duration.ofSeconds(5)));
 
     assertThat(manager.started).hasSize(1);
-    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 0));
   }
 
   @Test
@@ -322,7 +322,7 @@ class FunctionRouterTest {
     assertThat(manager.stopped).as("nothing idle long enough yet").isEmpty();
 
     router.stopIdle(System.nanoTime() + Duration.ofSeconds(61).toNanos());
-    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 0));
     assertThat(manager.stopped).hasSize(before - 1);
     assertThat(manager.provisionedStarts).hasValue(1);
   }
@@ -337,7 +337,7 @@ class FunctionRouterTest {
 
     router.stopIdle(System.nanoTime() + Duration.ofSeconds(2).toNanos());
 
-    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0, 0));
     assertThat(manager.running()).isZero();
   }
 
@@ -357,7 +357,7 @@ class FunctionRouterTest {
     assertThat(now).isNotNull();
     assertThat(now.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
     assertThat(manager.started).hasSize(1);
-    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 0));
   }
 
   @Test
@@ -383,7 +383,7 @@ class FunctionRouterTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> manager.stopped.containsAll(refused.keySet()));
-    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0));
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0, 0));
   }
 
   @Test
@@ -449,5 +449,109 @@ class FunctionRouterTest {
     router.invoke(request(2), in(Duration.ofSeconds(5)));
 
     assertThat(manager.started).hasSize(2);
+  }
+
+  /** A router with {@code idle} idle environments (provisioned, so the sweep keeps them). */
+  private FunctionRouter withIdle(int reserved, int idle, EnvironmentInvoker invoker) {
+    FunctionRouter router =
+        router(TestFunctions.config("f", reserved, idle, Duration.ofSeconds(1)), invoker);
+    router.ensureProvisioned();
+    await().atMost(Duration.ofSeconds(5)).until(() -> router.counts().idle() == idle);
+    return router;
+  }
+
+  @Test
+  void lendsIdleEnvironmentsButKeepsOneReplicasShareOfTheLimit() {
+    FunctionRouter router = withIdle(4, 3, (env, req) -> result(Outcome.SUCCESS));
+
+    Environment first = router.lend("gateway-b", 2);
+    Environment second = router.lend("gateway-c", 2);
+
+    assertThat(first).isNotNull();
+    assertThat(second).isNotNull().isNotSameAs(first);
+    assertThat(router.lend("gateway-b", 2))
+        .as("4 less one replica's share of 2 is 2, lent already")
+        .isNull();
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 2));
+    assertThat(withIdle(1, 1, (env, req) -> result(Outcome.SUCCESS)).lend("gateway-b", 2))
+        .as("a limit of 1 leaves nothing to lend")
+        .isNull();
+  }
+
+  @Test
+  void aLentEnvironmentCountsAgainstTheLimit() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FunctionRouter router =
+        withIdle(
+            2,
+            1,
+            (env, req) -> {
+              release.await();
+              return result(Outcome.SUCCESS);
+            });
+    assertThat(router.lend("gateway-b", 2)).isNotNull();
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<InvocationResult> running =
+          pool.submit(() -> router.invoke(request(1), in(Duration.ofSeconds(5))));
+      await().atMost(Duration.ofSeconds(5)).until(() -> router.counts().busy() == 1);
+
+      assertThatThrownBy(() -> router.invoke(request(2), in(Duration.ofSeconds(5))))
+          .as("one lent and one busy: reservedConcurrency 2 is reached")
+          .isInstanceOfSatisfying(
+              ServiceException.class, e -> assertThat(e.status()).isEqualTo(429));
+      release.countDown();
+      assertThat(running.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCESS);
+    }
+    assertThat(manager.started).hasSize(2);
+  }
+
+  @Test
+  void givenBackIdlePastItsTimeoutSinceItsLastInvocationItStopsAtTheNextSweep() throws Exception {
+    FunctionRouter router =
+        router(
+            TestFunctions.config("f", null, 0, Duration.ofSeconds(10)),
+            (env, req) -> result(Outcome.SUCCESS));
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    router.invoke(request(2), in(Duration.ofSeconds(5)));
+    Environment lent = router.lend("gateway-b", 2);
+    assertThat(lent).isNotNull();
+
+    assertThat(router.takeBack(lent.id(), true, Duration.ofSeconds(11).toNanos())).isTrue();
+    assertThat(router.takeBack(lent.id(), true, 0)).as("given back once").isFalse();
+    router.stopIdle(System.nanoTime());
+
+    assertThat(manager.stopped).containsExactly(lent);
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 0, 0, 0));
+  }
+
+  @Test
+  void givenBackUnusableItStopsAndAWaitingRequestGetsANewOne() throws Exception {
+    FunctionRouter router = withIdle(4, 1, (env, req) -> result(Outcome.SUCCESS));
+    Environment lent = router.lend("gateway-b", 2);
+
+    router.takeBack(lent.id(), false, 0);
+
+    assertThat(manager.stopped).containsExactly(lent);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(router.counts())
+                    .as("the provisioned floor is kept")
+                    .isEqualTo(new FunctionRouter.Counts(0, 1, 0, 0)));
+  }
+
+  @Test
+  void whatADeadBorrowerHeldIsReclaimedAndAClosedRouterStopsWhatComesBack() {
+    FunctionRouter router = withIdle(4, 2, (env, req) -> result(Outcome.SUCCESS));
+    Environment toB = router.lend("gateway-b", 2);
+    Environment toC = router.lend("gateway-c", 2);
+
+    assertThat(router.reclaim(borrower -> !borrower.equals("gateway-b"))).containsExactly(toB.id());
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 1));
+
+    router.close();
+    assertThat(router.takeBack(toC.id(), true, 0)).isTrue();
+    assertThat(manager.stopped).contains(toB, toC);
   }
 }

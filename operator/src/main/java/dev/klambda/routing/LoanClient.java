@@ -1,0 +1,77 @@
+package dev.klambda.routing;
+
+import static dev.klambda.routing.ForwardingProtocol.BORROW;
+import static dev.klambda.routing.ForwardingProtocol.BORROWER;
+import static dev.klambda.routing.ForwardingProtocol.ENVIRONMENT;
+import static dev.klambda.routing.ForwardingProtocol.FORWARDED;
+import static dev.klambda.routing.ForwardingProtocol.FUNCTION;
+import static dev.klambda.routing.ForwardingProtocol.GIVE_BACK;
+import static dev.klambda.routing.ForwardingProtocol.IDLE_MILLIS;
+import static dev.klambda.routing.ForwardingProtocol.LOANS_PATH;
+import static dev.klambda.routing.ForwardingProtocol.REUSABLE;
+
+import dev.klambda.auth.PeerKey;
+import dev.klambda.http.HttpConnections;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** The borrower's side of {@link ForwardingProtocol}'s loans: asks the owner, gives back. */
+final class LoanClient {
+  /** The owner answers at once: it lends an idle environment or says no. */
+  private static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
+
+  private final HttpConnections http;
+  private final PeerKey peers;
+
+  LoanClient(HttpConnections http, PeerKey peers) {
+    this.http = http;
+    this.peers = peers;
+  }
+
+  /** Completes with a loan of an environment of the function {@code key}, or null for none. */
+  CompletableFuture<Loan> borrow(URI owner, String key, String borrower) {
+    FullHttpRequest request = request(BORROW, key);
+    request.headers().set(BORROWER, borrower);
+    return http.exchangeAsync(owner, request, ANSWER_LIMIT)
+        .thenApply(answer -> answer.status() == 200 ? Loan.readFrom(answer.headers()) : null);
+  }
+
+  /**
+   * Gives back a borrowed environment, idle since {@code idleMillis} (or not to be used again).
+   * Completes exceptionally when the lender did not take it: it is gone, or no longer routes the
+   * function (whoever does now adopted the environment).
+   */
+  CompletableFuture<Void> giveBack(
+      URI lender, String key, String environmentId, boolean reusable, long idleMillis) {
+    FullHttpRequest request = request(GIVE_BACK, key);
+    request
+        .headers()
+        .set(ENVIRONMENT, environmentId)
+        .set(REUSABLE, Boolean.toString(reusable))
+        .set(IDLE_MILLIS, Long.toString(idleMillis));
+    return http.exchangeAsync(lender, request, ANSWER_LIMIT)
+        .thenAccept(
+            answer -> {
+              if (answer.status() != 204) {
+                throw new CompletionException(
+                    new IOException(lender + " did not take it back (" + answer.status() + ")"));
+              }
+            });
+  }
+
+  private FullHttpRequest request(String operation, String key) {
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.POST, LOANS_PATH + operation, Unpooled.EMPTY_BUFFER);
+    request.headers().set(FORWARDED, peers.peerToken()).set(FUNCTION, key);
+    return request;
+  }
+}
