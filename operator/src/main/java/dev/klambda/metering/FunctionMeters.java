@@ -24,6 +24,7 @@ final class FunctionMeters {
   final Counter error;
   final Counter timeout;
   final Counter throttled;
+  final Counter forwarded;
   final Timer duration;
   final Timer initDuration;
   final Timer queueWait;
@@ -46,6 +47,13 @@ final class FunctionMeters {
     error = invocations(registry, tags, "error");
     timeout = invocations(registry, tags, "timeout");
     throttled = invocations(registry, tags, "throttled");
+    forwarded =
+        Counter.builder("klambda.forwarded.invocations")
+            .tags(tags)
+            .description(
+                "Invocations passed to the gateway replica that routes their function (two passes"
+                    + " through the gateway tier)")
+            .register(registry);
     duration =
         histogram(
             registry,

@@ -82,6 +82,11 @@ public final class Metering implements InvocationObserver, Settlements {
   }
 
   @Override
+  public void forwarded(FunctionConfig function) {
+    metrics.meters(function.key()).forwarded.increment();
+  }
+
+  @Override
   public void event(String key, EventOutcome outcome, long ageNanos) {
     FunctionMeters meters = metrics.meters(key);
     switch (outcome) {

@@ -231,6 +231,7 @@ public final class FunctionRegistry implements AutoCloseable {
         if (borrowed != null) {
           return borrowed;
         }
+        observer.forwarded(function);
         try {
           return remote.invoke(owner, key, request, queueDeadlineNanos);
         } finally {

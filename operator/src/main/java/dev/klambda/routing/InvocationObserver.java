@@ -24,6 +24,9 @@ public interface InvocationObserver {
         public void throttled(FunctionConfig function) {}
 
         @Override
+        public void forwarded(FunctionConfig function) {}
+
+        @Override
         public void event(String key, EventOutcome outcome, long ageNanos) {}
 
         @Override
@@ -35,6 +38,12 @@ public interface InvocationObserver {
 
   /** An invocation got 429: over the function's concurrency after the queue wait. */
   void throttled(FunctionConfig function);
+
+  /**
+   * An invocation went to the replica that routes its function, none of its environments being lent
+   * here: it takes a second pass through the gateway tier (and is counted where it runs).
+   */
+  void forwarded(FunctionConfig function);
 
   /**
    * An Event for the function {@code key} was received, retried or dropped, {@code ageNanos} after

@@ -96,6 +96,9 @@ class AsyncInvokerTest {
     public void throttled(FunctionConfig function) {}
 
     @Override
+    public void forwarded(FunctionConfig function) {}
+
+    @Override
     public void event(String key, EventOutcome outcome, long ageNanos) {}
 
     @Override

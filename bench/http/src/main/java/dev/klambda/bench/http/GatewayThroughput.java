@@ -127,8 +127,8 @@ public final class GatewayThroughput {
           requests,
           bodyBytes);
       System.out.println(
-          "| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) |");
-      System.out.println("|---|---|---|---|---|");
+          "| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) | forwarded |");
+      System.out.println("|---|---|---|---|---|---|");
       for (int count : gatewayCounts) {
         System.out.println(
             row(
@@ -169,6 +169,7 @@ public final class GatewayThroughput {
     List<Process> gateways = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     List<Integer> pinned = new ArrayList<>();
+    List<Integer> metricsPorts = new ArrayList<>();
     try {
       for (int g = 0; g < count; g++) {
         int port = HttpStacks.freePort();
@@ -186,6 +187,7 @@ public final class GatewayThroughput {
                 List.of("--queue-timeout-seconds", "30")));
         ports.add(port);
         pinned.add(core);
+        metricsPorts.add(metricsPort);
         awaitReady(metricsPort);
       }
       Thread.sleep(3000); // every replica sees every other before the load begins
@@ -199,17 +201,20 @@ public final class GatewayThroughput {
       try (LoadGenerator load = new LoadGenerator(targets, body)) {
         load.run(warmup / connections);
         long cpuBefore = cpu(gateways);
+        double forwardedBefore = forwarded(metricsPorts);
         ClosedLoop.Run run = load.run(requests / connections);
         long cpu = cpu(gateways) - cpuBefore;
+        double forwarded = forwarded(metricsPorts) - forwardedBefore;
         return String.format(
             Locale.ROOT,
-            "| %d (%s) | %.0f | %.0f | %.0f | %.1f |",
+            "| %d (%s) | %.0f | %.0f | %.0f | %.1f | %.1f %% |",
             count,
             pinned,
             run.requests() * 1e9 / run.wallNanos(),
             run.p50() / 1000.0,
             run.p99() / 1000.0,
-            cpu / 1000.0 / run.requests());
+            cpu / 1000.0 / run.requests(),
+            100 * forwarded / run.requests());
       }
     } finally {
       for (Process gateway : gateways) {
@@ -320,6 +325,30 @@ public final class GatewayThroughput {
     return 0;
   }
 
+  /**
+   * The invocations the gateways passed to the replica that routes their function, from their
+   * {@code klambda_forwarded_invocations_total}.
+   */
+  private static double forwarded(List<Integer> metricsPorts) throws Exception {
+    double sum = 0;
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      for (int port : metricsPorts) {
+        String text =
+            http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String line : text.split("\n")) {
+          if (line.startsWith("klambda_forwarded_invocations_total")) {
+            sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+      }
+    }
+    return sum;
+  }
+
   private static long cpu(List<Process> processes) throws IOException {
     long sum = 0;
     for (Process process : processes) {
@@ -362,7 +391,10 @@ public final class GatewayThroughput {
             "--lease-namespace",
             "default",
             "--namespaces",
-            "default"));
+            "default",
+            // who may invoke is not measured here (bench/metering's InvokeGuardBenchmark is)
+            "--auth",
+            "none"));
     command.addAll(moreArgs);
     ProcessBuilder builder =
         new ProcessBuilder(command)
