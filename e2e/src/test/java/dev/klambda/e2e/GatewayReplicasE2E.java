@@ -1,5 +1,6 @@
 package dev.klambda.e2e;
 
+import static dev.klambda.testing.PrometheusText.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,7 +33,7 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
  * The chart's two gateway replicas: each holds its Lease and serves every function (one routes it,
- * the other forwards), a limit holds across both, Events' records reach their destinations through
+ * the other runs it on environments lent to it or forwards), a limit holds across both, Events' records reach their destinations through
  * either, and deleting a gateway Pod or rolling the Deployment under load loses no request.
  * Requests go to a Running, Ready gateway Pod picked per request, as the Service's endpoints would
  * pick one.
@@ -85,6 +86,29 @@ class GatewayReplicasE2E {
     }
     assertThat(cluster.environments("replicated"))
         .as("one environment, reused through both replicas")
+        .hasSize(1);
+  }
+
+  @Test
+  void theReplicaThatDoesNotRouteAFunctionRunsItOnEnvironmentsLentToIt() {
+    deploy("borrowed", Map.of("idleTimeoutSeconds", 60));
+    int perReplica = 10;
+    for (Pod gateway : awaitGateways()) {
+      for (int n = 0; n < perReplica; n++) {
+        assertThat(invoke(through(gateway), "borrowed", n).payload().asUtf8String())
+            .isEqualTo("{\"n\":" + n + "}");
+      }
+    }
+    Map<String, String> borrowed = Map.of("namespace", cluster.namespace(), "function", "borrowed");
+    int total = perReplica * KlambdaCluster.GATEWAY_REPLICAS;
+    await("klambda_invocations_total of borrowed")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> value(cluster.scrapeMetrics(), "klambda_invocations_total", borrowed) >= total);
+    assertThat(value(cluster.scrapeMetrics(), "klambda_forwarded_invocations_total", borrowed))
+        .as("after the first, invocations at the other replica run on a loan, not forwarded")
+        .isLessThanOrEqualTo(2);
+    assertThat(cluster.environments("borrowed"))
+        .as("one environment, lent back and forth")
         .hasSize(1);
   }
 

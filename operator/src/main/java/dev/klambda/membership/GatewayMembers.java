@@ -149,6 +149,15 @@ public final class GatewayMembers implements Ownership, AutoCloseable {
     return Math.max(1, members.size());
   }
 
+  @Override
+  public URI urlOf(String replica) {
+    return members.stream()
+        .filter(m -> m.identity().equals(replica))
+        .map(Member::url)
+        .findFirst()
+        .orElse(null);
+  }
+
   /** Whether the replica {@code replica} is among the members. */
   @Override
   public boolean serves(String replica) {

@@ -8,6 +8,7 @@ import static dev.klambda.routing.ForwardingProtocol.FUNCTION;
 import static dev.klambda.routing.ForwardingProtocol.GIVE_BACK;
 import static dev.klambda.routing.ForwardingProtocol.IDLE_MILLIS;
 import static dev.klambda.routing.ForwardingProtocol.LOANS_PATH;
+import static dev.klambda.routing.ForwardingProtocol.RECALL;
 import static dev.klambda.routing.ForwardingProtocol.REUSABLE;
 
 import dev.klambda.auth.PeerKey;
@@ -19,9 +20,10 @@ import dev.klambda.routing.ServiceException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where the other gateway replicas borrow idle environments of the functions this one routes, and
- * give them back ({@link dev.klambda.routing.ForwardingProtocol}'s loans), on the gateway's port.
- * Only a replica may: it proves so with the replicas' shared key.
+ * Where the other gateway replicas borrow idle environments of the functions this one routes and
+ * give them back, and where the owner of a function asks for one it lent back ({@link
+ * dev.klambda.routing.ForwardingProtocol}'s loans), on the gateway's port. Only a replica may: it
+ * proves so with the replicas' shared key.
  */
 public final class LoanApi implements Gateway.Route {
   public static final String PATH = LOANS_PATH;
@@ -49,6 +51,7 @@ public final class LoanApi implements Gateway.Route {
     switch (operation) {
       case BORROW -> borrow(exchange, key);
       case GIVE_BACK -> giveBack(exchange, key);
+      case RECALL -> handBack(exchange, key);
       default -> exchange.respond(404, new byte[0]);
     }
   }
@@ -83,6 +86,19 @@ public final class LoanApi implements Gateway.Route {
         registry.takeBack(
             key, environment, !"false".equals(exchange.header(REUSABLE)), Long.parseLong(idle));
     exchange.respond(taken ? 204 : 404, new byte[0]);
+  }
+
+  private void handBack(GatewayExchange exchange, String key) {
+    Loan.Recalled back = registry.handBack(key);
+    if (back == null) {
+      exchange.respond(204, new byte[0]);
+      return;
+    }
+    exchange
+        .responseHeaders()
+        .set(ENVIRONMENT, back.environmentId())
+        .set(IDLE_MILLIS, Long.toString(back.idleMillis()));
+    exchange.respond(200, new byte[0]);
   }
 
   private static void badRequest(GatewayExchange exchange, String why) {

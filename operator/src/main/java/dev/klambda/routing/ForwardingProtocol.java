@@ -26,13 +26,15 @@ public final class ForwardingProtocol {
   /**
    * Where a replica borrows an idle environment of a function that another routes ({@code POST
    * LOANS_PATH + BORROW}: 200 with the loan's headers, 204 when nothing can be lent) and gives it
-   * back ({@code POST LOANS_PATH + GIVE_BACK}: 204). Both carry {@link #FORWARDED} and {@link
-   * #FUNCTION}.
+   * back ({@code POST LOANS_PATH + GIVE_BACK}: 204); and where the owner asks a borrower for an
+   * idle one back ({@code POST LOANS_PATH + RECALL}: 200 with {@link #ENVIRONMENT} and {@link
+   * #IDLE_MILLIS}, 204 when none is idle). All carry {@link #FORWARDED} and {@link #FUNCTION}.
    */
   public static final String LOANS_PATH = "/klambda/v1/loans/";
 
   public static final String BORROW = "borrow";
   public static final String GIVE_BACK = "give-back";
+  public static final String RECALL = "recall";
 
   /** The function, {@code namespace/name}. */
   public static final String FUNCTION = "X-Klambda-Function";
@@ -55,7 +57,7 @@ public final class ForwardingProtocol {
   /** On a give-back: false when the environment must not run another invocation. */
   public static final String REUSABLE = "X-Klambda-Reusable";
 
-  /** On a give-back: how long it has been idle at the borrower. */
+  /** On a give-back or a recall's answer: how long it has been idle at the borrower. */
   public static final String IDLE_MILLIS = "X-Klambda-Idle-Millis";
 
   private ForwardingProtocol() {}

@@ -52,6 +52,7 @@ public final class FunctionRegistry implements AutoCloseable {
   private final Ownership ownership;
   private final HttpConnections replicas = new HttpConnections("replicas", Duration.ofSeconds(1));
   private final RemoteInvoker remote;
+  private final LoanClient loanClient;
   private final Loans loans;
 
   /** The routers of this replica that lent each environment now lent, by environment id. */
@@ -111,7 +112,8 @@ public final class FunctionRegistry implements AutoCloseable {
     this.queueAtLimit = queueAtLimit;
     this.ownership = ownership;
     this.remote = new RemoteInvoker(replicas, peers);
-    this.loans = new Loans(invoker, observer, new LoanClient(replicas, peers), ownership);
+    this.loanClient = new LoanClient(replicas, peers);
+    this.loans = new Loans(invoker, observer, loanClient, ownership);
     sweeper.scheduleWithFixedDelay(
         this::stopIdle, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -134,7 +136,13 @@ public final class FunctionRegistry implements AutoCloseable {
     }
     FunctionRouter router =
         new FunctionRouter(
-            function, manager, invoker, observer, defaultConcurrencyLimit, queueAtLimit);
+            function,
+            manager,
+            invoker,
+            observer,
+            defaultConcurrencyLimit,
+            queueAtLimit,
+            this::recall);
     routers.put(function.key(), router);
     if (current != null) {
       current.close();
@@ -324,6 +332,34 @@ public final class FunctionRegistry implements AutoCloseable {
     lenders.remove(environmentId, lender);
     return lender.takeBack(
         environmentId, reusable, TimeUnit.MILLISECONDS.toNanos(Math.max(0, idleMillis)));
+  }
+
+  /** Asks the replicas that borrowed environments of a function for an idle one back, each. */
+  private CompletableFuture<Void> recall(FunctionConfig function, Set<String> borrowers) {
+    List<CompletableFuture<Void>> asked = new ArrayList<>();
+    for (String borrower : borrowers) {
+      URI url = ownership.urlOf(borrower);
+      if (url != null) {
+        asked.add(
+            loanClient
+                .recall(url, function.key())
+                .thenAccept(
+                    back -> {
+                      if (back != null) {
+                        takeBack(function.key(), back.environmentId(), true, back.idleMillis());
+                      }
+                    }));
+      }
+    }
+    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * The replica that routes {@code key} wants an environment it lent this one back: an idle one,
+   * handed back; null when none is idle here.
+   */
+  public Loan.Recalled handBack(String key) {
+    return loans.recall(key);
   }
 
   /** Environments borrowed from other replicas running an invocation now, by function. */

@@ -41,6 +41,20 @@ public final class FunctionRouter {
   /** Attempts on environments that turn out to be unavailable before the request fails. */
   private static final int MAX_ATTEMPTS = 3;
 
+  /** How long a request waits for lent environments to be recalled before it starts one. */
+  private static final long RECALL_LIMIT_MILLIS = 200;
+
+  /** Asks the replicas holding loans of a function for an idle one back ({@link Loans}). */
+  @FunctionalInterface
+  interface Recall {
+    Recall NONE = (function, borrowers) -> CompletableFuture.completedFuture(null);
+
+    /**
+     * Completes once each borrower answered, what they handed back taken back ({@link #takeBack}).
+     */
+    CompletableFuture<Void> recall(FunctionConfig function, Set<String> borrowers);
+  }
+
   private record Idle(Environment environment, long sinceNanos) {}
 
   /** How many environments are in each state right now. */
@@ -52,6 +66,7 @@ public final class FunctionRouter {
   private final EnvironmentManager manager;
   private final EnvironmentInvoker invoker;
   private final InvocationObserver observer;
+  private final Recall recall;
   private final int limit;
   private final boolean queueAtLimit;
   private final ReentrantLock lock = new ReentrantLock();
@@ -87,10 +102,25 @@ public final class FunctionRouter {
       InvocationObserver observer,
       int defaultLimit,
       boolean queueAtLimitByDefault) {
+    this(function, manager, invoker, observer, defaultLimit, queueAtLimitByDefault, Recall.NONE);
+  }
+
+  /**
+   * @param recall how lent environments are asked back
+   */
+  FunctionRouter(
+      FunctionConfig function,
+      EnvironmentManager manager,
+      EnvironmentInvoker invoker,
+      InvocationObserver observer,
+      int defaultLimit,
+      boolean queueAtLimitByDefault,
+      Recall recall) {
     this.function = function;
     this.manager = manager;
     this.invoker = invoker;
     this.observer = observer;
+    this.recall = recall;
     this.limit =
         function.reservedConcurrency() != null ? function.reservedConcurrency() : defaultLimit;
     this.queueAtLimit =
@@ -382,8 +412,44 @@ public final class FunctionRouter {
     }
   }
 
+  /**
+   * With no idle environment here and some lent, asks their borrowers for an idle one back first: a
+   * round trip between replicas costs less than a cold start or a 429. Null when none came back in
+   * time (or another request took it).
+   */
+  private Environment recallLent() throws InterruptedException {
+    Set<String> borrowers = new HashSet<>();
+    lock.lock();
+    try {
+      if (closed || !idle.isEmpty()) {
+        return null;
+      }
+      lent.values().forEach(loan -> borrowers.add(loan.borrower()));
+    } finally {
+      lock.unlock();
+    }
+    if (borrowers.isEmpty()) {
+      return null;
+    }
+    try {
+      recall.recall(function, borrowers).get(RECALL_LIMIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // a borrower gone or slow: start one (or queue) as if nothing were lent
+    }
+    lock.lock();
+    try {
+      return closed ? null : takeIdle();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private Environment acquire(long deadlineNanos, boolean queue)
       throws ServiceException, InterruptedException {
+    Environment recalled = recallLent();
+    if (recalled != null) {
+      return recalled;
+    }
     CompletableFuture<Environment> waiter = new CompletableFuture<>();
     lock.lock();
     try {

@@ -13,6 +13,10 @@ import java.util.concurrent.CompletableFuture;
  * @param invokeToken what its agent requires of an invocation; null for none
  */
 public record Loan(String environmentId, long generation, URI address, String invokeToken) {
+  /**
+   * A borrowed environment handed back when its owner recalled it, idle since {@code idleMillis}.
+   */
+  public record Recalled(String environmentId, long idleMillis) {}
 
   static Loan of(Environment environment) {
     return new Loan(

@@ -8,6 +8,7 @@ import static dev.klambda.routing.ForwardingProtocol.FUNCTION;
 import static dev.klambda.routing.ForwardingProtocol.GIVE_BACK;
 import static dev.klambda.routing.ForwardingProtocol.IDLE_MILLIS;
 import static dev.klambda.routing.ForwardingProtocol.LOANS_PATH;
+import static dev.klambda.routing.ForwardingProtocol.RECALL;
 import static dev.klambda.routing.ForwardingProtocol.REUSABLE;
 
 import dev.klambda.auth.PeerKey;
@@ -23,7 +24,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** The borrower's side of {@link ForwardingProtocol}'s loans: asks the owner, gives back. */
+/**
+ * Both sides of {@link ForwardingProtocol}'s loans as a client: the borrower asks and gives back,
+ * the owner recalls.
+ */
 final class LoanClient {
   /** The owner answers at once: it lends an idle environment or says no. */
   private static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
@@ -65,6 +69,21 @@ final class LoanClient {
                     new IOException(lender + " did not take it back (" + answer.status() + ")"));
               }
             });
+  }
+
+  /**
+   * Asks the borrower at {@code borrower} for an idle environment of {@code key} back; completes
+   * with it, or null when it has none idle.
+   */
+  CompletableFuture<Loan.Recalled> recall(URI borrower, String key) {
+    return http.exchangeAsync(borrower, request(RECALL, key), ANSWER_LIMIT)
+        .thenApply(
+            answer ->
+                answer.status() == 200
+                    ? new Loan.Recalled(
+                        answer.headers().get(ENVIRONMENT),
+                        Long.parseLong(answer.headers().get(IDLE_MILLIS)))
+                    : null);
   }
 
   private FullHttpRequest request(String operation, String key) {

@@ -39,6 +39,12 @@ final class Loans {
   /** After the owner had nothing to lend, forwarding alone until then. */
   private static final long ASK_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
+  /**
+   * After the owner recalled a loan, forwarding alone until then: its own callers need the
+   * environments, and borrowing again at once would only pass one back and forth.
+   */
+  private static final long AFTER_RECALL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final EnvironmentInvoker invoker;
   private final InvocationObserver observer;
   private final LoanClient client;
@@ -184,6 +190,20 @@ final class Loans {
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * The owner wants an environment of {@code key} back: the most recently used idle one, taken out;
+   * null when none is idle here.
+   */
+  Loan.Recalled recall(String key) {
+    Borrowed borrowed = byFunction.get(key);
+    Borrowed.Held held = borrowed == null ? null : borrowed.recall();
+    return held == null
+        ? null
+        : new Loan.Recalled(
+            held.environment().id(),
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - held.idleSinceNanos()));
+  }
+
   /** Borrowed environments running an invocation now, by function (they count here). */
   Map<String, Integer> busy() {
     Map<String, Integer> busy = new TreeMap<>();
@@ -289,6 +309,12 @@ final class Loans {
       if (!lent) {
         askAfterNanos = System.nanoTime() + ASK_AGAIN_NANOS;
       }
+    }
+
+    /** The most recently used idle one, taken out; no more asking for a while. */
+    synchronized Held recall() {
+      askAfterNanos = System.nanoTime() + AFTER_RECALL_NANOS;
+      return idle.pollFirst();
     }
 
     /** The idle ones unused since {@code beforeNanos}, taken out. */

@@ -29,6 +29,11 @@ public interface Ownership {
     return 1;
   }
 
+  /** Where the replica named {@code replica} serves; null when it does not (any more). */
+  default URI urlOf(String replica) {
+    return null;
+  }
+
   /** Whether the replica named {@code replica} still serves: false once it left or died. */
   default boolean serves(String replica) {
     return self().equals(replica);

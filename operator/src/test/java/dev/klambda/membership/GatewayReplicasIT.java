@@ -271,7 +271,7 @@ class GatewayReplicasIT {
   }
 
   @Test
-  void aReplicaRunsAFunctionRoutedElsewhereOnEnvironmentsItsOwnerLentAndGivesThemBack()
+  void aReplicaRunsAFunctionRoutedElsewhereOnLoansThatTheOwnerRecallsAndGetsBack()
       throws Exception {
     apply("lent", Map.of("idleTimeoutSeconds", 2));
     String owner = routing("default/lent").getFirst();
@@ -292,7 +292,13 @@ class GatewayReplicasIT {
       assertThat(invoke(viaBorrower, "lent", i).payload().asUtf8String())
           .isEqualTo("{\"n\":" + i + "}");
     }
-    assertThat(pods("lent")).as("one environment served both replicas' turns").isEqualTo(1);
+    assertThat(pods("lent")).as("one environment served every invocation").isEqualTo(1);
+    // lent and idle at the borrower (recalled) or given back by now: either way no cold start
+    assertThat(invoke(lambda(replicas.get(owner)), "lent", 6).payload().asUtf8String())
+        .isEqualTo("{\"n\":6}");
+    assertThat(pods("lent"))
+        .as("the owner's caller ran on the environment it had lent, not on a cold start")
+        .isEqualTo(1);
 
     await()
         .atMost(Duration.ofSeconds(10))

@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class FunctionRouterTest {
@@ -553,5 +555,54 @@ class FunctionRouterTest {
     router.close();
     assertThat(router.takeBack(toC.id(), true, 0)).isTrue();
     assertThat(manager.stopped).contains(toB, toC);
+  }
+
+  @Test
+  void withNothingIdleItRecallsALoanBeforeItStartsAnEnvironment() throws Exception {
+    AtomicReference<FunctionRouter> router = new AtomicReference<>();
+    AtomicReference<Environment> lent = new AtomicReference<>();
+    List<String> askedBack = new CopyOnWriteArrayList<>();
+    router.set(
+        new FunctionRouter(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            manager,
+            (env, req) -> result(Outcome.SUCCESS),
+            InvocationObserver.NONE,
+            1000,
+            false,
+            (function, borrowers) -> {
+              askedBack.addAll(borrowers);
+              router.get().takeBack(lent.get().id(), true, 0);
+              return CompletableFuture.completedFuture(null);
+            }));
+    router.get().invoke(request(1), in(Duration.ofSeconds(5)));
+    lent.set(router.get().lend("gateway-b", 2));
+
+    router.get().invoke(request(2), in(Duration.ofSeconds(5)));
+
+    assertThat(askedBack).containsExactly("gateway-b");
+    assertThat(manager.started).as("the recalled environment ran it: no cold start").hasSize(1);
+    assertThat(router.get().counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 0));
+  }
+
+  @Test
+  void aBorrowerThatDoesNotAnswerCostsAColdStartNotTheInvocation() throws Exception {
+    FunctionRouter router =
+        new FunctionRouter(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            manager,
+            (env, req) -> result(Outcome.SUCCESS),
+            InvocationObserver.NONE,
+            1000,
+            false,
+            (function, borrowers) -> new CompletableFuture<>());
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    router.lend("gateway-b", 2);
+
+    assertThat(router.invoke(request(2), in(Duration.ofSeconds(5))).outcome())
+        .isEqualTo(Outcome.SUCCESS);
+
+    assertThat(manager.started).hasSize(2);
+    assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 1));
   }
 }
