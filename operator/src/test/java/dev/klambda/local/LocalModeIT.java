@@ -616,12 +616,22 @@ class LocalModeIT {
     assertThat(value(samples, "klambda_cold_starts_total", metered)).isEqualTo(1.0);
     assertThat(value(samples, "klambda_init_duration_seconds_count", metered)).isEqualTo(1.0);
     assertThat(value(samples, "klambda_queue_wait_seconds_count", metered)).isEqualTo(3.0);
-    double billedSeconds = value(samples, "klambda_billed_duration_seconds_total", metered);
-    double gbSeconds = value(samples, "klambda_gb_seconds_total", metered);
-    assertThat(billedSeconds).isGreaterThanOrEqualTo(0.003);
-    assertThat(gbSeconds).isCloseTo(billedSeconds * 128 / 1024, within(1e-12));
-    assertThat(value(samples, "klambda_estimated_cost_total", metered))
-        .isCloseTo(gbSeconds * 0.0000166667 + 3 * 0.20 / 1e6, within(1e-15));
+    // an answer's phase settles up to a second after it (Klambda-Settled), which may add billed
+    // time between two lines of one scrape: the meters agree once a scrape falls between
+    // settlements
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              List<PrometheusText.Sample> billed = scrape();
+              double billedSeconds =
+                  value(billed, "klambda_billed_duration_seconds_total", metered);
+              double gbSeconds = value(billed, "klambda_gb_seconds_total", metered);
+              assertThat(billedSeconds).isGreaterThanOrEqualTo(0.003);
+              assertThat(gbSeconds).isCloseTo(billedSeconds * 128 / 1024, within(1e-12));
+              assertThat(value(billed, "klambda_estimated_cost_total", metered))
+                  .isCloseTo(gbSeconds * 0.0000166667 + 3 * 0.20 / 1e6, within(1e-15));
+            });
     assertThat(value(samples, "klambda_concurrent_executions", metered)).isZero();
     assertThat(value(samples, "klambda_environments", with(metered, "state", "idle")))
         .isEqualTo(1.0);
