@@ -171,6 +171,7 @@ public final class FunctionRegistry implements AutoCloseable {
             ownership.ownerOf(function.key()));
         routers.remove(function.key());
         router.release();
+        lenders.values().removeIf(lender -> lender == router); // its loans are the new owner's
       }
     }
     loans.follow();
