@@ -28,7 +28,7 @@ import java.util.concurrent.CompletionException;
  * Both sides of {@link ForwardingProtocol}'s loans as a client: the borrower asks and gives back,
  * the owner recalls.
  */
-final class LoanClient {
+final class LoanClient implements LoanRequests {
   /** The owner answers at once: it lends an idle environment or says no. */
   private static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
 
@@ -40,20 +40,16 @@ final class LoanClient {
     this.peers = peers;
   }
 
-  /** Completes with a loan of an environment of the function {@code key}, or null for none. */
-  CompletableFuture<Loan> borrow(URI owner, String key, String borrower) {
+  @Override
+  public CompletableFuture<Loan> borrow(URI owner, String key, String borrower) {
     FullHttpRequest request = request(BORROW, key);
     request.headers().set(BORROWER, borrower);
     return http.exchangeAsync(owner, request, ANSWER_LIMIT)
         .thenApply(answer -> answer.status() == 200 ? Loan.readFrom(answer.headers()) : null);
   }
 
-  /**
-   * Gives back a borrowed environment, idle since {@code idleMillis} (or not to be used again).
-   * Completes exceptionally when the lender did not take it: it is gone, or no longer routes the
-   * function (whoever does now adopted the environment).
-   */
-  CompletableFuture<Void> giveBack(
+  @Override
+  public CompletableFuture<Void> giveBack(
       URI lender, String key, String environmentId, boolean reusable, long idleMillis) {
     FullHttpRequest request = request(GIVE_BACK, key);
     request

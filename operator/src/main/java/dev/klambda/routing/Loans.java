@@ -47,14 +47,14 @@ final class Loans {
 
   private final EnvironmentInvoker invoker;
   private final InvocationObserver observer;
-  private final LoanClient client;
+  private final LoanRequests client;
   private final Ownership ownership;
   private final Map<String, Borrowed> byFunction = new ConcurrentHashMap<>();
 
   Loans(
       EnvironmentInvoker invoker,
       InvocationObserver observer,
-      LoanClient client,
+      LoanRequests client,
       Ownership ownership) {
     this.invoker = invoker;
     this.observer = observer;
