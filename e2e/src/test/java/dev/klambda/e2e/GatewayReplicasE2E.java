@@ -33,10 +33,10 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 /**
  * The chart's two gateway replicas: each holds its Lease and serves every function (one routes it,
- * the other runs it on environments lent to it or forwards), a limit holds across both, Events' records reach their destinations through
- * either, and deleting a gateway Pod or rolling the Deployment under load loses no request.
- * Requests go to a Running, Ready gateway Pod picked per request, as the Service's endpoints would
- * pick one.
+ * the other runs it on environments lent to it or forwards), a limit holds across both, Events'
+ * records reach their destinations through either, and deleting a gateway Pod or rolling the
+ * Deployment under load loses no request. Requests go to a Running, Ready gateway Pod picked per
+ * request, as the Service's endpoints would pick one.
  */
 @KlambdaE2E
 class GatewayReplicasE2E {
@@ -103,7 +103,8 @@ class GatewayReplicasE2E {
     int total = perReplica * KlambdaCluster.GATEWAY_REPLICAS;
     await("klambda_invocations_total of borrowed")
         .atMost(Duration.ofSeconds(30))
-        .until(() -> value(cluster.scrapeMetrics(), "klambda_invocations_total", borrowed) >= total);
+        .until(
+            () -> value(cluster.scrapeMetrics(), "klambda_invocations_total", borrowed) >= total);
     assertThat(value(cluster.scrapeMetrics(), "klambda_forwarded_invocations_total", borrowed))
         .as("after the first, invocations at the other replica run on a loan, not forwarded")
         .isLessThanOrEqualTo(2);
