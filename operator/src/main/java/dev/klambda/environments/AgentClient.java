@@ -8,6 +8,8 @@ import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -216,17 +218,26 @@ public final class AgentClient implements EnvironmentInvoker {
             .timeout()
             .plus(environment.function().initTimeout())
             .plus(RESPONSE_MARGIN);
-    FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
-    request.headers().set(REQUEST_ID, invocation.requestId());
+    HttpHeaders headers = new DefaultHttpHeaders().set(REQUEST_ID, invocation.requestId());
     if (environment.invokeToken() != null) {
-      request.headers().set(INVOKE_TOKEN, environment.invokeToken());
+      headers.set(INVOKE_TOKEN, environment.invokeToken());
     }
     if (invocation.clientContext() != null) {
-      request.headers().set(CLIENT_CONTEXT, invocation.clientContext());
+      headers.set(CLIENT_CONTEXT, invocation.clientContext());
     }
     if (invocation.logTail()) {
-      request.headers().set(LOG_TYPE, "Tail");
+      headers.set(LOG_TYPE, "Tail");
     }
+    // the caller's buffer as it is, once nothing can fail before the write, which takes a
+    // reference of its own and releases it
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            INVOKE_PATH,
+            invocation.payload().retainedDuplicate(),
+            headers,
+            EmptyHttpHeaders.INSTANCE);
     return http.exchangeAsync(environment.address(), request, limit)
         .handle(
             (answer, failed) -> {
@@ -237,12 +248,12 @@ public final class AgentClient implements EnvironmentInvoker {
               if (failed != null) {
                 throw failed instanceof CompletionException c ? c : new CompletionException(failed);
               }
-              HttpHeaders headers = answer.headers();
-              settle(environment, headers);
-              if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
+              HttpHeaders answered = answer.headers();
+              settle(environment, answered);
+              if (PHASE_OPEN_VALUE.equals(answered.get(PHASE))) {
                 settleLater(environment);
               }
-              String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
+              String outcome = answered.get(OUTCOME, OUTCOME_UNAVAILABLE);
               if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
                 throw new CompletionException(
                     new EnvironmentUnavailableException(
@@ -256,10 +267,10 @@ public final class AgentClient implements EnvironmentInvoker {
               return new InvocationResult(
                   InvocationResult.Outcome.fromHeader(outcome),
                   answer.body(),
-                  headers.get(ERROR_TYPE),
-                  headers.get(LOG_RESULT),
-                  number(headers, DURATION_MICROS),
-                  number(headers, INIT_DURATION_MICROS));
+                  answered.get(ERROR_TYPE),
+                  answered.get(LOG_RESULT),
+                  number(answered, DURATION_MICROS),
+                  number(answered, INIT_DURATION_MICROS));
             });
   }
 

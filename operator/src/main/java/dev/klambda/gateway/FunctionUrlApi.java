@@ -229,11 +229,12 @@ final class FunctionUrlApi {
     }
   }
 
+  /** The body, copied: the event carries it as text or base64. */
   private static byte[] readBody(GatewayExchange exchange) throws ServiceException {
     if (exchange.bodyLength() > InvokeApi.MAX_SYNC_PAYLOAD) {
       throw ServiceException.tooLarge(InvokeApi.MAX_SYNC_PAYLOAD);
     }
-    return exchange.body();
+    return exchange.copyOfBody();
   }
 
   private static void message(GatewayExchange exchange, int status, String message) {

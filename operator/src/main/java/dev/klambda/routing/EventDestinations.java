@@ -97,7 +97,7 @@ final class EventDestinations {
             function.arn(registry.region()) + ":$LATEST",
             condition.value,
             attempts,
-            request.payload(),
+            request.payloadBytes(),
             last == null ? null : last.payload(),
             last != null && last.functionError() ? "Unhandled" : null);
     Backoff backoff = new Backoff(firstRetry, firstRetry.multipliedBy(4));

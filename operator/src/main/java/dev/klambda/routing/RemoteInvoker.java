@@ -11,7 +11,6 @@ import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.InvokePath;
 import dev.klambda.http.HttpConnections;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -78,7 +77,7 @@ final class RemoteInvoker implements AutoCloseable {
             HttpVersion.HTTP_1_1,
             HttpMethod.POST,
             InvokePath.of(key),
-            Unpooled.wrappedBuffer(request.payload()));
+            request.payload().retainedDuplicate()); // as it is: the write releases its reference
     http.headers()
         .set("X-Amz-Invocation-Type", type)
         .set(FORWARDED, peers.peerToken())
