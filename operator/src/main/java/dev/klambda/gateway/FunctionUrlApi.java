@@ -125,19 +125,19 @@ final class FunctionUrlApi {
                 requestId,
                 function.name(),
                 Instant.now()));
-    InvocationResult result =
+    FunctionUrlEvents.HttpResponse response;
+    try (InvocationResult result =
         registry.invoke(
             function.key(),
             new InvocationRequest(requestId, event, null, false),
-            System.nanoTime() + queueTimeout.toNanos());
-    if (result.functionError()) {
-      corsHeaders(exchange, url, origin);
-      message(exchange, 502, "Internal Server Error");
-      return;
-    }
-    FunctionUrlEvents.HttpResponse response;
-    try {
-      response = FunctionUrlEvents.response(result.payload());
+            System.nanoTime() + queueTimeout.toNanos())) {
+      if (result.functionError()) {
+        corsHeaders(exchange, url, origin);
+        message(exchange, 502, "Internal Server Error");
+        return;
+      }
+      // the function's answer is JSON that says what to answer: read, so copied
+      response = FunctionUrlEvents.response(result.payloadBytes());
     } catch (IllegalArgumentException badBase64) {
       message(exchange, 502, "Internal Server Error");
       return;

@@ -337,23 +337,26 @@ final class InvokeApi {
         && exchange.header(ForwardingProtocol.QUEUE_MILLIS) != null;
   }
 
+  /** Answers with the function's payload as the agent's answer brought it; closes the result. */
   private static void respond(
       GatewayExchange exchange, InvocationResult result, boolean toReplica) {
-    HttpHeaders out = exchange.responseHeaders();
-    if (toReplica) {
-      out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
-      if (result.errorType() != null) {
-        out.set(ForwardingProtocol.ERROR_TYPE, result.errorType());
+    try (result) {
+      HttpHeaders out = exchange.responseHeaders();
+      if (toReplica) {
+        out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
+        if (result.errorType() != null) {
+          out.set(ForwardingProtocol.ERROR_TYPE, result.errorType());
+        }
       }
+      out.set("X-Amz-Executed-Version", "$LATEST");
+      if (result.functionError()) {
+        out.set("X-Amz-Function-Error", "Unhandled");
+      }
+      if (result.logResult() != null) {
+        out.set("X-Amz-Log-Result", result.logResult());
+      }
+      send(exchange, 200, result.payload().retainedDuplicate());
     }
-    out.set("X-Amz-Executed-Version", "$LATEST");
-    if (result.functionError()) {
-      out.set("X-Amz-Function-Error", "Unhandled");
-    }
-    if (result.logResult() != null) {
-      out.set("X-Amz-Log-Result", result.logResult());
-    }
-    send(exchange, 200, result.payload());
   }
 
   /** The base64 client context, decoded: it must be a JSON object of at most 3,583 bytes. */

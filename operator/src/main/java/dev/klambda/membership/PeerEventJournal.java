@@ -127,8 +127,8 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
                 Base64.getEncoder()
                     .encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
       }
-      try {
-        if (http.exchange(peer.url(), post, TIMEOUT).status() == 204) {
+      try (HttpConnections.Answer answer = http.exchange(peer.url(), post, TIMEOUT)) {
+        if (answer.status() == 204) {
           return peer;
         }
       } catch (IOException e) {
@@ -187,16 +187,15 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     for (GatewayMembers.Member keeper : keepers) {
       Set<String> ids = done.get(keeper);
       List<String> batch = ids == null ? List.of() : new ArrayList<>(ids);
-      try {
-        HttpConnections.Answer answer =
-            http.exchange(
-                keeper.url(),
-                post(
-                    keeper,
-                    "/done",
-                    Unpooled.wrappedBuffer(
-                        String.join("\n", batch).getBytes(StandardCharsets.UTF_8))),
-                TIMEOUT);
+      try (HttpConnections.Answer answer =
+          http.exchange(
+              keeper.url(),
+              post(
+                  keeper,
+                  "/done",
+                  Unpooled.wrappedBuffer(
+                      String.join("\n", batch).getBytes(StandardCharsets.UTF_8))),
+              TIMEOUT)) {
         if (answer.status() == 204 && !batch.isEmpty()) {
           done.computeIfPresent(
               keeper,

@@ -98,7 +98,7 @@ final class EventDestinations {
             condition.value,
             attempts,
             request.payloadBytes(),
-            last == null ? null : last.payload(),
+            last == null ? null : last.payloadBytes(),
             last != null && last.functionError() ? "Unhandled" : null);
     Backoff backoff = new Backoff(firstRetry, firstRetry.multipliedBy(4));
     for (int attempt = 1; ; attempt++) {

@@ -118,8 +118,7 @@ public final class FunctionRouter {
       try {
         InvocationResult result = invoker.invoke(environment, request);
         reusable = result.environmentReusable();
-        observer.completed(function, result, queueWait);
-        return result;
+        return observed(result, queueWait);
       } catch (EnvironmentUnavailableException e) {
         if (attempt == MAX_ATTEMPTS) {
           throw ServiceException.service(
@@ -248,7 +247,7 @@ public final class FunctionRouter {
             (result, failed) -> {
               try {
                 if (result != null) {
-                  observer.completed(function, result, 0);
+                  observed(result, 0);
                 }
               } finally {
                 boolean reusable = result != null && result.environmentReusable();
@@ -259,6 +258,17 @@ public final class FunctionRouter {
                 }
               }
             });
+  }
+
+  /** Tells the observer; a result it fails on is closed, as its caller never gets it. */
+  private InvocationResult observed(InvocationResult result, long queueWaitNanos) {
+    try {
+      observer.completed(function, result, queueWaitNanos);
+      return result;
+    } catch (RuntimeException e) {
+      result.close();
+      throw e;
+    }
   }
 
   /** The most recently used idle environment that is still there, now busy; null when none. */
