@@ -394,7 +394,10 @@ public final class GatewayThroughput {
             "--lease-namespace",
             "default",
             "--namespaces",
-            "default"));
+            "default",
+            // the load generator's requests carry no credentials
+            "--auth",
+            "none"));
     command.addAll(moreArgs);
     ProcessBuilder builder =
         new ProcessBuilder(command)
