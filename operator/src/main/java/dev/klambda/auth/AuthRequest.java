@@ -1,5 +1,6 @@
 package dev.klambda.auth;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /** What authentication reads of an HTTP request: as received, nothing decoded. */
@@ -15,7 +16,11 @@ public interface AuthRequest {
   /** Every value of the header {@code name} (any case), in order; empty when absent. */
   List<String> headerValues(String name);
 
-  byte[] body();
+  /**
+   * The body as it arrived, in one or more parts: views of the server's buffers, not copies, valid
+   * while the request is checked.
+   */
+  ByteBuffer[] bodyParts();
 
   default String header(String name) {
     List<String> values = headerValues(name);

@@ -1,5 +1,6 @@
 package dev.klambda.auth;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -11,8 +12,17 @@ final class Digests {
   private Digests() {}
 
   static byte[] sha256(byte[] data) {
+    return sha256(ByteBuffer.wrap(data));
+  }
+
+  /** The SHA-256 of the parts one after the other, read where they are (their positions move). */
+  static byte[] sha256(ByteBuffer... parts) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      for (ByteBuffer part : parts) {
+        digest.update(part);
+      }
+      return digest.digest();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

@@ -193,7 +193,7 @@ public final class SigV4 {
       canonical.append('\n');
     }
     canonical.append('\n').append(String.join(";", signedHeaders)).append('\n');
-    String bodyHash = HEX.formatHex(Digests.sha256(request.body()));
+    String bodyHash = HEX.formatHex(Digests.sha256(request.bodyParts()));
     String declared = request.header("X-Amz-Content-Sha256");
     if (declared != null && !declared.trim().equalsIgnoreCase(bodyHash)) {
       throw Refusal.badSignature(

@@ -8,6 +8,8 @@ import dev.klambda.http.HttpConnections;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,7 +18,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -122,15 +123,16 @@ public final class AgentClient implements EnvironmentInvoker {
     if (invokeToken != null) {
       request.headers().set(INVOKE_TOKEN, invokeToken);
     }
-    HttpConnections.Answer answer = http.exchange(address, request, CLAIM_LIMIT);
-    if (answer.status() != 202) {
-      throw new IOException(
-          "the pool member at "
-              + address
-              + " refused the claim ("
-              + answer.status()
-              + "): "
-              + new String(answer.body(), StandardCharsets.UTF_8));
+    try (HttpConnections.Answer answer = http.exchange(address, request, CLAIM_LIMIT)) {
+      if (answer.status() != 202) {
+        throw new IOException(
+            "the pool member at "
+                + address
+                + " refused the claim ("
+                + answer.status()
+                + "): "
+                + answer.bodyText());
+      }
     }
   }
 
@@ -169,22 +171,24 @@ public final class AgentClient implements EnvironmentInvoker {
         throw new IOException("the environment exited during start-up");
       }
       long waitMillis = Math.min(leftMillis, 5000);
-      try {
-        if (check.done(
-            http.exchange(
-                    address,
-                    request(
-                        HttpMethod.GET,
-                        path + "?" + READY_WAIT_PARAMETER + "=" + waitMillis,
-                        new byte[0]),
-                    Duration.ofMillis(waitMillis + 1000))
-                .status())) {
-          return;
-        }
+      int status;
+      try (HttpConnections.Answer answer =
+          http.exchange(
+              address,
+              request(
+                  HttpMethod.GET,
+                  path + "?" + READY_WAIT_PARAMETER + "=" + waitMillis,
+                  new byte[0]),
+              Duration.ofMillis(waitMillis + 1000))) {
+        status = answer.status();
       } catch (ConnectException | SocketTimeoutException notYet) {
         // the agent does not listen yet
         Thread.sleep(pause);
         pause = Math.min(MAX_CONNECT_PAUSE_MILLIS, pause * 2);
+        continue;
+      }
+      if (check.done(status)) {
+        return;
       }
     }
   }
@@ -201,7 +205,7 @@ public final class AgentClient implements EnvironmentInvoker {
       }
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } catch (InterruptedException e) {
-      result.cancel(true);
+      result.thenAccept(InvocationResult::close); // an answer that comes now is nobody's
       throw e;
     }
   }
@@ -216,17 +220,26 @@ public final class AgentClient implements EnvironmentInvoker {
             .timeout()
             .plus(environment.function().initTimeout())
             .plus(RESPONSE_MARGIN);
-    FullHttpRequest request = request(HttpMethod.POST, INVOKE_PATH, invocation.payload());
-    request.headers().set(REQUEST_ID, invocation.requestId());
+    HttpHeaders headers = new DefaultHttpHeaders().set(REQUEST_ID, invocation.requestId());
     if (environment.invokeToken() != null) {
-      request.headers().set(INVOKE_TOKEN, environment.invokeToken());
+      headers.set(INVOKE_TOKEN, environment.invokeToken());
     }
     if (invocation.clientContext() != null) {
-      request.headers().set(CLIENT_CONTEXT, invocation.clientContext());
+      headers.set(CLIENT_CONTEXT, invocation.clientContext());
     }
     if (invocation.logTail()) {
-      request.headers().set(LOG_TYPE, "Tail");
+      headers.set(LOG_TYPE, "Tail");
     }
+    // the caller's buffer as it is, once nothing can fail before the write, which takes a
+    // reference of its own and releases it
+    FullHttpRequest request =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.POST,
+            INVOKE_PATH,
+            invocation.payload().retainedDuplicate(),
+            headers,
+            EmptyHttpHeaders.INSTANCE);
     return http.exchangeAsync(environment.address(), request, limit)
         .handle(
             (answer, failed) -> {
@@ -237,30 +250,38 @@ public final class AgentClient implements EnvironmentInvoker {
               if (failed != null) {
                 throw failed instanceof CompletionException c ? c : new CompletionException(failed);
               }
-              HttpHeaders headers = answer.headers();
-              settle(environment, headers);
-              if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
-                settleLater(environment);
+              try {
+                return result(environment, answer);
+              } catch (RuntimeException e) {
+                answer.close();
+                throw e;
               }
-              String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
-              if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
-                throw new CompletionException(
-                    new EnvironmentUnavailableException(
-                        environment
-                            + " answered "
-                            + answer.status()
-                            + ": "
-                            + new String(answer.body(), StandardCharsets.UTF_8),
-                        null));
-              }
-              return new InvocationResult(
-                  InvocationResult.Outcome.fromHeader(outcome),
-                  answer.body(),
-                  headers.get(ERROR_TYPE),
-                  headers.get(LOG_RESULT),
-                  number(headers, DURATION_MICROS),
-                  number(headers, INIT_DURATION_MICROS));
             });
+  }
+
+  /**
+   * The invocation's result, which takes the answer's body as it is; a {@link CompletionException}
+   * of {@link EnvironmentUnavailableException} when the environment did not run it.
+   */
+  private InvocationResult result(Environment environment, HttpConnections.Answer answer) {
+    HttpHeaders headers = answer.headers();
+    settle(environment, headers);
+    if (PHASE_OPEN_VALUE.equals(headers.get(PHASE))) {
+      settleLater(environment);
+    }
+    String outcome = headers.get(OUTCOME, OUTCOME_UNAVAILABLE);
+    if (answer.status() != 200 || outcome.equals(OUTCOME_UNAVAILABLE)) {
+      throw new CompletionException(
+          new EnvironmentUnavailableException(
+              environment + " answered " + answer.status() + ": " + answer.bodyText(), null));
+    }
+    return new InvocationResult(
+        InvocationResult.Outcome.fromHeader(outcome),
+        answer.body(),
+        headers.get(ERROR_TYPE),
+        headers.get(LOG_RESULT),
+        number(headers, DURATION_MICROS),
+        number(headers, INIT_DURATION_MICROS));
   }
 
   private void settle(Environment environment, HttpHeaders headers) {
@@ -299,7 +320,9 @@ public final class AgentClient implements EnvironmentInvoker {
                       (answer, failed) -> {
                         settling.remove(environment);
                         if (answer != null) {
-                          settle(environment, answer.headers());
+                          try (answer) {
+                            settle(environment, answer.headers());
+                          }
                         }
                       });
             },

@@ -125,19 +125,19 @@ final class FunctionUrlApi {
                 requestId,
                 function.name(),
                 Instant.now()));
-    InvocationResult result =
+    FunctionUrlEvents.HttpResponse response;
+    try (InvocationResult result =
         registry.invoke(
             function.key(),
             new InvocationRequest(requestId, event, null, false),
-            System.nanoTime() + queueTimeout.toNanos());
-    if (result.functionError()) {
-      corsHeaders(exchange, url, origin);
-      message(exchange, 502, "Internal Server Error");
-      return;
-    }
-    FunctionUrlEvents.HttpResponse response;
-    try {
-      response = FunctionUrlEvents.response(result.payload());
+            System.nanoTime() + queueTimeout.toNanos())) {
+      if (result.functionError()) {
+        corsHeaders(exchange, url, origin);
+        message(exchange, 502, "Internal Server Error");
+        return;
+      }
+      // the function's answer is JSON that says what to answer: read, so copied
+      response = FunctionUrlEvents.response(result.payloadBytes());
     } catch (IllegalArgumentException badBase64) {
       message(exchange, 502, "Internal Server Error");
       return;
@@ -229,11 +229,12 @@ final class FunctionUrlApi {
     }
   }
 
+  /** The body, copied: the event carries it as text or base64. */
   private static byte[] readBody(GatewayExchange exchange) throws ServiceException {
     if (exchange.bodyLength() > InvokeApi.MAX_SYNC_PAYLOAD) {
       throw ServiceException.tooLarge(InvokeApi.MAX_SYNC_PAYLOAD);
     }
-    return exchange.body();
+    return exchange.copyOfBody();
   }
 
   private static void message(GatewayExchange exchange, int status, String message) {

@@ -142,11 +142,11 @@ public final class Gateway implements AutoCloseable {
 
   /**
    * Hands each whole request to a virtual thread; the connection reads no more until it is
-   * answered.
+   * answered. Every request is answered, and answering releases it.
    */
   private final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
     Dispatcher() {
-      super(false); // released once answered, on the handler's thread
+      super(false); // the exchange's from here: its payload may go to an agent as it is
     }
 
     @Override
@@ -156,31 +156,28 @@ public final class Gateway implements AutoCloseable {
       GatewayExchange exchange = new GatewayExchange(context, request, inFlight::decrementAndGet);
       try {
         if (isInvoke(exchange) && invokeApi.tryAnswerNow(exchange, handlers)) {
-          request.release(); // what the answer needs is read out of it
           return;
         }
-      } catch (RuntimeException e) {
-        LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
-        if (!exchange.answered()) {
-          InvokeApi.sendError(exchange, ServiceException.service("the gateway failed to answer"));
-        }
-        request.release();
-        return;
-      }
-      handlers.execute(
-          () -> {
-            try {
-              route(exchange).handle(exchange);
-            } catch (IOException | RuntimeException e) {
-              LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
-            } finally {
-              if (!exchange.answered()) {
-                InvokeApi.sendError(
-                    exchange, ServiceException.service("the gateway failed to answer"));
+        handlers.execute(
+            () -> {
+              try {
+                route(exchange).handle(exchange);
+              } catch (IOException | RuntimeException e) {
+                LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
+              } finally {
+                answerIfNot(exchange);
               }
-              request.release();
-            }
-          });
+            });
+      } catch (RuntimeException e) { // the executor too: it refuses work once the gateway stops
+        LOG.warn("{} {}: failed: {}", exchange.method(), exchange.rawPath(), e.toString());
+        answerIfNot(exchange);
+      }
+    }
+
+    private static void answerIfNot(GatewayExchange exchange) {
+      if (!exchange.answered()) {
+        InvokeApi.sendError(exchange, ServiceException.service("the gateway failed to answer"));
+      }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.klambda.gateway;
 
 import dev.klambda.auth.AuthRequest;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -16,17 +17,20 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 
 /**
  * One request to the gateway, whole (Netty aggregated it), and its answer: what the Invoke API,
  * function URLs and the replicas' event copies need of an HTTP server. Answered once; the
  * connection reads its next request only after the answer is written, so answers keep the order of
- * their requests.
+ * their requests. The exchange owns the request: answering it releases the request's buffers, so
+ * what must outlive the answer retains or copies them first.
  */
 public final class GatewayExchange implements AuthRequest {
   private final ChannelHandlerContext context;
@@ -35,11 +39,11 @@ public final class GatewayExchange implements AuthRequest {
   private final String rawQuery;
   private final HttpHeaders responseHeaders = new DefaultHttpHeaders();
   private final Runnable whenAnswered;
-  private volatile boolean answered;
-  private byte[] body;
+  private final AtomicBoolean answered = new AtomicBoolean();
   private volatile IntConsumer onAnswer;
 
   /**
+   * @param request released once answered
    * @param whenAnswered told once, when the answer is on its way
    */
   GatewayExchange(ChannelHandlerContext context, FullHttpRequest request, Runnable whenAnswered) {
@@ -95,15 +99,24 @@ public final class GatewayExchange implements AuthRequest {
   }
 
   /**
-   * The body, copied once out of the server's buffers (which are released once the request is
-   * answered); a signature's check and the invocation share the copy.
+   * The body in the server's buffers, not copied: readable until the exchange is answered. Read it
+   * without moving its indices; a write that may outlive the answer takes a {@link
+   * ByteBuf#retainedDuplicate()}.
    */
+  public ByteBuf body() {
+    return request.content();
+  }
+
+  /** A signature's hash reads the buffers where they are. */
   @Override
-  public synchronized byte[] body() {
-    if (body == null) {
-      body = ByteBufUtil.getBytes(request.content());
-    }
-    return body;
+  public ByteBuffer[] bodyParts() {
+    ByteBuf body = request.content();
+    return body.nioBuffers(body.readerIndex(), body.readableBytes());
+  }
+
+  /** The body copied to the heap: for what keeps it past the answer or needs an array. */
+  public byte[] copyOfBody() {
+    return ByteBufUtil.getBytes(request.content());
   }
 
   public String remoteAddress() {
@@ -124,19 +137,27 @@ public final class GatewayExchange implements AuthRequest {
 
   /** Writes the answer; the connection stays open unless the client asked to close it. */
   public void respond(int status, byte[] body) {
-    if (answered) {
+    respond(status, Unpooled.wrappedBuffer(body)); // no copy; an empty array is the empty buffer
+  }
+
+  /**
+   * Writes the answer with {@code body}, whose reference the answer takes (Netty releases it once
+   * written, or at once when it cannot be), and releases the request.
+   */
+  public void respond(int status, ByteBuf body) {
+    if (!answered.compareAndSet(false, true)) {
+      body.release();
       throw new IllegalStateException("answered already");
     }
-    answered = true;
     try {
       FullHttpResponse response =
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1,
               HttpResponseStatus.valueOf(status),
-              body.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
+              body,
               responseHeaders,
               EmptyHttpHeaders.INSTANCE);
-      HttpUtil.setContentLength(response, body.length);
+      HttpUtil.setContentLength(response, body.readableBytes());
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       if (!keepAlive) {
         response.headers().set(HttpHeaderNames.CONNECTION, "close");
@@ -152,6 +173,7 @@ public final class GatewayExchange implements AuthRequest {
                       }
                   : ChannelFutureListener.CLOSE);
     } finally {
+      request.release();
       whenAnswered.run();
       IntConsumer listener = onAnswer;
       if (listener != null) {
@@ -161,6 +183,6 @@ public final class GatewayExchange implements AuthRequest {
   }
 
   boolean answered() {
-    return answered;
+    return answered.get();
   }
 }

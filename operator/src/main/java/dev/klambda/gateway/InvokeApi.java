@@ -19,8 +19,12 @@ import dev.klambda.routing.ForwardingProtocol;
 import dev.klambda.routing.FunctionRegistry;
 import dev.klambda.routing.FunctionRouter;
 import dev.klambda.routing.ServiceException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,6 +59,9 @@ final class InvokeApi {
   private static final int READ_ON_EVENT_LOOP = 64 * 1024;
 
   private static final JsonFactory JSON = new JsonFactory();
+
+  /** Never written to: each use wraps it afresh. */
+  private static final byte[] EMPTY_OBJECT = "{}".getBytes(StandardCharsets.UTF_8);
 
   private final FunctionRegistry registry;
   private final AsyncInvoker async;
@@ -233,7 +240,7 @@ final class InvokeApi {
     }
     String clientContext = clientContext(exchange.header("X-Amz-Client-Context"));
     int limit = type.equals("Event") ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-    byte[] payload = readPayload(exchange, limit);
+    ByteBuf payload = readPayload(exchange, limit);
     InvocationRequest request =
         new InvocationRequest(
             requestId,
@@ -311,7 +318,7 @@ final class InvokeApi {
       switch (prepared.type()) {
         case "DryRun" -> send(exchange, 204, new byte[0]);
         case "Event" -> {
-          async.submit(key, prepared.request());
+          async.submit(key, prepared.request().copiedToHeap());
           send(exchange, 202, new byte[0]);
         }
         default ->
@@ -339,23 +346,26 @@ final class InvokeApi {
         && exchange.header(ForwardingProtocol.QUEUE_MILLIS) != null;
   }
 
+  /** Answers with the function's payload as the agent's answer brought it; closes the result. */
   private static void respond(
       GatewayExchange exchange, InvocationResult result, boolean toReplica) {
-    HttpHeaders out = exchange.responseHeaders();
-    if (toReplica) {
-      out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
-      if (result.errorType() != null) {
-        out.set(ForwardingProtocol.ERROR_TYPE, result.errorType());
+    try (result) {
+      HttpHeaders out = exchange.responseHeaders();
+      if (toReplica) {
+        out.set(ForwardingProtocol.OUTCOME, result.outcome().name());
+        if (result.errorType() != null) {
+          out.set(ForwardingProtocol.ERROR_TYPE, result.errorType());
+        }
       }
+      out.set("X-Amz-Executed-Version", "$LATEST");
+      if (result.functionError()) {
+        out.set("X-Amz-Function-Error", "Unhandled");
+      }
+      if (result.logResult() != null) {
+        out.set("X-Amz-Log-Result", result.logResult());
+      }
+      send(exchange, 200, result.payload().retainedDuplicate());
     }
-    out.set("X-Amz-Executed-Version", "$LATEST");
-    if (result.functionError()) {
-      out.set("X-Amz-Function-Error", "Unhandled");
-    }
-    if (result.logResult() != null) {
-      out.set("X-Amz-Log-Result", result.logResult());
-    }
-    send(exchange, 200, result.payload());
   }
 
   /** The base64 client context, decoded: it must be a JSON object of at most 3,583 bytes. */
@@ -372,29 +382,42 @@ final class InvokeApi {
     }
     try {
       byte[] json = Base64.getDecoder().decode(base64);
-      checkJson(json);
+      checkJson(Unpooled.wrappedBuffer(json));
       return new String(json, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException | ServiceException e) {
       throw ServiceException.invalidParameter(rule);
     }
   }
 
-  private static byte[] readPayload(GatewayExchange exchange, int limit) throws ServiceException {
+  /**
+   * The payload, checked: the request's own buffer (the exchange's, not copied), or an empty JSON
+   * object for none.
+   */
+  private static ByteBuf readPayload(GatewayExchange exchange, int limit) throws ServiceException {
     if (exchange.bodyLength() > limit) {
       throw ServiceException.tooLarge(limit);
     }
-    byte[] payload = exchange.body();
-    if (payload.length == 0) {
+    ByteBuf payload = exchange.body();
+    if (!payload.isReadable()) {
       // Lambda hands an invocation without a payload an empty JSON object
-      return "{}".getBytes(StandardCharsets.UTF_8);
+      return Unpooled.wrappedBuffer(EMPTY_OBJECT);
     }
     checkJson(payload);
     return payload;
   }
 
-  /** One JSON value and nothing after it; streamed, so a 6 MB payload builds no tree. */
-  static void checkJson(byte[] payload) throws ServiceException {
-    try (JsonParser parser = JSON.createParser(payload)) {
+  /**
+   * One JSON value and nothing after it; streamed where the bytes are (an array in place, Netty's
+   * buffers through a stream), so a 6 MB payload is neither copied nor built into a tree.
+   */
+  static void checkJson(ByteBuf payload) throws ServiceException {
+    try (JsonParser parser =
+        payload.hasArray()
+            ? JSON.createParser(
+                payload.array(),
+                payload.arrayOffset() + payload.readerIndex(),
+                payload.readableBytes())
+            : JSON.createParser((InputStream) new ByteBufInputStream(payload.duplicate()))) {
       if (parser.nextToken() == null) {
         throw ServiceException.invalidContent("empty");
       }
@@ -431,6 +454,11 @@ final class InvokeApi {
   }
 
   private static void send(GatewayExchange exchange, int status, byte[] body) {
+    send(exchange, status, Unpooled.wrappedBuffer(body));
+  }
+
+  /** Answers with {@code body}, whose reference the answer takes. */
+  private static void send(GatewayExchange exchange, int status, ByteBuf body) {
     exchange.responseHeaders().set("Content-Type", "application/json");
     exchange.respond(status, body);
   }

@@ -1,7 +1,7 @@
 package dev.klambda.http;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,6 +26,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.Map;
@@ -58,8 +59,23 @@ public final class HttpConnections implements AutoCloseable {
    */
   private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
-  /** A server's answer, its body copied out of Netty's buffers. */
-  public record Answer(int status, HttpHeaders headers, byte[] body, boolean keepAlive) {}
+  /**
+   * A server's answer. Its body is the client's buffer as received, not a copy: the answer owns it
+   * until {@link #close closed} (once), or until its owner hands the body on (an invocation's
+   * result takes it).
+   */
+  public record Answer(int status, HttpHeaders headers, ByteBuf body, boolean keepAlive)
+      implements AutoCloseable {
+    /** The body read as UTF-8 text: for error messages. */
+    public String bodyText() {
+      return body.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+      body.release();
+    }
+  }
 
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
@@ -97,8 +113,8 @@ public final class HttpConnections implements AutoCloseable {
   }
 
   /**
-   * Sends {@code request} to the server at {@code server} and waits up to {@code timeout} for the
-   * whole answer.
+   * Sends {@code request} (whose reference the exchange takes) to the server at {@code server} and
+   * waits up to {@code timeout} for the whole answer, the caller's to close.
    *
    * @throws ConnectException when no connection could be made: nothing was sent
    * @throws SocketTimeoutException when the answer did not come in time (the connection is closed)
@@ -113,6 +129,7 @@ public final class HttpConnections implements AutoCloseable {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } catch (InterruptedException e) {
       answer.completeExceptionally(new IOException("interrupted")); // closes the connection
+      answer.thenAccept(Answer::close); // unless the answer came first: then nobody takes it
       throw e;
     }
   }
@@ -120,7 +137,7 @@ public final class HttpConnections implements AutoCloseable {
   /**
    * Sends {@code request} and completes with the whole answer, on the connection's event loop (an
    * idle connection is reused, else one is made, without blocking the caller); the failures are
-   * those of {@link #exchange}.
+   * those of {@link #exchange}. Whoever takes the answer closes it.
    */
   public CompletableFuture<Answer> exchangeAsync(
       URI server, FullHttpRequest request, Duration timeout) {
@@ -249,14 +266,17 @@ public final class HttpConnections implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext context, FullHttpResponse response) {
       Pending pending = context.channel().attr(PENDING).getAndSet(null);
       if (pending != null && !pending.answer().isDone()) {
+        // the body goes on as it is; the handler releases the response's own reference
         Answer answer =
             new Answer(
                 response.status().code(),
                 response.headers(),
-                ByteBufUtil.getBytes(response.content()),
+                response.content().retain(),
                 HttpUtil.isKeepAlive(response));
         pending.beforeAnswer().accept(answer);
-        pending.answer().complete(answer);
+        if (!pending.answer().complete(answer)) {
+          answer.close(); // given up on just now (an interrupted caller)
+        }
       }
     }
 

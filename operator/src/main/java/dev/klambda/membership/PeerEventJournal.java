@@ -5,6 +5,7 @@ import dev.klambda.environments.InvocationRequest;
 import dev.klambda.http.HttpConnections;
 import dev.klambda.routing.EventJournal;
 import dev.klambda.routing.ServiceException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -115,7 +116,7 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
       String key, InvocationRequest request, List<GatewayMembers.Member> peers)
       throws ServiceException {
     for (GatewayMembers.Member peer : peers) {
-      FullHttpRequest post = post(peer, "", request.payload());
+      FullHttpRequest post = post(peer, "", request.payload().retainedDuplicate());
       post.headers()
           .set(EventCopyApi.FUNCTION, key)
           .set(EventCopyApi.REQUEST_ID, request.requestId());
@@ -126,8 +127,8 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
                 Base64.getEncoder()
                     .encodeToString(request.clientContext().getBytes(StandardCharsets.UTF_8)));
       }
-      try {
-        if (http.exchange(peer.url(), post, TIMEOUT).status() == 204) {
+      try (HttpConnections.Answer answer = http.exchange(peer.url(), post, TIMEOUT)) {
+        if (answer.status() == 204) {
           return peer;
         }
       } catch (IOException e) {
@@ -145,14 +146,17 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     return null;
   }
 
-  /** A POST of {@code body} to this replica's copies at {@code peer}, {@code suffix} after them. */
-  private FullHttpRequest post(GatewayMembers.Member peer, String suffix, byte[] body) {
+  /**
+   * A POST of {@code body}, whose reference it takes, to this replica's copies at {@code peer},
+   * {@code suffix} after them.
+   */
+  private FullHttpRequest post(GatewayMembers.Member peer, String suffix, ByteBuf body) {
     FullHttpRequest post =
         new DefaultFullHttpRequest(
             HttpVersion.HTTP_1_1,
             HttpMethod.POST,
             EventCopyApi.PATH + URLEncoder.encode(members.self(), StandardCharsets.UTF_8) + suffix,
-            Unpooled.wrappedBuffer(body));
+            body);
     post.headers().set(EventCopyApi.PEER_TOKEN, peers.peerToken());
     return post;
   }
@@ -179,12 +183,15 @@ public final class PeerEventJournal implements EventJournal, AutoCloseable {
     for (GatewayMembers.Member keeper : keepers) {
       Set<String> ids = done.get(keeper);
       List<String> batch = ids == null ? List.of() : new ArrayList<>(ids);
-      try {
-        HttpConnections.Answer answer =
-            http.exchange(
-                keeper.url(),
-                post(keeper, "/done", String.join("\n", batch).getBytes(StandardCharsets.UTF_8)),
-                TIMEOUT);
+      try (HttpConnections.Answer answer =
+          http.exchange(
+              keeper.url(),
+              post(
+                  keeper,
+                  "/done",
+                  Unpooled.wrappedBuffer(
+                      String.join("\n", batch).getBytes(StandardCharsets.UTF_8))),
+              TIMEOUT)) {
         if (answer.status() == 204 && !batch.isEmpty()) {
           done.computeIfPresent(
               keeper,

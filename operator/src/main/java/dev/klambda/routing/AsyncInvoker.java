@@ -151,7 +151,10 @@ public final class AsyncInvoker {
     InvocationResult last = null;
     while (System.nanoTime() < expires) {
       try {
-        last = registry.invokeQueued(key, request, System.nanoTime() + queueTimeout.toNanos());
+        try (InvocationResult answered =
+            registry.invokeQueued(key, request, System.nanoTime() + queueTimeout.toNanos())) {
+          last = answered.copiedToHeap(); // its record may be sent after further attempts
+        }
         if (!last.functionError()) {
           destinations.send(key, request, Condition.SUCCESS, failures + 1, last);
           return;

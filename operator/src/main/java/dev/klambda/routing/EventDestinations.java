@@ -97,8 +97,8 @@ final class EventDestinations {
             function.arn(registry.region()) + ":$LATEST",
             condition.value,
             attempts,
-            request.payload(),
-            last == null ? null : last.payload(),
+            request.payloadBytes(),
+            last == null ? null : last.payloadBytes(),
             last != null && last.functionError() ? "Unhandled" : null);
     Backoff backoff = new Backoff(firstRetry, firstRetry.multipliedBy(4));
     for (int attempt = 1; ; attempt++) {

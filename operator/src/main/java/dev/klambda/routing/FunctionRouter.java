@@ -156,8 +156,7 @@ public final class FunctionRouter {
       try {
         InvocationResult result = invoker.invoke(environment, request);
         reusable = result.environmentReusable();
-        observer.completed(function, result, queueWait);
-        return result;
+        return observer.observed(function, result, queueWait);
       } catch (EnvironmentUnavailableException e) {
         if (attempt == MAX_ATTEMPTS) {
           throw ServiceException.service(
@@ -287,7 +286,7 @@ public final class FunctionRouter {
             (result, failed) -> {
               try {
                 if (result != null) {
-                  observer.completed(function, result, 0);
+                  observer.observed(function, result, 0);
                 }
               } finally {
                 boolean reusable = result != null && result.environmentReusable();

@@ -36,6 +36,21 @@ public interface InvocationObserver {
   /** An invocation ran; {@code queueWaitNanos} is how long it waited for an environment. */
   void completed(FunctionConfig function, InvocationResult result, long queueWaitNanos);
 
+  /**
+   * {@link #completed}, for whoever hands the result on: a result the observer fails on is closed,
+   * as its caller never gets it.
+   */
+  default InvocationResult observed(
+      FunctionConfig function, InvocationResult result, long queueWaitNanos) {
+    try {
+      completed(function, result, queueWaitNanos);
+      return result;
+    } catch (RuntimeException e) {
+      result.close();
+      throw e;
+    }
+  }
+
   /** An invocation got 429: over the function's concurrency after the queue wait. */
   void throttled(FunctionConfig function);
 

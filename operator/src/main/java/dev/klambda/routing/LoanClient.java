@@ -23,6 +23,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * Both sides of {@link ForwardingProtocol}'s loans as a client: the borrower asks and gives back,
@@ -44,8 +45,8 @@ final class LoanClient implements LoanRequests {
   public CompletableFuture<Loan> borrow(URI owner, String key, String borrower) {
     FullHttpRequest request = request(BORROW, key);
     request.headers().set(BORROWER, borrower);
-    return http.exchangeAsync(owner, request, ANSWER_LIMIT)
-        .thenApply(answer -> answer.status() == 200 ? Loan.readFrom(answer.headers()) : null);
+    return exchange(
+        owner, request, answer -> answer.status() == 200 ? Loan.readFrom(answer.headers()) : null);
   }
 
   @Override
@@ -57,14 +58,16 @@ final class LoanClient implements LoanRequests {
         .set(ENVIRONMENT, environmentId)
         .set(REUSABLE, Boolean.toString(reusable))
         .set(IDLE_MILLIS, Long.toString(idleMillis));
-    return http.exchangeAsync(lender, request, ANSWER_LIMIT)
-        .thenAccept(
-            answer -> {
-              if (answer.status() != 204) {
-                throw new CompletionException(
-                    new IOException(lender + " did not take it back (" + answer.status() + ")"));
-              }
-            });
+    return exchange(
+        lender,
+        request,
+        answer -> {
+          if (answer.status() != 204) {
+            throw new CompletionException(
+                new IOException(lender + " did not take it back (" + answer.status() + ")"));
+          }
+          return null;
+        });
   }
 
   /**
@@ -72,14 +75,27 @@ final class LoanClient implements LoanRequests {
    * with it, or null when it has none idle.
    */
   CompletableFuture<Loan.Recalled> recall(URI borrower, String key) {
-    return http.exchangeAsync(borrower, request(RECALL, key), ANSWER_LIMIT)
+    return exchange(
+        borrower,
+        request(RECALL, key),
+        answer ->
+            answer.status() == 200
+                ? new Loan.Recalled(
+                    answer.headers().get(ENVIRONMENT),
+                    Long.parseLong(answer.headers().get(IDLE_MILLIS)))
+                : null);
+  }
+
+  /** What {@code read} makes of the answer's status and headers; the answer is let go after. */
+  private <T> CompletableFuture<T> exchange(
+      URI server, FullHttpRequest request, Function<HttpConnections.Answer, T> read) {
+    return http.exchangeAsync(server, request, ANSWER_LIMIT)
         .thenApply(
-            answer ->
-                answer.status() == 200
-                    ? new Loan.Recalled(
-                        answer.headers().get(ENVIRONMENT),
-                        Long.parseLong(answer.headers().get(IDLE_MILLIS)))
-                    : null);
+            answer -> {
+              try (answer) {
+                return read.apply(answer);
+              }
+            });
   }
 
   private FullHttpRequest request(String operation, String key) {

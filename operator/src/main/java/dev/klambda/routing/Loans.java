@@ -82,7 +82,7 @@ final class Loans {
             (result, failed) -> {
               try {
                 if (result != null) {
-                  observer.completed(function, result, 0);
+                  observer.observed(function, result, 0);
                 }
               } finally {
                 boolean reusable = result != null && result.environmentReusable();

@@ -11,7 +11,7 @@ import dev.klambda.environments.InvocationRequest;
 import dev.klambda.environments.InvocationResult;
 import dev.klambda.function.InvokePath;
 import dev.klambda.http.HttpConnections;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -58,22 +58,28 @@ final class RemoteInvoker {
     long queueMillis =
         Math.max(0, TimeUnit.NANOSECONDS.toMillis(queueDeadlineNanos - System.nanoTime()));
     HttpConnections.Answer answer = send(owner, key, request, "RequestResponse", queueMillis);
-    HttpHeaders headers = answer.headers();
-    return new InvocationResult(
-        InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")),
-        answer.body(),
-        headers.get(ERROR_TYPE),
-        headers.get("X-Amz-Log-Result"),
-        0,
-        0);
+    try {
+      HttpHeaders headers = answer.headers();
+      return new InvocationResult( // takes the owner's answer as it is
+          InvocationResult.Outcome.valueOf(headers.get(OUTCOME, "SUCCESS")),
+          answer.body(),
+          headers.get(ERROR_TYPE),
+          headers.get("X-Amz-Log-Result"),
+          0,
+          0);
+    } catch (RuntimeException e) {
+      answer.close();
+      throw e;
+    }
   }
 
   /** Queues an event at another replica, which runs and retries it from then on. */
   void submitEvent(URI gateway, String key, InvocationRequest request)
       throws ServiceException, OwnerUnreachable, InterruptedException {
-    send(gateway, key, request, "Event", 0);
+    send(gateway, key, request, "Event", 0).close(); // accepted: there is nothing more to it
   }
 
+  /** Sends the invocation; a 2xx answer is the caller's to close. */
   private HttpConnections.Answer send(
       URI owner, String key, InvocationRequest request, String type, long queueMillis)
       throws ServiceException, OwnerUnreachable, InterruptedException {
@@ -82,7 +88,7 @@ final class RemoteInvoker {
             HttpVersion.HTTP_1_1,
             HttpMethod.POST,
             InvokePath.of(key),
-            Unpooled.wrappedBuffer(request.payload()));
+            request.payload().retainedDuplicate()); // as it is: the write releases its reference
     http.headers()
         .set("X-Amz-Invocation-Type", type)
         .set(FORWARDED, peers.peerToken())
@@ -112,9 +118,14 @@ final class RemoteInvoker {
               + e);
     }
     if (answer.status() / 100 != 2) {
-      ServiceException error =
-          ServiceException.fromResponse(
-              answer.status(), answer.headers().get("x-amzn-ErrorType"), answer.body());
+      ServiceException error;
+      try (answer) {
+        error =
+            ServiceException.fromResponse(
+                answer.status(),
+                answer.headers().get("x-amzn-ErrorType"),
+                ByteBufUtil.getBytes(answer.body()));
+      }
       if (error.notOwner()) {
         throw new OwnerUnreachable(error.getMessage(), null);
       }

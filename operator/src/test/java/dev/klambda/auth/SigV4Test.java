@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -79,6 +80,54 @@ class SigV4Test {
                     "us-east-1",
                     Map.of("X-Amz-Invocation-Type", "Event", "X-Amz-Client-Context", "e30="))))
         .isEqualTo(KEY);
+  }
+
+  /** The gateway hashes the body in the buffers it arrived in, heap or direct, not a copy. */
+  @Test
+  void aBodyThatArrivedInPartsIsHashedAsOne() throws Refusal {
+    Request signed =
+        signed(
+            "POST",
+            INVOKE,
+            null,
+            "{\"hello\":\"world\"}",
+            KEY.secretAccessKey(),
+            NOW,
+            "us-east-1",
+            Map.of());
+    byte[] body = signed.body();
+    ByteBuffer direct = ByteBuffer.allocateDirect(body.length - 5).put(body, 5, body.length - 5);
+    AuthRequest inParts =
+        new AuthRequest() {
+          @Override
+          public String method() {
+            return signed.method();
+          }
+
+          @Override
+          public String rawPath() {
+            return signed.rawPath();
+          }
+
+          @Override
+          public String rawQuery() {
+            return signed.rawQuery();
+          }
+
+          @Override
+          public List<String> headerValues(String name) {
+            return signed.headerValues(name);
+          }
+
+          @Override
+          public ByteBuffer[] bodyParts() {
+            return new ByteBuffer[] {
+              ByteBuffer.wrap(body, 0, 2), ByteBuffer.wrap(body, 2, 3), direct.duplicate().flip()
+            };
+          }
+        };
+
+    assertThat(VERIFIER.verify(inParts)).isEqualTo(KEY);
   }
 
   @Test
@@ -323,6 +372,11 @@ class SigV4Test {
     @Override
     public List<String> headerValues(String name) {
       return headers.getOrDefault(name, List.of());
+    }
+
+    @Override
+    public ByteBuffer[] bodyParts() {
+      return new ByteBuffer[] {ByteBuffer.wrap(body)};
     }
 
     Request withBody(String text) {

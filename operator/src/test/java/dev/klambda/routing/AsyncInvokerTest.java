@@ -312,7 +312,7 @@ class AsyncInvokerTest {
         invoker(
             (environment, request) -> {
               if (environment.function().name().equals("audit")) {
-                audited.add(new String(request.payload()));
+                audited.add(new String(request.payloadBytes()));
               }
               return result(Outcome.SUCCESS);
             },

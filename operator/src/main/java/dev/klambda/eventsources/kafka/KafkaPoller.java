@@ -333,10 +333,9 @@ final class KafkaPoller implements Poller {
   private Attempt invoke(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
     count(MappingObserver.Event.INVOKED, records.size());
     count(MappingObserver.Event.BATCH, 1);
-    try {
-      InvocationResult result =
-          invoker.invoke(
-              mapping.functionKey(), KafkaRecords.event(source.bootstrapServers(), records));
+    try (InvocationResult result =
+        invoker.invoke(
+            mapping.functionKey(), KafkaRecords.event(source.bootstrapServers(), records))) {
       if (result.functionError()) {
         lastProcessingResult = "PROBLEM: function error " + result.errorType();
         return new Attempt(records, "Unhandled", true);
@@ -346,7 +345,7 @@ final class KafkaPoller implements Poller {
         return new Attempt(List.of(), null, true);
       }
       Map<TopicPartition, Long> failedFrom =
-          KafkaRecords.batchItemFailures(result.payload(), source.topic());
+          KafkaRecords.batchItemFailures(result.payloadBytes(), source.topic());
       if (failedFrom == null) {
         lastProcessingResult = "PROBLEM: function error an invalid batchItemFailures response";
         return new Attempt(records, "Unhandled", true);

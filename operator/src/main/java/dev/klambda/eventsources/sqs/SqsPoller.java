@@ -287,12 +287,12 @@ public final class SqsPoller implements Poller {
     count(MappingObserver.Event.INVOKED, batch.size());
     count(MappingObserver.Event.BATCH, 1);
     String error;
-    try {
-      InvocationResult result = invoker.invoke(mapping.functionKey(), SqsRecords.event(records));
+    try (InvocationResult result =
+        invoker.invoke(mapping.functionKey(), SqsRecords.event(records))) {
       if (!result.functionError()) {
         Set<String> failed =
             mapping.reportBatchItemFailures()
-                ? SqsRecords.batchItemFailures(result.payload())
+                ? SqsRecords.batchItemFailures(result.payloadBytes())
                 : Set.of();
         Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
         if (failed != null && ids.containsAll(failed)) {

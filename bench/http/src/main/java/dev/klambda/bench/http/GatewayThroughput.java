@@ -37,13 +37,15 @@ import java.util.regex.Pattern;
  * answers for. Raw keep-alive connections invoke functions through the Invoke API back to back
  * (connection {@code c} invokes function {@code c % functions} at gateway {@code c % gateways}, as
  * a Service spreads clients). Reported: invocations/s, latency, and the gateways' CPU per
- * invocation from /proc.
+ * invocation from /proc; with {@code --allocation}, their heap allocated per invocation too ({@link
+ * AllocatedBytes}).
  *
  * <pre>java -cp bench/http/target/http-stacks.jar dev.klambda.bench.http.GatewayThroughput
  *     [--gateways 1,2] [--cores 0,1] [--connections 32] [--functions 8] [--warmup N] [--requests N]
- *     [--body BYTES] [--held N] [--hold-millis MS]</pre>
+ *     [--body BYTES] [--allocation] [--gateway-jar PATH] [--held N] [--hold-millis MS]</pre>
  *
- * {@code --held N} adds a row of N requests held at once by one gateway with a 512 MB heap.
+ * {@code --held N} adds a row of N requests held at once by one gateway with a 512 MB heap. {@code
+ * --gateway-jar} runs another build's {@code klambda.jar} (a before/after comparison).
  *
  * <p>Run from the repository root after {@code mvn install -DskipTests} (it starts {@code
  * operator/target/klambda.jar} and reads {@code crds/}); port 9000 must be free on the loopback
@@ -62,23 +64,26 @@ public final class GatewayThroughput {
     int bodyBytes = 128;
     int held = 0;
     long holdMillis = 5000;
-    for (int i = 0; i < args.length; i += 2) {
+    boolean allocation = false;
+    Path jar = Path.of("operator/target/klambda.jar");
+    for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--gateways" ->
-            gatewayCounts = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
+            gatewayCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         case "--cores" ->
-            cores = Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
-        case "--connections" -> connections = Integer.parseInt(args[i + 1]);
-        case "--functions" -> functions = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--requests" -> requests = Integer.parseInt(args[i + 1]);
-        case "--body" -> bodyBytes = Integer.parseInt(args[i + 1]);
-        case "--held" -> held = Integer.parseInt(args[i + 1]);
-        case "--hold-millis" -> holdMillis = Long.parseLong(args[i + 1]);
+            cores = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+        case "--connections" -> connections = Integer.parseInt(args[++i]);
+        case "--functions" -> functions = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--requests" -> requests = Integer.parseInt(args[++i]);
+        case "--body" -> bodyBytes = Integer.parseInt(args[++i]);
+        case "--held" -> held = Integer.parseInt(args[++i]);
+        case "--hold-millis" -> holdMillis = Long.parseLong(args[++i]);
+        case "--gateway-jar" -> jar = Path.of(args[++i]);
+        case "--allocation" -> allocation = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    Path jar = Path.of("operator/target/klambda.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar + " is missing: run from the repository root after mvn install");
@@ -116,19 +121,21 @@ public final class GatewayThroughput {
       client.resource(function("hold")).inNamespace("default").create();
       System.out.printf(
           Locale.ROOT,
-          "machine: %d CPUs, %s, JDK %s; %d connections over %d functions, %d warm-up"
+          "machine: %d CPUs, %s, JDK %s; %s; %d connections over %d functions, %d warm-up"
               + " and %d measured invocations per row, %d-byte payloads%n%n",
           Runtime.getRuntime().availableProcessors(),
           System.getProperty("os.version"),
           System.getProperty("java.version"),
+          jar,
           connections,
           functions,
           warmup,
           requests,
           bodyBytes);
       System.out.println(
-          "| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) | forwarded |");
-      System.out.println("|---|---|---|---|---|---|");
+          "| gateways (cores) | invocations/s | p50 (µs) | p99 (µs) | gateway CPU per invocation (µs) | forwarded |"
+              + (allocation ? " gateway heap allocated per invocation (KB) |" : ""));
+      System.out.println("|---|---|---|---|---|---|" + (allocation ? "---|" : ""));
       for (int count : gatewayCounts) {
         System.out.println(
             row(
@@ -140,7 +147,8 @@ public final class GatewayThroughput {
                 functions,
                 warmup,
                 requests,
-                body));
+                body,
+                allocation));
       }
       if (held > 0) {
         System.out.println();
@@ -164,9 +172,11 @@ public final class GatewayThroughput {
       int functions,
       int warmup,
       int requests,
-      byte[] body)
+      byte[] body,
+      boolean allocation)
       throws Exception {
     List<Process> gateways = new ArrayList<>();
+    List<AllocatedBytes> heaps = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     List<Integer> pinned = new ArrayList<>();
     List<Integer> metricsPorts = new ArrayList<>();
@@ -191,6 +201,12 @@ public final class GatewayThroughput {
         awaitReady(metricsPort);
       }
       Thread.sleep(3000); // every replica sees every other before the load begins
+      if (allocation) {
+        for (Process gateway : gateways) {
+          heaps.add(
+              new AllocatedBytes(gateway.pid())); // before the warm-up: its start is not in it
+        }
+      }
       List<LoadGenerator.Target> targets = new ArrayList<>();
       for (int c = 0; c < connections; c++) {
         targets.add(
@@ -200,23 +216,31 @@ public final class GatewayThroughput {
       }
       try (LoadGenerator load = new LoadGenerator(targets, body)) {
         load.run(warmup / connections);
+        long allocatedBefore = allocated(heaps);
         long cpuBefore = cpu(gateways);
         double forwardedBefore = forwarded(metricsPorts);
         ClosedLoop.Run run = load.run(requests / connections);
         long cpu = cpu(gateways) - cpuBefore;
         double forwarded = forwarded(metricsPorts) - forwardedBefore;
+        long allocated = allocated(heaps) - allocatedBefore;
         return String.format(
-            Locale.ROOT,
-            "| %d (%s) | %.0f | %.0f | %.0f | %.1f | %.1f %% |",
-            count,
-            pinned,
-            run.requests() * 1e9 / run.wallNanos(),
-            run.p50() / 1000.0,
-            run.p99() / 1000.0,
-            cpu / 1000.0 / run.requests(),
-            100 * forwarded / run.requests());
+                Locale.ROOT,
+                "| %d (%s) | %.0f | %.0f | %.0f | %.1f | %.1f %% |",
+                count,
+                pinned,
+                run.requests() * 1e9 / run.wallNanos(),
+                run.p50() / 1000.0,
+                run.p99() / 1000.0,
+                cpu / 1000.0 / run.requests(),
+                100 * forwarded / run.requests())
+            + (allocation
+                ? String.format(Locale.ROOT, " %.1f |", allocated / 1024.0 / run.requests())
+                : "");
       }
     } finally {
+      for (AllocatedBytes heap : heaps) {
+        heap.close();
+      }
       for (Process gateway : gateways) {
         gateway
             .destroy(); // SIGTERM: the replica leaves in order, its environments stay for the next
@@ -345,6 +369,14 @@ public final class GatewayThroughput {
           }
         }
       }
+    }
+    return sum;
+  }
+
+  private static long allocated(List<AllocatedBytes> heaps) {
+    long sum = 0;
+    for (AllocatedBytes heap : heaps) {
+      sum += heap.total();
     }
     return sum;
   }
