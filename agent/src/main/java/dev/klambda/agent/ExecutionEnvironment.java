@@ -181,6 +181,9 @@ final class ExecutionEnvironment {
     if (answered != null) {
       endPhase(answered, Ending.NEXT, null);
     }
+    if (initEnds != null) {
+      drainRuntime(); // what Init printed (top-level code) comes before the first START
+    }
     if (delivered != null) {
       delivering(delivered);
     }
@@ -367,6 +370,14 @@ final class ExecutionEnvironment {
     }
     extensions.invoke(request.requestId(), invocation.deadlineMs, request.traceId());
     return invocation.result;
+  }
+
+  /** Copies what the runtime has printed so far into the log, now rather than at the next poll. */
+  private void drainRuntime() {
+    ChildProcess process = currentRuntime();
+    if (process != null) {
+      process.drainOutput();
+    }
   }
 
   /** The event is handed to the runtime now: its log and its Duration begin. */
@@ -765,10 +776,7 @@ final class ExecutionEnvironment {
     if (!failed.done.completeExceptionally(failure)) {
       return;
     }
-    ChildProcess running = currentRuntime();
-    if (running != null) {
-      running.drainOutput(); // what the runtime logged of its failure comes before INIT_REPORT
-    }
+    drainRuntime(); // what the runtime logged of its failure comes before INIT_REPORT
     // Lambda's INIT_REPORT: a timeout is a status of its own
     String status =
         failure.errorType().equals(TIMED_OUT)
