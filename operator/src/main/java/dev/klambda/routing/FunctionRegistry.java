@@ -381,7 +381,7 @@ public final class FunctionRegistry implements AutoCloseable {
     if (router == null) {
       throw ServiceException.notOwner(key);
     }
-    return router.invoke(request, queueDeadlineNanos);
+    return router.invokeForwarded(request, queueDeadlineNanos);
   }
 
   /**

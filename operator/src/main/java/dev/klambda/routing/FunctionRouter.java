@@ -137,20 +137,33 @@ public final class FunctionRouter {
    */
   InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
-    return invoke(request, queueDeadlineNanos, queueAtLimit);
+    return invoke(request, queueDeadlineNanos, queueAtLimit, true);
+  }
+
+  /**
+   * {@link #invoke} for a replica that had no loan of the function idle: its own load, for which
+   * what it borrowed is not asked back (that would only pass an environment to and fro).
+   */
+  InvocationResult invokeForwarded(InvocationRequest request, long queueDeadlineNanos)
+      throws ServiceException, InterruptedException {
+    return invoke(request, queueDeadlineNanos, queueAtLimit, false);
   }
 
   /** Runs one invocation that waits at the limit whatever the function says: an Event's. */
   InvocationResult invokeQueued(InvocationRequest request, long queueDeadlineNanos)
       throws ServiceException, InterruptedException {
-    return invoke(request, queueDeadlineNanos, true);
+    return invoke(request, queueDeadlineNanos, true, true);
   }
 
-  private InvocationResult invoke(InvocationRequest request, long queueDeadlineNanos, boolean queue)
+  /**
+   * @param mayRecall whether lent environments are asked back before one is started
+   */
+  private InvocationResult invoke(
+      InvocationRequest request, long queueDeadlineNanos, boolean queue, boolean mayRecall)
       throws ServiceException, InterruptedException {
     long queued = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
-      Environment environment = acquireOrThrottle(queueDeadlineNanos, queue);
+      Environment environment = acquireOrThrottle(queueDeadlineNanos, queue, mayRecall);
       long queueWait = System.nanoTime() - queued;
       boolean reusable = false;
       try {
@@ -280,23 +293,19 @@ public final class FunctionRouter {
     if (environment == null) {
       return null;
     }
-    return invoker
-        .invokeAsync(environment, request)
-        .whenComplete(
-            (result, failed) -> {
-              try {
-                if (result != null) {
-                  observer.observed(function, result, 0);
-                }
-              } finally {
-                boolean reusable = result != null && result.environmentReusable();
-                if (!reusable || !offerAgain(environment)) {
-                  // stopping it calls the environment manager: not on the thread that completed the
-                  // answer
-                  Thread.ofVirtual().start(() -> release(environment, reusable));
-                }
-              }
-            });
+    return WarmInvocation.run(
+        invoker,
+        observer,
+        function,
+        environment,
+        request,
+        reusable -> {
+          if (!reusable || !offerAgain(environment)) {
+            // stopping it calls the environment manager: not on the thread that completed the
+            // answer
+            Thread.ofVirtual().start(() -> release(environment, reusable));
+          }
+        });
   }
 
   /**
@@ -399,10 +408,10 @@ public final class FunctionRouter {
     }
   }
 
-  private Environment acquireOrThrottle(long deadlineNanos, boolean queue)
+  private Environment acquireOrThrottle(long deadlineNanos, boolean queue, boolean mayRecall)
       throws ServiceException, InterruptedException {
     try {
-      return acquire(deadlineNanos, queue);
+      return acquire(deadlineNanos, queue, mayRecall);
     } catch (ServiceException e) {
       if (e.status() == 429) {
         observer.throttled(function);
@@ -443,9 +452,9 @@ public final class FunctionRouter {
     }
   }
 
-  private Environment acquire(long deadlineNanos, boolean queue)
+  private Environment acquire(long deadlineNanos, boolean queue, boolean mayRecall)
       throws ServiceException, InterruptedException {
-    Environment recalled = recallLent();
+    Environment recalled = mayRecall ? recallLent() : null;
     if (recalled != null) {
       return recalled;
     }

@@ -76,21 +76,17 @@ final class Loans {
     if (environment == null) {
       return null;
     }
-    return invoker
-        .invokeAsync(environment, request)
-        .whenComplete(
-            (result, failed) -> {
-              try {
-                if (result != null) {
-                  observer.observed(function, result, 0);
-                }
-              } finally {
-                boolean reusable = result != null && result.environmentReusable();
-                if (!borrowed.finished(environment, reusable)) {
-                  giveBack(borrowed, environment, reusable, 0);
-                }
-              }
-            });
+    return WarmInvocation.run(
+        invoker,
+        observer,
+        function,
+        environment,
+        request,
+        reusable -> {
+          if (!borrowed.finished(environment, reusable)) {
+            giveBack(borrowed, environment, reusable, 0);
+          }
+        });
   }
 
   /**

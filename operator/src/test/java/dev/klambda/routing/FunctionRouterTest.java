@@ -605,4 +605,28 @@ class FunctionRouterTest {
     assertThat(manager.started).hasSize(2);
     assertThat(router.counts()).isEqualTo(new FunctionRouter.Counts(0, 1, 0, 1));
   }
+
+  @Test
+  void anInvocationForwardedByTheBorrowerDoesNotRecallItsLoans() throws Exception {
+    List<String> askedBack = new CopyOnWriteArrayList<>();
+    FunctionRouter router =
+        new FunctionRouter(
+            TestFunctions.config("f", null, 0, Duration.ofMinutes(5)),
+            manager,
+            (env, req) -> result(Outcome.SUCCESS),
+            InvocationObserver.NONE,
+            1000,
+            false,
+            (function, borrowers) -> {
+              askedBack.addAll(borrowers);
+              return CompletableFuture.completedFuture(null);
+            });
+    router.invoke(request(1), in(Duration.ofSeconds(5)));
+    router.lend("gateway-b", 2);
+
+    router.invokeForwarded(request(2), in(Duration.ofSeconds(5)));
+
+    assertThat(askedBack).as("it forwarded because its loans were busy").isEmpty();
+    assertThat(manager.started).hasSize(2);
+  }
 }
