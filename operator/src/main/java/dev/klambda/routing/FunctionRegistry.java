@@ -344,12 +344,15 @@ public final class FunctionRegistry implements AutoCloseable {
         asked.add(
             loanClient
                 .recall(url, function.key())
-                .thenAccept(
+                // taking it back may stop it (a closed router), which calls the environment
+                // manager: not on the connection's event loop
+                .thenAcceptAsync(
                     back -> {
                       if (back != null) {
                         takeBack(function.key(), back.environmentId(), true, back.idleMillis());
                       }
-                    }));
+                    },
+                    task -> Thread.ofVirtual().start(task)));
       }
     }
     return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new));
