@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,8 +143,13 @@ final class InvokeApi {
                   ? wrapped.getCause()
                   : failed;
           if (cause instanceof EnvironmentUnavailableException) {
-            blocking.execute(
-                () -> runQuietly(exchange, prepared)); // another environment, or a new one
+            try {
+              blocking.execute(
+                  () -> runQuietly(exchange, prepared)); // another environment, or a new one
+            } catch (RejectedExecutionException stopping) {
+              // the gateway stops: nothing takes the retry, and the caller must not wait for it
+              sendError(exchange, ServiceException.service("the gateway is stopping"));
+            }
           } else {
             sendError(
                 exchange,
