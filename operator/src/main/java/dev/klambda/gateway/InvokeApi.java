@@ -151,10 +151,7 @@ final class InvokeApi {
               sendError(exchange, ServiceException.service("the gateway is stopping"));
             }
           } else {
-            sendError(
-                exchange,
-                ServiceException.service(
-                    "The execution environment was lost during the invocation: " + cause));
+            sendError(exchange, ServiceException.environmentLost(cause));
           }
         });
     return true;

@@ -294,8 +294,7 @@ public final class FunctionRegistry implements AutoCloseable {
       if (e.getCause() instanceof EnvironmentUnavailableException) {
         return null;
       }
-      throw ServiceException.service(
-          "The execution environment was lost during the invocation: " + e.getCause());
+      throw ServiceException.environmentLost(e.getCause());
     }
   }
 

@@ -176,8 +176,7 @@ public final class FunctionRouter {
               "No execution environment took the invocation: " + e.getMessage());
         }
       } catch (IOException e) {
-        throw ServiceException.service(
-            "The execution environment was lost during the invocation: " + e);
+        throw ServiceException.environmentLost(e);
       } finally {
         release(environment, reusable);
       }

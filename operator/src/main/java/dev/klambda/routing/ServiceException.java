@@ -120,6 +120,11 @@ public final class ServiceException extends Exception {
     }
   }
 
+  /** The environment went away while it ran the invocation, which may have run: not retried. */
+  public static ServiceException environmentLost(Throwable cause) {
+    return service("The execution environment was lost during the invocation: " + cause);
+  }
+
   public static ServiceException service(String message) {
     return new ServiceException(500, "ServiceException", message, null);
   }
