@@ -326,10 +326,11 @@ public final class FunctionRegistry implements AutoCloseable {
    */
   public boolean takeBack(String key, String environmentId, boolean reusable, long idleMillis) {
     FunctionRouter lender = lenders.get(environmentId);
-    if (lender == null || !lender.function().key().equals(key)) {
+    if (lender == null
+        || !lender.function().key().equals(key)
+        || !lenders.remove(environmentId, lender)) {
       return false;
     }
-    lenders.remove(environmentId, lender);
     return lender.takeBack(
         environmentId, reusable, TimeUnit.MILLISECONDS.toNanos(Math.max(0, idleMillis)));
   }
